@@ -1,0 +1,58 @@
+// Builds the HTTP app from explicit dependencies. Never listens: tests drive it with app.handle().
+import { Elysia } from "elysia";
+import type { ConfigStore } from "./config/store.ts";
+import type { Ledger } from "./db/generations.ts";
+import { AppError, toAppError } from "./errors.ts";
+import { createGuard } from "./http/guard.ts";
+import type { Logger } from "./log.ts";
+import { costRoutes } from "./routes/costs.ts";
+import { generationRoutes } from "./routes/generations.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { mediaRoutes } from "./routes/media.ts";
+import type { MediaService } from "./services/generation.ts";
+
+/** Everything the routes need. */
+export interface AppDeps {
+  config: ConfigStore;
+  ledger: Ledger;
+  media: MediaService;
+  log: Logger;
+  version: string;
+  startedAt: number;
+  /** The address the daemon is bound to (for the Host guard). */
+  bindHost: string;
+}
+
+const errorResponse = (error: AppError) => {
+  const headers: Record<string, string> = {};
+  if (error.details.retry_after_seconds !== undefined) headers["retry-after"] = String(error.details.retry_after_seconds);
+  return Response.json({ success: false, ...error.toJSON() }, { status: error.status, headers });
+};
+
+/** The mediagen HTTP API. */
+export function createApp(deps: AppDeps) {
+  const guard = createGuard({
+    bindHost: deps.bindHost,
+    allowedHosts: () => deps.config.get().server.allowed_hosts,
+    token: () => deps.config.get().server.token,
+  });
+  return new Elysia()
+    .onRequest(({ request }) => {
+      const refused = guard(request, new URL(request.url).pathname);
+      if (refused) return errorResponse(refused);
+    })
+    .onError(({ code, error }) => {
+      if (error instanceof AppError) return errorResponse(error);
+      if (code === "NOT_FOUND") return errorResponse(new AppError("not_found", "No such endpoint; see README.md for the API"));
+      if (code === "PARSE") return errorResponse(new AppError("invalid_argument", "Request body is not valid JSON", { field: "body" }));
+      if (code === "VALIDATION") return errorResponse(new AppError("invalid_argument", String((error as Error).message)));
+      deps.log.error(`unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return errorResponse(toAppError(error));
+    })
+    .use(healthRoutes(deps))
+    .use(mediaRoutes(deps))
+    .use(generationRoutes(deps))
+    .use(costRoutes(deps));
+}
+
+export type App = ReturnType<typeof createApp>;

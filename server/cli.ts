@@ -1,0 +1,53 @@
+// Command-line parsing: mediagen [serve] [--host H] [--port P] [--data-dir D] | --version | --help.
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { DEFAULT_DATA_DIR_NAME, DEFAULT_HOST, DEFAULT_PORT } from "./defaults.ts";
+
+/** What the command line asked for. */
+export type Command =
+  | { kind: "serve"; host: string; port: number; dataDir: string }
+  | { kind: "version" }
+  | { kind: "help" }
+  | { kind: "error"; message: string };
+
+/** Usage text printed by --help. */
+export const USAGE = `mediagen: a local media-generation gateway (images, video, speech)
+
+Usage:
+  mediagen [serve] [--host H] [--port P] [--data-dir D]
+  mediagen --version
+  mediagen --help
+
+Options:
+  --host H       Address to bind (env MEDIAGEN_HOST, default ${DEFAULT_HOST}).
+                 A non-loopback address requires a bearer token, generated into config.yml.
+  --port P       Port to listen on (env MEDIAGEN_PORT, default ${DEFAULT_PORT}; 0 picks a free port).
+  --data-dir D   Folder for config.yml and mediagen.db (env MEDIAGEN_DATA_DIR, default ~/${DEFAULT_DATA_DIR_NAME}).
+  --version      Print the version and exit.
+  --help         Print this help and exit.
+`;
+
+/** Parses argv (without the executable) and the environment into a Command. */
+export function parseArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): Command {
+  const options: Record<string, string> = {};
+  const args = [...argv];
+  if (args[0] === "serve") args.shift();
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    if (arg === "--version" || arg === "-v") return { kind: "version" };
+    if (arg === "--help" || arg === "-h") return { kind: "help" };
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    if (!["--host", "--port", "--data-dir"].includes(flag)) return { kind: "error", message: `unknown argument "${arg}"` };
+    const value = inline ?? args.shift();
+    if (value === undefined || value === "") return { kind: "error", message: `${flag} needs a value` };
+    options[flag] = value;
+  }
+  const host = options["--host"] ?? env.MEDIAGEN_HOST ?? DEFAULT_HOST;
+  const portText = options["--port"] ?? env.MEDIAGEN_PORT ?? String(DEFAULT_PORT);
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    return { kind: "error", message: `port must be a whole number from 0 to 65535, got "${portText}"` };
+  }
+  const dataDir = resolve(options["--data-dir"] ?? env.MEDIAGEN_DATA_DIR ?? join(homedir(), DEFAULT_DATA_DIR_NAME));
+  return { kind: "serve", host, port, dataDir };
+}

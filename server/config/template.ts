@@ -1,0 +1,41 @@
+// The commented config.yml written on first start (also shipped as docs/config.example.yml).
+
+/** The config file a fresh data folder starts with: one offline speech model and a comment on every field. */
+export const CONFIG_TEMPLATE = `# mediagen configuration. Changes to this file are picked up without a restart.
+# Every field is optional unless marked "required". Docs: README.md, "Configuration".
+
+# Folder a generation is saved under when the request has no output_dir (absolute path).
+# Files go to <output_dir>/assets/generated/. Default: <data dir>/output.
+# output_dir: /home/me/Pictures/mediagen
+
+server:
+  # Extra Host header names the daemon answers to (a reverse proxy's name, a LAN name).
+  # Loopback names and the bind address are always allowed.
+  allowed_hosts: []
+  # Bearer token required from every client. Generated here automatically the first time the
+  # daemon binds a non-loopback address; on 127.0.0.1 it is optional.
+  # token: <at least 16 characters>
+  # Largest request body accepted, in MiB.
+  max_body_mib: 64
+  # Seconds running generations may take to finish when the daemon is stopped.
+  shutdown_grace_seconds: 30
+
+# The models that serve each media type. For each type, the entry marked default: true is used,
+# else the first entry of that type.
+models:
+  # - name: banana                 # optional, unique label
+  #   type: image                  # required: image | video | audio
+  #   provider: openclacky         # required: openclacky | openai | gemini | openrouter | openai-compatible | local
+  #   model: or-gemini-3-1-flash-image   # required: the provider's model id
+  #   api_key: \${CLACKY_API_KEY}   # a literal key, or \${ENV_VAR} read from the daemon's environment at request time
+  #   base_url: https://api.openclacky.com   # optional: the provider's default otherwise
+  #   default: true                # optional: the model used for its type
+
+  # Offline speech synthesis built into mediagen (Flite): no key, no network, free.
+  # Voices: slt (default), rms, awb, kal16, kal; the Gemini names Kore, Puck, Charon, Fenrir, Aoede map onto them.
+  - name: offline-speech
+    type: audio
+    provider: local
+    model: flite
+    default: true
+`;

@@ -1,0 +1,282 @@
+// Typed queries over the generations ledger. All SQL is parameterised.
+import type { Database } from "bun:sqlite";
+import type { MediaType } from "../config/schema.ts";
+import { DEFAULT_PAGE_SIZE } from "../defaults.ts";
+import type {
+  CostGroup,
+  CostGroupBy,
+  CostSource,
+  Generation,
+  GenerationPage,
+  GenerationQuery,
+  GenerationStatus,
+  Usage,
+} from "../schemas/generation.ts";
+
+type Row = {
+  seq: number;
+  id: string;
+  type: MediaType;
+  status: GenerationStatus;
+  model: string;
+  model_name: string | null;
+  provider: string;
+  prompt: string;
+  params: string;
+  output_path: string | null;
+  mime_type: string | null;
+  bytes: number | null;
+  width: number | null;
+  height: number | null;
+  duration_seconds: number | null;
+  usage: string | null;
+  cost_usd: number | null;
+  cost_source: CostSource;
+  cost_unit: string | null;
+  cost_quantity: number | null;
+  cost_unit_price: number | null;
+  error: string | null;
+  error_type: string | null;
+  upstream_status: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  latency_ms: number | null;
+  session_id: string | null;
+  client: string | null;
+};
+
+/** What is known about a generation before the provider is called. */
+export interface NewGeneration {
+  type: MediaType;
+  model: string;
+  modelName?: string;
+  provider: string;
+  prompt: string;
+  params: Record<string, unknown>;
+  sessionId?: string;
+  client?: string;
+}
+
+/** The cost of a generation with everything needed to audit it. */
+export interface CostFigure {
+  costUsd: number | null;
+  source: CostSource;
+  unit?: string;
+  quantity?: number;
+  unitPrice?: number;
+}
+
+/** What a successful generation produced. */
+export interface GenerationSuccess {
+  outputPath: string;
+  mimeType: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+  usage?: Usage;
+  cost: CostFigure;
+  params?: Record<string, unknown>;
+}
+
+/** What a failed generation left behind. */
+export interface GenerationFailure {
+  status: "failed" | "interrupted";
+  error: string;
+  errorType: string;
+  upstreamStatus?: number;
+  cost?: CostFigure;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function toGeneration(row: Row): Generation {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    model: row.model,
+    model_name: row.model_name,
+    provider: row.provider,
+    prompt: row.prompt,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    output_path: row.output_path,
+    mime_type: row.mime_type,
+    bytes: row.bytes,
+    width: row.width,
+    height: row.height,
+    duration_seconds: row.duration_seconds,
+    usage: row.usage === null ? null : (JSON.parse(row.usage) as Usage),
+    cost_usd: row.cost_usd,
+    cost_source: row.cost_source,
+    cost_unit: row.cost_unit,
+    cost_quantity: row.cost_quantity,
+    cost_unit_price: row.cost_unit_price,
+    error: row.error,
+    error_type: row.error_type,
+    upstream_status: row.upstream_status,
+    created_at: iso(row.created_at)!,
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+    latency_ms: row.latency_ms,
+    session_id: row.session_id,
+    client: row.client,
+  };
+}
+
+const GROUP_KEY: Record<CostGroupBy, string> = {
+  day: "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch', 'localtime')",
+  model: "model",
+  type: "type",
+  provider: "provider",
+};
+
+/** The generations ledger: one row per generation that reached a provider. */
+export class Ledger {
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Records a generation as `running` before its provider is called; returns its id. */
+  start(input: NewGeneration): string {
+    const id = Bun.randomUUIDv7();
+    const at = this.now();
+    this.db
+      .query(
+        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client)
+         VALUES ($id, $type, 'running', $model, $modelName, $provider, $prompt, $params, $at, $at, $sessionId, $client)`,
+      )
+      .run({
+        id,
+        type: input.type,
+        model: input.model,
+        modelName: input.modelName ?? null,
+        provider: input.provider,
+        prompt: input.prompt,
+        params: JSON.stringify(input.params),
+        at,
+        sessionId: input.sessionId ?? null,
+        client: input.client ?? null,
+      });
+    return id;
+  }
+
+  /** Completes a running generation as succeeded. */
+  succeed(id: string, result: GenerationSuccess): void {
+    const at = this.now();
+    this.db
+      .query(
+        `UPDATE generations SET status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
+           width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
+           cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
+           cost_unit_price = $costUnitPrice, params = coalesce($params, params),
+           finished_at = $at, latency_ms = $at - started_at
+         WHERE id = $id AND status = 'running'`,
+      )
+      .run({
+        id,
+        at,
+        outputPath: result.outputPath,
+        mimeType: result.mimeType,
+        bytes: result.bytes,
+        width: result.width ?? null,
+        height: result.height ?? null,
+        durationSeconds: result.durationSeconds ?? null,
+        usage: result.usage ? JSON.stringify(result.usage) : null,
+        params: result.params ? JSON.stringify(result.params) : null,
+        ...costColumns(result.cost),
+      });
+  }
+
+  /** Completes a running generation as failed or interrupted. */
+  fail(id: string, failure: GenerationFailure): void {
+    const at = this.now();
+    this.db
+      .query(
+        `UPDATE generations SET status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
+           cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
+           cost_unit_price = $costUnitPrice, finished_at = $at, latency_ms = $at - started_at
+         WHERE id = $id AND status = 'running'`,
+      )
+      .run({
+        id,
+        at,
+        status: failure.status,
+        error: failure.error,
+        errorType: failure.errorType,
+        upstreamStatus: failure.upstreamStatus ?? null,
+        ...costColumns(failure.cost ?? { costUsd: null, source: "unknown" }),
+      });
+  }
+
+  /** Marks every row still `running` as interrupted (after a crash, or when shutdown's grace period ends). */
+  interruptRunning(reason: string): number {
+    const at = this.now();
+    return this.db
+      .query(
+        `UPDATE generations SET status = 'interrupted', error = $reason, error_type = 'interrupted',
+           finished_at = $at, latency_ms = $at - started_at
+         WHERE status = 'running'`,
+      )
+      .run({ reason, at }).changes;
+  }
+
+  /** One generation by id. */
+  get(id: string): Generation | undefined {
+    const row = this.db.query<Row, { id: string }>("SELECT * FROM generations WHERE id = $id").get({ id });
+    return row ? toGeneration(row) : undefined;
+  }
+
+  /** A page of generations, newest first, filtered; `next_cursor` continues after the last item. */
+  list(query: GenerationQuery): GenerationPage {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = this.db
+      .query<Row, Record<string, string | number | null>>(
+        `SELECT * FROM generations
+         WHERE ($cursor IS NULL OR seq < $cursor)
+           AND ($type IS NULL OR type = $type)
+           AND ($status IS NULL OR status = $status)
+           AND ($model IS NULL OR model = $model OR model_name = $model)
+           AND ($q IS NULL OR instr(lower(prompt), lower($q)) > 0)
+         ORDER BY seq DESC LIMIT $limit`,
+      )
+      .all({
+        cursor: query.cursor ? Number(query.cursor) : null,
+        type: query.type ?? null,
+        status: query.status ?? null,
+        model: query.model ?? null,
+        q: query.q ?? null,
+        limit: limit + 1,
+      });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
+  }
+
+  /** Spend between two instants (ms, `to` exclusive) grouped by day, model, type or provider. */
+  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy): CostGroup[] {
+    return this.db
+      .query<CostGroup, { from: number; to: number }>(
+        `SELECT ${GROUP_KEY[groupBy]} AS key,
+                count(*) FILTER (WHERE status = 'succeeded') AS count,
+                coalesce(sum(cost_usd), 0) AS cost_usd,
+                count(*) FILTER (WHERE status = 'succeeded' AND cost_usd IS NULL) AS unknown_cost_count
+         FROM generations
+         WHERE created_at >= $from AND created_at < $to AND (status = 'succeeded' OR cost_usd IS NOT NULL)
+         GROUP BY key ORDER BY key`,
+      )
+      .all({ from: fromMs, to: toMs });
+  }
+}
+
+function costColumns(cost: CostFigure) {
+  return {
+    costUsd: cost.costUsd,
+    costSource: cost.source,
+    costUnit: cost.unit ?? null,
+    costQuantity: cost.quantity ?? null,
+    costUnitPrice: cost.unitPrice ?? null,
+  };
+}

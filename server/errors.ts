@@ -1,0 +1,76 @@
+// The one error catalogue: every error_type the API can answer with, its HTTP status and default message.
+
+/** Every error_type mediagen can return, with its HTTP status and a default message. */
+export const ERROR_CATALOGUE = {
+  invalid_argument: { status: 400, message: "A request field is invalid." },
+  unauthorized: { status: 401, message: "This daemon requires `Authorization: Bearer <token>` (see server.token in config.yml)." },
+  forbidden: { status: 403, message: "Request refused by the localhost guard." },
+  not_found: { status: 404, message: "No such resource." },
+  payload_too_large: { status: 413, message: "The request body is larger than the daemon accepts." },
+  range_not_satisfiable: { status: 416, message: "The requested byte range is outside the file." },
+  not_configured: { status: 422, message: "No model is configured for this media type." },
+  not_implemented: { status: 422, message: "The configured provider cannot do this." },
+  auth_required: { status: 422, message: "No API key is configured for this model." },
+  content_filtered: { status: 422, message: "The provider refused the request on safety grounds." },
+  rate_limited: { status: 429, message: "The provider is rate limiting requests; retry later." },
+  api_error: { status: 502, message: "The provider answered with an error." },
+  network_error: { status: 502, message: "The provider could not be reached." },
+  invalid_response: { status: 502, message: "The provider's answer could not be understood." },
+  empty_response: { status: 502, message: "The provider answered without any media." },
+  interrupted: { status: 503, message: "The daemon stopped before the generation finished." },
+  timeout: { status: 504, message: "The provider did not answer in time." },
+  internal: { status: 500, message: "Internal error; see the daemon's log." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorType = keyof typeof ERROR_CATALOGUE;
+
+/** Extra, machine-readable facts an error can carry into the response body. */
+export interface ErrorDetails {
+  /** The request field at fault (`prompt`, `images[1]`, `models[0].type`). */
+  field?: string;
+  /** The values the field accepts. */
+  allowed?: readonly (string | number)[];
+  /** HTTP status the provider answered with. */
+  upstream_status?: number;
+  /** Seconds the caller should wait before retrying. */
+  retry_after_seconds?: number;
+  /** Overrides the catalogue status (e.g. auth_required is 502 when the provider rejected the key). */
+  status?: number;
+}
+
+/** An error with a catalogue type; the only kind of error the API turns into a client-facing message. */
+export class AppError extends Error {
+  constructor(
+    readonly type: ErrorType,
+    message: string = ERROR_CATALOGUE[type].message,
+    readonly details: ErrorDetails = {},
+  ) {
+    super(message);
+    this.name = "AppError";
+  }
+
+  /** The HTTP status this error is answered with. */
+  get status(): number {
+    return this.details.status ?? ERROR_CATALOGUE[this.type].status;
+  }
+
+  /** The JSON fields every error response carries: error, error_type and any details. */
+  toJSON(): ErrorBody {
+    const { status: _status, ...details } = this.details;
+    return { error: this.message, error_type: this.type, ...details };
+  }
+}
+
+/** The error fields of a response body. */
+export type ErrorBody = { error: string; error_type: ErrorType } & Omit<ErrorDetails, "status">;
+
+/** A 400 naming the field and, when given, the values it accepts. */
+export function invalidArgument(field: string, message: string, allowed?: readonly (string | number)[]): AppError {
+  return new AppError("invalid_argument", message, allowed ? { field, allowed } : { field });
+}
+
+/** Turns anything thrown into an AppError; unknown exceptions become a generic `internal` that leaks nothing. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  return new AppError("internal");
+}

@@ -1,0 +1,126 @@
+// Shared HTTP plumbing for providers: transport errors, upstream statuses and JSON bodies mapped into the catalogue.
+import { MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
+import { AppError } from "../errors.ts";
+import type { CallContext } from "./types.ts";
+
+/** Removes every occurrence of the secrets from a text (upstreams sometimes echo the key). */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  return secrets.reduce<string>((out, secret) => (secret && secret.length >= 6 ? out.split(secret).join("[redacted]") : out), text);
+}
+
+/** The most useful human message inside an upstream error body, truncated. */
+export function upstreamMessage(body: string): string {
+  let message = body.trim();
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    const error = json.error;
+    const candidates = [
+      typeof error === "object" && error !== null ? (error as Record<string, unknown>).message : undefined,
+      typeof error === "string" ? error : undefined,
+      json.message,
+      json.detail,
+    ];
+    const found = candidates.find((c): c is string => typeof c === "string" && c.trim() !== "");
+    if (found) message = found.trim();
+  } catch {
+    // not JSON: quote the raw text
+  }
+  if (message.length > MAX_UPSTREAM_MESSAGE_CHARS) message = `${message.slice(0, MAX_UPSTREAM_MESSAGE_CHARS)}...`;
+  return message || "(empty body)";
+}
+
+/** Seconds from a Retry-After header (delta-seconds or an HTTP date). */
+export function retryAfterSeconds(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.ceil(seconds);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+const SAFETY_WORDS = /content[_ ]?filter|moderation|safety|content[_ ]policy|responsible ai/i;
+
+/** The catalogue error for a non-2xx upstream answer (the default mapping; providers may refine it first). */
+export function errorForStatus(status: number, body: string, headers: Headers): AppError {
+  const message = `Upstream ${status}: ${upstreamMessage(body)}`;
+  const upstream = { upstream_status: status };
+  if (status === 401 || status === 403) {
+    return new AppError("auth_required", `${message} (check the model's api_key in config.yml)`, { ...upstream, status: 502 });
+  }
+  if (status === 429) {
+    const retry = retryAfterSeconds(headers.get("retry-after"));
+    return new AppError("rate_limited", message, retry === undefined ? upstream : { ...upstream, retry_after_seconds: retry });
+  }
+  if ((status === 400 || status === 422) && SAFETY_WORDS.test(body)) {
+    return new AppError("content_filtered", message, upstream);
+  }
+  return new AppError("api_error", message, upstream);
+}
+
+/** Why a call that threw never produced a response: the abort reason (timeout, shutdown) or a network error. */
+export function transportError(error: unknown, ctx: CallContext): AppError {
+  if (ctx.signal.aborted) {
+    const reason: unknown = ctx.signal.reason;
+    return reason instanceof AppError ? reason : new AppError("timeout");
+  }
+  const text = error instanceof Error ? error.message : String(error);
+  return new AppError("network_error", `HTTP request failed: ${redact(text, [ctx.apiKey])}`);
+}
+
+/** Fetches with the call's signal; any answer that is not 2xx becomes a catalogue error (`mapError` may claim it first). */
+export async function request(
+  url: string,
+  init: RequestInit,
+  ctx: CallContext,
+  mapError?: (status: number, body: string, headers: Headers) => AppError | undefined,
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: ctx.signal, redirect: init.redirect ?? "follow" });
+  } catch (error) {
+    throw transportError(error, ctx);
+  }
+  if (response.ok) return response;
+  const body = await readText(response, ctx);
+  const safeBody = redact(body, [ctx.apiKey]);
+  throw mapError?.(response.status, safeBody, response.headers) ?? errorForStatus(response.status, safeBody, response.headers);
+}
+
+/** Reads a body as text, mapping a broken or aborted stream into the catalogue. */
+export async function readText(response: Response, ctx: CallContext): Promise<string> {
+  try {
+    return await response.text();
+  } catch (error) {
+    throw transportError(error, ctx);
+  }
+}
+
+/** Reads a body as a JSON object; anything else is invalid_response. */
+export async function readJsonObject(response: Response, ctx: CallContext): Promise<Record<string, unknown>> {
+  const text = await readText(response, ctx);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new AppError("invalid_response", `Invalid JSON response from upstream: ${redact(text.slice(0, 120), [ctx.apiKey]) || "(empty body)"}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new AppError("invalid_response", "Invalid JSON response from upstream: expected an object");
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Downloads a result file the provider linked to. */
+export async function download(url: string, ctx: CallContext, headers: Record<string, string> = {}): Promise<Uint8Array> {
+  const response = await request(url, { headers }, ctx);
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw transportError(error, ctx);
+  }
+}
+
+/** Joins a base URL and a path with exactly one slash. */
+export function joinUrl(base: string, path: string): string {
+  return `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`;
+}

@@ -1,0 +1,94 @@
+// The openclacky gateway dialect: images/generations, videos/generations and audio/speech under the base URL,
+// Bearer auth, base64 results in data[0], usage and cost_usd passed through (clacky-reference.md §3.1).
+import { AppError } from "../errors.ts";
+import type { Usage } from "../schemas/generation.ts";
+import type { Aspect } from "../services/aspect.ts";
+import type { InputImage } from "../services/input-images.ts";
+import { download, joinUrl, readJsonObject, request } from "./http.ts";
+import type { CallContext, Provider, ProviderResult } from "./types.ts";
+
+/** Pixel sizes the gateway is asked for per aspect (for models that take a size). */
+export const OPENCLACKY_SIZES: Record<Aspect, string> = { landscape: "1536x1024", square: "1024x1024", portrait: "1024x1536" };
+
+const dataUrl = (image: InputImage) => `data:${image.mimeType};base64,${Buffer.from(image.bytes).toString("base64")}`;
+
+async function post(path: string, body: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>> {
+  const response = await request(
+    joinUrl(ctx.baseUrl, path),
+    {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${ctx.apiKey ?? ""}` },
+      body: JSON.stringify(body),
+    },
+    ctx,
+  );
+  return readJsonObject(response, ctx);
+}
+
+function firstItem(json: Record<string, unknown>): Record<string, unknown> | undefined {
+  const data = json.data;
+  const item: unknown = Array.isArray(data) ? data[0] : undefined;
+  return typeof item === "object" && item !== null ? (item as Record<string, unknown>) : undefined;
+}
+
+async function mediaOf(json: Record<string, unknown>, what: string, ctx: CallContext): Promise<{ bytes: Uint8Array; mimeType?: string }> {
+  const item = firstItem(json);
+  const mimeType = typeof item?.mime_type === "string" ? item.mime_type : undefined;
+  if (typeof item?.b64_json === "string" && item.b64_json.length > 0) {
+    return { bytes: Buffer.from(item.b64_json, "base64"), mimeType };
+  }
+  if (typeof item?.url === "string" && /^https?:\/\//.test(item.url)) {
+    return { bytes: await download(item.url, ctx), mimeType };
+  }
+  throw new AppError("empty_response", `Upstream returned no ${what} data`);
+}
+
+function reported(json: Record<string, unknown>): Pick<ProviderResult, "usage" | "costUsd"> {
+  const usage = typeof json.usage === "object" && json.usage !== null ? (json.usage as Usage) : undefined;
+  const costUsd = typeof json.cost_usd === "number" && Number.isFinite(json.cost_usd) ? json.cost_usd : undefined;
+  return { usage, costUsd };
+}
+
+/** Gemini and Imagen models behind the gateway take no size: the aspect goes into the prompt instead. */
+const takesNoSize = (model: string) => /gemini|imagen/i.test(model);
+
+/** The openclacky gateway (and any server speaking its dialect). */
+export const openclacky: Provider = {
+  id: "openclacky",
+  requiresKey: true,
+  defaultBaseUrl: "https://api.openclacky.com",
+
+  async image(job, ctx) {
+    const model = ctx.entry.model;
+    const body: Record<string, unknown> = takesNoSize(model)
+      ? { model, n: 1, prompt: `${job.prompt}\n\n[aspect: ${job.aspect}]` }
+      : { model, n: 1, prompt: job.prompt, size: OPENCLACKY_SIZES[job.aspect] };
+    if (job.inputs.length > 0) body.images = job.inputs.map(dataUrl);
+    const json = await post("images/generations", body, ctx);
+    return { ...(await mediaOf(json, "image", ctx)), ...reported(json) };
+  },
+
+  async video(job, ctx) {
+    const body: Record<string, unknown> = {
+      model: ctx.entry.model,
+      prompt: job.prompt,
+      aspect_ratio: job.aspect,
+      duration_seconds: job.durationSeconds,
+    };
+    if (job.firstFrame) {
+      body.image = { b64_json: Buffer.from(job.firstFrame.bytes).toString("base64"), mime_type: job.firstFrame.mimeType };
+    }
+    const json = await post("videos/generations", body, ctx);
+    const duration = typeof json.duration_seconds === "number" ? json.duration_seconds : job.durationSeconds;
+    const requestId = typeof json.request_id === "string" ? { request_id: json.request_id } : undefined;
+    return { ...(await mediaOf(json, "video", ctx)), ...reported(json), durationSeconds: duration, extra: requestId };
+  },
+
+  async speech(job, ctx) {
+    const body: Record<string, unknown> = { model: ctx.entry.model, input: job.input };
+    if (job.voice) body.voice = job.voice;
+    const json = await post("audio/speech", body, ctx);
+    const voice = typeof json.voice === "string" ? json.voice : job.voice;
+    return { ...(await mediaOf(json, "audio", ctx)), ...reported(json), voice };
+  },
+};

@@ -1,0 +1,61 @@
+// The one interface every provider implements. Nothing outside server/providers knows a wire format.
+import type { ModelEntry, ProviderId } from "../config/schema.ts";
+import type { Usage } from "../schemas/generation.ts";
+import type { Aspect } from "../services/aspect.ts";
+import type { InputImage } from "../services/input-images.ts";
+
+/** What a provider call gets besides the request: the entry, its resolved key and base URL, and a cancel signal. */
+export interface CallContext {
+  entry: ModelEntry;
+  apiKey?: string;
+  baseUrl: string;
+  signal: AbortSignal;
+}
+
+/** An image generation, or an edit when `inputs` is non-empty. */
+export interface ImageJob {
+  prompt: string;
+  aspect: Aspect;
+  inputs: InputImage[];
+}
+
+/** A video generation, optionally from a first frame. */
+export interface VideoJob {
+  prompt: string;
+  aspect: Aspect;
+  durationSeconds: number;
+  firstFrame?: InputImage;
+}
+
+/** A speech synthesis. `voice` has been checked by `checkSpeech` when the provider has one. */
+export interface SpeechJob {
+  input: string;
+  voice?: string;
+}
+
+/** What a provider hands back: the media bytes and whatever it reported about them. */
+export interface ProviderResult {
+  bytes: Uint8Array;
+  mimeType?: string;
+  usage?: Usage;
+  /** Cost the provider itself reported, in USD. */
+  costUsd?: number;
+  voice?: string;
+  durationSeconds?: number;
+  /** Provider-specific facts worth keeping in the ledger's params (request ids, revised prompts). */
+  extra?: Record<string, unknown>;
+}
+
+/** One provider: how to reach it and which media types it can produce. */
+export interface Provider {
+  id: ProviderId;
+  /** Whether a call without an API key is refused before reaching the provider. */
+  requiresKey: boolean;
+  /** Used when the entry has no base_url. */
+  defaultBaseUrl: string;
+  image?(job: ImageJob, ctx: CallContext): Promise<ProviderResult>;
+  video?(job: VideoJob, ctx: CallContext): Promise<ProviderResult>;
+  speech?(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>;
+  /** Validates a speech job for this entry before anything is recorded (e.g. the voice); throws invalid_argument. */
+  checkSpeech?(job: SpeechJob, entry: ModelEntry): void;
+}

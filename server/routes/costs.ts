@@ -1,0 +1,10 @@
+// GET /api/costs/summary.
+import { Elysia } from "elysia";
+import type { AppDeps } from "../app.ts";
+import { CostQuery } from "../schemas/generation.ts";
+import { parseOrThrow } from "../schemas/validate.ts";
+import { costSummary } from "../services/costs.ts";
+
+/** Spend per day, model, type or provider. */
+export const costRoutes = (deps: AppDeps) =>
+  new Elysia({ name: "costs", prefix: "/api/costs" }).get("/summary", ({ query }) => costSummary(deps.ledger, parseOrThrow(CostQuery, query)));

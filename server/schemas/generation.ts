@@ -1,0 +1,91 @@
+// Shapes of ledger records and of the generations/costs API, shared with the web UI via `import type`.
+import { z } from "zod";
+import { MediaType } from "../config/schema.ts";
+
+/** Lifecycle of one generation in the ledger. */
+export const GenerationStatus = z.enum(["running", "succeeded", "failed", "interrupted"]);
+export type GenerationStatus = z.infer<typeof GenerationStatus>;
+
+/** Where a cost figure came from: reported by the provider, computed from the price catalogue, a user override, or unknown. */
+export const CostSource = z.enum(["upstream", "catalog", "override", "unknown"]);
+export type CostSource = z.infer<typeof CostSource>;
+
+/** Token or unit counts as reported by a provider. */
+export const Usage = z.record(z.string(), z.unknown());
+export type Usage = z.infer<typeof Usage>;
+
+/** One row of the ledger as the API returns it. */
+export const Generation = z.object({
+  id: z.string(),
+  type: MediaType,
+  status: GenerationStatus,
+  model: z.string(),
+  model_name: z.string().nullable(),
+  provider: z.string(),
+  prompt: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  output_path: z.string().nullable(),
+  mime_type: z.string().nullable(),
+  bytes: z.number().nullable(),
+  width: z.number().nullable(),
+  height: z.number().nullable(),
+  duration_seconds: z.number().nullable(),
+  usage: Usage.nullable(),
+  cost_usd: z.number().nullable(),
+  cost_source: CostSource,
+  cost_unit: z.string().nullable(),
+  cost_quantity: z.number().nullable(),
+  cost_unit_price: z.number().nullable(),
+  error: z.string().nullable(),
+  error_type: z.string().nullable(),
+  upstream_status: z.number().nullable(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  latency_ms: z.number().nullable(),
+  session_id: z.string().nullable(),
+  client: z.string().nullable(),
+});
+export type Generation = z.infer<typeof Generation>;
+
+/** Query of `GET /api/generations`. */
+export const GenerationQuery = z
+  .object({
+    type: MediaType.optional(),
+    status: GenerationStatus.optional(),
+    model: z.string().min(1).optional(),
+    q: z.string().min(1).optional(),
+    cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
+    limit: z.coerce.number().int().min(1).max(200).optional(),
+  })
+  .strict();
+export type GenerationQuery = z.infer<typeof GenerationQuery>;
+
+/** One page of `GET /api/generations`, newest first. */
+export type GenerationPage = { items: Generation[]; next_cursor: string | null };
+
+/** How `GET /api/costs/summary` groups spend. */
+export const CostGroupBy = z.enum(["day", "model", "type", "provider"]);
+export type CostGroupBy = z.infer<typeof CostGroupBy>;
+
+const dateOrTime = z
+  .string()
+  .refine((v) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) && !Number.isNaN(Date.parse(v)), "must be a date (YYYY-MM-DD) or an ISO 8601 time");
+
+/** Query of `GET /api/costs/summary`. */
+export const CostQuery = z
+  .object({ from: dateOrTime.optional(), to: dateOrTime.optional(), group_by: CostGroupBy.default("day") })
+  .strict();
+export type CostQuery = z.infer<typeof CostQuery>;
+
+/** Spend of one group (a day, model, type or provider). */
+export type CostGroup = { key: string; count: number; cost_usd: number; unknown_cost_count: number };
+
+/** Body of `GET /api/costs/summary`. */
+export type CostSummary = {
+  from: string;
+  to: string;
+  group_by: CostGroupBy;
+  total: Omit<CostGroup, "key">;
+  groups: CostGroup[];
+};

@@ -1,0 +1,35 @@
+// Spend summaries over the ledger.
+import type { Ledger } from "../db/generations.ts";
+import { DEFAULT_COST_WINDOW_DAYS } from "../defaults.ts";
+import { invalidArgument } from "../errors.ts";
+import type { CostQuery, CostSummary } from "../schemas/generation.ts";
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/** Local midnight of a YYYY-MM-DD date, in ms. */
+function localMidnight(date: string): number {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  return new Date(y, m - 1, d).getTime();
+}
+
+/**
+ * Spend between `from` and `to` grouped by day, model, type or provider. Dates are local days and
+ * `to` is inclusive (`to=2026-11-23` covers that whole day); ISO times are exact instants.
+ * Without `from`, the last 30 days; without `to`, up to now.
+ */
+export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()): CostSummary {
+  const toMs = query.to ? (DATE_ONLY.test(query.to) ? localMidnight(query.to) + DAY_MS : Date.parse(query.to)) : now + 1;
+  const fromMs = query.from
+    ? DATE_ONLY.test(query.from)
+      ? localMidnight(query.from)
+      : Date.parse(query.from)
+    : toMs - DEFAULT_COST_WINDOW_DAYS * DAY_MS;
+  if (fromMs >= toMs) throw invalidArgument("from", `from (${query.from}) must be before to (${query.to ?? "now"})`);
+  const groups = ledger.costGroups(fromMs, toMs, query.group_by);
+  const total = groups.reduce(
+    (sum, g) => ({ count: sum.count + g.count, cost_usd: sum.cost_usd + g.cost_usd, unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count }),
+    { count: 0, cost_usd: 0, unknown_cost_count: 0 },
+  );
+  return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), group_by: query.group_by, total, groups };
+}

@@ -1,0 +1,57 @@
+// Where and how generated files are written: <output_dir>/assets/generated/<prefix>_<stamp>_<hex>.<ext>, atomically.
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { open } from "node:fs/promises";
+import { isAbsolute, join, normalize, sep } from "node:path";
+import type { MediaType } from "../config/schema.ts";
+import { invalidArgument } from "../errors.ts";
+
+/** File name prefix per media type, as the original server used. */
+export const FILE_PREFIX: Record<MediaType, string> = { image: "img", video: "vid", audio: "tts" };
+
+const GENERATED_SUBDIR = join("assets", "generated");
+
+/**
+ * The folder a generation is written to: `<output_dir>/assets/generated`. An output_dir that already
+ * ends in assets/generated (as newer versions of the skill pass) is used as is.
+ */
+export function generatedDir(outputDir: string | undefined, fallback: string): string {
+  const base = outputDir ?? fallback;
+  if (!isAbsolute(base)) {
+    throw invalidArgument("output_dir", `output_dir must be an absolute path, got "${base}"`);
+  }
+  const clean = normalize(base).replace(/[\\/]+$/, "");
+  return clean.endsWith(`${sep}${GENERATED_SUBDIR}`) ? clean : join(clean, GENERATED_SUBDIR);
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+/** `img_20260525_011820_a1b2c3d4.png`: local time plus 4 random bytes. */
+export function outputFileName(type: MediaType, extension: string, now = new Date()): string {
+  const date = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}`;
+  const time = `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+  return `${FILE_PREFIX[type]}_${date}_${time}_${randomBytes(4).toString("hex")}.${extension}`;
+}
+
+/**
+ * Writes `bytes` to a new file in `dir` atomically (temp file, fsync, rename) and returns its path.
+ * Never overwrites an existing file: a name clash picks a new name.
+ */
+export async function writeNewFile(dir: string, name: () => string, bytes: Uint8Array): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  let target = join(dir, name());
+  while (existsSync(target)) target = join(dir, name());
+  const temp = join(dir, `.${randomBytes(6).toString("hex")}.partial`);
+  const handle = await open(temp, "wx", 0o644);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  renameSync(temp, target);
+  return target;
+}
