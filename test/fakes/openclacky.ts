@@ -1,0 +1,163 @@
+// A fake openclacky gateway on an ephemeral loopback port, speaking the gateway dialect
+// (images/generations, videos/generations, audio/speech; Bearer auth; base64 in data[0]).
+// A scenario is chosen per request: queued with `next()`, or named in the prompt/input as `[[fake:<scenario>]]`.
+import { b64, makeMp4, makePng, makeWav } from "./media.ts";
+
+/** What the fake can be told to do with one request. */
+export type ClackyScenario =
+  | "ok"
+  | "url" // answer with data[0].url pointing back at the fake instead of b64_json
+  | "401"
+  | "403"
+  | "429"
+  | "500"
+  | "503"
+  | "400"
+  | "content_filter"
+  | "malformed" // 200 with a body that is not JSON
+  | "empty" // 200 with data: []
+  | "not_media" // 200 with b64_json that is not the media asked for
+  | "slow" // answer ok after `slowMs`
+  | "hang" // never answer
+  | "reset"; // close the connection without answering
+
+/** One request the fake received. */
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: Record<string, unknown>;
+}
+
+/** A running fake gateway. */
+export interface FakeClacky {
+  url: string;
+  key: string;
+  requests: RecordedRequest[];
+  /** Queue scenarios for the next requests, in order. */
+  next(...scenarios: ClackyScenario[]): void;
+  slowMs: number;
+  close(): Promise<void>;
+}
+
+/** Usage and cost figures the fake reports, so tests can check they pass through untouched. */
+export const CLACKY_REPORTS = {
+  image: { usage: { prompt_tokens: 50, completion_tokens: 4500, cache_read_tokens: 0, cache_write_tokens: 0, total_tokens: 4550 }, cost_usd: 0.04 },
+  speech: { usage: { prompt_tokens: 13, completion_tokens: 122, total_tokens: 135 }, cost_usd: 0.000259 },
+  videoPerSecond: 0.336,
+};
+
+const SIZES: Record<string, [number, number]> = {
+  "1536x1024": [1536, 1024],
+  "1024x1024": [1024, 1024],
+  "1024x1536": [1024, 1536],
+};
+/** Gemini image models ignore exact sizes; the fake answers them at these. */
+const GEMINI_SIZES: Record<string, [number, number]> = { landscape: [1408, 768], square: [1024, 1024], portrait: [768, 1408] };
+
+const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+
+function scenarioOf(body: Record<string, unknown>, queued: ClackyScenario[]): ClackyScenario {
+  const fromQueue = queued.shift();
+  if (fromQueue) return fromQueue;
+  const text = String(body.prompt ?? body.input ?? "");
+  const match = /\[\[fake:([a-z_0-9]+)\]\]/.exec(text);
+  return (match?.[1] as ClackyScenario | undefined) ?? "ok";
+}
+
+/** Starts the fake on 127.0.0.1 with a random port. `key` is the only API key it accepts. */
+export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeClacky {
+  const requests: RecordedRequest[] = [];
+  const queued: ClackyScenario[] = [];
+  const files = new Map<string, Uint8Array>();
+  const fake: FakeClacky = {
+    url: "",
+    key,
+    requests,
+    slowMs: 1500,
+    next: (...scenarios) => queued.push(...scenarios),
+    close: async () => {
+      await server.stop(true);
+    },
+  };
+
+  const media = (path: string, body: Record<string, unknown>) => {
+    if (path.endsWith("/images/generations")) {
+      const model = String(body.model ?? "");
+      const aspect = /\[aspect: (\w+)\]/.exec(String(body.prompt ?? ""))?.[1] ?? "landscape";
+      const [w, h] = /gemini|imagen/i.test(model) ? (GEMINI_SIZES[aspect] ?? [1408, 768]) : (SIZES[String(body.size)] ?? [1536, 1024]);
+      return { bytes: makePng(w, h), mime: "image/png", extra: CLACKY_REPORTS.image };
+    }
+    if (path.endsWith("/videos/generations")) {
+      const seconds = Number(body.duration_seconds ?? 8);
+      return { bytes: makeMp4(), mime: "video/mp4", extra: { duration_seconds: seconds, cost_usd: Number((CLACKY_REPORTS.videoPerSecond * seconds).toFixed(6)) } };
+    }
+    const voice = typeof body.voice === "string" ? body.voice : "Kore";
+    return { bytes: makeWav(1.5), mime: "audio/wav", extra: { ...CLACKY_REPORTS.speech, voice } };
+  };
+
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeout: 0,
+    async fetch(request, srv) {
+      const url = new URL(request.url);
+      if (request.method === "GET" && url.pathname.startsWith("/files/")) {
+        const file = files.get(url.pathname);
+        return file ? new Response(file as Uint8Array<ArrayBuffer>, { headers: { "content-type": "image/png" } }) : json(404, { error: { message: "no such file" } });
+      }
+      const text = await request.text();
+      let body: Record<string, unknown> = {};
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        body = { raw: text };
+      }
+      requests.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body });
+      const known = ["/images/generations", "/videos/generations", "/audio/speech"].some((p) => url.pathname.endsWith(p));
+      if (request.method !== "POST" || !known) return json(404, { error: { message: `unknown endpoint ${url.pathname}` } });
+      const scenario = scenarioOf(body, queued);
+      if (request.headers.get("authorization") !== `Bearer ${key}` || scenario === "401") {
+        return json(401, { error: { message: "Invalid API key", type: "invalid_request_error" } });
+      }
+      switch (scenario) {
+        case "403":
+          return json(403, { error: { message: "This key may not use this model" } });
+        case "429":
+          return json(429, { error: { message: "Rate limit exceeded, slow down" } }, { "retry-after": "7" });
+        case "500":
+          return json(500, { error: { message: "Internal gateway error" } });
+        case "503":
+          return json(503, { error: { message: "The model is overloaded. Please try again later." } });
+        case "400":
+          return json(400, { error: { message: "INVALID_ARGUMENT: unknown image model", code: "invalid_argument" } });
+        case "content_filter":
+          return json(400, { error: { message: "Your request was rejected by the safety system", code: "content_filter" } });
+        case "malformed":
+          return new Response("<html>Bad Gateway</html>", { status: 200, headers: { "content-type": "text/html" } });
+        case "empty":
+          return json(200, { data: [] });
+        case "not_media":
+          return json(200, { data: [{ b64_json: b64(new TextEncoder().encode("this is plain text, not media")) }] });
+        case "hang":
+          return new Promise<Response>(() => {});
+        case "reset":
+          srv.timeout(request, 1);
+          return new Promise<Response>(() => {});
+        case "slow":
+          await Bun.sleep(fake.slowMs);
+          break;
+      }
+      const { bytes, mime, extra } = media(url.pathname, body);
+      if (scenario === "url") {
+        const path = `/files/${crypto.randomUUID()}.png`;
+        files.set(path, bytes);
+        return json(200, { data: [{ url: `${fake.url}${path}` }], ...extra });
+      }
+      return json(200, { data: [{ b64_json: b64(bytes), mime_type: mime }], ...extra });
+    },
+  });
+  fake.url = `http://127.0.0.1:${server.port}`;
+  return fake;
+}

@@ -1,0 +1,87 @@
+// Test fixtures: a real app on a temp data folder with real SQLite, driven through app.handle().
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { createApp } from "../server/app.ts";
+import { ConfigStore } from "../server/config/store.ts";
+import { openDatabase } from "../server/db/database.ts";
+import { Ledger } from "../server/db/generations.ts";
+import type { MediaType } from "../server/config/schema.ts";
+import { memoryLogger } from "../server/log.ts";
+import { MediaService } from "../server/services/generation.ts";
+
+/** A temp folder removed on dispose. */
+export function tempDir(prefix = "mediagen-test-"): { path: string; [Symbol.dispose](): void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** Options of a test harness. */
+export interface HarnessOptions {
+  /** config.yml content: an object (serialised to YAML) or raw text. Default: the generated template. */
+  config?: Record<string, unknown> | string;
+  timeoutsSeconds?: Record<MediaType, number>;
+  bindHost?: string;
+}
+
+/** The app on a temp data folder, plus helpers to call it. */
+export function createHarness(options: HarnessOptions = {}) {
+  const dir = tempDir();
+  const dataDir = join(dir.path, "data");
+  const workDir = join(dir.path, "work");
+  if (options.config !== undefined) {
+    Bun.spawnSync(["mkdir", "-p", dataDir]);
+    writeFileSync(join(dataDir, "config.yml"), typeof options.config === "string" ? options.config : stringify(options.config));
+  }
+  const config = ConfigStore.open(dataDir);
+  const db = openDatabase(join(dataDir, "mediagen.db"));
+  const ledger = new Ledger(db);
+  const log = memoryLogger();
+  const media = new MediaService({ config, ledger, log, timeoutsSeconds: options.timeoutsSeconds });
+  const app = createApp({ config, ledger, media, log, version: "test", startedAt: Date.now(), bindHost: options.bindHost ?? "127.0.0.1" });
+
+  const call = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:7070${path}`, init));
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await call(path, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  };
+  const get = async (path: string, headers: Record<string, string> = {}) => {
+    const response = await call(path, { headers });
+    return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, any> };
+  };
+  return {
+    app,
+    config,
+    db,
+    ledger,
+    log,
+    media,
+    dataDir,
+    workDir,
+    root: dir.path,
+    call,
+    post,
+    get,
+    [Symbol.dispose]() {
+      db.close();
+      dir[Symbol.dispose]();
+    },
+  };
+}
+export type Harness = ReturnType<typeof createHarness>;
+
+/** A config with openclacky models for every type pointing at `baseUrl`. */
+export function clackyConfig(baseUrl: string, key: string, overrides: { image?: string } = {}) {
+  return {
+    models: [
+      { name: "img", type: "image", provider: "openclacky", model: overrides.image ?? "or-gpt-image-2", api_key: key, base_url: baseUrl },
+      { name: "vid", type: "video", provider: "openclacky", model: "or-veo-3-1", api_key: key, base_url: baseUrl },
+      { name: "tts", type: "audio", provider: "openclacky", model: "or-tts-gemini-2-5-flash", api_key: key, base_url: baseUrl },
+    ],
+  };
+}
