@@ -42,12 +42,14 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
     if (value === undefined || value === "") return { kind: "error", message: `${flag} needs a value` };
     options[flag] = value;
   }
-  const host = options["--host"] ?? env.MEDIAGEN_HOST ?? DEFAULT_HOST;
-  const portText = options["--port"] ?? env.MEDIAGEN_PORT ?? String(DEFAULT_PORT);
+  // An empty variable (`MEDIAGEN_HOST= mediagen`) counts as unset, not as "" (all interfaces) or port 0.
+  const fromEnv = (name: string) => env[name] || undefined;
+  const host = options["--host"] ?? fromEnv("MEDIAGEN_HOST") ?? DEFAULT_HOST;
+  const portText = options["--port"] ?? fromEnv("MEDIAGEN_PORT") ?? String(DEFAULT_PORT);
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  if (!/^\d+$/.test(portText) || port > 65535) {
     return { kind: "error", message: `port must be a whole number from 0 to 65535, got "${portText}"` };
   }
-  const dataDir = resolve(options["--data-dir"] ?? env.MEDIAGEN_DATA_DIR ?? join(homedir(), DEFAULT_DATA_DIR_NAME));
+  const dataDir = resolve(options["--data-dir"] ?? fromEnv("MEDIAGEN_DATA_DIR") ?? join(homedir(), DEFAULT_DATA_DIR_NAME));
   return { kind: "serve", host, port, dataDir };
 }

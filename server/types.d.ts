@@ -2,3 +2,8 @@ declare module "*.wasm" {
   const path: string;
   export default path;
 }
+
+declare module "*.yml" {
+  const text: string;
+  export default text;
+}

@@ -2,7 +2,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
+import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { describeIssue } from "../schemas/validate.ts";
 import { Config, type MediaType, type ModelEntry } from "./schema.ts";
@@ -25,11 +26,25 @@ export function parseConfig(text: string, file: string): Config {
   const result = Config.safeParse(doc.toJS() ?? {});
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
-    const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number] } | undefined;
-    const where = node?.range ? `:${lineCounter.linePos(node.range[0]).line}` : "";
+    const offset = issueOffset(doc, issue);
+    const where = offset === undefined ? "" : `:${lineCounter.linePos(offset).line}`;
     return `${file}${where}: ${describeIssue(issue)}`;
   });
   throw new ConfigError(lines.join("\n"));
+}
+
+// Where an issue is in the file: an unknown key's own line, else the node at the path or its nearest existing parent.
+function issueOffset(doc: Document, issue: z.core.$ZodIssue): number | undefined {
+  const path = issue.path as (string | number)[];
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true);
+    if (issue.code === "unrecognized_keys" && depth === path.length && isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === issue.keys[0]);
+      if (isScalar(pair?.key) && pair.key.range) return pair.key.range[0];
+    }
+    if (isNode(node) && node.range) return node.range[0];
+  }
+  return undefined;
 }
 
 /** Writes `text` to `file` atomically with mode 0600 (the config holds API keys). */

@@ -53,6 +53,12 @@ async function readImageFile(path: string, field: string): Promise<InputImage> {
   return checkImage(bytes, field, path);
 }
 
+// Base64 of a JPEG starts with "/9j/", which is also an absolute path: decode the start and sniff it.
+function isBase64Image(text: string): boolean {
+  const compact = text.replace(/\s+/g, "");
+  return BASE64.test(compact) && sniffMedia(Buffer.from(compact.slice(0, 24), "base64"))?.kind === "image";
+}
+
 /** Reads one input image given as an absolute path, a data: URL or bare base64; a 400 says which rule failed. */
 export async function loadInputImage(value: string, field: string): Promise<InputImage> {
   const text = value.trim();
@@ -67,7 +73,7 @@ export async function loadInputImage(value: string, field: string): Promise<Inpu
   if (/^https?:\/\//i.test(text)) {
     throw invalidArgument(field, `${field} is a URL; mediagen does not download inputs. Pass an absolute file path, base64 data or a data: URL`);
   }
-  if (isAbsolute(text)) return readImageFile(text, field);
+  if (isAbsolute(text) && !isBase64Image(text)) return readImageFile(text, field);
   if (BASE64.test(text.replace(/\s+/g, "")) && text.length >= 16) {
     return checkImage(decodeBase64(text, field), field, "base64");
   }

@@ -50,8 +50,8 @@ export function imageSize(bytes: Uint8Array): { width: number; height: number } 
 
 function webpSize(bytes: Uint8Array, view: DataView) {
   if (ascii(bytes, 12, "VP8X")) {
-    const width = 1 + (view.getUint32(24, true) & 0xffffff);
-    const height = 1 + (view.getUint32(27, true) & 0xffffff);
+    const width = 1 + view.getUint16(24, true) + (view.getUint8(26) << 16);
+    const height = 1 + view.getUint16(27, true) + (view.getUint8(29) << 16);
     return { width, height };
   }
   if (ascii(bytes, 12, "VP8L")) {

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { isAbsolute, join, normalize, sep } from "node:path";
+import { isAbsolute, join, resolve, sep } from "node:path";
 import type { MediaType } from "../config/schema.ts";
 import { invalidArgument } from "../errors.ts";
 
@@ -20,7 +20,7 @@ export function generatedDir(outputDir: string | undefined, fallback: string): s
   if (!isAbsolute(base)) {
     throw invalidArgument("output_dir", `output_dir must be an absolute path, got "${base}"`);
   }
-  const clean = normalize(base).replace(/[\\/]+$/, "");
+  const clean = resolve(base);
   return clean.endsWith(`${sep}${GENERATED_SUBDIR}`) ? clean : join(clean, GENERATED_SUBDIR);
 }
 

@@ -105,3 +105,118 @@ export function makeMp4(bytes = 2048): Uint8Array {
 
 /** Base64 of bytes. */
 export const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString("base64");
+
+/** Silent MPEG-2 Layer III frames (24 kHz mono, 64 kbit/s, 192-byte frames of 576 samples): a playable MP3. */
+export function makeMp3(seconds: number): Uint8Array {
+  const frames = Math.max(1, Math.ceil((seconds * 24_000) / 576));
+  const out = new Uint8Array(frames * 192);
+  for (let i = 0; i < frames; i++) out.set([0xff, 0xf3, 0x84, 0xc4], i * 192);
+  return out;
+}
+
+/** A FLAC stream header (`fLaC` + STREAMINFO for 24 kHz mono 16-bit) without audio frames: enough for sniffing. */
+export function makeFlac(seconds: number, sampleRate = 24_000): Uint8Array {
+  const out = new Uint8Array(4 + 4 + 34);
+  out.set(new TextEncoder().encode("fLaC"), 0);
+  out.set([0x80, 0, 0, 34], 4); // last metadata block, type 0 (STREAMINFO), length 34
+  const view = new DataView(out.buffer);
+  view.setUint16(8, 4096);
+  view.setUint16(10, 4096);
+  const samples = Math.round(seconds * sampleRate);
+  // 20 bits sample rate, 3 bits channels-1 (0), 5 bits bps-1 (15), 36 bits total samples
+  out[18] = (sampleRate >> 12) & 0xff;
+  out[19] = (sampleRate >> 4) & 0xff;
+  out[20] = ((sampleRate & 0x0f) << 4) | (0 << 1) | (15 >> 4);
+  out[21] = ((15 & 0x0f) << 4) | (Math.floor(samples / 2 ** 32) & 0x0f);
+  view.setUint32(22, samples >>> 0);
+  return out;
+}
+
+/** ADTS-framed AAC-LC headers (24 kHz mono) with empty payloads: enough for sniffing. */
+export function makeAac(seconds: number): Uint8Array {
+  const frames = Math.max(1, Math.ceil((seconds * 24_000) / 1024));
+  const frameLength = 7 + 9;
+  const out = new Uint8Array(frames * frameLength);
+  for (let i = 0; i < frames; i++) {
+    out.set(
+      [0xff, 0xf1, 0x58, 0x40 | ((frameLength >> 11) & 0x03), (frameLength >> 3) & 0xff, ((frameLength & 0x07) << 5) | 0x1f, 0xfc],
+      i * frameLength,
+    );
+  }
+  return out;
+}
+
+const oggCrcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n << 24;
+  for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+  return c >>> 0;
+});
+
+function oggPage(payload: Uint8Array, sequence: number, headerType: number): Uint8Array {
+  const out = new Uint8Array(27 + 1 + payload.length);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode("OggS"), 0);
+  out[5] = headerType;
+  view.setUint32(14, 0x6d656469, true); // stream serial number
+  view.setUint32(18, sequence, true);
+  out[26] = 1;
+  out[27] = payload.length;
+  out.set(payload, 28);
+  let crc = 0;
+  for (const b of out) crc = ((crc << 8) ^ oggCrcTable[((crc >>> 24) ^ b) & 0xff]!) >>> 0;
+  view.setUint32(22, crc, true);
+  return out;
+}
+
+/** An Ogg Opus stream's two header pages (OpusHead, OpusTags) with valid CRCs, no audio packets: enough for sniffing. */
+export function makeOggOpus(): Uint8Array {
+  const head = new Uint8Array(19);
+  head.set(new TextEncoder().encode("OpusHead"), 0);
+  const hv = new DataView(head.buffer);
+  head[8] = 1;
+  head[9] = 1;
+  hv.setUint16(10, 312, true);
+  hv.setUint32(12, 24_000, true);
+  const vendor = new TextEncoder().encode("mediagen-fake");
+  const tags = new Uint8Array(8 + 4 + vendor.length + 4);
+  tags.set(new TextEncoder().encode("OpusTags"), 0);
+  new DataView(tags.buffer).setUint32(8, vendor.length, true);
+  tags.set(vendor, 12);
+  return Buffer.concat([oggPage(head, 0, 0x02), oggPage(tags, 1, 0)]);
+}
+
+/** The container type and pixel size of PNG, JPEG and WebP bytes (for checking what the fakes send and receive). */
+export function imageInfo(bytes: Uint8Array): { mime: "image/png" | "image/jpeg" | "image/webp"; width: number; height: number } | undefined {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const text = (at: number, s: string) => s.split("").every((c, i) => bytes[at + i] === c.charCodeAt(0));
+  try {
+    if (bytes[0] === 0x89 && text(1, "PNG")) return { mime: "image/png", width: view.getUint32(16), height: view.getUint32(20) };
+    if (text(0, "RIFF") && text(8, "WEBP")) {
+      if (text(12, "VP8L")) {
+        const bits = view.getUint32(21, true);
+        return { mime: "image/webp", width: 1 + (bits & 0x3fff), height: 1 + ((bits >> 14) & 0x3fff) };
+      }
+      if (text(12, "VP8X"))
+        return {
+          mime: "image/webp",
+          width: 1 + view.getUint16(24, true) + (view.getUint8(26) << 16),
+          height: 1 + view.getUint16(27, true) + (view.getUint8(29) << 16),
+        };
+      if (text(12, "VP8 ")) return { mime: "image/webp", width: view.getUint16(26, true) & 0x3fff, height: view.getUint16(28, true) & 0x3fff };
+      return undefined;
+    }
+    if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+      let at = 2;
+      while (at + 9 < bytes.length) {
+        if (bytes[at] !== 0xff) return undefined;
+        const marker = bytes[at + 1]!;
+        if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+          return { mime: "image/jpeg", height: view.getUint16(at + 5), width: view.getUint16(at + 7) };
+        at += 2 + view.getUint16(at + 2);
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}

@@ -6,7 +6,7 @@ import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
 
 let fake: FakeClacky;
 let h: Harness;
-const ids: Record<string, string> = {};
+const ids = {} as Record<"cat" | "dog" | "video" | "speech" | "failed", string>;
 
 beforeAll(async () => {
   fake = startFakeClacky();
@@ -48,8 +48,8 @@ describe("GET /api/generations", () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const page: { body: { items: { id: string }[]; next_cursor: string | null } } = await h.get(`/api/generations?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
-      seen.push(...page.body.items.map((g) => g.id));
+      const page = await h.get(`/api/generations?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...page.body.items.map((g: { id: string }) => g.id));
       cursor = page.body.next_cursor;
     } while (cursor);
     expect(seen).toEqual([ids.failed, ids.speech, ids.video, ids.dog, ids.cat]);

@@ -1,0 +1,89 @@
+import { describe, expect, test } from "bun:test";
+import { AppError } from "../../../server/errors.ts";
+import { readJsonBody } from "../../../server/http/body.ts";
+
+const MiB = 1024 * 1024;
+
+/** A POST with `body` and `headers`. */
+const post = (body: BodyInit | null, headers: Record<string, string> = {}) =>
+  new Request("http://127.0.0.1:7070/api/media/image", { method: "POST", body, headers });
+
+/** A body that arrives in chunks with no Content-Length, as with chunked transfer encoding. */
+function chunked(chunks: number, chunkBytes: number): ReadableStream<Uint8Array> {
+  let sent = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (sent === chunks) return controller.close();
+      sent++;
+      controller.enqueue(new Uint8Array(chunkBytes).fill(0x20));
+    },
+  });
+}
+
+/** The AppError `promise` rejects with. */
+async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return error as AppError;
+  }
+  throw new Error("expected an AppError, the promise resolved");
+}
+
+describe("readJsonBody", () => {
+  const parsed: [string, BodyInit | null, Record<string, string>, Record<string, unknown>][] = [
+    ["JSON with application/json", '{"prompt":"a cat"}', { "content-type": "application/json" }, { prompt: "a cat" }],
+    ["JSON without a content-type", new TextEncoder().encode('{"prompt":"a cat"}'), {}, { prompt: "a cat" }],
+    ["JSON sent as a form (curl -d)", '{"prompt":"a cat","n":2}', { "content-type": "application/x-www-form-urlencoded" }, { prompt: "a cat", n: 2 }],
+    ["JSON as text/plain with whitespace around it", '\n  {"prompt":"ü 🦊"}  \n', { "content-type": "text/plain" }, { prompt: "ü 🦊" }],
+    ["an empty body", "", {}, {}],
+    ["no body at all", null, {}, {}],
+    ["a blank body", "  \n\t ", {}, {}],
+    ["a streamed body without content-length", new Blob(['{"a":', '{"b":[1,2]}}']).stream(), {}, { a: { b: [1, 2] } }],
+  ];
+  test.each(parsed)("%s", async (_name, body, headers, expected) => {
+    expect(await readJsonBody(post(body, headers), MiB)).toEqual(expected);
+  });
+
+  test.each([["{prompt: 'a cat'}"], ['{"prompt": "a cat",}'], ["prompt=a+cat"], ['{"a":']])("malformed JSON %p is invalid_argument on body, saying JSON", async (text) => {
+    const error = await rejection(readJsonBody(post(text), MiB));
+    expect(error.type).toBe("invalid_argument");
+    expect(error.status).toBe(400);
+    expect(error.details.field).toBe("body");
+    expect(error.message).toContain("not valid JSON");
+    expect(error.message).toContain("send a JSON object");
+  });
+
+  test.each([["[]"], ['[{"prompt":"a"}]'], ['"a cat"'], ["42"], ["null"], ["true"]])("the JSON value %p is invalid_argument: it must be an object", async (text) => {
+    const error = await rejection(readJsonBody(post(text), MiB));
+    expect(error.type).toBe("invalid_argument");
+    expect(error.details.field).toBe("body");
+    expect(error.message).toBe("Request body must be a JSON object");
+  });
+
+  test("a declared content-length above the limit is payload_too_large before reading", async () => {
+    const error = await rejection(readJsonBody(post("{}", { "content-length": String(65 * MiB) }), 64 * MiB));
+    expect(error.type).toBe("payload_too_large");
+    expect(error.status).toBe(413);
+    expect(error.message).toContain("65.0 MiB");
+    expect(error.message).toContain("64 MiB");
+    expect(error.message).toContain("server.max_body_mib");
+  });
+
+  test("an undeclared oversized chunked body is payload_too_large", async () => {
+    const request = post(chunked(3, MiB / 2));
+    expect(request.headers.get("content-length")).toBeNull();
+    const error = await rejection(readJsonBody(request, MiB));
+    expect(error.type).toBe("payload_too_large");
+    expect(error.message).toContain("larger than 1 MiB");
+  });
+
+  test("a body exactly at the limit is read", async () => {
+    const text = `{"pad":"${"x".repeat(1000 - 10)}"}`;
+    expect(text.length).toBe(1000);
+    expect(await readJsonBody(post(text), 1000)).toEqual({ pad: "x".repeat(990) });
+    const error = await rejection(readJsonBody(post(`${text} `), 1000));
+    expect(error.type).toBe("payload_too_large");
+  });
+});
