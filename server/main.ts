@@ -74,6 +74,8 @@ try {
 
 log.info(`mediagen ${pkg.version} listening on ${server.url.href.replace(/\/$/, "")} (data: ${command.dataDir})`);
 
+/** Time given to in-flight responses to be written after the last generation ends, in ms. */
+const FLUSH_GRACE_MS = 3000;
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) {
@@ -83,9 +85,11 @@ async function shutdown(signal: string) {
   stopping = true;
   const grace = config.get().server.shutdown_grace_seconds;
   log.info(`${signal}: no longer accepting requests; waiting up to ${grace} s for ${media.running} running generation(s)`);
-  void server.stop(false);
+  const connectionsClosed = server.stop(false);
   const interrupted = await media.drain(grace * 1000);
   if (interrupted > 0) log.warn(`${interrupted} generation(s) recorded as interrupted`);
+  // Let the answers of finished generations reach their callers before closing what is left.
+  await Promise.race([connectionsClosed, Bun.sleep(FLUSH_GRACE_MS)]);
   await server.stop(true);
   db.close();
   log.info("stopped");
