@@ -14,6 +14,8 @@ export const MAX_INPUT_IMAGE_MIB = 20;
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 30;
 /** Total time allowed for one provider call, in seconds, per media type. */
 export const DEFAULT_TIMEOUT_SECONDS = { image: 300, video: 900, audio: 120 } as const;
+/** Delay between polls of a long-running provider operation (Veo, video jobs), in seconds. */
+export const DEFAULT_POLL_INTERVAL_SECONDS = 10;
 /** Longest prompt accepted, in characters. */
 export const MAX_PROMPT_CHARS = 32_000;
 /** Longest speech input accepted, in characters. */

@@ -3,14 +3,11 @@ import { isAbsolute } from "node:path";
 import { z } from "zod";
 import { DEFAULT_MAX_BODY_MIB, DEFAULT_SHUTDOWN_GRACE_SECONDS } from "../defaults.ts";
 
-/** The media types a model entry can serve. */
-export const MediaType = z.enum(["image", "video", "audio"]);
-export type MediaType = z.infer<typeof MediaType>;
-export const MEDIA_TYPES = MediaType.options;
+import { PriceEntry } from "../pricing/schema.ts";
+import { PROVIDER_OPTIONS } from "../providers/options.ts";
+import { MediaType, ProviderId } from "../schemas/common.ts";
 
-/** Provider ids a model entry can name. */
-export const ProviderId = z.enum(["openclacky", "openai", "gemini", "openrouter", "openai-compatible", "local"]);
-export type ProviderId = z.infer<typeof ProviderId>;
+export { MEDIA_TYPES, MediaType, ProviderId } from "../schemas/common.ts";
 
 /** One configured model: which provider and model serve one media type. */
 export const ModelEntry = z
@@ -46,11 +43,19 @@ export const Config = z
       .optional(),
     server: ServerSettings.default(() => ServerSettings.parse({})),
     models: z.array(ModelEntry).default([]),
+    prices: z.array(PriceEntry).default([]),
   })
   .strict()
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
     config.models.forEach((entry, index) => {
+      const options = PROVIDER_OPTIONS[entry.provider].safeParse(entry.options ?? {});
+      for (const issue of options.success ? [] : options.error.issues) {
+        ctx.addIssue({ code: "custom", path: ["models", index, "options", ...issue.path], message: issue.message });
+      }
+      if (entry.provider === "openai-compatible" && !entry.base_url) {
+        ctx.addIssue({ code: "custom", path: ["models", index, "base_url"], message: "is required for provider openai-compatible (the server's URL, e.g. http://localhost:8080/v1)" });
+      }
       if (!entry.name) return;
       const first = seen.get(entry.name);
       if (first !== undefined) {

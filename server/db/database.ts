@@ -40,6 +40,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_created ON generations (created_at);
    CREATE INDEX generations_type_status ON generations (type, status);
    CREATE INDEX generations_model ON generations (model);`,
+  // Every component of a computed cost (unit, quantity, unit price, amount), for auditing multi-part prices.
+  `ALTER TABLE generations ADD COLUMN cost_breakdown TEXT;`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -2,6 +2,7 @@
 import type { Database } from "bun:sqlite";
 import type { MediaType } from "../config/schema.ts";
 import { DEFAULT_PAGE_SIZE } from "../defaults.ts";
+import type { CostLine } from "../pricing/schema.ts";
 import type {
   CostGroup,
   CostGroupBy,
@@ -35,6 +36,7 @@ type Row = {
   cost_unit: string | null;
   cost_quantity: number | null;
   cost_unit_price: number | null;
+  cost_breakdown: string | null;
   error: string | null;
   error_type: string | null;
   upstream_status: number | null;
@@ -62,9 +64,12 @@ export interface NewGeneration {
 export interface CostFigure {
   costUsd: number | null;
   source: CostSource;
+  /** The main component (the largest line of a computed cost). */
   unit?: string;
   quantity?: number;
   unitPrice?: number;
+  /** Every component of a computed cost. */
+  breakdown?: CostLine[];
 }
 
 /** What a successful generation produced. */
@@ -113,6 +118,7 @@ function toGeneration(row: Row): Generation {
     cost_unit: row.cost_unit,
     cost_quantity: row.cost_quantity,
     cost_unit_price: row.cost_unit_price,
+    cost_breakdown: row.cost_breakdown === null ? null : (JSON.parse(row.cost_breakdown) as CostLine[]),
     error: row.error,
     error_type: row.error_type,
     upstream_status: row.upstream_status,
@@ -171,7 +177,7 @@ export class Ledger {
         `UPDATE generations SET status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
            width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
            cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
-           cost_unit_price = $costUnitPrice, params = coalesce($params, params),
+           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, params = coalesce($params, params),
            finished_at = $at, latency_ms = $at - started_at
          WHERE id = $id AND status = 'running'`,
       )
@@ -197,7 +203,7 @@ export class Ledger {
       .query(
         `UPDATE generations SET status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
            cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
-           cost_unit_price = $costUnitPrice, finished_at = $at, latency_ms = $at - started_at
+           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, finished_at = $at, latency_ms = $at - started_at
          WHERE id = $id AND status = 'running'`,
       )
       .run({
@@ -278,5 +284,6 @@ function costColumns(cost: CostFigure) {
     costUnit: cost.unit ?? null,
     costQuantity: cost.quantity ?? null,
     costUnitPrice: cost.unitPrice ?? null,
+    costBreakdown: cost.breakdown ? JSON.stringify(cost.breakdown) : null,
   };
 }

@@ -47,9 +47,11 @@ export function errorForStatus(status: number, body: string, headers: Headers): 
   if (status === 401 || status === 403) {
     return new AppError("auth_required", `${message} (check the model's api_key in config.yml)`, { ...upstream, status: 502 });
   }
-  if (status === 429) {
+  if (status === 402) return new AppError("insufficient_credits", message, upstream);
+  if (status === 429 || status === 503 || status === 529) {
     const retry = retryAfterSeconds(headers.get("retry-after"));
-    return new AppError("rate_limited", message, retry === undefined ? upstream : { ...upstream, retry_after_seconds: retry });
+    const details = retry === undefined ? upstream : { ...upstream, retry_after_seconds: retry };
+    return new AppError(status === 429 ? "rate_limited" : "overloaded", message, details);
   }
   if ((status === 400 || status === 422) && SAFETY_WORDS.test(body)) {
     return new AppError("content_filtered", message, upstream);

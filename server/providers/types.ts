@@ -1,5 +1,6 @@
 // The one interface every provider implements. Nothing outside server/providers knows a wire format.
 import type { ModelEntry, ProviderId } from "../config/schema.ts";
+import type { Meter } from "../pricing/schema.ts";
 import type { Usage } from "../schemas/generation.ts";
 import type { Aspect } from "../services/aspect.ts";
 import type { InputImage } from "../services/input-images.ts";
@@ -10,6 +11,8 @@ export interface CallContext {
   apiKey?: string;
   baseUrl: string;
   signal: AbortSignal;
+  /** Delay between polls of a long-running operation, in ms. */
+  pollIntervalMs: number;
 }
 
 /** An image generation, or an edit when `inputs` is non-empty. */
@@ -40,6 +43,8 @@ export interface ProviderResult {
   usage?: Usage;
   /** Cost the provider itself reported, in USD. */
   costUsd?: number;
+  /** Billable units measured from the response (tokens by kind, image size and quality, seconds, resolution). */
+  meter?: Meter;
   voice?: string;
   durationSeconds?: number;
   /** Provider-specific facts worth keeping in the ledger's params (request ids, revised prompts). */
@@ -56,6 +61,10 @@ export interface Provider {
   image?(job: ImageJob, ctx: CallContext): Promise<ProviderResult>;
   video?(job: VideoJob, ctx: CallContext): Promise<ProviderResult>;
   speech?(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>;
-  /** Validates a speech job for this entry before anything is recorded (e.g. the voice); throws invalid_argument. */
+  /** Validates a job for this entry before anything is recorded or sent (voices, durations); throws invalid_argument. */
+  checkImage?(job: ImageJob, entry: ModelEntry): void;
+  checkVideo?(job: VideoJob, entry: ModelEntry): void;
   checkSpeech?(job: SpeechJob, entry: ModelEntry): void;
+  /** Checks the entry's key and model with the cheapest call the provider offers; resolves to a message, throws an AppError. */
+  testConnection?(ctx: CallContext): Promise<string>;
 }

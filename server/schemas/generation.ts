@@ -36,6 +36,7 @@ export const Generation = z.object({
   cost_unit: z.string().nullable(),
   cost_quantity: z.number().nullable(),
   cost_unit_price: z.number().nullable(),
+  cost_breakdown: z.array(z.object({ unit: z.string(), quantity: z.number(), unit_price_usd: z.number(), usd: z.number() })).nullable(),
   error: z.string().nullable(),
   error_type: z.string().nullable(),
   upstream_status: z.number().nullable(),

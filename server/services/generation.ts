@@ -3,7 +3,7 @@ import type { MediaType, ModelEntry } from "../config/schema.ts";
 import { MEDIA_TYPES } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, type ConfigStore } from "../config/store.ts";
 import type { Ledger } from "../db/generations.ts";
-import { DEFAULT_TIMEOUT_SECONDS, SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
+import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { redact } from "../providers/http.ts";
@@ -15,6 +15,7 @@ import { parseAspect } from "./aspect.ts";
 import { loadInlineImage, loadInputImage } from "./input-images.ts";
 import { imageSize, sniffMedia } from "./media-bytes.ts";
 import { generatedDir, outputFileName, writeNewFile } from "./output-files.ts";
+import type { Meter } from "../pricing/schema.ts";
 import { costOf } from "./pricing.ts";
 import { normalizeWav, wavDurationSeconds } from "./wav.ts";
 
@@ -44,6 +45,8 @@ export interface MediaServiceDeps {
   log: Logger;
   providers?: Partial<Record<string, Provider>>;
   timeoutsSeconds?: Record<MediaType, number>;
+  /** Delay between polls of long-running provider operations (Veo, video jobs), in seconds. */
+  pollIntervalSeconds?: number;
 }
 
 const stringField = (raw: unknown, key: string): string | undefined => {
@@ -77,12 +80,16 @@ export class MediaService {
 
   /** Generates or edits an image. */
   image(raw: unknown, caller: Caller): Promise<MediaOutcome> {
-    return this.generate("image", raw, caller, prepareImage, (provider, job, ctx) => provider.image!(job, ctx));
+    return this.generate("image", raw, caller, prepareImage, (provider, job, ctx) => provider.image!(job, ctx), (provider, job, entry) =>
+      provider.checkImage?.(job, entry),
+    );
   }
 
   /** Generates a video clip. */
   video(raw: unknown, caller: Caller): Promise<MediaOutcome> {
-    return this.generate("video", raw, caller, prepareVideo, (provider, job, ctx) => provider.video!(job, ctx));
+    return this.generate("video", raw, caller, prepareVideo, (provider, job, ctx) => provider.video!(job, ctx), (provider, job, entry) =>
+      provider.checkVideo?.(job, entry),
+    );
   }
 
   /** Synthesises speech. */
@@ -184,12 +191,18 @@ export class MediaService {
       () => controller.abort(new AppError("timeout", `${entry.provider} did not finish the ${type} within ${timeoutSeconds} s`)),
       timeoutSeconds * 1000,
     );
-    const ctx: CallContext = { entry, apiKey, baseUrl: entry.base_url ?? provider.defaultBaseUrl, signal: controller.signal };
+    const ctx: CallContext = {
+      entry,
+      apiKey,
+      baseUrl: entry.base_url ?? provider.defaultBaseUrl,
+      signal: controller.signal,
+      pollIntervalMs: (this.deps.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000,
+    };
     const work = (async (): Promise<MediaOutcome> => {
       try {
         const result = await call(provider, prepared.job, ctx);
         const saved = await saveResult(type, result, dir);
-        const cost = costOf({ entry, result, characters: type === "audio" ? prepared.prompt.length : undefined });
+        const cost = costOf(entry, result, meterOf(type, prepared.prompt, saved, result), this.deps.config.get().prices);
         ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...prepared.params, output_dir: dir, ...result.extra } : undefined });
         log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
         return { ok: true, body: successBody(type, id, entry, prepared.echo, saved, result, cost.costUsd) };
@@ -249,6 +262,17 @@ async function saveResult(type: MediaType, result: ProviderResult, dir: string):
   const size = type === "image" ? imageSize(bytes) : undefined;
   const durationSeconds = sniffed.mimeType === "audio/wav" ? wavDurationSeconds(bytes) : result.durationSeconds;
   return { outputPath, mimeType: sniffed.mimeType, bytes: bytes.length, ...size, durationSeconds };
+}
+
+/** Billable units: what the provider measured, completed with what the saved file shows. */
+function meterOf(type: MediaType, prompt: string, saved: Saved, result: ProviderResult): Meter {
+  const measured = result.meter ?? {};
+  if (type === "image") {
+    const size = saved.width && saved.height ? `${saved.width}x${saved.height}` : undefined;
+    return { images: 1, imageSize: size, ...measured };
+  }
+  if (type === "video") return { seconds: saved.durationSeconds ?? result.durationSeconds, ...measured };
+  return { characters: prompt.length, ...measured };
 }
 
 function successBody(
