@@ -1,4 +1,5 @@
 // Running a generation end to end: validate, pick the model, record it, call the provider, save the file, price it.
+import { dirname, isAbsolute } from "node:path";
 import type { MediaType, ModelEntry } from "../config/schema.ts";
 import { MEDIA_TYPES } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, type ConfigStore } from "../config/store.ts";
@@ -318,10 +319,16 @@ async function prepareImage(raw: unknown): Promise<Prepared<ImageJob>> {
     job: { prompt: request.prompt, aspect, inputs },
     prompt: request.prompt,
     params: { aspect_ratio: aspect, ...(inputs.length ? { inputs: inputs.map((i) => i.source) } : {}) },
-    outputDir: request.output_dir,
+    // An edit without output_dir lands beside its first input file (the caller's project), as the skill promises.
+    outputDir: request.output_dir ?? inputFolder(inputs),
     sessionId: request.session_id,
     echo: { prompt: request.prompt, aspect_ratio: aspect },
   };
+}
+
+function inputFolder(inputs: readonly { source: string }[]): string | undefined {
+  const file = inputs.find((input) => isAbsolute(input.source));
+  return file ? dirname(file.source) : undefined;
 }
 
 async function prepareVideo(raw: unknown): Promise<Prepared<VideoJob>> {

@@ -158,7 +158,7 @@ describe("the executable, started from an empty folder", () => {
       utimesSync(input, past, past);
       const before = statSync(input);
 
-      // The skill's edit example passes no output_dir: the daemon's default folder is used.
+      // The skill's edit example passes no output_dir: the result lands beside the input file.
       const response = await postJson(`${daemon.url}/api/media/image`, {
         prompt: "change the background to a starry night sky, keep the cat unchanged",
         image: input,
@@ -168,7 +168,7 @@ describe("the executable, started from an empty folder", () => {
       expect(body).toMatchObject({ success: true, provider: "openclacky", model: "or-gpt-image-2", aspect_ratio: "landscape" });
       const path = String(body.image);
       expect(path).not.toBe(input);
-      expect(path.startsWith(join(dataDir, "output", "assets", "generated") + "/")).toBe(true);
+      expect(path.startsWith(join(inputDir, "assets", "generated") + "/")).toBe(true);
       expect(path.split("/").at(-1)).toMatch(IMAGE_NAME);
       expect([...new Uint8Array(readFileSync(path)).subarray(0, 8)]).toEqual(PNG_SIGNATURE);
 
@@ -176,7 +176,7 @@ describe("the executable, started from an empty folder", () => {
       expect(Buffer.from(readFileSync(input)).equals(Buffer.from(original))).toBe(true);
       expect(after.mtimeMs).toBe(before.mtimeMs);
       expect(after.size).toBe(before.size);
-      expect(readdirSync(inputDir)).toEqual(["input.png"]);
+      expect(readdirSync(inputDir).sort()).toEqual(["assets", "input.png"]);
 
       const sent = fake.requests.at(-1)!;
       expect(sent.path).toEndWith("/images/generations");

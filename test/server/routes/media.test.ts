@@ -109,6 +109,15 @@ describe("POST /api/media/image", () => {
     expect(h.ledger.get(body.id)!.params.inputs).toEqual([input, "base64", "data-url"]);
   });
 
+  test("an edit without output_dir is saved beside its input file", async () => {
+    const input = join(h.root, "project", "photo.png");
+    Bun.spawnSync(["mkdir", "-p", join(h.root, "project")]);
+    writeFileSync(input, makePng(16, 16));
+    const { status, body } = await h.post("/api/media/image", { prompt: "make it blue", image: input });
+    expect(status).toBe(200);
+    expect(body.image.startsWith(join(h.root, "project", "assets", "generated", "img_"))).toBe(true);
+  });
+
   test("downloads a result given as a URL", async () => {
     fake.next("url");
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
