@@ -22,6 +22,8 @@ export interface HarnessOptions {
   /** config.yml content: an object (serialised to YAML) or raw text. Default: the generated template. */
   config?: Record<string, unknown> | string;
   timeoutsSeconds?: Record<MediaType, number>;
+  /** Delay between polls of long-running operations (keep it small in tests). */
+  pollIntervalSeconds?: number;
   bindHost?: string;
 }
 
@@ -38,7 +40,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const db = openDatabase(join(dataDir, "mediagen.db"));
   const ledger = new Ledger(db);
   const log = memoryLogger();
-  const media = new MediaService({ config, ledger, log, timeoutsSeconds: options.timeoutsSeconds });
+  const media = new MediaService({ config, ledger, log, timeoutsSeconds: options.timeoutsSeconds, pollIntervalSeconds: options.pollIntervalSeconds ?? 0.01 });
   const app = createApp({ config, ledger, media, log, version: "test", startedAt: Date.now(), bindHost: options.bindHost ?? "127.0.0.1" });
 
   const call = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:7070${path}`, init));

@@ -1,11 +1,15 @@
 // The provider registry: provider id -> implementation.
 import type { ProviderId } from "../config/schema.ts";
+import { gemini } from "./gemini.ts";
 import { local } from "./local.ts";
 import { openclacky } from "./openclacky.ts";
+import { openrouter } from "./openrouter.ts";
 import type { Provider } from "./types.ts";
 
 /** Providers by id. Ids accepted by the config schema but missing here answer not_implemented. */
 export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   openclacky,
+  gemini,
+  openrouter,
   local,
 };

@@ -13,6 +13,10 @@ export interface CallContext {
   signal: AbortSignal;
   /** Delay between polls of a long-running operation, in ms. */
   pollIntervalMs: number;
+  /** Called with the provider-side id of a long-running operation as soon as it exists (kept for restart recovery). */
+  onOperation?(operationId: string): void;
+  /** Called with progress (0-100) when the provider reports it. */
+  onProgress?(percent: number): void;
 }
 
 /** An image generation, or an edit when `inputs` is non-empty. */
@@ -61,6 +65,8 @@ export interface Provider {
   image?(job: ImageJob, ctx: CallContext): Promise<ProviderResult>;
   video?(job: VideoJob, ctx: CallContext): Promise<ProviderResult>;
   speech?(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>;
+  /** Continues a long-running video operation started earlier (after a restart): polls it and downloads the result. */
+  resumeVideo?(operationId: string, ctx: CallContext): Promise<ProviderResult>;
   /** Validates a job for this entry before anything is recorded or sent (voices, durations); throws invalid_argument. */
   checkImage?(job: ImageJob, entry: ModelEntry): void;
   checkVideo?(job: VideoJob, entry: ModelEntry): void;

@@ -39,7 +39,7 @@ export type OpenAIScenario =
 /** A running fake OpenAI API. */
 export interface FakeOpenAI {
   url: string;
-  key: string;
+  key: string | null;
   requests: RecordedRequest[];
   /** Queue scenarios for the next API requests, in order (downloads of dall-e `url` images do not take one). */
   next(...scenarios: OpenAIScenario[]): void;
@@ -467,7 +467,7 @@ function speechBytes(format: string, seconds: number): Uint8Array {
 }
 
 /** Starts the fake on 127.0.0.1 with a random port. `key` is the only API key it accepts. */
-export function startFakeOpenAI(key = "sk-test-openai-0123456789abcdef"): FakeOpenAI {
+export function startFakeOpenAI(key: string | null = "sk-test-openai-0123456789abcdef"): FakeOpenAI {
   const requests: RecordedRequest[] = [];
   const queued: OpenAIScenario[] = [];
   const files = new Map<string, Uint8Array>();
@@ -548,24 +548,9 @@ export function startFakeOpenAI(key = "sk-test-openai-0123456789abcdef"): FakeOp
     return answer(requestId, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType } }));
   };
 
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request, srv) {
-      const rec = await readRequest(request);
-      requests.push(rec);
-      const requestId = `req_${randomId(24)}`;
-      if (request.method === "GET" && rec.path.startsWith("/files/")) {
-        const file = files.get(rec.path);
-        return file
-          ? new Response(file as Uint8Array<ArrayBuffer>, { headers: { "content-type": "image/png" } })
-          : new Response("<?xml version=\"1.0\"?><Error><Code>BlobNotFound</Code></Error>", { status: 404, headers: { "content-type": "application/xml" } });
-      }
-      const route = rec.path === "/v1/images/generations" ? "generations" : rec.path === "/v1/images/edits" ? "edits" : rec.path === "/v1/audio/speech" ? "speech" : undefined;
-      if (request.method !== "POST" || !route)
-        return fail(requestId, new OpenAIError(404, `Invalid URL (${request.method} ${rec.path})`, "invalid_request_error"));
-      const scenario = scenarioOf(rec.body, queued);
+  /** The 401 for a missing or wrong key; none when the fake was started without a key (a keyless compatible server). */
+  const authError = (request: Request, scenario: OpenAIScenario, requestId: string): Response | undefined => {
+      if (key === null && scenario !== "401") return undefined;
       const auth = request.headers.get("authorization");
       if (!auth)
         return fail(
@@ -589,6 +574,38 @@ export function startFakeOpenAI(key = "sk-test-openai-0123456789abcdef"): FakeOp
           ),
         );
       }
+      return undefined;
+  };
+
+  const server = Bun.serve({
+    hostname: "127.0.0.1",
+    port: 0,
+    idleTimeout: 0,
+    async fetch(request, srv) {
+      const rec = await readRequest(request);
+      requests.push(rec);
+      const requestId = `req_${randomId(24)}`;
+      if (request.method === "GET" && rec.path.startsWith("/files/")) {
+        const file = files.get(rec.path);
+        return file
+          ? new Response(file as Uint8Array<ArrayBuffer>, { headers: { "content-type": "image/png" } })
+          : new Response("<?xml version=\"1.0\"?><Error><Code>BlobNotFound</Code></Error>", { status: 404, headers: { "content-type": "application/xml" } });
+      }
+      const modelPath = /^\/v1\/models\/(.+)$/.exec(rec.path);
+      if (request.method === "GET" && modelPath) {
+        const refusedModel = authError(request, queued.shift() ?? "ok", requestId);
+        if (refusedModel) return refusedModel;
+        const id = decodeURIComponent(modelPath[1]!);
+        if (![...GPT_IMAGE_MODELS, ...DALLE_MODELS, ...TTS_MODELS].includes(id))
+          return fail(requestId, new OpenAIError(404, `The model '${id}' does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"));
+        return answer(requestId, json(200, { id, object: "model", created: 1745000000, owned_by: "system" }));
+      }
+      const route = rec.path === "/v1/images/generations" ? "generations" : rec.path === "/v1/images/edits" ? "edits" : rec.path === "/v1/audio/speech" ? "speech" : undefined;
+      if (request.method !== "POST" || !route)
+        return fail(requestId, new OpenAIError(404, `Invalid URL (${request.method} ${rec.path})`, "invalid_request_error"));
+      const scenario = scenarioOf(rec.body, queued);
+      const refused = authError(request, scenario, requestId);
+      if (refused) return refused;
       const model = typeof rec.body.model === "string" ? rec.body.model : route === "speech" ? "tts-1" : "gpt-image-1";
       const forced = scenarioError(scenario, model, requestId);
       if (forced) return fail(requestId, forced);

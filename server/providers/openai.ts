@@ -1,0 +1,207 @@
+// OpenAI Images (generations JSON, edits multipart) and Speech, natively; also any OpenAI-compatible server.
+import { AppError, invalidArgument } from "../errors.ts";
+import type { ModelEntry } from "../config/schema.ts";
+import type { Meter, TokenKind } from "../pricing/schema.ts";
+import type { Usage } from "../schemas/generation.ts";
+import type { Aspect } from "../services/aspect.ts";
+import { download, joinUrl, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
+import { OpenAIOptions } from "./options.ts";
+import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob } from "./types.ts";
+
+/** Sizes asked for per aspect: GPT image models (and most compatible servers), and DALL-E 3. */
+const GPT_IMAGE_SIZES: Record<Aspect, string> = { landscape: "1536x1024", square: "1024x1024", portrait: "1024x1536" };
+const DALLE3_SIZES: Record<Aspect, string> = { landscape: "1792x1024", square: "1024x1024", portrait: "1024x1792" };
+
+/** Voices each OpenAI speech model accepts. */
+export const OPENAI_VOICES = {
+  legacy: ["alloy", "ash", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer"],
+  gpt: ["alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar"],
+} as const;
+/** The skill's Gemini voice names; a request naming one gets the model's default voice. */
+const SKILL_VOICES = new Set(["kore", "puck", "charon", "fenrir", "aoede"]);
+
+const isGptImage = (model: string) => /^(gpt-image|chatgpt-image)/.test(model);
+const isLegacyTts = (model: string) => /^tts-1/.test(model);
+const isGptTts = (model: string) => /^gpt-4o(-mini)?-tts/.test(model);
+
+function options(entry: ModelEntry): OpenAIOptions {
+  return OpenAIOptions.parse(entry.options ?? {});
+}
+
+function headers(ctx: CallContext, extra: Record<string, string> = {}): Record<string, string> {
+  return ctx.apiKey ? { authorization: `Bearer ${ctx.apiKey}`, ...extra } : extra;
+}
+
+/** OpenAI's error envelope mapped into the catalogue (moderation_blocked, insufficient_quota); undefined = default mapping. */
+function mapError(status: number, body: string): AppError | undefined {
+  let error: Record<string, unknown> | undefined;
+  try {
+    error = (JSON.parse(body) as { error?: Record<string, unknown> }).error;
+  } catch {
+    return undefined;
+  }
+  const code = typeof error?.code === "string" ? error.code : undefined;
+  const message = `Upstream ${status}: ${upstreamMessage(body)}`;
+  if (code === "moderation_blocked" || code === "content_policy_violation") {
+    const details = error?.moderation_details as { moderation_stage?: string; categories?: string[] } | undefined;
+    const reason = [code, details?.moderation_stage && `stage ${details.moderation_stage}`, details?.categories?.length && `categories ${details.categories.join(", ")}`]
+      .filter(Boolean)
+      .join("; ");
+    return new AppError("content_filtered", `OpenAI refused the request on safety grounds (${reason}): ${upstreamMessage(body)}`, { upstream_status: status });
+  }
+  if (code === "insufficient_quota") return new AppError("insufficient_credits", message, { upstream_status: status });
+  return undefined;
+}
+
+function tokenMeter(usage: Usage | undefined): Meter["tokens"] {
+  if (!usage) return undefined;
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  const input = (usage.input_tokens_details ?? {}) as Record<string, unknown>;
+  const output = (usage.output_tokens_details ?? {}) as Record<string, unknown>;
+  const tokens: Partial<Record<TokenKind, number>> = {};
+  const hasInputDetails = "text_tokens" in input || "image_tokens" in input;
+  tokens.input_text = hasInputDetails ? num(input.text_tokens) : num(usage.input_tokens);
+  tokens.input_image = num(input.image_tokens);
+  tokens.output_text = num(output.text_tokens);
+  tokens.output_image = "image_tokens" in output ? num(output.image_tokens) : num(usage.output_tokens) - tokens.output_text;
+  return tokens;
+}
+
+function imageSize(model: string, aspect: Aspect): string {
+  if (model === "dall-e-3") return DALLE3_SIZES[aspect];
+  if (model === "dall-e-2") return "1024x1024";
+  return GPT_IMAGE_SIZES[aspect];
+}
+
+async function imageResult(response: Response, ctx: CallContext, asked: { size: string; quality?: string }): Promise<ProviderResult> {
+  const json = await readJsonObject(response, ctx);
+  const item = Array.isArray(json.data) ? (json.data[0] as Record<string, unknown> | undefined) : undefined;
+  let bytes: Uint8Array | undefined;
+  if (typeof item?.b64_json === "string" && item.b64_json) bytes = Buffer.from(item.b64_json, "base64");
+  else if (typeof item?.url === "string" && item.url) bytes = await download(item.url, ctx);
+  if (!bytes) throw new AppError("empty_response", "Upstream returned no image data");
+  const usage = typeof json.usage === "object" && json.usage !== null ? (json.usage as Usage) : undefined;
+  const quality = typeof json.quality === "string" ? json.quality : asked.quality;
+  const extra = typeof item?.revised_prompt === "string" ? { revised_prompt: item.revised_prompt } : undefined;
+  return { bytes, usage, meter: { tokens: tokenMeter(usage), images: 1, quality, imageSize: typeof json.size === "string" ? json.size : asked.size }, extra };
+}
+
+async function generateImage(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
+  const model = ctx.entry.model;
+  const opts = options(ctx.entry);
+  const size = imageSize(model, job.aspect);
+  const gpt = isGptImage(model);
+  const tuning = gpt
+    ? { quality: opts.quality, output_format: opts.output_format, background: opts.background, moderation: opts.moderation, output_compression: opts.output_compression }
+    : { response_format: "b64_json" };
+  if (job.inputs.length === 0) {
+    const body = JSON.stringify({ model, prompt: job.prompt, n: 1, size, ...tuning });
+    const response = await request(joinUrl(ctx.baseUrl, "images/generations"), { method: "POST", headers: headers(ctx, { "content-type": "application/json" }), body }, ctx, mapError);
+    return imageResult(response, ctx, { size, quality: opts.quality });
+  }
+  const form = new FormData();
+  form.set("model", model);
+  form.set("prompt", job.prompt);
+  form.set("n", "1");
+  form.set("size", size);
+  for (const [key, value] of Object.entries(tuning)) if (value !== undefined) form.set(key, String(value));
+  job.inputs.forEach((input, i) => {
+    const extension = input.mimeType.split("/")[1] === "jpeg" ? "jpg" : input.mimeType.split("/")[1];
+    form.append("image[]", new Blob([input.bytes as Uint8Array<ArrayBuffer>], { type: input.mimeType }), `image-${i + 1}.${extension}`);
+  });
+  const response = await request(joinUrl(ctx.baseUrl, "images/edits"), { method: "POST", headers: headers(ctx), body: form }, ctx, mapError);
+  return imageResult(response, ctx, { size, quality: opts.quality });
+}
+
+/** Voices the entry's model accepts, or undefined for servers whose voices mediagen cannot know. */
+function voicesFor(entry: ModelEntry): readonly string[] | undefined {
+  if (isLegacyTts(entry.model)) return OPENAI_VOICES.legacy;
+  if (isGptTts(entry.model)) return OPENAI_VOICES.gpt;
+  return undefined;
+}
+
+/** The voice to send: the requested one, or the model's default for none or a skill (Gemini) voice name. */
+function voiceFor(entry: ModelEntry, voice: string | undefined): string {
+  const voices = voicesFor(entry);
+  const fallback = isLegacyTts(entry.model) ? "alloy" : "coral";
+  if (!voice || (voices && SKILL_VOICES.has(voice.toLowerCase()))) return fallback;
+  return voices?.find((v) => v === voice.toLowerCase()) ?? voice;
+}
+
+async function sseAudio(response: Response, ctx: CallContext): Promise<{ bytes: Uint8Array; usage?: Usage }> {
+  const text = await readText(response, ctx);
+  const chunks: Uint8Array[] = [];
+  let usage: Usage | undefined;
+  for (const line of text.split("\n")) {
+    if (!line.startsWith("data:")) continue;
+    const data = line.slice(5).trim();
+    if (!data || data === "[DONE]") continue;
+    let event: Record<string, unknown>;
+    try {
+      event = JSON.parse(data) as Record<string, unknown>;
+    } catch {
+      throw new AppError("invalid_response", "Upstream sent a speech event that is not JSON");
+    }
+    if (event.type === "speech.audio.delta" && typeof event.audio === "string") chunks.push(Buffer.from(event.audio, "base64"));
+    if (event.type === "speech.audio.done" && typeof event.usage === "object" && event.usage !== null) usage = event.usage as Usage;
+  }
+  return { bytes: Buffer.concat(chunks), usage };
+}
+
+async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult> {
+  const { entry } = ctx;
+  const opts = options(entry);
+  const voice = voiceFor(entry, job.voice);
+  // gpt-4o-mini-tts reports token usage only in its SSE form: ask for it, so the cost is computed, not guessed.
+  const sse = isGptTts(entry.model);
+  const body: Record<string, unknown> = { model: entry.model, input: job.input, voice, response_format: "wav" };
+  if (opts.speed !== undefined) body.speed = opts.speed;
+  if (opts.instructions && !isLegacyTts(entry.model)) body.instructions = opts.instructions;
+  if (sse) body.stream_format = "sse";
+  const response = await request(
+    joinUrl(ctx.baseUrl, "audio/speech"),
+    { method: "POST", headers: headers(ctx, { "content-type": "application/json" }), body: JSON.stringify(body) },
+    ctx,
+    mapError,
+  );
+  const { bytes, usage } = sse ? await sseAudio(response, ctx) : { bytes: new Uint8Array(await response.arrayBuffer()), usage: undefined };
+  if (bytes.length === 0) throw new AppError("empty_response", "Upstream returned no audio data");
+  const meter: Meter = usage
+    ? { tokens: { input_text: Number(usage.input_tokens ?? 0), output_audio: Number(usage.output_tokens ?? 0) } }
+    : { characters: job.input.length };
+  return { bytes, mimeType: response.headers.get("content-type") ?? undefined, usage, voice, meter };
+}
+
+/** GET models/{model}: the cheapest call that proves the key and the model id. */
+async function testConnection(ctx: CallContext): Promise<string> {
+  const url = joinUrl(ctx.baseUrl, `models/${encodeURIComponent(ctx.entry.model)}`);
+  const response = await request(url, { headers: headers(ctx) }, ctx, (status, body) =>
+    status === 404 ? new AppError("not_found", `Connected, but model '${ctx.entry.model}' is not available with this key: ${upstreamMessage(body)}`, { upstream_status: 404 }) : undefined,
+  );
+  await readText(response, ctx);
+  return `Connected to ${ctx.baseUrl}; model '${ctx.entry.model}' is available.`;
+}
+
+function checkSpeech(job: SpeechJob, entry: ModelEntry): void {
+  const voices = voicesFor(entry);
+  const voice = job.voice?.toLowerCase();
+  if (voices && voice && !SKILL_VOICES.has(voice) && !voices.includes(voice)) {
+    throw invalidArgument("voice", `voice "${job.voice}" is not a voice of ${entry.model}; choose one of ${voices.join(", ")}`, voices);
+  }
+}
+
+function checkImage(job: ImageJob, entry: ModelEntry): void {
+  if (job.inputs.length > 0 && entry.model === "dall-e-3") {
+    throw invalidArgument("image", "dall-e-3 cannot edit images; configure gpt-image-1.5 or gpt-image-2 for edits");
+  }
+  if (job.inputs.length > 16) throw invalidArgument("images", "OpenAI accepts at most 16 input images");
+}
+
+function openaiLike(id: "openai" | "openai-compatible", requiresKey: boolean, defaultBaseUrl: string): Provider {
+  return { id, requiresKey, defaultBaseUrl, image: generateImage, speech, checkImage, checkSpeech, testConnection };
+}
+
+/** OpenAI itself. */
+export const openai = openaiLike("openai", true, "https://api.openai.com/v1");
+/** Self-hosted servers speaking OpenAI's images and speech API (LocalAI, vLLM, ...); the key is optional. */
+export const openaiCompatible = openaiLike("openai-compatible", false, "http://localhost:8080/v1");
