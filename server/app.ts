@@ -5,6 +5,7 @@ import type { Ledger } from "./db/generations.ts";
 import { AppError, toAppError } from "./errors.ts";
 import { createGuard } from "./http/guard.ts";
 import type { Logger } from "./log.ts";
+import { configRoutes } from "./routes/config.ts";
 import { costRoutes } from "./routes/costs.ts";
 import { generationRoutes } from "./routes/generations.ts";
 import { healthRoutes } from "./routes/health.ts";
@@ -52,7 +53,8 @@ export function createApp(deps: AppDeps) {
     .use(healthRoutes(deps))
     .use(mediaRoutes(deps))
     .use(generationRoutes(deps))
-    .use(costRoutes(deps));
+    .use(costRoutes(deps))
+    .use(configRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

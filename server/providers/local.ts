@@ -75,6 +75,11 @@ export const local: Provider = {
   requiresKey: false,
   defaultBaseUrl: "local:",
 
+  async testConnection() {
+    const wav = await synthesizeFlite("Test.", DEFAULT_FLITE_VOICE);
+    return `Offline speech works (${wav.length} bytes synthesised with voice ${DEFAULT_FLITE_VOICE}).`;
+  },
+
   checkSpeech(job: SpeechJob) {
     fliteVoice(job.voice);
   },

@@ -4,7 +4,7 @@ import { AppError } from "../errors.ts";
 import type { Usage } from "../schemas/generation.ts";
 import type { Aspect } from "../services/aspect.ts";
 import type { InputImage } from "../services/input-images.ts";
-import { download, joinUrl, readJsonObject, request } from "./http.ts";
+import { download, joinUrl, readJsonObject, request, upstreamMessage } from "./http.ts";
 import type { CallContext, Provider, ProviderResult } from "./types.ts";
 
 /** Pixel sizes the gateway is asked for per aspect (for models that take a size). */
@@ -52,11 +52,27 @@ function reported(json: Record<string, unknown>): Pick<ProviderResult, "usage" |
 /** Gemini and Imagen models behind the gateway take no size: the aspect goes into the prompt instead. */
 const takesNoSize = (model: string) => /gemini|imagen/i.test(model);
 
+/** GET <base>/models, as the original server's settings page did: proves the key, and the model id when listed. */
+async function testConnection(ctx: CallContext): Promise<string> {
+  const url = joinUrl(ctx.baseUrl, "models");
+  const response = await request(url, { headers: { authorization: `Bearer ${ctx.apiKey ?? ""}` } }, ctx, (status, body) =>
+    status === 404 ? new AppError("not_found", `Endpoint not found at ${url}. Check the base_url.`, { upstream_status: 404 }) : undefined,
+  );
+  const json = await readJsonObject(response, ctx).catch(() => ({}) as Record<string, unknown>);
+  const ids = Array.isArray(json.data) ? json.data.map((m) => (m as { id?: unknown }).id).filter((id): id is string => typeof id === "string") : [];
+  if (ids.length === 0) return `Connected to ${ctx.baseUrl} (the model list is unavailable, so '${ctx.entry.model}' could not be verified).`;
+  if (!ids.includes(ctx.entry.model)) {
+    throw new AppError("not_found", `Connected, but model '${ctx.entry.model}' is not offered at ${ctx.baseUrl}. Available: ${ids.slice(0, 20).join(", ")}`);
+  }
+  return `Connected to ${ctx.baseUrl}; model '${ctx.entry.model}' is available.`;
+}
+
 /** The openclacky gateway (and any server speaking its dialect). */
 export const openclacky: Provider = {
   id: "openclacky",
   requiresKey: true,
   defaultBaseUrl: "https://api.openclacky.com",
+  testConnection,
 
   async image(job, ctx) {
     const model = ctx.entry.model;

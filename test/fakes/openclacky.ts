@@ -47,6 +47,9 @@ export const CLACKY_REPORTS = {
   videoPerSecond: 0.336,
 };
 
+/** Models the fake's GET /models lists. */
+export const CLACKY_MODELS = ["or-gemini-3-1-flash-image", "or-gemini-3-pro-image", "or-gpt-image-2", "or-veo-3-1", "or-veo-3-1-fast", "or-tts-gemini-2-5-flash"];
+
 const SIZES: Record<string, [number, number]> = {
   "1536x1024": [1536, 1024],
   "1024x1024": [1024, 1024],
@@ -106,6 +109,10 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
       if (request.method === "GET" && url.pathname.startsWith("/files/")) {
         const file = files.get(url.pathname);
         return file ? new Response(file as Uint8Array<ArrayBuffer>, { headers: { "content-type": "image/png" } }) : json(404, { error: { message: "no such file" } });
+      }
+      if (request.method === "GET" && url.pathname === "/models") {
+        if (request.headers.get("authorization") !== `Bearer ${key}`) return json(401, { error: { message: "Invalid API key" } });
+        return json(200, { object: "list", data: CLACKY_MODELS.map((id) => ({ id, object: "model" })) });
       }
       const text = await request.text();
       let body: Record<string, unknown> = {};

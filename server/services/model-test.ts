@@ -1,0 +1,54 @@
+// "Test connection": checks a model entry's key and model id with the cheapest call its provider offers.
+import { z } from "zod";
+import { ModelEntry } from "../config/schema.ts";
+import { describeEntry, resolveApiKey, type ConfigStore } from "../config/store.ts";
+import { AppError, invalidArgument } from "../errors.ts";
+import { PROVIDERS } from "../providers/registry.ts";
+import { parseOrThrow } from "../schemas/validate.ts";
+
+/** Seconds a connection test may take. */
+export const MODEL_TEST_TIMEOUT_SECONDS = 15;
+
+/** Body of `POST /api/config/models/test`: a whole entry, or the name of a configured one. */
+export const ModelTestByName = z.object({ name: z.string().min(1, "name the configured model to test") }).strict();
+
+/** The answer: whether it worked, and a sentence a person can act on. */
+export type ModelTestResult = { ok: boolean; message: string; error_type?: string; provider: string; model: string };
+
+/**
+ * Resolves the entry to test. A key left out, or given masked (containing "****"), is taken from the
+ * configured entry of the same name, so a UI never needs to hold a saved key.
+ */
+function entryToTest(config: ConfigStore, raw: unknown): ModelEntry {
+  const wholeEntry = typeof raw === "object" && raw !== null && ("type" in raw || "provider" in raw || "model" in raw);
+  if (!wholeEntry) {
+    const { name } = parseOrThrow(ModelTestByName, raw);
+    const saved = config.get().models.find((m) => m.name === name);
+    if (!saved) throw invalidArgument("name", `No model named "${name}" in config.yml`);
+    return saved;
+  }
+  const body = parseOrThrow(ModelEntry, raw);
+  const saved = body.name ? config.get().models.find((m) => m.name === body.name) : undefined;
+  const keyMissing = !body.api_key || body.api_key.includes("****");
+  return keyMissing ? { ...body, api_key: saved?.api_key } : body;
+}
+
+/** Runs the provider's connection test for the entry; failures are answers (ok: false), not errors. */
+export async function testModel(config: ConfigStore, raw: unknown): Promise<ModelTestResult> {
+  const entry = entryToTest(config, raw);
+  const identity = { provider: entry.provider, model: entry.model };
+  const provider = PROVIDERS[entry.provider];
+  if (!provider?.testConnection) {
+    return { ok: false, message: `Provider '${entry.provider}' has no connection test in this version`, error_type: "not_implemented", ...identity };
+  }
+  try {
+    const apiKey = resolveApiKey(entry);
+    if (provider.requiresKey && !apiKey) throw new AppError("auth_required", `api_key not configured for ${describeEntry(entry)}`);
+    const signal = AbortSignal.timeout(MODEL_TEST_TIMEOUT_SECONDS * 1000);
+    const message = await provider.testConnection({ entry, apiKey, baseUrl: entry.base_url ?? provider.defaultBaseUrl, signal, pollIntervalMs: 0 });
+    return { ok: true, message, ...identity };
+  } catch (error) {
+    const appError = error instanceof AppError ? error : new AppError("network_error", `Connection test failed: ${error instanceof Error ? error.message : String(error)}`);
+    return { ok: false, message: appError.message, error_type: appError.type, ...identity };
+  }
+}
