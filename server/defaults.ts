@@ -12,8 +12,21 @@ export const DEFAULT_MAX_BODY_MIB = 64;
 export const MAX_INPUT_IMAGE_MIB = 20;
 /** Seconds running generations get to finish after SIGINT/SIGTERM before they are recorded as interrupted. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 30;
-/** Total time allowed for one provider call, in seconds, per media type. */
+/** Total time allowed for one generation (all attempts), in seconds, per media type. */
 export const DEFAULT_TIMEOUT_SECONDS = { image: 300, video: 900, audio: 120 } as const;
+/** Time allowed to open a connection to a provider, in seconds. */
+export const DEFAULT_CONNECT_TIMEOUT_SECONDS = 10;
+/** Generations of each type running at once (what the provider sees in parallel). */
+export const DEFAULT_CONCURRENCY = { image: 1, video: 1, audio: 2 } as const;
+/** Requests of each type allowed to wait for a free slot; more get 429 queue_full. */
+export const DEFAULT_QUEUE_LENGTH = 32;
+/** Attempts per generation when the provider answers 429, 5xx or cannot be reached. */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+/** First retry delay and the cap of the exponential backoff, in ms. */
+export const RETRY_BASE_DELAY_MS = 1000;
+export const RETRY_MAX_DELAY_MS = 60_000;
+/** How long an Idempotency-Key is remembered, in hours. */
+export const IDEMPOTENCY_WINDOW_HOURS = 24;
 /** Delay between polls of a long-running provider operation (Veo, video jobs), in seconds. */
 export const DEFAULT_POLL_INTERVAL_SECONDS = 10;
 /** Longest prompt accepted, in characters. */

@@ -7,6 +7,10 @@ export const ERROR_CATALOGUE = {
   forbidden: { status: 403, message: "Request refused by the localhost guard." },
   not_found: { status: 404, message: "No such resource." },
   insufficient_credits: { status: 402, message: "The provider account has no credit or quota left; top it up." },
+  budget_exceeded: { status: 402, message: "This request would pass a spending limit set under budget: in config.yml." },
+  cancelled: { status: 409, message: "The job was cancelled." },
+  not_cancellable: { status: 409, message: "The job can no longer be cancelled." },
+  idempotency_conflict: { status: 409, message: "This Idempotency-Key was already used with a different request body." },
   payload_too_large: { status: 413, message: "The request body is larger than the daemon accepts." },
   range_not_satisfiable: { status: 416, message: "The requested byte range is outside the file." },
   not_configured: { status: 422, message: "No model is configured for this media type." },
@@ -14,6 +18,7 @@ export const ERROR_CATALOGUE = {
   auth_required: { status: 422, message: "No API key is configured for this model." },
   content_filtered: { status: 422, message: "The provider refused the request on safety grounds." },
   rate_limited: { status: 429, message: "The provider is rate limiting requests; retry later." },
+  queue_full: { status: 429, message: "Too many requests are waiting for this media type; retry later." },
   api_error: { status: 502, message: "The provider answered with an error." },
   network_error: { status: 502, message: "The provider could not be reached." },
   invalid_response: { status: 502, message: "The provider's answer could not be understood." },
@@ -36,12 +41,21 @@ export interface ErrorDetails {
   upstream_status?: number;
   /** Seconds the caller should wait before retrying. */
   retry_after_seconds?: number;
+  /** budget_exceeded: the limit, what is spent or committed, the request's estimate, and which limit. */
+  limit_usd?: number;
+  spent_usd?: number;
+  estimated_usd?: number;
+  period?: "daily" | "monthly";
+  scope?: string;
   /** Overrides the catalogue status (e.g. auth_required is 502 when the provider rejected the key). */
   status?: number;
 }
 
 /** An error with a catalogue type; the only kind of error the API turns into a client-facing message. */
 export class AppError extends Error {
+  /** True when the request provably never reached the provider (connection refused, DNS), so a retry cannot double-charge. */
+  requestNotSent = false;
+
   constructor(
     readonly type: ErrorType,
     message: string = ERROR_CATALOGUE[type].message,

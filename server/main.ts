@@ -42,10 +42,10 @@ if (!isLoopback(command.host) && !config.get().server.token) {
 
 const db = openDatabase(join(command.dataDir, "mediagen.db"));
 const ledger = new Ledger(db);
-const recovered = ledger.interruptRunning("The daemon stopped (crash or kill) before the generation finished");
-if (recovered > 0) log.warn(`${recovered} generation(s) left running by the previous run recorded as interrupted`);
-
 const media = new MediaService({ config, ledger, log });
+const recovered = media.recover();
+if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
+if (recovered.resumed > 0) log.info(`${recovered.resumed} generation(s) of the previous run resumed at their provider`);
 const app = createApp({ config, ledger, media, log, version: pkg.version, startedAt: Date.now(), bindHost: command.host });
 const maxBodyBytes = config.get().server.max_body_mib * 1048576;
 

@@ -17,6 +17,13 @@ export function tempDir(prefix = "mediagen-test-"): { path: string; [Symbol.disp
   return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
 }
 
+/** One attempt per job unless the test configures retries itself, so error mapping is seen without retries. */
+function withSingleAttempts(config: Record<string, unknown>): Record<string, unknown> {
+  if (config.jobs !== undefined) return config;
+  const once = { max_attempts: 1 };
+  return { ...config, jobs: { image: once, video: once, audio: once } };
+}
+
 /** Options of a test harness. */
 export interface HarnessOptions {
   /** config.yml content: an object (serialised to YAML) or raw text. Default: the generated template. */
@@ -34,7 +41,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const workDir = join(dir.path, "work");
   if (options.config !== undefined) {
     Bun.spawnSync(["mkdir", "-p", dataDir]);
-    writeFileSync(join(dataDir, "config.yml"), typeof options.config === "string" ? options.config : stringify(options.config));
+    writeFileSync(join(dataDir, "config.yml"), typeof options.config === "string" ? options.config : stringify(withSingleAttempts(options.config)));
   }
   const config = ConfigStore.open(dataDir);
   const db = openDatabase(join(dataDir, "mediagen.db"));

@@ -1,7 +1,15 @@
 // The shape of config.yml, checked with zod: the single source of the config's types.
 import { isAbsolute } from "node:path";
 import { z } from "zod";
-import { DEFAULT_MAX_BODY_MIB, DEFAULT_SHUTDOWN_GRACE_SECONDS } from "../defaults.ts";
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_CONNECT_TIMEOUT_SECONDS,
+  DEFAULT_MAX_ATTEMPTS,
+  DEFAULT_MAX_BODY_MIB,
+  DEFAULT_QUEUE_LENGTH,
+  DEFAULT_SHUTDOWN_GRACE_SECONDS,
+  DEFAULT_TIMEOUT_SECONDS,
+} from "../defaults.ts";
 
 import { PriceEntry } from "../pricing/schema.ts";
 import { PROVIDER_OPTIONS } from "../providers/options.ts";
@@ -34,6 +42,39 @@ export const ServerSettings = z
   })
   .strict();
 
+/** Queue, concurrency, timeouts and retries of one media type. */
+const jobLimits = (type: MediaType) =>
+  z
+    .object({
+      concurrency: z.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY[type]),
+      queue: z.number().int().min(0).max(10_000).default(DEFAULT_QUEUE_LENGTH),
+      timeout_seconds: z.number().positive().default(DEFAULT_TIMEOUT_SECONDS[type]),
+      connect_timeout_seconds: z.number().positive().default(DEFAULT_CONNECT_TIMEOUT_SECONDS),
+      max_attempts: z.number().int().min(1).max(10).default(DEFAULT_MAX_ATTEMPTS),
+    })
+    .strict();
+export const JobLimits = jobLimits("image");
+export type JobLimits = z.infer<typeof JobLimits>;
+
+/** Queue settings per media type. */
+export const JobSettings = z
+  .object({
+    image: jobLimits("image").default(() => jobLimits("image").parse({})),
+    video: jobLimits("video").default(() => jobLimits("video").parse({})),
+    audio: jobLimits("audio").default(() => jobLimits("audio").parse({})),
+  })
+  .strict();
+
+/** A daily and a monthly spending limit, in USD. */
+const Limits = z.object({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() }).strict();
+export type Limits = z.infer<typeof Limits>;
+
+/** Spending limits overall and per media type. */
+export const Budget = Limits.extend({
+  per_type: z.object({ image: Limits.optional(), video: Limits.optional(), audio: Limits.optional() }).strict().optional(),
+}).strict();
+export type Budget = z.infer<typeof Budget>;
+
 /** The whole config.yml. */
 export const Config = z
   .object({
@@ -44,6 +85,8 @@ export const Config = z
     server: ServerSettings.default(() => ServerSettings.parse({})),
     models: z.array(ModelEntry).default([]),
     prices: z.array(PriceEntry).default([]),
+    jobs: JobSettings.default(() => JobSettings.parse({})),
+    budget: Budget.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

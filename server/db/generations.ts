@@ -4,6 +4,7 @@ import type { MediaType } from "../config/schema.ts";
 import { DEFAULT_PAGE_SIZE } from "../defaults.ts";
 import type { CostLine } from "../pricing/schema.ts";
 import type {
+  Attempt,
   CostGroup,
   CostGroupBy,
   CostSource,
@@ -37,6 +38,7 @@ type Row = {
   cost_quantity: number | null;
   cost_unit_price: number | null;
   cost_breakdown: string | null;
+  estimated_cost_usd: number | null;
   error: string | null;
   error_type: string | null;
   upstream_status: number | null;
@@ -46,6 +48,13 @@ type Row = {
   latency_ms: number | null;
   session_id: string | null;
   client: string | null;
+  operation_id: string | null;
+  progress: number | null;
+  attempts: string;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  response: string | null;
+  response_status: number | null;
 };
 
 /** What is known about a generation before the provider is called. */
@@ -58,6 +67,10 @@ export interface NewGeneration {
   params: Record<string, unknown>;
   sessionId?: string;
   client?: string;
+  /** Cost estimated before the call, counted against budgets while the job is unfinished. */
+  estimatedCostUsd?: number | null;
+  idempotencyKey?: string;
+  requestHash?: string;
 }
 
 /** The cost of a generation with everything needed to audit it. */
@@ -85,9 +98,15 @@ export interface GenerationSuccess {
   params?: Record<string, unknown>;
 }
 
+/** A finished job's answer, kept so that a repeated Idempotency-Key or a job poll can replay it. */
+export interface StoredResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
 /** What a failed generation left behind. */
 export interface GenerationFailure {
-  status: "failed" | "interrupted";
+  status: "failed" | "interrupted" | "cancelled";
   error: string;
   errorType: string;
   upstreamStatus?: number;
@@ -119,9 +138,13 @@ function toGeneration(row: Row): Generation {
     cost_quantity: row.cost_quantity,
     cost_unit_price: row.cost_unit_price,
     cost_breakdown: row.cost_breakdown === null ? null : (JSON.parse(row.cost_breakdown) as CostLine[]),
+    estimated_cost_usd: row.estimated_cost_usd,
     error: row.error,
     error_type: row.error_type,
     upstream_status: row.upstream_status,
+    operation_id: row.operation_id,
+    progress: row.progress,
+    attempts: JSON.parse(row.attempts) as Attempt[],
     created_at: iso(row.created_at)!,
     started_at: iso(row.started_at),
     finished_at: iso(row.finished_at),
@@ -147,26 +170,100 @@ export class Ledger {
 
   /** Records a generation as `running` before its provider is called; returns its id. */
   start(input: NewGeneration): string {
+    return this.insert(input, "running");
+  }
+
+  /** Records a job waiting for a free slot; returns its id. */
+  enqueue(input: NewGeneration): string {
+    return this.insert(input, "queued");
+  }
+
+  private insert(input: NewGeneration, status: "queued" | "running"): string {
     const id = Bun.randomUUIDv7();
     const at = this.now();
     this.db
       .query(
-        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client)
-         VALUES ($id, $type, 'running', $model, $modelName, $provider, $prompt, $params, $at, $at, $sessionId, $client)`,
+        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client,
+           estimated_cost_usd, idempotency_key, request_hash)
+         VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client,
+           $estimate, $idempotencyKey, $requestHash)`,
       )
       .run({
         id,
         type: input.type,
+        status,
         model: input.model,
         modelName: input.modelName ?? null,
         provider: input.provider,
         prompt: input.prompt,
         params: JSON.stringify(input.params),
         at,
+        startedAt: status === "running" ? at : null,
         sessionId: input.sessionId ?? null,
         client: input.client ?? null,
+        estimate: input.estimatedCostUsd ?? null,
+        idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.requestHash ?? null,
       });
     return id;
+  }
+
+  /** Moves a queued job to running. */
+  markRunning(id: string): void {
+    this.db.query("UPDATE generations SET status = 'running', started_at = $at WHERE id = $id AND status = 'queued'").run({ id, at: this.now() });
+  }
+
+  /** Keeps the provider-side id of a long-running operation (for resuming after a restart). */
+  setOperation(id: string, operationId: string): void {
+    this.db.query("UPDATE generations SET operation_id = $operationId WHERE id = $id").run({ id, operationId });
+  }
+
+  /** Records the progress (0-100) a provider reported. */
+  setProgress(id: string, progress: number): void {
+    this.db.query("UPDATE generations SET progress = $progress WHERE id = $id").run({ id, progress });
+  }
+
+  /** Appends one provider call to the job's attempts. */
+  addAttempt(id: string, attempt: Attempt): void {
+    this.db.query("UPDATE generations SET attempts = json_insert(attempts, '$[#]', json($attempt)) WHERE id = $id").run({ id, attempt: JSON.stringify(attempt) });
+  }
+
+  /** Keeps a finished job's answer for replays. */
+  setResponse(id: string, response: StoredResponse): void {
+    this.db.query("UPDATE generations SET response = $body, response_status = $status WHERE id = $id").run({ id, body: JSON.stringify(response.body), status: response.status });
+  }
+
+  /** A finished job's stored answer. */
+  response(id: string): StoredResponse | undefined {
+    const row = this.db.query<{ response: string | null; response_status: number | null }, { id: string }>("SELECT response, response_status FROM generations WHERE id = $id").get({ id });
+    if (!row?.response || row.response_status === null) return undefined;
+    return { status: row.response_status, body: JSON.parse(row.response) as Record<string, unknown> };
+  }
+
+  /** The newest job created since `sinceMs` with this Idempotency-Key, and the hash of its request. */
+  findIdempotent(key: string, sinceMs: number): { id: string; requestHash: string | null; status: GenerationStatus } | undefined {
+    const row = this.db
+      .query<{ id: string; request_hash: string | null; status: GenerationStatus }, { key: string; since: number }>(
+        "SELECT id, request_hash, status FROM generations WHERE idempotency_key = $key AND created_at >= $since ORDER BY seq DESC LIMIT 1",
+      )
+      .get({ key, since: sinceMs });
+    return row ? { id: row.id, requestHash: row.request_hash, status: row.status } : undefined;
+  }
+
+  /** Money spent since `fromMs` (ms): finished costs plus the estimates of unfinished jobs; one type or all. */
+  spendSince(fromMs: number, type?: MediaType): number {
+    const row = this.db
+      .query<{ spend: number }, { from: number; type: string | null }>(
+        `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0) ELSE coalesce(cost_usd, 0) END), 0) AS spend
+         FROM generations WHERE created_at >= $from AND ($type IS NULL OR type = $type)`,
+      )
+      .get({ from: fromMs, type: type ?? null });
+    return row?.spend ?? 0;
+  }
+
+  /** Jobs left queued or running (by a crash, for recovery at start). */
+  unfinished(): Generation[] {
+    return this.db.query<Row, []>("SELECT * FROM generations WHERE status IN ('queued', 'running') ORDER BY seq").all().map(toGeneration);
   }
 
   /** Completes a running generation as succeeded. */
@@ -204,7 +301,7 @@ export class Ledger {
         `UPDATE generations SET status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
            cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
            cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, finished_at = $at, latency_ms = $at - started_at
-         WHERE id = $id AND status = 'running'`,
+         WHERE id = $id AND status IN ('queued', 'running')`,
       )
       .run({
         id,
@@ -217,14 +314,14 @@ export class Ledger {
       });
   }
 
-  /** Marks every row still `running` as interrupted (after a crash, or when shutdown's grace period ends). */
+  /** Marks every row still queued or running as interrupted (after a crash, or when shutdown's grace period ends). */
   interruptRunning(reason: string): number {
     const at = this.now();
     return this.db
       .query(
         `UPDATE generations SET status = 'interrupted', error = $reason, error_type = 'interrupted',
            finished_at = $at, latency_ms = $at - started_at
-         WHERE status = 'running'`,
+         WHERE status IN ('queued', 'running')`,
       )
       .run({ reason, at }).changes;
   }

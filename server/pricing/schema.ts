@@ -22,6 +22,8 @@ export const PriceEntry = z
       .optional(),
     seconds: z.record(z.string(), usd).optional(),
     characters: usd.optional(),
+    /** Usage of a typical request, for estimating a cost before the call (budgets) when tokens are the unit. */
+    typical: z.object({ tokens: z.partialRecord(TokenKind, z.number().min(0)) }).strict().optional(),
     source: z.string().optional(),
     checked: z.union([z.string(), z.date()]).optional(),
   })

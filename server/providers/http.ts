@@ -66,8 +66,13 @@ export function transportError(error: unknown, ctx: CallContext): AppError {
     return reason instanceof AppError ? reason : new AppError("timeout");
   }
   const text = error instanceof Error ? error.message : String(error);
-  return new AppError("network_error", `HTTP request failed: ${redact(text, [ctx.apiKey])}`);
+  const failure = new AppError("network_error", `HTTP request failed: ${redact(text, [ctx.apiKey])}`);
+  failure.requestNotSent = NOT_SENT_CODES.has(String((error as { code?: unknown })?.code ?? ""));
+  return failure;
 }
+
+/** Transport error codes that mean the request never left this machine (so retrying cannot double-charge). */
+const NOT_SENT_CODES = new Set(["ConnectionRefused", "ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "FailedToOpenSocket", "UnableToConnect", "ConnectTimeout"]);
 
 /** Fetches with the call's signal; any answer that is not 2xx becomes a catalogue error (`mapError` may claim it first). */
 export async function request(
@@ -78,7 +83,10 @@ export async function request(
 ): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, { ...init, signal: ctx.signal, redirect: init.redirect ?? "follow" });
+    // timeout: false turns off Bun's 5-minute idle timer: a provider may say nothing for minutes while it works.
+    // The total deadline is ctx.signal; the connection itself is checked first, within the connect timeout.
+    await checkConnect(url, ctx);
+    response = await fetch(url, { ...init, signal: ctx.signal, redirect: init.redirect ?? "follow", timeout: false });
   } catch (error) {
     throw transportError(error, ctx);
   }
@@ -86,6 +94,37 @@ export async function request(
   const body = await readText(response, ctx);
   const safeBody = redact(body, [ctx.apiKey]);
   throw mapError?.(response.status, safeBody, response.headers) ?? errorForStatus(response.status, safeBody, response.headers);
+}
+
+/** Error code given to a connection that did not open within the connect timeout. */
+const CONNECT_TIMEOUT = "ConnectTimeout";
+
+/**
+ * Opens (and closes) a TCP connection to the URL's host within ctx.connectTimeoutMs, so an unreachable
+ * provider fails fast and provably before anything was sent.
+ */
+async function checkConnect(url: string, ctx: CallContext): Promise<void> {
+  if (!ctx.connectTimeoutMs) return;
+  const { hostname, port, protocol } = new URL(url);
+  const target = { hostname: hostname.replace(/^\[|\]$/g, ""), port: Number(port || (protocol === "https:" ? 443 : 80)) };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(Object.assign(new Error(`could not connect to ${target.hostname}:${target.port} within ${ctx.connectTimeoutMs} ms`), { code: CONNECT_TIMEOUT })),
+      ctx.connectTimeoutMs,
+    );
+  });
+  const connect = Bun.connect({ ...target, socket: { data() {}, open(socket) { socket.end(); } } });
+  try {
+    await Promise.race([connect, timeout]);
+  } catch (error) {
+    const code = String((error as { code?: unknown }).code ?? "");
+    if (code === CONNECT_TIMEOUT) throw error;
+    throw Object.assign(new Error(`cannot connect to ${target.hostname}:${target.port} (${code || (error as Error).message})`), { code });
+  } finally {
+    clearTimeout(timer);
+    connect.then((socket) => socket.end()).catch(() => {});
+  }
 }
 
 /** Reads a body as text, mapping a broken or aborted stream into the catalogue. */

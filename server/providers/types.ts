@@ -13,6 +13,8 @@ export interface CallContext {
   signal: AbortSignal;
   /** Delay between polls of a long-running operation, in ms. */
   pollIntervalMs: number;
+  /** Time allowed to open the connection before a request is sent, in ms (0 or absent: no separate limit). */
+  connectTimeoutMs?: number;
   /** Called with the provider-side id of a long-running operation as soon as it exists (kept for restart recovery). */
   onOperation?(operationId: string): void;
   /** Called with progress (0-100) when the provider reports it. */

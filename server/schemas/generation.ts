@@ -3,7 +3,7 @@ import { z } from "zod";
 import { MediaType } from "../config/schema.ts";
 
 /** Lifecycle of one generation in the ledger. */
-export const GenerationStatus = z.enum(["running", "succeeded", "failed", "interrupted"]);
+export const GenerationStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
 export type GenerationStatus = z.infer<typeof GenerationStatus>;
 
 /** Where a cost figure came from: reported by the provider, computed from the price catalogue, a user override, or unknown. */
@@ -13,6 +13,18 @@ export type CostSource = z.infer<typeof CostSource>;
 /** Token or unit counts as reported by a provider. */
 export const Usage = z.record(z.string(), z.unknown());
 export type Usage = z.infer<typeof Usage>;
+
+/** One call to the provider: when, and how it ended. */
+export const Attempt = z.object({
+  n: z.number(),
+  started_at: z.string(),
+  finished_at: z.string(),
+  outcome: z.string(),
+  error_type: z.string().optional(),
+  upstream_status: z.number().optional(),
+  retry_in_ms: z.number().optional(),
+});
+export type Attempt = z.infer<typeof Attempt>;
 
 /** One row of the ledger as the API returns it. */
 export const Generation = z.object({
@@ -37,9 +49,13 @@ export const Generation = z.object({
   cost_quantity: z.number().nullable(),
   cost_unit_price: z.number().nullable(),
   cost_breakdown: z.array(z.object({ unit: z.string(), quantity: z.number(), unit_price_usd: z.number(), usd: z.number() })).nullable(),
+  estimated_cost_usd: z.number().nullable(),
   error: z.string().nullable(),
   error_type: z.string().nullable(),
   upstream_status: z.number().nullable(),
+  operation_id: z.string().nullable(),
+  progress: z.number().nullable(),
+  attempts: z.array(Attempt),
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),

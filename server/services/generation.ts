@@ -1,42 +1,71 @@
-// Running a generation end to end: validate, pick the model, record it, call the provider, save the file, price it.
-import { dirname, isAbsolute } from "node:path";
+// Every generation is a job in the ledger: validated, budget-checked, queued per media type, run with safe
+// retries, answered blocking or async, cancellable while queued, and resumed after a restart when the
+// provider's long-running operation can be polled again.
+import { createHash } from "node:crypto";
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import type { MediaType, ModelEntry } from "../config/schema.ts";
 import { MEDIA_TYPES } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, type ConfigStore } from "../config/store.ts";
 import type { Ledger } from "../db/generations.ts";
-import { DEFAULT_POLL_INTERVAL_SECONDS, DEFAULT_TIMEOUT_SECONDS, SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
-import { AppError, toAppError } from "../errors.ts";
+import { DEFAULT_POLL_INTERVAL_SECONDS, IDEMPOTENCY_WINDOW_HOURS } from "../defaults.ts";
+import { AppError, toAppError, type ErrorType } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { CATALOG } from "../pricing/catalog.ts";
 import { redact } from "../providers/http.ts";
 import { PROVIDERS } from "../providers/registry.ts";
-import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob, VideoJob } from "../providers/types.ts";
-import { ImageRequest, RESULT_FIELD, SpeechRequest, VideoRequest, type MediaResponse, type MediaTypes } from "../schemas/media.ts";
-import { parseOrThrow } from "../schemas/validate.ts";
-import { parseAspect } from "./aspect.ts";
-import { loadInlineImage, loadInputImage } from "./input-images.ts";
-import { imageSize, sniffMedia } from "./media-bytes.ts";
-import { generatedDir, outputFileName, writeNewFile } from "./output-files.ts";
-import type { Meter } from "../pricing/schema.ts";
+import type { CallContext, Provider, ProviderResult } from "../providers/types.ts";
+import type { Attempt, Generation, GenerationStatus } from "../schemas/generation.ts";
+import type { MediaResponse, MediaTypes } from "../schemas/media.ts";
+import { checkBudget, estimateCost } from "./budget.ts";
+import {
+  failureBody,
+  meterOf,
+  prepareImage,
+  prepareSpeech,
+  prepareVideo,
+  saveResult,
+  stringField,
+  successBody,
+  type Caller,
+  type MediaOutcome,
+  type Prepared,
+} from "./media-requests.ts";
+import { generatedDir, PARTIAL_PREFIX } from "./output-files.ts";
 import { costOf } from "./pricing.ts";
-import { normalizeWav, wavDurationSeconds } from "./wav.ts";
+import { withRetries, type AttemptRecord } from "./retry.ts";
 
-/** Who is asking, for the ledger. */
-export interface Caller {
-  client?: string;
+export type { Caller, MediaOutcome } from "./media-requests.ts";
+
+/** How a request wants to be answered. */
+export interface SubmitOptions {
+  /** Answer 202 at once with a task id instead of waiting for the result. */
+  async?: boolean;
+  /** The same key with the same body within 24 h returns the existing job instead of calling the provider again. */
+  idempotencyKey?: string;
 }
 
-/** A finished media request: the seed-shaped body, and the error when it failed. */
-export type MediaOutcome = { ok: true; body: MediaResponse } | { ok: false; error: AppError; body: MediaResponse };
-
-/** A validated request, ready for a provider. */
-interface Prepared<J> {
-  job: J;
-  prompt: string;
-  params: Record<string, unknown>;
-  outputDir?: string;
-  sessionId?: string;
-  /** Fields echoed in the response body (prompt, aspect_ratio, input, voice, duration_seconds). */
-  echo: Record<string, unknown>;
+/** A job as `GET /api/media/jobs/:id` and its events report it. */
+export interface JobView {
+  id: string;
+  task_id: string;
+  type: MediaType;
+  status: GenerationStatus;
+  model: string;
+  provider: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** 1-based place in its type's queue, while queued. */
+  position?: number;
+  /** Seconds since it started, while running. */
+  elapsed_seconds?: number;
+  progress?: number;
+  attempts: Attempt[];
+  /** The body the blocking call answered (or would have), once finished. */
+  result?: Record<string, unknown>;
+  error?: string;
+  error_type?: string;
 }
 
 /** Dependencies of the media service. */
@@ -45,26 +74,95 @@ export interface MediaServiceDeps {
   ledger: Ledger;
   log: Logger;
   providers?: Partial<Record<string, Provider>>;
+  /** Overrides the configured total timeout per type, in seconds (tests). */
   timeoutsSeconds?: Record<MediaType, number>;
   /** Delay between polls of long-running provider operations (Veo, video jobs), in seconds. */
   pollIntervalSeconds?: number;
+  now?: () => number;
 }
 
-const stringField = (raw: unknown, key: string): string | undefined => {
-  const value = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
-  return typeof value === "string" ? value : undefined;
-};
+type Call = (provider: Provider, ctx: CallContext) => Promise<ProviderResult>;
 
-/** Runs image, video and speech generations and keeps track of the ones in flight. */
+/** A job this process is queueing or running. */
+interface LiveJob {
+  id: string;
+  type: MediaType;
+  entry: ModelEntry;
+  provider: Provider;
+  state: "queued" | "running";
+  run: () => Promise<MediaOutcome>;
+  controller: AbortController;
+  done: Promise<MediaOutcome>;
+  resolve: (outcome: MediaOutcome) => void;
+  /** Fields echoed in its response body. */
+  echo: Record<string, unknown>;
+  startedAt?: number;
+  progress?: number;
+  operationId?: string;
+  listeners: Set<(view: JobView) => void>;
+}
+
+/** Where a job's result goes and what its response echoes. */
+interface Target {
+  dir: string;
+  prompt: string;
+  params: Record<string, unknown>;
+  echo: Record<string, unknown>;
+}
+
+const TERMINAL: ReadonlySet<GenerationStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+const PREPARE = { image: prepareImage, video: prepareVideo, audio: prepareSpeech } as const;
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** Canonical JSON (sorted keys) of a request body, without the fields that only steer delivery. */
+function requestHash(type: MediaType, raw: unknown): string {
+  const canonical = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(canonical);
+    if (typeof value !== "object" || value === null) return value;
+    return Object.fromEntries(
+      Object.keys(value)
+        .filter((key) => key !== "async" && key !== "idempotency_key")
+        .sort()
+        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
+    );
+  };
+  return createHash("sha256").update(`${type}\n${JSON.stringify(canonical(raw))}`).digest("hex");
+}
+
+function attemptOf(record: AttemptRecord): Attempt {
+  const attempt: Attempt = {
+    n: record.n,
+    started_at: new Date(record.startedAt).toISOString(),
+    finished_at: new Date(record.finishedAt).toISOString(),
+    outcome: record.error ? record.error.type : "succeeded",
+  };
+  if (record.error?.details.upstream_status !== undefined) attempt.upstream_status = record.error.details.upstream_status;
+  if (record.retryInMs !== undefined) attempt.retry_in_ms = record.retryInMs;
+  return attempt;
+}
+
+/** Removes temp files a killed daemon may have left while writing into `dir`. */
+function removePartials(dir: unknown): void {
+  if (typeof dir !== "string") return;
+  try {
+    for (const name of readdirSync(dir)) if (name.startsWith(PARTIAL_PREFIX)) rmSync(join(dir, name), { force: true });
+  } catch {
+    // the folder may be gone; nothing to clean
+  }
+}
+
+/** Runs image, video and speech generations as jobs. */
 export class MediaService {
-  private readonly inFlight = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  private readonly live = new Map<string, LiveJob>();
+  private readonly waiting: Record<MediaType, string[]> = { image: [], video: [], audio: [] };
+  private readonly active: Record<MediaType, number> = { image: 0, video: 0, audio: 0 };
   private closing = false;
   private readonly providers: Partial<Record<string, Provider>>;
-  private readonly timeouts: Record<MediaType, number>;
+  private readonly now: () => number;
 
   constructor(private readonly deps: MediaServiceDeps) {
     this.providers = deps.providers ?? PROVIDERS;
-    this.timeouts = deps.timeoutsSeconds ?? DEFAULT_TIMEOUT_SECONDS;
+    this.now = deps.now ?? Date.now;
   }
 
   /** `GET /api/media/types`: which model serves each type. */
@@ -80,24 +178,18 @@ export class MediaService {
   }
 
   /** Generates or edits an image. */
-  image(raw: unknown, caller: Caller): Promise<MediaOutcome> {
-    return this.generate("image", raw, caller, prepareImage, (provider, job, ctx) => provider.image!(job, ctx), (provider, job, entry) =>
-      provider.checkImage?.(job, entry),
-    );
+  image(raw: unknown, caller: Caller, options: SubmitOptions = {}): Promise<MediaOutcome> {
+    return this.submit("image", raw, caller, options);
   }
 
   /** Generates a video clip. */
-  video(raw: unknown, caller: Caller): Promise<MediaOutcome> {
-    return this.generate("video", raw, caller, prepareVideo, (provider, job, ctx) => provider.video!(job, ctx), (provider, job, entry) =>
-      provider.checkVideo?.(job, entry),
-    );
+  video(raw: unknown, caller: Caller, options: SubmitOptions = {}): Promise<MediaOutcome> {
+    return this.submit("video", raw, caller, options);
   }
 
   /** Synthesises speech. */
-  speech(raw: unknown, caller: Caller): Promise<MediaOutcome> {
-    return this.generate("audio", raw, caller, prepareSpeech, (provider, job, ctx) => provider.speech!(job, ctx), (provider, job, entry) =>
-      provider.checkSpeech?.(job, entry),
-    );
+  speech(raw: unknown, caller: Caller, options: SubmitOptions = {}): Promise<MediaOutcome> {
+    return this.submit("audio", raw, caller, options);
   }
 
   /** A failure body for a request that could not even be read (malformed JSON, oversized body). */
@@ -106,120 +198,392 @@ export class MediaService {
     return { ok: false, error, body: failureBody(type, error, entry, {}) };
   }
 
-  /** Number of generations currently running. */
+  /** Number of generations running at a provider now. */
   get running(): number {
-    return this.inFlight.size;
+    return MEDIA_TYPES.reduce((sum, type) => sum + this.active[type], 0);
+  }
+
+  /** Number of jobs waiting for a free slot. */
+  get queued(): number {
+    return MEDIA_TYPES.reduce((sum, type) => sum + this.waiting[type].length, 0);
+  }
+
+  /** A job's current state; undefined for an unknown id. */
+  job(id: string): JobView | undefined {
+    const row = this.deps.ledger.get(id);
+    return row ? this.view(row) : undefined;
+  }
+
+  /** The jobs queued or running in this process, oldest first. */
+  liveJobs(): JobView[] {
+    return [...this.live.keys()].map((id) => this.job(id)).filter((view): view is JobView => view !== undefined);
+  }
+
+  /** Calls `listener` with the job's state on every change until it ends; returns the unsubscribe function. */
+  subscribe(id: string, listener: (view: JobView) => void): () => void {
+    const job = this.live.get(id);
+    if (!job) return () => {};
+    job.listeners.add(listener);
+    return () => job.listeners.delete(listener);
+  }
+
+  /** Cancels a queued job. A job already running at the provider is not cancellable: its cost is already incurred. */
+  cancel(id: string): JobView {
+    const job = this.live.get(id);
+    if (!job) {
+      const row = this.deps.ledger.get(id);
+      if (!row) throw new AppError("not_found", `No job with id ${id}`);
+      throw new AppError("not_cancellable", `Job ${id} is already ${row.status}`);
+    }
+    if (job.state === "running") {
+      throw new AppError("not_cancellable", `Job ${id} is already running at ${job.entry.provider}; cancelling would not stop the charge, so it will finish and be saved`);
+    }
+    this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
+    const error = new AppError("cancelled", "Cancelled before it started; nothing was charged");
+    this.deps.ledger.fail(id, { status: "cancelled", error: error.message, errorType: error.type });
+    this.finish(job, this.storeFailure(job.type, id, error, job.entry, job.echo));
+    this.notifyPositions(job.type);
+    return this.job(id)!;
   }
 
   /**
-   * Stops taking new generations, waits up to `graceMs` for the running ones, then aborts the rest
-   * (recorded as interrupted). Returns how many were interrupted.
+   * Stops taking new jobs, records queued ones as interrupted, waits up to `graceMs` for the running ones,
+   * then stops waiting. A job whose provider operation can be resumed stays `running` in the ledger and
+   * continues at the next start; the others are recorded as interrupted. Returns how many were cut short.
    */
   async drain(graceMs: number): Promise<number> {
     this.closing = true;
-    const all = () => Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    for (const type of MEDIA_TYPES) {
+      for (const id of this.waiting[type].splice(0)) {
+        const job = this.live.get(id);
+        if (!job) continue;
+        const error = new AppError("interrupted", "The daemon stopped before this job started; submit it again");
+        this.deps.ledger.fail(id, { status: "interrupted", error: error.message, errorType: error.type });
+        this.finish(job, this.storeFailure(type, id, error, job.entry, job.echo));
+      }
+    }
+    const all = () => Promise.allSettled([...this.live.values()].map((job) => job.done));
     const timedOut = await Promise.race([all().then(() => false), Bun.sleep(graceMs).then(() => true)]);
     if (!timedOut) return 0;
-    const count = this.inFlight.size;
-    for (const { controller } of this.inFlight.values()) {
-      controller.abort(new AppError("interrupted", "The daemon was stopped before the generation finished"));
+    const count = this.live.size;
+    for (const job of this.live.values()) {
+      const resumable = job.operationId !== undefined && job.provider.resumeVideo !== undefined;
+      const message = resumable
+        ? `The daemon stopped; ${job.entry.provider} is still working on this job and mediagen resumes it at its next start (GET /api/media/jobs/${job.id})`
+        : "The daemon was stopped before the generation finished";
+      job.controller.abort(new AppError("interrupted", message));
     }
     await Promise.race([all(), Bun.sleep(2000)]);
-    this.deps.ledger.interruptRunning("The daemon was stopped before the generation finished");
     return count;
   }
 
-  private async generate<J>(
-    type: MediaType,
-    raw: unknown,
-    caller: Caller,
-    prepare: (raw: unknown) => Promise<Prepared<J>>,
-    call: (provider: Provider, job: J, ctx: CallContext) => Promise<ProviderResult>,
-    check?: (provider: Provider, job: J, entry: ModelEntry) => void,
-  ): Promise<MediaOutcome> {
-    const entry = modelFor(this.deps.config.get(), type);
+  /**
+   * At start: resumes jobs whose provider operation is known and can be polled again; records every other
+   * job left queued or running by the previous run as interrupted, and removes its temp files.
+   */
+  recover(): { resumed: number; interrupted: number } {
+    let resumed = 0;
+    let interrupted = 0;
+    const config = this.deps.config.get();
+    for (const row of this.deps.ledger.unfinished()) {
+      removePartials(row.params.output_dir);
+      const provider = this.providers[row.provider];
+      const entry =
+        config.models.find((m) => m.provider === row.provider && m.model === row.model) ??
+        config.models.find((m) => m.provider === row.provider && m.type === row.type);
+      if (row.status === "running" && row.operation_id && provider?.resumeVideo && entry) {
+        this.resume(row, { ...entry, model: row.model }, provider, row.operation_id);
+        resumed++;
+        continue;
+      }
+      const message =
+        row.status === "queued"
+          ? "The daemon stopped before this job started; submit it again"
+          : row.operation_id
+            ? `The daemon stopped and operation ${row.operation_id} cannot be resumed (no ${row.provider} model configured to poll it with)`
+            : "The daemon stopped (crash or kill) before the generation finished; the provider's answer was lost";
+      this.deps.ledger.fail(row.id, { status: "interrupted", error: message, errorType: "interrupted" });
+      this.deps.ledger.setResponse(row.id, { status: 503, body: failureBody(row.type, new AppError("interrupted", message), undefined, { prompt: row.prompt }) });
+      interrupted++;
+    }
+    return { resumed, interrupted };
+  }
+
+  private async submit(type: MediaType, raw: unknown, caller: Caller, options: SubmitOptions): Promise<MediaOutcome> {
+    const { config, ledger } = this.deps;
+    const settings = config.get();
+    const entry = modelFor(settings, type);
     let echo: Record<string, unknown> = type === "audio" ? { input: stringField(raw, "input") ?? "" } : { prompt: stringField(raw, "prompt") ?? "" };
     try {
       if (this.closing) throw new AppError("interrupted", "The daemon is shutting down; retry once it is back");
-      const prepared = await prepare(raw);
+      const prepared: Prepared<unknown> = await PREPARE[type](raw);
       echo = prepared.echo;
-      if (!entry) {
-        throw new AppError("not_configured", `No ${type} model configured. Add a model with type=${type} in settings.`);
-      }
+      if (!entry) throw new AppError("not_configured", `No ${type} model configured. Add a model with type=${type} in settings.`);
       const provider = this.providers[entry.provider];
       const method = type === "audio" ? "speech" : type;
-      if (!provider?.[method]) {
-        throw new AppError("not_implemented", `Provider '${entry.provider}' cannot generate ${type} in this version of mediagen`);
-      }
-      check?.(provider, prepared.job, entry);
+      if (!provider?.[method]) throw new AppError("not_implemented", `Provider '${entry.provider}' cannot generate ${type} in this version of mediagen`);
+      const check = type === "image" ? provider.checkImage : type === "video" ? provider.checkVideo : provider.checkSpeech;
+      check?.(prepared.job as never, entry);
       const apiKey = resolveApiKey(entry);
-      if (provider.requiresKey && !apiKey) {
-        throw new AppError("auth_required", `api_key not configured for ${describeEntry(entry)}`);
+      if (provider.requiresKey && !apiKey) throw new AppError("auth_required", `api_key not configured for ${describeEntry(entry)}`);
+      const dir = generatedDir(prepared.outputDir, config.defaultOutputDir());
+
+      // From here to the ledger insert nothing awaits, so the idempotency, queue and budget checks are atomic.
+      const hash = options.idempotencyKey ? requestHash(type, raw) : undefined;
+      const replay = options.idempotencyKey ? this.replay(options.idempotencyKey, hash!, options) : undefined;
+      if (replay) return await replay;
+      const limits = settings.jobs[type];
+      if (this.active[type] >= limits.concurrency && this.waiting[type].length >= limits.queue) {
+        throw new AppError("queue_full", `${this.waiting[type].length} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
+          retry_after_seconds: this.retryAfter(type),
+        });
       }
-      const dir = generatedDir(prepared.outputDir, this.deps.config.defaultOutputDir());
-      return await this.execute(type, entry, provider, prepared, dir, apiKey, caller, call);
+      const facts = { aspect: (prepared.job as { aspect?: never }).aspect, seconds: (prepared.job as { durationSeconds?: number }).durationSeconds, characters: type === "audio" ? prepared.prompt.length : undefined };
+      const estimate = estimateCost(type, entry, facts, settings.prices, CATALOG, () => this.recentAverage(entry, type));
+      checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
+      const id = ledger.enqueue({
+        type,
+        model: entry.model,
+        modelName: entry.name,
+        provider: entry.provider,
+        prompt: prepared.prompt,
+        params: { ...prepared.params, output_dir: dir },
+        sessionId: prepared.sessionId,
+        client: caller.client,
+        estimatedCostUsd: estimate,
+        idempotencyKey: options.idempotencyKey,
+        requestHash: hash,
+      });
+      const call: Call = (p, ctx) => (type === "image" ? p.image! : type === "video" ? p.video! : p.speech!)(prepared.job as never, ctx);
+      const target: Target = { dir, prompt: prepared.prompt, params: { ...prepared.params, output_dir: dir }, echo: prepared.echo };
+      const job = this.track(id, type, entry, provider, "queued", target.echo, () => this.attempt(job, apiKey, call, target));
+      this.waiting[type].push(id);
+      this.dispatch(type);
+      if (options.async) return { ok: true, accepted: true, body: this.acceptedBody(id) };
+      return await job.done;
     } catch (error) {
       const appError = this.classify(error);
       return { ok: false, error: appError, body: failureBody(type, appError, entry, echo) };
     }
   }
 
-  private async execute<J>(
+  /** The existing job of an Idempotency-Key: its answer (waiting for it if needed), or a 409 for a different body. */
+  private replay(key: string, hash: string, options: SubmitOptions): Promise<MediaOutcome> | undefined {
+    const since = this.now() - IDEMPOTENCY_WINDOW_HOURS * 3_600_000;
+    const found = this.deps.ledger.findIdempotent(key, since);
+    if (!found) return undefined;
+    if (found.requestHash !== hash) {
+      throw new AppError("idempotency_conflict", `Idempotency-Key "${key}" was used for a different request (job ${found.id}); use a new key for a new request`);
+    }
+    const live = this.live.get(found.id);
+    if (live) return options.async ? Promise.resolve({ ok: true, accepted: true, body: this.acceptedBody(found.id) }) : live.done;
+    const stored = this.deps.ledger.response(found.id);
+    if (!stored) return undefined;
+    if (stored.status < 400) return Promise.resolve({ ok: true, body: stored.body as MediaResponse });
+    const body = stored.body as MediaResponse;
+    const type = (typeof body.error_type === "string" ? body.error_type : "internal") as ErrorType;
+    return Promise.resolve({ ok: false, body, error: new AppError(type, String(body.error ?? ""), { status: stored.status }) });
+  }
+
+  private track(
+    id: string,
     type: MediaType,
     entry: ModelEntry,
     provider: Provider,
-    prepared: Prepared<J>,
-    dir: string,
-    apiKey: string | undefined,
-    caller: Caller,
-    call: (provider: Provider, job: J, ctx: CallContext) => Promise<ProviderResult>,
-  ): Promise<MediaOutcome> {
-    const { ledger, log } = this.deps;
+    state: LiveJob["state"],
+    echo: Record<string, unknown>,
+    run: () => Promise<MediaOutcome>,
+  ): LiveJob {
+    let resolve!: (outcome: MediaOutcome) => void;
+    const done = new Promise<MediaOutcome>((r) => (resolve = r));
+    const job: LiveJob = { id, type, entry, provider, state, run, echo, controller: new AbortController(), done, resolve, listeners: new Set() };
+    this.live.set(id, job);
+    return job;
+  }
+
+  /** Starts queued jobs of `type` while slots are free (the limit is read from config each time). */
+  private dispatch(type: MediaType): void {
+    const limit = this.deps.config.get().jobs[type].concurrency;
+    while (this.active[type] < limit && this.waiting[type].length > 0) {
+      const job = this.live.get(this.waiting[type].shift()!);
+      if (!job) continue;
+      this.start(job);
+    }
+    this.notifyPositions(type);
+  }
+
+  private start(job: LiveJob): void {
+    this.active[job.type]++;
+    job.state = "running";
+    job.startedAt = this.now();
+    this.deps.ledger.markRunning(job.id);
+    this.emit(job);
+    void job.run().then((outcome) => this.finish(job, outcome));
+  }
+
+  private finish(job: LiveJob, outcome: MediaOutcome): void {
+    if (!this.live.delete(job.id)) return;
+    if (job.state === "running") this.active[job.type]--;
+    job.resolve(outcome);
+    this.emit(job);
+    job.listeners.clear();
+    if (!this.closing) this.dispatch(job.type);
+  }
+
+  /** Continues a job whose provider operation survived a restart. */
+  private resume(row: Generation, entry: ModelEntry, provider: Provider, operationId: string): void {
+    const params = row.params;
+    const echo: Record<string, unknown> =
+      row.type === "audio" ? { input: row.prompt } : { prompt: row.prompt, aspect_ratio: params.aspect_ratio, ...(row.type === "video" ? { duration_seconds: params.duration_seconds } : {}) };
+    let apiKey: string | undefined;
+    try {
+      apiKey = resolveApiKey(entry);
+    } catch {
+      apiKey = undefined;
+    }
+    const target: Target = { dir: String(params.output_dir), prompt: row.prompt, params, echo };
+    const job = this.track(row.id, row.type, entry, provider, "running", echo, () => this.attempt(job, apiKey, (p, ctx) => p.resumeVideo!(operationId, ctx), target));
+    job.operationId = operationId;
+    this.start(job);
+    this.deps.log.info(`resuming ${row.type} job ${row.id}: polling ${row.provider} operation ${operationId}`);
+  }
+
+  /** Calls the provider with retries and a deadline, then saves, prices and records the result. */
+  private async attempt(job: LiveJob, apiKey: string | undefined, call: Call, target: Target): Promise<MediaOutcome> {
+    const { ledger, log, config } = this.deps;
+    const { id, type, entry, provider } = job;
+    const limits = config.get().jobs[type];
+    const timeoutSeconds = this.deps.timeoutsSeconds?.[type] ?? limits.timeout_seconds;
     const started = performance.now();
-    const id = ledger.start({
-      type,
-      model: entry.model,
-      modelName: entry.name,
-      provider: entry.provider,
-      prompt: prepared.prompt,
-      params: { ...prepared.params, output_dir: dir },
-      sessionId: prepared.sessionId,
-      client: caller.client,
-    });
-    const controller = new AbortController();
-    const timeoutSeconds = this.timeouts[type];
     const timer = setTimeout(
-      () => controller.abort(new AppError("timeout", `${entry.provider} did not finish the ${type} within ${timeoutSeconds} s`)),
+      () => job.controller.abort(new AppError("timeout", `${entry.provider} did not finish the ${type} within ${timeoutSeconds} s`)),
       timeoutSeconds * 1000,
     );
     const ctx: CallContext = {
       entry,
       apiKey,
       baseUrl: entry.base_url ?? provider.defaultBaseUrl,
-      signal: controller.signal,
+      signal: job.controller.signal,
       pollIntervalMs: (this.deps.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000,
+      connectTimeoutMs: limits.connect_timeout_seconds * 1000,
+      onOperation: (operationId) => {
+        job.operationId = operationId;
+        ledger.setOperation(id, operationId);
+        this.emit(job);
+      },
+      onProgress: (percent) => {
+        job.progress = percent;
+        ledger.setProgress(id, percent);
+        this.emit(job);
+      },
     };
-    const work = (async (): Promise<MediaOutcome> => {
-      try {
-        const result = await call(provider, prepared.job, ctx);
-        const saved = await saveResult(type, result, dir);
-        const cost = costOf(entry, result, meterOf(type, prepared.prompt, saved, result), this.deps.config.get().prices);
-        ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...prepared.params, output_dir: dir, ...result.extra } : undefined });
-        log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
-        return { ok: true, body: successBody(type, id, entry, prepared.echo, saved, result, cost.costUsd) };
-      } catch (error) {
-        const appError = this.classify(error, apiKey);
-        const status = appError.type === "interrupted" ? "interrupted" : "failed";
-        ledger.fail(id, { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status });
-        log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: null, latencyMs: performance.now() - started });
-        return { ok: false, error: appError, body: { ...failureBody(type, appError, entry, prepared.echo), id } };
-      } finally {
-        clearTimeout(timer);
-        this.inFlight.delete(id);
-      }
-    })();
-    this.inFlight.set(id, { controller, done: work });
-    return work;
+    // Once the provider holds an operation, a retry polls it again instead of submitting a second (paid) one.
+    const once = () => (job.operationId && provider.resumeVideo ? provider.resumeVideo(job.operationId, ctx) : call(provider, ctx));
+    try {
+      const result = await withRetries(once, {
+        maxAttempts: limits.max_attempts,
+        deadline: this.now() + timeoutSeconds * 1000,
+        signal: job.controller.signal,
+        onAttempt: (record) => ledger.addAttempt(id, attemptOf(record)),
+      });
+      const saved = await saveResult(type, result, target.dir);
+      const cost = costOf(entry, result, meterOf(type, target.prompt, saved, result), config.get().prices);
+      ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined });
+      const body = successBody(type, id, entry, target.echo, saved, result, cost.costUsd);
+      ledger.setResponse(id, { status: 200, body });
+      log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
+      return { ok: true, body };
+    } catch (error) {
+      const appError = this.classify(error, apiKey);
+      const echo = target.echo;
+      const keepForResume = appError.type === "interrupted" && job.operationId !== undefined && provider.resumeVideo !== undefined;
+      if (keepForResume) return { ok: false, error: appError, body: { ...failureBody(type, appError, entry, echo), id } };
+      const status = appError.type === "interrupted" ? "interrupted" : "failed";
+      ledger.fail(id, { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status });
+      log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: null, latencyMs: performance.now() - started });
+      return this.storeFailure(type, id, appError, entry, echo);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private storeFailure(type: MediaType, id: string, error: AppError, entry: ModelEntry, echo: Record<string, unknown>): MediaOutcome {
+    const body = { ...failureBody(type, error, entry, echo), id };
+    this.deps.ledger.setResponse(id, { status: error.status, body });
+    return { ok: false, error, body };
+  }
+
+  private view(row: Generation): JobView {
+    const job = this.live.get(row.id);
+    const view: JobView = {
+      id: row.id,
+      task_id: row.id,
+      type: row.type,
+      status: row.status,
+      model: row.model,
+      provider: row.provider,
+      created_at: row.created_at,
+      started_at: row.started_at ?? iso(job?.startedAt),
+      finished_at: row.finished_at,
+      attempts: row.attempts,
+    };
+    if (row.status === "queued") view.position = this.waiting[row.type].indexOf(row.id) + 1 || undefined;
+    if (row.status === "running" && row.started_at) view.elapsed_seconds = Math.round((this.now() - Date.parse(row.started_at)) / 100) / 10;
+    if (row.progress !== null) view.progress = row.progress;
+    if (TERMINAL.has(row.status)) {
+      const stored = this.deps.ledger.response(row.id);
+      if (stored) view.result = stored.body;
+      if (row.error) view.error = row.error;
+      if (row.error_type) view.error_type = row.error_type;
+    }
+    return view;
+  }
+
+  private acceptedBody(id: string): MediaResponse {
+    const view = this.job(id)!;
+    return {
+      success: true,
+      status: view.status,
+      task_id: id,
+      id,
+      type: view.type,
+      model: view.model,
+      provider: view.provider,
+      ...(view.position ? { position: view.position } : {}),
+      status_url: `/api/media/jobs/${id}`,
+      events_url: `/api/media/jobs/${id}/events`,
+    };
+  }
+
+  private emit(job: LiveJob): void {
+    if (job.listeners.size === 0) return;
+    const view = this.job(job.id);
+    if (view) for (const listener of job.listeners) listener(view);
+  }
+
+  private notifyPositions(type: MediaType): void {
+    for (const id of this.waiting[type]) {
+      const job = this.live.get(id);
+      if (job) this.emit(job);
+    }
+  }
+
+  /** Seconds a caller refused with queue_full should wait: the queue's length times a recent job's duration, over the slots. */
+  private retryAfter(type: MediaType): number {
+    const recent = this.deps.ledger.list({ type, status: "succeeded", limit: 20 }).items;
+    const latencies = recent.map((g) => g.latency_ms ?? 0).filter((ms) => ms > 0);
+    const average = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length / 1000 : 30;
+    const slots = this.deps.config.get().jobs[type].concurrency;
+    return Math.max(1, Math.ceil((average * (this.waiting[type].length + this.active[type])) / slots));
+  }
+
+  /** The average recorded cost of this model's recent generations, for estimating an unpriced model. */
+  private recentAverage(entry: ModelEntry, type: MediaType): number | undefined {
+    const costs = this.deps.ledger
+      .list({ type, model: entry.model, status: "succeeded", limit: 20 })
+      .items.filter((g) => g.provider === entry.provider && g.cost_usd !== null)
+      .map((g) => g.cost_usd!);
+    return costs.length ? costs.reduce((a, b) => a + b, 0) / costs.length : undefined;
   }
 
   /** Any error as a catalogue error; unexpected ones are logged (redacted) and become `internal`. */
@@ -231,130 +595,4 @@ export class MediaService {
     this.deps.log.error(`unexpected error: ${redact(text, [apiKey])}`);
     return toAppError(error);
   }
-}
-
-/** What was written to disk. */
-interface Saved {
-  outputPath: string;
-  mimeType: string;
-  bytes: number;
-  width?: number;
-  height?: number;
-  durationSeconds?: number;
-}
-
-/** Checks the bytes are the media type asked for, normalises speech WAV, and writes the file atomically. */
-async function saveResult(type: MediaType, result: ProviderResult, dir: string): Promise<Saved> {
-  let bytes = result.bytes;
-  let sniffed = sniffMedia(bytes);
-  if (!sniffed || sniffed.kind !== type) {
-    const what = sniffed ? `${sniffed.mimeType} data` : "data of an unknown format";
-    throw new AppError("invalid_response", `Upstream returned ${what} where ${type === "audio" ? "audio" : `an ${type === "image" ? "image" : "video"}`} was expected`);
-  }
-  if (sniffed.mimeType === "audio/wav") {
-    try {
-      bytes = normalizeWav(bytes, SPEECH_SAMPLE_RATE_HZ);
-    } catch (error) {
-      throw new AppError("invalid_response", `Upstream returned an unreadable WAV: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    sniffed = sniffMedia(bytes)!;
-  }
-  const outputPath = await writeNewFile(dir, () => outputFileName(type, sniffed.extension), bytes);
-  const size = type === "image" ? imageSize(bytes) : undefined;
-  const durationSeconds = sniffed.mimeType === "audio/wav" ? wavDurationSeconds(bytes) : result.durationSeconds;
-  return { outputPath, mimeType: sniffed.mimeType, bytes: bytes.length, ...size, durationSeconds };
-}
-
-/** Billable units: what the provider measured, completed with what the saved file shows. */
-function meterOf(type: MediaType, prompt: string, saved: Saved, result: ProviderResult): Meter {
-  const measured = result.meter ?? {};
-  if (type === "image") {
-    const size = saved.width && saved.height ? `${saved.width}x${saved.height}` : undefined;
-    return { images: 1, imageSize: size, ...measured };
-  }
-  if (type === "video") return { seconds: saved.durationSeconds ?? result.durationSeconds, ...measured };
-  return { characters: prompt.length, ...measured };
-}
-
-function successBody(
-  type: MediaType,
-  id: string,
-  entry: ModelEntry,
-  echo: Record<string, unknown>,
-  saved: Saved,
-  result: ProviderResult,
-  costUsd: number | null,
-): MediaResponse {
-  const body: MediaResponse = { success: true, [RESULT_FIELD[type]]: saved.outputPath, model: entry.model, provider: entry.provider, ...echo };
-  if (type === "image" && saved.width && saved.height) body.size = `${saved.width}x${saved.height}`;
-  if (type === "video") body.duration_seconds = result.durationSeconds ?? (echo.duration_seconds as number);
-  if (type === "audio") {
-    body.voice = result.voice ?? (echo.voice as string | undefined) ?? "";
-    body.mime_type = saved.mimeType;
-  }
-  if (result.usage) body.usage = result.usage;
-  if (costUsd !== null) body.cost_usd = costUsd;
-  body.id = id;
-  return body;
-}
-
-function failureBody(type: MediaType, error: AppError, entry: ModelEntry | undefined, echo: Record<string, unknown>): MediaResponse {
-  const known = error.type !== "not_configured" && entry;
-  return {
-    success: false,
-    [RESULT_FIELD[type]]: null,
-    ...error.toJSON(),
-    model: known ? entry.model : "",
-    provider: known ? entry.provider : "",
-    ...echo,
-  };
-}
-
-async function prepareImage(raw: unknown): Promise<Prepared<ImageJob>> {
-  const request = parseOrThrow(ImageRequest, raw);
-  const aspect = parseAspect(request.aspect_ratio);
-  const refs = request.images?.length ? request.images.map((ref, i) => [ref, `images[${i}]`] as const) : request.image ? [[request.image, "image"] as const] : [];
-  const inputs = await Promise.all(refs.map(([ref, field]) => loadInputImage(ref, field)));
-  return {
-    job: { prompt: request.prompt, aspect, inputs },
-    prompt: request.prompt,
-    params: { aspect_ratio: aspect, ...(inputs.length ? { inputs: inputs.map((i) => i.source) } : {}) },
-    // An edit without output_dir lands beside its first input file (the caller's project), as the skill promises.
-    outputDir: request.output_dir ?? inputFolder(inputs),
-    sessionId: request.session_id,
-    echo: { prompt: request.prompt, aspect_ratio: aspect },
-  };
-}
-
-function inputFolder(inputs: readonly { source: string }[]): string | undefined {
-  const file = inputs.find((input) => isAbsolute(input.source));
-  return file ? dirname(file.source) : undefined;
-}
-
-async function prepareVideo(raw: unknown): Promise<Prepared<VideoJob>> {
-  const request = parseOrThrow(VideoRequest, raw);
-  const aspect = parseAspect(request.aspect_ratio, ["landscape", "portrait"]);
-  const image = request.image;
-  const firstFrame = image === undefined ? undefined : typeof image === "string" ? await loadInputImage(image, "image") : loadInlineImage(image, "image");
-  return {
-    job: { prompt: request.prompt, aspect, durationSeconds: request.duration_seconds, firstFrame },
-    prompt: request.prompt,
-    params: { aspect_ratio: aspect, duration_seconds: request.duration_seconds, ...(firstFrame ? { first_frame: firstFrame.source } : {}) },
-    outputDir: request.output_dir,
-    sessionId: request.session_id,
-    echo: { prompt: request.prompt, aspect_ratio: aspect, duration_seconds: request.duration_seconds },
-  };
-}
-
-async function prepareSpeech(raw: unknown): Promise<Prepared<SpeechJob>> {
-  const request = parseOrThrow(SpeechRequest, raw);
-  const voice = request.voice || undefined;
-  return {
-    job: { input: request.input, voice },
-    prompt: request.input,
-    params: voice ? { voice } : {},
-    outputDir: request.output_dir,
-    sessionId: request.session_id,
-    echo: { input: request.input, ...(voice ? { voice } : {}) },
-  };
 }

@@ -6,6 +6,9 @@ import { isAbsolute, join, resolve, sep } from "node:path";
 import type { MediaType } from "../config/schema.ts";
 import { invalidArgument } from "../errors.ts";
 
+/** Name prefix of the temp files a generation is written to before its rename (cleaned after a crash). */
+export const PARTIAL_PREFIX = ".mediagen-";
+
 /** File name prefix per media type, as the original server used. */
 export const FILE_PREFIX: Record<MediaType, string> = { image: "img", video: "vid", audio: "tts" };
 
@@ -41,7 +44,7 @@ export async function writeNewFile(dir: string, name: () => string, bytes: Uint8
   mkdirSync(dir, { recursive: true });
   let target = join(dir, name());
   while (existsSync(target)) target = join(dir, name());
-  const temp = join(dir, `.${randomBytes(6).toString("hex")}.partial`);
+  const temp = join(dir, `${PARTIAL_PREFIX}${randomBytes(6).toString("hex")}.partial`);
   const handle = await open(temp, "wx", 0o644);
   try {
     await handle.writeFile(bytes);

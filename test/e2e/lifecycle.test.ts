@@ -152,7 +152,7 @@ describe("shutdown", () => {
       await pending;
 
       const second = await launch(dataDir);
-      const line = await second.waitForLine(/1 generation\(s\) left running by the previous run recorded as interrupted/);
+      const line = await second.waitForLine(/1 generation\(s\) left unfinished by the previous run recorded as interrupted/);
       expect(line).toContain("WARN");
       const page = (await getJson(`${second.url}/api/generations`)).json();
       expect(page.items).toHaveLength(1);

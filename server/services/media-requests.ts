@@ -1,0 +1,165 @@
+// Turning a request body into a provider job, and a provider's answer into a saved file and a seed-shaped body.
+import { dirname, isAbsolute } from "node:path";
+import type { MediaType, ModelEntry } from "../config/schema.ts";
+import { SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
+import { AppError } from "../errors.ts";
+import type { Meter } from "../pricing/schema.ts";
+import type { ImageJob, ProviderResult, SpeechJob, VideoJob } from "../providers/types.ts";
+import { ImageRequest, RESULT_FIELD, SpeechRequest, VideoRequest, type MediaResponse } from "../schemas/media.ts";
+import { parseOrThrow } from "../schemas/validate.ts";
+import { parseAspect } from "./aspect.ts";
+import { loadInlineImage, loadInputImage } from "./input-images.ts";
+import { imageSize, sniffMedia } from "./media-bytes.ts";
+import { outputFileName, writeNewFile } from "./output-files.ts";
+import { normalizeWav, wavDurationSeconds } from "./wav.ts";
+
+/** Who is asking, for the ledger. */
+export interface Caller {
+  client?: string;
+}
+
+/** A finished media request: the seed-shaped body, and the error when it failed. `accepted` marks an async 202. */
+export type MediaOutcome = { ok: true; body: MediaResponse; accepted?: boolean } | { ok: false; error: AppError; body: MediaResponse };
+
+/** A validated request, ready for a provider. */
+export interface Prepared<J> {
+  job: J;
+  prompt: string;
+  params: Record<string, unknown>;
+  outputDir?: string;
+  sessionId?: string;
+  /** Fields echoed in the response body (prompt, aspect_ratio, input, voice, duration_seconds). */
+  echo: Record<string, unknown>;
+}
+
+/** A string field of an unvalidated body, for echoing it in a failure body. */
+export const stringField = (raw: unknown, key: string): string | undefined => {
+  const value = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
+  return typeof value === "string" ? value : undefined;
+};
+
+/** What was written to disk. */
+export interface Saved {
+  outputPath: string;
+  mimeType: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+}
+
+/** Checks the bytes are the media type asked for, normalises speech WAV, and writes the file atomically. */
+export async function saveResult(type: MediaType, result: ProviderResult, dir: string): Promise<Saved> {
+  let bytes = result.bytes;
+  let sniffed = sniffMedia(bytes);
+  if (!sniffed || sniffed.kind !== type) {
+    const what = sniffed ? `${sniffed.mimeType} data` : "data of an unknown format";
+    throw new AppError("invalid_response", `Upstream returned ${what} where ${type === "audio" ? "audio" : `an ${type === "image" ? "image" : "video"}`} was expected`);
+  }
+  if (sniffed.mimeType === "audio/wav") {
+    try {
+      bytes = normalizeWav(bytes, SPEECH_SAMPLE_RATE_HZ);
+    } catch (error) {
+      throw new AppError("invalid_response", `Upstream returned an unreadable WAV: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    sniffed = sniffMedia(bytes)!;
+  }
+  const outputPath = await writeNewFile(dir, () => outputFileName(type, sniffed.extension), bytes);
+  const size = type === "image" ? imageSize(bytes) : undefined;
+  const durationSeconds = sniffed.mimeType === "audio/wav" ? wavDurationSeconds(bytes) : result.durationSeconds;
+  return { outputPath, mimeType: sniffed.mimeType, bytes: bytes.length, ...size, durationSeconds };
+}
+
+/** Billable units: what the provider measured, completed with what the saved file shows. */
+export function meterOf(type: MediaType, prompt: string, saved: Saved, result: ProviderResult): Meter {
+  const measured = result.meter ?? {};
+  if (type === "image") {
+    const size = saved.width && saved.height ? `${saved.width}x${saved.height}` : undefined;
+    return { images: 1, imageSize: size, ...measured };
+  }
+  if (type === "video") return { seconds: saved.durationSeconds ?? result.durationSeconds, ...measured };
+  return { characters: prompt.length, ...measured };
+}
+
+export function successBody(
+  type: MediaType,
+  id: string,
+  entry: ModelEntry,
+  echo: Record<string, unknown>,
+  saved: Saved,
+  result: ProviderResult,
+  costUsd: number | null,
+): MediaResponse {
+  const body: MediaResponse = { success: true, [RESULT_FIELD[type]]: saved.outputPath, model: entry.model, provider: entry.provider, ...echo };
+  if (type === "image" && saved.width && saved.height) body.size = `${saved.width}x${saved.height}`;
+  if (type === "video") body.duration_seconds = result.durationSeconds ?? (echo.duration_seconds as number);
+  if (type === "audio") {
+    body.voice = result.voice ?? (echo.voice as string | undefined) ?? "";
+    body.mime_type = saved.mimeType;
+  }
+  if (result.usage) body.usage = result.usage;
+  if (costUsd !== null) body.cost_usd = costUsd;
+  body.id = id;
+  return body;
+}
+
+export function failureBody(type: MediaType, error: AppError, entry: ModelEntry | undefined, echo: Record<string, unknown>): MediaResponse {
+  const known = error.type !== "not_configured" && entry;
+  return {
+    success: false,
+    [RESULT_FIELD[type]]: null,
+    ...error.toJSON(),
+    model: known ? entry.model : "",
+    provider: known ? entry.provider : "",
+    ...echo,
+  };
+}
+
+export async function prepareImage(raw: unknown): Promise<Prepared<ImageJob>> {
+  const request = parseOrThrow(ImageRequest, raw);
+  const aspect = parseAspect(request.aspect_ratio);
+  const refs = request.images?.length ? request.images.map((ref, i) => [ref, `images[${i}]`] as const) : request.image ? [[request.image, "image"] as const] : [];
+  const inputs = await Promise.all(refs.map(([ref, field]) => loadInputImage(ref, field)));
+  return {
+    job: { prompt: request.prompt, aspect, inputs },
+    prompt: request.prompt,
+    params: { aspect_ratio: aspect, ...(inputs.length ? { inputs: inputs.map((i) => i.source) } : {}) },
+    // An edit without output_dir lands beside its first input file (the caller's project), as the skill promises.
+    outputDir: request.output_dir ?? inputFolder(inputs),
+    sessionId: request.session_id,
+    echo: { prompt: request.prompt, aspect_ratio: aspect },
+  };
+}
+
+function inputFolder(inputs: readonly { source: string }[]): string | undefined {
+  const file = inputs.find((input) => isAbsolute(input.source));
+  return file ? dirname(file.source) : undefined;
+}
+
+export async function prepareVideo(raw: unknown): Promise<Prepared<VideoJob>> {
+  const request = parseOrThrow(VideoRequest, raw);
+  const aspect = parseAspect(request.aspect_ratio, ["landscape", "portrait"]);
+  const image = request.image;
+  const firstFrame = image === undefined ? undefined : typeof image === "string" ? await loadInputImage(image, "image") : loadInlineImage(image, "image");
+  return {
+    job: { prompt: request.prompt, aspect, durationSeconds: request.duration_seconds, firstFrame },
+    prompt: request.prompt,
+    params: { aspect_ratio: aspect, duration_seconds: request.duration_seconds, ...(firstFrame ? { first_frame: firstFrame.source } : {}) },
+    outputDir: request.output_dir,
+    sessionId: request.session_id,
+    echo: { prompt: request.prompt, aspect_ratio: aspect, duration_seconds: request.duration_seconds },
+  };
+}
+
+export async function prepareSpeech(raw: unknown): Promise<Prepared<SpeechJob>> {
+  const request = parseOrThrow(SpeechRequest, raw);
+  const voice = request.voice || undefined;
+  return {
+    job: { input: request.input, voice },
+    prompt: request.input,
+    params: voice ? { voice } : {},
+    outputDir: request.output_dir,
+    sessionId: request.session_id,
+    echo: { input: request.input, ...(voice ? { voice } : {}) },
+  };
+}
