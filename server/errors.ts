@@ -41,6 +41,8 @@ export interface ErrorDetails {
   upstream_status?: number;
   /** Seconds the caller should wait before retrying. */
   retry_after_seconds?: number;
+  /** What the provider charged for a request that still failed (a refused but processed prompt). */
+  cost_usd?: number;
   /** budget_exceeded: the limit, what is spent or committed, the request's estimate, and which limit. */
   limit_usd?: number;
   spent_usd?: number;

@@ -1,9 +1,328 @@
-// openrouter: work in progress.
-import type { Provider } from "./types.ts";
+// OpenRouter: images through chat completions (data-URL images, usage.cost) and the asynchronous video API (submit, poll, download).
+import { AppError } from "../errors.ts";
+import type { ModelEntry } from "../config/schema.ts";
+import type { Meter } from "../pricing/schema.ts";
+import type { Usage } from "../schemas/generation.ts";
+import type { Aspect } from "../services/aspect.ts";
+import type { InputImage } from "../services/input-images.ts";
+import { download, joinUrl, readJsonObject, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
+import { OpenRouterOptions } from "./options.ts";
+import type { CallContext, ImageJob, Provider, ProviderResult, VideoJob } from "./types.ts";
 
-/** openrouter (to be implemented). */
+/** `image_config.aspect_ratio` and the video `aspect_ratio` per aspect. */
+const ASPECT_RATIOS: Record<Aspect, string> = { landscape: "16:9", square: "1:1", portrait: "9:16" };
+/** Model families that only output images: asking them for text as well finds no endpoint (404). */
+const IMAGE_ONLY = /^(black-forest-labs|sourceful|recraft|bytedance-seed)\//;
+/** `finish_reason` / `native_finish_reason` values that mean the image was withheld on safety grounds. */
+const SAFETY_FINISH = new Set(["CONTENT_FILTER", "SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT", "IMAGE_PROHIBITED_CONTENT", "BLOCKLIST", "SPII"]);
+/** Words in an error text that mean a moderation or safety refusal. */
+const SAFETY_WORDS = /moderat|safety|content[ _-]?polic|flagged|guardrail/i;
+/** Statuses after which a video job never changes again. */
+const FINAL_STATUSES = new Set(["completed", "failed", "cancelled", "canceled", "expired"]);
+
+type Json = Record<string, unknown>;
+
+const asObject = (value: unknown): Json | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : undefined);
+const asString = (value: unknown): string | undefined => (typeof value === "string" && value.trim() !== "" ? value : undefined);
+const asNumber = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
+/** The object without its undefined fields. */
+const defined = <T extends Json>(object: T): Partial<T> => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
+const dataUrl = (image: InputImage) => `data:${image.mimeType};base64,${Buffer.from(image.bytes).toString("base64")}`;
+
+function options(entry: ModelEntry): OpenRouterOptions {
+  return OpenRouterOptions.parse(entry.options ?? {});
+}
+
+function headers(ctx: CallContext, extra: Record<string, string> = {}): Record<string, string> {
+  return { authorization: `Bearer ${ctx.apiKey ?? ""}`, ...extra };
+}
+
+function postJson(body: Json, ctx: CallContext): RequestInit {
+  return { method: "POST", headers: headers(ctx, { "content-type": "application/json" }), body: JSON.stringify(body) };
+}
+
+/** The text of an OpenRouter error object: its message, plus the upstream provider's own words when it forwarded them. */
+function describeError(error: Json | undefined, fallback: string): string {
+  const message = asString(error?.message) ?? fallback;
+  const metadata = asObject(error?.metadata);
+  const raw = asString(metadata?.raw);
+  const provider = asString(metadata?.provider_name);
+  const rawText = raw ? upstreamMessage(raw) : undefined;
+  if (rawText && rawText !== message) return `${message} (${provider ?? "provider"}: ${rawText})`;
+  return provider ? `${message} (provider ${provider})` : message;
+}
+
+/** Seconds to wait from Retry-After, else (rate limits only) from OpenRouter's X-RateLimit-Reset, a time in ms since the epoch. */
+function retryAfter(responseHeaders: Headers, rateLimited: boolean): number | undefined {
+  const retry = retryAfterSeconds(responseHeaders.get("retry-after"));
+  if (retry !== undefined || !rateLimited) return retry;
+  const reset = Number(responseHeaders.get("x-ratelimit-reset") ?? "");
+  return Number.isFinite(reset) && reset > 1e12 ? Math.max(0, Math.ceil((reset - Date.now()) / 1000)) : undefined;
+}
+
+/** An OpenRouter error (`{code, message, metadata}`, from a non-2xx answer or inside a 200) mapped into the catalogue. */
+function routerError(status: number, error: Json | undefined, fallback: string, responseHeaders: Headers): AppError {
+  const detail = describeError(error, fallback);
+  const upstream = { upstream_status: status };
+  const withRetry = () => {
+    const retry = retryAfter(responseHeaders, status === 429);
+    return retry === undefined ? upstream : { ...upstream, retry_after_seconds: retry };
+  };
+  switch (status) {
+    case 401:
+      return new AppError("auth_required", `OpenRouter rejected the API key (${detail}); check the model's api_key in config.yml`, { ...upstream, status: 502 });
+    case 402:
+      return new AppError("insufficient_credits", `OpenRouter account has insufficient credits: ${detail}`, upstream);
+    case 403: {
+      const metadata = asObject(error?.metadata);
+      const reasons = Array.isArray(metadata?.reasons) ? metadata.reasons.filter((r): r is string => typeof r === "string") : [];
+      const why = reasons.length > 0 ? ` (flagged for ${reasons.join(", ")})` : "";
+      return new AppError("content_filtered", `OpenRouter's moderation refused the request${why}: ${detail}`, upstream);
+    }
+    case 408:
+      return new AppError("timeout", `OpenRouter timed out: ${detail}`, upstream);
+    case 429:
+      return new AppError("rate_limited", `OpenRouter is rate limiting requests: ${detail}`, withRetry());
+    case 502:
+    case 503:
+      return new AppError("overloaded", `OpenRouter could not serve the model right now: ${detail}`, withRetry());
+  }
+  if (status === 404 && /output modalities/i.test(detail)) {
+    return new AppError("api_error", `OpenRouter ${status}: ${detail}; set the model's options.modalities in config.yml (e.g. [image])`, upstream);
+  }
+  if ((status === 400 || status === 422) && SAFETY_WORDS.test(detail)) return new AppError("content_filtered", `OpenRouter ${status}: ${detail}`, upstream);
+  return new AppError("api_error", `OpenRouter ${status}: ${detail}`, upstream);
+}
+
+/** The catalogue error for a non-2xx OpenRouter answer (the body is already redacted). */
+function mapError(status: number, body: string, responseHeaders: Headers): AppError {
+  let error: Json | undefined;
+  try {
+    error = asObject(asObject(JSON.parse(body))?.error);
+  } catch {
+    // not JSON: quote the raw text
+  }
+  return routerError(status, error, upstreamMessage(body), responseHeaders);
+}
+
+async function getJson(url: string, ctx: CallContext): Promise<Json> {
+  const response = await request(url, { headers: headers(ctx) }, ctx, mapError);
+  return readJsonObject(response, ctx);
+}
+
+/** Bytes of a response body, mapping a broken stream into the catalogue. */
+async function bodyBytes(response: Response, ctx: CallContext): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    throw transportError(error, ctx);
+  }
+}
+
+/** Whether a URL is on the base URL's origin, the only place the key is ever sent. */
+function sameOrigin(url: URL, ctx: CallContext): boolean {
+  return url.origin === new URL(ctx.baseUrl).origin;
+}
+
+/** A URL OpenRouter gave (absolute, origin-relative "/api/v1/...", or relative to the base URL) made absolute. */
+function resolveUrl(url: string, ctx: CallContext): URL | undefined {
+  try {
+    return new URL(url, ctx.baseUrl.endsWith("/") ? ctx.baseUrl : `${ctx.baseUrl}/`);
+  } catch {
+    return undefined;
+  }
+}
+
+function tokenMeter(usage: Json | undefined): Meter["tokens"] {
+  if (!usage) return undefined;
+  const completion = asNumber(usage.completion_tokens) ?? 0;
+  const image = asNumber(asObject(usage.completion_tokens_details)?.image_tokens) ?? 0;
+  return { input_text: asNumber(usage.prompt_tokens) ?? 0, output_image: image, output_text: Math.max(0, completion - image) };
+}
+
+/** The failure for a 200 answer without an image: a safety refusal, or an empty answer quoting the model's text. */
+function noImage(choice: Json | undefined, message: Json | undefined, ctx: CallContext): AppError {
+  const finish = asString(choice?.finish_reason);
+  const native = asString(choice?.native_finish_reason);
+  const text = redact(asString(message?.content) ?? asString(message?.refusal) ?? "", [ctx.apiKey]).trim();
+  const quoted = text ? `: "${text.length > 300 ? `${text.slice(0, 300)}...` : text}"` : "";
+  const reasons = [finish && `finish_reason ${finish}`, native && native !== finish && `native_finish_reason ${native}`].filter(Boolean).join(", ");
+  if ([finish, native].some((r) => r && SAFETY_FINISH.has(r.toUpperCase()))) {
+    return new AppError("content_filtered", `The model refused to draw this on safety grounds (${reasons})${quoted}`);
+  }
+  return new AppError("empty_response", `OpenRouter answered without an image${reasons ? ` (${reasons})` : ""}${quoted}`);
+}
+
+/** The bytes of `message.images[0].image_url.url`: a base64 data URL, or (not documented, not seen) a plain https link. */
+async function imageBytes(url: string, ctx: CallContext): Promise<{ bytes: Uint8Array; mimeType?: string }> {
+  const match = /^data:([^;,]*)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
+  if (match) {
+    const bytes = new Uint8Array(Buffer.from(match[2]!.replace(/\s+/g, ""), "base64"));
+    if (bytes.length === 0) throw new AppError("empty_response", "OpenRouter returned an empty image");
+    return { bytes, mimeType: match[1] || undefined };
+  }
+  if (!/^https?:\/\//.test(url)) throw new AppError("invalid_response", `OpenRouter returned an image URL mediagen cannot read: ${url.slice(0, 60)}`);
+  // A plain link is fetched without the key: it is not known to be OpenRouter's.
+  return { bytes: await download(url, ctx) };
+}
+
+async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
+  const model = ctx.entry.model;
+  const opts = options(ctx.entry);
+  const content = [{ type: "text", text: job.prompt }, ...job.inputs.map((input) => ({ type: "image_url", image_url: { url: dataUrl(input) } }))];
+  const body = {
+    model,
+    messages: [{ role: "user", content }],
+    modalities: opts.modalities ?? (IMAGE_ONLY.test(model) ? ["image"] : ["image", "text"]),
+    image_config: { aspect_ratio: ASPECT_RATIOS[job.aspect], ...(opts.image_size ? { image_size: opts.image_size } : {}) },
+    stream: false,
+  };
+  const response = await request(joinUrl(ctx.baseUrl, "chat/completions"), postJson(body, ctx), ctx, mapError);
+  const json = await readJsonObject(response, ctx);
+  const error = asObject(json.error);
+  if (error) {
+    // An error after the generation started arrives inside a 200; its code is the HTTP status it stands for.
+    const code = asNumber(error.code) ?? asNumber(Number(error.code));
+    const fallback = "OpenRouter reported an error after the generation started";
+    if (code === undefined || code < 400) throw new AppError("api_error", `${fallback}: ${describeError(error, "(no message)")}`, { upstream_status: 200 });
+    throw routerError(code, error, fallback, response.headers);
+  }
+  const choice = Array.isArray(json.choices) ? asObject(json.choices[0]) : undefined;
+  if (!choice) throw new AppError("invalid_response", "OpenRouter answered without choices");
+  const message = asObject(choice.message);
+  const first = Array.isArray(message?.images) ? asObject(message.images[0]) : undefined;
+  const imageUrl = first ? asString(asObject(first.image_url)?.url) ?? asString(first.image_url) : undefined;
+  if (!imageUrl) {
+    // A refusal can still be billed (the prompt was processed): keep OpenRouter's figure with the failure.
+    const failure = noImage(choice, message, ctx);
+    const charged = asNumber(asObject(json.usage)?.cost);
+    if (charged !== undefined && charged > 0) failure.details.cost_usd = charged;
+    throw failure;
+  }
+  const { bytes, mimeType } = await imageBytes(imageUrl, ctx);
+  const usage = asObject(json.usage);
+  return {
+    bytes,
+    mimeType,
+    usage: usage as Usage | undefined,
+    costUsd: asNumber(usage?.cost),
+    meter: defined({ tokens: tokenMeter(usage), images: 1 }),
+    extra: defined({ generation_id: asString(json.id), upstream_provider: asString(json.provider) }),
+  };
+}
+
+/** Waits one poll interval; an abort (timeout, shutdown) ends the wait at once with its reason. */
+async function pause(ctx: CallContext): Promise<void> {
+  if (ctx.signal.aborted) throw transportError(undefined, ctx);
+  let onAbort = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    onAbort = resolve;
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+  });
+  await Promise.race([Bun.sleep(ctx.pollIntervalMs), aborted]);
+  ctx.signal.removeEventListener("abort", onAbort);
+  if (ctx.signal.aborted) throw transportError(undefined, ctx);
+}
+
+/** Where to poll a job: its `polling_url` when that is on OpenRouter's origin, else `{base}/videos/{id}`. */
+function pollingUrl(id: string, view: Json | undefined, ctx: CallContext): string {
+  const given = asString(view?.polling_url);
+  const resolved = given ? resolveUrl(given, ctx) : undefined;
+  return resolved && sameOrigin(resolved, ctx) ? resolved.href : joinUrl(ctx.baseUrl, `videos/${encodeURIComponent(id)}`);
+}
+
+/** Polls a video job every `pollIntervalMs` until it reaches a final status; `view` is its latest known state, if any. */
+async function awaitJob(id: string, ctx: CallContext, view?: Json): Promise<Json> {
+  let current = view;
+  for (;;) {
+    if (current) {
+      const status = asString(current.status);
+      if (!status) throw new AppError("invalid_response", `OpenRouter's answer about video job ${id} has no status`);
+      const progress = asNumber(current.progress);
+      if (progress !== undefined) ctx.onProgress?.(Math.min(100, Math.max(0, progress)));
+      if (FINAL_STATUSES.has(status)) return current;
+      await pause(ctx);
+    }
+    current = await getJson(pollingUrl(id, current, ctx), ctx);
+  }
+}
+
+/** The error of a job that ended failed, cancelled or expired. */
+function jobError(id: string, status: string, view: Json): AppError {
+  const error = view.error;
+  const text = asString(error) ?? asString(asObject(error)?.message) ?? `the job ended with status ${status}`;
+  const message = `OpenRouter video job ${id} ${status}: ${text}`;
+  return new AppError(SAFETY_WORDS.test(text) ? "content_filtered" : "api_error", message);
+}
+
+/** Where to download a finished job: its first `unsigned_urls` entry when that is on OpenRouter's origin, else `{base}/videos/{id}/content`. */
+function contentUrl(id: string, view: Json, ctx: CallContext): string {
+  const listed = Array.isArray(view.unsigned_urls) ? asString(view.unsigned_urls[0]) : undefined;
+  const resolved = listed ? resolveUrl(listed, ctx) : undefined;
+  return resolved && sameOrigin(resolved, ctx) ? resolved.href : joinUrl(ctx.baseUrl, `videos/${encodeURIComponent(id)}/content?index=0`);
+}
+
+/** Turns a finished job into a result: downloads the video (the content URL needs the key) and reads its cost. */
+async function jobResult(id: string, view: Json, ctx: CallContext, durationSeconds: number | undefined): Promise<ProviderResult> {
+  const status = asString(view.status)!;
+  if (status !== "completed") throw jobError(id, status, view);
+  const response = await request(contentUrl(id, view, ctx), { headers: headers(ctx) }, ctx, mapError);
+  const bytes = await bodyBytes(response, ctx);
+  if (bytes.length === 0) throw new AppError("empty_response", `OpenRouter video job ${id} completed but its content is empty`);
+  const usage = asObject(view.usage);
+  return {
+    bytes,
+    mimeType: response.headers.get("content-type") ?? undefined,
+    usage: usage as Usage | undefined,
+    costUsd: asNumber(usage?.cost),
+    durationSeconds,
+    meter: defined({ seconds: durationSeconds, resolution: options(ctx.entry).resolution }),
+    extra: defined({ openrouter_job_id: id, generation_id: asString(view.generation_id) }),
+  };
+}
+
+async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
+  const opts = options(ctx.entry);
+  const body: Json = { model: ctx.entry.model, prompt: job.prompt, aspect_ratio: ASPECT_RATIOS[job.aspect], duration: job.durationSeconds };
+  if (opts.resolution) body.resolution = opts.resolution;
+  if (job.firstFrame) body.frame_images = [{ type: "image_url", image_url: { url: dataUrl(job.firstFrame) }, frame_type: "first_frame" }];
+  const response = await request(joinUrl(ctx.baseUrl, "videos"), postJson(body, ctx), ctx, mapError);
+  const submitted = await readJsonObject(response, ctx);
+  const id = asString(submitted.id);
+  if (!id) throw new AppError("invalid_response", "OpenRouter accepted the video request but returned no job id");
+  ctx.onOperation?.(id);
+  const finished = await awaitJob(id, ctx, submitted);
+  return jobResult(id, finished, ctx, job.durationSeconds);
+}
+
+/** Continues a video job submitted before a restart. The duration is not in OpenRouter's answers, so none is reported. */
+async function resumeVideo(operationId: string, ctx: CallContext): Promise<ProviderResult> {
+  const finished = await awaitJob(operationId, ctx);
+  return jobResult(operationId, finished, ctx, undefined);
+}
+
+/** GET /key proves the key (and tells the credit left), then the model list proves the model id: no generation is paid for. */
+async function testConnection(ctx: CallContext): Promise<string> {
+  const { model, type } = ctx.entry;
+  const key = asObject((await getJson(joinUrl(ctx.baseUrl, "key"), ctx)).data);
+  const list = type === "video" ? joinUrl(ctx.baseUrl, "videos/models") : joinUrl(ctx.baseUrl, "models?output_modalities=image");
+  const models = (await getJson(list, ctx)).data;
+  const found = Array.isArray(models) && models.some((m) => asObject(m)?.id === model || asObject(m)?.canonical_slug === model);
+  if (!found) {
+    throw new AppError("not_found", `Connected to OpenRouter, but it lists no ${type} model '${model}'; check the model id at https://openrouter.ai/models`);
+  }
+  const remaining = asNumber(key?.limit_remaining);
+  const credit = remaining === undefined ? "no credit limit on this key" : `credit left: $${remaining.toFixed(2)}`;
+  return `Connected; model '${model}' is available (${credit}).`;
+}
+
+/** OpenRouter (openrouter.ai): images from any image-output model, and its video models. */
 export const openrouter: Provider = {
   id: "openrouter",
   requiresKey: true,
   defaultBaseUrl: "https://openrouter.ai/api/v1",
+  image,
+  video,
+  resumeVideo,
+  testConnection,
 };

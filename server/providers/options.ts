@@ -37,7 +37,7 @@ export const OpenRouterOptions = z
   .object({
     image_size: z.enum(["0.5K", "1K", "2K", "4K"]).optional(),
     modalities: z.array(z.enum(["image", "text"])).min(1).optional(),
-    resolution: z.string().optional(),
+    resolution: z.string().regex(/^\d{3,4}p$|^[248]k$/i, "must be a resolution such as 720p, 1080p or 4k").optional(),
   })
   .strict();
 export type OpenRouterOptions = z.infer<typeof OpenRouterOptions>;

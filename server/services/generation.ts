@@ -480,12 +480,15 @@ export class MediaService {
     // Once the provider holds an operation, a retry polls it again instead of submitting a second (paid) one.
     const once = () => (job.operationId && provider.resumeVideo ? provider.resumeVideo(job.operationId, ctx) : call(provider, ctx));
     try {
-      const result = await withRetries(once, {
+      const answer = await withRetries(once, {
         maxAttempts: limits.max_attempts,
         deadline: this.now() + timeoutSeconds * 1000,
         signal: job.controller.signal,
         onAttempt: (record) => ledger.addAttempt(id, attemptOf(record)),
       });
+      // A resumed operation cannot know the requested duration; the job's parameters do.
+      const requested = typeof target.params.duration_seconds === "number" ? target.params.duration_seconds : undefined;
+      const result = type === "video" ? { ...answer, durationSeconds: answer.durationSeconds ?? requested } : answer;
       const saved = await saveResult(type, result, target.dir);
       const cost = costOf(entry, result, meterOf(type, target.prompt, saved, result), config.get().prices);
       ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined });
@@ -499,8 +502,15 @@ export class MediaService {
       const keepForResume = appError.type === "interrupted" && job.operationId !== undefined && provider.resumeVideo !== undefined;
       if (keepForResume) return { ok: false, error: appError, body: { ...failureBody(type, appError, entry, echo), id } };
       const status = appError.type === "interrupted" ? "interrupted" : "failed";
-      ledger.fail(id, { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status });
-      log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: null, latencyMs: performance.now() - started });
+      const charged = appError.details.cost_usd;
+      ledger.fail(id, {
+        status,
+        error: appError.message,
+        errorType: appError.type,
+        upstreamStatus: appError.details.upstream_status,
+        cost: charged === undefined ? undefined : { costUsd: charged, source: "upstream" },
+      });
+      log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: charged ?? null, latencyMs: performance.now() - started });
       return this.storeFailure(type, id, appError, entry, echo);
     } finally {
       clearTimeout(timer);

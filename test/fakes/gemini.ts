@@ -5,8 +5,10 @@
 //   POST /v1beta/models/{veo model}:predictLongRunning   Veo, answers {name: "models/<m>/operations/<id>"}
 //   GET  /v1beta/models/{veo model}/operations/{id}     pending (no `done` key) for `pendingPolls` polls, then done
 //   GET  /v1beta/files/{id}:download?alt=media          needs the key; 302 to a second loopback server ("storage") serving MP4
+//   GET  /v1beta/models/{model}                         model metadata (name, displayName, supportedGenerationMethods); 404 if unknown
 // Auth: `x-goog-api-key` header or `?key=`. Bad key = 400 INVALID_ARGUMENT + API_KEY_INVALID; no key = 403 PERMISSION_DENIED.
-// Requests are accepted in camelCase or snake_case (recorded per request in `keyStyle`); answers are camelCase.
+// Requests are accepted in camelCase or snake_case (recorded per request in `keyStyle`); answers are camelCase (snake_case
+// with the "snake_case" scenario, as some re-serialising proxies answer).
 // Safety blocks are HTTP 200 (promptFeedback.blockReason, finishReason IMAGE_SAFETY / NO_IMAGE / SAFETY).
 // A scenario is chosen per request: queued with `next()` (every API request takes one, polls and downloads included), or named
 // in the prompt as `[[fake:<scenario>]]` (a Veo job remembers it, so its polls answer accordingly).
@@ -16,7 +18,8 @@
 // parameters and Vertex-only Veo parameters; the 404 text for unknown operations; the 403 text for expired/unknown files;
 // whether gemini-2.5-flash-image ignores or rejects `imageSize` (ignored here); pixel sizes of Gemini 3 / 3.1 images at 2K/4K/512
 // (the 1K table scaled) and of the 3.1-only extended ratios; token counts for 3.1 Flash Image; that TTS voice names are
-// case-sensitive; the Veo RAI reason text and the done-with-error code/message.
+// case-sensitive; the Veo RAI reason text and the done-with-error code/message; the 404 text and the fields of GET models/{model}
+// for an unknown or known model (only name, displayName and supportedGenerationMethods are served).
 import { directiveIn, fromBase64, json, randomId, readRequest, type RecordedRequest } from "./common.ts";
 import { b64, imageInfo, makeJpeg, makeMp4, makePcm, makePng, makeWav } from "./media.ts";
 
@@ -29,7 +32,7 @@ export type GeminiScenario =
   | "api_key_invalid" // 400 INVALID_ARGUMENT with the API_KEY_INVALID ErrorInfo, as for a wrong key
   | "403" // 403 PERMISSION_DENIED (as for a missing key)
   | "404" // 404 NOT_FOUND (model not found)
-  | "429" // 429 RESOURCE_EXHAUSTED with QuotaFailure + RetryInfo retryDelay "12s"
+  | "429" // 429 RESOURCE_EXHAUSTED with QuotaFailure + RetryInfo retryDelay `retryDelay` ("12s")
   | "500" // 500 INTERNAL
   | "503" // 503 UNAVAILABLE "The model is overloaded. Please try again later."
   | "504" // 504 DEADLINE_EXCEEDED
@@ -46,6 +49,7 @@ export type GeminiScenario =
   | "malformed" // 200 with an HTML body
   | "rai_filtered" // Veo: done with raiMediaFilteredCount/Reasons and no samples
   | "operation_error" // Veo: done with error {code, message}
+  | "snake_case" // answer a generateContent or an operation poll with snake_case keys (inline_data, usage_metadata, ...)
   | "slow" // answer ok after `slowMs`
   | "hang" // never answer
   | "reset"; // close the connection without answering
@@ -77,6 +81,10 @@ export interface FakeGemini {
   pendingPolls: number;
   /** How long a generated video stays downloadable (the real API keeps them 2 days). */
   fileTtlMs: number;
+  /** The RetryInfo delay of "429" answers (a google.protobuf.Duration such as "12s" or "34.4s"). */
+  retryDelay: string;
+  /** Whether pending Veo polls carry `metadata.progressPercent` (some proxies add it; Google does not). */
+  reportProgress: boolean;
   close(): Promise<void>;
 }
 
@@ -233,7 +241,7 @@ const NO_KEY = new GoogleError(
 const modelNotFound = (model: string, method: string) =>
   new GoogleError(404, "NOT_FOUND", `models/${model} is not found for API version v1beta, or is not supported for ${method}. Call ListModels to see the list of available models and their supported methods.`);
 
-function scenarioError(scenario: GeminiScenario, model: string, method: string): GoogleError | undefined {
+function scenarioError(scenario: GeminiScenario, model: string, method: string, retryDelay: string): GoogleError | undefined {
   switch (scenario) {
     case "400":
       return invalid();
@@ -247,7 +255,7 @@ function scenarioError(scenario: GeminiScenario, model: string, method: string):
       return new GoogleError(
         429,
         "RESOURCE_EXHAUSTED",
-        `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: https://ai.dev/rate-limit. \n* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_paid_tier_requests, limit: 10, model: ${model}\nPlease retry in 12s.`,
+        `You exceeded your current quota, please check your plan and billing details. For more information on this error, head to: https://ai.google.dev/gemini-api/docs/rate-limits. To monitor your current usage, head to: https://ai.dev/rate-limit. \n* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_paid_tier_requests, limit: 10, model: ${model}\nPlease retry in ${retryDelay}.`,
         [
           {
             "@type": "type.googleapis.com/google.rpc.QuotaFailure",
@@ -261,7 +269,7 @@ function scenarioError(scenario: GeminiScenario, model: string, method: string):
             ],
           },
           { "@type": "type.googleapis.com/google.rpc.Help", links: [{ description: "Learn more about Gemini API quotas", url: "https://ai.google.dev/gemini-api/docs/rate-limits" }] },
-          { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "12s" },
+          { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay },
         ],
       );
     case "500":
@@ -293,6 +301,14 @@ function normalise(value: unknown, snake: Set<string>, camel: Set<string>): unkn
 const asObject = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 const snakeOf = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** Deep copy with camelCase keys spelt snake_case ("@type" and the like untouched). */
+function snakeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(snakeKeys);
+  const object = asObject(value);
+  if (!object) return value;
+  return Object.fromEntries(Object.entries(object).map(([key, v]) => [snakeOf(key), snakeKeys(v)]));
+}
 
 const REQUEST_FIELDS = ["contents", "tools", "toolConfig", "safetySettings", "systemInstruction", "generationConfig", "cachedContent", "model"];
 const GENERATION_FIELDS = [
@@ -603,6 +619,8 @@ export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"):
     slowMs: 1500,
     pendingPolls: 2,
     fileTtlMs: 2 * 24 * 3600 * 1000,
+    retryDelay: "12s",
+    reportProgress: false,
     next: (...scenarios) => queued.push(...scenarios),
     close: async () => {
       await Promise.all([server.stop(true), storage.stop(true)]);
@@ -639,7 +657,8 @@ export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"):
 
   const poll = (op: Operation): Record<string, unknown> => {
     op.polls++;
-    if (op.polls <= fake.pendingPolls) return { name: op.name };
+    if (op.polls <= fake.pendingPolls)
+      return fake.reportProgress ? { name: op.name, metadata: { progressPercent: Math.round((100 * (op.polls - 1)) / fake.pendingPolls) } } : { name: op.name };
     if (op.outcome === "operation_error")
       return { name: op.name, done: true, error: { code: 13, message: "Video generation failed due to an internal error. You have not been charged. Please try again." } };
     const generateVideoResponse =
@@ -667,9 +686,10 @@ export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"):
       const call = /^\/v1beta\/models\/([^/:]+):(generateContent|predictLongRunning|streamGenerateContent)$/.exec(rec.path);
       const opMatch = /^\/v1beta\/(models\/([^/:]+)\/operations\/([a-z0-9]+))$/.exec(rec.path);
       const fileMatch = /^\/v1beta\/files\/([a-z0-9]+)(:download)?$/.exec(rec.path);
-      if (!(call && request.method === "POST") && !((opMatch || fileMatch) && request.method === "GET"))
+      const modelMatch = /^\/v1beta\/models\/([^/:]+)$/.exec(rec.path);
+      if (!(call && request.method === "POST") && !((opMatch || fileMatch || modelMatch) && request.method === "GET"))
         return json(404, { error: { code: 404, message: `Method not found.`, status: "NOT_FOUND" } });
-      const model = call?.[1] ?? opMatch?.[2] ?? "";
+      const model = call?.[1] ?? opMatch?.[2] ?? modelMatch?.[1] ?? "";
       const method = call?.[2] ?? "get";
 
       const fromQueue = queued.shift();
@@ -687,7 +707,7 @@ export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"):
       const sent = request.headers.get("x-goog-api-key") ?? rec.query.key;
       if (sent === undefined || sent === null || sent === "") return errorResponse(NO_KEY);
       if (sent !== key) return errorResponse(API_KEY_INVALID);
-      const forced = scenarioError(scenario, model, method);
+      const forced = scenarioError(scenario, model, method, fake.retryDelay);
       if (forced) return errorResponse(forced);
       switch (scenario) {
         case "hang":
@@ -721,9 +741,15 @@ export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"):
           });
         return new Response(null, { status: 302, headers: { location: `${fake.storageUrl}/generated-videos/${id}.mp4?X-Goog-Signature=${file.signature}&X-Goog-Expires=600` } });
       }
+      const answer = (body: Record<string, unknown>) => json(200, scenario === "snake_case" ? snakeKeys(body) : body);
       if (opMatch) {
         if (!op) return errorResponse(new GoogleError(404, "NOT_FOUND", `Operation ${opMatch[1]} not found.`));
-        return json(200, poll(op));
+        return answer(poll(op));
+      }
+      if (modelMatch) {
+        const methods = GEMINI_IMAGE_MODELS.includes(model) || GEMINI_TTS_MODELS.includes(model) ? ["generateContent", "countTokens"] : VEO_MODELS[model] ? ["predictLongRunning"] : undefined;
+        if (!methods) return errorResponse(new GoogleError(404, "NOT_FOUND", `Model is not found: models/${model} for api version v1beta`));
+        return answer({ name: `models/${model}`, displayName: model, supportedGenerationMethods: methods });
       }
 
       const body = rec.body;
@@ -748,8 +774,8 @@ export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"):
       if (!isImage && !GEMINI_TTS_MODELS.includes(model)) return errorResponse(modelNotFound(model, method));
       const input = readContents(body);
       if (input instanceof GoogleError) return errorResponse(input);
-      const answer = isImage ? imageAnswer(model, body, input, scenario) : speechAnswer(model, body, input, scenario);
-      return answer instanceof GoogleError ? errorResponse(answer) : json(200, answer);
+      const content = isImage ? imageAnswer(model, body, input, scenario) : speechAnswer(model, body, input, scenario);
+      return content instanceof GoogleError ? errorResponse(content) : answer(content);
     },
   });
   fake.url = `http://127.0.0.1:${server.port}`;

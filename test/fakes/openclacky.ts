@@ -37,6 +37,11 @@ export interface FakeClacky {
   /** Queue scenarios for the next requests, in order. */
   next(...scenarios: ClackyScenario[]): void;
   slowMs: number;
+  /** Retry-After the 429 and 503 scenarios send, in seconds. */
+  retryAfter: string;
+  /** Generation requests being answered right now, and the most ever at once. */
+  inFlight: number;
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
@@ -79,6 +84,9 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
     key,
     requests,
     slowMs: 1500,
+    retryAfter: "7",
+    inFlight: 0,
+    maxInFlight: 0,
     next: (...scenarios) => queued.push(...scenarios),
     close: async () => {
       await server.stop(true);
@@ -125,6 +133,17 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
       const known = ["/images/generations", "/videos/generations", "/audio/speech"].some((p) => url.pathname.endsWith(p));
       if (request.method !== "POST" || !known) return json(404, { error: { message: `unknown endpoint ${url.pathname}` } });
       const scenario = scenarioOf(body, queued);
+      fake.inFlight++;
+      fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight);
+      try {
+        return await answer(url, body, scenario, request, srv);
+      } finally {
+        fake.inFlight--;
+      }
+    },
+  });
+
+  async function answer(url: URL, body: Record<string, unknown>, scenario: ClackyScenario, request: Request, srv: { timeout(request: Request, seconds: number): void }): Promise<Response> {
       if (request.headers.get("authorization") !== `Bearer ${key}` || scenario === "401") {
         return json(401, { error: { message: "Invalid API key", type: "invalid_request_error" } });
       }
@@ -132,11 +151,11 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
         case "403":
           return json(403, { error: { message: "This key may not use this model" } });
         case "429":
-          return json(429, { error: { message: "Rate limit exceeded, slow down" } }, { "retry-after": "7" });
+          return json(429, { error: { message: "Rate limit exceeded, slow down" } }, { "retry-after": fake.retryAfter });
         case "500":
           return json(500, { error: { message: "Internal gateway error" } });
         case "503":
-          return json(503, { error: { message: "The model is overloaded. Please try again later." } });
+          return json(503, { error: { message: "The model is overloaded. Please try again later." } }, { "retry-after": fake.retryAfter });
         case "400":
           return json(400, { error: { message: "INVALID_ARGUMENT: unknown image model", code: "invalid_argument" } });
         case "content_filter":
@@ -163,8 +182,7 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
         return json(200, { data: [{ url: `${fake.url}${path}` }], ...extra });
       }
       return json(200, { data: [{ b64_json: b64(bytes), mime_type: mime }], ...extra });
-    },
-  });
+  }
   fake.url = `http://127.0.0.1:${server.port}`;
   return fake;
 }

@@ -6,6 +6,8 @@
 //   GET  /api/v1/videos/{id}             poll: pending -> in_progress -> completed (unsigned_urls, usage.cost) | failed | cancelled | expired
 //   GET  /api/v1/videos/{id}/content     ?index=0, needs the Bearer key, streams video/mp4
 //   GET  /api/v1/videos/models           public capability list of the fake's video models
+//   GET  /api/v1/key                     the key's label, limit, usage and limit_remaining (401 for a bad key)
+//   GET  /api/v1/models                  public model list, filtered by ?output_modalities= (default text, "all", or a list)
 // Bearer auth; errors as {"error":{"code":<http status>,"message","metadata"?}}.
 // A scenario is chosen per request: queued with `next()` (every authenticated API request takes one, polls and downloads
 // included), or named in the prompt as `[[fake:<scenario>]]` (a video job remembers it, so its polls answer accordingly).
@@ -21,6 +23,9 @@
 // Also unconfirmed (chat): the texts of 400/401/402/408/500/502/503, the 404 for output modalities an image-only model cannot
 // produce, the aspect/image_size 400s, the shape of the 200-with-`error` answer (code given as a number here), and token
 // counts/prices for models other than google/gemini-2.5-flash-image (whose figures reproduce the recorded usage in providers.md).
+// `/key` follows the API reference's GetCurrentKeyResponse (label, limit, usage, limit_remaining, is_free_tier, ...) and
+// `/models` the Models guide (`{data: [{id, canonical_slug, architecture.output_modalities, pricing}]}`, public, text-only
+// unless `output_modalities` says otherwise); the models listed and the key's figures are the fake's own.
 import { directiveIn, json, parseDataUrl, randomId, readRequest, type RecordedRequest } from "./common.ts";
 import { b64, imageInfo, makeJpeg, makeMp4, makePng } from "./media.ts";
 
@@ -65,6 +70,8 @@ export interface FakeOpenRouter {
   pendingPolls: number;
   /** Answer `polling_url` as an absolute URL instead of the documented relative "/api/v1/videos/<id>". */
   absolutePollingUrl: boolean;
+  /** The key's spending limit in USD reported by GET /key (null: no limit, so limit_remaining is null too). */
+  keyLimit: number | null;
   close(): Promise<void>;
 }
 
@@ -198,6 +205,18 @@ export const OPENROUTER_VIDEO_MODELS: Record<string, OpenRouterVideoModel> = {
   },
 };
 
+/** The chat models GET /api/v1/models lists, with their output modalities. */
+export const OPENROUTER_MODELS: Record<string, string[]> = {
+  "google/gemini-2.5-flash-image": ["image", "text"],
+  "google/gemini-3-pro-image-preview": ["image", "text"],
+  "google/gemini-3.1-flash-image-preview": ["image", "text"],
+  "openai/gpt-5-image": ["image", "text"],
+  "black-forest-labs/flux.2-pro": ["image"],
+  "openai/gpt-4o-mini": ["text"],
+};
+/** What GET /api/v1/key reports as the key's spend so far, in USD. */
+export const OPENROUTER_KEY_USAGE = 0.1015644762;
+
 /** The `usage.cost` of a completed video job. */
 export function openrouterVideoCost(model: string, duration: number, resolution: string): number {
   const caps = OPENROUTER_VIDEO_MODELS[model]!;
@@ -315,6 +334,7 @@ export function startFakeOpenRouter(key = "sk-or-v1-test-0123456789abcdef0123456
     slowMs: 1500,
     pendingPolls: 2,
     absolutePollingUrl: false,
+    keyLimit: 10,
     next: (...scenarios) => queued.push(...scenarios),
     close: async () => {
       await server.stop(true);
@@ -479,8 +499,25 @@ export function startFakeOpenRouter(key = "sk-or-v1-test-0123456789abcdef0123456
             pricing_skus: Object.fromEntries(Object.entries(m.pricePerSecond).map(([r, p]) => [`per-video-second-${r}`, p.toFixed(2)])),
           })),
         });
+      if (request.method === "GET" && path === "/api/v1/models") {
+        const wanted = (rec.query.output_modalities ?? "text").split(",").map((m) => m.trim());
+        return json(200, {
+          data: Object.entries(OPENROUTER_MODELS)
+            .filter(([, outputs]) => wanted.includes("all") || outputs.some((m) => wanted.includes(m)))
+            .map(([id, outputs]) => ({
+              id,
+              canonical_slug: id,
+              name: id,
+              created: 1767225600,
+              architecture: { modality: `text+image->${outputs.join("+")}`, input_modalities: ["text", "image"], output_modalities: outputs },
+              pricing: { prompt: String(OPENROUTER_IMAGE_PRICING[id]?.prompt ?? OPENROUTER_IMAGE_PRICING.default!.prompt), completion: "0.0000025" },
+            })),
+        });
+      }
       const route =
-        request.method === "POST" && path === "/api/v1/chat/completions"
+        request.method === "GET" && path === "/api/v1/key"
+          ? "key"
+          : request.method === "POST" && path === "/api/v1/chat/completions"
           ? "chat"
           : request.method === "POST" && path === "/api/v1/videos"
             ? "submit"
@@ -521,6 +558,24 @@ export function startFakeOpenRouter(key = "sk-or-v1-test-0123456789abcdef0123456
         case "malformed":
           return new Response("<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>", { status: 200, headers: { "content-type": "text/html" } });
       }
+      if (route === "key")
+        return json(200, {
+          data: {
+            label: `${key.slice(0, 11)}...${key.slice(-3)}`,
+            limit: fake.keyLimit,
+            usage: OPENROUTER_KEY_USAGE,
+            limit_remaining: fake.keyLimit === null ? null : usd(fake.keyLimit - OPENROUTER_KEY_USAGE),
+            limit_reset: null,
+            include_byok_in_limit: false,
+            is_free_tier: false,
+            is_provisioning_key: false,
+            is_management_key: false,
+            usage_daily: OPENROUTER_KEY_USAGE,
+            usage_weekly: OPENROUTER_KEY_USAGE,
+            usage_monthly: OPENROUTER_KEY_USAGE,
+            rate_limit: { requests: -1, interval: "10s", note: "This field is deprecated and safe to ignore." },
+          },
+        });
       if (route === "chat") return chat(rec, scenario);
       if (route === "submit") return submitVideo(rec, scenario);
       const id = path.split("/")[4]!;
