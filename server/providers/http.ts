@@ -85,7 +85,7 @@ export async function request(
   try {
     // timeout: false turns off Bun's 5-minute idle timer: a provider may say nothing for minutes while it works.
     // The total deadline is ctx.signal; the connection itself is checked first, within the connect timeout.
-    await checkConnect(url, ctx);
+    if (ctx.connectTimeoutMs) await checkConnect(url, ctx.connectTimeoutMs);
     response = await fetch(url, { ...init, signal: ctx.signal, redirect: init.redirect ?? "follow", timeout: false });
   } catch (error) {
     throw transportError(error, ctx);
@@ -99,22 +99,26 @@ export async function request(
 /** Error code given to a connection that did not open within the connect timeout. */
 const CONNECT_TIMEOUT = "ConnectTimeout";
 
+/** Opens a TCP connection and resolves once it is open. */
+type Connector = (target: { hostname: string; port: number }) => Promise<{ end(): void }>;
+
+const tcpConnect: Connector = (target) => Bun.connect({ ...target, socket: { data() {}, open(socket) { socket.end(); } } });
+
 /**
- * Opens (and closes) a TCP connection to the URL's host within ctx.connectTimeoutMs, so an unreachable
- * provider fails fast and provably before anything was sent.
+ * Opens (and closes) a TCP connection to the URL's host within `timeoutMs`, so an unreachable provider
+ * fails fast and provably before anything was sent.
  */
-async function checkConnect(url: string, ctx: CallContext): Promise<void> {
-  if (!ctx.connectTimeoutMs) return;
+export async function checkConnect(url: string, timeoutMs: number, connector: Connector = tcpConnect): Promise<void> {
   const { hostname, port, protocol } = new URL(url);
   const target = { hostname: hostname.replace(/^\[|\]$/g, ""), port: Number(port || (protocol === "https:" ? 443 : 80)) };
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(Object.assign(new Error(`could not connect to ${target.hostname}:${target.port} within ${ctx.connectTimeoutMs} ms`), { code: CONNECT_TIMEOUT })),
-      ctx.connectTimeoutMs,
+      () => reject(Object.assign(new Error(`could not connect to ${target.hostname}:${target.port} within ${timeoutMs} ms`), { code: CONNECT_TIMEOUT })),
+      timeoutMs,
     );
   });
-  const connect = Bun.connect({ ...target, socket: { data() {}, open(socket) { socket.end(); } } });
+  const connect = connector(target);
   try {
     await Promise.race([connect, timeout]);
   } catch (error) {
