@@ -26,6 +26,14 @@ if (command.kind === "error") {
   process.exit(2);
 }
 
+// Delay between polls of long-running provider operations (Veo, video jobs); unset = the default.
+const pollText = process.env.MEDIAGEN_POLL_INTERVAL_SECONDS || undefined;
+const pollIntervalSeconds = pollText === undefined ? undefined : Number(pollText);
+if (pollIntervalSeconds !== undefined && !(Number.isFinite(pollIntervalSeconds) && pollIntervalSeconds >= 0)) {
+  console.error(`mediagen: MEDIAGEN_POLL_INTERVAL_SECONDS must be a number of seconds from 0 up, got "${pollText}"`);
+  process.exit(2);
+}
+
 const log = createLogger();
 let config: ConfigStore;
 try {
@@ -42,7 +50,7 @@ if (!isLoopback(command.host) && !config.get().server.token) {
 
 const db = openDatabase(join(command.dataDir, "mediagen.db"));
 const ledger = new Ledger(db);
-const media = new MediaService({ config, ledger, log });
+const media = new MediaService({ config, ledger, log, pollIntervalSeconds });
 const recovered = media.recover();
 if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
 if (recovered.resumed > 0) log.info(`${recovered.resumed} generation(s) of the previous run resumed at their provider`);

@@ -15,7 +15,7 @@ import { PriceEntry } from "../pricing/schema.ts";
 import { PROVIDER_OPTIONS } from "../providers/options.ts";
 import { MediaType, ProviderId } from "../schemas/common.ts";
 
-export { MEDIA_TYPES, MediaType, ProviderId } from "../schemas/common.ts";
+export { MEDIA_TYPES, MediaType, PROVIDER_IDS, ProviderId } from "../schemas/common.ts";
 
 /** One configured model: which provider and model serve one media type. */
 export const ModelEntry = z

@@ -5,13 +5,21 @@ import { randomBytes } from "node:crypto";
 import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
-import { describeIssue } from "../schemas/validate.ts";
+import { describeIssue, fieldPath } from "../schemas/validate.ts";
 import { Config, type MediaType, type ModelEntry } from "./schema.ts";
 import { CONFIG_TEMPLATE } from "./template.ts";
 
 /** A config file that failed to load: the message names the file, the field and what is allowed. */
 export class ConfigError extends Error {
   override name = "ConfigError";
+
+  constructor(
+    message: string,
+    /** The first offending field (`models[2].type`) and its message, when the file parsed but did not validate. */
+    readonly issue?: { field: string; message: string; allowed?: string[] },
+  ) {
+    super(message);
+  }
 }
 
 /** Parses and validates config text; throws a ConfigError naming the file, line and field. */
@@ -30,7 +38,9 @@ export function parseConfig(text: string, file: string): Config {
     const where = offset === undefined ? "" : `:${lineCounter.linePos(offset).line}`;
     return `${file}${where}: ${describeIssue(issue)}`;
   });
-  throw new ConfigError(lines.join("\n"));
+  const first = result.error.issues[0]!;
+  const allowed = first.code === "invalid_value" ? first.values.map(String) : undefined;
+  throw new ConfigError(lines.join("\n"), { field: fieldPath(first.path) || "config", message: describeIssue(first), allowed });
 }
 
 // Where an issue is in the file: an unknown key's own line, else the node at the path or its nearest existing parent.

@@ -326,6 +326,11 @@ export class Ledger {
       .run({ reason, at }).changes;
   }
 
+  /** Deletes one record (the file is the caller's business). */
+  remove(id: string): boolean {
+    return this.db.query("DELETE FROM generations WHERE id = $id").run({ id }).changes > 0;
+  }
+
   /** One generation by id. */
   get(id: string): Generation | undefined {
     const row = this.db.query<Row, { id: string }>("SELECT * FROM generations WHERE id = $id").get({ id });

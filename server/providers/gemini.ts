@@ -420,6 +420,7 @@ function checkVideo(job: VideoJob, entry: ModelEntry): void {
 
 /** Gemini API: Nano Banana images and edits, TTS, and Veo video (long-running, resumable after a restart). */
 export const gemini: Provider = {
+  voices: () => GEMINI_VOICES,
   id: "gemini",
   requiresKey: true,
   defaultBaseUrl: "https://generativelanguage.googleapis.com",

@@ -75,6 +75,8 @@ export const local: Provider = {
   requiresKey: false,
   defaultBaseUrl: "local:",
 
+  voices: () => ALLOWED_VOICES,
+
   async testConnection() {
     const wav = await synthesizeFlite("Test.", DEFAULT_FLITE_VOICE);
     return `Offline speech works (${wav.length} bytes synthesised with voice ${DEFAULT_FLITE_VOICE}).`;

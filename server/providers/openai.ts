@@ -198,7 +198,8 @@ function checkImage(job: ImageJob, entry: ModelEntry): void {
 }
 
 function openaiLike(id: "openai" | "openai-compatible", requiresKey: boolean, defaultBaseUrl: string): Provider {
-  return { id, requiresKey, defaultBaseUrl, image: generateImage, speech, checkImage, checkSpeech, testConnection };
+  const voices = (model: string) => voicesFor({ type: "audio", provider: id, model }) ?? [];
+  return { id, requiresKey, defaultBaseUrl, image: generateImage, speech, checkImage, checkSpeech, testConnection, voices };
 }
 
 /** OpenAI itself. */

@@ -73,6 +73,8 @@ export const openclacky: Provider = {
   requiresKey: true,
   defaultBaseUrl: "https://api.openclacky.com",
   testConnection,
+  // The gateway speaks with Gemini TTS; these are the names the skill suggests.
+  voices: () => ["Kore", "Puck", "Charon", "Fenrir", "Aoede"],
 
   async image(job, ctx) {
     const model = ctx.entry.model;

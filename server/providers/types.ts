@@ -73,6 +73,8 @@ export interface Provider {
   checkImage?(job: ImageJob, entry: ModelEntry): void;
   checkVideo?(job: VideoJob, entry: ModelEntry): void;
   checkSpeech?(job: SpeechJob, entry: ModelEntry): void;
+  /** Voices a speech model of this provider accepts (for pickers); empty when any voice name may be sent. */
+  voices?(model: string): readonly string[];
   /** Checks the entry's key and model with the cheapest call the provider offers; resolves to a message, throws an AppError. */
   testConnection?(ctx: CallContext): Promise<string>;
 }

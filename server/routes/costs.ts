@@ -3,8 +3,10 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "../app.ts";
 import { CostQuery } from "../schemas/generation.ts";
 import { parseOrThrow } from "../schemas/validate.ts";
-import { costSummary } from "../services/costs.ts";
+import { budgetStatus, costSummary } from "../services/costs.ts";
 
 /** Spend per day, model, type or provider. */
 export const costRoutes = (deps: AppDeps) =>
-  new Elysia({ name: "costs", prefix: "/api/costs" }).get("/summary", ({ query }) => costSummary(deps.ledger, parseOrThrow(CostQuery, query)));
+  new Elysia({ name: "costs", prefix: "/api/costs" })
+    .get("/summary", ({ query }) => costSummary(deps.ledger, parseOrThrow(CostQuery, query)))
+    .get("/budget", () => budgetStatus(deps.ledger, deps.config.get().budget));

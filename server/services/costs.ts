@@ -1,5 +1,7 @@
 // Spend summaries over the ledger.
+import { MEDIA_TYPES, type Budget, type MediaType } from "../config/schema.ts";
 import type { Ledger } from "../db/generations.ts";
+import { periodStarts } from "./budget.ts";
 import { DEFAULT_COST_WINDOW_DAYS } from "../defaults.ts";
 import { invalidArgument } from "../errors.ts";
 import type { CostQuery, CostSummary } from "../schemas/generation.ts";
@@ -32,4 +34,17 @@ export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()):
     { count: 0, cost_usd: 0, unknown_cost_count: 0 },
   );
   return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), group_by: query.group_by, total, groups };
+}
+
+/** Spend so far today and this month, overall and per type (finished costs plus estimates of unfinished jobs). */
+export type SpendSoFar = Record<"day" | "month", Record<"overall" | MediaType, number>>;
+
+/** The configured limits and what has been spent against them (`GET /api/costs/budget`). */
+export function budgetStatus(ledger: Ledger, budget: Budget | undefined, now = Date.now()): { budget: Budget | null; spent: SpendSoFar } {
+  const starts = periodStarts(now);
+  const spentSince = (from: number) => ({
+    overall: ledger.spendSince(from),
+    ...(Object.fromEntries(MEDIA_TYPES.map((type) => [type, ledger.spendSince(from, type)])) as Record<MediaType, number>),
+  });
+  return { budget: budget ?? null, spent: { day: spentSince(starts.day), month: spentSince(starts.month) } };
 }
