@@ -7,3 +7,5 @@ declare module "*.yml" {
   const text: string;
   export default text;
 }
+
+declare module "*.css";

@@ -2,4 +2,4 @@
 import index from "../web/index.html";
 
 /** Client-side routes served the UI page. Listed explicitly so unknown /api paths still get JSON 404s. */
-export const UI_ROUTES = { "/": index } as const;
+export const UI_ROUTES = { "/": index, "/models": index, "/history": index, "/costs": index, "/jobs": index } as const;

@@ -1,9 +1,11 @@
 // End-to-end fixtures: a real mediagen process on a free loopback port with its output captured,
 // the real curl binary, and readers for the files the daemon writes. Loopback only, no network.
 import { Database } from "bun:sqlite";
-import { existsSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
+import { stringify } from "yaml";
+import { buildExecutable } from "../../build.ts";
 
 /** The repository root (where package.json and server/ live). */
 export const REPO_ROOT = resolve(import.meta.dir, "../..");
@@ -237,6 +239,17 @@ export function getJson(url: string, extra: string[] = []): Promise<CurlResult> 
 /** The 8-byte PNG signature. */
 export const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/** A file's format from its magic bytes, whatever its name says. */
+export function formatOf(bytes: Uint8Array): "png" | "jpeg" | "webp" | "wav" | "mp4" | "unknown" {
+  const ascii = (from: number, to: number) => new TextDecoder().decode(bytes.subarray(from, to));
+  if (PNG_SIGNATURE.every((byte, i) => bytes[i] === byte)) return "png";
+  if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return "jpeg";
+  if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WEBP") return "webp";
+  if (ascii(0, 4) === "RIFF" && ascii(8, 12) === "WAVE") return "wav";
+  if (ascii(4, 8) === "ftyp") return "mp4";
+  return "unknown";
+}
+
 /** Width and height from a PNG's IHDR chunk. */
 export function pngSize(bytes: Uint8Array): { width: number; height: number } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -301,4 +314,51 @@ export function readLedger(dataDir: string): LedgerRow[] {
   } finally {
     db.close();
   }
+}
+
+/** Reads one whole ledger row straight from `<dataDir>/mediagen.db` (for when the daemon is not running). */
+export function readLedgerRow(dataDir: string, id: string): Record<string, unknown> | undefined {
+  const db = new Database(join(dataDir, "mediagen.db"), { readonly: true });
+  try {
+    return db.query<Record<string, unknown>, [string]>("SELECT * FROM generations WHERE id = ?").get(id) ?? undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** How long compiling the executable may take on a slow shared machine. */
+export const BUILD_TIMEOUT_MS = 180_000;
+
+/**
+ * The executable to test, copied alone into `<root>/run` so it starts from an empty folder: MEDIAGEN_BINARY
+ * when set, else a fresh build from this checkout into `<root>/build`.
+ */
+export async function prepareExecutable(root: string): Promise<{ binary: string; runDir: string }> {
+  let source = process.env.MEDIAGEN_BINARY;
+  if (!source) {
+    const out = join(root, "build", "mediagen");
+    const cwd = process.cwd();
+    // build.ts names its entry point relative to the repository root.
+    process.chdir(REPO_ROOT);
+    try {
+      source = await buildExecutable(out);
+    } finally {
+      process.chdir(cwd);
+    }
+  }
+  const runDir = join(root, "run");
+  mkdirSync(runDir, { recursive: true });
+  const binary = join(runDir, "mediagen");
+  copyFileSync(source, binary);
+  chmodSync(binary, 0o755);
+  return { binary, runDir };
+}
+
+/** Writes `<dataDir>/config.yml` (0600) in one rename, so a running daemon never reads half a file. */
+export function writeConfig(dataDir: string, config: Record<string, unknown>): void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, "config.yml");
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, stringify(config), { mode: 0o600 });
+  renameSync(temp, file);
 }

@@ -1,62 +1,91 @@
-import { createResource, For, Show } from "solid-js";
-import { getHealth, getMediaTypes, getRecentGenerations } from "./lib/api.ts";
+import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { Dynamic } from "solid-js/web";
+import { ErrorMessage } from "./components/ErrorMessage.tsx";
+import { TokenPrompt } from "./components/TokenPrompt.tsx";
+import { api, ApiError } from "./lib/api.ts";
+import { LOCALES, locale, setLocale, t, type Locale } from "./lib/i18n.ts";
+import { currentPath, navigate } from "./lib/router.ts";
+import { Costs } from "./pages/Costs.tsx";
+import { History } from "./pages/History.tsx";
+import { Jobs } from "./pages/Jobs.tsx";
+import { Models } from "./pages/Models.tsx";
+import { NotFound } from "./pages/NotFound.tsx";
+import { Playground } from "./pages/Playground.tsx";
 
-/** Status page: daemon health, the model serving each media type, and the latest generations. */
+/** The route table: path, navigation label key, page. */
+const ROUTES = [
+  { path: "/", label: "nav.playground", page: Playground },
+  { path: "/models", label: "nav.models", page: Models },
+  { path: "/history", label: "nav.history", page: History },
+  { path: "/costs", label: "nav.costs", page: Costs },
+  { path: "/jobs", label: "nav.jobs", page: Jobs },
+] as const;
+
+/** The shell: navigation, language switch, the token prompt when the daemon asks for one, and the current page. */
 export function App() {
-  const [health] = createResource(getHealth);
-  const [types] = createResource(getMediaTypes);
-  const [recent] = createResource(() => getRecentGenerations(10));
+  const [unlock, setUnlock] = createSignal(0);
+  // The types call needs the token when one is set; a 401 means "ask for it".
+  const [access] = createResource(unlock, async () => {
+    const health = await api.health();
+    try {
+      await api.mediaTypes();
+      return { health, locked: false };
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) return { health, locked: true };
+      throw error;
+    }
+  });
+  const page = () => ROUTES.find((r) => r.path === currentPath())?.page ?? NotFound;
   return (
-    <main>
-      <h1>mediagen</h1>
-      <Show when={health()} fallback={<p>{health.error ? `Daemon unreachable: ${health.error.message}` : "Loading…"}</p>}>
-        {(h) => (
-          <p>
-            Version {h().version}, up {h().uptime_seconds} s, {h().running_generations} running.{" "}
-            {h().config.ok ? "Config OK." : `Config error: ${h().config.error}`}
-          </p>
-        )}
-      </Show>
-      <h2>Models</h2>
-      <Show when={types()} fallback={<p>{types.error ? types.error.message : "Loading…"}</p>}>
-        {(t) => (
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Type</th>
-                <th scope="col">Model</th>
-                <th scope="col">Provider</th>
-              </tr>
-            </thead>
-            <tbody>
-              <For each={Object.entries(t())}>
-                {([type, status]) => (
-                  <tr>
-                    <td>{type}</td>
-                    <td>{status.configured ? status.model : "not configured"}</td>
-                    <td>{status.provider ?? ""}</td>
-                  </tr>
-                )}
-              </For>
-            </tbody>
-          </table>
-        )}
-      </Show>
-      <h2>Recent generations</h2>
-      <Show when={recent()} fallback={<p>{recent.error ? recent.error.message : "Loading…"}</p>}>
-        {(page) => (
-          <ul>
-            <For each={page().items} fallback={<li>None yet.</li>}>
-              {(g) => (
-                <li>
-                  {g.created_at} {g.type} {g.model}: {g.status}
-                  {g.cost_usd !== null ? ` ($${g.cost_usd.toFixed(4)})` : ""}
-                </li>
-              )}
-            </For>
-          </ul>
-        )}
-      </Show>
-    </main>
+    <>
+      <header>
+        <a class="brand" href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
+          {t("app.title")}
+        </a>
+        <nav aria-label="main">
+          <For each={ROUTES}>
+            {(route) => (
+              <a
+                href={route.path}
+                aria-current={currentPath() === route.path ? "page" : undefined}
+                onClick={(e) => {
+                  e.preventDefault();
+                  navigate(route.path);
+                }}
+              >
+                {t(route.label)}
+              </a>
+            )}
+          </For>
+        </nav>
+        <label class="language">
+          <span class="sr-only">{t("nav.language")}</span>
+          <select value={locale()} onChange={(e) => setLocale(e.currentTarget.value as Locale)} aria-label={t("nav.language")}>
+            <For each={Object.entries(LOCALES)}>{([code, name]) => <option value={code}>{name}</option>}</For>
+          </select>
+        </label>
+      </header>
+      <main>
+        <Switch>
+          <Match when={access.error}>
+            <ErrorMessage error={access.error} onRetry={() => setUnlock((n) => n + 1)} />
+          </Match>
+          <Match when={access.loading && !access()}>
+            <p class="muted">{t("common.loading")}</p>
+          </Match>
+          <Match when={access()?.locked}>
+            <TokenPrompt onSaved={() => setUnlock((n) => n + 1)} />
+          </Match>
+          <Match when={access()}>
+            <Show when={access()?.health.config.ok === false}>
+              <div class="error" role="status">
+                {t("health.configError")} {access()?.health.config.error}
+              </div>
+            </Show>
+            <Dynamic component={page()} />
+          </Match>
+        </Switch>
+      </main>
+    </>
   );
 }

@@ -1,6 +1,13 @@
-// The only module that calls fetch: one function per API resource.
-import type { MediaTypes } from "../../../server/schemas/media.ts";
-import type { GenerationPage } from "../../../server/schemas/generation.ts";
+// The only module that calls fetch: one function per API call, grouped by resource. Server types come in with `import type`.
+import type { CostQuery, CostSummary, Generation, GenerationPage, GenerationQuery } from "../../../server/schemas/generation.ts";
+import type { MediaResponse, MediaTypes } from "../../../server/schemas/media.ts";
+import type { ModelView, ProviderInfo } from "../../../server/services/config-editor.ts";
+import type { SpendSoFar } from "../../../server/services/costs.ts";
+import type { JobView } from "../../../server/services/generation.ts";
+import type { ModelTestResult } from "../../../server/services/model-test.ts";
+import type { Budget } from "../../../server/config/schema.ts";
+
+export type { CostSummary, Generation, GenerationPage, JobView, MediaResponse, MediaTypes, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
 
 /** Body of GET /api/health. */
 export interface Health {
@@ -12,32 +19,184 @@ export interface Health {
   token_required: boolean;
 }
 
-/** An API error with the server's message and error_type. */
+/** A model entry as the Models page sends it (api_key: absent or masked keeps the saved key, null removes it). */
+export interface ModelInput {
+  name?: string;
+  type: "image" | "video" | "audio";
+  provider: string;
+  model: string;
+  api_key?: string | null;
+  base_url?: string;
+  default?: boolean;
+  options?: Record<string, unknown>;
+}
+
+/** An API error with the server's sentence, error_type and, for bad input, the field at fault. */
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly errorType: string,
     readonly status: number,
+    readonly field?: string,
   ) {
     super(message);
+    this.name = "ApiError";
   }
 }
 
 const TOKEN_KEY = "mediagen.token";
 
-async function getJson<T>(path: string): Promise<T> {
-  const token = localStorage.getItem(TOKEN_KEY);
-  const response = await fetch(path, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) {
-    throw new ApiError(String(body.error ?? `HTTP ${response.status}`), String(body.error_type ?? "unknown"), response.status);
-  }
-  return body as T;
+/** The bearer token the daemon asked for, remembered in this browser. */
+export const token = {
+  get: (): string | null => localStorage.getItem(TOKEN_KEY),
+  set: (value: string) => localStorage.setItem(TOKEN_KEY, value.trim()),
+  clear: () => localStorage.removeItem(TOKEN_KEY),
+};
+
+function headers(json: boolean): Record<string, string> {
+  const out: Record<string, string> = json ? { "content-type": "application/json" } : {};
+  const saved = token.get();
+  if (saved) out.authorization = `Bearer ${saved}`;
+  return out;
 }
 
-/** Daemon status. */
-export const getHealth = () => getJson<Health>("/api/health");
-/** Which model serves each media type. */
-export const getMediaTypes = () => getJson<MediaTypes>("/api/media/types");
-/** The newest generations. */
-export const getRecentGenerations = (limit = 10) => getJson<GenerationPage>(`/api/generations?limit=${limit}`);
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, { method, headers: headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (error) {
+    throw new ApiError(`The daemon cannot be reached (${error instanceof Error ? error.message : String(error)})`, "network_error", 0);
+  }
+  const text = await response.text();
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    throw new ApiError(`Unexpected answer from the daemon (HTTP ${response.status})`, "invalid_response", response.status);
+  }
+  if (!response.ok) {
+    const field = typeof parsed.field === "string" ? parsed.field : undefined;
+    throw new ApiError(String(parsed.error ?? `HTTP ${response.status}`), String(parsed.error_type ?? "unknown"), response.status, field);
+  }
+  return parsed as T;
+}
+
+const query = (params: Record<string, string | number | undefined | null>) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
+};
+
+/** A 202 answer of an async generation. */
+export interface JobAccepted {
+  success: true;
+  status: string;
+  task_id: string;
+  id: string;
+  type: string;
+  model: string;
+  provider: string;
+  position?: number;
+}
+
+/** Request bodies of the three generation endpoints. */
+export interface ImageBody {
+  prompt: string;
+  aspect_ratio?: string;
+  images?: string[];
+  output_dir?: string;
+}
+export interface VideoBody {
+  prompt: string;
+  aspect_ratio?: string;
+  duration_seconds?: number;
+  image?: { b64_json: string; mime_type: string };
+  output_dir?: string;
+}
+export interface SpeechBody {
+  input: string;
+  voice?: string;
+  output_dir?: string;
+}
+
+/** Calls a job's SSE stream (with the token, which EventSource cannot send) until it ends or `stop()` is called. */
+function jobEvents(id: string, onEvent: (view: JobView) => void, onError: (error: ApiError) => void): () => void {
+  const controller = new AbortController();
+  void (async () => {
+    try {
+      const response = await fetch(`/api/media/jobs/${encodeURIComponent(id)}/events`, { headers: headers(false), signal: controller.signal });
+      if (!response.ok || !response.body) throw new ApiError(`Job events unavailable (HTTP ${response.status})`, "api_error", response.status);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += value;
+        let end = buffer.indexOf("\n\n");
+        while (end !== -1) {
+          const data = buffer
+            .slice(0, end)
+            .split("\n")
+            .filter((line) => line.startsWith("data:"))
+            .map((line) => line.slice(5).trim())
+            .join("\n");
+          buffer = buffer.slice(end + 2);
+          if (data) onEvent(JSON.parse(data) as JobView);
+          end = buffer.indexOf("\n\n");
+        }
+      }
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      onError(error instanceof ApiError ? error : new ApiError(String(error), "network_error", 0));
+    }
+  })();
+  return () => controller.abort();
+}
+
+/** Every call the web UI makes. */
+export const api = {
+  health: () => call<Health>("GET", "/api/health"),
+  mediaTypes: () => call<MediaTypes>("GET", "/api/media/types"),
+
+  models: {
+    list: () => call<{ models: ModelView[] }>("GET", "/api/config/models"),
+    add: (entry: ModelInput) => call<ModelView>("POST", "/api/config/models", entry),
+    update: (index: number, entry: ModelInput) => call<ModelView>("PUT", `/api/config/models/${index}`, entry),
+    remove: (index: number) => call<{ models: ModelView[] }>("DELETE", `/api/config/models/${index}`),
+    makeDefault: (index: number) => call<{ models: ModelView[] }>("POST", `/api/config/models/${index}/default`),
+    /** Tests an entry as typed (a masked key uses the saved key of the entry with the same name), or a saved one by name. */
+    test: (entry: ModelInput | { name: string }) => call<ModelTestResult>("POST", "/api/config/models/test", entry),
+    catalog: () => call<{ providers: ProviderInfo[] }>("GET", "/api/config/catalog"),
+  },
+
+  generate: {
+    image: (body: ImageBody) => call<JobAccepted>("POST", "/api/media/image", { ...body, async: true }),
+    video: (body: VideoBody) => call<JobAccepted>("POST", "/api/media/video", { ...body, async: true }),
+    speech: (body: SpeechBody) => call<JobAccepted>("POST", "/api/media/audio/speech", { ...body, async: true }),
+  },
+
+  jobs: {
+    list: () => call<{ items: JobView[] }>("GET", "/api/media/jobs"),
+    get: (id: string) => call<JobView>("GET", `/api/media/jobs/${encodeURIComponent(id)}`),
+    cancel: (id: string) => call<JobView>("DELETE", `/api/media/jobs/${encodeURIComponent(id)}`),
+    events: jobEvents,
+  },
+
+  generations: {
+    list: (filters: Partial<GenerationQuery> = {}) => call<GenerationPage>("GET", `/api/generations${query(filters as Record<string, string | number | undefined>)}`),
+    get: (id: string) => call<Generation>("GET", `/api/generations/${encodeURIComponent(id)}`),
+    remove: (id: string, withFile: boolean) =>
+      call<{ success: boolean; file_removed: boolean }>("DELETE", `/api/generations/${encodeURIComponent(id)}${withFile ? "?file=true" : ""}`),
+    /** URL of a generation's file for <img>/<video>/<audio> (which cannot send headers: the token rides along). */
+    fileUrl: (id: string) => {
+      const saved = token.get();
+      return `/api/generations/${encodeURIComponent(id)}/file${saved ? `?access_token=${encodeURIComponent(saved)}` : ""}`;
+    },
+  },
+
+  costs: {
+    summary: (params: Partial<CostQuery>) => call<CostSummary>("GET", `/api/costs/summary${query(params as Record<string, string | undefined>)}`),
+    budget: () => call<{ budget: Budget | null; spent: SpendSoFar }>("GET", "/api/costs/budget"),
+  },
+};

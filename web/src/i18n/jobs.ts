@@ -1,0 +1,5 @@
+// Words of the jobs page, in English and Simplified Chinese.
+export const jobs = {
+  en: {} as Record<string, string>,
+  zh: {} as Record<string, string>,
+};
