@@ -1,0 +1,39 @@
+// Real-browser test fixtures: Debian's Chromium driven by playwright-core against the compiled executable.
+import { existsSync } from "node:fs";
+import { chromium, type Browser, type Page } from "playwright-core";
+
+/** Where Debian's chromium package puts the browser. */
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+
+/**
+ * Whether browser tests can run. Without Chromium they are skipped locally with a note; under CI they fail,
+ * because .ci/run installs it.
+ */
+export function browserAvailable(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CI) throw new Error(`Chromium not found at ${CHROMIUM}; .ci/run installs it with apt-get`);
+  console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+  return false;
+}
+
+/** Starts headless Chromium with the flags this closed network needs (build-notes.md, "Browser tests"). */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+}
+
+/** A page that fails the test on any uncaught error in the UI. */
+export async function openPage(browser: Browser, url: string, options: { locale?: string; colorScheme?: "light" | "dark"; width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({
+    locale: options.locale ?? "en-US",
+    colorScheme: options.colorScheme ?? "light",
+    viewport: { width: options.width ?? 1280, height: 860 },
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(url);
+  return { page, errors };
+}

@@ -1,0 +1,63 @@
+// The UI shell in a real browser, served by the compiled executable: pages, language, offline assets.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { BUILD_TIMEOUT_MS, cleanEnv, prepareExecutable, startDaemon, type Daemon } from "../e2e/daemon.ts";
+import { browserAvailable, launchBrowser, openPage } from "./browser.ts";
+
+const enabled = browserAvailable();
+const root = mkdtempSync(join(tmpdir(), "mediagen-browser-"));
+let daemon: Daemon;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!enabled) return;
+  const { binary, runDir } = await prepareExecutable(root);
+  daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir: join(root, "data"), env: cleanEnv({ HOME: root }) });
+  browser = await launchBrowser();
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await daemon?.dispose();
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe.if(enabled)("shell", () => {
+  test("every page loads from the executable with no request leaving 127.0.0.1", async () => {
+    const { page, errors } = await openPage(browser, daemon.url);
+    const outside: string[] = [];
+    page.on("request", (request) => {
+      if (!request.url().startsWith(daemon.url) && !request.url().startsWith("data:")) outside.push(request.url());
+    });
+    for (const [path, heading] of [
+      ["/models", "Models"],
+      ["/history", "History"],
+      ["/costs", "Costs"],
+      ["/jobs", "Jobs"],
+      ["/", "Playground"],
+    ]) {
+      await page.goto(`${daemon.url}${path}`);
+      await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+    }
+    expect(outside).toEqual([]);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  test("the language switch turns the UI Chinese and stays after a reload", async () => {
+    const { page, errors } = await openPage(browser, daemon.url);
+    await page.getByLabel("Language").selectOption("zh");
+    await page.getByRole("link", { name: "历史" }).waitFor();
+    await page.reload();
+    await page.getByRole("link", { name: "历史" }).waitFor();
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  test("an unknown API path is still a JSON 404, not the UI page", async () => {
+    const response = await fetch(`${daemon.url}/api/nope`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toContain("application/json");
+  });
+});
