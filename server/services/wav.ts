@@ -70,30 +70,44 @@ export function encodeWav({ sampleRate, samples }: Pcm): Uint8Array {
 
 const KERNEL_HALF_WIDTH = 16;
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
 /**
  * Resamples mono PCM with a Hann-windowed sinc kernel (low-passed at the lower of the two Nyquist
- * frequencies). Output length is round(input length * to / from).
+ * frequencies). Output length is round(input length * to / from). Rates are integers, so the kernel's
+ * fractional offsets repeat every `to / gcd` outputs: the weights are computed once per phase (polyphase).
  */
 export function resample(pcm: Pcm, toRate: number): Pcm {
   const { sampleRate: fromRate, samples } = pcm;
   if (fromRate === toRate) return { sampleRate: toRate, samples: samples.slice() };
-  const ratio = toRate / fromRate;
-  const length = Math.round(samples.length * ratio);
+  const divisor = gcd(toRate, fromRate);
+  const up = toRate / divisor;
+  const down = fromRate / divisor;
+  const length = Math.round((samples.length * toRate) / fromRate);
   const out = new Int16Array(length);
-  const cutoff = Math.min(1, ratio);
+  const cutoff = Math.min(1, toRate / fromRate);
   const halfWidth = KERNEL_HALF_WIDTH / cutoff;
-  for (let i = 0; i < length; i++) {
-    const center = i / ratio;
-    const first = Math.max(0, Math.ceil(center - halfWidth));
-    const last = Math.min(samples.length - 1, Math.floor(center + halfWidth));
-    let sum = 0;
-    for (let j = first; j <= last; j++) {
-      const x = j - center;
+  const taps = 2 * Math.ceil(halfWidth) + 1;
+  // weights[phase][k] is the weight of input sample floor(center) - ceil(halfWidth) + k for output phase `phase`.
+  const weights = Array.from({ length: up }, (_, phase) => {
+    const fraction = (phase * down) / up - Math.floor((phase * down) / up);
+    return Float64Array.from({ length: taps }, (_, k) => {
+      const x = k - Math.ceil(halfWidth) - fraction;
+      if (Math.abs(x) > halfWidth) return 0;
       const window = 0.5 + 0.5 * Math.cos((Math.PI * x) / halfWidth);
       const arg = Math.PI * x * cutoff;
-      const sinc = x === 0 ? 1 : Math.sin(arg) / arg;
-      sum += samples[j]! * cutoff * sinc * window;
-    }
+      return cutoff * (x === 0 ? 1 : Math.sin(arg) / arg) * window;
+    });
+  });
+  const reach = Math.ceil(halfWidth);
+  for (let i = 0; i < length; i++) {
+    const position = (i * down) / up;
+    const base = Math.floor(position) - reach;
+    const kernel = weights[i % up]!;
+    let sum = 0;
+    const first = Math.max(0, -base);
+    const last = Math.min(taps - 1, samples.length - 1 - base);
+    for (let k = first; k <= last; k++) sum += samples[base + k]! * kernel[k]!;
     out[i] = Math.max(-32768, Math.min(32767, Math.round(sum)));
   }
   return { sampleRate: toRate, samples: out };
