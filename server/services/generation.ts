@@ -249,7 +249,7 @@ export class MediaService {
   /**
    * Stops taking new jobs, records queued ones as interrupted, waits up to `graceMs` for the running ones,
    * then stops waiting. A job whose provider operation can be resumed stays `running` in the ledger and
-   * continues at the next start; the others are recorded as interrupted. Returns how many were cut short.
+   * continues at the next start; the others are recorded as interrupted. Returns how many were recorded as interrupted.
    */
   async drain(graceMs: number): Promise<number> {
     this.closing = true;
@@ -265,16 +265,18 @@ export class MediaService {
     const all = () => Promise.allSettled([...this.live.values()].map((job) => job.done));
     const timedOut = await Promise.race([all().then(() => false), Bun.sleep(graceMs).then(() => true)]);
     if (!timedOut) return 0;
-    const count = this.live.size;
+    let interrupted = 0;
     for (const job of this.live.values()) {
       const resumable = job.operationId !== undefined && job.provider.resumeVideo !== undefined;
+      if (resumable) this.deps.log.info(`${job.type} job ${job.id} left running at ${job.entry.provider} (operation ${job.operationId}); it resumes at the next start`);
+      else interrupted++;
       const message = resumable
         ? `The daemon stopped; ${job.entry.provider} is still working on this job and mediagen resumes it at its next start (GET /api/media/jobs/${job.id})`
         : "The daemon was stopped before the generation finished";
       job.controller.abort(new AppError("interrupted", message));
     }
     await Promise.race([all(), Bun.sleep(2000)]);
-    return count;
+    return interrupted;
   }
 
   /**
