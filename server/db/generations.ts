@@ -15,6 +15,9 @@ import type {
   Usage,
 } from "../schemas/generation.ts";
 
+/** Bounds of a time window in ms since the epoch, `toMs` exclusive; either may be open. */
+export type TimeRange = { fromMs?: number; toMs?: number };
+
 type Row = {
   seq: number;
   id: string;
@@ -338,7 +341,7 @@ export class Ledger {
   }
 
   /** A page of generations, newest first, filtered; `next_cursor` continues after the last item. */
-  list(query: GenerationQuery): GenerationPage {
+  list(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}): GenerationPage {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = this.db
       .query<Row, Record<string, string | number | null>>(
@@ -348,6 +351,8 @@ export class Ledger {
            AND ($status IS NULL OR status = $status)
            AND ($model IS NULL OR model = $model OR model_name = $model)
            AND ($q IS NULL OR instr(lower(prompt), lower($q)) > 0)
+           AND ($from IS NULL OR created_at >= $from)
+           AND ($to IS NULL OR created_at < $to)
          ORDER BY seq DESC LIMIT $limit`,
       )
       .all({
@@ -356,6 +361,8 @@ export class Ledger {
         status: query.status ?? null,
         model: query.model ?? null,
         q: query.q ?? null,
+        from: range.fromMs ?? null,
+        to: range.toMs ?? null,
         limit: limit + 1,
       });
     const page = rows.slice(0, limit);
@@ -363,19 +370,20 @@ export class Ledger {
     return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
   }
 
-  /** Spend between two instants (ms, `to` exclusive) grouped by day, model, type or provider. */
-  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy): CostGroup[] {
+  /** Spend between two instants (ms, `to` exclusive) grouped by day, model, type or provider; all types unless `type` is given. */
+  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType): CostGroup[] {
     return this.db
-      .query<CostGroup, { from: number; to: number }>(
+      .query<CostGroup, { from: number; to: number; type: string | null }>(
         `SELECT ${GROUP_KEY[groupBy]} AS key,
                 count(*) FILTER (WHERE status = 'succeeded') AS count,
                 coalesce(sum(cost_usd), 0) AS cost_usd,
                 count(*) FILTER (WHERE status = 'succeeded' AND cost_usd IS NULL) AS unknown_cost_count
          FROM generations
          WHERE created_at >= $from AND created_at < $to AND (status = 'succeeded' OR cost_usd IS NOT NULL)
+           AND ($type IS NULL OR type = $type)
          GROUP BY key ORDER BY key`,
       )
-      .all({ from: fromMs, to: toMs });
+      .all({ from: fromMs, to: toMs, type: type ?? null });
   }
 }
 

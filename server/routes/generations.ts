@@ -6,11 +6,15 @@ import { AppError } from "../errors.ts";
 import { fileResponse } from "../http/range.ts";
 import { GenerationQuery } from "../schemas/generation.ts";
 import { parseOrThrow } from "../schemas/validate.ts";
+import { timeRange } from "../services/costs.ts";
 
 /** Browse the ledger and fetch generated files. */
 export const generationRoutes = (deps: AppDeps) =>
   new Elysia({ name: "generations", prefix: "/api/generations" })
-    .get("/", ({ query }) => deps.ledger.list(parseOrThrow(GenerationQuery, query)))
+    .get("/", ({ query }) => {
+      const { from, to, ...filters } = parseOrThrow(GenerationQuery, query);
+      return deps.ledger.list(filters, timeRange(from, to));
+    })
     .get("/:id", ({ params }) => findGeneration(deps, params.id))
     .get("/:id/file", ({ params, request }) => {
       const generation = findGeneration(deps, params.id);

@@ -65,13 +65,19 @@ export const Generation = z.object({
 });
 export type Generation = z.infer<typeof Generation>;
 
-/** Query of `GET /api/generations`. */
+const dateOrTime = z
+  .string()
+  .refine((v) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) && !Number.isNaN(Date.parse(v)), "must be a date (YYYY-MM-DD) or an ISO 8601 time");
+
+/** Query of `GET /api/generations`; `from`/`to` are local dates (`to` inclusive) or ISO times, like the cost summary's. */
 export const GenerationQuery = z
   .object({
     type: MediaType.optional(),
     status: GenerationStatus.optional(),
     model: z.string().min(1).optional(),
     q: z.string().min(1).optional(),
+    from: dateOrTime.optional(),
+    to: dateOrTime.optional(),
     cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
     limit: z.coerce.number().int().min(1).max(200).optional(),
   })
@@ -85,13 +91,9 @@ export type GenerationPage = { items: Generation[]; next_cursor: string | null }
 export const CostGroupBy = z.enum(["day", "model", "type", "provider"]);
 export type CostGroupBy = z.infer<typeof CostGroupBy>;
 
-const dateOrTime = z
-  .string()
-  .refine((v) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) && !Number.isNaN(Date.parse(v)), "must be a date (YYYY-MM-DD) or an ISO 8601 time");
-
-/** Query of `GET /api/costs/summary`. */
+/** Query of `GET /api/costs/summary`; `type` narrows the spend to one media type. */
 export const CostQuery = z
-  .object({ from: dateOrTime.optional(), to: dateOrTime.optional(), group_by: CostGroupBy.default("day") })
+  .object({ from: dateOrTime.optional(), to: dateOrTime.optional(), group_by: CostGroupBy.default("day"), type: MediaType.optional() })
   .strict();
 export type CostQuery = z.infer<typeof CostQuery>;
 

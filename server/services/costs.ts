@@ -1,6 +1,6 @@
 // Spend summaries over the ledger.
 import { MEDIA_TYPES, type Budget, type MediaType } from "../config/schema.ts";
-import type { Ledger } from "../db/generations.ts";
+import type { Ledger, TimeRange } from "../db/generations.ts";
 import { periodStarts } from "./budget.ts";
 import { DEFAULT_COST_WINDOW_DAYS } from "../defaults.ts";
 import { invalidArgument } from "../errors.ts";
@@ -16,19 +16,26 @@ function localMidnight(date: string): number {
 }
 
 /**
- * Spend between `from` and `to` grouped by day, model, type or provider. Dates are local days and
- * `to` is inclusive (`to=2026-11-23` covers that whole day); ISO times are exact instants.
+ * The window between `from` and `to`: local dates (`YYYY-MM-DD`, `to` inclusive: `to=2026-11-23` covers
+ * that whole day) or ISO times (exact instants). Throws invalid_argument when `from` is not before `to`.
+ */
+export function timeRange(from: string | undefined, to: string | undefined): TimeRange {
+  const toMs = to === undefined ? undefined : DATE_ONLY.test(to) ? localMidnight(to) + DAY_MS : Date.parse(to);
+  const fromMs = from === undefined ? undefined : DATE_ONLY.test(from) ? localMidnight(from) : Date.parse(from);
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw invalidArgument("from", `from (${from}) must be before to (${to})`);
+  return { fromMs, toMs };
+}
+
+/**
+ * Spend between `from` and `to` (see `timeRange`) grouped by day, model, type or provider, optionally of one type.
  * Without `from`, the last 30 days; without `to`, up to now.
  */
 export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()): CostSummary {
-  const toMs = query.to ? (DATE_ONLY.test(query.to) ? localMidnight(query.to) + DAY_MS : Date.parse(query.to)) : now + 1;
-  const fromMs = query.from
-    ? DATE_ONLY.test(query.from)
-      ? localMidnight(query.from)
-      : Date.parse(query.from)
-    : toMs - DEFAULT_COST_WINDOW_DAYS * DAY_MS;
+  const range = timeRange(query.from, query.to);
+  const toMs = range.toMs ?? now + 1;
+  const fromMs = range.fromMs ?? toMs - DEFAULT_COST_WINDOW_DAYS * DAY_MS;
   if (fromMs >= toMs) throw invalidArgument("from", `from (${query.from}) must be before to (${query.to ?? "now"})`);
-  const groups = ledger.costGroups(fromMs, toMs, query.group_by);
+  const groups = ledger.costGroups(fromMs, toMs, query.group_by, query.type);
   const total = groups.reduce(
     (sum, g) => ({ count: sum.count + g.count, cost_usd: sum.cost_usd + g.cost_usd, unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count }),
     { count: 0, cost_usd: 0, unknown_cost_count: 0 },

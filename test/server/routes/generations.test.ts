@@ -4,6 +4,9 @@ import { readFileSync } from "node:fs";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
 
+/** A local date `YYYY-MM-DD` (the API's dates are local days). */
+const localDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+
 let fake: FakeClacky;
 let h: Harness;
 const ids = {} as Record<"cat" | "dog" | "video" | "speech" | "failed", string>;
@@ -44,6 +47,24 @@ describe("GET /api/generations", () => {
     expect(body.items).toHaveLength(count);
   });
 
+  test("from/to are local dates (to inclusive) or ISO times, and combine with the other filters", async () => {
+    const day = (offset: number) => localDay(new Date(Date.now() + offset * 86_400_000));
+    const count = async (query: string) => (await h.get(`/api/generations?${query}`)).body.items.length;
+    expect(await count(`from=${day(0)}&to=${day(0)}`)).toBe(5);
+    expect(await count(`from=${day(0)}&type=image`)).toBe(3);
+    expect(await count(`to=${day(-1)}`)).toBe(0);
+    expect(await count(`from=${day(1)}`)).toBe(0);
+    expect(await count(`from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)).toBe(0);
+    expect(await count(`to=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`)).toBe(5);
+  });
+
+  test("date-filtered pages keep the cursor order", async () => {
+    const first = await h.get(`/api/generations?limit=3&from=${localDay(new Date())}`);
+    const second = await h.get(`/api/generations?limit=3&from=${localDay(new Date())}&cursor=${first.body.next_cursor}`);
+    expect([...first.body.items, ...second.body.items].map((g: { id: string }) => g.id)).toEqual([ids.failed, ids.speech, ids.video, ids.dog, ids.cat]);
+    expect(second.body.next_cursor).toBeNull();
+  });
+
   test("cursor pagination walks every row once", async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
@@ -62,6 +83,9 @@ describe("GET /api/generations", () => {
     ["limit=abc", "limit"],
     ["cursor=xyz", "cursor"],
     ["colour=red", "colour"],
+    ["from=yesterday", "from"],
+    ["to=2026-13-45", "to"],
+    ["from=2026-12-01&to=2026-11-01", "from"],
   ])("bad query %s is a 400 naming %s", async (query, field) => {
     const { status, body } = await h.get(`/api/generations?${query}`);
     expect(status).toBe(400);
@@ -110,15 +134,24 @@ describe("GET /api/costs/summary", () => {
   });
 
   test("group_by day, model and provider", async () => {
-    const today = new Date();
-    const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
+    const day = localDay(new Date());
     expect((await h.get(`/api/costs/summary?group_by=day&from=${day}&to=${day}`)).body.groups.map((g: { key: string }) => g.key)).toEqual([day]);
     expect((await h.get("/api/costs/summary?group_by=model")).body.groups).toHaveLength(3);
     expect((await h.get("/api/costs/summary?group_by=provider")).body.groups.map((g: { key: string }) => g.key)).toEqual(["openclacky"]);
   });
 
+  test("type narrows the spend to one media type", async () => {
+    const day = localDay(new Date());
+    const video = (await h.get(`/api/costs/summary?group_by=day&type=video&from=${day}&to=${day}`)).body;
+    expect(video.groups).toEqual([{ key: day, count: 1, cost_usd: 1.344, unknown_cost_count: 0 }]);
+    const image = (await h.get("/api/costs/summary?group_by=model&type=image")).body;
+    expect(image.groups.map((g: { key: string }) => g.key)).toEqual(["or-gpt-image-2"]);
+    expect(image.total).toMatchObject({ count: 2, cost_usd: 0.08 });
+  });
+
   test.each([
     ["group_by=week", "group_by"],
+    ["type=gif", "type"],
     ["from=yesterday", "from"],
     ["from=2026-12-01&to=2026-11-01", "from"],
   ])("bad query %s is a 400 naming %s", async (query, field) => {

@@ -1,10 +1,185 @@
+import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { HistoryCard } from "../components/HistoryCard.tsx";
+import { type DeleteOutcome, HistoryDetail } from "../components/HistoryDetail.tsx";
+import { api, type Generation } from "../lib/api.ts";
+import { historyQuery, NO_FILTERS, STATUSES, type HistoryFilters } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
+import "./history.css";
 
-/** The History page (being built). */
+/** How long typing in the search or model box waits before it queries, in ms. */
+export const SEARCH_DEBOUNCE_MS = 300;
+
+/** Distance below the viewport at which the next page starts loading. */
+const PREFETCH_MARGIN = "600px";
+
+/** The gallery of generations, newest first, with filters, infinite scroll and a detail dialog. */
 export function History() {
+  const [filters, setFilters] = createSignal<HistoryFilters>(NO_FILTERS);
+  // The text boxes show what is typed at once; the filters follow after a pause.
+  const [search, setSearch] = createSignal("");
+  const [model, setModel] = createSignal("");
+  const [items, setItems] = createSignal<Generation[]>([]);
+  const [cursor, setCursor] = createSignal<string | null>(null);
+  const [loading, setLoading] = createSignal(false);
+  const [loaded, setLoaded] = createSignal(false);
+  const [error, setError] = createSignal<unknown>();
+  const [selected, setSelected] = createSignal<Generation>();
+  const [notice, setNotice] = createSignal("");
+  let sentinel!: HTMLDivElement;
+  let observer: IntersectionObserver | undefined;
+  // Answers to an older filter set are dropped.
+  let generation = 0;
+
+  // A patch that changes nothing keeps the same object, so it queries nothing.
+  const update = (patch: Partial<HistoryFilters>) =>
+    setFilters((f) => (Object.entries(patch).every(([key, value]) => f[key as keyof HistoryFilters] === value) ? f : { ...f, ...patch }));
+
+  createEffect(
+    on([search, model], ([q, m]) => {
+      const timer = setTimeout(() => update({ q, model: m }), SEARCH_DEBOUNCE_MS);
+      onCleanup(() => clearTimeout(timer));
+    }, { defer: true }),
+  );
+
+  async function load(reset: boolean) {
+    if (!reset && (loading() || !cursor())) return;
+    const mine = reset ? ++generation : generation;
+    if (reset) {
+      setItems([]);
+      setCursor(null);
+      setLoaded(false);
+    }
+    setLoading(true);
+    setError(undefined);
+    try {
+      const page = await api.generations.list(historyQuery(filters(), reset ? null : cursor()));
+      if (mine !== generation) return;
+      const seen = new Set(items().map((g) => g.id));
+      setItems((previous) => [...previous, ...page.items.filter((g) => !seen.has(g.id))]);
+      setCursor(page.next_cursor);
+      setLoaded(true);
+    } catch (e) {
+      if (mine === generation) setError(e);
+    } finally {
+      if (mine === generation) {
+        setLoading(false);
+        // A sentinel still in view after a short page gets no new intersection: observe it afresh.
+        if (observer && cursor()) {
+          observer.unobserve(sentinel);
+          observer.observe(sentinel);
+        }
+      }
+    }
+  }
+
+  createEffect(on(filters, () => void load(true)));
+
+  onMount(() => {
+    if (typeof IntersectionObserver === "undefined") return;
+    observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting) && !error()) void load(false);
+    }, { rootMargin: PREFETCH_MARGIN });
+    observer.observe(sentinel);
+    onCleanup(() => observer?.disconnect());
+  });
+
+  function deleted(outcome: DeleteOutcome) {
+    setItems((list) => list.filter((g) => g.id !== outcome.id));
+    const key = !outcome.withFile ? "history.deletedRecord" : outcome.fileRemoved ? "history.deletedBoth" : "history.deletedFileGone";
+    setNotice(t(key));
+  }
+
+  function clearFilters() {
+    setSearch("");
+    setModel("");
+    setFilters(NO_FILTERS);
+  }
+
+  const filtered = () => JSON.stringify(filters()) !== JSON.stringify(NO_FILTERS);
+
   return (
-    <section>
+    <section class="history-page">
       <h1>{t("nav.history")}</h1>
+
+      <form class="card history-filters" role="search" aria-label={t("history.filters")} onSubmit={(e) => e.preventDefault()}>
+        <label class="history-search">
+          <span>{t("history.search")}</span>
+          <input type="search" value={search()} placeholder={t("history.searchPlaceholder")} onInput={(e) => setSearch(e.currentTarget.value)} />
+        </label>
+        <label>
+          <span>{t("history.type")}</span>
+          <select value={filters().type} onChange={(e) => update({ type: e.currentTarget.value as HistoryFilters["type"] })}>
+            <option value="">{t("history.any")}</option>
+            <option value="image">{t("common.image")}</option>
+            <option value="video">{t("common.video")}</option>
+            <option value="audio">{t("common.audio")}</option>
+          </select>
+        </label>
+        <label>
+          <span>{t("history.status")}</span>
+          <select value={filters().status} onChange={(e) => update({ status: e.currentTarget.value as HistoryFilters["status"] })}>
+            <option value="">{t("history.any")}</option>
+            <For each={STATUSES}>{(status) => <option value={status}>{t(`status.${status}`)}</option>}</For>
+          </select>
+        </label>
+        <label>
+          <span>{t("history.model")}</span>
+          <input type="text" value={model()} placeholder={t("history.modelPlaceholder")} onInput={(e) => setModel(e.currentTarget.value)} />
+        </label>
+        <label>
+          <span>{t("history.from")}</span>
+          <input type="date" value={filters().from} max={filters().to || undefined} onChange={(e) => update({ from: e.currentTarget.value })} />
+        </label>
+        <label>
+          <span>{t("history.to")}</span>
+          <input type="date" value={filters().to} min={filters().from || undefined} onChange={(e) => update({ to: e.currentTarget.value })} />
+        </label>
+        <button type="button" class="secondary" onClick={clearFilters} disabled={!filtered() && !search() && !model()}>
+          {t("history.clearFilters")}
+        </button>
+      </form>
+
+      <p class="muted history-notice" role="status">
+        {notice()}
+      </p>
+
+      <Show when={loaded() && items().length === 0 && !error()}>
+        <p class="muted">{filtered() ? t("history.emptyFiltered") : t("history.empty")}</p>
+      </Show>
+
+      <ul class="history-grid" aria-label={t("history.results")} aria-busy={loading()}>
+        <For each={items()}>
+          {(g) => (
+            <li>
+              <HistoryCard generation={g} onOpen={() => setSelected(g)} />
+            </li>
+          )}
+        </For>
+      </ul>
+
+      <Show when={error()}>
+        <ErrorMessage error={error()} onRetry={() => void load(!loaded())} />
+      </Show>
+
+      <div ref={sentinel} class="history-sentinel" aria-hidden="true" />
+      <div class="history-more" aria-live="polite">
+        <Show when={loading()}>
+          <p class="muted">{t("common.loading")}</p>
+        </Show>
+        <Show when={!loading() && cursor() && !error()}>
+          <button type="button" class="secondary" onClick={() => void load(false)}>
+            {t("history.loadMore")}
+          </button>
+        </Show>
+        <Show when={loaded() && !cursor() && items().length > 0}>
+          <p class="muted">{t("history.end")}</p>
+        </Show>
+      </div>
+
+      <Show when={selected()} keyed>
+        {(g) => <HistoryDetail generation={g} onClose={() => setSelected(undefined)} onDeleted={deleted} />}
+      </Show>
     </section>
   );
 }

@@ -1,0 +1,93 @@
+// History and Costs in a real browser, served by the compiled executable: the uPlot chart on a real canvas in
+// both themes, the native detail dialog and Escape, re-run into Jobs, narrow windows without sideways scrolling.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { BUILD_TIMEOUT_MS, cleanEnv, prepareExecutable, startDaemon, type Daemon } from "../e2e/daemon.ts";
+import { browserAvailable, launchBrowser, openPage } from "./browser.ts";
+
+const enabled = browserAvailable();
+const root = mkdtempSync(join(tmpdir(), "mediagen-browser-pages-"));
+let daemon: Daemon;
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!enabled) return;
+  const { binary, runDir } = await prepareExecutable(root);
+  daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir: join(root, "data"), env: cleanEnv({ HOME: root }) });
+  browser = await launchBrowser();
+  // One generation in the ledger, from the built-in offline voice (no network, no key).
+  const response = await fetch(`${daemon.url}/api/media/audio/speech`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ input: "Hello from the browser test.", output_dir: join(root, "out") }),
+  });
+  if (!response.ok) throw new Error(`speech failed: ${response.status} ${await response.text()}`);
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await browser?.close();
+  await daemon?.dispose();
+  rmSync(root, { recursive: true, force: true });
+});
+
+/** Whether the page scrolls sideways (it should not, even on a phone-sized window). */
+const overflowsSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+
+describe.if(enabled)("history and costs pages", () => {
+  test("costs: uPlot draws the stacked chart on a canvas with theme colours, light and dark", async () => {
+    for (const [colorScheme, imageColour] of [
+      ["light", "#3557d6"],
+      ["dark", "#7b96ff"],
+    ] as const) {
+      const { page, errors } = await openPage(browser, `${daemon.url}/costs`, { colorScheme });
+      await page.getByRole("heading", { level: 1, name: "Costs" }).waitFor();
+      await page.locator(".costs-chart canvas").waitFor();
+      const box = await page.locator(".costs-chart canvas").boundingBox();
+      expect(box?.width ?? 0).toBeGreaterThan(200);
+      expect(await page.locator(".costs-chart .u-legend").textContent()).toContain("Speech");
+      const colour = await page.evaluate(() => getComputedStyle(document.querySelector(".costs-page")!).getPropertyValue("--chart-image").trim());
+      expect(colour).toBe(imageColour);
+      await expect(page.locator(".costs-models tbody tr").count()).resolves.toBe(1);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }
+  }, 60_000);
+
+  test("history: the speech card plays inline, the native dialog opens, closes with Escape, and re-run leads to Jobs", async () => {
+    const { page, errors } = await openPage(browser, `${daemon.url}/history`);
+    await page.getByRole("heading", { level: 1, name: "History" }).waitFor();
+    const card = page.locator("article.history-card").first();
+    await card.waitFor();
+    expect(await card.locator("audio").getAttribute("preload")).toBe("none");
+    await card.getByRole("button", { name: "Details" }).click();
+    const dialog = page.getByRole("dialog", { name: "Generation details" });
+    await dialog.waitFor();
+    expect(await dialog.textContent()).toContain("Hello from the browser test.");
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+
+    await card.getByRole("button", { name: "Details" }).click();
+    await dialog.getByRole("button", { name: "Re-run" }).click();
+    await dialog.getByRole("button", { name: "Submit again" }).click();
+    await dialog.getByText(/Submitted as job/).waitFor();
+    await dialog.getByRole("link", { name: "Follow it in Jobs" }).click();
+    await page.getByRole("heading", { level: 1, name: "Jobs" }).waitFor();
+    expect(new URL(page.url()).pathname).toBe("/jobs");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  }, 60_000);
+
+  test("both pages fit a phone-sized window", async () => {
+    for (const path of ["/history", "/costs"]) {
+      const { page, errors } = await openPage(browser, `${daemon.url}${path}`, { width: 360 });
+      await page.locator("main h1").waitFor();
+      await page.locator(path === "/costs" ? ".costs-chart canvas" : "article.history-card").first().waitFor();
+      expect(await overflowsSideways(page)).toBe(false);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }
+  }, 60_000);
+});

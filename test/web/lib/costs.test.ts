@@ -1,0 +1,213 @@
+// Cost aggregation: days, zero-filled series per type, stacking, totals, budget bars and CSV.
+import { describe, expect, test } from "bun:test";
+import {
+  addDays,
+  axisUsd,
+  budgetBars,
+  budgetLevel,
+  csvField,
+  dailyCsv,
+  dailySeries,
+  dayToSeconds,
+  dayTotals,
+  daysBetween,
+  knownCost,
+  modelCsv,
+  modelRows,
+  monthStart,
+  seriesTotals,
+  stack,
+  stackedCosts,
+  sumTotals,
+  toCsv,
+} from "../../../web/src/lib/costs.ts";
+
+const group = (key: string, cost_usd: number, count = 1, unknown_cost_count = 0) => ({ key, count, cost_usd, unknown_cost_count });
+
+describe("days", () => {
+  test.each([
+    ["2026-11-23", 1, "2026-11-24"],
+    ["2026-11-30", 1, "2026-12-01"],
+    ["2026-12-31", 1, "2027-01-01"],
+    ["2028-02-28", 1, "2028-02-29"],
+    ["2026-03-01", -1, "2026-02-28"],
+    ["2026-11-23", -29, "2026-10-25"],
+  ])("%s %+d day(s) is %s", (day, n, expected) => {
+    expect(addDays(day, n)).toBe(expected);
+  });
+
+  test("daysBetween includes both ends, crosses months and daylight-saving changes, and is empty when reversed", () => {
+    expect(daysBetween("2026-10-30", "2026-11-02")).toEqual(["2026-10-30", "2026-10-31", "2026-11-01", "2026-11-02"]);
+    expect(daysBetween("2026-03-28", "2026-03-30")).toHaveLength(3);
+    expect(daysBetween("2026-11-23", "2026-11-23")).toEqual(["2026-11-23"]);
+    expect(daysBetween("2026-11-24", "2026-11-23")).toEqual([]);
+  });
+
+  test("a day in uPlot seconds is its local midnight; monthStart is the first of the month", () => {
+    expect(dayToSeconds("2026-11-23")).toBe(new Date(2026, 10, 23).getTime() / 1000);
+    expect(monthStart("2026-11-23")).toBe("2026-11-01");
+  });
+});
+
+describe("series", () => {
+  const days = daysBetween("2026-11-21", "2026-11-24");
+  const series = dailySeries(days, {
+    image: [group("2026-11-21", 9, 1), group("2026-11-23", 0.04, 2, 1)],
+    video: [group("2026-11-23", 1.2)],
+    // A day outside the range (an answer for a wider window) is ignored.
+    audio: [group("2026-11-22", 0, 3), group("2026-11-30", 5)],
+  });
+
+  test("every day of the range is present for every type, missing days as zeros", () => {
+    expect(series.days).toEqual(days);
+    expect(series.byType.image.map((d) => d.cost_usd)).toEqual([9, 0, 0.04, 0]);
+    expect(series.byType.video.map((d) => d.cost_usd)).toEqual([0, 0, 1.2, 0]);
+    expect(series.byType.audio.map((d) => d.count)).toEqual([0, 3, 0, 0]);
+    expect(series.byType.image[2]).toEqual({ count: 2, cost_usd: 0.04, unknown_cost_count: 1 });
+  });
+
+  test("a type with no summary at all is all zeros", () => {
+    const empty = dailySeries(["2026-11-23"], {});
+    expect(empty.byType).toEqual({
+      image: [{ count: 0, cost_usd: 0, unknown_cost_count: 0 }],
+      video: [{ count: 0, cost_usd: 0, unknown_cost_count: 0 }],
+      audio: [{ count: 0, cost_usd: 0, unknown_cost_count: 0 }],
+    });
+  });
+
+  test("stacking: each layer sits on the ones below; the last is the daily total", () => {
+    expect(stack([[1, 2], [10, 0], [100, 5]])).toEqual([[1, 2], [11, 2], [111, 7]]);
+    expect(stack([])).toEqual([]);
+    const stacked = stackedCosts(series);
+    expect(stacked[0]).toEqual([9, 0, 0.04, 0]);
+    expect(stacked[1]).toEqual([9, 0, 0.04 + 1.2, 0]);
+    expect(stacked[2]).toEqual([9, 0, 0.04 + 1.2, 0]);
+  });
+
+  test("totals per type and overall; out-of-range groups are not counted", () => {
+    const totals = seriesTotals(series);
+    expect(totals.image).toEqual({ count: 3, cost_usd: 9.04, unknown_cost_count: 1 });
+    expect(totals.audio).toEqual({ count: 3, cost_usd: 0, unknown_cost_count: 0 });
+    expect(totals.all.count).toBe(7);
+    expect(totals.all.cost_usd).toBeCloseTo(10.24, 10);
+    expect(totals.all.unknown_cost_count).toBe(1);
+    expect(sumTotals([])).toEqual({ count: 0, cost_usd: 0, unknown_cost_count: 0 });
+  });
+
+  test("dayTotals sums the types of one day", () => {
+    expect(dayTotals(series, 2)).toEqual({ count: 3, cost_usd: 0.04 + 1.2, unknown_cost_count: 1 });
+    expect(dayTotals(series, 3)).toEqual({ count: 0, cost_usd: 0, unknown_cost_count: 0 });
+  });
+
+  test.each([
+    [{ count: 0, cost_usd: 0, unknown_cost_count: 0 }, 0],
+    [{ count: 3, cost_usd: 0, unknown_cost_count: 0 }, 0],
+    [{ count: 3, cost_usd: 0, unknown_cost_count: 3 }, null],
+    [{ count: 3, cost_usd: 0, unknown_cost_count: 1 }, 0],
+    [{ count: 1, cost_usd: 0.01, unknown_cost_count: 1 }, 0.01],
+  ])("knownCost of %j is %p: null only when nothing in the group was priced or charged", (totals, expected) => {
+    expect(knownCost(totals)).toBe(expected);
+  });
+
+  test.each([
+    [0, "$0"],
+    [0.25, "$0.25"],
+    [0.75, "$0.75"],
+    [1.5, "$1.5"],
+    [12, "$12"],
+    [0.1 + 0.2, "$0.3"],
+  ])("axis label of %d is %s", (value, expected) => {
+    expect(axisUsd(value)).toBe(expected);
+  });
+
+  test("model rows: most expensive first, then most used, then by name", () => {
+    const rows = modelRows([group("b", 1, 1), group("a", 1, 1), group("c", 1, 5), group("d", 3, 1, 2)]);
+    expect(rows.map((r) => r.model)).toEqual(["d", "c", "a", "b"]);
+    expect(rows[0]).toEqual({ model: "d", count: 1, cost_usd: 3, unknown_cost_count: 2 });
+  });
+});
+
+describe("budget bars", () => {
+  const spent = { day: { overall: 4, image: 1, video: 3, audio: 0 }, month: { overall: 40, image: 10, video: 30, audio: 0 } };
+
+  test("a bar for each limit that is set, daily before monthly, overall before types", () => {
+    const bars = budgetBars({ daily_usd: 5, monthly_usd: 30, per_type: { video: { daily_usd: 2 } } }, spent);
+    expect(bars).toEqual([
+      { period: "day", scope: "overall", limit: 5, spent: 4, ratio: 0.8 },
+      { period: "day", scope: "video", limit: 2, spent: 3, ratio: 1.5 },
+      { period: "month", scope: "overall", limit: 30, spent: 40, ratio: 40 / 30 },
+    ]);
+  });
+
+  test("no budget, or one without limits, gives no bars", () => {
+    expect(budgetBars(null, spent)).toEqual([]);
+    expect(budgetBars({}, spent)).toEqual([]);
+  });
+
+  test.each([
+    [0, "ok"],
+    [0.79, "ok"],
+    [0.8, "warn"],
+    [1, "over"],
+    [2.5, "over"],
+  ] as const)("ratio %d is %s", (ratio, level) => {
+    expect(budgetLevel(ratio)).toBe(level);
+  });
+});
+
+describe("CSV", () => {
+  test.each([
+    ["plain", "plain"],
+    ["with,comma", '"with,comma"'],
+    ['say "hi"', '"say ""hi"""'],
+    ["two\nlines", '"two\nlines"'],
+    ["=HYPERLINK(1)", "'=HYPERLINK(1)"],
+    ["+1", "'+1"],
+    ["@sum", "'@sum"],
+    ["-x,y", `"'-x,y"`],
+    ["gpt-image-1", "gpt-image-1"],
+    ["", ""],
+  ])("text %j is written as %s", (value, expected) => {
+    expect(csvField(value)).toBe(expected);
+  });
+
+  test.each([
+    [0, "0"],
+    [0.04, "0.04"],
+    [0.1 + 0.2, "0.3"],
+    [-1.5, "-1.5"],
+    [12, "12"],
+    [Number.NaN, ""],
+    [null, ""],
+  ])("number %p is written as %j", (value, expected) => {
+    expect(csvField(value)).toBe(expected);
+  });
+
+  test("toCsv: header, rows, CRLF line ends", () => {
+    expect(toCsv(["a", "b"], [["x", 1], ["y,z", 2]])).toBe('a,b\r\nx,1\r\n"y,z",2\r\n');
+  });
+
+  test("per day per type: every day and type, zero-filled", () => {
+    const series = dailySeries(["2026-11-22", "2026-11-23"], { image: [group("2026-11-23", 0.04, 2, 1)], video: [group("2026-11-22", 1.2)] });
+    expect(dailyCsv(series).split("\r\n")).toEqual([
+      "date,type,count,cost_usd,unknown_cost_count",
+      "2026-11-22,image,0,0,0",
+      "2026-11-22,video,1,1.2,0",
+      "2026-11-22,audio,0,0,0",
+      "2026-11-23,image,2,0.04,1",
+      "2026-11-23,video,0,0,0",
+      "2026-11-23,audio,0,0,0",
+      "",
+    ]);
+  });
+
+  test("per day: a cost nothing was priced for is empty, not 0", () => {
+    const series = dailySeries(["2026-11-23"], { audio: [group("2026-11-23", 0, 2, 2)] });
+    expect(dailyCsv(series).split("\r\n")[3]).toBe("2026-11-23,audio,2,,2");
+  });
+
+  test("per model, with model names escaped; an unpriced model's cost is empty", () => {
+    const csv = modelCsv(modelRows([group("or-gpt-image-2", 0.08, 2), group('my "fast", model', 0, 1, 1), group("free", 0, 4)]));
+    expect(csv).toBe('model,count,cost_usd,unknown_cost_count\r\nor-gpt-image-2,2,0.08,0\r\nfree,4,0,0\r\n"my ""fast"", model",1,,1\r\n');
+  });
+});

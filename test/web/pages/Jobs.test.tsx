@@ -1,0 +1,91 @@
+// The Jobs page: the live queue per media type, cancel for queued jobs, the 409 of a running one, the empty queue.
+import { afterEach, expect, test } from "bun:test";
+import type { JobView } from "../../../web/src/lib/api.ts";
+import { Jobs } from "../../../web/src/pages/Jobs.tsx";
+import { button } from "../dom.ts";
+import { errorAnswer, fakeRoutes, jobView, type Route } from "../fake-routes.ts";
+import { mount, until } from "../render.ts";
+
+let restore = () => {};
+afterEach(() => restore());
+
+function daemon(list: () => JobView[], routes: Record<string, Route> = {}) {
+  const fake = fakeRoutes({ "GET /api/media/jobs": () => Response.json({ items: list() }), ...routes });
+  restore = fake.restore;
+  return fake;
+}
+
+const RUNNING = jobView({ id: "run0000011112222", type: "video", status: "running", model: "veo-3.1-generate-preview", provider: "gemini", elapsed_seconds: 65, progress: 30 });
+const QUEUED = jobView({ id: "que0000033334444", type: "image", status: "queued", position: 2 });
+
+test("lists jobs per media type with short id, status, model, position or elapsed time, and progress", async () => {
+  daemon(() => [RUNNING, QUEUED]);
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 2);
+  const sections = [...view.root.querySelectorAll(".jobs-type")];
+  expect(sections.map((s) => s.querySelector("h2")?.textContent)).toEqual(["Image (1)", "Video (1)", "Speech (0)"]);
+  const [image, video, speech] = sections.map((s) => s.textContent ?? "");
+  expect(image).toContain("33334444");
+  expect(image).not.toContain("que0000033334444");
+  expect(image).toContain("queued");
+  expect(image).toContain("#2 in the queue");
+  expect(video).toContain("running");
+  expect(video).toContain("gemini · veo-3.1-generate-preview");
+  expect(video).toContain("running for 1:05");
+  expect(video).toContain("30 %");
+  expect(speech).toContain("Nothing queued or running.");
+});
+
+test("the list is read again every 2 s while the page is open, and no more after it closes", async () => {
+  let items: JobView[] = [QUEUED];
+  const { sent } = daemon(() => items);
+  const view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
+  items = [];
+  await until(() => view.root.textContent?.includes("The queue is empty") === true, 3000);
+  view[Symbol.dispose]();
+  const reads = sent.length;
+  await Bun.sleep(2100);
+  expect(sent.length).toBe(reads);
+}, 8000);
+
+test("Cancel on a queued job sends DELETE and the list is read again", async () => {
+  let items: JobView[] = [QUEUED];
+  const { sent } = daemon(() => items, {
+    "DELETE /api/media/jobs/que0000033334444": () => {
+      items = [];
+      return Response.json({ ...QUEUED, status: "cancelled", error: "Cancelled before it started; nothing was charged", error_type: "cancelled" });
+    },
+  });
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
+  button(view.root, "Cancel job 33334444").click();
+  await until(() => sent.some((r) => r.method === "DELETE"));
+  expect(sent.find((r) => r.method === "DELETE")?.path).toBe("/api/media/jobs/que0000033334444");
+  await until(() => view.root.textContent?.includes("The queue is empty") === true);
+  expect(view.root.querySelector("[role=status]")?.textContent).toContain("Job 33334444 was cancelled");
+});
+
+test("Cancel on a running job shows the server's 409 as a readable error", async () => {
+  const message = "Job run0000011112222 is already running at gemini; cancelling would not stop the charge, so it will finish and be saved";
+  daemon(() => [RUNNING], { "DELETE /api/media/jobs/run0000011112222": () => errorAnswer(409, message, "not_cancellable") });
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
+  button(view.root, "Cancel job 11112222").click();
+  await until(() => view.root.querySelector("[role=alert]") !== null);
+  expect(view.root.querySelector("[role=alert]")!.textContent).toBe(`Error: ${message} (not_cancellable)`);
+  expect(view.root.querySelectorAll(".jobs-row")).toHaveLength(1);
+});
+
+test("an empty queue says so; a failed read is an error with retry, not a blank page", async () => {
+  let fail = true;
+  daemon(() => [], { "GET /api/media/jobs": () => (fail ? errorAnswer(503, "The daemon is shutting down; retry once it is back", "interrupted") : Response.json({ items: [] })) });
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelector("[role=alert]") !== null);
+  expect(view.root.querySelector("h1")?.textContent).toBe("Jobs");
+  expect(view.root.textContent).toContain("The daemon is shutting down");
+  fail = false;
+  button(view.root, "Retry").click();
+  await until(() => view.root.textContent?.includes("The queue is empty: nothing is waiting or running.") === true);
+  expect(view.root.querySelector("[role=alert]")).toBeNull();
+});

@@ -1,0 +1,269 @@
+// The Playground: request bodies per type (input images as data URLs), a job followed live to its result, errors, not configured.
+import { afterEach, expect, test } from "bun:test";
+import type { MediaTypes } from "../../../web/src/lib/api.ts";
+import { Playground } from "../../../web/src/pages/Playground.tsx";
+import { PROVIDERS } from "../catalog-fixture.ts";
+import { button, choose, hasButton, optionValues, typeInto } from "../dom.ts";
+import { errorAnswer, fakeRoutes, jobStream, jobView, type Route } from "../fake-routes.ts";
+import { mount, until } from "../render.ts";
+
+let restore = () => {};
+afterEach(() => {
+  restore();
+  localStorage.clear();
+});
+
+const ALL_CONFIGURED: MediaTypes = {
+  image: { configured: true, model: "gpt-image-2", provider: "openai", name: "pics" },
+  video: { configured: true, model: "or-veo-3-1", provider: "openclacky" },
+  audio: { configured: true, model: "tts-1", provider: "openai", name: "voice" },
+};
+
+const accepted = (id: string, type: string, status = "queued", position?: number) => () =>
+  Response.json({ success: true, status, task_id: id, id, type, model: "m", provider: "openai", ...(position ? { position } : {}) }, { status: 202 });
+
+function daemon(routes: Record<string, Route> = {}, types: MediaTypes = ALL_CONFIGURED) {
+  const fake = fakeRoutes({ "GET /api/media/types": types, "GET /api/config/catalog": { providers: PROVIDERS }, ...routes });
+  restore = fake.restore;
+  return fake;
+}
+
+async function openTab(name: "Image" | "Video" | "Speech") {
+  const view = mount(() => <Playground />);
+  await until(() => view.root.querySelector("[role=tab]") !== null);
+  button(view.root, name).click();
+  await until(() => view.root.querySelector("form.playground-form textarea") !== null || view.root.querySelector(".playground-not-configured") !== null);
+  return view;
+}
+
+const submit = (root: HTMLElement) => (root.querySelector("form.playground-form") as HTMLFormElement).requestSubmit();
+const pngFile = (name: string) => new File([new Uint8Array([137, 80, 78, 71])], name, { type: "image/png" });
+
+function pickFiles(input: Element | null, files: File[]) {
+  Object.defineProperty(input, "files", { value: files, configurable: true });
+  input!.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+test("image: prompt, aspect and input images (picked and dropped) are sent as data URLs; thumbnails can be removed", async () => {
+  const { sent } = daemon({ "POST /api/media/image": accepted("img00001", "image"), "GET /api/media/jobs/img00001/events": () => jobStream().response() });
+  using view = await openTab("Image");
+  expect(view.root.querySelector(".playground-model")?.textContent).toBe("Model: pics (openai · gpt-image-2)");
+  typeInto(view.root.querySelector("textarea"), "a red fox");
+  choose(view.root.querySelector("form select"), "square");
+  pickFiles(view.root.querySelector("input[type=file]"), [pngFile("a.png"), new File(["x"], "notes.txt", { type: "text/plain" })]);
+  await until(() => view.root.querySelectorAll(".playground-thumbs li").length === 1);
+  const drop = new Event("drop", { bubbles: true });
+  Object.defineProperty(drop, "dataTransfer", { value: { files: [pngFile("b.png"), pngFile("c.png")] } });
+  view.root.querySelector(".playground-drop")!.dispatchEvent(drop);
+  await until(() => view.root.querySelectorAll(".playground-thumbs li").length === 3);
+  button(view.root, "Remove c.png").click();
+  await until(() => view.root.querySelectorAll(".playground-thumbs li").length === 2);
+  submit(view.root);
+  await until(() => sent.some((r) => r.method === "POST"));
+  expect(sent.find((r) => r.method === "POST")!.body).toEqual({
+    prompt: "a red fox",
+    aspect_ratio: "square",
+    images: ["data:image/png;base64,iVBORw==", "data:image/png;base64,iVBORw=="],
+    async: true,
+  });
+});
+
+test("the drop zone is a keyboard control that opens the file picker with Enter or Space", async () => {
+  daemon();
+  using view = await openTab("Image");
+  const zone = view.root.querySelector(".playground-drop") as HTMLElement;
+  expect(zone.getAttribute("role")).toBe("button");
+  expect(zone.getAttribute("tabindex")).toBe("0");
+  let opened = 0;
+  (view.root.querySelector("input[type=file]") as HTMLInputElement).click = () => void opened++;
+  zone.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true }));
+  zone.dispatchEvent(new KeyboardEvent("keydown", { key: " ", bubbles: true }));
+  zone.dispatchEvent(new KeyboardEvent("keydown", { key: "a", bubbles: true }));
+  expect(opened).toBe(2);
+});
+
+test("video: aspect, duration (8 s by default) and the first frame as {b64_json, mime_type}", async () => {
+  const { sent } = daemon({ "POST /api/media/video": accepted("vid00001", "video"), "GET /api/media/jobs/vid00001/events": () => jobStream().response() });
+  using view = await openTab("Video");
+  const [aspect, duration] = [...view.root.querySelectorAll("form select")] as HTMLSelectElement[];
+  expect(optionValues(aspect!)).toEqual(["landscape", "portrait"]);
+  expect(optionValues(duration!)).toEqual(["4", "5", "6", "7", "8"]);
+  expect(duration!.value).toBe("8");
+  typeInto(view.root.querySelector("textarea"), "waves at dusk");
+  choose(aspect!, "portrait");
+  choose(duration!, "5");
+  pickFiles(view.root.querySelector("input[type=file]"), [pngFile("frame.png")]);
+  await until(() => view.root.querySelectorAll(".playground-thumbs li").length === 1);
+  submit(view.root);
+  await until(() => sent.some((r) => r.method === "POST"));
+  expect(sent.find((r) => r.method === "POST")!.body).toEqual({
+    prompt: "waves at dusk",
+    aspect_ratio: "portrait",
+    duration_seconds: 5,
+    image: { b64_json: "iVBORw==", mime_type: "image/png" },
+    async: true,
+  });
+});
+
+test("speech: voices of the configured model are offered; the result plays inline", async () => {
+  const stream = jobStream();
+  const { sent } = daemon({ "POST /api/media/audio/speech": accepted("aud00001", "audio", "running"), "GET /api/media/jobs/aud00001/events": () => stream.response() });
+  using view = await openTab("Speech");
+  const voice = view.root.querySelector("form select") as HTMLSelectElement;
+  expect(optionValues(voice)).toEqual(["", "alloy"]);
+  typeInto(view.root.querySelector("textarea"), "Hello there");
+  choose(voice, "alloy");
+  submit(view.root);
+  await until(() => sent.some((r) => r.method === "POST"));
+  expect(sent.find((r) => r.method === "POST")!.body).toEqual({ input: "Hello there", voice: "alloy", async: true });
+  stream.send(jobView({ id: "aud00001", type: "audio", status: "succeeded", result: { success: true, audio: "/out/a.wav", voice: "alloy", cost_usd: 0.00023 } }));
+  await until(() => view.root.querySelector("audio") !== null);
+  expect(view.root.querySelector("audio")!.getAttribute("src")).toBe("/api/generations/aud00001/file");
+  expect(view.root.querySelector("audio")!.hasAttribute("controls")).toBe(true);
+  expect(view.root.querySelector(".playground-cost")?.textContent).toBe("$0.0002");
+});
+
+test("speech with a model of unknown voices gets a free text voice field", async () => {
+  const { sent } = daemon({ "POST /api/media/audio/speech": accepted("aud00002", "audio"), "GET /api/media/jobs/aud00002/events": () => jobStream().response() }, {
+    ...ALL_CONFIGURED,
+    audio: { configured: true, provider: "openai-compatible", model: "kokoro" },
+  });
+  using view = await openTab("Speech");
+  expect(view.root.querySelector("form select")).toBeNull();
+  typeInto(view.root.querySelector("textarea"), "Hi");
+  typeInto(view.root.querySelector("form input:not([type=file])"), "af_bella");
+  submit(view.root);
+  await until(() => sent.some((r) => r.method === "POST"));
+  expect(sent.find((r) => r.method === "POST")!.body).toEqual({ input: "Hi", voice: "af_bella", async: true });
+});
+
+test("a job is followed live: queue position, elapsed time ticking, progress, then the image with its size and cost", async () => {
+  const stream = jobStream();
+  daemon({ "POST /api/media/image": accepted("job12345abcdef", "image", "queued", 2), "GET /api/media/jobs/job12345abcdef/events": () => stream.response() });
+  using view = await openTab("Image");
+  typeInto(view.root.querySelector("textarea"), "a lighthouse");
+  submit(view.root);
+  const job = () => view.root.querySelector(".playground-job")?.textContent ?? "";
+  await until(() => job().includes("Position 2 in the queue"));
+  expect(job()).toContain("queued");
+  expect(job()).toContain("45abcdef");
+
+  stream.send(jobView({ id: "job12345abcdef", status: "queued", position: 1 }));
+  await until(() => job().includes("Position 1 in the queue"));
+  stream.send(jobView({ id: "job12345abcdef", status: "running", started_at: new Date().toISOString(), elapsed_seconds: 3 }));
+  await until(() => job().includes("Running for 0:03"));
+  expect(job()).toContain("running");
+  await until(() => job().includes("Running for 0:04"), 2500);
+  stream.send(jobView({ id: "job12345abcdef", status: "running", elapsed_seconds: 5, progress: 40 }));
+  await until(() => view.root.querySelector(".playground-job progress") !== null);
+  expect(view.root.querySelector(".playground-job progress")!.getAttribute("value")).toBe("40");
+
+  stream.send(
+    jobView({
+      id: "job12345abcdef",
+      status: "succeeded",
+      result: { success: true, image: "/out/img_1.png", size: "1536x1024", cost_usd: 0.04, model: "gpt-image-2", provider: "openai", id: "job12345abcdef" },
+    }),
+  );
+  await until(() => view.root.querySelector(".playground-job img") !== null);
+  expect(view.root.querySelector(".playground-job img")!.getAttribute("src")).toBe("/api/generations/job12345abcdef/file");
+  expect(job()).toContain("succeeded");
+  expect(job()).toContain("1536x1024");
+  expect(view.root.querySelector(".playground-cost")?.textContent).toBe("$0.040");
+  expect(view.root.querySelector(".playground-job progress")).toBeNull();
+}, 6000);
+
+test("an unknown cost reads 'unknown', never $0; a video shows its duration", async () => {
+  const stream = jobStream();
+  daemon({ "POST /api/media/video": accepted("vid00002", "video", "running"), "GET /api/media/jobs/vid00002/events": () => stream.response() });
+  using view = await openTab("Video");
+  typeInto(view.root.querySelector("textarea"), "rain");
+  submit(view.root);
+  await until(() => view.root.querySelector(".playground-job") !== null);
+  stream.send(jobView({ id: "vid00002", type: "video", status: "succeeded", result: { success: true, video: "/out/v.mp4", duration_seconds: 8 } }));
+  await until(() => view.root.querySelector(".playground-job video") !== null);
+  expect(view.root.querySelector(".playground-job video")!.hasAttribute("controls")).toBe(true);
+  expect(view.root.querySelector(".playground-cost")?.textContent).toBe("unknown");
+  expect(view.root.querySelector(".playground-job")?.textContent).toContain("8 s");
+});
+
+test("a failed job shows the provider's error with its error_type", async () => {
+  const stream = jobStream();
+  daemon({ "POST /api/media/image": accepted("bad00001", "image", "running"), "GET /api/media/jobs/bad00001/events": () => stream.response() });
+  using view = await openTab("Image");
+  typeInto(view.root.querySelector("textarea"), "something");
+  submit(view.root);
+  await until(() => view.root.querySelector(".playground-job") !== null);
+  stream.send(jobView({ id: "bad00001", status: "failed", error: "The provider refused the request on safety grounds.", error_type: "content_filtered", result: { success: false } }));
+  await until(() => view.root.querySelector(".playground-job [role=alert]") !== null);
+  const alert = view.root.querySelector(".playground-job [role=alert]")!.textContent;
+  expect(alert).toContain("The provider refused the request on safety grounds.");
+  expect(alert).toContain("content_filtered");
+  expect(view.root.querySelector(".playground-job img")).toBeNull();
+});
+
+test("a refused submission (budget) is shown as a readable error", async () => {
+  daemon({ "POST /api/media/image": () => errorAnswer(402, "This request would pass the daily limit of $1.", "budget_exceeded") });
+  using view = await openTab("Image");
+  typeInto(view.root.querySelector("textarea"), "x");
+  submit(view.root);
+  await until(() => view.root.querySelector("form [role=alert]") !== null);
+  expect(view.root.querySelector("form [role=alert]")!.textContent).toContain("This request would pass the daily limit of $1. (budget_exceeded)");
+});
+
+test("a media type without a model says so and links to /models", async () => {
+  daemon({}, { ...ALL_CONFIGURED, video: { configured: false } });
+  using view = await openTab("Video");
+  expect(view.root.querySelector(".playground-not-configured")?.textContent).toContain("No model is configured for Video.");
+  expect(view.root.querySelector("form.playground-form")).toBeNull();
+  const link = view.root.querySelector(".playground-not-configured a") as HTMLAnchorElement;
+  expect(link.getAttribute("href")).toBe("/models");
+  link.click();
+  expect(location.pathname).toBe("/models");
+  history.pushState(null, "", "/");
+});
+
+test("Copy as curl copies the blocking command of the same request, with the token from the environment", async () => {
+  daemon();
+  localStorage.setItem("mediagen.token", "secret-token-123456");
+  let copied = "";
+  Object.defineProperty(navigator, "clipboard", { value: { writeText: async (text: string) => void (copied = text) }, configurable: true });
+  using view = await openTab("Speech");
+  typeInto(view.root.querySelector("textarea"), "it's here");
+  button(view.root, "Copy as curl").click();
+  await until(() => copied !== "");
+  expect(copied).toBe(
+    `curl -s -X POST http://${location.host}/api/media/audio/speech -H "Content-Type: application/json" -H "Authorization: Bearer $MEDIAGEN_TOKEN" -d '{"input":"it'\\''s here"}'`,
+  );
+  expect(copied).not.toContain("secret-token");
+  await until(() => view.root.textContent?.includes("Copied to the clipboard.") === true);
+});
+
+test("tabs are real buttons with the tab role, switched by click and arrow keys", async () => {
+  daemon();
+  using view = await openTab("Image");
+  const tabs = [...view.root.querySelectorAll("[role=tab]")] as HTMLButtonElement[];
+  expect(tabs.map((t) => t.tagName)).toEqual(["BUTTON", "BUTTON", "BUTTON"]);
+  expect(tabs[0]!.getAttribute("aria-selected")).toBe("true");
+  tabs[0]!.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowRight", bubbles: true }));
+  await until(() => tabs[1]!.getAttribute("aria-selected") === "true");
+  expect(hasButton(view.root, "Generate")).toBe(true);
+});
+
+test("when the catalogue cannot be read, speech still works with a free text voice and the error is shown", async () => {
+  daemon({ "GET /api/config/catalog": () => errorAnswer(500, "Internal error; see the daemon's log.", "internal") });
+  using view = await openTab("Speech");
+  await until(() => view.root.querySelector("form [role=alert]") !== null);
+  expect(view.root.querySelector("form [role=alert]")!.textContent).toContain("Internal error");
+  expect(view.root.querySelector("form select")).toBeNull();
+  expect(view.root.querySelector("form input:not([type=file])")).not.toBeNull();
+});
+
+test("a daemon that cannot say which models are configured gives a readable error with retry", async () => {
+  daemon({ "GET /api/media/types": () => errorAnswer(401, "This daemon requires `Authorization: Bearer <token>`", "unauthorized") });
+  using view = mount(() => <Playground />);
+  await until(() => view.root.querySelector("[role=alert]") !== null);
+  expect(view.root.querySelector("h1")?.textContent).toBe("Playground");
+  expect(view.root.querySelector("[role=alert]")!.textContent).toContain("unauthorized");
+  expect(hasButton(view.root, "Retry")).toBe(true);
+});

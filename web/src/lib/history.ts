@@ -1,0 +1,92 @@
+// Pure helpers of the History page: filters to API queries, the re-run request of a record, field formatting.
+import type { Generation, ImageBody, SpeechBody, VideoBody } from "./api.ts";
+
+/** Generations fetched per page. */
+export const PAGE_SIZE = 24;
+
+/** Statuses a generation can have, for the status filter. */
+export const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
+
+/** What the filter bar holds; empty strings mean "any". */
+export interface HistoryFilters {
+  type: "" | Generation["type"];
+  status: "" | Generation["status"];
+  model: string;
+  q: string;
+  /** Local dates `YYYY-MM-DD`, `to` inclusive. */
+  from: string;
+  to: string;
+}
+
+/** No filter at all. */
+export const NO_FILTERS: HistoryFilters = { type: "", status: "", model: "", q: "", from: "", to: "" };
+
+/** The `GET /api/generations` query of `filters` (blank fields left out, text trimmed), continuing at `cursor`. */
+export function historyQuery(filters: HistoryFilters, cursor?: string | null): Record<string, string | number> {
+  const query: Record<string, string | number> = { limit: PAGE_SIZE };
+  const fields = { type: filters.type, status: filters.status, model: filters.model.trim(), q: filters.q.trim(), from: filters.from, to: filters.to };
+  for (const [key, value] of Object.entries(fields)) if (value) query[key] = value;
+  if (cursor) query.cursor = cursor;
+  return query;
+}
+
+/** The request that runs a recorded generation again, and whether input images had to be left out. */
+export type RerunRequest =
+  | { type: "image"; body: ImageBody; droppedInputs: boolean }
+  | { type: "video"; body: VideoBody; droppedInputs: boolean }
+  | { type: "audio"; body: SpeechBody; droppedInputs: false };
+
+const text = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
+
+/** Whether the original request had input images (edits) or a first frame (image-to-video), which cannot be re-sent. */
+export function hadInputs(g: Pick<Generation, "params">): boolean {
+  const inputs = g.params.inputs;
+  return (Array.isArray(inputs) && inputs.length > 0) || g.params.first_frame !== undefined;
+}
+
+/** The same request again from the recorded prompt and parameters (aspect_ratio, duration_seconds, voice); output goes to the default folder. */
+export function rerunRequest(g: Pick<Generation, "type" | "prompt" | "params">): RerunRequest {
+  const aspect = text(g.params.aspect_ratio);
+  if (g.type === "audio") {
+    const voice = text(g.params.voice);
+    return { type: "audio", body: { input: g.prompt, ...(voice ? { voice } : {}) }, droppedInputs: false };
+  }
+  if (g.type === "video") {
+    const duration = typeof g.params.duration_seconds === "number" ? g.params.duration_seconds : undefined;
+    return {
+      type: "video",
+      body: { prompt: g.prompt, ...(aspect ? { aspect_ratio: aspect } : {}), ...(duration !== undefined ? { duration_seconds: duration } : {}) },
+      droppedInputs: hadInputs(g),
+    };
+  }
+  return { type: "image", body: { prompt: g.prompt, ...(aspect ? { aspect_ratio: aspect } : {}) }, droppedInputs: hadInputs(g) };
+}
+
+/** A record's key/value object as display rows; values that are not text are shown as JSON. */
+export function fieldRows(record: Record<string, unknown> | null | undefined): [string, string][] {
+  if (!record) return [];
+  return Object.entries(record).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]);
+}
+
+/** A local date and time with seconds, `2026-11-23 23:41:05`. */
+export function formatTimestamp(iso: string | null | undefined): string {
+  if (!iso) return "—";
+  const d = new Date(iso);
+  const pad = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+const UNIT_PRICE = new Intl.NumberFormat("en-US", { maximumSignificantDigits: 6 });
+
+/** A unit price with the precision prices have (`$0.000002`, `$0.04`): formatUsd would round those away. */
+export function formatUnitPrice(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "—";
+  return `$${UNIT_PRICE.format(value)}`;
+}
+
+/** `1536×1024` for pictures, `4 s` for videos and speech, or null when neither was recorded. */
+export function mediaSize(g: Pick<Generation, "width" | "height" | "duration_seconds">): string | null {
+  if (g.width && g.height) return `${g.width}×${g.height}`;
+  if (g.duration_seconds !== null && g.duration_seconds !== undefined) return `${Number(g.duration_seconds.toFixed(2))} s`;
+  return null;
+}
