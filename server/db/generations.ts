@@ -88,14 +88,18 @@ export interface CostFigure {
   breakdown?: CostLine[];
 }
 
-/** What a successful generation produced. */
-export interface GenerationSuccess {
+/** The output file of a generation, as written to disk. */
+export interface SavedOutput {
   outputPath: string;
   mimeType: string;
   bytes: number;
   width?: number;
   height?: number;
   durationSeconds?: number;
+}
+
+/** What a successful generation produced. */
+export interface GenerationSuccess extends SavedOutput {
   usage?: Usage;
   cost: CostFigure;
   params?: Record<string, unknown>;

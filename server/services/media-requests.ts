@@ -1,6 +1,7 @@
 // Turning a request body into a provider job, and a provider's answer into a saved file and a seed-shaped body.
 import { dirname, isAbsolute } from "node:path";
 import type { MediaType, ModelEntry } from "../config/schema.ts";
+import type { SavedOutput } from "../db/generations.ts";
 import { SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import type { Meter } from "../pricing/schema.ts";
@@ -39,14 +40,7 @@ export const stringField = (raw: unknown, key: string): string | undefined => {
 };
 
 /** What was written to disk. */
-export interface Saved {
-  outputPath: string;
-  mimeType: string;
-  bytes: number;
-  width?: number;
-  height?: number;
-  durationSeconds?: number;
-}
+export type Saved = SavedOutput;
 
 /** Checks the bytes are the media type asked for, normalises speech WAV, and writes the file atomically. */
 export async function saveResult(type: MediaType, result: ProviderResult, dir: string): Promise<Saved> {
