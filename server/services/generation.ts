@@ -340,8 +340,7 @@ export class MediaService {
           retry_after_seconds: this.retryAfter(type),
         });
       }
-      const facts = { aspect: (prepared.job as { aspect?: never }).aspect, seconds: (prepared.job as { durationSeconds?: number }).durationSeconds, characters: type === "audio" ? prepared.prompt.length : undefined };
-      const estimate = estimateCost(type, entry, facts, settings.prices, CATALOG, () => this.recentAverage(entry, type));
+      const estimate = estimateCost(type, entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(entry, type));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
       const id = ledger.enqueue({
         type,

@@ -2,6 +2,7 @@
 import { dirname, isAbsolute } from "node:path";
 import type { MediaType, ModelEntry } from "../config/schema.ts";
 import type { SavedOutput } from "../db/generations.ts";
+import type { RequestFacts } from "./budget.ts";
 import { SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import type { Meter } from "../pricing/schema.ts";
@@ -31,6 +32,8 @@ export interface Prepared<J> {
   sessionId?: string;
   /** Fields echoed in the response body (prompt, aspect_ratio, input, voice, duration_seconds). */
   echo: Record<string, unknown>;
+  /** What is known before the call, for estimating its cost. */
+  facts: RequestFacts;
 }
 
 /** A string field of an unvalidated body, for echoing it in a failure body. */
@@ -122,6 +125,7 @@ export async function prepareImage(raw: unknown): Promise<Prepared<ImageJob>> {
     outputDir: request.output_dir ?? inputFolder(inputs),
     sessionId: request.session_id,
     echo: { prompt: request.prompt, aspect_ratio: aspect },
+    facts: { aspect },
   };
 }
 
@@ -142,6 +146,7 @@ export async function prepareVideo(raw: unknown): Promise<Prepared<VideoJob>> {
     outputDir: request.output_dir,
     sessionId: request.session_id,
     echo: { prompt: request.prompt, aspect_ratio: aspect, duration_seconds: request.duration_seconds },
+    facts: { aspect, seconds: request.duration_seconds },
   };
 }
 
@@ -155,5 +160,6 @@ export async function prepareSpeech(raw: unknown): Promise<Prepared<SpeechJob>> 
     outputDir: request.output_dir,
     sessionId: request.session_id,
     echo: { input: request.input, ...(voice ? { voice } : {}) },
+    facts: { characters: request.input.length },
   };
 }
