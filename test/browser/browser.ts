@@ -24,16 +24,31 @@ export function launchBrowser(): Promise<Browser> {
   });
 }
 
-/** A page that fails the test on any uncaught error in the UI. */
-export async function openPage(browser: Browser, url: string, options: { locale?: string; colorScheme?: "light" | "dark"; width?: number } = {}): Promise<{ page: Page; errors: string[] }> {
+/**
+ * A page that fails the test on any uncaught error in the UI. `errors` collects uncaught page errors; `outside`
+ * collects every request of the page's context (popups included) that leaves the origin of `url`, watched from
+ * before the first navigation (data: and blob: URLs stay in the browser and are not counted).
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: { locale?: string; colorScheme?: "light" | "dark"; width?: number; height?: number } = {},
+): Promise<{ page: Page; errors: string[]; outside: string[] }> {
   const context = await browser.newContext({
     locale: options.locale ?? "en-US",
     colorScheme: options.colorScheme ?? "light",
-    viewport: { width: options.width ?? 1280, height: 860 },
+    viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
+  });
+  const origin = new URL(url).origin;
+  const outside: string[] = [];
+  context.on("request", (request) => {
+    const target = request.url();
+    if (target.startsWith("data:") || target.startsWith("blob:")) return;
+    if (new URL(target).origin !== origin) outside.push(target);
   });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto(url);
-  return { page, errors };
+  return { page, errors, outside };
 }

@@ -21,6 +21,9 @@ export function canvasAvailable(): boolean {
   }
 }
 
+/** Tick spacings of the day axis, in seconds. */
+const DAY_STEPS_S = [1, 2, 7, 14, 30].map((days) => days * 86_400);
+
 function chartOptions(host: HTMLElement, series: DailySeries, width: number): uPlot.Options {
   const style = getComputedStyle(host);
   const css = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
@@ -37,7 +40,11 @@ function chartOptions(host: HTMLElement, series: DailySeries, width: number): uP
       x: { time: true, range: (_u, min, max) => [min - HALF_DAY_S, max + HALF_DAY_S] },
       y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] },
     },
-    axes: [axis, { ...axis, size: 64, values: (_u, splits) => splits.map(axisUsd) }],
+    axes: [
+      // Whole days only: ticks every 1, 2, 7, 14 or 30 days, labelled with the date (never "12pm").
+      { ...axis, incrs: DAY_STEPS_S, values: (_u, splits) => splits.map((s) => localDate(new Date(s * 1000)).slice(5)) },
+      { ...axis, size: 64, values: (_u, splits) => splits.map(axisUsd) },
+    ],
     series: [
       { label: t("costs.day"), value: (_u, v) => (v === null || v === undefined ? "—" : localDate(new Date(v * 1000))) },
       ...topFirst.map((type: MediaType): uPlot.Series => {

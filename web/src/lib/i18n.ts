@@ -26,13 +26,20 @@ function initialLocale(): Locale {
 
 const [locale, setLocaleSignal] = createSignal<Locale>(initialLocale());
 
+/** Tells the browser (screen readers, font choice for Chinese) the page's language. */
+function markDocument(next: Locale): void {
+  if (typeof document !== "undefined") document.documentElement.lang = next === "zh" ? "zh-CN" : "en";
+}
+// A language remembered from an earlier visit applies from the first paint, not only after a switch.
+markDocument(locale());
+
 /** The current language. */
 export { locale };
 
 /** Switches the language and remembers it. */
 export function setLocale(next: Locale): void {
   localStorage.setItem(STORAGE_KEY, next);
-  document.documentElement.lang = next === "zh" ? "zh-CN" : "en";
+  markDocument(next);
   setLocaleSignal(next);
 }
 
