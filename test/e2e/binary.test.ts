@@ -1,17 +1,15 @@
 // The built executable, copied alone into an empty folder and started from there, driven with the
 // real curl exactly as the media-gen skill writes its requests, against the fake openclacky gateway.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import pkg from "../../package.json" with { type: "json" };
-import { buildExecutable } from "../../build.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeClacky, type FakeClacky } from "../fakes/openclacky.ts";
 import { clackyConfig, tempDir } from "../helpers.ts";
-import { cleanEnv, curl, getJson, PNG_SIGNATURE, pngSize, postJson, readWav, REPO_ROOT, startDaemon, type Daemon } from "./daemon.ts";
+import { BUILD_TIMEOUT_MS, cleanEnv, curl, getJson, PNG_SIGNATURE, pngSize, postJson, prepareExecutable, readWav, startDaemon, type Daemon } from "./daemon.ts";
 
-const BUILD_TIMEOUT_MS = 180_000;
 const TEST_TIMEOUT_MS = 60_000;
 const IMAGE_NAME = /^img_\d{8}_\d{6}_[0-9a-f]{8}\.png$/;
 const VIDEO_NAME = /^vid_\d{8}_\d{6}_[0-9a-f]{8}\.mp4$/;
@@ -28,30 +26,9 @@ let daemon: Daemon;
 /** Ids returned by every generation request, in order, to check against the ledger. */
 const generated: { id: string; type: string; status: string }[] = [];
 
-/** Compiles the executable (or takes MEDIAGEN_BINARY) and copies it, alone, into `runDir`. */
-async function prepareBinary(): Promise<string> {
-  let source = process.env.MEDIAGEN_BINARY;
-  if (!source) {
-    const out = join(root.path, "build", "mediagen");
-    const cwd = process.cwd();
-    // build.ts names its entry point relative to the repository root.
-    process.chdir(REPO_ROOT);
-    try {
-      source = await buildExecutable(out);
-    } finally {
-      process.chdir(cwd);
-    }
-  }
-  mkdirSync(runDir, { recursive: true });
-  const target = join(runDir, "mediagen");
-  copyFileSync(source, target);
-  chmodSync(target, 0o755);
-  return target;
-}
-
 beforeAll(async () => {
   const started = performance.now();
-  binary = await prepareBinary();
+  ({ binary } = await prepareExecutable(root.path));
   console.log(`e2e: executable ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   expect(readdirSync(runDir)).toEqual(["mediagen"]);
   mkdirSync(workspace, { recursive: true });
