@@ -323,7 +323,7 @@ interface VideoJob {
 }
 
 /** Starts the fake on 127.0.0.1 with a random port. `key` is the only API key it accepts. */
-export function startFakeOpenRouter(key = "sk-or-v1-test-0123456789abcdef0123456789abcdef"): FakeOpenRouter {
+export function startFakeOpenRouter(key = "fake-openrouter-key-0123456789"): FakeOpenRouter {
   const requests: RecordedRequest[] = [];
   const queued: OpenRouterScenario[] = [];
   const jobs = new Map<string, VideoJob>();
