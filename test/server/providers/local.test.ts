@@ -40,7 +40,7 @@ describe("fliteVoice", () => {
     ["Puck", "kal16"],
     ["Charon", "rms"],
     ["Fenrir", "awb"],
-  ])("%p -> %s", (requested, voice) => {
+  ] as const)("%p -> %s", (requested, voice) => {
     expect(fliteVoice(requested)).toBe(voice);
   });
 

@@ -5,11 +5,24 @@ import { t } from "../lib/i18n.ts";
 
 /** A generation's output inline: a lazy thumbnail, a video or audio player, or a placeholder when there is no file. */
 export function HistoryMedia(props: { generation: Generation; onOpen?: () => void }) {
-  const [broken, setBroken] = createSignal(false);
+  // A media element that fails is either a file gone from disk or one this browser cannot decode: ask the server which.
+  const [broken, setBroken] = createSignal<"missing" | "unplayable" | undefined>();
   const g = () => props.generation;
   const hasFile = () => g().status === "succeeded" && g().output_path !== null && !broken();
   const url = () => api.generations.fileUrl(g().id);
-  const placeholder = () => (broken() ? t("history.fileMissing") : t(`history.noFile.${g().status}`));
+  const onMediaError = () => {
+    void api.generations.fileExists(g().id).then((exists) => setBroken(exists ? "unplayable" : "missing"));
+  };
+  const placeholder = () =>
+    broken() === "unplayable" ? (
+      <a href={url()} target="_blank" rel="noopener">
+        {t("history.unplayable")}
+      </a>
+    ) : broken() === "missing" ? (
+      t("history.fileMissing")
+    ) : (
+      t(`history.noFile.${g().status}`)
+    );
   return (
     <div class="history-media">
       <Switch fallback={<div class="history-placeholder muted">{placeholder()}</div>}>
@@ -21,14 +34,14 @@ export function HistoryMedia(props: { generation: Generation; onOpen?: () => voi
             alt={g().prompt}
             classList={{ "history-thumb": props.onOpen !== undefined }}
             onClick={() => props.onOpen?.()}
-            onError={() => setBroken(true)}
+            onError={onMediaError}
           />
         </Match>
         <Match when={hasFile() && g().type === "video"}>
-          <video controls preload="metadata" src={url()} aria-label={g().prompt} onError={() => setBroken(true)} />
+          <video controls preload="metadata" src={url()} aria-label={g().prompt} onError={onMediaError} />
         </Match>
         <Match when={hasFile() && g().type === "audio"}>
-          <audio controls preload="none" src={url()} aria-label={g().prompt} onError={() => setBroken(true)} />
+          <audio controls preload="none" src={url()} aria-label={g().prompt} onError={onMediaError} />
         </Match>
       </Switch>
     </div>
@@ -46,7 +59,7 @@ export function HistoryCard(props: { generation: Generation; onOpen: () => void 
         <span class={`badge ${g().status}`}>{t(`status.${g().status}`)}</span>
         <span class="badge">{t(`common.${g().type}`)}</span>
         <Show when={g().status === "running" && g().progress !== null}>
-          <span class="muted">{Math.round((g().progress ?? 0) * 100)}%</span>
+          <span class="muted">{Math.round(g().progress ?? 0)}%</span>
         </Show>
       </div>
       <p class="history-prompt" id={titleId()} title={g().prompt}>

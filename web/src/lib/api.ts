@@ -188,6 +188,16 @@ export const api = {
     get: (id: string) => call<Generation>("GET", `/api/generations/${encodeURIComponent(id)}`),
     remove: (id: string, withFile: boolean) =>
       call<{ success: boolean; file_removed: boolean }>("DELETE", `/api/generations/${encodeURIComponent(id)}${withFile ? "?file=true" : ""}`),
+    /** Whether a generation's file is still on disk (asks for its first byte). */
+    fileExists: async (id: string): Promise<boolean> => {
+      try {
+        const response = await fetch(`/api/generations/${encodeURIComponent(id)}/file`, { headers: { ...headers(false), range: "bytes=0-0" } });
+        await response.body?.cancel();
+        return response.ok;
+      } catch {
+        return false;
+      }
+    },
     /** URL of a generation's file for <img>/<video>/<audio> (which cannot send headers: the token rides along). */
     fileUrl: (id: string) => {
       const saved = token.get();
