@@ -127,3 +127,12 @@ export function randomId(length = 12): string {
   const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
   return Array.from(crypto.getRandomValues(new Uint8Array(length)), (b) => alphabet[b % alphabet.length]).join("");
 }
+
+/**
+ * The transport failures every fake offers: "hang" never answers; "reset" never answers and lets Bun drop the
+ * connection after a one-second idle timeout (a reset as the client sees it).
+ */
+export function stall(scenario: "hang" | "reset", request: Request, server: { timeout(request: Request, seconds: number): void }): Promise<Response> {
+  if (scenario === "reset") server.timeout(request, 1);
+  return new Promise<Response>(() => {});
+}

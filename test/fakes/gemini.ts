@@ -20,7 +20,7 @@
 // (the 1K table scaled) and of the 3.1-only extended ratios; token counts for 3.1 Flash Image; that TTS voice names are
 // case-sensitive; the Veo RAI reason text and the done-with-error code/message; the 404 text and the fields of GET models/{model}
 // for an unknown or known model (only name, displayName and supportedGenerationMethods are served).
-import { directiveIn, fromBase64, json, randomId, readRequest, type RecordedRequest } from "./common.ts";
+import { directiveIn, fromBase64, json, randomId, readRequest, type RecordedRequest, stall } from "./common.ts";
 import { b64, imageInfo, makeJpeg, makeMp4, makePcm, makePng, makeWav } from "./media.ts";
 
 export type { RecordedPart } from "./common.ts";
@@ -711,10 +711,8 @@ export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"):
       if (forced) return errorResponse(forced);
       switch (scenario) {
         case "hang":
-          return new Promise<Response>(() => {});
         case "reset":
-          srv.timeout(request, 1);
-          return new Promise<Response>(() => {});
+          return stall(scenario, request, srv);
         case "slow":
           await Bun.sleep(fake.slowMs);
           break;

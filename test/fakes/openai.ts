@@ -11,7 +11,7 @@
 //   fixture); the tts-1 pydantic body is confirmed from a real error quoted in openai/openai-node#1284 and #1140;
 // - which voices gpt-4o-mini-tts accepts as `{id}` objects, the SSE-with-tts-1 error, the pydantic `extra_forbidden` entry;
 // - opus/aac/flac bodies are sniffable headers only (no decodable audio); mp3 is silent but valid frames; wav/pcm are real.
-import { directiveIn, json, randomId, readRequest, type RecordedPart, type RecordedRequest } from "./common.ts";
+import { directiveIn, json, randomId, readRequest, type RecordedPart, type RecordedRequest, stall } from "./common.ts";
 import { b64, imageInfo, makeAac, makeFlac, makeJpeg, makeMp3, makeOggOpus, makePcm, makePng, makeWav, makeWebp } from "./media.ts";
 
 export type { RecordedPart, RecordedRequest } from "./common.ts";
@@ -611,10 +611,8 @@ export function startFakeOpenAI(key: string | null = "sk-test-openai-0123456789a
       if (forced) return fail(requestId, forced);
       switch (scenario) {
         case "hang":
-          return new Promise<Response>(() => {});
         case "reset":
-          srv.timeout(request, 1);
-          return new Promise<Response>(() => {});
+          return stall(scenario, request, srv);
         case "slow":
           await Bun.sleep(fake.slowMs);
           break;

@@ -1,6 +1,7 @@
 // A fake openclacky gateway on an ephemeral loopback port, speaking the gateway dialect
 // (images/generations, videos/generations, audio/speech; Bearer auth; base64 in data[0]).
 // A scenario is chosen per request: queued with `next()`, or named in the prompt/input as `[[fake:<scenario>]]`.
+import { stall } from "./common.ts";
 import { b64, makeMp4, makePng, makeWav } from "./media.ts";
 
 /** What the fake can be told to do with one request. */
@@ -167,10 +168,8 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
         case "not_media":
           return json(200, { data: [{ b64_json: b64(new TextEncoder().encode("this is plain text, not media")) }] });
         case "hang":
-          return new Promise<Response>(() => {});
         case "reset":
-          srv.timeout(request, 1);
-          return new Promise<Response>(() => {});
+          return stall(scenario, request, srv);
         case "slow":
           await Bun.sleep(fake.slowMs);
           break;

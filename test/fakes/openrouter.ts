@@ -26,7 +26,7 @@
 // `/key` follows the API reference's GetCurrentKeyResponse (label, limit, usage, limit_remaining, is_free_tier, ...) and
 // `/models` the Models guide (`{data: [{id, canonical_slug, architecture.output_modalities, pricing}]}`, public, text-only
 // unless `output_modalities` says otherwise); the models listed and the key's figures are the fake's own.
-import { directiveIn, json, parseDataUrl, randomId, readRequest, type RecordedRequest } from "./common.ts";
+import { directiveIn, json, parseDataUrl, randomId, readRequest, type RecordedRequest, stall } from "./common.ts";
 import { b64, imageInfo, makeJpeg, makeMp4, makePng } from "./media.ts";
 
 export type { RecordedPart, RecordedRequest } from "./common.ts";
@@ -548,10 +548,8 @@ export function startFakeOpenRouter(key = "fake-openrouter-key-0123456789"): Fak
       if (forced) return errorResponse(forced);
       switch (scenario) {
         case "hang":
-          return new Promise<Response>(() => {});
         case "reset":
-          srv.timeout(request, 1);
-          return new Promise<Response>(() => {});
+          return stall(scenario, request, srv);
         case "slow":
           await Bun.sleep(fake.slowMs);
           break;
