@@ -1,6 +1,7 @@
 // Shapes of ledger records and of the generations/costs API, shared with the web UI via `import type`.
 import { z } from "zod";
 import { MediaType } from "../config/schema.ts";
+import { MAX_PAGE_SIZE } from "../defaults.ts";
 
 /** Lifecycle of one generation in the ledger. */
 export const GenerationStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
@@ -79,7 +80,7 @@ export const GenerationQuery = z
     from: dateOrTime.optional(),
     to: dateOrTime.optional(),
     cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
-    limit: z.coerce.number().int().min(1).max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   })
   .strict();
 export type GenerationQuery = z.infer<typeof GenerationQuery>;

@@ -12,7 +12,3 @@ export function navigate(to: string): void {
   history.pushState(null, "", to);
   setPath(new URL(to, location.origin).pathname);
 }
-
-/** Client-side paths the server also answers with the UI page (see server/ui.ts). */
-export const PAGE_PATHS = ["/", "/models", "/history", "/costs", "/jobs"] as const;
-export type PagePath = (typeof PAGE_PATHS)[number];
