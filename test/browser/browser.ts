@@ -1,6 +1,9 @@
 // Real-browser test fixtures: Debian's Chromium driven by playwright-core against the compiled executable.
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { cleanEnv, prepareExecutable, startDaemon, type Daemon } from "../e2e/daemon.ts";
 
 /** Where Debian's chromium package puts the browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
@@ -51,4 +54,31 @@ export async function openPage(
   page.on("pageerror", (error) => errors.push(error.message));
   await page.goto(url);
   return { page, errors, outside };
+}
+
+/** The executable running on a fresh data folder, and a browser to drive it. */
+export interface UiFixture {
+  root: string;
+  daemon: Daemon;
+  browser: Browser;
+  /** Closes the browser, stops the daemon and removes the folder. */
+  close(): Promise<void>;
+}
+
+/** Builds (or takes MEDIAGEN_BINARY) the executable, starts it from an empty folder, and launches Chromium. */
+export async function startUi(prefix: string): Promise<UiFixture> {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const { binary, runDir } = await prepareExecutable(root);
+  const daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir: join(root, "data"), env: cleanEnv({ HOME: root }) });
+  const browser = await launchBrowser();
+  return {
+    root,
+    daemon,
+    browser,
+    async close() {
+      await browser.close();
+      await daemon.dispose();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }

@@ -4,17 +4,14 @@
 // them in History with their cost details, see the spend in Costs, an empty queue in Jobs, and the UI in Chinese.
 // Every page fails the test on an uncaught error or on a request leaving the daemon on 127.0.0.1.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { formatUsd } from "../../web/src/lib/format.ts";
-import { BUILD_TIMEOUT_MS, cleanEnv, prepareExecutable, startDaemon, type Daemon } from "../e2e/daemon.ts";
+import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
 import { OPENAI_REPORTS, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
-import { browserAvailable, launchBrowser, openPage } from "./browser.ts";
+import { browserAvailable, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
-const root = mkdtempSync(join(tmpdir(), "mediagen-browser-flow-"));
+let ui: UiFixture;
 let daemon: Daemon;
 let browser: Browser;
 let fake: FakeOpenAI;
@@ -47,9 +44,8 @@ beforeAll(async () => {
   if (!enabled) return;
   fake = startFakeOpenAI();
   fake.slowMs = 2000;
-  const { binary, runDir } = await prepareExecutable(root);
-  daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir: join(root, "data"), env: cleanEnv({ HOME: root }) });
-  browser = await launchBrowser();
+  ui = await startUi("mediagen-browser-flow-");
+  ({ daemon, browser } = ui);
 }, BUILD_TIMEOUT_MS);
 
 afterEach(async () => {
@@ -62,10 +58,8 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await daemon?.dispose();
+  await ui?.close();
   await fake?.close();
-  rmSync(root, { recursive: true, force: true });
 });
 
 describe.if(enabled)("the user journey", () => {

@@ -1,23 +1,21 @@
 // History and Costs in a real browser, served by the compiled executable: the uPlot chart on a real canvas in
 // both themes, the native detail dialog and Escape, re-run into Jobs, narrow windows without sideways scrolling.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { BUILD_TIMEOUT_MS, cleanEnv, prepareExecutable, startDaemon, type Daemon } from "../e2e/daemon.ts";
-import { browserAvailable, launchBrowser, openPage } from "./browser.ts";
+import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
+import { browserAvailable, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
-const root = mkdtempSync(join(tmpdir(), "mediagen-browser-pages-"));
+let ui: UiFixture;
+let root: string;
 let daemon: Daemon;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!enabled) return;
-  const { binary, runDir } = await prepareExecutable(root);
-  daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir: join(root, "data"), env: cleanEnv({ HOME: root }) });
-  browser = await launchBrowser();
+  ui = await startUi("mediagen-browser-pages-");
+  ({ root, daemon, browser } = ui);
   // One generation in the ledger, from the built-in offline voice (no network, no key).
   const response = await fetch(`${daemon.url}/api/media/audio/speech`, {
     method: "POST",
@@ -28,9 +26,7 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
-  await browser?.close();
-  await daemon?.dispose();
-  rmSync(root, { recursive: true, force: true });
+  await ui?.close();
 });
 
 /** Whether the page scrolls sideways (it should not, even on a phone-sized window). */

@@ -1,28 +1,22 @@
 // The UI shell in a real browser, served by the compiled executable: pages, language, offline assets.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { Browser } from "playwright-core";
-import { BUILD_TIMEOUT_MS, cleanEnv, prepareExecutable, startDaemon, type Daemon } from "../e2e/daemon.ts";
-import { browserAvailable, launchBrowser, openPage } from "./browser.ts";
+import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
+import { browserAvailable, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
-const root = mkdtempSync(join(tmpdir(), "mediagen-browser-"));
+let ui: UiFixture;
 let daemon: Daemon;
 let browser: Browser;
 
 beforeAll(async () => {
   if (!enabled) return;
-  const { binary, runDir } = await prepareExecutable(root);
-  daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir: join(root, "data"), env: cleanEnv({ HOME: root }) });
-  browser = await launchBrowser();
+  ui = await startUi("mediagen-browser-");
+  ({ daemon, browser } = ui);
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
-  await browser?.close();
-  await daemon?.dispose();
-  rmSync(root, { recursive: true, force: true });
+  await ui?.close();
 });
 
 describe.if(enabled)("shell", () => {
