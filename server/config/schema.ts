@@ -9,6 +9,14 @@ import {
   DEFAULT_QUEUE_LENGTH,
   DEFAULT_SHUTDOWN_GRACE_SECONDS,
   DEFAULT_TIMEOUT_SECONDS,
+  MAX_BODY_MIB_LIMIT,
+  MAX_CONNECT_TIMEOUT_SECONDS,
+  MAX_NAME_CHARS,
+  MAX_OPTIONS_JSON_CHARS,
+  MAX_PATH_CHARS,
+  MAX_SECRET_CHARS,
+  MAX_SHUTDOWN_GRACE_SECONDS,
+  MAX_TIMEOUT_SECONDS,
 } from "../defaults.ts";
 
 import { PriceEntry } from "../pricing/schema.ts";
@@ -17,17 +25,26 @@ import { MediaType, ProviderId } from "../schemas/common.ts";
 
 export { MEDIA_TYPES, MediaType, PROVIDER_IDS, ProviderId } from "../schemas/common.ts";
 
+/** A string of at most `max` characters, with a message naming the limit. */
+const bounded = (max: number) => z.string().max(max, `must be at most ${max} characters`);
+/** A number of seconds from above 0 to `max` (timers overflow past 2^31-1 ms). */
+const seconds = (max: number, what: string) =>
+  z.number().positive().max(max, `must be at most ${max} seconds (${what})`);
+
 /** One configured model: which provider and model serve one media type. */
 export const ModelEntry = z
   .object({
-    name: z.string().trim().min(1, "must be a non-empty label").optional(),
+    name: bounded(MAX_NAME_CHARS).trim().min(1, "must be a non-empty label").optional(),
     type: MediaType,
     provider: ProviderId,
-    model: z.string().trim().min(1, "must name the provider's model"),
-    api_key: z.string().optional(),
-    base_url: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
+    model: bounded(MAX_NAME_CHARS).trim().min(1, "must name the provider's model"),
+    api_key: bounded(MAX_SECRET_CHARS).optional(),
+    base_url: bounded(MAX_PATH_CHARS).pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })).optional(),
     default: z.boolean().optional(),
-    options: z.record(z.string(), z.unknown()).optional(),
+    options: z
+      .record(z.string(), z.unknown())
+      .refine((options) => JSON.stringify(options).length <= MAX_OPTIONS_JSON_CHARS, `must be at most ${MAX_OPTIONS_JSON_CHARS} characters of JSON`)
+      .optional(),
   })
   .strict();
 export type ModelEntry = z.infer<typeof ModelEntry>;
@@ -35,10 +52,14 @@ export type ModelEntry = z.infer<typeof ModelEntry>;
 /** Settings of the HTTP server itself. */
 export const ServerSettings = z
   .object({
-    allowed_hosts: z.array(z.string().trim().min(1)).default([]),
-    token: z.string().min(16, "must be at least 16 characters").optional(),
-    max_body_mib: z.number().positive().default(DEFAULT_MAX_BODY_MIB),
-    shutdown_grace_seconds: z.number().min(0).default(DEFAULT_SHUTDOWN_GRACE_SECONDS),
+    allowed_hosts: z.array(bounded(MAX_NAME_CHARS).trim().min(1)).max(256, "at most 256 hosts").default([]),
+    token: bounded(MAX_SECRET_CHARS).min(16, "must be at least 16 characters").optional(),
+    max_body_mib: z.number().positive().max(MAX_BODY_MIB_LIMIT, `must be at most ${MAX_BODY_MIB_LIMIT} MiB`).default(DEFAULT_MAX_BODY_MIB),
+    shutdown_grace_seconds: z
+      .number()
+      .min(0)
+      .max(MAX_SHUTDOWN_GRACE_SECONDS, `must be at most ${MAX_SHUTDOWN_GRACE_SECONDS} seconds (1 hour)`)
+      .default(DEFAULT_SHUTDOWN_GRACE_SECONDS),
   })
   .strict();
 
@@ -48,8 +69,8 @@ const jobLimits = (type: MediaType) =>
     .object({
       concurrency: z.number().int().min(1).max(64).default(DEFAULT_CONCURRENCY[type]),
       queue: z.number().int().min(0).max(10_000).default(DEFAULT_QUEUE_LENGTH),
-      timeout_seconds: z.number().positive().default(DEFAULT_TIMEOUT_SECONDS[type]),
-      connect_timeout_seconds: z.number().positive().default(DEFAULT_CONNECT_TIMEOUT_SECONDS),
+      timeout_seconds: seconds(MAX_TIMEOUT_SECONDS, "24 hours").default(DEFAULT_TIMEOUT_SECONDS[type]),
+      connect_timeout_seconds: seconds(MAX_CONNECT_TIMEOUT_SECONDS, "10 minutes").default(DEFAULT_CONNECT_TIMEOUT_SECONDS),
       max_attempts: z.number().int().min(1).max(10).default(DEFAULT_MAX_ATTEMPTS),
     })
     .strict();
@@ -78,8 +99,7 @@ export type Budget = z.infer<typeof Budget>;
 /** The whole config.yml. */
 export const Config = z
   .object({
-    output_dir: z
-      .string()
+    output_dir: bounded(MAX_PATH_CHARS)
       .refine((dir) => isAbsolute(dir), "must be an absolute path")
       .optional(),
     server: ServerSettings.default(() => ServerSettings.parse({})),
