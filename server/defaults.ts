@@ -33,6 +33,30 @@ export const DEFAULT_POLL_INTERVAL_SECONDS = 10;
 export const MAX_PROMPT_CHARS = 32_000;
 /** Longest speech input accepted, in characters. */
 export const MAX_SPEECH_INPUT_CHARS = 8_000;
+/** Total bytes of input images one request may pass (every reference counts, even to the same file), in MiB. */
+export const MAX_INPUT_MIB_PER_REQUEST = 64;
+/** Total bytes of input images held by all queued and running jobs together, in MiB. */
+export const MAX_QUEUED_INPUT_MIB = 256;
+/** Longest value of a short identifying field (session_id, voice, a model id or label, a list filter), in characters. */
+export const MAX_NAME_CHARS = 256;
+/** Longest file path or URL accepted in a request or config field, in characters (Linux PATH_MAX). */
+export const MAX_PATH_CHARS = 4096;
+/** Longest API key or token accepted, in characters. */
+export const MAX_SECRET_CHARS = 1024;
+/** Longest free-text search (`q`) of the ledger, in characters. */
+export const MAX_QUERY_TEXT_CHARS = 1000;
+/** Largest provider `options:` of one model entry, in characters of JSON. */
+export const MAX_OPTIONS_JSON_CHARS = 16_384;
+/** Deepest nesting of arrays and objects accepted in a JSON request body. */
+export const MAX_JSON_DEPTH = 32;
+/** Longest `timeout_seconds` of a job (setTimeout overflows past 2^31-1 ms, about 24.8 days), in seconds. */
+export const MAX_TIMEOUT_SECONDS = 86_400;
+/** Longest `connect_timeout_seconds`, in seconds. */
+export const MAX_CONNECT_TIMEOUT_SECONDS = 600;
+/** Longest `shutdown_grace_seconds`, in seconds. */
+export const MAX_SHUTDOWN_GRACE_SECONDS = 3_600;
+/** Largest `server.max_body_mib`, in MiB. */
+export const MAX_BODY_MIB_LIMIT = 1024;
 /** Sample rate of every WAV the API returns, in Hz (mono, 16-bit PCM). */
 export const SPEECH_SAMPLE_RATE_HZ = 24_000;
 /** Page size of `GET /api/generations` when no `limit` is given, and its maximum. */
