@@ -1,7 +1,7 @@
 // Shapes of ledger records and of the generations/costs API, shared with the web UI via `import type`.
 import { z } from "zod";
 import { MediaType } from "../config/schema.ts";
-import { MAX_PAGE_SIZE } from "../defaults.ts";
+import { MAX_NAME_CHARS, MAX_PAGE_SIZE, MAX_QUERY_TEXT_CHARS } from "../defaults.ts";
 
 /** Lifecycle of one generation in the ledger. */
 export const GenerationStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
@@ -70,16 +70,17 @@ const dateOrTime = z
   .string()
   .refine((v) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) && !Number.isNaN(Date.parse(v)), "must be a date (YYYY-MM-DD) or an ISO 8601 time");
 
+  .max(64, "must be a date (YYYY-MM-DD) or an ISO 8601 time")
 /** Query of `GET /api/generations`; `from`/`to` are local dates (`to` inclusive) or ISO times, like the cost summary's. */
 export const GenerationQuery = z
   .object({
     type: MediaType.optional(),
     status: GenerationStatus.optional(),
-    model: z.string().min(1).optional(),
-    q: z.string().min(1).optional(),
+    model: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
+    q: z.string().min(1).max(MAX_QUERY_TEXT_CHARS, `must be at most ${MAX_QUERY_TEXT_CHARS} characters`).optional(),
     from: dateOrTime.optional(),
     to: dateOrTime.optional(),
-    cursor: z.string().regex(/^\d+$/, "must be the next_cursor of a previous page").optional(),
+    cursor: z.string().regex(/^\d{1,19}$/, "must be the next_cursor of a previous page (at most 19 digits)").optional(),
     limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
   })
   .strict();

@@ -1,6 +1,6 @@
 // Request and response shapes of the seed's /api/media endpoints.
 import { z } from "zod";
-import { MAX_PROMPT_CHARS, MAX_SPEECH_INPUT_CHARS } from "../defaults.ts";
+import { MAX_INPUT_IMAGE_MIB, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_PROMPT_CHARS, MAX_SPEECH_INPUT_CHARS } from "../defaults.ts";
 import { MediaType } from "../config/schema.ts";
 import { Usage } from "./generation.ts";
 
@@ -11,10 +11,24 @@ const required = (field: string, what: string) =>
     .min(1, `${field} is required: ${what}`);
 
 const prompt = required("prompt", "describe what to generate").max(MAX_PROMPT_CHARS, `prompt is longer than ${MAX_PROMPT_CHARS} characters`);
-const outputDir = z.string({ error: "output_dir must be a string (an absolute path)" }).trim().min(1).optional();
-const sessionId = z.string({ error: "session_id must be a string" }).optional();
+/** Base64 of the largest input image, plus room for a data: URL's header. */
+const MAX_IMAGE_REF_CHARS = Math.ceil((MAX_INPUT_IMAGE_MIB * 1048576 * 4) / 3) + 1024;
+
+const limited = (field: string, max: number) => `${field} is longer than ${max} characters`;
+const outputDir = z
+  .string({ error: "output_dir must be a string (an absolute path)" })
+  .max(MAX_PATH_CHARS, limited("output_dir", MAX_PATH_CHARS))
+  .trim()
+  .min(1)
+  .refine((dir) => !dir.includes("\0"), "output_dir contains a NUL byte")
+  .optional();
+const sessionId = z.string({ error: "session_id must be a string" }).max(MAX_NAME_CHARS, limited("session_id", MAX_NAME_CHARS)).optional();
 const aspectRatio = z.unknown().optional();
-const imageRef = z.string({ error: "must be a string: an absolute file path, base64 data or a data: URL" });
+// A path is at most PATH_MAX; inline data at most the base64 of the largest image.
+const imageRef = z
+  .string({ error: "must be a string: an absolute file path, base64 data or a data: URL" })
+  .max(MAX_IMAGE_REF_CHARS, `is longer than base64 of a ${MAX_INPUT_IMAGE_MIB} MiB image`)
+  .refine((ref) => ref.length <= MAX_PATH_CHARS || !ref.trimStart().startsWith("/") || /^\/9j\//.test(ref.trimStart()), `is a path longer than ${MAX_PATH_CHARS} characters`);
 
 /** Body of `POST /api/media/image`. `images` wins over `image`. Unknown fields are ignored. */
 export const ImageRequest = z.object({
@@ -29,8 +43,11 @@ export type ImageRequest = z.infer<typeof ImageRequest>;
 
 /** First frame of a video as the skill sends it. */
 export const InlineImage = z.object({
-  b64_json: z.string({ error: "image.b64_json is required: the base64 bytes of the first frame" }).min(1),
-  mime_type: z.string().optional(),
+  b64_json: z
+    .string({ error: "image.b64_json is required: the base64 bytes of the first frame" })
+    .min(1)
+    .max(MAX_IMAGE_REF_CHARS, `image.b64_json is longer than base64 of a ${MAX_INPUT_IMAGE_MIB} MiB image`),
+  mime_type: z.string().max(MAX_NAME_CHARS, limited("image.mime_type", MAX_NAME_CHARS)).optional(),
 });
 
 /** Body of `POST /api/media/video`. */
@@ -58,7 +75,7 @@ export type VideoRequest = z.infer<typeof VideoRequest>;
 /** Body of `POST /api/media/audio/speech`. */
 export const SpeechRequest = z.object({
   input: required("input", "the text to speak").max(MAX_SPEECH_INPUT_CHARS, `input is longer than ${MAX_SPEECH_INPUT_CHARS} characters; split it into paragraphs`),
-  voice: z.string({ error: "voice must be a string" }).trim().optional(),
+  voice: z.string({ error: "voice must be a string" }).max(MAX_NAME_CHARS, limited("voice", MAX_NAME_CHARS)).trim().optional(),
   output_dir: outputDir,
   session_id: sessionId,
 });
