@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { MAX_JSON_DEPTH } from "../../../server/defaults.ts";
 import { AppError } from "../../../server/errors.ts";
 import { readJsonBody } from "../../../server/http/body.ts";
 
@@ -85,5 +86,35 @@ describe("readJsonBody", () => {
     expect(await readJsonBody(post(text), 1000)).toEqual({ pad: "x".repeat(990) });
     const error = await rejection(readJsonBody(post(`${text} `), 1000));
     expect(error.type).toBe("payload_too_large");
+  });
+
+  test("an endless chunked body is refused once past the limit, without reading the rest", async () => {
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+      },
+    });
+    const error = await rejection(readJsonBody(post(endless), MiB));
+    expect(error.type).toBe("payload_too_large");
+    expect(error.details.field).toBe("body");
+    expect(pulled).toBeLessThan(40);
+  });
+
+  test.each([
+    ["arrays", `{"a":${"[".repeat(MAX_JSON_DEPTH + 1)}${"]".repeat(MAX_JSON_DEPTH + 1)}}`],
+    ["objects", `{"prompt":"x","deep":${'{"a":'.repeat(MAX_JSON_DEPTH)}1${"}".repeat(MAX_JSON_DEPTH)}}`],
+    ["100,000 arrays", `{"a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`],
+  ])("JSON nesting %s deeper than the limit is invalid_argument on body", async (_name, text) => {
+    const error = await rejection(readJsonBody(post(text), 64 * MiB));
+    expect(error.type).toBe("invalid_argument");
+    expect(error.details.field).toBe("body");
+    expect(error.message).toContain(String(MAX_JSON_DEPTH));
+  });
+
+  test("nesting up to the limit is read", async () => {
+    const text = `{"a":${"[".repeat(MAX_JSON_DEPTH - 1)}${"]".repeat(MAX_JSON_DEPTH - 1)}}`;
+    expect(await readJsonBody(post(text), MiB)).toHaveProperty("a");
   });
 });
