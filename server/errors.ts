@@ -1,4 +1,5 @@
 // The one error catalogue: every error_type the API can answer with, its HTTP status and default message.
+import type { Meter } from "./pricing/schema.ts";
 
 /** Every error_type mediagen can return, with its HTTP status and a default message. */
 export const ERROR_CATALOGUE = {
@@ -25,6 +26,7 @@ export const ERROR_CATALOGUE = {
   empty_response: { status: 502, message: "The provider answered without any media." },
   overloaded: { status: 503, message: "The provider is overloaded; retry later." },
   interrupted: { status: 503, message: "The daemon stopped before the generation finished." },
+  storage_error: { status: 503, message: "The daemon could not write to its disk (full, read-only or removed); see /api/health." },
   timeout: { status: 504, message: "The provider did not answer in time." },
   internal: { status: 500, message: "Internal error; see the daemon's log." },
 } as const satisfies Record<string, { status: number; message: string }>;
@@ -53,10 +55,22 @@ export interface ErrorDetails {
   status?: number;
 }
 
+/**
+ * What a provider had already done (and billed) when a later step failed: the Veo operation finished but its
+ * download broke, a timeout hit after the operation ended. Kept so the failed job still records its cost.
+ */
+export interface Billed {
+  costUsd?: number;
+  meter?: Meter;
+  usage?: Record<string, unknown>;
+}
+
 /** An error with a catalogue type; the only kind of error the API turns into a client-facing message. */
 export class AppError extends Error {
   /** True when the request provably never reached the provider (connection refused, DNS), so a retry cannot double-charge. */
   requestNotSent = false;
+  /** Set when the provider had already produced (and billed) the result this error lost. */
+  billed?: Billed;
 
   constructor(
     readonly type: ErrorType,
@@ -85,6 +99,14 @@ export type ErrorBody = { error: string; error_type: ErrorType } & Omit<ErrorDet
 /** A 400 naming the field and, when given, the values it accepts. */
 export function invalidArgument(field: string, message: string, allowed?: readonly (string | number)[]): AppError {
   return new AppError("invalid_argument", message, allowed ? { field, allowed } : { field });
+}
+
+/** `error` as an AppError marked as billed: the provider finished the work before it failed. */
+export function afterBilling(error: unknown, billed: Billed): AppError {
+  const appError = toAppError(error);
+  const marked = new AppError(appError.type, appError.message, appError.details);
+  marked.billed = billed;
+  return marked;
 }
 
 /** Turns anything thrown into an AppError; unknown exceptions become a generic `internal` that leaks nothing. */

@@ -53,6 +53,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_type_status ON generations (type, status);
    CREATE INDEX generations_model ON generations (model);
    CREATE INDEX generations_idempotency ON generations (idempotency_key) WHERE idempotency_key IS NOT NULL;`,
+  // Why a cost is unknown (an implausible figure from the provider, a billed job mediagen could not finish).
+  `ALTER TABLE generations ADD COLUMN cost_note TEXT;`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

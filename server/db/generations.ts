@@ -2,7 +2,9 @@
 import type { Database } from "bun:sqlite";
 import type { MediaType } from "../config/schema.ts";
 import { DEFAULT_PAGE_SIZE } from "../defaults.ts";
+import { AppError } from "../errors.ts";
 import type { CostLine } from "../pricing/schema.ts";
+import { DeferredWrites, type StorageStatus } from "./deferred-writes.ts";
 import type {
   Attempt,
   CostGroup,
@@ -41,6 +43,7 @@ type Row = {
   cost_quantity: number | null;
   cost_unit_price: number | null;
   cost_breakdown: string | null;
+  cost_note: string | null;
   estimated_cost_usd: number | null;
   error: string | null;
   error_type: string | null;
@@ -86,6 +89,8 @@ export interface CostFigure {
   unitPrice?: number;
   /** Every component of a computed cost. */
   breakdown?: CostLine[];
+  /** Why the cost is unknown although the provider may have billed: a rejected figure, a billed job that failed. */
+  note?: string;
 }
 
 /** The output file of a generation, as written to disk. */
@@ -145,6 +150,7 @@ function toGeneration(row: Row): Generation {
     cost_quantity: row.cost_quantity,
     cost_unit_price: row.cost_unit_price,
     cost_breakdown: row.cost_breakdown === null ? null : (JSON.parse(row.cost_breakdown) as CostLine[]),
+    cost_note: row.cost_note,
     estimated_cost_usd: row.estimated_cost_usd,
     error: row.error,
     error_type: row.error_type,
@@ -170,10 +176,33 @@ const GROUP_KEY: Record<CostGroupBy, string> = {
 
 /** The generations ledger: one row per generation that reached a provider. */
 export class Ledger {
+  private readonly writes: DeferredWrites;
+
+  /** `onStorageProblem` hears when writes start failing (disk full, read-only, deleted database) and when they recover. */
   constructor(
     private readonly db: Database,
     private readonly now: () => number = Date.now,
-  ) {}
+    onStorageProblem?: (message: string, recovered: boolean) => void,
+  ) {
+    this.writes = new DeferredWrites(db.filename, onStorageProblem);
+  }
+
+  /** The database's health for /api/health. */
+  storage(): StorageStatus {
+    return this.writes.status();
+  }
+
+  /** Throws `storage_error` when a new job must not start because its record could not be kept. */
+  assertWritable(): void {
+    const problem = this.writes.unusable();
+    if (problem) throw new AppError("storage_error", problem);
+  }
+
+  /** Stops retrying deferred writes (at shutdown); returns how many are still unwritten. */
+  close(): number {
+    this.writes.close();
+    return this.writes.flush();
+  }
 
   /** Records a generation as `running` before its provider is called; returns its id. */
   start(input: NewGeneration): string {
@@ -188,6 +217,15 @@ export class Ledger {
   private insert(input: NewGeneration, status: "queued" | "running"): string {
     const id = Bun.randomUUIDv7();
     const at = this.now();
+    try {
+      this.writes.now(() => this.insertRow(id, at, input, status));
+    } catch (error) {
+      throw new AppError("storage_error", `Refused before calling the provider: the ledger database cannot be written (${error instanceof Error ? error.message : String(error)}); free disk space or make the data folder writable, then retry`);
+    }
+    return id;
+  }
+
+  private insertRow(id: string, at: number, input: NewGeneration, status: "queued" | "running"): void {
     this.db
       .query(
         `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client,
@@ -212,32 +250,38 @@ export class Ledger {
         idempotencyKey: input.idempotencyKey ?? null,
         requestHash: input.requestHash ?? null,
       });
-    return id;
   }
 
   /** Moves a queued job to running. */
-  markRunning(id: string): void {
-    this.db.query("UPDATE generations SET status = 'running', started_at = $at WHERE id = $id AND status = 'queued'").run({ id, at: this.now() });
+  markRunning(id: string): boolean {
+    const at = this.now();
+    return this.writes.run(`start ${id}`, () => this.db.query("UPDATE generations SET status = 'running', started_at = $at WHERE id = $id AND status = 'queued'").run({ id, at }));
   }
 
   /** Keeps the provider-side id of a long-running operation (for resuming after a restart). */
-  setOperation(id: string, operationId: string): void {
-    this.db.query("UPDATE generations SET operation_id = $operationId WHERE id = $id").run({ id, operationId });
+  setOperation(id: string, operationId: string): boolean {
+    return this.writes.run(`operation ${id}`, () => this.db.query("UPDATE generations SET operation_id = $operationId WHERE id = $id").run({ id, operationId }));
   }
 
   /** Records the progress (0-100) a provider reported. */
-  setProgress(id: string, progress: number): void {
-    this.db.query("UPDATE generations SET progress = $progress WHERE id = $id").run({ id, progress });
+  setProgress(id: string, progress: number): boolean {
+    return this.writes.run(`progress ${id}`, () => this.db.query("UPDATE generations SET progress = $progress WHERE id = $id").run({ id, progress }));
   }
 
   /** Appends one provider call to the job's attempts. */
-  addAttempt(id: string, attempt: Attempt): void {
-    this.db.query("UPDATE generations SET attempts = json_insert(attempts, '$[#]', json($attempt)) WHERE id = $id").run({ id, attempt: JSON.stringify(attempt) });
+  addAttempt(id: string, attempt: Attempt): boolean {
+    const json = JSON.stringify(attempt);
+    return this.writes.run(`attempt ${id}`, () =>
+      this.db.query("UPDATE generations SET attempts = json_insert(attempts, '$[#]', json($attempt)) WHERE id = $id").run({ id, attempt: json }),
+    );
   }
 
   /** Keeps a finished job's answer for replays. */
-  setResponse(id: string, response: StoredResponse): void {
-    this.db.query("UPDATE generations SET response = $body, response_status = $status WHERE id = $id").run({ id, body: JSON.stringify(response.body), status: response.status });
+  setResponse(id: string, response: StoredResponse): boolean {
+    const body = JSON.stringify(response.body);
+    return this.writes.run(`response ${id}`, () =>
+      this.db.query("UPDATE generations SET response = $body, response_status = $status WHERE id = $id").run({ id, body, status: response.status }),
+    );
   }
 
   /** A finished job's stored answer. */
@@ -261,7 +305,9 @@ export class Ledger {
   spendSince(fromMs: number, type?: MediaType): number {
     const row = this.db
       .query<{ spend: number }, { from: number; type: string | null }>(
-        `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0) ELSE coalesce(cost_usd, 0) END), 0) AS spend
+        `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
+                                WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL) THEN coalesce(estimated_cost_usd, 0)
+                                ELSE coalesce(cost_usd, 0) END), 0) AS spend
          FROM generations WHERE created_at >= $from AND ($type IS NULL OR type = $type)`,
       )
       .get({ from: fromMs, type: type ?? null });
@@ -274,14 +320,14 @@ export class Ledger {
   }
 
   /** Completes a running generation as succeeded. */
-  succeed(id: string, result: GenerationSuccess): void {
+  succeed(id: string, result: GenerationSuccess): boolean {
     const at = this.now();
-    this.db
+    return this.writes.run(`succeed ${id}`, () => this.db
       .query(
         `UPDATE generations SET status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
            width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
            cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
-           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, params = coalesce($params, params),
+           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, params = coalesce($params, params),
            finished_at = $at, latency_ms = $at - started_at
          WHERE id = $id AND status = 'running'`,
       )
@@ -297,17 +343,17 @@ export class Ledger {
         usage: result.usage ? JSON.stringify(result.usage) : null,
         params: result.params ? JSON.stringify(result.params) : null,
         ...costColumns(result.cost),
-      });
+      }));
   }
 
   /** Completes a running generation as failed or interrupted. */
-  fail(id: string, failure: GenerationFailure): void {
+  fail(id: string, failure: GenerationFailure): boolean {
     const at = this.now();
-    this.db
+    return this.writes.run(`fail ${id}`, () => this.db
       .query(
         `UPDATE generations SET status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
            cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
-           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, finished_at = $at, latency_ms = $at - started_at
+           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, finished_at = $at, latency_ms = $at - started_at
          WHERE id = $id AND status IN ('queued', 'running')`,
       )
       .run({
@@ -318,7 +364,7 @@ export class Ledger {
         errorType: failure.errorType,
         upstreamStatus: failure.upstreamStatus ?? null,
         ...costColumns(failure.cost ?? { costUsd: null, source: "unknown" }),
-      });
+      }));
   }
 
   /** Marks every row still queued or running as interrupted (after a crash, or when shutdown's grace period ends). */
@@ -335,7 +381,11 @@ export class Ledger {
 
   /** Deletes one record (the file is the caller's business). */
   remove(id: string): boolean {
-    return this.db.query("DELETE FROM generations WHERE id = $id").run({ id }).changes > 0;
+    try {
+      return this.writes.now(() => this.db.query("DELETE FROM generations WHERE id = $id").run({ id }).changes > 0);
+    } catch (error) {
+      throw new AppError("storage_error", `The record could not be deleted: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   /** One generation by id. */
@@ -381,9 +431,9 @@ export class Ledger {
         `SELECT ${GROUP_KEY[groupBy]} AS key,
                 count(*) FILTER (WHERE status = 'succeeded') AS count,
                 coalesce(sum(cost_usd), 0) AS cost_usd,
-                count(*) FILTER (WHERE status = 'succeeded' AND cost_usd IS NULL) AS unknown_cost_count
+                count(*) FILTER (WHERE cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost_count
          FROM generations
-         WHERE created_at >= $from AND created_at < $to AND (status = 'succeeded' OR cost_usd IS NOT NULL)
+         WHERE created_at >= $from AND created_at < $to AND (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)
            AND ($type IS NULL OR type = $type)
          GROUP BY key ORDER BY key`,
       )
@@ -399,5 +449,6 @@ function costColumns(cost: CostFigure) {
     costQuantity: cost.quantity ?? null,
     costUnitPrice: cost.unitPrice ?? null,
     costBreakdown: cost.breakdown ? JSON.stringify(cost.breakdown) : null,
+    costNote: cost.note ?? null,
   };
 }

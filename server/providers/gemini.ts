@@ -1,7 +1,7 @@
 // Google's Gemini API, natively: image output and TTS through generateContent, Veo through predictLongRunning and polling.
 import type { ModelEntry } from "../config/schema.ts";
 import { MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
-import { AppError, invalidArgument } from "../errors.ts";
+import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import type { Meter, TokenKind } from "../pricing/schema.ts";
 import type { Usage } from "../schemas/generation.ts";
 import type { Aspect } from "../services/aspect.ts";
@@ -248,14 +248,16 @@ async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>
   const audio = answer.media.filter((m) => m.mimeType === "" || m.mimeType.startsWith("audio/"));
   if (audio.length === 0) throw noMediaError(answer, "audio");
   const tokens = tokenMeter(answer.usage, "output_audio");
-  return {
-    bytes: audioFile(audio),
-    mimeType: "audio/wav",
-    usage: answer.usage as Usage | undefined,
-    voice,
-    meter: tokens ? { tokens } : { characters: job.input.length },
-    extra: extraOf(json),
-  };
+  const usage = answer.usage as Usage | undefined;
+  const meter = tokens ? { tokens } : { characters: job.input.length };
+  // The speech was generated (and billed) before its bytes turn out unreadable: keep the cost.
+  let bytes: Uint8Array;
+  try {
+    bytes = audioFile(audio);
+  } catch (error) {
+    throw afterBilling(error, { usage, meter });
+  }
+  return { bytes, mimeType: "audio/wav", usage, voice, meter, extra: extraOf(json) };
 }
 
 /** Waits `ms`, or less when the call is cancelled (then throws the cancel reason). */
@@ -316,8 +318,11 @@ async function downloadFile(uri: string, ctx: CallContext): Promise<Uint8Array> 
   throw new AppError("invalid_response", `Downloading the generated video took more than ${MAX_REDIRECTS} redirects`);
 }
 
-/** Polls an operation until `done` (a missing `done` means pending), then returns the video's bytes. */
-async function finishOperation(name: string, first: Json, ctx: CallContext): Promise<Uint8Array> {
+/**
+ * Polls an operation until `done` (a missing `done` means pending), then returns the video's bytes. A download
+ * that fails after the operation produced the video is marked `billed` with `meter`, so its cost is kept.
+ */
+async function finishOperation(name: string, first: Json, ctx: CallContext, meter: Meter): Promise<Uint8Array> {
   let operation = first;
   while (operation.done !== true) {
     const progress = num(obj(operation.metadata)?.progressPercent);
@@ -335,7 +340,7 @@ async function finishOperation(name: string, first: Json, ctx: CallContext): Pro
   const inline = str(video?.encodedVideo) ?? str(video?.bytesBase64Encoded);
   if (inline) return fromBase64(inline);
   const uri = str(video?.uri);
-  if (uri) return downloadFile(uri, ctx);
+  if (uri) return downloadFile(uri, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, { meter })));
   const reasons = (Array.isArray(result?.raiMediaFilteredReasons) ? result.raiMediaFilteredReasons : []).filter((r): r is string => typeof r === "string");
   const filtered = num(result?.raiMediaFilteredCount) ?? 0;
   if (filtered > 0 || reasons.length > 0) {
@@ -359,20 +364,16 @@ async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
   const name = str(started.name);
   if (!name) throw new AppError("invalid_response", "Veo accepted the request but returned no operation name");
   ctx.onOperation?.(name);
-  const bytes = await finishOperation(name, started, ctx);
-  return {
-    bytes,
-    mimeType: "video/mp4",
-    durationSeconds: job.durationSeconds,
-    meter: { seconds: job.durationSeconds, resolution: opts.resolution ?? "720p" },
-    extra: { operation: name },
-  };
+  const meter = { seconds: job.durationSeconds, resolution: opts.resolution ?? "720p" };
+  const bytes = await finishOperation(name, started, ctx, meter);
+  return { bytes, mimeType: "video/mp4", durationSeconds: job.durationSeconds, meter, extra: { operation: name } };
 }
 
 /** Finishes a Veo operation started before a restart. Its duration is not known here: the meter carries the resolution only. */
 async function resumeVideo(operationId: string, ctx: CallContext): Promise<ProviderResult> {
-  const bytes = await finishOperation(operationId, await pollOperation(operationId, ctx), ctx);
-  return { bytes, mimeType: "video/mp4", meter: { resolution: options(ctx.entry).resolution ?? "720p" }, extra: { operation: operationId } };
+  const meter = { resolution: options(ctx.entry).resolution ?? "720p" };
+  const bytes = await finishOperation(operationId, await pollOperation(operationId, ctx), ctx, meter);
+  return { bytes, mimeType: "video/mp4", meter, extra: { operation: operationId } };
 }
 
 /** GET models/{model}: the cheapest call that proves the key and the model id. */

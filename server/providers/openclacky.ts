@@ -1,6 +1,6 @@
 // The openclacky gateway dialect: images/generations, videos/generations and audio/speech under the base URL,
 // Bearer auth, base64 results in data[0], usage and cost_usd passed through (clacky-reference.md §3.1).
-import { AppError } from "../errors.ts";
+import { afterBilling, AppError } from "../errors.ts";
 import type { Usage } from "../schemas/generation.ts";
 import type { Aspect } from "../services/aspect.ts";
 import type { InputImage } from "../services/input-images.ts";
@@ -38,14 +38,17 @@ async function mediaOf(json: Record<string, unknown>, what: string, ctx: CallCon
     return { bytes: Buffer.from(item.b64_json, "base64"), mimeType };
   }
   if (typeof item?.url === "string" && /^https?:\/\//.test(item.url)) {
-    return { bytes: await download(item.url, ctx), mimeType };
+    // The gateway has generated (and billed) the media: a failed download keeps the reported cost.
+    const bytes = await download(item.url, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, reported(json))));
+    return { bytes, mimeType };
   }
   throw new AppError("empty_response", `Upstream returned no ${what} data`);
 }
 
 function reported(json: Record<string, unknown>): Pick<ProviderResult, "usage" | "costUsd"> {
   const usage = typeof json.usage === "object" && json.usage !== null ? (json.usage as Usage) : undefined;
-  const costUsd = typeof json.cost_usd === "number" && Number.isFinite(json.cost_usd) ? json.cost_usd : undefined;
+  // Passed on as reported (even negative or infinite): pricing decides whether the figure is plausible and notes why not.
+  const costUsd = typeof json.cost_usd === "number" ? json.cost_usd : undefined;
   return { usage, costUsd };
 }
 

@@ -1,5 +1,5 @@
 // OpenRouter: images through chat completions (data-URL images, usage.cost) and the asynchronous video API (submit, poll, download).
-import { AppError } from "../errors.ts";
+import { afterBilling, AppError } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import type { Meter } from "../pricing/schema.ts";
 import type { Usage } from "../schemas/generation.ts";
@@ -266,17 +266,22 @@ function contentUrl(id: string, view: Json, ctx: CallContext): string {
 async function jobResult(id: string, view: Json, ctx: CallContext, durationSeconds: number | undefined): Promise<ProviderResult> {
   const status = asString(view.status)!;
   if (status !== "completed") throw jobError(id, status, view);
-  const response = await request(contentUrl(id, view, ctx), { headers: headers(ctx) }, ctx, mapError);
-  const bytes = await bodyBytes(response, ctx);
-  if (bytes.length === 0) throw new AppError("empty_response", `OpenRouter video job ${id} completed but its content is empty`);
   const usage = asObject(view.usage);
+  const billed = { costUsd: asNumber(usage?.cost), usage, meter: defined({ seconds: durationSeconds, resolution: options(ctx.entry).resolution }) };
+  // The job is done and billed: a download that fails from here keeps its cost on the failed row.
+  const { bytes, mimeType } = await (async () => {
+    const response = await request(contentUrl(id, view, ctx), { headers: headers(ctx) }, ctx, mapError);
+    const body = await bodyBytes(response, ctx);
+    if (body.length === 0) throw new AppError("empty_response", `OpenRouter video job ${id} completed but its content is empty`);
+    return { bytes: body, mimeType: response.headers.get("content-type") ?? undefined };
+  })().catch((error: unknown) => Promise.reject(afterBilling(error, billed)));
   return {
     bytes,
-    mimeType: response.headers.get("content-type") ?? undefined,
+    mimeType,
     usage: usage as Usage | undefined,
-    costUsd: asNumber(usage?.cost),
+    costUsd: billed.costUsd,
     durationSeconds,
-    meter: defined({ seconds: durationSeconds, resolution: options(ctx.entry).resolution }),
+    meter: billed.meter,
     extra: defined({ openrouter_job_id: id, generation_id: asString(view.generation_id) }),
   };
 }

@@ -9,30 +9,36 @@ import { MEDIA_TYPES } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, type ConfigStore } from "../config/store.ts";
 import type { Ledger } from "../db/generations.ts";
 import { DEFAULT_POLL_INTERVAL_SECONDS, IDEMPOTENCY_WINDOW_HOURS } from "../defaults.ts";
-import { AppError, toAppError, type ErrorType } from "../errors.ts";
+import { MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
+import { AppError, invalidArgument, toAppError, type ErrorType } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { CATALOG } from "../pricing/catalog.ts";
 import { redact } from "../providers/http.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { CallContext, Provider, ProviderResult } from "../providers/types.ts";
 import type { Attempt, Generation, GenerationStatus } from "../schemas/generation.ts";
-import type { MediaResponse, MediaTypes } from "../schemas/media.ts";
+import { RESULT_FIELD, type MediaResponse, type MediaTypes } from "../schemas/media.ts";
 import { checkBudget, estimateCost } from "./budget.ts";
 import {
+  checkResult,
   failureBody,
   meterOf,
   prepareImage,
   prepareSpeech,
   prepareVideo,
-  saveResult,
   stringField,
   successBody,
+  writeResult,
   type Caller,
+  type CheckedMedia,
   type MediaOutcome,
   type Prepared,
+  type Saved,
 } from "./media-requests.ts";
-import { generatedDir, PARTIAL_PREFIX } from "./output-files.ts";
-import { costOf } from "./pricing.ts";
+import { imageSize } from "./media-bytes.ts";
+import { generatedDir, outputDirProblem, PARTIAL_PREFIX } from "./output-files.ts";
+import { billedCost, costOf, upstreamCost } from "./pricing.ts";
+import type { CostFigure } from "../db/generations.ts";
 import { withRetries, type AttemptRecord } from "./retry.ts";
 
 export type { Caller, MediaOutcome } from "./media-requests.ts";
@@ -328,7 +334,8 @@ export class MediaService {
       check?.(prepared.job as never, entry);
       const apiKey = resolveApiKey(entry);
       if (provider.requiresKey && !apiKey) throw new AppError("auth_required", `api_key not configured for ${describeEntry(entry)}`);
-      const dir = generatedDir(prepared.outputDir, config.defaultOutputDir());
+      const dir = this.outputFolder(type, raw, prepared.outputDir);
+      ledger.assertWritable();
 
       // From here to the ledger insert nothing awaits, so the idempotency, queue and budget checks are atomic.
       const hash = options.idempotencyKey ? requestHash(type, raw) : undefined;
@@ -419,7 +426,32 @@ export class MediaService {
     job.startedAt = this.now();
     this.deps.ledger.markRunning(job.id);
     this.emit(job);
-    void job.run().then((outcome) => this.finish(job, outcome));
+    // run() answers every failure itself; this catch is the last guard, so a bug can never end the daemon.
+    void job.run()
+      .catch((error: unknown) => this.storeFailure(job.type, job.id, this.classify(error), job.entry, job.echo))
+      .then((outcome) => this.finish(job, outcome));
+  }
+
+  /**
+   * The folder a new job's result goes to, checked before any provider is called: an output_dir the result
+   * could not be written to is a 400 naming it. A folder the request only implied (beside an edited image)
+   * falls back to the default output folder.
+   */
+  private outputFolder(type: MediaType, raw: unknown, requested: string | undefined): string {
+    const fallback = this.deps.config.defaultOutputDir();
+    const dir = generatedDir(requested, fallback);
+    const minFree = MIN_FREE_OUTPUT_MIB[type] * 1048576;
+    const problem = outputDirProblem(dir, minFree);
+    if (!problem) return dir;
+    if (stringField(raw, "output_dir") !== undefined) {
+      throw invalidArgument("output_dir", `output_dir cannot receive the result: ${problem}. Nothing was sent to the provider; pass a folder mediagen can write to`);
+    }
+    const defaultDir = generatedDir(undefined, fallback);
+    const defaultProblem = defaultDir === dir ? problem : outputDirProblem(defaultDir, minFree);
+    if (defaultProblem) {
+      throw new AppError("storage_error", `The default output folder cannot receive the result: ${defaultProblem}. Nothing was sent to the provider; free space or set output_dir in config.yml`);
+    }
+    return defaultDir;
   }
 
   private finish(job: LiveJob, outcome: MediaOutcome): void {
@@ -480,6 +512,8 @@ export class MediaService {
     };
     // Once the provider holds an operation, a retry polls it again instead of submitting a second (paid) one.
     const once = () => (job.operationId && provider.resumeVideo ? provider.resumeVideo(job.operationId, ctx) : call(provider, ctx));
+    // Set once the provider has answered: from then on the job is paid for, and its cost is kept whatever fails.
+    let answered: ProviderResult | undefined;
     try {
       const answer = await withRetries(once, {
         maxAttempts: limits.max_attempts,
@@ -490,12 +524,16 @@ export class MediaService {
       // A resumed operation cannot know the requested duration; the job's parameters do.
       const requested = typeof target.params.duration_seconds === "number" ? target.params.duration_seconds : undefined;
       const result = type === "video" ? { ...answer, durationSeconds: answer.durationSeconds ?? requested } : answer;
-      const saved = await saveResult(type, result, target.dir);
-      const cost = costOf(entry, result, meterOf(type, target.prompt, saved, result), config.get().prices);
-      ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined });
+      answered = result;
+      const media = checkResult(type, result);
+      const cost = costOf(entry, result, meterOf(type, target.prompt, media, result), config.get().prices);
+      const { saved, warning } = await this.save(type, media, target.dir);
+      const recorded = ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined });
       const body = successBody(type, id, entry, target.echo, saved, result, cost.costUsd);
+      if (warning) Object.assign(body, { warning, saved_to_default_dir: true });
       ledger.setResponse(id, { status: 200, body });
       log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
+      if (!recorded) return this.unrecorded(type, id, entry, target.echo, saved);
       return { ok: true, body };
     } catch (error) {
       const appError = this.classify(error, apiKey);
@@ -503,23 +541,71 @@ export class MediaService {
       const keepForResume = appError.type === "interrupted" && job.operationId !== undefined && provider.resumeVideo !== undefined;
       if (keepForResume) return { ok: false, error: appError, body: { ...failureBody(type, appError, entry, echo), id } };
       const status = appError.type === "interrupted" ? "interrupted" : "failed";
-      const charged = appError.details.cost_usd;
-      ledger.fail(id, {
-        status,
-        error: appError.message,
-        errorType: appError.type,
-        upstreamStatus: appError.details.upstream_status,
-        cost: charged === undefined ? undefined : { costUsd: charged, source: "upstream" },
-      });
-      log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: charged ?? null, latencyMs: performance.now() - started });
-      return this.storeFailure(type, id, appError, entry, echo);
+      const cost = this.failureCost(type, entry, target, appError, answered);
+      ledger.fail(id, { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status, cost });
+      log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: cost?.costUsd ?? null, latencyMs: performance.now() - started });
+      const failure = this.storeFailure(type, id, appError, entry, echo, cost?.costUsd ?? undefined);
+      return failure;
     } finally {
       clearTimeout(timer);
     }
   }
 
-  private storeFailure(type: MediaType, id: string, error: AppError, entry: ModelEntry, echo: Record<string, unknown>): MediaOutcome {
-    const body = { ...failureBody(type, error, entry, echo), id };
+  /**
+   * Writes the result into its folder, or into the default output folder when that write fails (the result
+   * is paid for: it is never discarded because of the folder). Throws storage_error when neither works.
+   */
+  private async save(type: MediaType, media: CheckedMedia, dir: string): Promise<{ saved: Saved; warning?: string }> {
+    try {
+      return { saved: await writeResult(type, media, dir) };
+    } catch (error) {
+      const why = fsReason(error);
+      const fallback = generatedDir(undefined, this.deps.config.defaultOutputDir());
+      if (fallback === dir) throw new AppError("storage_error", `The result could not be saved in ${dir}: ${why}; free space or make the folder writable`);
+      try {
+        const saved = await writeResult(type, media, fallback);
+        this.deps.log.warn(`could not save into ${dir} (${why}); saved ${saved.outputPath} in the default output folder instead`);
+        return { saved, warning: `Could not save into ${dir} (${why}); saved into the default output folder instead: ${saved.outputPath}` };
+      } catch (second) {
+        throw new AppError("storage_error", `The result could not be saved in ${dir} (${why}) nor in the default output folder ${fallback} (${fsReason(second)}); free space or make a folder writable`);
+      }
+    }
+  }
+
+  /**
+   * The cost a failed job keeps: what the provider billed for an answer mediagen then could not use (bad bytes,
+   * a full disk), for a job it finished before a download or timeout failed, or a charged refusal. Undefined: not billed.
+   */
+  private failureCost(type: MediaType, entry: ModelEntry, target: Target, error: AppError, answered: ProviderResult | undefined): CostFigure | undefined {
+    const prices = this.deps.config.get().prices;
+    if (answered) {
+      const size = type === "image" ? imageSize(answered.bytes) : undefined;
+      const facts = { mimeType: answered.mimeType ?? "", bytes: answered.bytes.length, ...size, durationSeconds: answered.durationSeconds };
+      return billedCost(entry, { costUsd: answered.costUsd, usage: answered.usage, meter: answered.meter }, meterOf(type, target.prompt, facts, answered), prices);
+    }
+    if (error.billed) {
+      const seconds = typeof target.params.duration_seconds === "number" ? target.params.duration_seconds : undefined;
+      const facts = { mimeType: "", bytes: 0, durationSeconds: seconds };
+      return billedCost(entry, error.billed, meterOf(type, target.prompt, facts, { bytes: new Uint8Array() }), prices);
+    }
+    const charged = error.details.cost_usd;
+    return charged === undefined ? undefined : upstreamCost(charged);
+  }
+
+  /** The answer when the result is saved but the ledger could not record it yet (disk full): an error that says where the file is. */
+  private unrecorded(type: MediaType, id: string, entry: ModelEntry, echo: Record<string, unknown>, saved: Saved): MediaOutcome {
+    const error = new AppError(
+      "storage_error",
+      `The ${type === "audio" ? "speech" : type} was generated and saved at ${saved.outputPath}, but the ledger database could not be written (see /api/health); it is recorded once the disk recovers. Do not submit it again.`,
+    );
+    return { ok: false, error, body: { ...failureBody(type, error, entry, echo), [RESULT_FIELD[type]]: saved.outputPath, id } };
+  }
+
+  private storeFailure(type: MediaType, id: string, error: AppError, entry: ModelEntry, echo: Record<string, unknown>, costUsd?: number): MediaOutcome {
+    const body: MediaResponse = { ...failureBody(type, error, entry, echo), id };
+    // Only a validated cost is answered (a provider's raw figure on a refusal may be implausible).
+    if (costUsd === undefined) delete body.cost_usd;
+    else body.cost_usd = costUsd;
     this.deps.ledger.setResponse(id, { status: error.status, body });
     return { ok: false, error, body };
   }
@@ -606,4 +692,12 @@ export class MediaService {
     this.deps.log.error(`unexpected error: ${redact(text, [apiKey])}`);
     return toAppError(error);
   }
+}
+
+/** A file-system error in a few words ("no space left on device", "read-only file system"). */
+function fsReason(error: unknown): string {
+  if (error instanceof AppError) return error.message;
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === "string" ? `${code}: ${message.replace(/^[A-Z]+: /, "")}` : message;
 }

@@ -45,8 +45,11 @@ export const stringField = (raw: unknown, key: string): string | undefined => {
 /** What was written to disk. */
 export type Saved = SavedOutput;
 
-/** Checks the bytes are the media type asked for, normalises speech WAV, and writes the file atomically. */
-export async function saveResult(type: MediaType, result: ProviderResult, dir: string): Promise<Saved> {
+/** A provider's answer checked and ready to write: its bytes (speech normalised), format, dimensions and duration. */
+export type CheckedMedia = Omit<SavedOutput, "outputPath"> & { data: Uint8Array; extension: string };
+
+/** Checks the bytes are the media type asked for and normalises speech WAV; throws invalid_response. Writes nothing. */
+export function checkResult(type: MediaType, result: ProviderResult): CheckedMedia {
   let bytes = result.bytes;
   let sniffed = sniffMedia(bytes);
   if (!sniffed || sniffed.kind !== type) {
@@ -61,14 +64,25 @@ export async function saveResult(type: MediaType, result: ProviderResult, dir: s
     }
     sniffed = sniffMedia(bytes)!;
   }
-  const outputPath = await writeNewFile(dir, () => outputFileName(type, sniffed.extension), bytes);
   const size = type === "image" ? imageSize(bytes) : undefined;
   const durationSeconds = sniffed.mimeType === "audio/wav" ? wavDurationSeconds(bytes) : result.durationSeconds;
-  return { outputPath, mimeType: sniffed.mimeType, bytes: bytes.length, ...size, durationSeconds };
+  return { data: bytes, extension: sniffed.extension, mimeType: sniffed.mimeType, bytes: bytes.length, ...size, durationSeconds };
+}
+
+/** Writes checked media into `dir` atomically under a new name. */
+export async function writeResult(type: MediaType, media: CheckedMedia, dir: string): Promise<Saved> {
+  const outputPath = await writeNewFile(dir, () => outputFileName(type, media.extension), media.data);
+  const { data: _data, extension: _extension, ...facts } = media;
+  return { outputPath, ...facts };
+}
+
+/** Checks the bytes, normalises speech WAV, and writes the file atomically. */
+export async function saveResult(type: MediaType, result: ProviderResult, dir: string): Promise<Saved> {
+  return writeResult(type, checkResult(type, result), dir);
 }
 
 /** Billable units: what the provider measured, completed with what the saved file shows. */
-export function meterOf(type: MediaType, prompt: string, saved: Saved, result: ProviderResult): Meter {
+export function meterOf(type: MediaType, prompt: string, saved: Omit<Saved, "outputPath">, result: ProviderResult): Meter {
   const measured = result.meter ?? {};
   if (type === "image") {
     const size = saved.width && saved.height ? `${saved.width}x${saved.height}` : undefined;

@@ -1,8 +1,8 @@
 // Where and how generated files are written: <output_dir>/assets/generated/<prefix>_<stamp>_<hex>.<ext>, atomically.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statfsSync, statSync, type Stats } from "node:fs";
 import { open } from "node:fs/promises";
-import { isAbsolute, join, resolve, sep } from "node:path";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import type { MediaType } from "../config/schema.ts";
 import { invalidArgument } from "../errors.ts";
 
@@ -20,11 +20,52 @@ const GENERATED_SUBDIR = join("assets", "generated");
  */
 export function generatedDir(outputDir: string | undefined, fallback: string): string {
   const base = outputDir ?? fallback;
+  if (base.includes("\0")) throw invalidArgument("output_dir", "output_dir contains a NUL byte; pass an absolute folder path");
   if (!isAbsolute(base)) {
     throw invalidArgument("output_dir", `output_dir must be an absolute path, got "${base}"`);
   }
   const clean = resolve(base);
   return clean.endsWith(`${sep}${GENERATED_SUBDIR}`) ? clean : join(clean, GENERATED_SUBDIR);
+}
+
+const kindOf = (stat: Stats) => (stat.isFile() ? "a file" : stat.isFIFO() ? "a named pipe" : stat.isSocket() ? "a socket" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : "not a folder");
+
+/**
+ * Why a result could not be written into `dir` (created on demand), or undefined when it can: checked on
+ * its nearest existing folder without creating anything. Catches a file or pipe in the way, a read-only
+ * or unwritable folder, a virtual filesystem such as /proc, and less than `minFreeBytes` free.
+ */
+export function outputDirProblem(dir: string, minFreeBytes: number): string | undefined {
+  let existing = dir;
+  let stat: Stats | undefined;
+  for (;;) {
+    try {
+      stat = statSync(existing);
+      break;
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") return `${existing} cannot be read (${code ?? "error"})`;
+      const parent = dirname(existing);
+      if (parent === existing) return `no folder of ${dir} exists`;
+      existing = parent;
+    }
+  }
+  if (!stat.isDirectory()) return `${existing} is ${kindOf(stat)}, not a folder`;
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    return code === "EROFS" ? `${existing} is on a read-only file system` : `${existing} is not writable by mediagen (${code ?? "error"})`;
+  }
+  try {
+    const fs = statfsSync(existing);
+    if (fs.blocks === 0) return `${existing} is on a virtual file system (like /proc) that cannot hold files`;
+    const free = fs.bavail * fs.bsize;
+    if (free < minFreeBytes) return `the disk holding ${existing} has ${(free / 1048576).toFixed(1)} MiB free; at least ${Math.round(minFreeBytes / 1048576)} MiB is needed`;
+  } catch {
+    // statfs is unavailable on some file systems: the write itself will tell
+  }
+  return undefined;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, "0");

@@ -8,6 +8,8 @@ import { AppError } from "../errors.ts";
  * timeout or a dropped connection on a request the provider may have processed.
  */
 export function isRetryable(error: AppError): boolean {
+  // The provider already produced (and billed) this result: a new attempt could pay for it again.
+  if (error.billed) return false;
   if (error.type === "network_error") return error.requestNotSent;
   if (error.type === "rate_limited" || error.type === "overloaded") return true;
   const upstream = error.details.upstream_status;

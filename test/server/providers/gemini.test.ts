@@ -470,7 +470,12 @@ describe("upstream errors", () => {
     expect(response.body.error).toMatch(message);
     expect(JSON.stringify(response.body)).not.toContain(fake.key);
     if (errorType === "rate_limited") expect(response.headers.get("retry-after")).toBe("12");
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: errorType, cost_usd: null, cost_source: "unknown" });
+    // A generated answer whose bytes are unusable was still billed: its metered cost stays on the failed row.
+    const billed = scenario === "not_media";
+    const row = h.ledger.list({}).items[0]!;
+    expect(row).toMatchObject({ status: "failed", error_type: errorType, cost_source: billed ? "catalog" : "unknown" });
+    if (billed) expect(row.cost_usd).toBeGreaterThan(0);
+    else expect(row.cost_usd).toBeNull();
   });
 
   test("a wrong key is a 502 auth_required pointing at the api_key, never quoting the key", async () => {

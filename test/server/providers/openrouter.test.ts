@@ -175,8 +175,9 @@ describe("POST /api/media/image", () => {
     expect(JSON.stringify(response.body)).not.toContain(fake.key);
     const row = await ledgerRow(h, response.body.id);
     expect(row).toMatchObject({ status: "failed", error_type: errorType, upstream_status: upstreamStatus, output_path: null });
-    // A 200 without an image was still processed: OpenRouter's usage.cost is kept with the failure; errors cost nothing.
-    const charged = ["content_filter", "no_image", "empty"].includes(scenario);
+    // A 200 without an image, or with bytes that are not one, was still processed: OpenRouter's usage.cost is
+    // kept with the failure; errors cost nothing.
+    const charged = ["content_filter", "no_image", "empty", "not_media"].includes(scenario);
     expect(row.cost_source).toBe(charged ? "upstream" : "unknown");
     if (charged) expect(row.cost_usd).toBeGreaterThan(0);
     else expect(row.cost_usd).toBeNull();

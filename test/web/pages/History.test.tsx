@@ -36,6 +36,7 @@ function generation(fields: Partial<Generation> & { id: string }): Generation {
     cost_quantity: null,
     cost_unit_price: null,
     cost_breakdown: null,
+    cost_note: null,
     estimated_cost_usd: null,
     error: null,
     error_type: null,
