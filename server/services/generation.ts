@@ -39,6 +39,7 @@ import { imageSize } from "./media-bytes.ts";
 import { generatedDir, outputDirProblem, PARTIAL_PREFIX } from "./output-files.ts";
 import { billedCost, costOf, upstreamCost } from "./pricing.ts";
 import type { CostFigure } from "../db/generations.ts";
+import { InputBudget } from "./input-images.ts";
 import { withRetries, type AttemptRecord } from "./retry.ts";
 
 export type { Caller, MediaOutcome } from "./media-requests.ts";
@@ -84,6 +85,8 @@ export interface MediaServiceDeps {
   timeoutsSeconds?: Record<MediaType, number>;
   /** Delay between polls of long-running provider operations (Veo, video jobs), in seconds. */
   pollIntervalSeconds?: number;
+  /** Cap of input image bytes held by queued and running jobs together; default MAX_QUEUED_INPUT_MIB. */
+  maxQueuedInputBytes?: number;
   now?: () => number;
 }
 
@@ -165,10 +168,12 @@ export class MediaService {
   private closing = false;
   private readonly providers: Partial<Record<string, Provider>>;
   private readonly now: () => number;
+  private readonly inputs: InputBudget;
 
   constructor(private readonly deps: MediaServiceDeps) {
     this.providers = deps.providers ?? PROVIDERS;
     this.now = deps.now ?? Date.now;
+    this.inputs = new InputBudget(deps.maxQueuedInputBytes);
   }
 
   /** `GET /api/media/types`: which model serves each type. */
@@ -349,6 +354,7 @@ export class MediaService {
       }
       const estimate = estimateCost(type, entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(entry, type));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
+      this.inputs.check(prepared.inputs?.bytes ?? 0, prepared.inputs?.field ?? "images");
       const id = ledger.enqueue({
         type,
         model: entry.model,
@@ -365,6 +371,7 @@ export class MediaService {
       const call: Call = (p, ctx) => (type === "image" ? p.image! : type === "video" ? p.video! : p.speech!)(prepared.job as never, ctx);
       const target: Target = { dir, prompt: prepared.prompt, params: { ...prepared.params, output_dir: dir }, echo: prepared.echo };
       const job = this.track(id, type, entry, provider, "queued", target.echo, () => this.attempt(job, apiKey, call, target));
+      this.inputs.hold(prepared.inputs?.bytes ?? 0, job.done);
       this.waiting[type].push(id);
       this.dispatch(type);
       if (options.async) return { ok: true, accepted: true, body: this.acceptedBody(id) };

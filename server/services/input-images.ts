@@ -1,7 +1,10 @@
 // Reading the images a request passes for editing: an absolute file path, bare base64 or a data: URL.
-import { statSync } from "node:fs";
+// Files are checked before they are read: only regular files, each read once however often it is named,
+// and the total of one request capped before a byte is read. Jobs holding inputs share a cap too.
+import { constants, statSync, type Stats } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { isAbsolute } from "node:path";
-import { MAX_INPUT_IMAGE_MIB } from "../defaults.ts";
+import { MAX_INPUT_IMAGE_MIB, MAX_INPUT_MIB_PER_REQUEST, MAX_QUEUED_INPUT_MIB } from "../defaults.ts";
 import { AppError, invalidArgument } from "../errors.ts";
 import { sniffMedia } from "./media-bytes.ts";
 
@@ -13,9 +16,20 @@ export interface InputImage {
   source: string;
 }
 
-const MAX_BYTES = MAX_INPUT_IMAGE_MIB * 1024 * 1024;
+/** One input image as a request names it, and the request field naming it (`images[2]`, `image`). */
+export interface ImageRef {
+  value: string | { b64_json: string; mime_type?: string };
+  field: string;
+}
+
+const MiB = 1024 * 1024;
+const MAX_BYTES = MAX_INPUT_IMAGE_MIB * MiB;
 const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const DATA_URL = /^data:([^;,]*)((?:;[^;,]*)*),(.*)$/s;
+// Non-blocking, so opening a FIFO swapped in after the stat cannot hang the daemon; never a controlling terminal.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
 
 function decodeBase64(text: string, field: string): Uint8Array {
   const compact = text.replace(/\s+/g, "");
@@ -25,32 +39,20 @@ function decodeBase64(text: string, field: string): Uint8Array {
   return Buffer.from(compact, compact.includes("-") || compact.includes("_") ? "base64url" : "base64");
 }
 
+/** Decoded size of base64 text, known before decoding it. */
+const base64Size = (text: string) => Math.floor((text.replace(/[\s=]+/g, "").length * 3) / 4);
+
+function tooLargeImage(field: string, bytes: number): AppError {
+  return new AppError("payload_too_large", `${field} is ${mib(bytes)}; the limit per image is ${MAX_INPUT_IMAGE_MIB} MiB`, { field });
+}
+
 function checkImage(bytes: Uint8Array, field: string, source: string): InputImage {
-  if (bytes.length > MAX_BYTES) {
-    throw new AppError("payload_too_large", `${field} is ${(bytes.length / 1048576).toFixed(1)} MiB; the limit per image is ${MAX_INPUT_IMAGE_MIB} MiB`, { field });
-  }
+  if (bytes.length > MAX_BYTES) throw tooLargeImage(field, bytes.length);
   const sniffed = sniffMedia(bytes);
   if (sniffed?.kind !== "image") {
     throw invalidArgument(field, `${field} is not a PNG, JPEG, WebP or GIF image`);
   }
   return { bytes, mimeType: sniffed.mimeType, source };
-}
-
-async function readImageFile(path: string, field: string): Promise<InputImage> {
-  let size: number;
-  try {
-    const stat = statSync(path);
-    if (!stat.isFile()) throw invalidArgument(field, `${field} is not a file: ${path}`);
-    size = stat.size;
-  } catch (error) {
-    if (error instanceof AppError) throw error;
-    throw invalidArgument(field, `${field}: file not found or not readable: ${path}`);
-  }
-  if (size > MAX_BYTES) {
-    throw new AppError("payload_too_large", `${field} is ${(size / 1048576).toFixed(1)} MiB; the limit per image is ${MAX_INPUT_IMAGE_MIB} MiB`, { field });
-  }
-  const bytes = new Uint8Array(await Bun.file(path).arrayBuffer());
-  return checkImage(bytes, field, path);
 }
 
 // Base64 of a JPEG starts with "/9j/", which is also an absolute path: decode the start and sniff it.
@@ -59,32 +61,194 @@ function isBase64Image(text: string): boolean {
   return BASE64.test(compact) && sniffMedia(Buffer.from(compact.slice(0, 24), "base64"))?.kind === "image";
 }
 
-/** Reads one input image given as an absolute path, a data: URL or bare base64; a 400 says which rule failed. */
-export async function loadInputImage(value: string, field: string): Promise<InputImage> {
+/** What a reference turned out to be, before anything is read or decoded. */
+type Classified = { kind: "file"; path: string } | { kind: "inline"; base64: string; source: "base64" | "data-url"; field: string };
+
+function classify(ref: ImageRef): Classified {
+  const { value, field } = ref;
+  if (typeof value !== "string") return { kind: "inline", base64: value.b64_json, source: "base64", field: `${field}.b64_json` };
   const text = value.trim();
   if (!text) throw invalidArgument(field, `${field} is empty`);
-  const dataUrl = DATA_URL.exec(text);
   if (text.startsWith("data:")) {
+    const dataUrl = DATA_URL.exec(text);
     if (!dataUrl || !dataUrl[2]?.split(";").includes("base64")) {
       throw invalidArgument(field, `${field} is a data: URL but not a base64 one (expected data:image/png;base64,...)`);
     }
-    return checkImage(decodeBase64(dataUrl[3] ?? "", field), field, "data-url");
+    return { kind: "inline", base64: dataUrl[3] ?? "", source: "data-url", field };
   }
   if (/^https?:\/\//i.test(text)) {
     throw invalidArgument(field, `${field} is a URL; mediagen does not download inputs. Pass an absolute file path, base64 data or a data: URL`);
   }
-  if (isAbsolute(text) && !isBase64Image(text)) return readImageFile(text, field);
-  if (BASE64.test(text.replace(/\s+/g, "")) && text.length >= 16) {
-    return checkImage(decodeBase64(text, field), field, "base64");
-  }
+  if (isAbsolute(text) && !isBase64Image(text)) return { kind: "file", path: text };
+  if (BASE64.test(text.replace(/\s+/g, "")) && text.length >= 16) return { kind: "inline", base64: text, source: "base64", field };
   throw invalidArgument(
     field,
     `${field} must be an absolute file path, bare base64 image data or a data: URL; "${text.slice(0, 60)}" is none of these (relative paths are not accepted)`,
   );
 }
 
+function kindOf(stats: Stats): string {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isFIFO()) return "a named pipe (FIFO)";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  return "not a regular file";
+}
+
+/** Refuses anything but a regular file with a size: folders, FIFOs, devices, and /proc files (which report size 0). */
+function checkRegular(stats: Stats, path: string, field: string): void {
+  if (!stats.isFile()) throw invalidArgument(field, `${field} is not a file: ${path} is ${kindOf(stats)}`);
+  if (stats.size === 0) {
+    throw invalidArgument(field, `${field} is not a PNG, JPEG, WebP or GIF image: ${path} is empty or a special file that reports no size (such as /proc)`);
+  }
+  if (stats.size > MAX_BYTES) throw tooLargeImage(field, stats.size);
+}
+
+/** An input file opened and checked, not yet read. */
+interface OpenFile {
+  path: string;
+  field: string;
+  handle: FileHandle;
+  size: number;
+  /** Device and inode: the same file under any name or link. */
+  identity: string;
+  bytes?: Uint8Array;
+}
+
+async function openChecked(path: string, field: string): Promise<OpenFile> {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    throw invalidArgument(field, `${field}: file not found or not readable: ${path}`);
+  }
+  checkRegular(stats, path, field);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch {
+    throw invalidArgument(field, `${field}: file not found or not readable: ${path}`);
+  }
+  try {
+    const opened = await handle.stat();
+    checkRegular(opened, path, field);
+    return { path, field, handle, size: opened.size, identity: `${opened.dev}:${opened.ino}` };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/** Reads exactly the size the file had when checked: a file growing meanwhile cannot make the read larger. */
+async function readChecked(file: OpenFile): Promise<Uint8Array> {
+  const bytes = new Uint8Array(file.size);
+  let offset = 0;
+  try {
+    while (offset < file.size) {
+      const { bytesRead } = await file.handle.read(bytes, offset, file.size - offset, offset);
+      if (bytesRead === 0) break;
+      offset += bytesRead;
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "read error";
+    throw invalidArgument(file.field, `${file.field}: ${file.path} could not be read (${code}); pass a regular image file`);
+  }
+  if (offset < file.size) throw invalidArgument(file.field, `${file.field}: ${file.path} changed while it was being read`);
+  return bytes;
+}
+
+/**
+ * Reads the input images of one request. Every file is checked first (a regular file, within the per-image
+ * limit); the total of all references, counting a file named twice twice (it is sent twice), must stay within
+ * `maxTotalBytes`, else a 413 names the field that passes it, before anything is read. Each distinct file
+ * (same device and inode) is read once and its bytes shared.
+ */
+export async function loadInputImages(refs: readonly ImageRef[], maxTotalBytes = MAX_INPUT_MIB_PER_REQUEST * MiB): Promise<InputImage[]> {
+  const classified = refs.map(classify);
+  const files = new Map<string, OpenFile>();
+  const fileOf: (OpenFile | undefined)[] = [];
+  try {
+    let total = 0;
+    for (const [i, item] of classified.entries()) {
+      const field = refs[i]!.field;
+      let size: number;
+      if (item.kind === "inline") {
+        size = base64Size(item.base64);
+        if (size > MAX_BYTES) throw tooLargeImage(item.field, size);
+        fileOf.push(undefined);
+      } else {
+        const opened = await openChecked(item.path, field);
+        const known = files.get(opened.identity);
+        if (known) await opened.handle.close();
+        else files.set(opened.identity, opened);
+        fileOf.push(known ?? opened);
+        size = opened.size;
+      }
+      total += size;
+      if (total > maxTotalBytes) {
+        throw new AppError(
+          "payload_too_large",
+          `The input images of this request add up to more than ${Math.round(maxTotalBytes / MiB)} MiB at ${field} (${mib(total)} so far, counting an image named twice twice); send fewer or smaller images`,
+          { field },
+        );
+      }
+    }
+    for (const file of files.values()) file.bytes = await readChecked(file);
+  } finally {
+    await Promise.all([...files.values()].map((file) => file.handle.close().catch(() => {})));
+  }
+  return classified.map((item, i) => {
+    const file = fileOf[i];
+    if (file) return checkImage(file.bytes!, refs[i]!.field, file.path);
+    const inline = item as Extract<Classified, { kind: "inline" }>;
+    return checkImage(decodeBase64(inline.base64, inline.field), inline.field, inline.source);
+  });
+}
+
+/** Reads one input image given as an absolute path, a data: URL or bare base64; a 400 says which rule failed. */
+export async function loadInputImage(value: string, field: string): Promise<InputImage> {
+  const [image] = await loadInputImages([{ value, field }]);
+  return image!;
+}
+
 /** Reads the `{b64_json, mime_type}` first-frame object of a video request. */
 export function loadInlineImage(value: { b64_json: string; mime_type?: string }, field: string): InputImage {
-  const image = checkImage(decodeBase64(value.b64_json, `${field}.b64_json`), `${field}.b64_json`, "base64");
-  return image;
+  return checkImage(decodeBase64(value.b64_json, `${field}.b64_json`), `${field}.b64_json`, "base64");
+}
+
+/** Bytes the images hold in memory: an image shared by several references counts once. */
+export function heldBytes(images: readonly InputImage[]): number {
+  return [...new Set(images.map((image) => image.bytes))].reduce((sum, bytes) => sum + bytes.byteLength, 0);
+}
+
+/** Bytes of input images held by queued and running jobs, against a cap: past it a new request is a 413. */
+export class InputBudget {
+  private held = 0;
+
+  constructor(readonly maxBytes: number = MAX_QUEUED_INPUT_MIB * MiB) {}
+
+  /** Bytes held now. */
+  get heldBytes(): number {
+    return this.held;
+  }
+
+  /** Throws payload_too_large, naming `field`, when `bytes` more would pass the cap. Zero bytes always pass. */
+  check(bytes: number, field: string): void {
+    if (bytes === 0 || this.held + bytes <= this.maxBytes) return;
+    throw new AppError(
+      "payload_too_large",
+      `Queued and running jobs already hold ${mib(this.held)} of input images; this request's ${mib(bytes)} would pass the ${Math.round(this.maxBytes / MiB)} MiB limit. Retry when some of them finish`,
+      { field },
+    );
+  }
+
+  /** Holds `bytes` until `until` settles (the job ended, however it ended). */
+  hold(bytes: number, until: Promise<unknown>): void {
+    if (bytes === 0) return;
+    this.held += bytes;
+    const release = () => {
+      this.held -= bytes;
+    };
+    until.then(release, release);
+  }
 }

@@ -10,7 +10,7 @@ import type { ImageJob, ProviderResult, SpeechJob, VideoJob } from "../providers
 import { ImageRequest, RESULT_FIELD, SpeechRequest, VideoRequest, type MediaResponse } from "../schemas/media.ts";
 import { parseOrThrow } from "../schemas/validate.ts";
 import { parseAspect } from "./aspect.ts";
-import { loadInlineImage, loadInputImage } from "./input-images.ts";
+import { heldBytes, loadInputImages } from "./input-images.ts";
 import { imageSize, sniffMedia } from "./media-bytes.ts";
 import { outputFileName, writeNewFile } from "./output-files.ts";
 import { normalizeWav, wavDurationSeconds } from "./wav.ts";
@@ -34,6 +34,8 @@ export interface Prepared<J> {
   echo: Record<string, unknown>;
   /** What is known before the call, for estimating its cost. */
   facts: RequestFacts;
+  /** Bytes of input images the job holds in memory until it ends (a file named twice counts once), and the field naming them. */
+  inputs?: { bytes: number; field: string };
 }
 
 /** A string field of an unvalidated body, for echoing it in a failure body. */
@@ -129,8 +131,8 @@ export function failureBody(type: MediaType, error: AppError, entry: ModelEntry 
 export async function prepareImage(raw: unknown): Promise<Prepared<ImageJob>> {
   const request = parseOrThrow(ImageRequest, raw);
   const aspect = parseAspect(request.aspect_ratio);
-  const refs = request.images?.length ? request.images.map((ref, i) => [ref, `images[${i}]`] as const) : request.image ? [[request.image, "image"] as const] : [];
-  const inputs = await Promise.all(refs.map(([ref, field]) => loadInputImage(ref, field)));
+  const refs = request.images?.length ? request.images.map((value, i) => ({ value, field: `images[${i}]` })) : request.image ? [{ value: request.image, field: "image" }] : [];
+  const inputs = await loadInputImages(refs);
   return {
     job: { prompt: request.prompt, aspect, inputs },
     prompt: request.prompt,
@@ -140,6 +142,7 @@ export async function prepareImage(raw: unknown): Promise<Prepared<ImageJob>> {
     sessionId: request.session_id,
     echo: { prompt: request.prompt, aspect_ratio: aspect },
     facts: { aspect },
+    inputs: { bytes: heldBytes(inputs), field: request.images?.length ? "images" : "image" },
   };
 }
 
@@ -152,7 +155,7 @@ export async function prepareVideo(raw: unknown): Promise<Prepared<VideoJob>> {
   const request = parseOrThrow(VideoRequest, raw);
   const aspect = parseAspect(request.aspect_ratio, ["landscape", "portrait"]);
   const image = request.image;
-  const firstFrame = image === undefined ? undefined : typeof image === "string" ? await loadInputImage(image, "image") : loadInlineImage(image, "image");
+  const [firstFrame] = image === undefined ? [] : await loadInputImages([{ value: image, field: "image" }]);
   return {
     job: { prompt: request.prompt, aspect, durationSeconds: request.duration_seconds, firstFrame },
     prompt: request.prompt,
@@ -161,6 +164,7 @@ export async function prepareVideo(raw: unknown): Promise<Prepared<VideoJob>> {
     sessionId: request.session_id,
     echo: { prompt: request.prompt, aspect_ratio: aspect, duration_seconds: request.duration_seconds },
     facts: { aspect, seconds: request.duration_seconds },
+    inputs: { bytes: firstFrame ? heldBytes([firstFrame]) : 0, field: "image" },
   };
 }
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { linkSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { MAX_INPUT_IMAGE_MIB } from "../../../server/defaults.ts";
+import { MAX_INPUT_IMAGE_MIB, MAX_INPUT_MIB_PER_REQUEST } from "../../../server/defaults.ts";
 import { AppError } from "../../../server/errors.ts";
-import { loadInlineImage, loadInputImage } from "../../../server/services/input-images.ts";
+import { InputBudget, heldBytes, loadInlineImage, loadInputImage, loadInputImages } from "../../../server/services/input-images.ts";
 import { b64, makeJpeg, makePng, makeWav, makeWebp } from "../../fakes/media.ts";
 import { tempDir } from "../../helpers.ts";
 
@@ -204,3 +204,124 @@ describe("loadInlineImage", () => {
     expect((error as AppError).message).toContain(message);
   });
 });
+
+describe("loadInputImages: the inputs of one request", () => {
+  const MiB = 1024 * 1024;
+
+  test("a file named many times is read once: every reference shares the same bytes", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "cat.png");
+    writeFileSync(path, makePng(16, 16));
+    const refs = Array.from({ length: 16 }, (_, i) => ({ value: i % 2 ? path : `  ${path}`, field: `images[${i}]` }));
+    const images = await loadInputImages(refs);
+    expect(images).toHaveLength(16);
+    expect(new Set(images.map((image) => image.bytes)).size).toBe(1);
+    expect(heldBytes(images)).toBe(makePng(16, 16).length);
+  });
+
+  test("a hard link or a symlink to the same file is the same file", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "cat.png");
+    writeFileSync(path, makePng(16, 16));
+    symlinkSync(path, join(dir.path, "alias.png"));
+    linkSync(path, join(dir.path, "hard.png"));
+    const images = await loadInputImages(["cat.png", "alias.png", "hard.png"].map((name, i) => ({ value: join(dir.path, name), field: `images[${i}]` })));
+    expect(new Set(images.map((image) => image.bytes)).size).toBe(1);
+  });
+
+  // The issue's case: one 19 MB file named 16 times took 1.78 GB for one request.
+  test("16 references to a 19 MB file are payload_too_large, naming the field that passes the cap, before any file is read", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "big.png");
+    writeFileSync(path, "");
+    truncateSync(path, 19 * 1_000_000); // sparse and all zeros: had it been read, the answer would be "not a PNG"
+    const refs = Array.from({ length: 16 }, (_, i) => ({ value: path, field: `images[${i}]` }));
+    const error = await rejection(loadInputImages(refs));
+    expect(error.type).toBe("payload_too_large");
+    expect(error.status).toBe(413);
+    expect(error.details.field).toBe(`images[${Math.floor((MAX_INPUT_MIB_PER_REQUEST * MiB) / 19_000_000)}]`);
+    expect(error.message).toContain(`${MAX_INPUT_MIB_PER_REQUEST} MiB`);
+  });
+
+  test("inline images count toward the same cap", async () => {
+    const png = makePng(4, 4);
+    const padded = Buffer.concat([png, Buffer.alloc(MAX_INPUT_IMAGE_MIB * MiB - png.length)]);
+    const value = `data:image/png;base64,${b64(padded)}`;
+    const refs = Array.from({ length: 4 }, (_, i) => ({ value, field: `images[${i}]` }));
+    const error = await rejection(loadInputImages(refs));
+    expect(error.type).toBe("payload_too_large");
+    expect(error.details.field).toBe("images[3]");
+  });
+
+  test("inputs up to the cap are read", async () => {
+    using dir = tempDir();
+    const count = Math.ceil(MAX_INPUT_MIB_PER_REQUEST / MAX_INPUT_IMAGE_MIB);
+    const paths = Array.from({ length: count }, (_, i) => join(dir.path, `in${i}.png`));
+    for (const path of paths) {
+      writeFileSync(path, makePng(2, 2));
+      truncateSync(path, Math.floor((MAX_INPUT_MIB_PER_REQUEST * MiB) / count));
+    }
+    const images = await loadInputImages(paths.map((value, i) => ({ value, field: `images[${i}]` })));
+    expect(heldBytes(images)).toBe(count * Math.floor((MAX_INPUT_MIB_PER_REQUEST * MiB) / count));
+  });
+});
+
+describe("input files that are not plain files", () => {
+  test("a FIFO is a 400 at once, never a blocked read", async () => {
+    using dir = tempDir();
+    const fifo = join(dir.path, "pipe.png");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const started = performance.now();
+    const error = await rejection(loadInputImage(fifo, "images[0]"));
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(error.type).toBe("invalid_argument");
+    expect(error.details.field).toBe("images[0]");
+    expect(error.message).toContain("not a file");
+  });
+
+  test.each([["/proc/self/mem"], ["/proc/self/status"], ["/proc/self/environ"]])("%s (a /proc file reporting size 0) is a 400 naming the field, never a 500", async (path) => {
+    const error = await rejection(loadInputImage(path, "image"));
+    expect(error.type).toBe("invalid_argument");
+    expect(error.status).toBe(400);
+    expect(error.details.field).toBe("image");
+  });
+
+  test.each([["/dev/zero"], ["/dev/null"], ["/dev/urandom"]])("the device %s is a 400, never read", async (path) => {
+    const error = await rejection(loadInputImage(path, "image"));
+    expect(error.type).toBe("invalid_argument");
+    expect(error.message).toContain("not a file");
+  });
+});
+
+describe("InputBudget: input bytes held by queued and running jobs", () => {
+  test("admits up to the cap, refuses past it with a 413, and frees a job's bytes when it ends", async () => {
+    const budget = new InputBudget(100);
+    budget.check(60, "images");
+    let finish!: () => void;
+    budget.hold(60, new Promise<void>((resolve) => (finish = resolve)));
+    expect(budget.heldBytes).toBe(60);
+    budget.check(40, "images");
+    let refused: unknown;
+    try {
+      budget.check(41, "image");
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(AppError);
+    expect((refused as AppError).type).toBe("payload_too_large");
+    expect((refused as AppError).details.field).toBe("image");
+    finish();
+    await Bun.sleep(0);
+    expect(budget.heldBytes).toBe(0);
+    budget.check(100, "images");
+  });
+
+  test("a job that fails frees its bytes too; requests without inputs are never refused", async () => {
+    const budget = new InputBudget(10);
+    budget.hold(10, Promise.reject(new Error("boom")));
+    budget.check(0, "images");
+    await Bun.sleep(0);
+    expect(budget.heldBytes).toBe(0);
+  });
+});
+
