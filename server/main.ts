@@ -49,7 +49,7 @@ if (!isLoopback(command.host) && !config.get().server.token) {
 }
 
 const db = openDatabase(join(command.dataDir, "mediagen.db"));
-const ledger = new Ledger(db);
+const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
 const media = new MediaService({ config, ledger, log, pollIntervalSeconds });
 const recovered = media.recover();
 if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
@@ -99,6 +99,8 @@ async function shutdown(signal: string) {
   // Let the answers of finished generations reach their callers before closing what is left.
   await Promise.race([connectionsClosed, Bun.sleep(FLUSH_GRACE_MS)]);
   await server.stop(true);
+  const unwritten = ledger.close();
+  if (unwritten > 0) log.error(`${unwritten} ledger write(s) could not be recorded before exit (the database is still not writable)`);
   db.close();
   log.info("stopped");
   process.exit(0);

@@ -45,8 +45,8 @@ export function createHarness(options: HarnessOptions = {}) {
   }
   const config = ConfigStore.open(dataDir);
   const db = openDatabase(join(dataDir, "mediagen.db"));
-  const ledger = new Ledger(db);
   const log = memoryLogger();
+  const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
   const media = new MediaService({ config, ledger, log, timeoutsSeconds: options.timeoutsSeconds, pollIntervalSeconds: options.pollIntervalSeconds ?? 0.01 });
   const app = createApp({ config, ledger, media, log, version: "test", startedAt: Date.now(), bindHost: options.bindHost ?? "127.0.0.1" });
 
@@ -77,6 +77,7 @@ export function createHarness(options: HarnessOptions = {}) {
     post,
     get,
     [Symbol.dispose]() {
+      ledger.close();
       db.close();
       dir[Symbol.dispose]();
     },

@@ -1,7 +1,7 @@
 // Ledger writes that survive a broken disk: a write that fails (disk full, read-only or vanished database)
 // is kept in memory, in order, and retried until the disk recovers, so the daemon never dies of it and no
 // outcome is dropped. The state is what /api/health reports as `storage`.
-import { statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, statSync } from "node:fs";
 
 /** Delay between retries of deferred writes, in ms. */
 export const DEFERRED_WRITE_RETRY_MS = 2000;
@@ -36,6 +36,8 @@ export class DeferredWrites {
   private readonly pending: Pending[] = [];
   private failure?: string;
   private timer?: ReturnType<typeof setInterval>;
+  /** An open descriptor of the database file: while it is held, a deleted file's inode cannot be reused by another. */
+  private fd?: number;
   private readonly identity?: string;
 
   /**
@@ -47,7 +49,15 @@ export class DeferredWrites {
     private readonly onProblem: (message: string, recovered: boolean) => void = () => {},
     private readonly retryMs = DEFERRED_WRITE_RETRY_MS,
   ) {
-    this.identity = this.fileIdentity();
+    if (path && path !== ":memory:") {
+      try {
+        this.fd = openSync(path, "r");
+        const stat = fstatSync(this.fd);
+        this.identity = `${stat.dev}:${stat.ino}`;
+      } catch {
+        this.fd = undefined;
+      }
+    }
   }
 
   /** Runs `write` now, or after the writes already waiting; a failure defers it. True when it is written now. */
@@ -118,9 +128,11 @@ export class DeferredWrites {
     return file && `${file}; restart mediagen to start a new ledger`;
   }
 
-  /** Stops the retry timer (at shutdown). */
+  /** Stops the retry timer and lets go of the database file (at shutdown). */
   close(): void {
     this.unschedule();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   /** A write that failed for a reason retrying cannot mend (a bug, not the disk): reported, not kept. */

@@ -200,8 +200,9 @@ export class Ledger {
 
   /** Stops retrying deferred writes (at shutdown); returns how many are still unwritten. */
   close(): number {
+    const left = this.writes.flush();
     this.writes.close();
-    return this.writes.flush();
+    return left;
   }
 
   /** Records a generation as `running` before its provider is called; returns its id. */

@@ -1,4 +1,4 @@
-// GET /api/health: is the daemon up, and is its config file the one in force.
+// GET /api/health: is the daemon up, is its config file the one in force, and can it write its ledger.
 import { Elysia } from "elysia";
 import type { AppDeps } from "../app.ts";
 
@@ -6,11 +6,14 @@ import type { AppDeps } from "../app.ts";
 export const healthRoutes = (deps: AppDeps) =>
   new Elysia({ name: "health", prefix: "/api" }).get("/health", () => {
     const config = deps.config.status();
+    const storage = deps.ledger.storage();
     return {
-      ok: true,
+      // False when the ledger cannot be written: generations would not be recorded.
+      ok: storage.ok,
       version: deps.version,
       uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
       config: { ok: config.ok, ...(config.error ? { error: config.error } : {}) },
+      storage,
       running_generations: deps.media.running,
       token_required: Boolean(deps.config.get().server.token),
     };

@@ -8,6 +8,7 @@ import { b64, makeMp4, makePng, makeWav } from "./media.ts";
 export type ClackyScenario =
   | "ok"
   | "url" // answer with data[0].url pointing back at the fake instead of b64_json
+  | "url_missing" // answer with data[0].url pointing at a file the fake no longer has (the download 404s)
   | "401"
   | "403"
   | "429"
@@ -40,6 +41,8 @@ export interface FakeClacky {
   slowMs: number;
   /** Retry-After the 429 and 503 scenarios send, in seconds. */
   retryAfter: string;
+  /** When set, every answer reports this cost_usd (a misbehaving gateway: negative, huge). */
+  reportedCost?: number;
   /** Generation requests being answered right now, and the most ever at once. */
   inFlight: number;
   maxInFlight: number;
@@ -174,7 +177,9 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
           await Bun.sleep(fake.slowMs);
           break;
       }
-      const { bytes, mime, extra } = media(url.pathname, body);
+      const { bytes, mime, extra: reports } = media(url.pathname, body);
+      const extra = fake.reportedCost === undefined ? reports : { ...reports, cost_usd: fake.reportedCost };
+      if (scenario === "url_missing") return json(200, { data: [{ url: `${fake.url}/files/expired.png` }], ...extra });
       if (scenario === "url") {
         const path = `/files/${crypto.randomUUID()}.png`;
         files.set(path, bytes);

@@ -304,3 +304,41 @@ describe("Ledger", () => {
     });
   });
 });
+
+describe("Ledger: unknown costs are never $0 to a budget", () => {
+  test("finished rows without a cost count at their estimate; refusals that billed nothing count nothing", () => {
+    using db = openDatabase(":memory:");
+    const ledger = new Ledger(db);
+    const row = (estimate: number) => ledger.enqueue({ type: "image", model: "m", provider: "openclacky", prompt: "p", params: {}, estimatedCostUsd: estimate });
+    const unpriced = row(0.25);
+    ledger.markRunning(unpriced);
+    ledger.succeed(unpriced, { outputPath: "/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: null, source: "unknown" } });
+    const billedFailure = row(0.5);
+    ledger.markRunning(billedFailure);
+    ledger.fail(billedFailure, { status: "failed", error: "bad bytes", errorType: "invalid_response", cost: { costUsd: null, source: "unknown", note: "billed" } });
+    const refused = row(4);
+    ledger.markRunning(refused);
+    ledger.fail(refused, { status: "failed", error: "400", errorType: "api_error" });
+    expect(ledger.spendSince(0)).toBeCloseTo(0.75, 9);
+    const [group] = ledger.costGroups(0, Date.now() + 1000, "type");
+    expect(group).toMatchObject({ key: "image", count: 1, unknown_cost_count: 2 });
+  });
+});
+
+describe("Ledger: a database that cannot be written", () => {
+  test("an insert is refused with storage_error; updates are kept and written once the database is writable", () => {
+    using db = openDatabase(":memory:");
+    const ledger = new Ledger(db);
+    const id = ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} });
+    db.exec("PRAGMA query_only = ON");
+    expect(() => ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} })).toThrow(expect.objectContaining({ type: "storage_error" }));
+    expect(ledger.markRunning(id)).toBe(false);
+    expect(ledger.succeed(id, { outputPath: "/a.wav", mimeType: "audio/wav", bytes: 10, cost: { costUsd: 0, source: "catalog" } })).toBe(false);
+    expect(ledger.storage()).toMatchObject({ ok: false, pending_writes: 2 });
+    expect(ledger.get(id)!.status).toBe("queued");
+    db.exec("PRAGMA query_only = OFF");
+    expect(ledger.storage()).toEqual({ ok: true, pending_writes: 0 });
+    expect(ledger.get(id)).toMatchObject({ status: "succeeded", output_path: "/a.wav" });
+    ledger.close();
+  });
+});
