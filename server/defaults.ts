@@ -66,3 +66,9 @@ export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_COST_WINDOW_DAYS = 30;
 /** Longest upstream error text quoted in an error message, in characters. */
 export const MAX_UPSTREAM_MESSAGE_CHARS = 500;
+
+/** Largest cost one generation may plausibly have, in USD: a provider's figure above it is recorded as unknown. */
+export const MAX_PLAUSIBLE_COST_USD = 100;
+
+/** Free space an output folder needs before a provider is called, in MiB per media type. */
+export const MIN_FREE_OUTPUT_MIB = { image: 8, video: 64, audio: 8 } as const;

@@ -50,6 +50,8 @@ export const Generation = z.object({
   cost_quantity: z.number().nullable(),
   cost_unit_price: z.number().nullable(),
   cost_breakdown: z.array(z.object({ unit: z.string(), quantity: z.number(), unit_price_usd: z.number(), usd: z.number() })).nullable(),
+  /** Why the cost is unknown although the provider may have billed (an implausible figure, a billed job that failed). */
+  cost_note: z.string().nullable(),
   estimated_cost_usd: z.number().nullable(),
   error: z.string().nullable(),
   error_type: z.string().nullable(),
@@ -68,9 +70,9 @@ export type Generation = z.infer<typeof Generation>;
 
 const dateOrTime = z
   .string()
+  .max(64, "must be a date (YYYY-MM-DD) or an ISO 8601 time")
   .refine((v) => /^\d{4}-\d{2}-\d{2}(T.*)?$/.test(v) && !Number.isNaN(Date.parse(v)), "must be a date (YYYY-MM-DD) or an ISO 8601 time");
 
-  .max(64, "must be a date (YYYY-MM-DD) or an ISO 8601 time")
 /** Query of `GET /api/generations`; `from`/`to` are local dates (`to` inclusive) or ISO times, like the cost summary's. */
 export const GenerationQuery = z
   .object({

@@ -112,6 +112,9 @@ export const MediaResponse = z
     cost_usd: z.number().optional(),
     error: z.string().optional(),
     error_type: z.string().optional(),
+    /** Set when the result could not be saved where the request asked and went to the default output folder. */
+    warning: z.string().optional(),
+    saved_to_default_dir: z.boolean().optional(),
   })
   .catchall(z.unknown());
 export type MediaResponse = z.infer<typeof MediaResponse>;
