@@ -334,6 +334,15 @@ test("an unknown cost is explained, not shown as $0", async () => {
   expect(detail.querySelector("a[target=_blank]")).toBeNull();
 });
 
+test("a cost recorded as unknown for a reason (an implausible provider figure) shows that reason", async () => {
+  const note = "The provider reported a cost of -1e+308 USD, which is negative; recorded as unknown";
+  daemon([[{ ...FAILED, cost_note: note }]]);
+  using view = mount(() => <History />);
+  const detail = await openDetail(view.root, "gen-failed");
+  expect(detail.textContent).toContain("Why the cost is unknown");
+  expect(detail.textContent).toContain(note);
+});
+
 test("Escape and the Close button close the dialog", async () => {
   daemon([[CAT]]);
   using view = mount(() => <History />);

@@ -161,6 +161,7 @@ export function HistoryDetail(props: { generation: Generation; onClose: () => vo
               [t("history.field.quantity"), orDash(g().cost_quantity)],
               [t("history.field.unitPrice"), formatUnitPrice(g().cost_unit_price)],
               [t("history.field.estimate"), formatUsd(g().estimated_cost_usd)],
+              ...(g().cost_note ? [[t("history.field.costNote"), <span class="muted">{g().cost_note}</span>] as Row] : []),
             ]}
           />
           <Show when={g().cost_breakdown?.length}>
