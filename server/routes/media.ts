@@ -1,6 +1,7 @@
 // The seed's /api/media endpoints, plus jobs: async submission, status, events, cancel.
 import { Elysia } from "elysia";
 import type { MediaType } from "../config/schema.ts";
+import { MAX_NAME_CHARS } from "../defaults.ts";
 import { AppError, invalidArgument, toAppError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import type { AppDeps } from "../app.ts";
@@ -25,7 +26,7 @@ async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set
   try {
     const body = await readJsonBody(request, maxBytes);
     const options = submitOptions(request, body);
-    const caller = { client: request.headers.get("user-agent") ?? undefined };
+    const caller = { client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
     outcome = await (type === "image" ? deps.media.image(body, caller, options) : type === "video" ? deps.media.video(body, caller, options) : deps.media.speech(body, caller, options));
   } catch (error) {
     outcome = deps.media.rejected(type, toAppError(error));

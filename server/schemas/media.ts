@@ -23,7 +23,10 @@ const outputDir = z
   .refine((dir) => !dir.includes("\0"), "output_dir contains a NUL byte")
   .optional();
 const sessionId = z.string({ error: "session_id must be a string" }).max(MAX_NAME_CHARS, limited("session_id", MAX_NAME_CHARS)).optional();
-const aspectRatio = z.unknown().optional();
+const aspectRatio = z
+  .unknown()
+  .refine((value) => typeof value !== "string" || value.length <= MAX_NAME_CHARS, limited("aspect_ratio", MAX_NAME_CHARS))
+  .optional();
 // A path is at most PATH_MAX; inline data at most the base64 of the largest image.
 const imageRef = z
   .string({ error: "must be a string: an absolute file path, base64 data or a data: URL" })

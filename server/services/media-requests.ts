@@ -3,7 +3,7 @@ import { dirname, isAbsolute } from "node:path";
 import type { MediaType, ModelEntry } from "../config/schema.ts";
 import type { SavedOutput } from "../db/generations.ts";
 import type { RequestFacts } from "./budget.ts";
-import { SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
+import { MAX_PROMPT_CHARS, SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import type { Meter } from "../pricing/schema.ts";
 import type { ImageJob, ProviderResult, SpeechJob, VideoJob } from "../providers/types.ts";
@@ -38,10 +38,10 @@ export interface Prepared<J> {
   inputs?: { bytes: number; field: string };
 }
 
-/** A string field of an unvalidated body, for echoing it in a failure body. */
+/** A string field of an unvalidated body, for echoing it in a failure body: cut to the longest prompt accepted. */
 export const stringField = (raw: unknown, key: string): string | undefined => {
   const value = typeof raw === "object" && raw !== null ? (raw as Record<string, unknown>)[key] : undefined;
-  return typeof value === "string" ? value : undefined;
+  return typeof value === "string" ? value.slice(0, MAX_PROMPT_CHARS) : undefined;
 };
 
 /** What was written to disk. */

@@ -1,6 +1,6 @@
 // Every string field of a media request and of the list queries is bounded, with a 400 naming the field and the limit.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_QUERY_TEXT_CHARS } from "../../../server/defaults.ts";
+import { MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_PROMPT_CHARS, MAX_QUERY_TEXT_CHARS } from "../../../server/defaults.ts";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
 
@@ -39,11 +39,30 @@ describe("media request fields", () => {
     expect(h.ledger.list({}).items).toHaveLength(0);
   });
 
+  test.each([
+    ["prompt", "/api/media/image", { prompt: long(1_000_000) }],
+    ["input", "/api/media/audio/speech", { input: long(1_000_000) }],
+    ["aspect_ratio", "/api/media/image", { prompt: "a cat", aspect_ratio: long(1_000_000) }],
+  ])("a 1 MB %s is a 400 whose answer does not echo it back", async (field, path, body) => {
+    const response = await h.post(path, body);
+    expect(response.status).toBe(400);
+    expect(response.body.field).toBe(field);
+    expect(JSON.stringify(response.body).length).toBeLessThan(MAX_PROMPT_CHARS + 2000);
+  });
+
+  test("a long User-Agent is recorded as the client cut to its limit", async () => {
+    const response = await h.post("/api/media/audio/speech", { input: "hi" }, { "user-agent": long(10_000) });
+    expect(response.status).toBe(200);
+    expect(h.ledger.get(response.body.id)!.client).toHaveLength(MAX_NAME_CHARS);
+    h.ledger.remove(response.body.id);
+  });
+
   test("an output_dir with a NUL byte is a 400 before any call", async () => {
+    const before = fake.requests.length;
     const response = await h.post("/api/media/image", { prompt: "a cat", output_dir: "/tmp/a\u0000b" });
     expect(response.status).toBe(400);
     expect(response.body.field).toBe("output_dir");
-    expect(fake.requests).toHaveLength(0);
+    expect(fake.requests.length).toBe(before);
   });
 
   test("fields at their limit are accepted", async () => {
