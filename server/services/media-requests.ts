@@ -11,7 +11,7 @@ import { ImageRequest, RESULT_FIELD, SpeechRequest, VideoRequest, type MediaResp
 import { parseOrThrow } from "../schemas/validate.ts";
 import { parseAspect } from "./aspect.ts";
 import { heldBytes, loadInputImages } from "./input-images.ts";
-import { imageSize, sniffMedia } from "./media-bytes.ts";
+import { checkIntegrity, imageSize, sniffMedia } from "./media-bytes.ts";
 import { outputFileName, writeNewFile } from "./output-files.ts";
 import { normalizeWav, wavDurationSeconds } from "./wav.ts";
 
@@ -58,6 +58,7 @@ export function checkResult(type: MediaType, result: ProviderResult): CheckedMed
     const what = sniffed ? `${sniffed.mimeType} data` : "data of an unknown format";
     throw new AppError("invalid_response", `Upstream returned ${what} where ${type === "audio" ? "audio" : `an ${type === "image" ? "image" : "video"}`} was expected`);
   }
+  checkIntegrity(bytes, sniffed);
   if (sniffed.mimeType === "audio/wav") {
     try {
       bytes = normalizeWav(bytes, SPEECH_SAMPLE_RATE_HZ);

@@ -1,4 +1,4 @@
-// Real media bytes for fake providers: PNG/JPEG/WebP images of a chosen size, WAV tones, MP4 headers.
+// Real media bytes for fake providers: PNG/JPEG/WebP images of a chosen size, WAV tones, minimal MP4s.
 import { deflateSync } from "node:zlib";
 
 const crcTable = Array.from({ length: 256 }, (_, n) => {
@@ -42,13 +42,24 @@ export function makePng(width: number, height: number, rgb: [number, number, num
   return Buffer.concat(parts);
 }
 
-/** A JPEG header (SOI, APP0, SOF0 with the size, EOI): enough for sniffing and size reading. */
+/**
+ * A complete baseline grayscale JPEG of the given size, all mid-grey: SOI, APP0 (JFIF), SOF0, DQT, one-code
+ * Huffman tables, SOS and entropy-coded 8x8 blocks (DC difference 0, then end-of-block: two bits each), EOI.
+ */
 export function makeJpeg(width: number, height: number): Uint8Array {
-  return new Uint8Array([
+  const header = [
     0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10, 0x4a, 0x46, 0x49, 0x46, 0x00, 0x01, 0x01, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
-    0xff, 0xc0, 0x00, 0x11, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11,
-    0x01, 0x03, 0x11, 0x01, 0xff, 0xd9,
-  ]);
+    0xff, 0xc0, 0x00, 0x0b, 0x08, height >> 8, height & 0xff, width >> 8, width & 0xff, 0x01, 0x01, 0x11, 0x00,
+    0xff, 0xdb, 0x00, 0x43, 0x00, ...new Array<number>(64).fill(1),
+    // DC table 0 and AC table 0, each one 1-bit code "0": DC category 0, AC end-of-block.
+    0xff, 0xc4, 0x00, 0x14, 0x00, 0x01, ...new Array<number>(15).fill(0), 0x00,
+    0xff, 0xc4, 0x00, 0x14, 0x10, 0x01, ...new Array<number>(15).fill(0), 0x00,
+    0xff, 0xda, 0x00, 0x08, 0x01, 0x01, 0x00, 0x00, 0x3f, 0x00,
+  ];
+  const bits = 2 * Math.ceil(width / 8) * Math.ceil(height / 8);
+  const scan = new Uint8Array(Math.ceil(bits / 8));
+  if (bits % 8) scan[scan.length - 1] = 0xff >> (bits % 8); // pad the last byte with 1 bits
+  return Buffer.concat([new Uint8Array(header), scan, new Uint8Array([0xff, 0xd9])]);
 }
 
 /** A lossless WebP (VP8L) header with the given size. */
@@ -95,12 +106,30 @@ export function makePcm(seconds: number, sampleRate = 24_000): Uint8Array {
   return makeWav(seconds, sampleRate).subarray(44);
 }
 
-/** The start of an MP4 (an ftyp box) followed by filler: what sniffing needs. */
-export function makeMp4(bytes = 2048): Uint8Array {
-  const out = new Uint8Array(bytes);
-  out.set([0, 0, 0, 0x18], 0);
-  out.set(new TextEncoder().encode("ftypmp42\0\0\0\0mp42isom"), 4);
-  return out;
+/**
+ * A structurally complete MP4 of exactly `bytes` bytes: ftyp, moov holding an mvhd (1000 Hz timescale,
+ * `seconds` long, no tracks) and an mdat of zero filler.
+ */
+export function makeMp4(bytes = 2048, seconds = 8): Uint8Array {
+  const box = (type: string, body: Uint8Array) => {
+    const out = new Uint8Array(8 + body.length);
+    new DataView(out.buffer).setUint32(0, out.length);
+    out.set(new TextEncoder().encode(type), 4);
+    out.set(body, 8);
+    return out;
+  };
+  const ftyp = box("ftyp", new TextEncoder().encode("mp42\0\0\0\0mp42isom"));
+  const mvhd = new Uint8Array(100);
+  const view = new DataView(mvhd.buffer);
+  view.setUint32(12, 1000);
+  view.setUint32(16, Math.round(seconds * 1000));
+  view.setUint32(20, 0x00010000); // rate 1.0
+  view.setUint16(24, 0x0100); // volume 1.0
+  [0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000].forEach((value, i) => view.setUint32(36 + i * 4, value)); // identity matrix
+  view.setUint32(96, 1); // next track ID
+  const moov = box("moov", box("mvhd", mvhd));
+  const mdat = box("mdat", new Uint8Array(Math.max(0, bytes - ftyp.length - moov.length - 8)));
+  return Buffer.concat([ftyp, moov, mdat]);
 }
 
 /** Base64 of bytes. */

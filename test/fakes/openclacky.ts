@@ -19,6 +19,7 @@ export type ClackyScenario =
   | "malformed" // 200 with a body that is not JSON
   | "empty" // 200 with data: []
   | "not_media" // 200 with b64_json that is not the media asked for
+  | "truncated" // 200 with b64_json cut after 106 characters: the first 79 bytes of the media (issue 8's corrupt PNG)
   | "slow" // answer ok after `slowMs`
   | "hang" // never answer
   | "reset"; // close the connection without answering
@@ -185,7 +186,8 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
         files.set(path, bytes);
         return json(200, { data: [{ url: `${fake.url}${path}` }], ...extra });
       }
-      return json(200, { data: [{ b64_json: b64(bytes), mime_type: mime }], ...extra });
+      const b64Json = scenario === "truncated" ? b64(bytes).slice(0, 106) : b64(bytes);
+      return json(200, { data: [{ b64_json: b64Json, mime_type: mime }], ...extra });
   }
   fake.url = `http://127.0.0.1:${server.port}`;
   return fake;

@@ -1,6 +1,6 @@
 // Contract tests of the seed's /api/media endpoints against the fake openclacky gateway.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeWav } from "../../../server/services/wav.ts";
 import { CLACKY_REPORTS, startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
@@ -351,5 +351,24 @@ describe("error catalogue through the media endpoints", () => {
     while (stopping.media.running === 0) await Bun.sleep(10);
     expect(await stopping.media.drain(5000)).toBe(0);
     expect((await pending).status).toBe(200);
+  });
+});
+
+describe("corrupt media from the provider (issue 8, defect 6)", () => {
+  const cases = [
+    { path: "/api/media/image", body: { prompt: "p" }, field: "image", message: /^Upstream returned a corrupt PNG file \(79 bytes\): PNG .*truncated$/ },
+    { path: "/api/media/video", body: { prompt: "p" }, field: "video", message: /^Upstream returned a corrupt MP4 file \(79 bytes\): MP4 moov box .*truncated$/ },
+    { path: "/api/media/audio/speech", body: { input: "p" }, field: "audio", message: /^Upstream returned a corrupt WAV file \(79 bytes\): WAV is 79 bytes but its RIFF header declares \d+: truncated$/ },
+  ];
+  test.each(cases.map((c) => [c.field, c] as const))("truncated base64 for %s: 502 invalid_response, no file written", async (_field, c) => {
+    const outputDir = join(h.workDir, `truncated-${c.field}`);
+    mkdirSync(outputDir);
+    fake.next("truncated");
+    const { status, body } = await h.post(c.path, { ...c.body, output_dir: outputDir });
+    expect(status).toBe(502);
+    expect(body).toMatchObject({ success: false, [c.field]: null, error_type: "invalid_response" });
+    expect(body.error).toMatch(c.message);
+    expect(readdirSync(outputDir, { recursive: true }).filter((name) => statSync(join(outputDir, String(name))).isFile())).toEqual([]);
+    expect(h.ledger.list({ limit: 1 }).items[0]).toMatchObject({ status: "failed", error_type: "invalid_response" });
   });
 });
