@@ -1,6 +1,7 @@
 // "Test connection": checks a model entry's key and model id with the cheapest call its provider offers.
 import { z } from "zod";
 import { ModelEntry } from "../config/schema.ts";
+import { MAX_NAME_CHARS } from "../defaults.ts";
 import { describeEntry, resolveApiKey, type ConfigStore } from "../config/store.ts";
 import { AppError, invalidArgument } from "../errors.ts";
 import { PROVIDERS } from "../providers/registry.ts";
@@ -10,7 +11,9 @@ import { parseOrThrow } from "../schemas/validate.ts";
 export const MODEL_TEST_TIMEOUT_SECONDS = 15;
 
 /** Body of `POST /api/config/models/test`: a whole entry, or the name of a configured one. */
-export const ModelTestByName = z.object({ name: z.string().min(1, "name the configured model to test") }).strict();
+export const ModelTestByName = z
+  .object({ name: z.string().min(1, "name the configured model to test").max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`) })
+  .strict();
 
 /** The answer: whether it worked, and a sentence a person can act on. */
 export type ModelTestResult = { ok: boolean; message: string; error_type?: string; provider: string; model: string };

@@ -85,3 +85,21 @@ describe("list queries", () => {
     expect(response.body.error).toContain(String(limit));
   });
 });
+
+describe("config request fields", () => {
+  test("testing a model by a 100 KB name is a 400 naming the limit, not an echo of the name", async () => {
+    const response = await h.post("/api/config/models/test", { name: long(100_000) });
+    expect(response.status).toBe(400);
+    expect(response.body.field).toBe("name");
+    expect(response.body.error).toContain(String(MAX_NAME_CHARS));
+    expect(JSON.stringify(response.body).length).toBeLessThan(1000);
+  });
+
+  test("adding a model with a 30 MB key is a 400 naming api_key, and config.yml keeps no trace of it", async () => {
+    const response = await h.post("/api/config/models", { type: "image", provider: "openclacky", model: "m", base_url: "http://127.0.0.1:9/", api_key: long(30_000_000) });
+    expect(response.status).toBe(400);
+    expect(response.body.field).toEndWith("api_key");
+    expect(JSON.stringify(response.body).length).toBeLessThan(1000);
+    expect(h.config.get().models).toHaveLength(3);
+  });
+});
