@@ -1,4 +1,4 @@
-// The Jobs page: the live queue per media type, cancel for queued jobs, the 409 of a running one, the empty queue.
+// The Jobs page: the live queue per media type, cancel for queued jobs only, the 409 of a job that started meanwhile, the empty queue.
 import { afterEach, expect, test } from "bun:test";
 import type { JobView } from "../../../web/src/lib/api.ts";
 import { Jobs } from "../../../web/src/pages/Jobs.tsx";
@@ -66,12 +66,23 @@ test("Cancel on a queued job sends DELETE and the list is read again", async () 
   expect(view.root.querySelector("[role=status]")?.textContent).toContain("Job 33334444 was cancelled");
 });
 
-test("Cancel on a running job shows the server's 409 as a readable error", async () => {
-  const message = "Job run0000011112222 is already running at gemini; cancelling would not stop the charge, so it will finish and be saved";
-  daemon(() => [RUNNING], { "DELETE /api/media/jobs/run0000011112222": () => errorAnswer(409, message, "not_cancellable") });
+test("a running job offers no Cancel (it is already charged and the daemon would answer 409), only the reason", async () => {
+  const { sent } = daemon(() => [RUNNING, QUEUED]);
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 2);
+  const [queuedRow, runningRow] = [...view.root.querySelectorAll(".jobs-row")];
+  expect(queuedRow!.querySelector("button")?.getAttribute("aria-label")).toBe("Cancel job 33334444");
+  expect(runningRow!.querySelector("button")).toBeNull();
+  expect(runningRow!.querySelector(".badge.running")?.getAttribute("title")).toBe("A running job is already being charged and cannot be cancelled");
+  expect(sent.some((r) => r.method === "DELETE")).toBe(false);
+});
+
+test("a job that started running after the list was read shows the server's 409 as a readable error", async () => {
+  const message = "Job que0000033334444 is already running at openclacky; cancelling would not stop the charge, so it will finish and be saved";
+  daemon(() => [QUEUED], { "DELETE /api/media/jobs/que0000033334444": () => errorAnswer(409, message, "not_cancellable") });
   using view = mount(() => <Jobs />);
   await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
-  button(view.root, "Cancel job 11112222").click();
+  button(view.root, "Cancel job 33334444").click();
   await until(() => view.root.querySelector("[role=alert]") !== null);
   expect(view.root.querySelector("[role=alert]")!.textContent).toBe(`Error: ${message} (not_cancellable)`);
   expect(view.root.querySelectorAll(".jobs-row")).toHaveLength(1);

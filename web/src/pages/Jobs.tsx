@@ -83,7 +83,9 @@ export function Jobs() {
                           <code class="jobs-id" title={job.id}>
                             {shortId(job.id)}
                           </code>
-                          <span class={`badge ${job.status}`}>{t(`status.${job.status}`)}</span>
+                          <span class={`badge ${job.status}`} title={job.status === "running" ? t("jobs.runningHint") : undefined}>
+                            {t(`status.${job.status}`)}
+                          </span>
                           <span class="jobs-model">
                             {job.provider} · {job.model}
                           </span>
@@ -99,16 +101,18 @@ export function Jobs() {
                               <progress max="100" value={job.progress} aria-label={t("jobs.progress")} /> {Math.round(job.progress ?? 0)} %
                             </Show>
                           </span>
-                          <button
-                            type="button"
-                            class="secondary"
-                            disabled={cancelling() === job.id}
-                            title={job.status === "running" ? t("jobs.runningHint") : undefined}
-                            aria-label={t("jobs.cancelJob", { id: shortId(job.id) })}
-                            onClick={() => void cancel(job)}
-                          >
-                            {t("common.cancel")}
-                          </button>
+                          {/* Only a queued job can be cancelled: a running one is already being charged (the daemon answers 409). */}
+                          <Show when={job.status === "queued"}>
+                            <button
+                              type="button"
+                              class="secondary"
+                              disabled={cancelling() === job.id}
+                              aria-label={t("jobs.cancelJob", { id: shortId(job.id) })}
+                              onClick={() => void cancel(job)}
+                            >
+                              {t("common.cancel")}
+                            </button>
+                          </Show>
                         </li>
                       )}
                     </For>
