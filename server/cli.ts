@@ -25,6 +25,10 @@ Options:
   --data-dir D   Folder for config.yml and mediagen.db (env MEDIAGEN_DATA_DIR, default ~/${DEFAULT_DATA_DIR_NAME}).
   --version      Print the version and exit.
   --help         Print this help and exit.
+
+One daemon per data folder (<data-dir>/mediagen.lock) and per port.
+Environment: MEDIAGEN_POLL_INTERVAL_SECONDS (provider polls, default 10),
+MEDIAGEN_IDLE_TIMEOUT_SECONDS (silent connections closed after, default 30, at most 255).
 `;
 
 /** Parses argv (without the executable) and the environment into a Command. */

@@ -5,12 +5,13 @@ import pkg from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli.ts";
 import { ConfigError, ConfigStore } from "./config/store.ts";
+import { DataDirInUseError, lockDataDir } from "./data-lock.ts";
 import { openDatabase } from "./db/database.ts";
 import { Ledger } from "./db/generations.ts";
-import { isLoopback } from "./http/guard.ts";
+import { BUN_MAX_REQUEST_BODY_BYTES, createFrontDoor, DEFAULT_IDLE_TIMEOUT_SECONDS, MAX_IDLE_TIMEOUT_SECONDS } from "./http/front-door.ts";
+import { createGuard, isLoopback } from "./http/guard.ts";
 import { createLogger } from "./log.ts";
 import { MediaService } from "./services/generation.ts";
-import { UI_ROUTES } from "./ui.ts";
 
 const command = parseArgs(process.argv.slice(2));
 if (command.kind === "version") {
@@ -34,6 +35,24 @@ if (pollIntervalSeconds !== undefined && !(Number.isFinite(pollIntervalSeconds) 
   process.exit(2);
 }
 
+// Seconds a silent connection is kept open; unset = the default. Requests waiting on a provider are exempt.
+const idleText = process.env.MEDIAGEN_IDLE_TIMEOUT_SECONDS || undefined;
+const idleTimeoutSeconds = idleText === undefined ? DEFAULT_IDLE_TIMEOUT_SECONDS : Number(idleText);
+if (!(Number.isInteger(idleTimeoutSeconds) && idleTimeoutSeconds >= 1 && idleTimeoutSeconds <= MAX_IDLE_TIMEOUT_SECONDS)) {
+  console.error(`mediagen: MEDIAGEN_IDLE_TIMEOUT_SECONDS must be a whole number of seconds from 1 to ${MAX_IDLE_TIMEOUT_SECONDS}, got "${idleText}"`);
+  process.exit(2);
+}
+
+// One daemon per data folder, taken before the config or the database is touched.
+try {
+  const lock = lockDataDir(command.dataDir);
+  process.on("exit", () => lock.release());
+} catch (error) {
+  if (!(error instanceof DataDirInUseError)) throw error;
+  console.error(`mediagen: ${error.message}`);
+  process.exit(1);
+}
+
 const log = createLogger();
 let config: ConfigStore;
 try {
@@ -55,7 +74,13 @@ const recovered = media.recover();
 if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
 if (recovered.resumed > 0) log.info(`${recovered.resumed} generation(s) of the previous run resumed at their provider`);
 const app = createApp({ config, ledger, media, log, version: pkg.version, startedAt: Date.now(), bindHost: command.host });
-const maxBodyBytes = config.get().server.max_body_mib * 1048576;
+const frontDoor = createFrontDoor({
+  handle: (request) => app.handle(request),
+  // The UI page carries no token (it asks for one), so its files pass the Host and Origin checks only.
+  uiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => undefined }),
+  maxBodyBytes: () => config.get().server.max_body_mib * 1048576,
+  log,
+});
 
 let server: ReturnType<typeof Bun.serve>;
 try {
@@ -63,20 +88,18 @@ try {
     hostname: command.host,
     port: command.port,
     development: false,
-    // Generations take minutes: never drop an idle-looking connection that is waiting for one.
-    idleTimeout: 0,
-    // Above the configured limit so the API answers oversized bodies with its own JSON 413.
-    maxRequestBodySize: maxBodyBytes * 2 + 16 * 1048576,
-    routes: UI_ROUTES,
-    async fetch(request) {
-      const started = performance.now();
-      const response = await app.handle(request);
-      log.request(request.method, new URL(request.url).pathname, response.status, performance.now() - started);
-      return response;
-    },
+    // Without this Bun binds with SO_REUSEPORT and a second daemon on the same port starts and shares the traffic.
+    reusePort: false,
+    idleTimeout: idleTimeoutSeconds,
+    // Bodies are counted against server.max_body_mib by the front door, which answers with the JSON 413.
+    maxRequestBodySize: BUN_MAX_REQUEST_BODY_BYTES,
+    fetch: frontDoor.fetch,
+    error: frontDoor.error,
   });
 } catch (error) {
-  console.error(`mediagen: cannot listen on ${command.host}:${command.port}: ${error instanceof Error ? error.message : String(error)}`);
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === "EADDRINUSE" ? `port ${command.port} in use on ${command.host} (another mediagen daemon or another program); stop it or pass --port` : error instanceof Error ? error.message : String(error);
+  console.error(`mediagen: cannot listen on ${command.host}:${command.port}: ${reason}`);
   process.exit(1);
 }
 

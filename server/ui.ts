@@ -1,5 +1,85 @@
-// The web UI bundle: Bun bundles web/index.html (with the Solid plugin) and embeds it into the executable.
+// The web UI bundle: Bun bundles web/index.html (with the Solid plugin) into the executable, and the daemon
+// serves its files from its own fetch handler, so every UI request passes the same Host guard as the API.
+// (Bun's native `routes` would answer before any guard runs.)
+import { basename, join } from "node:path";
 import index from "../web/index.html";
 
-/** Client-side routes served the UI page. Listed explicitly so unknown /api paths still get JSON 404s. */
-export const UI_ROUTES = { "/": index, "/models": index, "/history": index, "/costs": index, "/jobs": index } as const;
+/** Client-side routes that get the UI page. Listed explicitly so unknown paths still get JSON 404s. */
+export const UI_PAGES: ReadonlySet<string> = new Set(["/", "/models", "/history", "/costs", "/jobs"]);
+
+/** One file of the built UI. */
+interface UiFile {
+  body: Blob;
+  type: string;
+  etag: string;
+}
+
+/** The built UI: its page and its assets by URL path. */
+interface UiBundle {
+  page: UiFile;
+  assets: Map<string, UiFile>;
+}
+
+let bundle: Promise<UiBundle> | undefined;
+
+/** The UI files, built on first use and kept. */
+function uiBundle(): Promise<UiBundle> {
+  bundle ??= loadBundle().catch((error: unknown) => {
+    bundle = undefined;
+    throw error;
+  });
+  return bundle;
+}
+
+async function loadBundle(): Promise<UiBundle> {
+  const assets = new Map<string, UiFile>();
+  let page: UiFile | undefined;
+  // In the executable the bundle was built ahead of time and its files are embedded (/$bunfs/root/...).
+  if (index.files) {
+    for (const file of index.files) {
+      const entry = { body: Bun.file(file.path), type: file.headers["content-type"], etag: `"${file.headers.etag}"` };
+      if (file.loader === "html") page = entry;
+      else assets.set(`/${basename(file.path)}`, entry);
+    }
+  } else {
+    // From source: bundle now, with the same Solid plugin build.ts uses (loaded by path so the executable never embeds it).
+    const pluginPath = join(import.meta.dir, "..", "web", "solid-plugin.ts");
+    const { solidPlugin } = (await import(pluginPath)) as typeof import("../web/solid-plugin.ts");
+    const result = await Bun.build({
+      entrypoints: [index.index],
+      plugins: [solidPlugin],
+      minify: true,
+      publicPath: "/",
+      define: { "process.env.NODE_ENV": JSON.stringify("production") },
+    });
+    if (!result.success) throw new Error(`web UI build failed: ${result.logs.map(String).join("; ")}`);
+    for (const output of result.outputs) {
+      const entry = { body: output as Blob, type: output.type, etag: `"${output.hash ?? Bun.hash(await output.arrayBuffer()).toString(36)}"` };
+      if (output.path.endsWith(".html")) page = entry;
+      else assets.set(`/${basename(output.path)}`, entry);
+    }
+  }
+  if (!page) throw new Error("web UI bundle has no page");
+  return { page, assets };
+}
+
+/** Whether `path` may be one of the UI's files (a page or a top-level asset); checked before the bundle loads. */
+export function isUiPath(path: string): boolean {
+  return UI_PAGES.has(path) || /^\/[\w.-]+\.(?:js|css|map|svg|png|ico|woff2?)$/.test(path);
+}
+
+/** The UI's answer to a GET/HEAD of `path`, or undefined when `path` is none of its files. */
+export async function serveUi(request: Request, path: string): Promise<Response | undefined> {
+  if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+  const { page, assets } = await uiBundle();
+  const file = UI_PAGES.has(path) ? page : assets.get(path);
+  if (!file) return undefined;
+  // Asset names carry a content hash; the page is revalidated so a new build is picked up at once.
+  const headers = {
+    "content-type": file.type,
+    etag: file.etag,
+    "cache-control": file === page ? "no-cache" : "public, max-age=31536000, immutable",
+  };
+  if (request.headers.get("if-none-match") === file.etag) return new Response(null, { status: 304, headers });
+  return new Response(request.method === "HEAD" ? null : file.body, { headers });
+}

@@ -1,0 +1,133 @@
+// The daemon's one fetch handler: everything Bun hands over passes here first. It answers what Bun or Elysia
+// would otherwise answer in their own shapes (a malformed Host, a body past the limit, a thrown exception) with
+// the documented JSON error, guards the UI files like the API, and lifts the idle timeout where a request
+// legitimately waits minutes with no bytes flowing.
+import { AppError, toAppError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { isUiPath, serveUi } from "../ui.ts";
+
+/** Seconds an open connection may stay silent (no request, or a keep-alive between requests) before it is closed. */
+export const DEFAULT_IDLE_TIMEOUT_SECONDS = 30;
+/** Bun's largest idle timeout, in seconds. */
+export const MAX_IDLE_TIMEOUT_SECONDS = 255;
+
+/**
+ * What Bun is told the largest body is: far above any configured limit, so a declared Content-Length is answered
+ * by this handler's JSON 413 instead of Bun's empty one (bodies are counted here against server.max_body_mib).
+ */
+export const BUN_MAX_REQUEST_BODY_BYTES = 2 ** 52;
+
+/** The part of Bun's Server this handler uses. */
+export interface ServerLike {
+  timeout(request: Request, seconds: number): void;
+}
+
+/** What the front door needs. */
+export interface FrontDoorOptions {
+  /** The API (Elysia's `app.handle`). */
+  handle: (request: Request) => Promise<Response>;
+  /** The Host/Origin guard for UI files (no token: the page asks for it). */
+  uiGuard: (request: Request, path: string) => AppError | undefined;
+  /** The body limit in force, in bytes (server.max_body_mib, read per request so config edits apply). */
+  maxBodyBytes: () => number;
+  log: Logger;
+}
+
+/** The documented JSON error shape, for answers given outside Elysia. */
+export function errorResponse(error: AppError, headers: Record<string, string> = {}): Response {
+  return Response.json({ success: false, ...error.toJSON() }, { status: error.status, headers });
+}
+
+/** Requests that wait on a provider (blocking generations, a model test) or stream events: no idle timeout. */
+export function waitsLong(method: string, path: string): boolean {
+  if (method === "POST" && (path.startsWith("/api/media/") || path === "/api/config/models/test")) return true;
+  return method === "GET" && /^\/api\/media\/jobs\/[^/]+\/events$/.test(path);
+}
+
+function tooLarge(maxBytes: number, declared?: number): AppError {
+  const limit = `${Math.round(maxBytes / 1048576)} MiB`;
+  const size = declared === undefined ? `larger than ${limit}` : `${(declared / 1048576).toFixed(1)} MiB`;
+  return new AppError("payload_too_large", `Request body is ${size}; the limit is ${limit} (server.max_body_mib)`);
+}
+
+// Reads a body sent without Content-Length (chunked) up to `maxBytes`; undefined when it is larger.
+async function readBounded(request: Request, maxBytes: number): Promise<Blob | undefined> {
+  if (!request.body) return new Blob([]);
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = request.body.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return new Blob(chunks as BlobPart[]);
+}
+
+/** Builds the fetch handler and the `error` handler of Bun.serve. */
+export function createFrontDoor(options: FrontDoorOptions) {
+  const { log } = options;
+
+  async function route(request: Request, server: ServerLike): Promise<{ response: Response; path: string }> {
+    // A Host that is not a valid authority leaves request.url relative; Bun would answer a text/plain 500.
+    const url = URL.parse(request.url);
+    if (!url) {
+      const error = new AppError("invalid_argument", "Malformed Host header; send the daemon's address, e.g. Host: 127.0.0.1:7070", { field: "host" });
+      return { response: errorResponse(error, { connection: "close" }), path: "-" };
+    }
+    const path = url.pathname;
+
+    if (!path.startsWith("/api/") && isUiPath(path)) {
+      const refused = options.uiGuard(request, path);
+      if (refused) return { response: errorResponse(refused), path };
+      const page = await serveUi(request, path);
+      if (page) return { response: page, path };
+    }
+
+    const maxBytes = options.maxBodyBytes();
+    const declaredText = request.headers.get("content-length");
+    const declared = declaredText === null ? undefined : Number(declaredText);
+    if (declared !== undefined && declared > maxBytes) {
+      return { response: errorResponse(tooLarge(maxBytes, declared), { connection: "close" }), path };
+    }
+    let forwarded = request;
+    if (declared === undefined && request.body) {
+      const body = await readBounded(request, maxBytes);
+      if (!body) return { response: errorResponse(tooLarge(maxBytes), { connection: "close" }), path };
+      forwarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+    }
+
+    if (!waitsLong(request.method, path)) return { response: await options.handle(forwarded), path };
+    // No idle timeout while waiting; the connection closes after the answer so it cannot idle forever afterwards.
+    server.timeout(request, 0);
+    const response = await options.handle(forwarded);
+    try {
+      response.headers.set("connection", "close");
+      return { response, path };
+    } catch {
+      const headers = new Headers(response.headers);
+      headers.set("connection", "close");
+      return { response: new Response(response.body, { status: response.status, statusText: response.statusText, headers }), path };
+    }
+  }
+
+  return {
+    /** Bun.serve's `fetch`. */
+    async fetch(request: Request, server: ServerLike): Promise<Response> {
+      const started = performance.now();
+      const { response, path } = await route(request, server);
+      log.request(request.method, path, response.status, performance.now() - started);
+      return response;
+    },
+    /** Bun.serve's `error`: an exception that escaped `fetch` is one log line and the generic JSON 500. */
+    error(error: unknown): Response {
+      log.error(`unhandled error in the HTTP handler: ${error instanceof Error ? error.message : String(error)}`);
+      return errorResponse(toAppError(error));
+    },
+  };
+}
