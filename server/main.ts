@@ -62,6 +62,9 @@ try {
   process.exit(1);
 }
 
+const configWarning = config.status().warning;
+if (configWarning) log.warn(configWarning);
+
 if (!isLoopback(command.host) && !config.get().server.token) {
   config.update((doc) => doc.setIn(["server", "token"], randomBytes(24).toString("base64url")));
   log.warn(`binding ${command.host} (not loopback): generated server.token in ${config.path}; clients must send Authorization: Bearer <token>`);

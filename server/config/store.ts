@@ -2,12 +2,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { type Document, isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
+import { type Document, type ErrorCode, isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
 import { describeIssue, fieldPath } from "../schemas/validate.ts";
 import { Config, type MediaType, type ModelEntry } from "./schema.ts";
-import { CONFIG_TEMPLATE } from "./template.ts";
+import { CONFIG_TEMPLATE, OFFLINE_SPEECH_MODEL } from "./template.ts";
 
 /** A config file that failed to load: the message names the file, the field and what is allowed. */
 export class ConfigError extends Error {
@@ -22,25 +22,80 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses and validates config text; throws a ConfigError naming the file, line and field. */
+/**
+ * What each YAML syntax error means, in words of our own: the library's messages can quote the file (a directive,
+ * a tag, an escape), and config.yml may be a symlink to a file full of secrets, reported on /api/health.
+ */
+const YAML_ERRORS: Partial<Record<ErrorCode, string>> = {
+  BAD_INDENT: "wrong indentation",
+  TAB_AS_INDENT: "tabs are not allowed as indentation",
+  MISSING_CHAR: "a closing quote or bracket, or a separator, is missing",
+  UNEXPECTED_TOKEN: "unexpected text",
+  DUPLICATE_KEY: "a key appears twice",
+  BAD_DQ_ESCAPE: "an invalid escape sequence in a double-quoted string",
+  BAD_DIRECTIVE: "an unsupported % directive",
+  BAD_SCALAR_START: "a plain value cannot start with this character",
+  BLOCK_AS_IMPLICIT_KEY: "a key cannot be a block",
+  MULTILINE_IMPLICIT_KEY: "a key cannot span several lines",
+  BAD_ALIAS: "an alias (*name) names no anchor",
+  MULTIPLE_DOCS: "more than one YAML document",
+  KEY_OVER_1024_CHARS: "a key longer than 1024 characters",
+};
+
+/** Unknown keys are named only when they look like a config field: a foreign file's keys can be secrets. */
+const FIELD_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+
+/** `describeIssue` for config.yml: the same, except that unknown keys that do not look like field names are counted, not quoted. */
+function describeConfigIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code !== "unrecognized_keys") return describeIssue(issue);
+  const named = issue.keys.filter((key) => FIELD_NAME.test(key));
+  const hidden = issue.keys.length - named.length;
+  const parts = [
+    ...(named.length > 0 ? [`unknown field${named.length > 1 ? "s" : ""} ${named.map((key) => `"${key}"`).join(", ")}`] : []),
+    ...(hidden > 0 ? [`${hidden} unknown field${hidden > 1 ? "s" : ""} (not shown: not a config field name)`] : []),
+  ];
+  const where = fieldPath(issue.path);
+  return `${parts.join(" and ")}${where ? ` in ${where}` : ""}`;
+}
+
+/** Whether config text holds no setting at all (empty, blank or comments only). */
+function isEmptyConfig(value: unknown): boolean {
+  return value === null || value === undefined || (typeof value === "object" && !Array.isArray(value) && Object.keys(value).length === 0);
+}
+
+/** Warning shown in the log and on /api/health for an empty config.yml. */
+export const EMPTY_CONFIG_WARNING =
+  "config.yml is empty: no models are configured, so only the built-in offline speech (local/flite) is in use; add models in the web UI or copy docs/config.example.yml";
+
+/**
+ * Parses and validates config text; throws a ConfigError naming the file, line and field, never a value.
+ * An empty file means the defaults of a fresh data folder, offline speech included.
+ */
 export function parseConfig(text: string, file: string): Config {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
   if (yamlError) {
     const { line, col } = lineCounter.linePos(yamlError.pos[0]);
-    throw new ConfigError(`${file}:${line}:${col}: not valid YAML: ${yamlError.message.split("\n")[0]}`);
+    throw new ConfigError(`${file}:${line}:${col}: not valid YAML: ${YAML_ERRORS[yamlError.code] ?? `syntax error (${yamlError.code})`}`);
   }
-  const result = Config.safeParse(doc.toJS() ?? {});
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch {
+    throw new ConfigError(`${file}: not valid YAML: an alias (*name) names no anchor defined before it`);
+  }
+  if (isEmptyConfig(raw)) return Config.parse({ models: [OFFLINE_SPEECH_MODEL] });
+  const result = Config.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const offset = issueOffset(doc, issue);
     const where = offset === undefined ? "" : `:${lineCounter.linePos(offset).line}`;
-    return `${file}${where}: ${describeIssue(issue)}`;
+    return `${file}${where}: ${describeConfigIssue(issue)}`;
   });
   const first = result.error.issues[0]!;
   const allowed = first.code === "invalid_value" ? first.values.map(String) : undefined;
-  throw new ConfigError(lines.join("\n"), { field: fieldPath(first.path) || "config", message: describeIssue(first), allowed });
+  throw new ConfigError(lines.join("\n"), { field: fieldPath(first.path) || "config", message: describeConfigIssue(first), allowed });
 }
 
 // Where an issue is in the file: an unknown key's own line, else the node at the path or its nearest existing parent.
@@ -71,6 +126,8 @@ export interface ConfigStatus {
   path: string;
   ok: boolean;
   error?: string;
+  /** Something in force the user should know about (an empty file). */
+  warning?: string;
   loadedAt: Date;
 }
 
@@ -83,6 +140,7 @@ export class ConfigStore {
   private config: Config;
   private stamp: string;
   private lastError?: string;
+  private warning?: string;
   private loadedAt = new Date();
 
   private constructor(
@@ -91,7 +149,9 @@ export class ConfigStore {
     private readonly onChange: (event: { ok: boolean; message: string }) => void,
   ) {
     this.stamp = this.fileStamp();
-    this.config = parseConfig(readText(path), path);
+    const text = readText(path);
+    this.config = parseConfig(text, path);
+    this.warning = warningFor(text);
   }
 
   /** Opens `<dataDir>/config.yml`, creating it from the commented template on first start. Throws ConfigError. */
@@ -107,10 +167,12 @@ export class ConfigStore {
     if (stamp === this.stamp) return this.config;
     this.stamp = stamp;
     try {
-      this.config = parseConfig(readText(this.path), this.path);
+      const text = readText(this.path);
+      this.config = parseConfig(text, this.path);
+      this.warning = warningFor(text);
       this.lastError = undefined;
       this.loadedAt = new Date();
-      this.onChange({ ok: true, message: `config reloaded from ${this.path}` });
+      this.onChange({ ok: true, message: `config reloaded from ${this.path}${this.warning ? `; ${this.warning}` : ""}` });
     } catch (error) {
       this.lastError = error instanceof Error ? error.message : String(error);
       this.onChange({ ok: false, message: `config not reloaded, keeping the previous one: ${this.lastError}` });
@@ -121,7 +183,7 @@ export class ConfigStore {
   /** Whether the file on disk is the one in force. */
   status(): ConfigStatus {
     this.get();
-    return { path: this.path, ok: !this.lastError, error: this.lastError, loadedAt: this.loadedAt };
+    return { path: this.path, ok: !this.lastError, error: this.lastError, warning: this.warning, loadedAt: this.loadedAt };
   }
 
   /** Folder used when a request has no output_dir. */
@@ -132,6 +194,8 @@ export class ConfigStore {
   /** Rewrites the file through `edit`, keeping the user's comments, and reloads it. */
   update(edit: (doc: ReturnType<typeof parseDocument>) => void): void {
     const doc = parseDocument(readText(this.path));
+    // An empty file runs with the built-in offline speech model: write it down before the first edit keeps it.
+    if (isEmptyConfig(doc.toJS())) doc.set("models", [{ ...OFFLINE_SPEECH_MODEL }]);
     edit(doc);
     const text = doc.toString();
     parseConfig(text, this.path);
@@ -147,6 +211,10 @@ export class ConfigStore {
       return "missing";
     }
   }
+}
+
+function warningFor(text: string): string | undefined {
+  return isEmptyConfig(parseDocument(text).toJS()) ? EMPTY_CONFIG_WARNING : undefined;
 }
 
 function readText(path: string): string {

@@ -1,4 +1,8 @@
 // The commented config.yml written on first start (also shipped as docs/config.example.yml).
+import type { ModelEntry } from "./schema.ts";
+
+/** The offline speech entry of the template; also what an empty config.yml runs with. */
+export const OFFLINE_SPEECH_MODEL = { name: "offline-speech", type: "audio", provider: "local", model: "flite", default: true } as const satisfies ModelEntry;
 
 /** The config file a fresh data folder starts with: one offline speech model and a comment on every field. */
 export const CONFIG_TEMPLATE = `# mediagen configuration. Changes to this file are picked up without a restart.

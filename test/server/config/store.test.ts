@@ -81,8 +81,8 @@ describe("parseConfig errors", () => {
     expect(lines[1]).toStartWith(`${FILE}:3: models[0].provider`);
   });
 
-  test.each([[""], ["# only comments\n"]])("%p is an empty config", (text) => {
-    expect(parseConfig(text, FILE)).toEqual(Config.parse({}));
+  test.each([[""], ["# only comments\n"]])("%p is an empty config: the defaults, with the template's offline speech model", (text) => {
+    expect(parseConfig(text, FILE)).toEqual(Config.parse({ models: parseConfig(CONFIG_TEMPLATE, FILE).models }));
   });
 });
 
