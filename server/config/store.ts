@@ -229,6 +229,11 @@ export function modelFor(config: Config, type: MediaType): ModelEntry | undefine
 
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
+/** The variable a key names when it is an `${ENV_VAR}` reference (blanks around it ignored, as when resolved), else undefined. */
+export function envReferenceOf(key: string | undefined): string | undefined {
+  return key === undefined ? undefined : ENV_REFERENCE.exec(key.trim())?.[1];
+}
+
 /** Resolves an entry's api_key, reading `${ENV_VAR}` from the environment now. Undefined when blank. */
 export function resolveApiKey(entry: ModelEntry, env: Record<string, string | undefined> = process.env): string | undefined {
   const raw = entry.api_key?.trim();

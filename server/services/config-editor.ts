@@ -2,11 +2,12 @@
 import { isMap, isSeq, type Document } from "yaml";
 import { z } from "zod";
 import { MEDIA_TYPES, ModelEntry, PROVIDER_IDS, type MediaType, type ProviderId } from "../config/schema.ts";
-import { ConfigError, maskKey, modelFor, type ConfigStore } from "../config/store.ts";
+import { ConfigError, envReferenceOf, maskKey, modelFor, type ConfigStore } from "../config/store.ts";
 import { AppError, invalidArgument } from "../errors.ts";
 import { CATALOG } from "../pricing/catalog.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import { parseOrThrow } from "../schemas/validate.ts";
+import { checkSavedKeyDestination, keyChoice, keyDestination, refuseEnvReference } from "./key-scope.ts";
 
 /** A configured model as the API shows it: the key masked, an `${ENV}` reference shown as such. */
 export interface ModelView {
@@ -27,11 +28,9 @@ export interface ModelView {
 export const ModelInput = ModelEntry.extend({ api_key: z.string().nullable().optional() });
 export type ModelInput = z.infer<typeof ModelInput>;
 
-const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
-
 function viewOf(entry: ModelEntry, index: number, inUse: boolean): ModelView {
   const key = entry.api_key?.trim() ?? "";
-  const env = ENV_REFERENCE.exec(key)?.[1];
+  const env = envReferenceOf(key);
   const view: ModelView = {
     index,
     type: entry.type,
@@ -75,16 +74,30 @@ function save(store: ConfigStore, edit: (doc: Document) => void): void {
   }
 }
 
+/**
+ * The key to write: the saved one when left out or masked, and then only if the entry still sends it to the
+ * URL it was saved for; a typed key as typed, never an `${ENV_VAR}` reference; none for null or "".
+ */
+function keyToWrite(input: ModelInput, saved?: ModelEntry): string | undefined {
+  const choice = keyChoice(input.api_key, saved);
+  if (choice.kind === "none") return undefined;
+  if (choice.kind === "typed") {
+    refuseEnvReference(choice.key);
+    return choice.key;
+  }
+  if (!saved?.api_key) return undefined;
+  checkSavedKeyDestination(saved, input, `re-enter the key when changing base_url or provider (the entry would send it to ${keyDestination(input)})`);
+  return saved.api_key;
+}
+
 /** The fields to write for an entry: the saved key is kept unless a new one (or null) is given. */
 function fieldsOf(input: ModelInput, saved?: ModelEntry): Record<string, unknown> {
-  const keepKey = input.api_key === undefined || (typeof input.api_key === "string" && input.api_key.includes("****"));
-  const apiKey = keepKey ? saved?.api_key : input.api_key === null || input.api_key === "" ? undefined : input.api_key;
   const fields: Record<string, unknown> = {
     name: input.name,
     type: input.type,
     provider: input.provider,
     model: input.model,
-    api_key: apiKey,
+    api_key: keyToWrite(input, saved),
     base_url: input.base_url,
     default: input.default || undefined,
     options: input.options && Object.keys(input.options).length > 0 ? input.options : undefined,
@@ -116,9 +129,10 @@ function clearOtherDefaults(doc: Document, store: ConfigStore, type: MediaType, 
 export function addModel(store: ConfigStore, raw: unknown): ModelView {
   const input = parseOrThrow(ModelInput, raw);
   const index = store.get().models.length;
+  const fields = fieldsOf(input);
   save(store, (doc) => {
     const seq = modelsSeq(doc);
-    seq.items.push(doc.createNode(Object.fromEntries(Object.entries(fieldsOf(input)).filter(([, v]) => v !== undefined))));
+    seq.items.push(doc.createNode(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))));
     if (input.default) clearOtherDefaults(doc, store, input.type, index);
   });
   return listModels(store).models[index]!;
@@ -128,8 +142,9 @@ export function addModel(store: ConfigStore, raw: unknown): ModelView {
 export function updateModel(store: ConfigStore, index: number, raw: unknown): ModelView {
   const saved = checkIndex(store, index);
   const input = parseOrThrow(ModelInput, raw);
+  const fields = fieldsOf(input, saved);
   save(store, (doc) => {
-    writeEntry(doc, index, fieldsOf(input, saved));
+    writeEntry(doc, index, fields);
     if (input.default) clearOtherDefaults(doc, store, input.type, index);
   });
   return listModels(store).models[index]!;
