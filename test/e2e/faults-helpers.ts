@@ -3,7 +3,7 @@
 // a tmpfs in the daemon's own mount namespace (full disk), the immutable attribute (read-only file or folder),
 // and a low descriptor limit. Each probe says why it cannot inject here, so a row skips instead of passing.
 import { Database } from "bun:sqlite";
-import { existsSync, mkdirSync, openSync, closeSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { makePng } from "../fakes/media.ts";
 import { daemonCommand } from "./daemon.ts";
@@ -138,6 +138,7 @@ const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
 
 /** Why a private mount namespace with a tmpfs cannot be made here, or undefined when it can. */
 export function tmpfsUnavailable(scratch: string): string | undefined {
+  if (!Bun.which("unshare") || !Bun.which("nsenter")) return "unshare or nsenter (util-linux) is not installed";
   const probe = join(scratch, "tmpfs-probe");
   mkdirSync(probe, { recursive: true });
   const result = run(["unshare", "-m", "--propagation", "private", "sh", "-c", `mount -t tmpfs -o size=1m tmpfs ${quote(probe)} && touch ${quote(join(probe, "x"))}`]);
@@ -243,9 +244,16 @@ export function inspectLedgerIn(pid: number, path: string): { rows: FaultLedgerR
   return JSON.parse(result.stdout.toString()) as { rows: FaultLedgerRow[]; integrity: string };
 }
 
+/** Why this test process cannot hold `sockets` open connections at once, or undefined when it can. */
+export function socketsUnavailable(sockets: number): string | undefined {
+  const line = readFileSync("/proc/self/limits", "utf8").split("\n").find((entry) => entry.startsWith("Max open files")) ?? "";
+  const soft = Number(/^Max open files\s+(\d+)/.exec(line)?.[1] ?? Number.NaN);
+  return Number.isFinite(soft) && soft < sockets + 256 ? `this process may open only ${soft} descriptors; ${sockets} sockets need more (ulimit -n)` : undefined;
+}
+
 /** The peak resident memory of a process so far, in MiB (VmHWM). */
 export function peakRssMib(pid: number): number {
-  const status = Bun.spawnSync(["cat", `/proc/${pid}/status`]).stdout.toString();
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const match = /VmHWM:\s+(\d+) kB/.exec(status);
   return match ? Number(match[1]) / 1024 : Number.NaN;
 }
