@@ -72,3 +72,8 @@ export const MAX_PLAUSIBLE_COST_USD = 100;
 
 /** Free space an output folder needs before a provider is called, in MiB per media type. */
 export const MIN_FREE_OUTPUT_MIB = { image: 8, video: 64, audio: 8 } as const;
+
+/** Largest JSON (or text) answer read from a provider, in MiB: base64 media included, so about 190 MiB of media. */
+export const MAX_UPSTREAM_JSON_MIB = 256;
+/** Largest media file downloaded from a provider, in MiB. */
+export const MAX_UPSTREAM_MEDIA_MIB = 2048;

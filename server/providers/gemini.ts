@@ -6,7 +6,7 @@ import type { Meter, TokenKind } from "../pricing/schema.ts";
 import type { Usage } from "../schemas/generation.ts";
 import type { Aspect } from "../services/aspect.ts";
 import { encodeWav } from "../services/wav.ts";
-import { errorForStatus, joinUrl, readJsonObject, readText, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
+import { errorForStatus, joinUrl, readBytes, readJsonObject, readText, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
 import { GeminiOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob, VideoJob } from "./types.ts";
 
@@ -309,11 +309,7 @@ async function downloadFile(uri: string, ctx: CallContext): Promise<Uint8Array> 
       }
       throw mapError(response.status, body, response.headers) ?? errorForStatus(response.status, body, response.headers);
     }
-    try {
-      return new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      throw transportError(error, ctx);
-    }
+    return readBytes(response, ctx);
   }
   throw new AppError("invalid_response", `Downloading the generated video took more than ${MAX_REDIRECTS} redirects`);
 }

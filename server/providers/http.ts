@@ -1,5 +1,5 @@
 // Shared HTTP plumbing for providers: transport errors, upstream statuses and JSON bodies mapped into the catalogue.
-import { MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
+import { MAX_UPSTREAM_JSON_MIB, MAX_UPSTREAM_MEDIA_MIB, MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import type { CallContext } from "./types.ts";
 
@@ -131,13 +131,43 @@ export async function checkConnect(url: string, timeoutMs: number, connector: Co
   }
 }
 
-/** Reads a body as text, mapping a broken or aborted stream into the catalogue. */
-export async function readText(response: Response, ctx: CallContext): Promise<string> {
+/**
+ * Reads a body up to `maxBytes`, mapping a broken or aborted stream into the catalogue. A larger body (declared
+ * or streamed) is cancelled as soon as it passes the limit and is an invalid_response: a misbehaving provider
+ * cannot make the daemon hold gigabytes.
+ */
+export async function readBytes(response: Response, ctx: CallContext, maxBytes = MAX_UPSTREAM_MEDIA_MIB * 1048576): Promise<Uint8Array> {
+  const tooLarge = () => new AppError("invalid_response", `Upstream answer is larger than ${Math.round(maxBytes / 1048576)} MiB; mediagen does not read answers this large`);
+  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+  if (declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge();
+  }
+  if (!response.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
   try {
-    return await response.text();
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
   } catch (error) {
+    if (error instanceof AppError && error.type === "invalid_response") throw error;
     throw transportError(error, ctx);
   }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+}
+
+/** Reads a body as text (at most MAX_UPSTREAM_JSON_MIB), mapping a broken or aborted stream into the catalogue. */
+export async function readText(response: Response, ctx: CallContext): Promise<string> {
+  return new TextDecoder().decode(await readBytes(response, ctx, MAX_UPSTREAM_JSON_MIB * 1048576));
 }
 
 /** Reads a body as a JSON object; anything else is invalid_response. */
@@ -157,12 +187,7 @@ export async function readJsonObject(response: Response, ctx: CallContext): Prom
 
 /** Downloads a result file the provider linked to. */
 export async function download(url: string, ctx: CallContext, headers: Record<string, string> = {}): Promise<Uint8Array> {
-  const response = await request(url, { headers }, ctx);
-  try {
-    return new Uint8Array(await response.arrayBuffer());
-  } catch (error) {
-    throw transportError(error, ctx);
-  }
+  return readBytes(await request(url, { headers }, ctx), ctx);
 }
 
 /** Joins a base URL and a path with exactly one slash. */

@@ -4,7 +4,7 @@ import type { ModelEntry } from "../config/schema.ts";
 import type { Meter, TokenKind } from "../pricing/schema.ts";
 import type { Usage } from "../schemas/generation.ts";
 import type { Aspect } from "../services/aspect.ts";
-import { download, joinUrl, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
+import { download, joinUrl, readBytes, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
 import { OpenAIOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob } from "./types.ts";
 
@@ -164,7 +164,7 @@ async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>
     ctx,
     mapError,
   );
-  const { bytes, usage } = sse ? await sseAudio(response, ctx) : { bytes: new Uint8Array(await response.arrayBuffer()), usage: undefined };
+  const { bytes, usage } = sse ? await sseAudio(response, ctx) : { bytes: await readBytes(response, ctx), usage: undefined };
   if (bytes.length === 0) throw new AppError("empty_response", "Upstream returned no audio data");
   const meter: Meter = usage
     ? { tokens: { input_text: Number(usage.input_tokens ?? 0), output_audio: Number(usage.output_tokens ?? 0) } }

@@ -5,7 +5,7 @@ import type { Meter } from "../pricing/schema.ts";
 import type { Usage } from "../schemas/generation.ts";
 import type { Aspect } from "../services/aspect.ts";
 import type { InputImage } from "../services/input-images.ts";
-import { download, joinUrl, readJsonObject, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
+import { download, joinUrl, readBytes, readJsonObject, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
 import { OpenRouterOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, VideoJob } from "./types.ts";
 
@@ -110,14 +110,6 @@ async function getJson(url: string, ctx: CallContext): Promise<Json> {
   return readJsonObject(response, ctx);
 }
 
-/** Bytes of a response body, mapping a broken stream into the catalogue. */
-async function bodyBytes(response: Response, ctx: CallContext): Promise<Uint8Array> {
-  try {
-    return new Uint8Array(await response.arrayBuffer());
-  } catch (error) {
-    throw transportError(error, ctx);
-  }
-}
 
 /** Whether a URL is on the base URL's origin, the only place the key is ever sent. */
 function sameOrigin(url: URL, ctx: CallContext): boolean {
@@ -271,7 +263,7 @@ async function jobResult(id: string, view: Json, ctx: CallContext, durationSecon
   // The job is done and billed: a download that fails from here keeps its cost on the failed row.
   const { bytes, mimeType } = await (async () => {
     const response = await request(contentUrl(id, view, ctx), { headers: headers(ctx) }, ctx, mapError);
-    const body = await bodyBytes(response, ctx);
+    const body = await readBytes(response, ctx);
     if (body.length === 0) throw new AppError("empty_response", `OpenRouter video job ${id} completed but its content is empty`);
     return { bytes: body, mimeType: response.headers.get("content-type") ?? undefined };
   })().catch((error: unknown) => Promise.reject(afterBilling(error, billed)));

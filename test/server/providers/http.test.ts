@@ -1,0 +1,43 @@
+import { describe, expect, test } from "bun:test";
+import { readBytes, readText } from "../../../server/providers/http.ts";
+import type { CallContext } from "../../../server/providers/types.ts";
+
+const ctx = { entry: { type: "image", provider: "openai", model: "m" }, baseUrl: "http://127.0.0.1:1", signal: new AbortController().signal, pollIntervalMs: 0 } as unknown as CallContext;
+
+/** A body of `chunks` chunks of `size` bytes, produced only as fast as it is read; counts what was pulled. */
+function streamed(chunks: number, size: number) {
+  const state = { pulled: 0 };
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (state.pulled >= chunks) return controller.close();
+      state.pulled++;
+      controller.enqueue(new Uint8Array(size).fill(0x61));
+    },
+  });
+  return { response: new Response(body), state };
+}
+
+describe("readBytes: a provider's answer is read only up to a limit", () => {
+  test("a body within the limit is read whole", async () => {
+    const { response } = streamed(4, 1000);
+    expect((await readBytes(response, ctx, 4000)).length).toBe(4000);
+  });
+
+  test("a streamed body past the limit stops being read at the limit and is an invalid_response", async () => {
+    const { response, state } = streamed(1000, 1024);
+    const error = await readBytes(response, ctx, 8 * 1024).catch((e: unknown) => e);
+    expect(error).toMatchObject({ type: "invalid_response" });
+    expect(String((error as Error).message)).toContain("larger than");
+    expect(state.pulled).toBeLessThan(20);
+  });
+
+  test("a declared Content-Length past the limit is refused before reading", async () => {
+    const { state } = streamed(1, 1);
+    const response = new Response(new ReadableStream({ pull: () => void state.pulled++ }), { headers: { "content-length": String(10 * 1048576) } });
+    await expect(readBytes(response, ctx, 1048576)).rejects.toMatchObject({ type: "invalid_response" });
+  });
+
+  test("readText decodes UTF-8", async () => {
+    expect(await readText(new Response("{\"a\":\"é\"}"), ctx)).toBe('{"a":"é"}');
+  });
+});
