@@ -238,14 +238,11 @@ export function envReferenceOf(key: string | undefined): string | undefined {
 export function resolveApiKey(entry: ModelEntry, env: Record<string, string | undefined> = process.env): string | undefined {
   const raw = entry.api_key?.trim();
   if (!raw) return undefined;
-  const reference = ENV_REFERENCE.exec(raw);
-  if (!reference) return raw;
-  const value = env[reference[1]!]?.trim();
+  const variable = envReferenceOf(raw);
+  if (!variable) return raw;
+  const value = env[variable]?.trim();
   if (value) return value;
-  throw new AppError(
-    "auth_required",
-    `api_key of ${describeEntry(entry)} is \${${reference[1]}}, but ${reference[1]} is not set in the daemon's environment`,
-  );
+  throw new AppError("auth_required", `api_key of ${describeEntry(entry)} is \${${variable}}, but ${variable} is not set in the daemon's environment`);
 }
 
 /** `image model 'x' (name)` for messages. */
