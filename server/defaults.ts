@@ -77,3 +77,10 @@ export const MIN_FREE_OUTPUT_MIB = { image: 8, video: 64, audio: 8 } as const;
 export const MAX_UPSTREAM_JSON_MIB = 256;
 /** Largest media file downloaded from a provider, in MiB. */
 export const MAX_UPSTREAM_MEDIA_MIB = 2048;
+
+/**
+ * What budgets count for a finished generation billed at an unknown cost with no estimate, in USD per request:
+ * about the most a typical request of that type costs among catalogued models (gpt-image-1 high at 1536x1024,
+ * an 8 s Veo clip at $0.60/s, 8,000 characters of HD speech). Never $0: an unknown cost is not free.
+ */
+export const ASSUMED_COST_USD = { image: 0.25, video: 4.8, audio: 0.25 } as const;

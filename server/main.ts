@@ -70,12 +70,15 @@ if (!isLoopback(command.host) && !config.get().server.token) {
   log.warn(`binding ${command.host} (not loopback): generated server.token in ${config.path}; clients must send Authorization: Bearer <token>`);
 }
 
-const db = openDatabase(join(command.dataDir, "mediagen.db"));
+let db: ReturnType<typeof openDatabase>;
+try {
+  db = openDatabase(join(command.dataDir, "mediagen.db"));
+} catch (error) {
+  console.error(`mediagen: cannot open the ledger database in ${command.dataDir}: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
 const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
 const media = new MediaService({ config, ledger, log, pollIntervalSeconds });
-const recovered = media.recover();
-if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
-if (recovered.resumed > 0) log.info(`${recovered.resumed} generation(s) of the previous run resumed at their provider`);
 const app = createApp({ config, ledger, media, log, version: pkg.version, startedAt: Date.now(), bindHost: command.host });
 const frontDoor = createFrontDoor({
   handle: (request) => app.handle(request),
@@ -108,6 +111,17 @@ try {
 
 log.info(`mediagen ${pkg.version} listening on ${server.url.href.replace(/\/$/, "")} (data: ${command.dataDir})`);
 
+// Only once the port is ours: a daemon that cannot listen must not touch the previous run's jobs. Nothing awaits
+// between listen and here, so no request is served before recovery.
+const recovered = media.recover();
+if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
+if (recovered.resumed > 0) log.info(`${recovered.resumed} generation(s) of the previous run resumed at their provider`);
+
+// The last net: a rejection nobody handled is a bug to log, never a reason to drop every caller's connection.
+process.on("unhandledRejection", (reason) => {
+  log.error(`unhandled rejection (daemon kept running): ${reason instanceof Error ? reason.message : String(reason)}`);
+});
+
 /** Time given to in-flight responses to be written after the last generation ends, in ms. */
 const FLUSH_GRACE_MS = 3000;
 let stopping = false;
@@ -126,7 +140,10 @@ async function shutdown(signal: string) {
   await Promise.race([connectionsClosed, Bun.sleep(FLUSH_GRACE_MS)]);
   await server.stop(true);
   const unwritten = ledger.close();
-  if (unwritten > 0) log.error(`${unwritten} ledger write(s) could not be recorded before exit (the database is still not writable)`);
+  if (unwritten.length > 0) {
+    log.error(`${unwritten.length} ledger write(s) could not be recorded before exit (the database is still not writable); the files are on disk:`);
+    for (const write of unwritten) log.error(`  not recorded: ${write}`);
+  }
   db.close();
   log.info("stopped");
   process.exit(0);

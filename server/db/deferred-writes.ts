@@ -98,16 +98,21 @@ export class DeferredWrites {
     return 0;
   }
 
-  /** Runs a write that must not be deferred (an insert, refused instead); it throws, and its outcome counts for health. */
+  /** Runs a write that must not be deferred (an insert, refused instead); it throws, and a disk failure counts for health. */
   now<T>(write: () => T): T {
     try {
       const value = write();
       this.recovered();
       return value;
     } catch (error) {
-      this.failed(error);
+      if (isDiskError(error)) this.failed(error);
       throw error;
     }
+  }
+
+  /** What is still waiting to be written, by label ("succeed <id>"), oldest first. */
+  waiting(): string[] {
+    return this.pending.map((entry) => entry.label);
   }
 
   /** The database's health now: a pending write or a replaced file is a problem. */

@@ -1,7 +1,7 @@
 // Typed queries over the generations ledger. All SQL is parameterised.
 import type { Database } from "bun:sqlite";
 import type { MediaType } from "../config/schema.ts";
-import { DEFAULT_PAGE_SIZE } from "../defaults.ts";
+import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import type { CostLine } from "../pricing/schema.ts";
 import { DeferredWrites, type StorageStatus } from "./deferred-writes.ts";
@@ -198,9 +198,10 @@ export class Ledger {
     if (problem) throw new AppError("storage_error", problem);
   }
 
-  /** Stops retrying deferred writes (at shutdown); returns how many are still unwritten. */
-  close(): number {
-    const left = this.writes.flush();
+  /** Stops retrying deferred writes (at shutdown); returns the writes still unwritten ("succeed <id>", ...). */
+  close(): string[] {
+    this.writes.flush();
+    const left = this.writes.waiting();
     this.writes.close();
     return left;
   }
@@ -302,16 +303,21 @@ export class Ledger {
     return row ? { id: row.id, requestHash: row.request_hash, status: row.status } : undefined;
   }
 
-  /** Money spent since `fromMs` (ms): finished costs plus the estimates of unfinished jobs; one type or all. */
+  /**
+   * Money spent since `fromMs` (ms): finished costs plus the estimates of unfinished jobs; one type or all. A
+   * finished job that was (or may have been) billed at an unknown cost counts at its estimate, else at
+   * ASSUMED_COST_USD for its type: never as $0.
+   */
   spendSince(fromMs: number, type?: MediaType): number {
     const row = this.db
-      .query<{ spend: number }, { from: number; type: string | null }>(
+      .query<{ spend: number }, { from: number; type: string | null; image: number; video: number; audio: number }>(
         `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
-                                WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL) THEN coalesce(estimated_cost_usd, 0)
+                                WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
+                                THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
                                 ELSE coalesce(cost_usd, 0) END), 0) AS spend
          FROM generations WHERE created_at >= $from AND ($type IS NULL OR type = $type)`,
       )
-      .get({ from: fromMs, type: type ?? null });
+      .get({ from: fromMs, type: type ?? null, ...ASSUMED_COST_USD });
     return row?.spend ?? 0;
   }
 
@@ -323,7 +329,8 @@ export class Ledger {
   /** Completes a running generation as succeeded. */
   succeed(id: string, result: GenerationSuccess): boolean {
     const at = this.now();
-    return this.writes.run(`succeed ${id}`, () => this.db
+    const label = `succeed ${id}: ${result.outputPath}, cost ${result.cost.costUsd === null ? "unknown" : `$${result.cost.costUsd}`}`;
+    return this.writes.run(label, () => this.db
       .query(
         `UPDATE generations SET status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
            width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
@@ -366,18 +373,6 @@ export class Ledger {
         upstreamStatus: failure.upstreamStatus ?? null,
         ...costColumns(failure.cost ?? { costUsd: null, source: "unknown" }),
       }));
-  }
-
-  /** Marks every row still queued or running as interrupted (after a crash, or when shutdown's grace period ends). */
-  interruptRunning(reason: string): number {
-    const at = this.now();
-    return this.db
-      .query(
-        `UPDATE generations SET status = 'interrupted', error = $reason, error_type = 'interrupted',
-           finished_at = $at, latency_ms = $at - started_at
-         WHERE status IN ('queued', 'running')`,
-      )
-      .run({ reason, at }).changes;
   }
 
   /** Deletes one record (the file is the caller's business). */

@@ -61,8 +61,9 @@ const usd = (value: number) => `$${value.toFixed(value < 1 ? 4 : 2)}`;
 
 /**
  * Refuses (402 budget_exceeded) a request whose estimate would pass a daily or monthly limit, overall or
- * for its type. `spend(from, type?)` is what was spent since `from`, including estimates of unfinished jobs.
- * An unknown estimate counts as $0 (the request is let through unless a limit is already reached).
+ * for its type. `spend(from, type?)` is what was spent since `from`, including estimates of unfinished jobs
+ * and, for finished jobs billed at an unknown cost, their estimate or ASSUMED_COST_USD. A request whose own
+ * cost cannot be estimated is let through unless a limit is already reached.
  */
 export function checkBudget(budget: Budget | undefined, type: MediaType, estimate: number | null, spend: (from: number, type?: MediaType) => number, now: number): void {
   if (!budget) return;
@@ -80,7 +81,7 @@ export function checkBudget(budget: Budget | undefined, type: MediaType, estimat
       const spent = spend(from, scopeType);
       const cost = estimate ?? 0;
       if (spent + cost <= limit && spent < limit) continue;
-      const what = estimate === null ? "its cost cannot be estimated" : `it is estimated at ${usd(cost)}`;
+      const what = estimate === null ? "its cost cannot be estimated (add a prices: entry for this model)" : `it is estimated at ${usd(cost)}`;
       throw new AppError(
         "budget_exceeded",
         `Refused before calling the provider: the ${period} ${scope === "overall" ? "" : `${scope} `}limit is ${usd(limit)}, ${usd(spent)} is spent or committed ${period === "daily" ? "today" : "this month"}, and ${what}. Raise budget.${scope === "overall" ? "" : `per_type.${scope}.`}${period}_usd in config.yml to allow it.`,

@@ -3,6 +3,7 @@ import { isMap, isSeq, type Document } from "yaml";
 import { z } from "zod";
 import { MEDIA_TYPES, ModelEntry, PROVIDER_IDS, type MediaType, type ProviderId } from "../config/schema.ts";
 import { ConfigError, envReferenceOf, maskKey, modelFor, type ConfigStore } from "../config/store.ts";
+import { MAX_SECRET_CHARS } from "../defaults.ts";
 import { AppError, invalidArgument } from "../errors.ts";
 import { CATALOG } from "../pricing/catalog.ts";
 import { PROVIDERS } from "../providers/registry.ts";
@@ -25,7 +26,9 @@ export interface ModelView {
 }
 
 /** A model entry as the UI sends it: `api_key` absent or masked keeps the saved key, `null` removes it. */
-export const ModelInput = ModelEntry.extend({ api_key: z.string().nullable().optional() });
+export const ModelInput = ModelEntry.extend({
+  api_key: z.string().max(MAX_SECRET_CHARS, `must be at most ${MAX_SECRET_CHARS} characters`).nullable().optional(),
+});
 export type ModelInput = z.infer<typeof ModelInput>;
 
 function viewOf(entry: ModelEntry, index: number, inUse: boolean): ModelView {

@@ -4,6 +4,7 @@ import { ModelEntry } from "../config/schema.ts";
 import { MAX_NAME_CHARS } from "../defaults.ts";
 import { describeEntry, resolveApiKey, type ConfigStore } from "../config/store.ts";
 import { AppError, invalidArgument } from "../errors.ts";
+import { redact } from "../providers/http.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import { parseOrThrow } from "../schemas/validate.ts";
 import { checkSavedKeyDestination, keyChoice, keyDestination } from "./key-scope.ts";
@@ -52,14 +53,15 @@ export async function testModel(config: ConfigStore, raw: unknown): Promise<Mode
   if (!provider?.testConnection) {
     return { ok: false, message: `Provider '${entry.provider}' has no connection test in this version`, error_type: "not_implemented", ...identity };
   }
+  let apiKey: string | undefined;
   try {
-    const apiKey = savedKey ? resolveApiKey(entry) : entry.api_key?.trim() || undefined;
+    apiKey = savedKey ? resolveApiKey(entry) : entry.api_key?.trim() || undefined;
     if (provider.requiresKey && !apiKey) throw new AppError("auth_required", `api_key not configured for ${describeEntry(entry)}`);
     const signal = AbortSignal.timeout(MODEL_TEST_TIMEOUT_SECONDS * 1000);
     const message = await provider.testConnection({ entry, apiKey, baseUrl: entry.base_url ?? provider.defaultBaseUrl, signal, pollIntervalMs: 0 });
     return { ok: true, message, ...identity };
   } catch (error) {
     const appError = error instanceof AppError ? error : new AppError("network_error", `Connection test failed: ${error instanceof Error ? error.message : String(error)}`);
-    return { ok: false, message: appError.message, error_type: appError.type, ...identity };
+    return { ok: false, message: redact(appError.message, [apiKey]), error_type: appError.type, ...identity };
   }
 }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { MIGRATIONS, migrate, openDatabase } from "../../../server/db/database.ts";
+import { ASSUMED_COST_USD } from "../../../server/defaults.ts";
 import { Ledger, type NewGeneration } from "../../../server/db/generations.ts";
 import type { Generation, GenerationQuery } from "../../../server/schemas/generation.ts";
 import { tempDir } from "../../helpers.ts";
@@ -173,30 +174,6 @@ describe("Ledger", () => {
     expect(ledger.get(succeeded)).toEqual(done!);
   });
 
-  test("interruptRunning turns running rows into interrupted and leaves finished rows alone", () => {
-    const running = [ledger.start(newImage()), ledger.start(newImage({ type: "video" }))];
-    const succeeded = ledger.start(newImage());
-    ledger.succeed(succeeded, { outputPath: "/ok.png", mimeType: "image/png", bytes: 9, cost: { costUsd: 0.02, source: "upstream" } });
-    const failed = ledger.start(newImage());
-    ledger.fail(failed, { status: "failed", error: "boom", errorType: "api_error" });
-    const finishedBefore = [ledger.get(succeeded), ledger.get(failed)];
-    clock = T0 + 30_000;
-
-    expect(ledger.interruptRunning("daemon restarted")).toBe(2);
-
-    for (const id of running) {
-      expect(ledger.get(id)).toMatchObject({
-        status: "interrupted",
-        error: "daemon restarted",
-        error_type: "interrupted",
-        finished_at: new Date(T0 + 30_000).toISOString(),
-        latency_ms: 30_000,
-      } satisfies Partial<Generation>);
-    }
-    expect([ledger.get(succeeded), ledger.get(failed)]).toEqual(finishedBefore);
-    expect(ledger.interruptRunning("again")).toBe(0);
-  });
-
   test("get of an unknown id is undefined", () => {
     expect(ledger.get("nope")).toBeUndefined();
   });
@@ -320,8 +297,14 @@ describe("Ledger: unknown costs are never $0 to a budget", () => {
     ledger.markRunning(refused);
     ledger.fail(refused, { status: "failed", error: "400", errorType: "api_error" });
     expect(ledger.spendSince(0)).toBeCloseTo(0.75, 9);
+    // Billed at an unknown cost and never estimated: it counts as the assumed cost of an image, not $0.
+    const unestimated = ledger.enqueue({ type: "image", model: "m", provider: "openclacky", prompt: "p", params: {} });
+    ledger.markRunning(unestimated);
+    expect(ledger.spendSince(0)).toBeCloseTo(0.75, 9);
+    ledger.fail(unestimated, { status: "interrupted", error: "killed", errorType: "interrupted", cost: { costUsd: null, source: "unknown", note: "may have been billed" } });
+    expect(ledger.spendSince(0)).toBeCloseTo(0.75 + ASSUMED_COST_USD.image, 9);
     const [group] = ledger.costGroups(0, Date.now() + 1000, "type");
-    expect(group).toMatchObject({ key: "image", count: 1, unknown_cost_count: 2 });
+    expect(group).toMatchObject({ key: "image", count: 1, unknown_cost_count: 3 });
   });
 });
 

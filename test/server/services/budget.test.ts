@@ -61,7 +61,7 @@ describe("checkBudget", () => {
 
   test("an unknown estimate passes unless the limit is already reached", () => {
     expect(() => checkBudget({ daily_usd: 5 }, "image", null, spent({ "day:all": 4.99 }), now)).not.toThrow();
-    expect(() => checkBudget({ daily_usd: 5 }, "image", null, spent({ "day:all": 5 }), now)).toThrow(/cannot be estimated/);
+    expect(() => checkBudget({ daily_usd: 5 }, "image", null, spent({ "day:all": 5 }), now)).toThrow(/cannot be estimated \(add a prices: entry/);
   });
 
   test("periods start at local midnight and the first of the month", () => {

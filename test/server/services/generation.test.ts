@@ -34,7 +34,7 @@ describe("a database that cannot be written", () => {
     h.db.exec("PRAGMA query_only = ON"); // every write now fails with SQLITE_READONLY, as on a read-only or full disk
     const { status, body } = await pending;
     expect(status).toBe(503);
-    expect(body).toMatchObject({ success: false, error_type: "storage_error" });
+    expect(body).toMatchObject({ success: false, error_type: "storage_error", cost_usd: 0.04 });
     expect(body.image).toStartWith(join(h.workDir, "assets", "generated"));
     expect(existsSync(body.image)).toBe(true);
     expect(body.error).toContain("Do not submit it again");
@@ -192,5 +192,26 @@ describe("costs that cannot be trusted", () => {
     expect(body.cost_usd).toBe(0.04);
     expect(fake.requests.length - before).toBe(1);
     expect(h.ledger.get(body.id)).toMatchObject({ status: "failed", cost_usd: 0.04, cost_source: "upstream" });
+  });
+});
+
+describe("an answer lost after the request reached the provider", () => {
+  test("a timeout records an unknown cost that may have been billed (counted as unknown), not a free failure", async () => {
+    using h = createHarness({ config: clackyConfig(fake.url, fake.key), timeoutsSeconds: { image: 0.3, video: 5, audio: 5 } });
+    const { status, body } = await h.post("/api/media/image", { prompt: "p [[fake:hang]]", output_dir: h.workDir });
+    expect(status).toBe(504);
+    const row = h.ledger.get(body.id)!;
+    expect(row).toMatchObject({ status: "failed", error_type: "timeout", cost_usd: null, cost_source: "unknown" });
+    expect(row.cost_note).toContain("may have billed");
+  });
+
+  test("a job the previous daemon left running is recovered as interrupted with the same note; a queued one without", () => {
+    using h = harness();
+    const running = h.ledger.enqueue({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "p", params: { output_dir: h.workDir } });
+    h.ledger.markRunning(running);
+    const queued = h.ledger.enqueue({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "q", params: { output_dir: h.workDir } });
+    expect(h.media.recover()).toEqual({ resumed: 0, interrupted: 2 });
+    expect(h.ledger.get(running)!.cost_note).toContain("may have billed");
+    expect(h.ledger.get(queued)!.cost_note).toBeNull();
   });
 });
