@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import type { ConfigStore } from "./config/store.ts";
 import type { Ledger } from "./db/generations.ts";
-import { AppError, toAppError } from "./errors.ts";
+import { AppError, errorResponse, toAppError } from "./errors.ts";
 import { createGuard } from "./http/guard.ts";
 import type { Logger } from "./log.ts";
 import { configRoutes } from "./routes/config.ts";
@@ -23,12 +23,6 @@ export interface AppDeps {
   /** The address the daemon is bound to (for the Host guard). */
   bindHost: string;
 }
-
-const errorResponse = (error: AppError) => {
-  const headers: Record<string, string> = {};
-  if (error.details.retry_after_seconds !== undefined) headers["retry-after"] = String(error.details.retry_after_seconds);
-  return Response.json({ success: false, ...error.toJSON() }, { status: error.status, headers });
-};
 
 /** The mediagen HTTP API. */
 export function createApp(deps: AppDeps) {

@@ -96,6 +96,13 @@ export class AppError extends Error {
 /** The error fields of a response body. */
 export type ErrorBody = { error: string; error_type: ErrorType } & Omit<ErrorDetails, "status">;
 
+/** The documented JSON error answer (`success: false` and the error's fields), with Retry-After when the error carries one. */
+export function errorResponse(error: AppError, headers: Record<string, string> = {}): Response {
+  const retry = error.details.retry_after_seconds;
+  const all = retry === undefined ? headers : { "retry-after": String(retry), ...headers };
+  return Response.json({ success: false, ...error.toJSON() }, { status: error.status, headers: all });
+}
+
 /** A 400 naming the field and, when given, the values it accepts. */
 export function invalidArgument(field: string, message: string, allowed?: readonly (string | number)[]): AppError {
   return new AppError("invalid_argument", message, allowed ? { field, allowed } : { field });

@@ -2,13 +2,24 @@
 import { MAX_JSON_DEPTH } from "../defaults.ts";
 import { AppError, invalidArgument } from "../errors.ts";
 
-const tooLarge = (message: string) => new AppError("payload_too_large", message, { field: "body" });
+/** The 413 for a request body past server.max_body_mib: the declared size when there is one, the limit always. */
+export function payloadTooLarge(maxBytes: number, declared?: number): AppError {
+  const limit = `${Math.round(maxBytes / 1048576)} MiB`;
+  const message =
+    declared === undefined
+      ? `Request body is larger than ${limit} (server.max_body_mib)`
+      : `Request body is ${(declared / 1048576).toFixed(1)} MiB; the limit is ${limit} (server.max_body_mib)`;
+  return new AppError("payload_too_large", message, { field: "body" });
+}
 
-/** Reads the body's bytes, stopping (and cancelling the stream) as soon as they pass `maxBytes`. */
-async function readLimited(request: Request, maxBytes: number, limitText: string): Promise<Uint8Array> {
-  if (!request.body) return new Uint8Array();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
+/**
+ * Reads a stream whole into one buffer, or undefined (the stream cancelled at once) when it passes `maxBytes`;
+ * a stream that breaks rejects with its own error. A single chunk is returned as is, several are joined once.
+ */
+export async function readLimited(stream: ReadableStream<Uint8Array<ArrayBuffer>> | null, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  if (!stream) return new Uint8Array();
+  const reader = stream.getReader();
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -16,11 +27,29 @@ async function readLimited(request: Request, maxBytes: number, limitText: string
     total += value.byteLength;
     if (total > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(`Request body is larger than ${limitText} (server.max_body_mib)`);
+      return undefined;
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks);
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+/**
+ * Reads a request's body, at most `maxBytes` declared or sent: past it a 413 (a declared size is refused before
+ * reading), a body that breaks off (the client went away, the idle timeout closed it) a 400 on `body`.
+ */
+export async function readRequestBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
+  const declaredText = request.headers.get("content-length");
+  const declared = declaredText === null ? undefined : Number(declaredText);
+  if (declared !== undefined && declared > maxBytes) throw payloadTooLarge(maxBytes, declared);
+  let bytes: Uint8Array<ArrayBuffer> | undefined;
+  try {
+    bytes = await readLimited(request.body, maxBytes);
+  } catch {
+    throw invalidArgument("body", "Request body could not be read: the connection broke off before it was complete");
+  }
+  if (!bytes) throw payloadTooLarge(maxBytes);
+  return bytes;
 }
 
 /** Whether a parsed JSON value nests arrays/objects deeper than `max` (checked without recursion). */
@@ -40,12 +69,7 @@ function nestsDeeperThan(value: unknown, max: number): boolean {
  * An empty body is `{}`; malformed or too deeply nested JSON is a 400 saying so; a body over `maxBytes` is a 413.
  */
 export async function readJsonBody(request: Request, maxBytes: number): Promise<Record<string, unknown>> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  const limitText = `${Math.round(maxBytes / 1048576)} MiB`;
-  if (declared > maxBytes) {
-    throw tooLarge(`Request body is ${(declared / 1048576).toFixed(1)} MiB; the limit is ${limitText} (server.max_body_mib)`);
-  }
-  const text = new TextDecoder().decode(await readLimited(request, maxBytes, limitText)).trim();
+  const text = new TextDecoder().decode(await readRequestBody(request, maxBytes)).trim();
   if (!text) return {};
   let value: unknown;
   try {

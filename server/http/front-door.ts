@@ -2,9 +2,10 @@
 // would otherwise answer in their own shapes (a malformed Host, a body past the limit, a thrown exception) with
 // the documented JSON error, guards the UI files like the API, and lifts the idle timeout where a request
 // legitimately waits minutes with no bytes flowing.
-import { AppError, toAppError } from "../errors.ts";
+import { AppError, errorResponse, toAppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { isUiPath, serveUi } from "../ui.ts";
+import { readRequestBody } from "./body.ts";
 
 /** Seconds an open connection may stay silent (no request, or a keep-alive between requests) before it is closed. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 30;
@@ -33,40 +34,16 @@ export interface FrontDoorOptions {
   log: Logger;
 }
 
-/** The documented JSON error shape, for answers given outside Elysia. */
-export function errorResponse(error: AppError, headers: Record<string, string> = {}): Response {
-  return Response.json({ success: false, ...error.toJSON() }, { status: error.status, headers });
-}
+/** The requests that wait on a provider (blocking generations, a model test) or stream a job's events. */
+const LONG_WAITS: readonly { method: string; path: RegExp }[] = [
+  { method: "POST", path: /^\/api\/media\/(?:image|video|audio\/speech)\/?$/ },
+  { method: "POST", path: /^\/api\/config\/models\/test\/?$/ },
+  { method: "GET", path: /^\/api\/media\/jobs\/[^/]+\/events\/?$/ },
+];
 
-/** Requests that wait on a provider (blocking generations, a model test) or stream events: no idle timeout. */
+/** Whether a request may wait minutes with no bytes flowing (so its idle timeout is lifted once its body is in). */
 export function waitsLong(method: string, path: string): boolean {
-  if (method === "POST" && (path.startsWith("/api/media/") || path === "/api/config/models/test")) return true;
-  return method === "GET" && /^\/api\/media\/jobs\/[^/]+\/events$/.test(path);
-}
-
-function tooLarge(maxBytes: number, declared?: number): AppError {
-  const limit = `${Math.round(maxBytes / 1048576)} MiB`;
-  const size = declared === undefined ? `larger than ${limit}` : `${(declared / 1048576).toFixed(1)} MiB`;
-  return new AppError("payload_too_large", `Request body is ${size}; the limit is ${limit} (server.max_body_mib)`);
-}
-
-// Reads a body sent without Content-Length (chunked) up to `maxBytes`; undefined when it is larger.
-async function readBounded(request: Request, maxBytes: number): Promise<Blob | undefined> {
-  if (!request.body) return new Blob([]);
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = request.body.getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return new Blob(chunks as BlobPart[]);
+  return LONG_WAITS.some((route) => route.method === method && route.path.test(path));
 }
 
 /** Builds the fetch handler and the `error` handler of Bun.serve. */
@@ -89,17 +66,16 @@ export function createFrontDoor(options: FrontDoorOptions) {
       if (page) return { response: page, path };
     }
 
-    const maxBytes = options.maxBodyBytes();
-    const declaredText = request.headers.get("content-length");
-    const declared = declaredText === null ? undefined : Number(declaredText);
-    if (declared !== undefined && declared > maxBytes) {
-      return { response: errorResponse(tooLarge(maxBytes, declared), { connection: "close" }), path };
-    }
+    // The whole body is read here, under the idle timeout: a client that declares a body and never sends it is
+    // closed like any silent connection, even on a route that may then wait minutes for its provider.
     let forwarded = request;
-    if (declared === undefined && request.body) {
-      const body = await readBounded(request, maxBytes);
-      if (!body) return { response: errorResponse(tooLarge(maxBytes), { connection: "close" }), path };
-      forwarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+    if (request.body) {
+      try {
+        const body = await readRequestBody(request, options.maxBodyBytes());
+        forwarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+      } catch (error) {
+        return { response: errorResponse(toAppError(error), { connection: "close" }), path };
+      }
     }
 
     if (!waitsLong(request.method, path)) return { response: await options.handle(forwarded), path };

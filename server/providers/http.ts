@@ -1,6 +1,7 @@
 // Shared HTTP plumbing for providers: transport errors, upstream statuses and JSON bodies mapped into the catalogue.
 import { MAX_UPSTREAM_JSON_MIB, MAX_UPSTREAM_MEDIA_MIB, MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
 import { AppError } from "../errors.ts";
+import { readLimited } from "../http/body.ts";
 import type { CallContext } from "./types.ts";
 
 /** Removes every occurrence of the secrets from a text (upstreams sometimes echo the key). */
@@ -143,26 +144,14 @@ export async function readBytes(response: Response, ctx: CallContext, maxBytes =
     await response.body?.cancel().catch(() => {});
     throw tooLarge();
   }
-  if (!response.body) return new Uint8Array();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
+  let bytes: Uint8Array | undefined;
   try {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
+    bytes = await readLimited(response.body, maxBytes);
   } catch (error) {
-    if (error instanceof AppError && error.type === "invalid_response") throw error;
     throw transportError(error, ctx);
   }
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+  if (!bytes) throw tooLarge();
+  return bytes;
 }
 
 /** Reads a body as text (at most MAX_UPSTREAM_JSON_MIB), mapping a broken or aborted stream into the catalogue. */

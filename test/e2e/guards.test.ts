@@ -233,7 +233,51 @@ describe("answers Bun would give itself are the documented JSON", () => {
   });
 });
 
+/** Opens a socket, sends `head` and then nothing more; resolves with the milliseconds until the daemon closed it, or undefined after `waitMs`. */
+async function stalledFor(port: number, head: string, waitMs: number): Promise<number | undefined> {
+  const started = Date.now();
+  let closedAt: number | undefined;
+  const socket = await Bun.connect({
+    hostname: "127.0.0.1",
+    port,
+    socket: {
+      data() {},
+      close: () => void (closedAt ??= Date.now()),
+      error: () => void (closedAt ??= Date.now()),
+    },
+  });
+  socket.write(head);
+  await poll(() => (closedAt === undefined ? undefined : true), waitMs, "the daemon to close a stalled request").catch(() => {});
+  socket.end();
+  return closedAt === undefined ? undefined : closedAt - started;
+}
+
 describe("idle sockets", () => {
+  test(
+    "a request whose body never arrives is closed by the idle timeout, on the routes that wait long as on the others",
+    async () => {
+      const daemon = await launch(dataDir());
+      const host = `Host: 127.0.0.1:${daemon.port}\r\nContent-Type: application/json`;
+      const stalls = [
+        `POST /api/media/image HTTP/1.1\r\n${host}\r\nContent-Length: 100\r\n\r\n{"prompt":`,
+        `POST /api/media/video HTTP/1.1\r\n${host}\r\nContent-Length: 100\r\n\r\n`,
+        `POST /api/media/audio/speech HTTP/1.1\r\n${host}\r\nContent-Length: 100\r\n\r\n`,
+        `POST /api/config/models/test HTTP/1.1\r\n${host}\r\nContent-Length: 100\r\n\r\n`,
+        `POST /api/media/zzz HTTP/1.1\r\n${host}\r\nContent-Length: 100\r\n\r\n`,
+        `POST /api/media/image HTTP/1.1\r\n${host}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"pro\r\n`,
+        `POST /api/generations HTTP/1.1\r\n${host}\r\nContent-Length: 100\r\n\r\n`,
+      ];
+      const limitMs = IDLE_SECONDS * 3 * 1000;
+      const closedAfter = await Promise.all(stalls.map((head) => stalledFor(daemon.port, head, limitMs + 2000)));
+      const stillOpen = stalls.filter((_, i) => closedAfter[i] === undefined || closedAfter[i]! > limitMs).map((head) => head.split("\r\n").filter((line) => /^(POST|Content-Length|Transfer-Encoding)/.test(line)).join(", "));
+      expect(stillOpen).toEqual([]);
+      expect((await fetch(`${daemon.url}/api/health`)).status).toBe(200);
+      expect(readLedger(daemon.dataDir)).toEqual([]);
+      await daemon.stop();
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   test(
     `${IDLE_SOCKETS} idle sockets are closed after the idle timeout, /api/health answers throughout, and a blocking generation longer than the timeout still gets its answer`,
     async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MAX_JSON_DEPTH } from "../../../server/defaults.ts";
 import { AppError } from "../../../server/errors.ts";
-import { readJsonBody } from "../../../server/http/body.ts";
+import { readJsonBody, readLimited } from "../../../server/http/body.ts";
 
 const MiB = 1024 * 1024;
 
@@ -117,4 +117,49 @@ describe("readJsonBody", () => {
     const text = `{"a":${"[".repeat(MAX_JSON_DEPTH - 1)}${"]".repeat(MAX_JSON_DEPTH - 1)}}`;
     expect(await readJsonBody(post(text), MiB)).toHaveProperty("a");
   });
+});
+
+describe("readLimited", () => {
+  test("a single chunk is returned as it came, without a copy", async () => {
+    const chunk = new TextEncoder().encode("one chunk");
+    const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    expect(await readLimited(stream, 100)).toBe(chunk);
+  });
+
+  test("several chunks are joined in order; no stream is empty", async () => {
+    expect(new TextDecoder().decode(await readLimited(new Blob(["ab", "cd", "ef"]).stream(), 6))).toBe("abcdef");
+    expect(await readLimited(null, 6)).toEqual(new Uint8Array());
+  });
+
+  test("a stream past the limit is undefined, cancelled without reading the rest", async () => {
+    let pulled = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      pull(controller) {
+        pulled++;
+        controller.enqueue(new Uint8Array(1024));
+      },
+      cancel: () => void (cancelled = true),
+    });
+    expect(await readLimited(endless, 4096)).toBeUndefined();
+    expect(cancelled).toBe(true);
+    expect(pulled).toBeLessThan(10);
+  });
+
+  test("a stream that breaks rejects with its own error", async () => {
+    const broken = new ReadableStream<Uint8Array<ArrayBuffer>>({ pull: (controller) => controller.error(new Error("reset")) });
+    await expect(readLimited(broken, 100)).rejects.toThrow("reset");
+  });
+});
+
+test("a request body that breaks off is invalid_argument on body, not an internal error", async () => {
+  const broken = new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(new Error("reset")) });
+  const error = await rejection(readJsonBody(post(broken), MiB));
+  expect(error.type).toBe("invalid_argument");
+  expect(error.details.field).toBe("body");
 });

@@ -37,6 +37,14 @@ describe("readBytes: a provider's answer is read only up to a limit", () => {
     await expect(readBytes(response, ctx, 1048576)).rejects.toMatchObject({ type: "invalid_response" });
   });
 
+  test("a body that breaks off is a network_error, and one cut by the call's deadline its timeout", async () => {
+    const broken = () => new Response(new ReadableStream<Uint8Array>({ pull: (controller) => controller.error(new Error("socket reset")) }));
+    await expect(readBytes(broken(), ctx, 1048576)).rejects.toMatchObject({ type: "network_error" });
+    const deadline = new AbortController();
+    deadline.abort();
+    await expect(readBytes(broken(), { ...ctx, signal: deadline.signal }, 1048576)).rejects.toMatchObject({ type: "timeout" });
+  });
+
   test("readText decodes UTF-8", async () => {
     expect(await readText(new Response("{\"a\":\"é\"}"), ctx)).toBe('{"a":"é"}');
   });
