@@ -39,7 +39,8 @@ import { imageSize } from "./media-bytes.ts";
 import { generatedDir, outputDirProblem, PARTIAL_PREFIX } from "./output-files.ts";
 import { billedCost, costOf, upstreamCost } from "./pricing.ts";
 import type { CostFigure } from "../db/generations.ts";
-import { InputBudget } from "./input-images.ts";
+import { fsReason } from "./fs-facts.ts";
+import { InputBudget, type InputReservation } from "./input-images.ts";
 import { withRetries, type AttemptRecord } from "./retry.ts";
 
 export type { Caller, MediaOutcome } from "./media-requests.ts";
@@ -327,9 +328,11 @@ export class MediaService {
     const settings = config.get();
     const entry = modelFor(settings, type);
     let echo: Record<string, unknown> = type === "audio" ? { input: stringField(raw, "input") ?? "" } : { prompt: stringField(raw, "prompt") ?? "" };
+    let inputs: InputReservation | undefined;
     try {
       if (this.closing) throw new AppError("interrupted", "The daemon is shutting down; retry once it is back");
-      const prepared: Prepared<unknown> = await PREPARE[type](raw);
+      const prepared: Prepared<unknown> = await PREPARE[type](raw, this.inputs);
+      inputs = prepared.inputs;
       echo = prepared.echo;
       if (!entry) throw new AppError("not_configured", `No ${type} model configured. Add a model with type=${type} in settings.`);
       const provider = this.providers[entry.provider];
@@ -354,7 +357,6 @@ export class MediaService {
       }
       const estimate = estimateCost(type, entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(entry, type));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
-      this.inputs.check(prepared.inputs?.bytes ?? 0, prepared.inputs?.field ?? "images");
       const id = ledger.enqueue({
         type,
         model: entry.model,
@@ -371,7 +373,7 @@ export class MediaService {
       const call: Call = (p, ctx) => (type === "image" ? p.image! : type === "video" ? p.video! : p.speech!)(prepared.job as never, ctx);
       const target: Target = { dir, prompt: prepared.prompt, params: { ...prepared.params, output_dir: dir }, echo: prepared.echo };
       const job = this.track(id, type, entry, provider, "queued", target.echo, () => this.attempt(job, apiKey, call, target));
-      this.inputs.hold(prepared.inputs?.bytes ?? 0, job.done);
+      inputs?.holdUntil(job.done);
       this.waiting[type].push(id);
       this.dispatch(type);
       if (options.async) return { ok: true, accepted: true, body: this.acceptedBody(id) };
@@ -379,6 +381,9 @@ export class MediaService {
     } catch (error) {
       const appError = this.classify(error);
       return { ok: false, error: appError, body: failureBody(type, appError, entry, echo) };
+    } finally {
+      // Refused, replayed or failed before it was queued: its inputs are no longer held (a queued job holds them itself).
+      inputs?.release();
     }
   }
 
@@ -699,12 +704,4 @@ export class MediaService {
     this.deps.log.error(`unexpected error: ${redact(text, [apiKey])}`);
     return toAppError(error);
   }
-}
-
-/** A file-system error in a few words ("no space left on device", "read-only file system"). */
-function fsReason(error: unknown): string {
-  if (error instanceof AppError) return error.message;
-  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  const message = error instanceof Error ? error.message : String(error);
-  return typeof code === "string" ? `${code}: ${message.replace(/^[A-Z]+: /, "")}` : message;
 }

@@ -1,11 +1,13 @@
 // Reading the images a request passes for editing: an absolute file path, bare base64 or a data: URL.
 // Files are checked before they are read: only regular files, each read once however often it is named,
-// and the total of one request capped before a byte is read. Jobs holding inputs share a cap too.
+// and the total of one request capped before a byte is read. Requests and jobs holding inputs share a cap too,
+// reserved before a byte is read.
 import { constants, statSync, type Stats } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { MAX_INPUT_IMAGE_MIB, MAX_INPUT_MIB_PER_REQUEST, MAX_QUEUED_INPUT_MIB } from "../defaults.ts";
 import { AppError, invalidArgument } from "../errors.ts";
+import { describeFileKind, fsReason } from "./fs-facts.ts";
 import { sniffMedia } from "./media-bytes.ts";
 
 /** An input image ready to send to a provider. Only the bytes are read; the file itself is never touched. */
@@ -87,17 +89,9 @@ function classify(ref: ImageRef): Classified {
   );
 }
 
-function kindOf(stats: Stats): string {
-  if (stats.isDirectory()) return "a folder";
-  if (stats.isFIFO()) return "a named pipe (FIFO)";
-  if (stats.isSocket()) return "a socket";
-  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
-  return "not a regular file";
-}
-
 /** Refuses anything but a regular file with a size: folders, FIFOs, devices, and /proc files (which report size 0). */
 function checkRegular(stats: Stats, path: string, field: string): void {
-  if (!stats.isFile()) throw invalidArgument(field, `${field} is not a file: ${path} is ${kindOf(stats)}`);
+  if (!stats.isFile()) throw invalidArgument(field, `${field} is not a file: ${path} is ${describeFileKind(stats)}`);
   if (stats.size === 0) {
     throw invalidArgument(field, `${field} is not a PNG, JPEG, WebP or GIF image: ${path} is empty or a special file that reports no size (such as /proc)`);
   }
@@ -150,31 +144,52 @@ async function readChecked(file: OpenFile): Promise<Uint8Array> {
       offset += bytesRead;
     }
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "read error";
-    throw invalidArgument(file.field, `${file.field}: ${file.path} could not be read (${code}); pass a regular image file`);
+    throw invalidArgument(file.field, `${file.field}: ${file.path} could not be read (${fsReason(error)}); pass a regular image file`);
   }
   if (offset < file.size) throw invalidArgument(file.field, `${file.field}: ${file.path} changed while it was being read`);
   return bytes;
 }
 
+/** How `loadInputImages` counts what it reads against the caps. */
+export interface LoadOptions {
+  /** The queue-wide budget the bytes are reserved in before any is read; none: only the per-request cap applies. */
+  budget?: InputBudget;
+  /** The request field a refusal by the budget names (`images`, `image`). */
+  field?: string;
+  /** Cap on the input bytes of this one request. */
+  maxTotalBytes?: number;
+}
+
+/** The images of one request, and the bytes they hold reserved in the budget. */
+export interface LoadedInputs {
+  images: InputImage[];
+  reservation: InputReservation;
+}
+
 /**
  * Reads the input images of one request. Every file is checked first (a regular file, within the per-image
  * limit); the total of all references, counting a file named twice twice (it is sent twice), must stay within
- * `maxTotalBytes`, else a 413 names the field that passes it, before anything is read. Each distinct file
- * (same device and inode) is read once and its bytes shared.
+ * `maxTotalBytes`, else a 413 names the field that passes it. Then the bytes to hold (each distinct file
+ * once, inline images by their decoded size) are reserved in `budget`, a 413 when it is full. Only then is
+ * anything read or decoded, each distinct file (same device and inode) once and its bytes shared. A failure
+ * after the reservation releases it; on success the caller owns it.
  */
-export async function loadInputImages(refs: readonly ImageRef[], maxTotalBytes = MAX_INPUT_MIB_PER_REQUEST * MiB): Promise<InputImage[]> {
+export async function loadInputImages(refs: readonly ImageRef[], options: LoadOptions = {}): Promise<LoadedInputs> {
+  const { budget = new InputBudget(Infinity), field: budgetField = "images", maxTotalBytes = MAX_INPUT_MIB_PER_REQUEST * MiB } = options;
   const classified = refs.map(classify);
   const files = new Map<string, OpenFile>();
   const fileOf: (OpenFile | undefined)[] = [];
+  let reservation: InputReservation | undefined;
   try {
     let total = 0;
+    let inlineBytes = 0;
     for (const [i, item] of classified.entries()) {
       const field = refs[i]!.field;
       let size: number;
       if (item.kind === "inline") {
         size = base64Size(item.base64);
         if (size > MAX_BYTES) throw tooLargeImage(item.field, size);
+        inlineBytes += size;
         fileOf.push(undefined);
       } else {
         const opened = await openChecked(item.path, field);
@@ -193,62 +208,71 @@ export async function loadInputImages(refs: readonly ImageRef[], maxTotalBytes =
         );
       }
     }
+    const fileBytes = [...files.values()].reduce((sum, file) => sum + file.size, 0);
+    reservation = budget.reserve(fileBytes + inlineBytes, budgetField);
     for (const file of files.values()) file.bytes = await readChecked(file);
+    const images = classified.map((item, i) => {
+      const file = fileOf[i];
+      if (file) return checkImage(file.bytes!, refs[i]!.field, file.path);
+      const inline = item as Extract<Classified, { kind: "inline" }>;
+      return checkImage(decodeBase64(inline.base64, inline.field), inline.field, inline.source);
+    });
+    return { images, reservation };
+  } catch (error) {
+    reservation?.release();
+    throw error;
   } finally {
     await Promise.all([...files.values()].map((file) => file.handle.close().catch(() => {})));
   }
-  return classified.map((item, i) => {
-    const file = fileOf[i];
-    if (file) return checkImage(file.bytes!, refs[i]!.field, file.path);
-    const inline = item as Extract<Classified, { kind: "inline" }>;
-    return checkImage(decodeBase64(inline.base64, inline.field), inline.field, inline.source);
-  });
 }
 
-/** Reads one input image given as an absolute path, a data: URL or bare base64; a 400 says which rule failed. */
-export async function loadInputImage(value: string, field: string): Promise<InputImage> {
-  const [image] = await loadInputImages([{ value, field }]);
-  return image!;
+/** Bytes of input images reserved in an `InputBudget` for one request. */
+export interface InputReservation {
+  /** Bytes reserved: each distinct file once, inline images by their decoded size. */
+  readonly bytes: number;
+  /** Frees the bytes now, unless a job already holds them (`holdUntil`). Calling it again does nothing. */
+  release(): void;
+  /** Hands the bytes to a job: they stay reserved until `until` settles, however it settles. */
+  holdUntil(until: Promise<unknown>): void;
 }
 
-/** Reads the `{b64_json, mime_type}` first-frame object of a video request. */
-export function loadInlineImage(value: { b64_json: string; mime_type?: string }, field: string): InputImage {
-  return checkImage(decodeBase64(value.b64_json, `${field}.b64_json`), `${field}.b64_json`, "base64");
-}
-
-/** Bytes the images hold in memory: an image shared by several references counts once. */
-export function heldBytes(images: readonly InputImage[]): number {
-  return [...new Set(images.map((image) => image.bytes))].reduce((sum, bytes) => sum + bytes.byteLength, 0);
-}
-
-/** Bytes of input images held by queued and running jobs, against a cap: past it a new request is a 413. */
+/** Bytes of input images reserved by requests being prepared and held by queued and running jobs, against a cap. */
 export class InputBudget {
   private held = 0;
 
   constructor(readonly maxBytes: number = MAX_QUEUED_INPUT_MIB * MiB) {}
 
-  /** Bytes held now. */
+  /** Bytes reserved or held now. */
   get heldBytes(): number {
     return this.held;
   }
 
-  /** Throws payload_too_large, naming `field`, when `bytes` more would pass the cap. Zero bytes always pass. */
-  check(bytes: number, field: string): void {
-    if (bytes === 0 || this.held + bytes <= this.maxBytes) return;
-    throw new AppError(
-      "payload_too_large",
-      `Queued and running jobs already hold ${mib(this.held)} of input images; this request's ${mib(bytes)} would pass the ${Math.round(this.maxBytes / MiB)} MiB limit. Retry when some of them finish`,
-      { field },
-    );
-  }
-
-  /** Holds `bytes` until `until` settles (the job ended, however it ended). */
-  hold(bytes: number, until: Promise<unknown>): void {
-    if (bytes === 0) return;
+  /** Reserves `bytes` before they are read; throws payload_too_large, naming `field`, when they would pass the cap. Zero bytes always pass. */
+  reserve(bytes: number, field: string): InputReservation {
+    if (bytes > 0 && this.held + bytes > this.maxBytes) {
+      throw new AppError(
+        "payload_too_large",
+        `Queued and running jobs already hold ${mib(this.held)} of input images; this request's ${mib(bytes)} would pass the ${Math.round(this.maxBytes / MiB)} MiB limit. Retry when some of them finish`,
+        { field },
+      );
+    }
     this.held += bytes;
-    const release = () => {
+    let state: "reserved" | "held" | "released" = "reserved";
+    const free = () => {
+      if (state === "released") return;
+      state = "released";
       this.held -= bytes;
     };
-    until.then(release, release);
+    return {
+      bytes,
+      release: () => {
+        if (state === "reserved") free();
+      },
+      holdUntil: (until) => {
+        if (state !== "reserved") return;
+        state = "held";
+        until.then(free, free);
+      },
+    };
   }
 }

@@ -10,7 +10,7 @@ import type { ImageJob, ProviderResult, SpeechJob, VideoJob } from "../providers
 import { ImageRequest, RESULT_FIELD, SpeechRequest, VideoRequest, type MediaResponse } from "../schemas/media.ts";
 import { parseOrThrow } from "../schemas/validate.ts";
 import { parseAspect } from "./aspect.ts";
-import { heldBytes, loadInputImages } from "./input-images.ts";
+import { loadInputImages, type InputBudget, type InputReservation } from "./input-images.ts";
 import { checkIntegrity, imageSize, sniffMedia } from "./media-bytes.ts";
 import { outputFileName, writeNewFile } from "./output-files.ts";
 import { normalizeWav, wavDurationSeconds } from "./wav.ts";
@@ -34,8 +34,8 @@ export interface Prepared<J> {
   echo: Record<string, unknown>;
   /** What is known before the call, for estimating its cost. */
   facts: RequestFacts;
-  /** Bytes of input images the job holds in memory until it ends (a file named twice counts once), and the field naming them. */
-  inputs?: { bytes: number; field: string };
+  /** Input image bytes reserved in the queue's budget (a file named twice counts once): released on a refusal, held by the job once queued. */
+  inputs?: InputReservation;
 }
 
 /** A string field of an unvalidated body, for echoing it in a failure body: cut to the longest prompt accepted. */
@@ -77,11 +77,6 @@ export async function writeResult(type: MediaType, media: CheckedMedia, dir: str
   const outputPath = await writeNewFile(dir, () => outputFileName(type, media.extension), media.data);
   const { data: _data, extension: _extension, ...facts } = media;
   return { outputPath, ...facts };
-}
-
-/** Checks the bytes, normalises speech WAV, and writes the file atomically. */
-export async function saveResult(type: MediaType, result: ProviderResult, dir: string): Promise<Saved> {
-  return writeResult(type, checkResult(type, result), dir);
 }
 
 /** Billable units: what the provider measured, completed with what the saved file shows. */
@@ -129,11 +124,12 @@ export function failureBody(type: MediaType, error: AppError, entry: ModelEntry 
   };
 }
 
-export async function prepareImage(raw: unknown): Promise<Prepared<ImageJob>> {
+/** Validates an image request and reads its input images, reserving their bytes in `budget` first. */
+export async function prepareImage(raw: unknown, budget?: InputBudget): Promise<Prepared<ImageJob>> {
   const request = parseOrThrow(ImageRequest, raw);
   const aspect = parseAspect(request.aspect_ratio);
   const refs = request.images?.length ? request.images.map((value, i) => ({ value, field: `images[${i}]` })) : request.image ? [{ value: request.image, field: "image" }] : [];
-  const inputs = await loadInputImages(refs);
+  const { images: inputs, reservation } = await loadInputImages(refs, { budget, field: request.images?.length ? "images" : "image" });
   return {
     job: { prompt: request.prompt, aspect, inputs },
     prompt: request.prompt,
@@ -143,7 +139,7 @@ export async function prepareImage(raw: unknown): Promise<Prepared<ImageJob>> {
     sessionId: request.session_id,
     echo: { prompt: request.prompt, aspect_ratio: aspect },
     facts: { aspect },
-    inputs: { bytes: heldBytes(inputs), field: request.images?.length ? "images" : "image" },
+    inputs: reservation,
   };
 }
 
@@ -152,11 +148,13 @@ function inputFolder(inputs: readonly { source: string }[]): string | undefined 
   return file ? dirname(file.source) : undefined;
 }
 
-export async function prepareVideo(raw: unknown): Promise<Prepared<VideoJob>> {
+/** Validates a video request and reads its first frame, reserving its bytes in `budget` first. */
+export async function prepareVideo(raw: unknown, budget?: InputBudget): Promise<Prepared<VideoJob>> {
   const request = parseOrThrow(VideoRequest, raw);
   const aspect = parseAspect(request.aspect_ratio, ["landscape", "portrait"]);
   const image = request.image;
-  const [firstFrame] = image === undefined ? [] : await loadInputImages([{ value: image, field: "image" }]);
+  const loaded = image === undefined ? undefined : await loadInputImages([{ value: image, field: "image" }], { budget, field: "image" });
+  const firstFrame = loaded?.images[0];
   return {
     job: { prompt: request.prompt, aspect, durationSeconds: request.duration_seconds, firstFrame },
     prompt: request.prompt,
@@ -165,10 +163,11 @@ export async function prepareVideo(raw: unknown): Promise<Prepared<VideoJob>> {
     sessionId: request.session_id,
     echo: { prompt: request.prompt, aspect_ratio: aspect, duration_seconds: request.duration_seconds },
     facts: { aspect, seconds: request.duration_seconds },
-    inputs: { bytes: firstFrame ? heldBytes([firstFrame]) : 0, field: "image" },
+    inputs: loaded?.reservation,
   };
 }
 
+/** Validates a speech request (it has no input images). */
 export async function prepareSpeech(raw: unknown): Promise<Prepared<SpeechJob>> {
   const request = parseOrThrow(SpeechRequest, raw);
   const voice = request.voice || undefined;

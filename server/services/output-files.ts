@@ -5,6 +5,7 @@ import { open } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import type { MediaType } from "../config/schema.ts";
 import { invalidArgument } from "../errors.ts";
+import { describeFileKind, errnoCode, fsReason } from "./fs-facts.ts";
 
 /** Name prefix of the temp files a generation is written to before its rename (cleaned after a crash). */
 export const PARTIAL_PREFIX = ".mediagen-";
@@ -28,8 +29,6 @@ export function generatedDir(outputDir: string | undefined, fallback: string): s
   return clean.endsWith(`${sep}${GENERATED_SUBDIR}`) ? clean : join(clean, GENERATED_SUBDIR);
 }
 
-const kindOf = (stat: Stats) => (stat.isFile() ? "a file" : stat.isFIFO() ? "a named pipe" : stat.isSocket() ? "a socket" : stat.isCharacterDevice() || stat.isBlockDevice() ? "a device" : "not a folder");
-
 /**
  * Why a result could not be written into `dir` (created on demand), or undefined when it can: checked on
  * its nearest existing folder without creating anything. Catches a file or pipe in the way, a read-only
@@ -43,19 +42,18 @@ export function outputDirProblem(dir: string, minFreeBytes: number): string | un
       stat = statSync(existing);
       break;
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code !== "ENOENT" && code !== "ENOTDIR") return `${existing} cannot be read (${code ?? "error"})`;
+      const code = errnoCode(error);
+      if (code !== "ENOENT" && code !== "ENOTDIR") return `${existing} cannot be read (${fsReason(error)})`;
       const parent = dirname(existing);
       if (parent === existing) return `no folder of ${dir} exists`;
       existing = parent;
     }
   }
-  if (!stat.isDirectory()) return `${existing} is ${kindOf(stat)}, not a folder`;
+  if (!stat.isDirectory()) return `${existing} is ${describeFileKind(stat)}, not a folder`;
   try {
     accessSync(existing, constants.W_OK | constants.X_OK);
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    return code === "EROFS" ? `${existing} is on a read-only file system` : `${existing} is not writable by mediagen (${code ?? "error"})`;
+    return errnoCode(error) === "EROFS" ? `${existing} is on a read-only file system` : `${existing} is not writable by mediagen (${fsReason(error)})`;
   }
   try {
     const fs = statfsSync(existing);

@@ -114,6 +114,43 @@ describe("input images held by the queue", () => {
     expect(again.status).toBe(200);
   });
 
+  test("concurrent requests that together pass the queue cap are 413s before their files are read", async () => {
+    const held = await post("/api/media/image", { prompt: "[[fake:slow]] holds 200 KB", images: [pngFile("held.png", 200_000)], async: true });
+    expect(held.status).toBe(202);
+    // Zeros: a file that was read would be a 400 "not a PNG"; a 413 proves it was refused unread.
+    const zeros = Array.from({ length: 4 }, (_, i) => {
+      const path = join(dir.path, `zeros${i}.png`);
+      writeFileSync(path, "");
+      truncateSync(path, FILE_BYTES);
+      return path;
+    });
+    const answers = await Promise.all(zeros.map((path, i) => post(i % 2 ? "/api/media/video" : "/api/media/image", { prompt: "refused", image: path })));
+    for (const answer of answers) {
+      expect(answer.status).toBe(413);
+      expect(answer.body.error_type).toBe("payload_too_large");
+      expect(answer.body.field).toBe("image");
+    }
+    const succeeded = () => ledger.list({ status: "succeeded" }).items.some((item) => item.id === held.body.id);
+    for (let i = 0; i < 100 && !succeeded(); i++) await Bun.sleep(50);
+    expect(succeeded()).toBe(true);
+  });
+
+  test("nothing stays reserved after requests refused once their files were read, nor after a replay", async () => {
+    const input = pngFile("refused.png");
+    for (let i = 0; i < 3; i++) {
+      const refused = await post("/api/media/image", { prompt: "refused after reading", images: [input], output_dir: "relative/folder" });
+      expect(refused.status).toBe(400);
+      expect(refused.body.field).toBe("output_dir");
+    }
+    const first = await post("/api/media/image", { prompt: "replayed", images: [input], idempotency_key: "replay-1" });
+    const replay = await post("/api/media/image", { prompt: "replayed", images: [input], idempotency_key: "replay-1" });
+    expect([first.status, replay.status]).toEqual([200, 200]);
+    expect(replay.body.id).toBe(first.body.id);
+    // The whole cap is free again: one request of exactly 250 KB is accepted.
+    const full = await post("/api/media/image", { prompt: "the whole cap", images: [pngFile("full.png", QUEUE_CAP)] });
+    expect(full.status).toBe(200);
+  });
+
   test("the same file named twice in one request is held once", async () => {
     const path = pngFile("twice.png", 120_000);
     const { status } = await post("/api/media/image", { prompt: "[[fake:slow]] twice", images: [path, path], async: true });
