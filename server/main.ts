@@ -84,6 +84,7 @@ const frontDoor = createFrontDoor({
   handle: (request) => app.handle(request),
   // The UI page carries no token (it asks for one), so its files pass the Host and Origin checks only.
   uiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => undefined }),
+  apiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => config.get().server.token }),
   maxBodyBytes: () => config.get().server.max_body_mib * 1048576,
   log,
 });

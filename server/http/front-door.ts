@@ -29,6 +29,8 @@ export interface FrontDoorOptions {
   handle: (request: Request) => Promise<Response>;
   /** The Host/Origin guard for UI files (no token: the page asks for it). */
   uiGuard: (request: Request, path: string) => AppError | undefined;
+  /** The API's guard (Host, Origin, token), run before a body is read so a refused request costs nothing. */
+  apiGuard: (request: Request, path: string) => AppError | undefined;
   /** The body limit in force, in bytes (server.max_body_mib, read per request so config edits apply). */
   maxBodyBytes: () => number;
   log: Logger;
@@ -67,9 +69,12 @@ export function createFrontDoor(options: FrontDoorOptions) {
     }
 
     // The whole body is read here, under the idle timeout: a client that declares a body and never sends it is
-    // closed like any silent connection, even on a route that may then wait minutes for its provider.
+    // closed like any silent connection, even on a route that may then wait minutes for its provider. A request
+    // the guard refuses is answered first, before any of its body is read.
     let forwarded = request;
     if (request.body) {
+      const refused = options.apiGuard(request, path);
+      if (refused) return { response: errorResponse(refused, { connection: "close" }), path };
       try {
         const body = await readRequestBody(request, options.maxBodyBytes());
         forwarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });

@@ -10,7 +10,7 @@ const MiB = 1024 * 1024;
 const ORIGIN = "http://127.0.0.1:7070";
 
 /** A front door over an app that answers with the body it received, and a server that records timeout calls. */
-function door(maxBodyBytes = MiB) {
+function door(maxBodyBytes = MiB, apiGuard: (request: Request) => AppError | undefined = () => undefined) {
   const timeouts: number[] = [];
   const received: string[] = [];
   const frontDoor = createFrontDoor({
@@ -20,6 +20,7 @@ function door(maxBodyBytes = MiB) {
       return Response.json({ received: text.length });
     },
     uiGuard: () => undefined,
+    apiGuard,
     maxBodyBytes: () => maxBodyBytes,
     log: memoryLogger(),
   });
@@ -151,5 +152,18 @@ describe("the error handler", () => {
     const response = door().error(new Error("secret path /home/x"));
     expect(response.status).toBe(500);
     expect(await response.text()).not.toContain("secret");
+  });
+});
+
+describe("a refused request costs nothing", () => {
+  test("the API guard answers before a byte of the body is read", async () => {
+    const refuse = (request: Request) => (request.headers.get("authorization") ? undefined : new AppError("unauthorized"));
+    const d = door(MiB, refuse);
+    const body = controlledBody();
+    const response = await d.fetch(new Request(`${ORIGIN}/api/media/image`, { method: "POST", body: body.stream, duplex: "half" } as RequestInit));
+    expect(response.status).toBe(401);
+    expect(((await response.json()) as { error_type: string }).error_type).toBe("unauthorized");
+    expect(d.received).toEqual([]);
+    expect(d.timeouts).toEqual([]);
   });
 });

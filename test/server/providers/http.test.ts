@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { readBytes, readText } from "../../../server/providers/http.ts";
+import { readBytes, readText, redact } from "../../../server/providers/http.ts";
 import type { CallContext } from "../../../server/providers/types.ts";
 
 const ctx = { entry: { type: "image", provider: "openai", model: "m" }, baseUrl: "http://127.0.0.1:1", signal: new AbortController().signal, pollIntervalMs: 0 } as unknown as CallContext;
@@ -47,5 +47,13 @@ describe("readBytes: a provider's answer is read only up to a limit", () => {
 
   test("readText decodes UTF-8", async () => {
     expect(await readText(new Response("{\"a\":\"é\"}"), ctx)).toBe('{"a":"é"}');
+  });
+});
+
+describe("redact", () => {
+  test("removes a key in any letter case, every time it occurs", () => {
+    const key = "sk-test-Leak-0123456789";
+    expect(redact(`bad key ${key}; ${key.toLowerCase()} and ${key.toUpperCase()}`, [key])).toBe("bad key [redacted]; [redacted] and [redacted]");
+    expect(redact("short ab", ["ab"])).toBe("short ab");
   });
 });
