@@ -7,9 +7,8 @@ import { join } from "node:path";
 import type { MediaType, ModelEntry } from "../config/schema.ts";
 import { MEDIA_TYPES } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, type ConfigStore } from "../config/store.ts";
-import type { Ledger } from "../db/generations.ts";
-import { DEFAULT_POLL_INTERVAL_SECONDS, IDEMPOTENCY_WINDOW_HOURS } from "../defaults.ts";
-import { MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
+import type { CostFigure, Ledger } from "../db/generations.ts";
+import { DEFAULT_POLL_INTERVAL_SECONDS, IDEMPOTENCY_WINDOW_HOURS, MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
 import { AppError, invalidArgument, toAppError, type ErrorType } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { CATALOG } from "../pricing/catalog.ts";
@@ -37,10 +36,9 @@ import {
 } from "./media-requests.ts";
 import { imageSize } from "./media-bytes.ts";
 import { generatedDir, outputDirProblem, PARTIAL_PREFIX } from "./output-files.ts";
-import { billedCost, costOf, upstreamCost } from "./pricing.ts";
-import type { CostFigure } from "../db/generations.ts";
 import { fsReason } from "./fs-facts.ts";
 import { InputBudget, type InputReservation } from "./input-images.ts";
+import { billedCost, costOf, upstreamCost } from "./pricing.ts";
 import { withRetries, type AttemptRecord } from "./retry.ts";
 
 export type { Caller, MediaOutcome } from "./media-requests.ts";
@@ -119,6 +117,9 @@ interface Target {
   params: Record<string, unknown>;
   echo: Record<string, unknown>;
 }
+
+/** The cost note of a job whose request reached the provider but whose answer was lost. */
+const MAYBE_BILLED = "The request reached the provider but its answer was lost (timeout, dropped connection or a stopped daemon); the provider may have billed it";
 
 const TERMINAL: ReadonlySet<GenerationStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 const PREPARE = { image: prepareImage, video: prepareVideo, audio: prepareSpeech } as const;
@@ -316,7 +317,8 @@ export class MediaService {
           : row.operation_id
             ? `The daemon stopped and operation ${row.operation_id} cannot be resumed (no ${row.provider} model configured to poll it with)`
             : "The daemon stopped (crash or kill) before the generation finished; the provider's answer was lost";
-      this.deps.ledger.fail(row.id, { status: "interrupted", error: message, errorType: "interrupted" });
+      const cost: CostFigure | undefined = row.status === "running" ? { costUsd: null, source: "unknown", note: MAYBE_BILLED } : undefined;
+      this.deps.ledger.fail(row.id, { status: "interrupted", error: message, errorType: "interrupted", cost });
       this.deps.ledger.setResponse(row.id, { status: 503, body: failureBody(row.type, new AppError("interrupted", message), undefined, { prompt: row.prompt }) });
       interrupted++;
     }
@@ -441,7 +443,8 @@ export class MediaService {
     // run() answers every failure itself; this catch is the last guard, so a bug can never end the daemon.
     void job.run()
       .catch((error: unknown) => this.storeFailure(job.type, job.id, this.classify(error), job.entry, job.echo))
-      .then((outcome) => this.finish(job, outcome));
+      .then((outcome) => this.finish(job, outcome))
+      .catch((error: unknown) => this.deps.log.error(`job ${job.id} could not be finished: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /**
@@ -545,7 +548,7 @@ export class MediaService {
       if (warning) Object.assign(body, { warning, saved_to_default_dir: true });
       ledger.setResponse(id, { status: 200, body });
       log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
-      if (!recorded) return this.unrecorded(type, id, entry, target.echo, saved);
+      if (!recorded) return this.unrecorded(type, id, entry, target.echo, saved, cost.costUsd);
       return { ok: true, body };
     } catch (error) {
       const appError = this.classify(error, apiKey);
@@ -601,16 +604,21 @@ export class MediaService {
       return billedCost(entry, error.billed, meterOf(type, target.prompt, facts, { bytes: new Uint8Array() }), prices);
     }
     const charged = error.details.cost_usd;
-    return charged === undefined ? undefined : upstreamCost(charged);
+    if (charged !== undefined) return upstreamCost(charged);
+    // The request reached the provider and its answer was lost: it may well have been billed.
+    const lost = error.type === "interrupted" || error.type === "timeout" || (error.type === "network_error" && !error.requestNotSent);
+    return lost ? { costUsd: null, source: "unknown", note: MAYBE_BILLED } : undefined;
   }
 
   /** The answer when the result is saved but the ledger could not record it yet (disk full): an error that says where the file is. */
-  private unrecorded(type: MediaType, id: string, entry: ModelEntry, echo: Record<string, unknown>, saved: Saved): MediaOutcome {
+  private unrecorded(type: MediaType, id: string, entry: ModelEntry, echo: Record<string, unknown>, saved: Saved, costUsd: number | null): MediaOutcome {
     const error = new AppError(
       "storage_error",
       `The ${type === "audio" ? "speech" : type} was generated and saved at ${saved.outputPath}, but the ledger database could not be written (see /api/health); it is recorded once the disk recovers. Do not submit it again.`,
     );
-    return { ok: false, error, body: { ...failureBody(type, error, entry, echo), [RESULT_FIELD[type]]: saved.outputPath, id } };
+    const body: MediaResponse = { ...failureBody(type, error, entry, echo), [RESULT_FIELD[type]]: saved.outputPath, id };
+    if (costUsd !== null) body.cost_usd = costUsd;
+    return { ok: false, error, body };
   }
 
   private storeFailure(type: MediaType, id: string, error: AppError, entry: ModelEntry, echo: Record<string, unknown>, costUsd?: number): MediaOutcome {
