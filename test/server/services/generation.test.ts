@@ -95,8 +95,8 @@ describe("an output folder that cannot receive the result", () => {
     expect(h.ledger.list({}).items).toHaveLength(0);
   });
 
-  test("a folder that breaks after the provider answered: the paid result goes to the default output folder and the answer says so", async () => {
-    using h = harness();
+  /** Sends an image request into `<work>/project`, and replaces that folder with a file while the provider works. */
+  async function folderBreaksMidCall(h: ReturnType<typeof harness>, alsoBreak: () => void = () => {}) {
     const target = join(h.workDir, "project");
     mkdirSync(target, { recursive: true });
     fake.slowMs = 400;
@@ -104,7 +104,13 @@ describe("an output folder that cannot receive the result", () => {
     await until(() => fake.inFlight > 0);
     rmSync(target, { recursive: true });
     writeFileSync(target, "the user replaced the folder with a file");
-    const { status, body } = await pending;
+    alsoBreak();
+    return { target, ...(await pending) };
+  }
+
+  test("a folder that breaks after the provider answered: the paid result goes to the default output folder and the answer says so", async () => {
+    using h = harness();
+    const { target, status, body } = await folderBreaksMidCall(h);
     expect(status).toBe(200);
     expect(body.success).toBe(true);
     expect(body.saved_to_default_dir).toBe(true);
@@ -117,15 +123,7 @@ describe("an output folder that cannot receive the result", () => {
 
   test("when no folder can take it, the job fails with its cost recorded (never a 500, never a dropped cost)", async () => {
     using h = harness();
-    const target = join(h.workDir, "project");
-    mkdirSync(target, { recursive: true });
-    fake.slowMs = 400;
-    const pending = h.post("/api/media/image", { prompt: "p [[fake:slow]]", output_dir: target });
-    await until(() => fake.inFlight > 0);
-    rmSync(target, { recursive: true });
-    writeFileSync(target, "file");
-    writeFileSync(join(h.dataDir, "output"), "the default folder is a file too");
-    const { status, body } = await pending;
+    const { status, body } = await folderBreaksMidCall(h, () => writeFileSync(join(h.dataDir, "output"), "the default folder is a file too"));
     expect(status).toBe(503);
     expect(body).toMatchObject({ success: false, error_type: "storage_error", cost_usd: 0.04 });
     expect(body.error).toContain("nor in the default output folder");
