@@ -1,16 +1,16 @@
 // Builds the HTTP app from explicit dependencies. Never listens: tests drive it with app.handle().
 import { Elysia } from "elysia";
 import type { ConfigStore } from "./config/store.ts";
-import type { Ledger } from "./db/generations.ts";
+import type { Ledger } from "./ledger/ledger.ts";
 import { AppError, errorResponse, toAppError } from "./errors.ts";
 import { createGuard } from "./http/guard.ts";
 import type { Logger } from "./log.ts";
-import { configRoutes } from "./routes/config.ts";
-import { costRoutes } from "./routes/costs.ts";
-import { generationRoutes } from "./routes/generations.ts";
-import { healthRoutes } from "./routes/health.ts";
-import { mediaRoutes } from "./routes/media.ts";
-import type { MediaService } from "./services/generation.ts";
+import { configRoutes } from "./config/routes.ts";
+import { costRoutes } from "./costs/routes.ts";
+import { generationRoutes } from "./ledger/routes.ts";
+import { healthRoutes } from "./health/routes.ts";
+import { mediaRoutes } from "./media/routes.ts";
+import type { MediaService } from "./media/service.ts";
 
 /** Everything the routes need. */
 export interface AppDeps {

@@ -1,5 +1,5 @@
 // The one error catalogue: every error_type the API can answer with, its HTTP status and default message.
-import type { Meter } from "./pricing/schema.ts";
+import type { Meter } from "./costs/price-schema.ts";
 
 /** Every error_type mediagen can return, with its HTTP status and a default message. */
 export const ERROR_CATALOGUE = {

@@ -6,12 +6,12 @@ import { createApp } from "./app.ts";
 import { parseArgs, USAGE } from "./cli.ts";
 import { ConfigError, ConfigStore } from "./config/store.ts";
 import { DataDirInUseError, lockDataDir } from "./data-lock.ts";
-import { openDatabase } from "./db/database.ts";
-import { Ledger } from "./db/generations.ts";
+import { openDatabase } from "./ledger/database.ts";
+import { Ledger } from "./ledger/ledger.ts";
 import { BUN_MAX_REQUEST_BODY_BYTES, createFrontDoor, DEFAULT_IDLE_TIMEOUT_SECONDS, MAX_IDLE_TIMEOUT_SECONDS } from "./http/front-door.ts";
 import { createGuard, isLoopback } from "./http/guard.ts";
 import { createLogger } from "./log.ts";
-import { MediaService } from "./services/generation.ts";
+import { MediaService } from "./media/service.ts";
 
 const command = parseArgs(process.argv.slice(2));
 if (command.kind === "version") {

@@ -5,11 +5,11 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { createApp } from "../server/app.ts";
 import { ConfigStore } from "../server/config/store.ts";
-import { openDatabase } from "../server/db/database.ts";
-import { Ledger } from "../server/db/generations.ts";
+import { openDatabase } from "../server/ledger/database.ts";
+import { Ledger } from "../server/ledger/ledger.ts";
 import type { MediaType } from "../server/config/schema.ts";
 import { memoryLogger } from "../server/log.ts";
-import { MediaService } from "../server/services/generation.ts";
+import { MediaService } from "../server/media/service.ts";
 
 /** A temp folder removed on dispose. */
 export function tempDir(prefix = "mediagen-test-"): { path: string; [Symbol.dispose](): void } {

@@ -19,11 +19,11 @@ import {
   MAX_TIMEOUT_SECONDS,
 } from "../defaults.ts";
 
-import { PriceEntry } from "../pricing/schema.ts";
+import { PriceEntry } from "../costs/price-schema.ts";
 import { PROVIDER_OPTIONS } from "../providers/options.ts";
-import { MediaType, ProviderId } from "../schemas/common.ts";
+import { MediaType, ProviderId } from "../enums.ts";
 
-export { MEDIA_TYPES, MediaType, PROVIDER_IDS, ProviderId } from "../schemas/common.ts";
+export { MEDIA_TYPES, MediaType, PROVIDER_IDS, ProviderId } from "../enums.ts";
 
 /** A string of at most `max` characters, with a message naming the limit. */
 const bounded = (max: number) => z.string().max(max, `must be at most ${max} characters`);

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { type Document, type ErrorCode, isMap, isNode, isScalar, LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { AppError } from "../errors.ts";
-import { describeIssue, fieldPath } from "../schemas/validate.ts";
+import { describeIssue, fieldPath } from "../validate.ts";
 import { Config, type MediaType, type ModelEntry } from "./schema.ts";
 import { CONFIG_TEMPLATE, OFFLINE_SPEECH_MODEL } from "./template.ts";
 

@@ -2,10 +2,10 @@
 import type { ModelEntry } from "../config/schema.ts";
 import { MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
 import { afterBilling, AppError, invalidArgument } from "../errors.ts";
-import type { Meter, TokenKind } from "../pricing/schema.ts";
-import type { Usage } from "../schemas/generation.ts";
-import type { Aspect } from "../services/aspect.ts";
-import { encodeWav } from "../services/wav.ts";
+import type { Meter, TokenKind } from "../costs/price-schema.ts";
+import type { Usage } from "../ledger/schema.ts";
+import type { Aspect } from "../formats/aspect.ts";
+import { encodeWav } from "../formats/wav.ts";
 import { errorForStatus, joinUrl, readBytes, readJsonObject, readText, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
 import { GeminiOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob, VideoJob } from "./types.ts";

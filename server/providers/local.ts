@@ -1,7 +1,7 @@
 // Offline speech built into the binary: Flite (in worker threads), resampled to 24 kHz mono 16-bit WAV.
 import { SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
 import { AppError, invalidArgument } from "../errors.ts";
-import { normalizeWav } from "../services/wav.ts";
+import { normalizeWav } from "../formats/wav.ts";
 import { FLITE_VOICES, type FliteVoice } from "./flite.ts";
 import type { FliteAnswer, FliteRequest } from "./flite-worker.ts";
 import type { Provider, SpeechJob } from "./types.ts";

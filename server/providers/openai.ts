@@ -1,9 +1,9 @@
 // OpenAI Images (generations JSON, edits multipart) and Speech, natively; also any OpenAI-compatible server.
 import { AppError, invalidArgument } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
-import type { Meter, TokenKind } from "../pricing/schema.ts";
-import type { Usage } from "../schemas/generation.ts";
-import type { Aspect } from "../services/aspect.ts";
+import type { Meter, TokenKind } from "../costs/price-schema.ts";
+import type { Usage } from "../ledger/schema.ts";
+import type { Aspect } from "../formats/aspect.ts";
 import { download, joinUrl, readBytes, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
 import { OpenAIOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob } from "./types.ts";

@@ -1,9 +1,9 @@
 // The openclacky gateway dialect: images/generations, videos/generations and audio/speech under the base URL,
 // Bearer auth, base64 results in data[0], usage and cost_usd passed through (clacky-reference.md §3.1).
 import { afterBilling, AppError } from "../errors.ts";
-import type { Usage } from "../schemas/generation.ts";
-import type { Aspect } from "../services/aspect.ts";
-import type { InputImage } from "../services/input-images.ts";
+import type { Usage } from "../ledger/schema.ts";
+import type { Aspect } from "../formats/aspect.ts";
+import type { InputImage } from "../formats/input-images.ts";
 import { download, joinUrl, readJsonObject, request, upstreamMessage } from "./http.ts";
 import type { CallContext, Provider, ProviderResult } from "./types.ts";
 

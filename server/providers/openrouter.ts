@@ -1,10 +1,10 @@
 // OpenRouter: images through chat completions (data-URL images, usage.cost) and the asynchronous video API (submit, poll, download).
 import { afterBilling, AppError } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
-import type { Meter } from "../pricing/schema.ts";
-import type { Usage } from "../schemas/generation.ts";
-import type { Aspect } from "../services/aspect.ts";
-import type { InputImage } from "../services/input-images.ts";
+import type { Meter } from "../costs/price-schema.ts";
+import type { Usage } from "../ledger/schema.ts";
+import type { Aspect } from "../formats/aspect.ts";
+import type { InputImage } from "../formats/input-images.ts";
 import { download, joinUrl, readBytes, readJsonObject, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
 import { OpenRouterOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, VideoJob } from "./types.ts";

@@ -1,6 +1,6 @@
 // Per-provider `options:` of a model entry in config.yml, checked when the config loads.
 import { z } from "zod";
-import type { ProviderId } from "../schemas/common.ts";
+import type { ProviderId } from "../enums.ts";
 
 /** OpenAI and OpenAI-compatible images and speech. */
 export const OpenAIOptions = z

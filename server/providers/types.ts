@@ -1,9 +1,9 @@
 // The one interface every provider implements. Nothing outside server/providers knows a wire format.
 import type { ModelEntry, ProviderId } from "../config/schema.ts";
-import type { Meter } from "../pricing/schema.ts";
-import type { Usage } from "../schemas/generation.ts";
-import type { Aspect } from "../services/aspect.ts";
-import type { InputImage } from "../services/input-images.ts";
+import type { Meter } from "../costs/price-schema.ts";
+import type { Usage } from "../ledger/schema.ts";
+import type { Aspect } from "../formats/aspect.ts";
+import type { InputImage } from "../formats/input-images.ts";
 
 /** What a provider call gets besides the request: the entry, its resolved key and base URL, and a cancel signal. */
 export interface CallContext {

@@ -6,7 +6,7 @@ import type { ModelEntry } from "../../../server/config/schema.ts";
 import { AppError } from "../../../server/errors.ts";
 import { GEMINI_VOICES as PROVIDER_VOICES, gemini } from "../../../server/providers/gemini.ts";
 import type { CallContext } from "../../../server/providers/types.ts";
-import { decodeWav } from "../../../server/services/wav.ts";
+import { decodeWav } from "../../../server/formats/wav.ts";
 import {
   GEMINI_VOICES,
   geminiImageUsage,

@@ -1,7 +1,7 @@
 // The built-in offline voice: Flite runs in worker threads, so synthesis never blocks the daemon.
 import { describe, expect, test } from "bun:test";
 import { fliteVoice, synthesizeFlite } from "../../../server/providers/local.ts";
-import { decodeWav } from "../../../server/services/wav.ts";
+import { decodeWav } from "../../../server/formats/wav.ts";
 
 const PARAGRAPH = "This paragraph is long enough to keep the synthesiser busy for a while. ".repeat(6);
 

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { decodeWav } from "../../../server/services/wav.ts";
+import { decodeWav } from "../../../server/formats/wav.ts";
 import { makeJpeg, makePng } from "../../fakes/media.ts";
 import { openaiSpeechSseUsage, startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai.ts";
 import { createHarness } from "../../helpers.ts";

@@ -1,10 +1,10 @@
 // The only module that calls fetch: one function per API call, grouped by resource. Server types come in with `import type`.
-import type { CostQuery, CostSummary, Generation, GenerationPage, GenerationQuery } from "../../../server/schemas/generation.ts";
-import type { MediaResponse, MediaTypes } from "../../../server/schemas/media.ts";
-import type { ModelView, ProviderInfo } from "../../../server/services/config-editor.ts";
-import type { SpendSoFar } from "../../../server/services/costs.ts";
-import type { JobView } from "../../../server/services/generation.ts";
-import type { ModelTestResult } from "../../../server/services/model-test.ts";
+import type { CostQuery, CostSummary, Generation, GenerationPage, GenerationQuery } from "../../../server/ledger/schema.ts";
+import type { MediaResponse, MediaTypes } from "../../../server/media/schema.ts";
+import type { ModelView, ProviderInfo } from "../../../server/config/editor.ts";
+import type { SpendSoFar } from "../../../server/costs/summary.ts";
+import type { JobView } from "../../../server/media/service.ts";
+import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
 
 export type { CostSummary, Generation, GenerationPage, JobView, MediaResponse, MediaTypes, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };

@@ -1,0 +1,212 @@
+// Editing config.yml from the API (the web UI's Models page): comments are kept, keys are never shown in full.
+import { isMap, isSeq, type Document } from "yaml";
+import { z } from "zod";
+import { MEDIA_TYPES, ModelEntry, PROVIDER_IDS, type MediaType, type ProviderId } from "./schema.ts";
+import { ConfigError, envReferenceOf, maskKey, modelFor, type ConfigStore } from "./store.ts";
+import { MAX_SECRET_CHARS } from "../defaults.ts";
+import { AppError, invalidArgument } from "../errors.ts";
+import { CATALOG } from "../costs/catalog.ts";
+import { PROVIDERS } from "../providers/registry.ts";
+import { parseOrThrow } from "../validate.ts";
+import { checkSavedKeyDestination, keyChoice, keyDestination, refuseEnvReference } from "./key-scope.ts";
+
+/** A configured model as the API shows it: the key masked, an `${ENV}` reference shown as such. */
+export interface ModelView {
+  index: number;
+  name?: string;
+  type: MediaType;
+  provider: ProviderId;
+  model: string;
+  base_url?: string;
+  default: boolean;
+  /** Whether this entry is the one serving its type now. */
+  in_use: boolean;
+  options?: Record<string, unknown>;
+  api_key: { set: boolean; masked: string; env?: string };
+}
+
+/** A model entry as the UI sends it: `api_key` absent or masked keeps the saved key, `null` removes it. */
+export const ModelInput = ModelEntry.extend({
+  api_key: z.string().max(MAX_SECRET_CHARS, `must be at most ${MAX_SECRET_CHARS} characters`).nullable().optional(),
+});
+export type ModelInput = z.infer<typeof ModelInput>;
+
+function viewOf(entry: ModelEntry, index: number, inUse: boolean): ModelView {
+  const key = entry.api_key?.trim() ?? "";
+  const env = envReferenceOf(key);
+  const view: ModelView = {
+    index,
+    type: entry.type,
+    provider: entry.provider,
+    model: entry.model,
+    default: entry.default === true,
+    in_use: inUse,
+    api_key: env ? { set: true, masked: key, env } : { set: key !== "", masked: maskKey(key) },
+  };
+  if (entry.name) view.name = entry.name;
+  if (entry.base_url) view.base_url = entry.base_url;
+  if (entry.options) view.options = entry.options;
+  return view;
+}
+
+/** Every configured model, in file order. */
+export function listModels(store: ConfigStore): { models: ModelView[] } {
+  const config = store.get();
+  const inUse = new Set(MEDIA_TYPES.map((type) => modelFor(config, type)));
+  return { models: config.models.map((entry, index) => viewOf(entry, index, inUse.has(entry))) };
+}
+
+function modelsSeq(doc: Document) {
+  if (!isSeq(doc.get("models"))) doc.set("models", doc.createNode([]));
+  return doc.get("models") as { items: unknown[] };
+}
+
+function checkIndex(store: ConfigStore, index: number): ModelEntry {
+  const entry = store.get().models[index];
+  if (!Number.isInteger(index) || !entry) throw new AppError("not_found", `No model at index ${index} in config.yml`);
+  return entry;
+}
+
+/** Writes through the store; a config the edit would make invalid is a 400 naming the field. */
+function save(store: ConfigStore, edit: (doc: Document) => void): void {
+  try {
+    store.update(edit);
+  } catch (error) {
+    if (error instanceof ConfigError && error.issue) throw invalidArgument(error.issue.field, error.issue.message, error.issue.allowed);
+    throw error;
+  }
+}
+
+/**
+ * The key to write: the saved one when left out or masked, and then only if the entry still sends it to the
+ * URL it was saved for; a typed key as typed, never an `${ENV_VAR}` reference; none for null or "".
+ */
+function keyToWrite(input: ModelInput, saved?: ModelEntry): string | undefined {
+  const choice = keyChoice(input.api_key, saved);
+  if (choice.kind === "none") return undefined;
+  if (choice.kind === "typed") {
+    refuseEnvReference(choice.key);
+    return choice.key;
+  }
+  if (!saved?.api_key) return undefined;
+  checkSavedKeyDestination(saved, input, `re-enter the key when changing base_url or provider (the entry would send it to ${keyDestination(input)})`);
+  return saved.api_key;
+}
+
+/** The fields to write for an entry: the saved key is kept unless a new one (or null) is given. */
+function fieldsOf(input: ModelInput, saved?: ModelEntry): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    name: input.name,
+    type: input.type,
+    provider: input.provider,
+    model: input.model,
+    api_key: keyToWrite(input, saved),
+    base_url: input.base_url,
+    default: input.default || undefined,
+    options: input.options && Object.keys(input.options).length > 0 ? input.options : undefined,
+  };
+  return fields;
+}
+
+/** Sets the entry at `index` field by field, so the comments on unchanged lines stay. */
+function writeEntry(doc: Document, index: number, fields: Record<string, unknown>): void {
+  const node = doc.getIn(["models", index]);
+  if (!isMap(node)) {
+    doc.setIn(["models", index], doc.createNode(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))));
+    return;
+  }
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) doc.deleteIn(["models", index, key]);
+    else doc.setIn(["models", index, key], value);
+  }
+}
+
+/** Only one default per type: marking one clears the others of its type. */
+function clearOtherDefaults(doc: Document, store: ConfigStore, type: MediaType, keep: number): void {
+  store.get().models.forEach((entry, index) => {
+    if (index !== keep && entry.type === type && entry.default) doc.deleteIn(["models", index, "default"]);
+  });
+}
+
+/** Adds a model entry at the end of `models:`. */
+export function addModel(store: ConfigStore, raw: unknown): ModelView {
+  const input = parseOrThrow(ModelInput, raw);
+  const index = store.get().models.length;
+  const fields = fieldsOf(input);
+  save(store, (doc) => {
+    const seq = modelsSeq(doc);
+    seq.items.push(doc.createNode(Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))));
+    if (input.default) clearOtherDefaults(doc, store, input.type, index);
+  });
+  return listModels(store).models[index]!;
+}
+
+/** Replaces the model entry at `index`; a key left out or masked keeps the saved one. */
+export function updateModel(store: ConfigStore, index: number, raw: unknown): ModelView {
+  const saved = checkIndex(store, index);
+  const input = parseOrThrow(ModelInput, raw);
+  const fields = fieldsOf(input, saved);
+  save(store, (doc) => {
+    writeEntry(doc, index, fields);
+    if (input.default) clearOtherDefaults(doc, store, input.type, index);
+  });
+  return listModels(store).models[index]!;
+}
+
+/** Removes the model entry at `index`. */
+export function removeModel(store: ConfigStore, index: number): { models: ModelView[] } {
+  checkIndex(store, index);
+  save(store, (doc) => doc.deleteIn(["models", index]));
+  return listModels(store);
+}
+
+/** Makes the entry at `index` the one used for its type. */
+export function makeDefault(store: ConfigStore, index: number): { models: ModelView[] } {
+  const entry = checkIndex(store, index);
+  save(store, (doc) => {
+    doc.setIn(["models", index, "default"], true);
+    clearOtherDefaults(doc, store, entry.type, index);
+  });
+  return listModels(store);
+}
+
+/** Model ids mediagen knows for providers that have no price catalogue entries (their costs are reported upstream). */
+const KNOWN_MODELS: Partial<Record<ProviderId, Partial<Record<MediaType, string[]>>>> = {
+  openclacky: {
+    image: ["or-gemini-3-1-flash-image", "or-gemini-3-pro-image", "or-gpt-image-2"],
+    video: ["or-veo-3-1", "or-veo-3-1-fast", "or-veo-3", "or-veo-3-fast"],
+    audio: ["or-tts-gemini-2-5-flash", "or-tts-gemini-2-5-pro"],
+  },
+  openrouter: {
+    image: ["google/gemini-2.5-flash-image", "google/gemini-3-pro-image-preview", "google/gemini-3.1-flash-image-preview", "openai/gpt-image-2", "openai/gpt-image-1", "black-forest-labs/flux.2-pro"],
+  },
+};
+
+/** One provider as the Models page offers it. */
+export interface ProviderInfo {
+  id: ProviderId;
+  key_required: boolean;
+  default_base_url: string;
+  types: MediaType[];
+  models: Partial<Record<MediaType, string[]>>;
+  /** Voices per speech model (an empty list: any voice name may be sent). */
+  voices: Record<string, readonly string[]>;
+}
+
+/** Providers, the media types each can produce, the models mediagen knows for each and their voices. */
+export function providerCatalog(): { providers: ProviderInfo[] } {
+  return {
+    providers: PROVIDER_IDS.map((id) => {
+      const provider = PROVIDERS[id];
+      const models: Partial<Record<MediaType, string[]>> = {};
+      for (const type of MEDIA_TYPES) {
+        const listed = CATALOG.filter((e) => e.provider === id && e.type === type).map((e) => e.model);
+        const known = [...new Set([...(KNOWN_MODELS[id]?.[type] ?? []), ...listed])];
+        if (known.length > 0) models[type] = known;
+      }
+      const types = MEDIA_TYPES.filter((type) => provider?.[type === "audio" ? "speech" : type] !== undefined);
+      const voices = Object.fromEntries((models.audio ?? []).map((model) => [model, provider?.voices?.(model) ?? []]));
+      return { id, key_required: provider?.requiresKey ?? true, default_base_url: provider?.defaultBaseUrl ?? "", types, models, voices };
+    }),
+  };
+}

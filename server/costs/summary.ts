@@ -1,0 +1,57 @@
+// Spend summaries over the ledger.
+import { MEDIA_TYPES, type Budget, type MediaType } from "../config/schema.ts";
+import type { Ledger, TimeRange } from "../ledger/ledger.ts";
+import { periodStarts } from "./budget.ts";
+import { DEFAULT_COST_WINDOW_DAYS } from "../defaults.ts";
+import { invalidArgument } from "../errors.ts";
+import type { CostQuery, CostSummary } from "../ledger/schema.ts";
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DAY_MS = 86_400_000;
+
+/** Local midnight of a YYYY-MM-DD date, in ms. */
+function localMidnight(date: string): number {
+  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+  return new Date(y, m - 1, d).getTime();
+}
+
+/**
+ * The window between `from` and `to`: local dates (`YYYY-MM-DD`, `to` inclusive: `to=2026-11-23` covers
+ * that whole day) or ISO times (exact instants). Throws invalid_argument when `from` is not before `to`.
+ */
+export function timeRange(from: string | undefined, to: string | undefined): TimeRange {
+  const toMs = to === undefined ? undefined : DATE_ONLY.test(to) ? localMidnight(to) + DAY_MS : Date.parse(to);
+  const fromMs = from === undefined ? undefined : DATE_ONLY.test(from) ? localMidnight(from) : Date.parse(from);
+  if (fromMs !== undefined && toMs !== undefined && fromMs >= toMs) throw invalidArgument("from", `from (${from}) must be before to (${to})`);
+  return { fromMs, toMs };
+}
+
+/**
+ * Spend between `from` and `to` (see `timeRange`) grouped by day, model, type or provider, optionally of one type.
+ * Without `from`, the last 30 days; without `to`, up to now.
+ */
+export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()): CostSummary {
+  const range = timeRange(query.from, query.to);
+  const toMs = range.toMs ?? now + 1;
+  const fromMs = range.fromMs ?? toMs - DEFAULT_COST_WINDOW_DAYS * DAY_MS;
+  if (fromMs >= toMs) throw invalidArgument("from", `from (${query.from}) must be before to (${query.to ?? "now"})`);
+  const groups = ledger.costGroups(fromMs, toMs, query.group_by, query.type);
+  const total = groups.reduce(
+    (sum, g) => ({ count: sum.count + g.count, cost_usd: sum.cost_usd + g.cost_usd, unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count }),
+    { count: 0, cost_usd: 0, unknown_cost_count: 0 },
+  );
+  return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), group_by: query.group_by, total, groups };
+}
+
+/** Spend so far today and this month, overall and per type (finished costs plus estimates of unfinished jobs). */
+export type SpendSoFar = Record<"day" | "month", Record<"overall" | MediaType, number>>;
+
+/** The configured limits and what has been spent against them (`GET /api/costs/budget`). */
+export function budgetStatus(ledger: Ledger, budget: Budget | undefined, now = Date.now()): { budget: Budget | null; spent: SpendSoFar } {
+  const starts = periodStarts(now);
+  const spentSince = (from: number) => ({
+    overall: ledger.spendSince(from),
+    ...(Object.fromEntries(MEDIA_TYPES.map((type) => [type, ledger.spendSince(from, type)])) as Record<MediaType, number>),
+  });
+  return { budget: budget ?? null, spent: { day: spentSince(starts.day), month: spentSince(starts.month) } };
+}

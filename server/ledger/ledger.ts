@@ -1,0 +1,450 @@
+// Typed queries over the generations ledger. All SQL is parameterised.
+import type { Database } from "bun:sqlite";
+import type { MediaType } from "../config/schema.ts";
+import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
+import { AppError } from "../errors.ts";
+import type { CostLine } from "../costs/price-schema.ts";
+import { DeferredWrites, type StorageStatus } from "./deferred-writes.ts";
+import type {
+  Attempt,
+  CostGroup,
+  CostGroupBy,
+  CostSource,
+  Generation,
+  GenerationPage,
+  GenerationQuery,
+  GenerationStatus,
+  Usage,
+} from "./schema.ts";
+
+/** Bounds of a time window in ms since the epoch, `toMs` exclusive; either may be open. */
+export type TimeRange = { fromMs?: number; toMs?: number };
+
+type Row = {
+  seq: number;
+  id: string;
+  type: MediaType;
+  status: GenerationStatus;
+  model: string;
+  model_name: string | null;
+  provider: string;
+  prompt: string;
+  params: string;
+  output_path: string | null;
+  mime_type: string | null;
+  bytes: number | null;
+  width: number | null;
+  height: number | null;
+  duration_seconds: number | null;
+  usage: string | null;
+  cost_usd: number | null;
+  cost_source: CostSource;
+  cost_unit: string | null;
+  cost_quantity: number | null;
+  cost_unit_price: number | null;
+  cost_breakdown: string | null;
+  cost_note: string | null;
+  estimated_cost_usd: number | null;
+  error: string | null;
+  error_type: string | null;
+  upstream_status: number | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  latency_ms: number | null;
+  session_id: string | null;
+  client: string | null;
+  operation_id: string | null;
+  progress: number | null;
+  attempts: string;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  response: string | null;
+  response_status: number | null;
+};
+
+/** What is known about a generation before the provider is called. */
+export interface NewGeneration {
+  type: MediaType;
+  model: string;
+  modelName?: string;
+  provider: string;
+  prompt: string;
+  params: Record<string, unknown>;
+  sessionId?: string;
+  client?: string;
+  /** Cost estimated before the call, counted against budgets while the job is unfinished. */
+  estimatedCostUsd?: number | null;
+  idempotencyKey?: string;
+  requestHash?: string;
+}
+
+/** The cost of a generation with everything needed to audit it. */
+export interface CostFigure {
+  costUsd: number | null;
+  source: CostSource;
+  /** The main component (the largest line of a computed cost). */
+  unit?: string;
+  quantity?: number;
+  unitPrice?: number;
+  /** Every component of a computed cost. */
+  breakdown?: CostLine[];
+  /** Why the cost is unknown although the provider may have billed: a rejected figure, a billed job that failed. */
+  note?: string;
+}
+
+/** The output file of a generation, as written to disk. */
+export interface SavedOutput {
+  outputPath: string;
+  mimeType: string;
+  bytes: number;
+  width?: number;
+  height?: number;
+  durationSeconds?: number;
+}
+
+/** What a successful generation produced. */
+export interface GenerationSuccess extends SavedOutput {
+  usage?: Usage;
+  cost: CostFigure;
+  params?: Record<string, unknown>;
+}
+
+/** A finished job's answer, kept so that a repeated Idempotency-Key or a job poll can replay it. */
+export interface StoredResponse {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** What a failed generation left behind. */
+export interface GenerationFailure {
+  status: "failed" | "interrupted" | "cancelled";
+  error: string;
+  errorType: string;
+  upstreamStatus?: number;
+  cost?: CostFigure;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function toGeneration(row: Row): Generation {
+  return {
+    id: row.id,
+    type: row.type,
+    status: row.status,
+    model: row.model,
+    model_name: row.model_name,
+    provider: row.provider,
+    prompt: row.prompt,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    output_path: row.output_path,
+    mime_type: row.mime_type,
+    bytes: row.bytes,
+    width: row.width,
+    height: row.height,
+    duration_seconds: row.duration_seconds,
+    usage: row.usage === null ? null : (JSON.parse(row.usage) as Usage),
+    cost_usd: row.cost_usd,
+    cost_source: row.cost_source,
+    cost_unit: row.cost_unit,
+    cost_quantity: row.cost_quantity,
+    cost_unit_price: row.cost_unit_price,
+    cost_breakdown: row.cost_breakdown === null ? null : (JSON.parse(row.cost_breakdown) as CostLine[]),
+    cost_note: row.cost_note,
+    estimated_cost_usd: row.estimated_cost_usd,
+    error: row.error,
+    error_type: row.error_type,
+    upstream_status: row.upstream_status,
+    operation_id: row.operation_id,
+    progress: row.progress,
+    attempts: JSON.parse(row.attempts) as Attempt[],
+    created_at: iso(row.created_at)!,
+    started_at: iso(row.started_at),
+    finished_at: iso(row.finished_at),
+    latency_ms: row.latency_ms,
+    session_id: row.session_id,
+    client: row.client,
+  };
+}
+
+const GROUP_KEY: Record<CostGroupBy, string> = {
+  day: "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch', 'localtime')",
+  model: "model",
+  type: "type",
+  provider: "provider",
+};
+
+/** The generations ledger: one row per generation that reached a provider. */
+export class Ledger {
+  private readonly writes: DeferredWrites;
+
+  /** `onStorageProblem` hears when writes start failing (disk full, read-only, deleted database) and when they recover. */
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+    onStorageProblem?: (message: string, recovered: boolean) => void,
+  ) {
+    this.writes = new DeferredWrites(db.filename, onStorageProblem);
+  }
+
+  /** The database's health for /api/health. */
+  storage(): StorageStatus {
+    return this.writes.status();
+  }
+
+  /** Throws `storage_error` when a new job must not start because its record could not be kept. */
+  assertWritable(): void {
+    const problem = this.writes.unusable();
+    if (problem) throw new AppError("storage_error", problem);
+  }
+
+  /** Stops retrying deferred writes (at shutdown); returns the writes still unwritten ("succeed <id>", ...). */
+  close(): string[] {
+    this.writes.flush();
+    const left = this.writes.waiting();
+    this.writes.close();
+    return left;
+  }
+
+  /** Records a generation as `running` before its provider is called; returns its id. */
+  start(input: NewGeneration): string {
+    return this.insert(input, "running");
+  }
+
+  /** Records a job waiting for a free slot; returns its id. */
+  enqueue(input: NewGeneration): string {
+    return this.insert(input, "queued");
+  }
+
+  private insert(input: NewGeneration, status: "queued" | "running"): string {
+    const id = Bun.randomUUIDv7();
+    const at = this.now();
+    try {
+      this.writes.now(() => this.insertRow(id, at, input, status));
+    } catch (error) {
+      throw new AppError("storage_error", `Refused before calling the provider: the ledger database cannot be written (${error instanceof Error ? error.message : String(error)}); free disk space or make the data folder writable, then retry`);
+    }
+    return id;
+  }
+
+  private insertRow(id: string, at: number, input: NewGeneration, status: "queued" | "running"): void {
+    this.db
+      .query(
+        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client,
+           estimated_cost_usd, idempotency_key, request_hash)
+         VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client,
+           $estimate, $idempotencyKey, $requestHash)`,
+      )
+      .run({
+        id,
+        type: input.type,
+        status,
+        model: input.model,
+        modelName: input.modelName ?? null,
+        provider: input.provider,
+        prompt: input.prompt,
+        params: JSON.stringify(input.params),
+        at,
+        startedAt: status === "running" ? at : null,
+        sessionId: input.sessionId ?? null,
+        client: input.client ?? null,
+        estimate: input.estimatedCostUsd ?? null,
+        idempotencyKey: input.idempotencyKey ?? null,
+        requestHash: input.requestHash ?? null,
+      });
+  }
+
+  /** Moves a queued job to running. */
+  markRunning(id: string): boolean {
+    const at = this.now();
+    return this.writes.run(`start ${id}`, () => this.db.query("UPDATE generations SET status = 'running', started_at = $at WHERE id = $id AND status = 'queued'").run({ id, at }));
+  }
+
+  /** Keeps the provider-side id of a long-running operation (for resuming after a restart). */
+  setOperation(id: string, operationId: string): boolean {
+    return this.writes.run(`operation ${id}`, () => this.db.query("UPDATE generations SET operation_id = $operationId WHERE id = $id").run({ id, operationId }));
+  }
+
+  /** Records the progress (0-100) a provider reported. */
+  setProgress(id: string, progress: number): boolean {
+    return this.writes.run(`progress ${id}`, () => this.db.query("UPDATE generations SET progress = $progress WHERE id = $id").run({ id, progress }));
+  }
+
+  /** Appends one provider call to the job's attempts. */
+  addAttempt(id: string, attempt: Attempt): boolean {
+    const json = JSON.stringify(attempt);
+    return this.writes.run(`attempt ${id}`, () =>
+      this.db.query("UPDATE generations SET attempts = json_insert(attempts, '$[#]', json($attempt)) WHERE id = $id").run({ id, attempt: json }),
+    );
+  }
+
+  /** Keeps a finished job's answer for replays. */
+  setResponse(id: string, response: StoredResponse): boolean {
+    const body = JSON.stringify(response.body);
+    return this.writes.run(`response ${id}`, () =>
+      this.db.query("UPDATE generations SET response = $body, response_status = $status WHERE id = $id").run({ id, body, status: response.status }),
+    );
+  }
+
+  /** A finished job's stored answer. */
+  response(id: string): StoredResponse | undefined {
+    const row = this.db.query<{ response: string | null; response_status: number | null }, { id: string }>("SELECT response, response_status FROM generations WHERE id = $id").get({ id });
+    if (!row?.response || row.response_status === null) return undefined;
+    return { status: row.response_status, body: JSON.parse(row.response) as Record<string, unknown> };
+  }
+
+  /** The newest job created since `sinceMs` with this Idempotency-Key, and the hash of its request. */
+  findIdempotent(key: string, sinceMs: number): { id: string; requestHash: string | null; status: GenerationStatus } | undefined {
+    const row = this.db
+      .query<{ id: string; request_hash: string | null; status: GenerationStatus }, { key: string; since: number }>(
+        "SELECT id, request_hash, status FROM generations WHERE idempotency_key = $key AND created_at >= $since ORDER BY seq DESC LIMIT 1",
+      )
+      .get({ key, since: sinceMs });
+    return row ? { id: row.id, requestHash: row.request_hash, status: row.status } : undefined;
+  }
+
+  /**
+   * Money spent since `fromMs` (ms): finished costs plus the estimates of unfinished jobs; one type or all. A
+   * finished job that was (or may have been) billed at an unknown cost counts at its estimate, else at
+   * ASSUMED_COST_USD for its type: never as $0.
+   */
+  spendSince(fromMs: number, type?: MediaType): number {
+    const row = this.db
+      .query<{ spend: number }, { from: number; type: string | null; image: number; video: number; audio: number }>(
+        `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
+                                WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
+                                THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
+                                ELSE coalesce(cost_usd, 0) END), 0) AS spend
+         FROM generations WHERE created_at >= $from AND ($type IS NULL OR type = $type)`,
+      )
+      .get({ from: fromMs, type: type ?? null, ...ASSUMED_COST_USD });
+    return row?.spend ?? 0;
+  }
+
+  /** Jobs left queued or running (by a crash, for recovery at start). */
+  unfinished(): Generation[] {
+    return this.db.query<Row, []>("SELECT * FROM generations WHERE status IN ('queued', 'running') ORDER BY seq").all().map(toGeneration);
+  }
+
+  /** Completes a running generation as succeeded. */
+  succeed(id: string, result: GenerationSuccess): boolean {
+    const at = this.now();
+    const label = `succeed ${id}: ${result.outputPath}, cost ${result.cost.costUsd === null ? "unknown" : `$${result.cost.costUsd}`}`;
+    return this.writes.run(label, () => this.db
+      .query(
+        `UPDATE generations SET status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
+           width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
+           cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
+           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, params = coalesce($params, params),
+           finished_at = $at, latency_ms = $at - started_at
+         WHERE id = $id AND status = 'running'`,
+      )
+      .run({
+        id,
+        at,
+        outputPath: result.outputPath,
+        mimeType: result.mimeType,
+        bytes: result.bytes,
+        width: result.width ?? null,
+        height: result.height ?? null,
+        durationSeconds: result.durationSeconds ?? null,
+        usage: result.usage ? JSON.stringify(result.usage) : null,
+        params: result.params ? JSON.stringify(result.params) : null,
+        ...costColumns(result.cost),
+      }));
+  }
+
+  /** Completes a running generation as failed or interrupted. */
+  fail(id: string, failure: GenerationFailure): boolean {
+    const at = this.now();
+    return this.writes.run(`fail ${id}`, () => this.db
+      .query(
+        `UPDATE generations SET status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
+           cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
+           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, finished_at = $at, latency_ms = $at - started_at
+         WHERE id = $id AND status IN ('queued', 'running')`,
+      )
+      .run({
+        id,
+        at,
+        status: failure.status,
+        error: failure.error,
+        errorType: failure.errorType,
+        upstreamStatus: failure.upstreamStatus ?? null,
+        ...costColumns(failure.cost ?? { costUsd: null, source: "unknown" }),
+      }));
+  }
+
+  /** Deletes one record (the file is the caller's business). */
+  remove(id: string): boolean {
+    try {
+      return this.writes.now(() => this.db.query("DELETE FROM generations WHERE id = $id").run({ id }).changes > 0);
+    } catch (error) {
+      throw new AppError("storage_error", `The record could not be deleted: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  /** One generation by id. */
+  get(id: string): Generation | undefined {
+    const row = this.db.query<Row, { id: string }>("SELECT * FROM generations WHERE id = $id").get({ id });
+    return row ? toGeneration(row) : undefined;
+  }
+
+  /** A page of generations, newest first, filtered; `next_cursor` continues after the last item. */
+  list(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}): GenerationPage {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = this.db
+      .query<Row, Record<string, string | number | null>>(
+        `SELECT * FROM generations
+         WHERE ($cursor IS NULL OR seq < $cursor)
+           AND ($type IS NULL OR type = $type)
+           AND ($status IS NULL OR status = $status)
+           AND ($model IS NULL OR model = $model OR model_name = $model)
+           AND ($q IS NULL OR instr(lower(prompt), lower($q)) > 0)
+           AND ($from IS NULL OR created_at >= $from)
+           AND ($to IS NULL OR created_at < $to)
+         ORDER BY seq DESC LIMIT $limit`,
+      )
+      .all({
+        cursor: query.cursor ? Number(query.cursor) : null,
+        type: query.type ?? null,
+        status: query.status ?? null,
+        model: query.model ?? null,
+        q: query.q ?? null,
+        from: range.fromMs ?? null,
+        to: range.toMs ?? null,
+        limit: limit + 1,
+      });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
+  }
+
+  /** Spend between two instants (ms, `to` exclusive) grouped by day, model, type or provider; all types unless `type` is given. */
+  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType): CostGroup[] {
+    return this.db
+      .query<CostGroup, { from: number; to: number; type: string | null }>(
+        `SELECT ${GROUP_KEY[groupBy]} AS key,
+                count(*) FILTER (WHERE status = 'succeeded') AS count,
+                coalesce(sum(cost_usd), 0) AS cost_usd,
+                count(*) FILTER (WHERE cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost_count
+         FROM generations
+         WHERE created_at >= $from AND created_at < $to AND (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)
+           AND ($type IS NULL OR type = $type)
+         GROUP BY key ORDER BY key`,
+      )
+      .all({ from: fromMs, to: toMs, type: type ?? null });
+  }
+}
+
+function costColumns(cost: CostFigure) {
+  return {
+    costUsd: cost.costUsd,
+    costSource: cost.source,
+    costUnit: cost.unit ?? null,
+    costQuantity: cost.quantity ?? null,
+    costUnitPrice: cost.unitPrice ?? null,
+    costBreakdown: cost.breakdown ? JSON.stringify(cost.breakdown) : null,
+    costNote: cost.note ?? null,
+  };
+}

@@ -1,0 +1,99 @@
+// Where and how generated files are written: <output_dir>/assets/generated/<prefix>_<stamp>_<hex>.<ext>, atomically.
+import { randomBytes } from "node:crypto";
+import { accessSync, constants, existsSync, mkdirSync, renameSync, rmSync, statfsSync, statSync, type Stats } from "node:fs";
+import { open } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
+import type { MediaType } from "../config/schema.ts";
+import { invalidArgument } from "../errors.ts";
+import { describeFileKind, errnoCode, fsReason } from "../formats/fs-facts.ts";
+
+/** Name prefix of the temp files a generation is written to before its rename (cleaned after a crash). */
+export const PARTIAL_PREFIX = ".mediagen-";
+
+/** File name prefix per media type, as the original server used. */
+export const FILE_PREFIX: Record<MediaType, string> = { image: "img", video: "vid", audio: "tts" };
+
+const GENERATED_SUBDIR = join("assets", "generated");
+
+/**
+ * The folder a generation is written to: `<output_dir>/assets/generated`. An output_dir that already
+ * ends in assets/generated (as newer versions of the skill pass) is used as is.
+ */
+export function generatedDir(outputDir: string | undefined, fallback: string): string {
+  const base = outputDir ?? fallback;
+  if (base.includes("\0")) throw invalidArgument("output_dir", "output_dir contains a NUL byte; pass an absolute folder path");
+  if (!isAbsolute(base)) {
+    throw invalidArgument("output_dir", `output_dir must be an absolute path, got "${base}"`);
+  }
+  const clean = resolve(base);
+  return clean.endsWith(`${sep}${GENERATED_SUBDIR}`) ? clean : join(clean, GENERATED_SUBDIR);
+}
+
+/**
+ * Why a result could not be written into `dir` (created on demand), or undefined when it can: checked on
+ * its nearest existing folder without creating anything. Catches a file or pipe in the way, a read-only
+ * or unwritable folder, a virtual filesystem such as /proc, and less than `minFreeBytes` free.
+ */
+export function outputDirProblem(dir: string, minFreeBytes: number): string | undefined {
+  let existing = dir;
+  let stat: Stats | undefined;
+  for (;;) {
+    try {
+      stat = statSync(existing);
+      break;
+    } catch (error) {
+      const code = errnoCode(error);
+      if (code !== "ENOENT" && code !== "ENOTDIR") return `${existing} cannot be read (${fsReason(error)})`;
+      const parent = dirname(existing);
+      if (parent === existing) return `no folder of ${dir} exists`;
+      existing = parent;
+    }
+  }
+  if (!stat.isDirectory()) return `${existing} is ${describeFileKind(stat)}, not a folder`;
+  try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    return errnoCode(error) === "EROFS" ? `${existing} is on a read-only file system` : `${existing} is not writable by mediagen (${fsReason(error)})`;
+  }
+  try {
+    const fs = statfsSync(existing);
+    if (fs.blocks === 0) return `${existing} is on a virtual file system (like /proc) that cannot hold files`;
+    const free = fs.bavail * fs.bsize;
+    if (free < minFreeBytes) return `the disk holding ${existing} has ${(free / 1048576).toFixed(1)} MiB free; at least ${Math.round(minFreeBytes / 1048576)} MiB is needed`;
+  } catch {
+    // statfs is unavailable on some file systems: the write itself will tell
+  }
+  return undefined;
+}
+
+const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+
+/** `img_20260525_011820_a1b2c3d4.png`: local time plus 4 random bytes. */
+export function outputFileName(type: MediaType, extension: string, now = new Date()): string {
+  const date = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}`;
+  const time = `${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+  return `${FILE_PREFIX[type]}_${date}_${time}_${randomBytes(4).toString("hex")}.${extension}`;
+}
+
+/**
+ * Writes `bytes` to a new file in `dir` atomically (temp file, fsync, rename) and returns its path.
+ * Never overwrites an existing file: a name clash picks a new name.
+ */
+export async function writeNewFile(dir: string, name: () => string, bytes: Uint8Array): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  let target = join(dir, name());
+  while (existsSync(target)) target = join(dir, name());
+  const temp = join(dir, `${PARTIAL_PREFIX}${randomBytes(6).toString("hex")}.partial`);
+  const handle = await open(temp, "wx", 0o644);
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  await handle.close();
+  renameSync(temp, target);
+  return target;
+}

@@ -1,0 +1,112 @@
+// The seed's /api/media endpoints, plus jobs: async submission, status, events, cancel.
+import { Elysia } from "elysia";
+import type { MediaType } from "../config/schema.ts";
+import { MAX_NAME_CHARS } from "../defaults.ts";
+import { AppError, invalidArgument, toAppError } from "../errors.ts";
+import { readJsonBody } from "../http/body.ts";
+import type { AppDeps } from "../app.ts";
+import type { JobView, MediaOutcome, SubmitOptions } from "./service.ts";
+
+type Set = { status?: number | string; headers: Record<string, string | number> };
+
+/** Async when the body says `"async": true` or the client sends `Prefer: respond-async`. */
+function submitOptions(request: Request, body: Record<string, unknown>): SubmitOptions {
+  const prefer = request.headers.get("prefer") ?? "";
+  const key = request.headers.get("idempotency-key") ?? body.idempotency_key;
+  if (key !== undefined && (typeof key !== "string" || key.trim() === "" || key.length > 255)) {
+    throw invalidArgument("idempotency_key", "Idempotency-Key must be a non-empty string of at most 255 characters");
+  }
+  if (body.async !== undefined && typeof body.async !== "boolean") throw invalidArgument("async", "async must be true or false");
+  return { async: body.async === true || /\brespond-async\b/i.test(prefer), idempotencyKey: key?.trim() };
+}
+
+async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set) {
+  const maxBytes = deps.config.get().server.max_body_mib * 1048576;
+  let outcome: MediaOutcome;
+  try {
+    const body = await readJsonBody(request, maxBytes);
+    const options = submitOptions(request, body);
+    const caller = { client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
+    outcome = await (type === "image" ? deps.media.image(body, caller, options) : type === "video" ? deps.media.video(body, caller, options) : deps.media.speech(body, caller, options));
+  } catch (error) {
+    outcome = deps.media.rejected(type, toAppError(error));
+  }
+  if (outcome.ok && outcome.accepted) {
+    set.status = 202;
+    set.headers.location = String(outcome.body.status_url);
+  }
+  if (!outcome.ok) {
+    set.status = outcome.error.status;
+    const retry = outcome.error.details.retry_after_seconds;
+    if (retry !== undefined) set.headers["retry-after"] = String(retry);
+  }
+  return outcome.body;
+}
+
+function findJob(deps: AppDeps, id: string): JobView {
+  const job = deps.media.job(id);
+  if (!job) throw new AppError("not_found", `No job with id ${id}`);
+  return job;
+}
+
+/** The original server's `GET /api/media/video/status` shape, for agents written against it. */
+function legacyStatus(job: JobView) {
+  const base = { task_id: job.id, provider: job.provider, model: job.model };
+  if (job.status === "queued" || job.status === "running") return { success: true, status: "running", ...base, ...(job.progress !== undefined ? { progress: job.progress } : {}) };
+  const result = job.result ?? {};
+  const path = result.video ?? result.image ?? result.audio;
+  if (job.status === "succeeded") return { success: true, status: "succeeded", ...base, video: path, ...(result.cost_usd !== undefined ? { cost_usd: result.cost_usd } : {}) };
+  return { success: false, status: "failed", ...base, error: job.error ?? "failed", error_type: job.error_type ?? job.status };
+}
+
+const TERMINAL = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+
+/** Server-Sent Events of a job's state until it ends. */
+function jobEvents(deps: AppDeps, id: string, signal: AbortSignal): Response {
+  const first = findJob(deps, id);
+  const encoder = new TextEncoder();
+  let unsubscribe = () => {};
+  const stream = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        unsubscribe();
+        controller.close();
+      };
+      const send = (view: JobView) => {
+        if (closed) return;
+        controller.enqueue(encoder.encode(`event: ${view.status}\ndata: ${JSON.stringify(view)}\n\n`));
+        if (TERMINAL.has(view.status)) close();
+      };
+      unsubscribe = deps.media.subscribe(id, send);
+      send(first);
+      // The job may have ended between the first read and the subscription.
+      const now = deps.media.job(id);
+      if (now && now.status !== first.status) send(now);
+      signal.addEventListener("abort", close, { once: true });
+    },
+    cancel() {
+      unsubscribe();
+    },
+  });
+  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" } });
+}
+
+/** `GET /api/media/types`, `POST /api/media/image`, `/video`, `/audio/speech`, and the jobs endpoints. */
+export const mediaRoutes = (deps: AppDeps) =>
+  new Elysia({ name: "media", prefix: "/api/media" })
+    .get("/types", () => deps.media.types())
+    .post("/image", ({ request, set }) => answer(deps, "image", request, set), { parse: "none" })
+    .post("/video", ({ request, set }) => answer(deps, "video", request, set), { parse: "none" })
+    .post("/audio/speech", ({ request, set }) => answer(deps, "audio", request, set), { parse: "none" })
+    .get("/video/status", ({ query }) => {
+      const id = typeof query.task_id === "string" ? query.task_id.trim() : "";
+      if (!id) throw invalidArgument("task_id", "task_id is required");
+      return legacyStatus(findJob(deps, id));
+    })
+    .get("/jobs", () => ({ items: deps.media.liveJobs() }))
+    .get("/jobs/:id", ({ params }) => findJob(deps, params.id))
+    .get("/jobs/:id/events", ({ params, request }) => jobEvents(deps, params.id, request.signal))
+    .delete("/jobs/:id", ({ params }) => deps.media.cancel(params.id));

@@ -1,0 +1,123 @@
+// Request and response shapes of the seed's /api/media endpoints.
+import { z } from "zod";
+import { MAX_INPUT_IMAGE_MIB, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_PROMPT_CHARS, MAX_SPEECH_INPUT_CHARS } from "../defaults.ts";
+import { MediaType } from "../config/schema.ts";
+import { Usage } from "../ledger/schema.ts";
+
+const required = (field: string, what: string) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined ? `${field} is required: ${what}` : `${field} must be a string`) })
+    .trim()
+    .min(1, `${field} is required: ${what}`);
+
+const prompt = required("prompt", "describe what to generate").max(MAX_PROMPT_CHARS, `prompt is longer than ${MAX_PROMPT_CHARS} characters`);
+/** Base64 of the largest input image, plus room for a data: URL's header. */
+const MAX_IMAGE_REF_CHARS = Math.ceil((MAX_INPUT_IMAGE_MIB * 1048576 * 4) / 3) + 1024;
+
+const limited = (field: string, max: number) => `${field} is longer than ${max} characters`;
+const outputDir = z
+  .string({ error: "output_dir must be a string (an absolute path)" })
+  .max(MAX_PATH_CHARS, limited("output_dir", MAX_PATH_CHARS))
+  .trim()
+  .min(1)
+  .refine((dir) => !dir.includes("\0"), "output_dir contains a NUL byte")
+  .optional();
+const sessionId = z.string({ error: "session_id must be a string" }).max(MAX_NAME_CHARS, limited("session_id", MAX_NAME_CHARS)).optional();
+const aspectRatio = z
+  .unknown()
+  .refine((value) => typeof value !== "string" || value.length <= MAX_NAME_CHARS, limited("aspect_ratio", MAX_NAME_CHARS))
+  .optional();
+// A path is at most PATH_MAX; inline data at most the base64 of the largest image.
+const imageRef = z
+  .string({ error: "must be a string: an absolute file path, base64 data or a data: URL" })
+  .max(MAX_IMAGE_REF_CHARS, `is longer than base64 of a ${MAX_INPUT_IMAGE_MIB} MiB image`)
+  .refine((ref) => ref.length <= MAX_PATH_CHARS || !ref.trimStart().startsWith("/") || /^\/9j\//.test(ref.trimStart()), `is a path longer than ${MAX_PATH_CHARS} characters`);
+
+/** Body of `POST /api/media/image`. `images` wins over `image`. Unknown fields are ignored. */
+export const ImageRequest = z.object({
+  prompt,
+  aspect_ratio: aspectRatio,
+  output_dir: outputDir,
+  image: imageRef.optional(),
+  images: z.array(imageRef, { error: "images must be an array of file paths, base64 data or data: URLs" }).max(16, "at most 16 images").optional(),
+  session_id: sessionId,
+});
+export type ImageRequest = z.infer<typeof ImageRequest>;
+
+/** First frame of a video as the skill sends it. */
+export const InlineImage = z.object({
+  b64_json: z
+    .string({ error: "image.b64_json is required: the base64 bytes of the first frame" })
+    .min(1)
+    .max(MAX_IMAGE_REF_CHARS, `image.b64_json is longer than base64 of a ${MAX_INPUT_IMAGE_MIB} MiB image`),
+  mime_type: z.string().max(MAX_NAME_CHARS, limited("image.mime_type", MAX_NAME_CHARS)).optional(),
+});
+
+/** Body of `POST /api/media/video`. */
+export const VideoRequest = z.object({
+  prompt,
+  aspect_ratio: aspectRatio,
+  duration_seconds: z
+    .union([z.number(), z.string().regex(/^\s*\d+\s*$/).transform(Number)], {
+      error: "duration_seconds must be a whole number of seconds from 4 to 8",
+    })
+    .pipe(
+      z
+        .number()
+        .int("duration_seconds must be a whole number of seconds from 4 to 8")
+        .min(4, "duration_seconds must be from 4 to 8")
+        .max(8, "duration_seconds must be from 4 to 8"),
+    )
+    .default(8),
+  image: z.union([InlineImage, imageRef], { error: "image must be {b64_json, mime_type}, a file path, base64 data or a data: URL" }).optional(),
+  output_dir: outputDir,
+  session_id: sessionId,
+});
+export type VideoRequest = z.infer<typeof VideoRequest>;
+
+/** Body of `POST /api/media/audio/speech`. */
+export const SpeechRequest = z.object({
+  input: required("input", "the text to speak").max(MAX_SPEECH_INPUT_CHARS, `input is longer than ${MAX_SPEECH_INPUT_CHARS} characters; split it into paragraphs`),
+  voice: z.string({ error: "voice must be a string" }).max(MAX_NAME_CHARS, limited("voice", MAX_NAME_CHARS)).trim().optional(),
+  output_dir: outputDir,
+  session_id: sessionId,
+});
+export type SpeechRequest = z.infer<typeof SpeechRequest>;
+
+/** One entry of `GET /api/media/types`. */
+export const MediaTypeStatus = z.object({
+  configured: z.boolean(),
+  model: z.string().optional(),
+  provider: z.string().optional(),
+  name: z.string().optional(),
+});
+export const MediaTypes = z.record(MediaType, MediaTypeStatus);
+export type MediaTypes = z.infer<typeof MediaTypes>;
+
+/** The field that carries the file path in a media response, per type. */
+export const RESULT_FIELD = { image: "image", video: "video", audio: "audio" } as const satisfies Record<MediaType, string>;
+
+/** A seed-shaped media response body (success or failure); its path field is `image`, `video` or `audio`. */
+export const MediaResponse = z
+  .object({
+    success: z.boolean(),
+    id: z.string().optional(),
+    model: z.string(),
+    provider: z.string(),
+    prompt: z.string().optional(),
+    input: z.string().optional(),
+    aspect_ratio: z.string().optional(),
+    size: z.string().optional(),
+    duration_seconds: z.number().optional(),
+    voice: z.string().optional(),
+    mime_type: z.string().optional(),
+    usage: Usage.optional(),
+    cost_usd: z.number().optional(),
+    error: z.string().optional(),
+    error_type: z.string().optional(),
+    /** Set when the result could not be saved where the request asked and went to the default output folder. */
+    warning: z.string().optional(),
+    saved_to_default_dir: z.boolean().optional(),
+  })
+  .catchall(z.unknown());
+export type MediaResponse = z.infer<typeof MediaResponse>;

@@ -1,0 +1,72 @@
+// Cost estimates before a call, and the daily/monthly limits overall and per type.
+import { describe, expect, test } from "bun:test";
+import type { Budget, ModelEntry } from "../../../server/config/schema.ts";
+import { CATALOG } from "../../../server/costs/catalog.ts";
+import { checkBudget, estimateCost, periodStarts } from "../../../server/costs/budget.ts";
+
+const M = 1_000_000;
+const none = () => undefined;
+
+describe("estimateCost", () => {
+  test.each([
+    // type, entry, facts, expected estimate computed by hand
+    ["video", { type: "video", provider: "gemini", model: "veo-3.1-generate-preview" }, { seconds: 8 }, 8 * 0.4],
+    ["video 4k", { type: "video", provider: "gemini", model: "veo-3.1-generate-preview", options: { resolution: "4k" } }, { seconds: 8 }, 8 * 0.6],
+    ["tts-1 by characters", { type: "audio", provider: "openai", model: "tts-1" }, { characters: 1000 }, (1000 * 15) / M],
+    // 1,000 characters: 250 text tokens in at $0.50/M, 1000/15 s x 25 = 1,667 audio tokens out at $10/M.
+    ["gemini tts by estimated tokens", { type: "audio", provider: "gemini", model: "gemini-2.5-flash-preview-tts" }, { characters: 1000 }, (250 * 0.5) / M + (1667 * 10) / M],
+    // typical usage: 30 text tokens in at $0.30/M and 1,290 image tokens out at $30/M.
+    ["gemini image by typical tokens", { type: "image", provider: "gemini", model: "gemini-2.5-flash-image" }, { aspect: "landscape" }, (30 * 0.3) / M + (1290 * 30) / M],
+    // no typical tokens listed: the per-image table, medium quality 1536x1024.
+    ["gpt-image-1.5 per image, medium landscape", { type: "image", provider: "openai", model: "gpt-image-1.5" }, { aspect: "landscape" }, 0.05],
+    ["local speech is free", { type: "audio", provider: "local", model: "flite" }, { characters: 50 }, 0],
+  ] as const)("%s", (_name, entry, facts, expected) => {
+    const estimate = estimateCost(entry.type, entry as ModelEntry, facts, [], CATALOG, none);
+    expect(estimate).toBeCloseTo(expected, 10);
+  });
+
+  test("an unpriced model is estimated from its recent recorded costs, else unknown", () => {
+    const entry: ModelEntry = { type: "image", provider: "openclacky", model: "or-gpt-image-2" };
+    expect(estimateCost("image", entry, {}, [], CATALOG, () => 0.04)).toBe(0.04);
+    expect(estimateCost("image", entry, {}, [], CATALOG, none)).toBeNull();
+  });
+
+  test("a price override is used for the estimate", () => {
+    const entry: ModelEntry = { type: "image", provider: "openai-compatible", model: "sdxl", base_url: "http://x" };
+    expect(estimateCost("image", entry, {}, [{ provider: "openai-compatible", model: "sdxl", images: [{ size: "any", quality: "any", usd: 0.002 }] }], CATALOG, none)).toBe(0.002);
+  });
+});
+
+describe("checkBudget", () => {
+  const now = new Date(2026, 10, 23, 15, 0).getTime();
+  const spent = (amounts: Record<string, number>) => (from: number, type?: string) => amounts[`${from === periodStarts(now).day ? "day" : "month"}:${type ?? "all"}`] ?? 0;
+
+  test("under every limit passes", () => {
+    expect(() => checkBudget({ daily_usd: 5, monthly_usd: 50 }, "image", 1, spent({ "day:all": 3, "month:all": 20 }), now)).not.toThrow();
+  });
+
+  test.each([
+    ["overall daily", { daily_usd: 5 }, { "day:all": 4.5 }, "daily", "overall"],
+    ["overall monthly", { monthly_usd: 50 }, { "month:all": 49.5 }, "monthly", "overall"],
+    ["per-type daily", { per_type: { video: { daily_usd: 3 } } }, { "day:video": 2.5 }, "daily", "video"],
+  ] as const)("%s limit refuses with the limit, the spend and the estimate", (_name, budget, amounts, period, scope) => {
+    let error: unknown;
+    try {
+      checkBudget(budget as Budget, "video", 1, spent(amounts), now);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ type: "budget_exceeded", status: 402, details: { period, scope, estimated_usd: 1 } });
+  });
+
+  test("an unknown estimate passes unless the limit is already reached", () => {
+    expect(() => checkBudget({ daily_usd: 5 }, "image", null, spent({ "day:all": 4.99 }), now)).not.toThrow();
+    expect(() => checkBudget({ daily_usd: 5 }, "image", null, spent({ "day:all": 5 }), now)).toThrow(/cannot be estimated \(add a prices: entry/);
+  });
+
+  test("periods start at local midnight and the first of the month", () => {
+    const starts = periodStarts(now);
+    expect(new Date(starts.day).getHours()).toBe(0);
+    expect(new Date(starts.month).getDate()).toBe(1);
+  });
+});
