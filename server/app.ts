@@ -1,28 +1,15 @@
 // Builds the HTTP app from explicit dependencies. Never listens: tests drive it with app.handle().
 import { Elysia } from "elysia";
-import type { ConfigStore } from "./config/store.ts";
-import type { Ledger } from "./ledger/ledger.ts";
 import { AppError, errorResponse, toAppError } from "./errors.ts";
 import { createGuard } from "./http/guard.ts";
-import type { Logger } from "./log.ts";
 import { configRoutes } from "./config/routes.ts";
 import { costRoutes } from "./costs/routes.ts";
 import { generationRoutes } from "./ledger/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { mediaRoutes } from "./media/routes.ts";
-import type { MediaService } from "./media/service.ts";
+import type { AppDeps } from "./deps.ts";
 
-/** Everything the routes need. */
-export interface AppDeps {
-  config: ConfigStore;
-  ledger: Ledger;
-  media: MediaService;
-  log: Logger;
-  version: string;
-  startedAt: number;
-  /** The address the daemon is bound to (for the Host guard). */
-  bindHost: string;
-}
+export type { AppDeps } from "./deps.ts";
 
 /** The mediagen HTTP API. */
 export function createApp(deps: AppDeps) {

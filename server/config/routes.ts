@@ -1,7 +1,7 @@
 // Configuration endpoints: the models in config.yml (list, add, edit, remove, make default), connection
 // tests, and the providers/models/voices catalogue the Models page offers.
 import { Elysia } from "elysia";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../deps.ts";
 import { invalidArgument } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import { addModel, listModels, makeDefault, providerCatalog, removeModel, updateModel } from "./editor.ts";

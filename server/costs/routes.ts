@@ -1,6 +1,6 @@
 // GET /api/costs/summary.
 import { Elysia } from "elysia";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../deps.ts";
 import { CostQuery } from "../ledger/schema.ts";
 import { parseOrThrow } from "../validate.ts";
 import { budgetStatus, costSummary } from "./summary.ts";

@@ -1,6 +1,6 @@
 // GET /api/health: is the daemon up, is its config file the one in force, and can it write its ledger.
 import { Elysia } from "elysia";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../deps.ts";
 
 /** Liveness and config status; answers without a token so a UI can tell "down" from "locked". */
 export const healthRoutes = (deps: AppDeps) =>

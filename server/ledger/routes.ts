@@ -1,7 +1,7 @@
 // The ledger: GET /api/generations, /:id and /:id/file.
 import { unlinkSync } from "node:fs";
 import { Elysia } from "elysia";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { fileResponse } from "../http/range.ts";
 import { GenerationQuery } from "./schema.ts";

@@ -4,7 +4,7 @@ import type { MediaType } from "../config/schema.ts";
 import { MAX_NAME_CHARS } from "../defaults.ts";
 import { AppError, invalidArgument, toAppError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
-import type { AppDeps } from "../app.ts";
+import type { AppDeps } from "../deps.ts";
 import type { JobView, MediaOutcome, SubmitOptions } from "./service.ts";
 
 type Set = { status?: number | string; headers: Record<string, string | number> };

@@ -1,0 +1,17 @@
+// What every route group is built from: the daemon's services, passed in explicitly (tests build their own).
+import type { ConfigStore } from "./config/store.ts";
+import type { Ledger } from "./ledger/ledger.ts";
+import type { Logger } from "./log.ts";
+import type { MediaService } from "./media/service.ts";
+
+/** Everything the routes need. */
+export interface AppDeps {
+  config: ConfigStore;
+  ledger: Ledger;
+  media: MediaService;
+  log: Logger;
+  version: string;
+  startedAt: number;
+  /** The address the daemon is bound to (for the Host guard). */
+  bindHost: string;
+}
