@@ -1,7 +1,8 @@
 import { createEffect, onCleanup, onMount, Show } from "solid-js";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { axisUsd, dayToSeconds, knownCost, MEDIA_TYPES, stackedCosts, type DailySeries, type MediaType } from "../lib/costs.ts";
+import { axisUsd, dayToSeconds, knownCost, stackedCosts, type DailySeries } from "../lib/costs.ts";
+import { MEDIA_TYPES, type MediaType } from "../lib/enums.ts";
 import { formatUsd, localDate } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";
 

@@ -2,6 +2,7 @@ import { createSignal, For, type JSX, onMount, Show } from "solid-js";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 import { HistoryMedia } from "./HistoryCard.tsx";
 import { api, type Generation, type JobAccepted } from "../lib/api.ts";
+import { isFinished } from "../lib/enums.ts";
 import { formatBytes, formatDuration, formatUsd } from "../lib/format.ts";
 import { fieldRows, formatTimestamp, formatUnitPrice, mediaSize, rerunRequest } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
@@ -56,7 +57,7 @@ export function HistoryDetail(props: { generation: Generation; onClose: () => vo
     if (!dialog.open) dialog.showModal();
   });
   const close = () => (dialog.open ? dialog.close() : props.onClose());
-  const finished = () => g().status !== "queued" && g().status !== "running";
+  const finished = () => isFinished(g().status);
   const hasFile = () => g().output_path !== null;
   const request = () => rerunRequest(g());
 

@@ -7,16 +7,15 @@ import {
   hasOptionsEditor,
   isProblem,
   knownModels,
-  MEDIA_TYPES,
   providerForType,
   providersFor,
   saveInput,
   testInput,
   type FormField,
   type KeyDraft,
-  type MediaType,
   type ModelDraft,
 } from "../lib/model-form.ts";
+import { MEDIA_TYPES, type MediaType } from "../lib/enums.ts";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 
 /** Add or edit one model entry: fields checked by the server shown next to the field, the saved key never shown in full. */

@@ -1,5 +1,6 @@
 import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { api, ApiError, type JobAccepted, type JobView } from "../lib/api.ts";
+import { isFinished } from "../lib/enums.ts";
 import { formatUsd } from "../lib/format.ts";
 import { followJob } from "../lib/job-follow.ts";
 import { t } from "../lib/i18n.ts";
@@ -140,7 +141,7 @@ export function PlaygroundJob(props: { accepted: JobAccepted; label: string }) {
           <Match when={status() === "cancelled"}>
             <p class="muted">{view().error ?? t("status.cancelled")}</p>
           </Match>
-          <Match when={status() !== "queued" && status() !== "running"}>
+          <Match when={isFinished(status())}>
             <ErrorMessage error={failure()} />
             <Show when={numberIn(result(), "cost_usd") !== undefined}>
               <p class="muted">{t("playground.job.chargedAnyway", { cost: cost() })}</p>

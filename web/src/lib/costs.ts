@@ -1,12 +1,9 @@
 // Cost aggregation for the Costs page: summary groups into zero-filled daily series per type, stacking,
 // totals, budget bars and CSV. Pure: no DOM, no fetch.
 import type { Budget, CostSummary, SpendSoFar } from "./api.ts";
+import { MEDIA_TYPES, type MediaType } from "./enums.ts";
 
 type CostGroup = CostSummary["groups"][number];
-
-/** The media types, in stacking order (bottom first). */
-export const MEDIA_TYPES = ["image", "video", "audio"] as const;
-export type MediaType = (typeof MEDIA_TYPES)[number];
 
 /** Count, spend and not-priced count of a set of generations. */
 export interface Totals {

@@ -4,9 +4,6 @@ import type { Generation, ImageBody, SpeechBody, VideoBody } from "./api.ts";
 /** Generations fetched per page. */
 export const PAGE_SIZE = 24;
 
-/** Statuses a generation can have, for the status filter. */
-export const STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const;
-
 /** What the filter bar holds; empty strings mean "any". */
 export interface HistoryFilters {
   type: "" | Generation["type"];

@@ -1,5 +1,6 @@
 // Following a job until it ends: its event stream while few are open, else polling its state.
 import { api, ApiError, type JobView } from "./api.ts";
+import { isFinished } from "./enums.ts";
 
 /**
  * Event streams open at once. Browsers allow about 6 HTTP/1.1 connections per host and each stream holds
@@ -11,8 +12,6 @@ export const MAX_LIVE_STREAMS = 3;
 export const JOB_POLL_MS = 2000;
 
 let openStreams = 0;
-
-const finished = (view: JobView) => view.status !== "queued" && view.status !== "running";
 
 /** Calls `onView` with each new state of job `id` until it ends or the returned function is called. */
 export function followJob(id: string, onView: (view: JobView) => void, onError: (error: ApiError) => void): () => void {
@@ -32,7 +31,7 @@ function stream(id: string, onView: (view: JobView) => void, onError: (error: Ap
     id,
     (view) => {
       onView(view);
-      if (!finished(view)) return;
+      if (!isFinished(view.status)) return;
       release();
       stop();
     },
@@ -55,7 +54,7 @@ function poll(id: string, onView: (view: JobView) => void, onError: (error: ApiE
       const view = await api.jobs.get(id);
       if (stopped) return;
       onView(view);
-      if (!finished(view)) timer = setTimeout(() => void read(), JOB_POLL_MS);
+      if (!isFinished(view.status)) timer = setTimeout(() => void read(), JOB_POLL_MS);
     } catch (error) {
       if (!stopped) onError(error instanceof ApiError ? error : new ApiError(String(error), "network_error", 0));
     }

@@ -1,10 +1,7 @@
 // The Models page's form logic without a DOM: which providers and models to offer, the request bodies
 // for saving and testing an entry (a saved key is never sent back in full), and where a server error belongs.
 import type { ModelInput, ModelView, ProviderInfo } from "./api.ts";
-
-/** The media types a model entry can serve, in display order. */
-export const MEDIA_TYPES = ["image", "video", "audio"] as const;
-export type MediaType = (typeof MEDIA_TYPES)[number];
+import type { MediaType } from "./enums.ts";
 
 /** The key part of the form: the saved key kept (shown masked), a key being typed, or the saved key to be removed. */
 export type KeyDraft = { mode: "keep"; masked: string } | { mode: "enter"; value: string } | { mode: "remove" };

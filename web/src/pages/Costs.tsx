@@ -10,13 +10,13 @@ import {
   dayTotals,
   daysBetween,
   knownCost,
-  MEDIA_TYPES,
   modelCsv,
   modelRows,
   monthStart,
   seriesTotals,
   type Totals,
 } from "../lib/costs.ts";
+import { MEDIA_TYPES } from "../lib/enums.ts";
 import { downloadText } from "../lib/download.ts";
 import { formatUsd, localDate } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";

@@ -3,7 +3,8 @@ import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { HistoryCard } from "../components/HistoryCard.tsx";
 import { type DeleteOutcome, HistoryDetail } from "../components/HistoryDetail.tsx";
 import { api, type Generation } from "../lib/api.ts";
-import { historyQuery, NO_FILTERS, STATUSES, type HistoryFilters } from "../lib/history.ts";
+import { GENERATION_STATUSES } from "../lib/enums.ts";
+import { historyQuery, NO_FILTERS, type HistoryFilters } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 import "./history.css";
 
@@ -120,7 +121,7 @@ export function History() {
           <span>{t("history.status")}</span>
           <select value={filters().status} onChange={(e) => update({ status: e.currentTarget.value as HistoryFilters["status"] })}>
             <option value="">{t("history.any")}</option>
-            <For each={STATUSES}>{(status) => <option value={status}>{t(`status.${status}`)}</option>}</For>
+            <For each={GENERATION_STATUSES}>{(status) => <option value={status}>{t(`status.${status}`)}</option>}</For>
           </select>
         </label>
         <label>

@@ -3,7 +3,7 @@ import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { api, type JobView } from "../lib/api.ts";
 import { t } from "../lib/i18n.ts";
 import { elapsedSeconds, formatClock, shortId } from "../lib/job-display.ts";
-import { MEDIA_TYPES } from "../lib/model-form.ts";
+import { MEDIA_TYPES } from "../lib/enums.ts";
 import { createNow } from "../lib/now.ts";
 import "./Jobs.css";
 

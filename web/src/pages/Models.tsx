@@ -3,7 +3,7 @@ import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { ModelsForm } from "../components/ModelsForm.tsx";
 import { api, type ModelView } from "../lib/api.ts";
 import { t } from "../lib/i18n.ts";
-import { MEDIA_TYPES, type MediaType } from "../lib/model-form.ts";
+import { MEDIA_TYPES, type MediaType } from "../lib/enums.ts";
 import "./Models.css";
 
 /** What the form is open for: a saved entry, or a new one of a type. */

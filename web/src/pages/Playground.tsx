@@ -6,7 +6,7 @@ import { PlaygroundJob } from "../components/PlaygroundJob.tsx";
 import { api, type JobAccepted } from "../lib/api.ts";
 import type { CurlRequest } from "../lib/curl.ts";
 import { t } from "../lib/i18n.ts";
-import { MEDIA_TYPES, type MediaType } from "../lib/model-form.ts";
+import { MEDIA_TYPES, type MediaType } from "../lib/enums.ts";
 import {
   ASPECTS,
   imageBody,
