@@ -1,13 +1,15 @@
-// The only module that calls fetch: one function per API call, grouped by resource. Server types come in with `import type`.
+// The only module that calls fetch: one function per API call, grouped by resource. Server types come in with
+// `import type` only, so no zod reaches the bundle.
+import type { z } from "zod";
 import type { CostQuery, CostSummary, Generation, GenerationPage, GenerationQuery } from "../../../server/ledger/schema.ts";
-import type { MediaResponse, MediaTypes } from "../../../server/media/schema.ts";
-import type { ModelView, ProviderInfo } from "../../../server/config/editor.ts";
+import type { ImageRequest, MediaResponse, MediaTypes, SpeechRequest, VideoRequest } from "../../../server/media/schema.ts";
+import type { ModelInput, ModelView, ProviderInfo } from "../../../server/config/editor.ts";
 import type { SpendSoFar } from "../../../server/costs/summary.ts";
 import type { JobView } from "../../../server/media/service.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
 
-export type { CostSummary, Generation, GenerationPage, JobView, MediaResponse, MediaTypes, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
+export type { CostSummary, Generation, GenerationPage, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
 
 /** Body of GET /api/health. */
 export interface Health {
@@ -17,18 +19,6 @@ export interface Health {
   config: { ok: boolean; error?: string };
   running_generations: number;
   token_required: boolean;
-}
-
-/** A model entry as the Models page sends it (api_key: absent or masked keeps the saved key, null removes it). */
-export interface ModelInput {
-  name?: string;
-  type: "image" | "video" | "audio";
-  provider: string;
-  model: string;
-  api_key?: string | null;
-  base_url?: string;
-  default?: boolean;
-  options?: Record<string, unknown>;
 }
 
 /** An API error with the server's sentence, error_type and, for bad input, the field at fault. */
@@ -100,25 +90,10 @@ export interface JobAccepted {
   position?: number;
 }
 
-/** Request bodies of the three generation endpoints. */
-export interface ImageBody {
-  prompt: string;
-  aspect_ratio?: string;
-  images?: string[];
-  output_dir?: string;
-}
-export interface VideoBody {
-  prompt: string;
-  aspect_ratio?: string;
-  duration_seconds?: number;
-  image?: { b64_json: string; mime_type: string };
-  output_dir?: string;
-}
-export interface SpeechBody {
-  input: string;
-  voice?: string;
-  output_dir?: string;
-}
+/** Request bodies of the three generation endpoints, as a client sends them (before the server's defaults). */
+export type ImageBody = z.input<typeof ImageRequest>;
+export type VideoBody = z.input<typeof VideoRequest>;
+export type SpeechBody = z.input<typeof SpeechRequest>;
 
 /** Calls a job's SSE stream (with the token, which EventSource cannot send) until it ends or `stop()` is called. */
 function jobEvents(id: string, onEvent: (view: JobView) => void, onError: (error: ApiError) => void): () => void {

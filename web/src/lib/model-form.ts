@@ -83,7 +83,8 @@ export function isProblem(value: unknown): value is DraftProblem {
 }
 
 function commonFields(draft: ModelDraft): ModelInput {
-  const input: ModelInput = { type: draft.type, provider: draft.provider, model: draft.model.trim() };
+  // The form offers only the catalogue's provider ids; the server still checks the one sent.
+  const input: ModelInput = { type: draft.type, provider: draft.provider as ModelInput["provider"], model: draft.model.trim() };
   if (draft.name.trim()) input.name = draft.name.trim();
   if (draft.baseUrl.trim()) input.base_url = draft.baseUrl.trim();
   return input;
