@@ -3,9 +3,10 @@
 // (Bun's native `routes` would answer before any guard runs.)
 import { basename, join } from "node:path";
 import index from "../web/index.html";
+import { UI_PATHS } from "../web/src/routes.ts";
 
-/** Client-side routes that get the UI page. Listed explicitly so unknown paths still get JSON 404s. */
-export const UI_PAGES: ReadonlySet<string> = new Set(["/", "/models", "/history", "/costs", "/jobs"]);
+/** Client-side routes that get the UI page (declared in web/src/routes.ts). Listed explicitly so unknown paths still get JSON 404s. */
+export const UI_PAGES: ReadonlySet<string> = new Set(UI_PATHS);
 
 /** One file of the built UI. */
 interface UiFile {

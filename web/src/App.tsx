@@ -1,4 +1,4 @@
-import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
+import { type Component, createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { ErrorMessage } from "./components/ErrorMessage.tsx";
 import { TokenPrompt } from "./components/TokenPrompt.tsx";
@@ -11,15 +11,16 @@ import { Jobs } from "./pages/Jobs.tsx";
 import { Models } from "./pages/Models.tsx";
 import { NotFound } from "./pages/NotFound.tsx";
 import { Playground } from "./pages/Playground.tsx";
+import { UI_ROUTES, type UiPath } from "./routes.ts";
 
-/** The route table: path, navigation label key, page. */
-const ROUTES = [
-  { path: "/", label: "nav.playground", page: Playground },
-  { path: "/models", label: "nav.models", page: Models },
-  { path: "/history", label: "nav.history", page: History },
-  { path: "/costs", label: "nav.costs", page: Costs },
-  { path: "/jobs", label: "nav.jobs", page: Jobs },
-] as const;
+/** The page of each route in routes.ts. */
+const PAGES: Record<UiPath, Component> = {
+  "/": Playground,
+  "/models": Models,
+  "/history": History,
+  "/costs": Costs,
+  "/jobs": Jobs,
+};
 
 /** The shell: navigation, language switch, the token prompt when the daemon asks for one, and the current page. */
 export function App() {
@@ -35,7 +36,7 @@ export function App() {
       throw error;
     }
   });
-  const page = () => ROUTES.find((r) => r.path === currentPath())?.page ?? NotFound;
+  const page = () => (Object.hasOwn(PAGES, currentPath()) ? PAGES[currentPath() as UiPath] : NotFound);
   return (
     <>
       <header>
@@ -43,7 +44,7 @@ export function App() {
           {t("app.title")}
         </a>
         <nav aria-label="main">
-          <For each={ROUTES}>
+          <For each={UI_ROUTES}>
             {(route) => (
               <a
                 href={route.path}
