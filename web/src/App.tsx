@@ -1,10 +1,11 @@
 import { type Component, createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { ErrorMessage } from "./components/ErrorMessage.tsx";
+import { Link } from "./components/Link.tsx";
 import { TokenPrompt } from "./components/TokenPrompt.tsx";
 import { api, ApiError } from "./lib/api.ts";
 import { LOCALES, locale, setLocale, t, type Locale } from "./lib/i18n.ts";
-import { currentPath, navigate } from "./lib/router.ts";
+import { currentPath } from "./lib/router.ts";
 import { Costs } from "./pages/Costs.tsx";
 import { History } from "./pages/History.tsx";
 import { Jobs } from "./pages/Jobs.tsx";
@@ -40,22 +41,15 @@ export function App() {
   return (
     <>
       <header>
-        <a class="brand" href="/" onClick={(e) => (e.preventDefault(), navigate("/"))}>
+        <Link class="brand" href="/">
           {t("app.title")}
-        </a>
+        </Link>
         <nav aria-label="main">
           <For each={UI_ROUTES}>
             {(route) => (
-              <a
-                href={route.path}
-                aria-current={currentPath() === route.path ? "page" : undefined}
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate(route.path);
-                }}
-              >
+              <Link href={route.path} aria-current={currentPath() === route.path ? "page" : undefined}>
                 {t(route.label)}
-              </a>
+              </Link>
             )}
           </For>
         </nav>

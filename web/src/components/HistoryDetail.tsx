@@ -1,12 +1,12 @@
 import { createSignal, For, type JSX, onMount, Show } from "solid-js";
 import { ErrorMessage } from "./ErrorMessage.tsx";
+import { Link } from "./Link.tsx";
 import { HistoryMedia } from "./HistoryCard.tsx";
 import { api, type Generation, type JobAccepted } from "../lib/api.ts";
 import { isFinished } from "../lib/enums.ts";
 import { formatBytes, formatDuration, formatUsd } from "../lib/format.ts";
 import { fieldRows, formatTimestamp, formatUnitPrice, mediaSize, rerunRequest } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
-import { navigate } from "../lib/router.ts";
 
 /** What a delete did, for the page to drop the card and say so. */
 export interface DeleteOutcome {
@@ -89,12 +89,6 @@ export function HistoryDetail(props: { generation: Generation; onClose: () => vo
       setBusy(false);
     }
   }
-
-  const openJob = (e: MouseEvent, id: string) => {
-    e.preventDefault();
-    close();
-    navigate(`/jobs?id=${encodeURIComponent(id)}`);
-  };
 
   return (
     <dialog
@@ -270,9 +264,9 @@ export function HistoryDetail(props: { generation: Generation; onClose: () => vo
           {(job) => (
             <p class="ok" role="status">
               {t("history.rerunStarted", { id: job().id })}{" "}
-              <a href={`/jobs?id=${encodeURIComponent(job().id)}`} onClick={(e) => openJob(e, job().id)}>
+              <Link href={`/jobs?id=${encodeURIComponent(job().id)}`} onNavigate={close}>
                 {t("history.openJobs")}
-              </a>
+              </Link>
             </p>
           )}
         </Show>

@@ -1,5 +1,6 @@
 import { createResource, createSignal, For, Match, Show, Switch } from "solid-js";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { Link } from "../components/Link.tsx";
 import { PlaygroundCurl } from "../components/PlaygroundCurl.tsx";
 import { PlaygroundImagePicker } from "../components/PlaygroundImagePicker.tsx";
 import { PlaygroundJob } from "../components/PlaygroundJob.tsx";
@@ -17,7 +18,6 @@ import {
   voicesFor,
   type PickedImage,
 } from "../lib/playground-requests.ts";
-import { navigate } from "../lib/router.ts";
 import "./Playground.css";
 
 /** A submitted job and the text it was asked for. */
@@ -121,15 +121,7 @@ export function Playground() {
           <Match when={status() && !status()!.configured}>
             <div class="card playground-not-configured" role="status">
               <p>{t("playground.notConfigured", { type: t(`common.${tab()}`) })}</p>
-              <a
-                href="/models"
-                onClick={(e) => {
-                  e.preventDefault();
-                  navigate("/models");
-                }}
-              >
-                {t("playground.configure")}
-              </a>
+              <Link href="/models">{t("playground.configure")}</Link>
             </div>
           </Match>
           <Match when={status()?.configured}>
