@@ -5,6 +5,7 @@ import { MAX_NAME_CHARS } from "../defaults.ts";
 import { AppError, invalidArgument, toAppError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import type { AppDeps } from "../deps.ts";
+import { legacyStatus } from "./responses.ts";
 import type { JobView, MediaOutcome, SubmitOptions } from "./service.ts";
 
 type Set = { status?: number | string; headers: Record<string, string | number> };
@@ -27,7 +28,7 @@ async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set
     const body = await readJsonBody(request, maxBytes);
     const options = submitOptions(request, body);
     const caller = { client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
-    outcome = await (type === "image" ? deps.media.image(body, caller, options) : type === "video" ? deps.media.video(body, caller, options) : deps.media.speech(body, caller, options));
+    outcome = await deps.media.submit(type, body, caller, options);
   } catch (error) {
     outcome = deps.media.rejected(type, toAppError(error));
   }
@@ -47,16 +48,6 @@ function findJob(deps: AppDeps, id: string): JobView {
   const job = deps.media.job(id);
   if (!job) throw new AppError("not_found", `No job with id ${id}`);
   return job;
-}
-
-/** The original server's `GET /api/media/video/status` shape, for agents written against it. */
-function legacyStatus(job: JobView) {
-  const base = { task_id: job.id, provider: job.provider, model: job.model };
-  if (job.status === "queued" || job.status === "running") return { success: true, status: "running", ...base, ...(job.progress !== undefined ? { progress: job.progress } : {}) };
-  const result = job.result ?? {};
-  const path = result.video ?? result.image ?? result.audio;
-  if (job.status === "succeeded") return { success: true, status: "succeeded", ...base, video: path, ...(result.cost_usd !== undefined ? { cost_usd: result.cost_usd } : {}) };
-  return { success: false, status: "failed", ...base, error: job.error ?? "failed", error_type: job.error_type ?? job.status };
 }
 
 const TERMINAL = new Set(["succeeded", "failed", "cancelled", "interrupted"]);

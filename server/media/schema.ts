@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { MAX_INPUT_IMAGE_MIB, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_PROMPT_CHARS, MAX_SPEECH_INPUT_CHARS } from "../defaults.ts";
 import { MediaType } from "../config/schema.ts";
-import { Usage } from "../ledger/schema.ts";
+import { Attempt, GenerationStatus, Usage } from "../ledger/schema.ts";
 
 const required = (field: string, what: string) =>
   z
@@ -94,8 +94,30 @@ export const MediaTypeStatus = z.object({
 export const MediaTypes = z.record(MediaType, MediaTypeStatus);
 export type MediaTypes = z.infer<typeof MediaTypes>;
 
-/** The field that carries the file path in a media response, per type. */
-export const RESULT_FIELD = { image: "image", video: "video", audio: "audio" } as const satisfies Record<MediaType, string>;
+/** A job as `GET /api/media/jobs/:id` and its events report it. */
+export const JobView = z.object({
+  id: z.string(),
+  task_id: z.string(),
+  type: MediaType,
+  status: GenerationStatus,
+  model: z.string(),
+  provider: z.string(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  /** 1-based place in its type's queue, while queued. */
+  position: z.number().optional(),
+  /** Seconds since it started, while running. */
+  elapsed_seconds: z.number().optional(),
+  progress: z.number().optional(),
+  attempts: z.array(Attempt),
+  /** The body the blocking call answered (or would have), once finished. */
+  result: z.record(z.string(), z.unknown()).optional(),
+  error: z.string().optional(),
+  error_type: z.string().optional(),
+});
+export type JobView = z.infer<typeof JobView>;
+
 
 /** A seed-shaped media response body (success or failure); its path field is `image`, `video` or `audio`. */
 export const MediaResponse = z

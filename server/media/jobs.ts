@@ -1,0 +1,267 @@
+// The jobs this process is queueing or running: a FIFO queue and a concurrency limit per media type, the live
+// registry with its listeners (events), cancel and drain. How a job runs is the runner's business.
+import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
+import type { ConfigStore } from "../config/store.ts";
+import { AppError, toAppError } from "../errors.ts";
+import type { Ledger } from "../ledger/ledger.ts";
+import type { Generation, GenerationStatus } from "../ledger/schema.ts";
+import type { Logger } from "../log.ts";
+import { redact } from "../providers/http.ts";
+import type { Provider } from "../providers/types.ts";
+import { failureBody, type MediaOutcome } from "./responses.ts";
+import type { JobView } from "./schema.ts";
+
+/** A job this process is queueing or running. */
+export interface LiveJob {
+  id: string;
+  type: MediaType;
+  entry: ModelEntry;
+  provider: Provider;
+  state: "queued" | "running";
+  run: () => Promise<MediaOutcome>;
+  controller: AbortController;
+  done: Promise<MediaOutcome>;
+  resolve: (outcome: MediaOutcome) => void;
+  /** Fields echoed in its response body. */
+  echo: Record<string, unknown>;
+  startedAt?: number;
+  progress?: number;
+  operationId?: string;
+  listeners: Set<(view: JobView) => void>;
+}
+
+/** What the queue needs. */
+export interface JobsDeps {
+  config: ConfigStore;
+  ledger: Ledger;
+  log: Logger;
+  now: () => number;
+}
+
+const TERMINAL: ReadonlySet<GenerationStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/** Any error as a catalogue error; unexpected ones are logged (redacted) and become `internal`. */
+export function classify(log: Logger, error: unknown, apiKey?: string): AppError {
+  if (error instanceof AppError) {
+    return apiKey && error.message.includes(apiKey) ? new AppError(error.type, redact(error.message, [apiKey]), error.details) : error;
+  }
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  log.error(`unexpected error: ${redact(text, [apiKey])}`);
+  return toAppError(error);
+}
+
+/** Records a job's failure answer (for replays and job polls) and returns it. */
+export function storeFailure(ledger: Ledger, job: Pick<LiveJob, "id" | "type" | "entry" | "echo">, error: AppError, costUsd?: number | null): MediaOutcome {
+  const body = failureBody(job.type, error, job.entry, job.echo, { id: job.id, costUsd });
+  ledger.setResponse(job.id, { status: error.status, body });
+  return { ok: false, error, body };
+}
+
+/** The queue per media type and the live jobs. */
+export class Jobs {
+  private readonly live = new Map<string, LiveJob>();
+  private readonly waiting: Record<MediaType, string[]> = { image: [], video: [], audio: [] };
+  private readonly active: Record<MediaType, number> = { image: 0, video: 0, audio: 0 };
+  /** Set by drain: no new job starts. */
+  closing = false;
+
+  constructor(private readonly deps: JobsDeps) {}
+
+  /** Number of generations running at a provider now. */
+  get running(): number {
+    return MEDIA_TYPES.reduce((sum, type) => sum + this.active[type], 0);
+  }
+
+  /** Number of jobs waiting for a free slot. */
+  get queued(): number {
+    return MEDIA_TYPES.reduce((sum, type) => sum + this.waiting[type].length, 0);
+  }
+
+  /** The live job with this id, if this process is queueing or running it. */
+  get(id: string): LiveJob | undefined {
+    return this.live.get(id);
+  }
+
+  /** Whether `type`'s slots and queue are all taken (a new job would be refused with queue_full). */
+  isFull(type: MediaType): boolean {
+    const limits = this.deps.config.get().jobs[type];
+    return this.active[type] >= limits.concurrency && this.waiting[type].length >= limits.queue;
+  }
+
+  /** Number of `type` jobs waiting now. */
+  waitingCount(type: MediaType): number {
+    return this.waiting[type].length;
+  }
+
+  /** Registers a job as live (queued, or running when resumed after a restart). */
+  track(fields: Omit<LiveJob, "controller" | "done" | "resolve" | "listeners">): LiveJob {
+    let resolve!: (outcome: MediaOutcome) => void;
+    const done = new Promise<MediaOutcome>((r) => (resolve = r));
+    const job: LiveJob = { ...fields, controller: new AbortController(), done, resolve, listeners: new Set() };
+    this.live.set(job.id, job);
+    return job;
+  }
+
+  /** Puts a tracked job at the end of its type's queue and starts what the slots allow. */
+  enqueue(job: LiveJob): void {
+    this.waiting[job.type].push(job.id);
+    this.dispatch(job.type);
+  }
+
+  /** Starts a job now, outside the queue (a resumed job: its provider is already working on it). */
+  start(job: LiveJob): void {
+    this.active[job.type]++;
+    job.state = "running";
+    job.startedAt = this.deps.now();
+    this.deps.ledger.markRunning(job.id);
+    this.emit(job);
+    // run() answers every failure itself; these catches are the last guard, so a bug can never end the daemon.
+    void job
+      .run()
+      .catch((error: unknown) => storeFailure(this.deps.ledger, job, classify(this.deps.log, error)))
+      .then((outcome) => this.finish(job, outcome))
+      .catch((error: unknown) => this.deps.log.error(`job ${job.id} could not be finished: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** A job's current state; undefined for an unknown id. */
+  view(id: string): JobView | undefined {
+    const row = this.deps.ledger.get(id);
+    return row ? this.viewOf(row) : undefined;
+  }
+
+  /** The jobs queued or running in this process, oldest first. */
+  liveViews(): JobView[] {
+    return [...this.live.keys()].map((id) => this.view(id)).filter((view): view is JobView => view !== undefined);
+  }
+
+  /** Calls `listener` with the job's state on every change until it ends; returns the unsubscribe function. */
+  subscribe(id: string, listener: (view: JobView) => void): () => void {
+    const job = this.live.get(id);
+    if (!job) return () => {};
+    job.listeners.add(listener);
+    return () => job.listeners.delete(listener);
+  }
+
+  /** Tells a job's listeners its new state. */
+  emit(job: LiveJob): void {
+    if (job.listeners.size === 0) return;
+    const view = this.view(job.id);
+    if (view) for (const listener of job.listeners) listener(view);
+  }
+
+  /** Cancels a queued job. A job already running at the provider is not cancellable: its cost is already incurred. */
+  cancel(id: string): JobView {
+    const job = this.live.get(id);
+    if (!job) {
+      const row = this.deps.ledger.get(id);
+      if (!row) throw new AppError("not_found", `No job with id ${id}`);
+      throw new AppError("not_cancellable", `Job ${id} is already ${row.status}`);
+    }
+    if (job.state === "running") {
+      throw new AppError("not_cancellable", `Job ${id} is already running at ${job.entry.provider}; cancelling would not stop the charge, so it will finish and be saved`);
+    }
+    this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
+    this.end(job, "cancelled", new AppError("cancelled", "Cancelled before it started; nothing was charged"));
+    this.notifyPositions(job.type);
+    return this.view(id)!;
+  }
+
+  /**
+   * Stops taking new jobs, records queued ones as interrupted, waits up to `graceMs` for the running ones,
+   * then stops waiting. A job whose provider operation can be resumed stays `running` in the ledger and
+   * continues at the next start; the others are recorded as interrupted. Returns how many were recorded as interrupted.
+   */
+  async drain(graceMs: number): Promise<number> {
+    this.closing = true;
+    for (const type of MEDIA_TYPES) {
+      for (const id of this.waiting[type].splice(0)) {
+        const job = this.live.get(id);
+        if (job) this.end(job, "interrupted", new AppError("interrupted", "The daemon stopped before this job started; submit it again"));
+      }
+    }
+    const all = () => Promise.allSettled([...this.live.values()].map((job) => job.done));
+    const timedOut = await Promise.race([all().then(() => false), Bun.sleep(graceMs).then(() => true)]);
+    if (!timedOut) return 0;
+    let interrupted = 0;
+    for (const job of this.live.values()) {
+      const resumable = job.operationId !== undefined && job.provider.resumeVideo !== undefined;
+      if (resumable) this.deps.log.info(`${job.type} job ${job.id} left running at ${job.entry.provider} (operation ${job.operationId}); it resumes at the next start`);
+      else interrupted++;
+      const message = resumable
+        ? `The daemon stopped; ${job.entry.provider} is still working on this job and mediagen resumes it at its next start (GET /api/media/jobs/${job.id})`
+        : "The daemon was stopped before the generation finished";
+      job.controller.abort(new AppError("interrupted", message));
+    }
+    await Promise.race([all(), Bun.sleep(2000)]);
+    return interrupted;
+  }
+
+  /** Seconds a caller refused with queue_full should wait: the queue's length times a recent job's duration, over the slots. */
+  retryAfter(type: MediaType): number {
+    const recent = this.deps.ledger.list({ type, status: "succeeded", limit: 20 }).items;
+    const latencies = recent.map((g) => g.latency_ms ?? 0).filter((ms) => ms > 0);
+    const average = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length / 1000 : 30;
+    const slots = this.deps.config.get().jobs[type].concurrency;
+    return Math.max(1, Math.ceil((average * (this.waiting[type].length + this.active[type])) / slots));
+  }
+
+  /** Ends a job that never ran: recorded with `status`, answered with `error`. */
+  private end(job: LiveJob, status: "cancelled" | "interrupted", error: AppError): void {
+    this.deps.ledger.fail(job.id, { status, error: error.message, errorType: error.type });
+    this.finish(job, storeFailure(this.deps.ledger, job, error));
+  }
+
+  /** Starts queued jobs of `type` while slots are free (the limit is read from config each time). */
+  private dispatch(type: MediaType): void {
+    const limit = this.deps.config.get().jobs[type].concurrency;
+    while (this.active[type] < limit && this.waiting[type].length > 0) {
+      const job = this.live.get(this.waiting[type].shift()!);
+      if (!job) continue;
+      this.start(job);
+    }
+    this.notifyPositions(type);
+  }
+
+  private finish(job: LiveJob, outcome: MediaOutcome): void {
+    if (!this.live.delete(job.id)) return;
+    if (job.state === "running") this.active[job.type]--;
+    job.resolve(outcome);
+    this.emit(job);
+    job.listeners.clear();
+    if (!this.closing) this.dispatch(job.type);
+  }
+
+  private notifyPositions(type: MediaType): void {
+    for (const id of this.waiting[type]) {
+      const job = this.live.get(id);
+      if (job) this.emit(job);
+    }
+  }
+
+  private viewOf(row: Generation): JobView {
+    const job = this.live.get(row.id);
+    const view: JobView = {
+      id: row.id,
+      task_id: row.id,
+      type: row.type,
+      status: row.status,
+      model: row.model,
+      provider: row.provider,
+      created_at: row.created_at,
+      started_at: row.started_at ?? iso(job?.startedAt),
+      finished_at: row.finished_at,
+      attempts: row.attempts,
+    };
+    if (row.status === "queued") view.position = this.waiting[row.type].indexOf(row.id) + 1 || undefined;
+    if (row.status === "running" && row.started_at) view.elapsed_seconds = Math.round((this.deps.now() - Date.parse(row.started_at)) / 100) / 10;
+    if (row.progress !== null) view.progress = row.progress;
+    if (TERMINAL.has(row.status)) {
+      const stored = this.deps.ledger.response(row.id);
+      if (stored) view.result = stored.body;
+      if (row.error) view.error = row.error;
+      if (row.error_type) view.error_type = row.error_type;
+    }
+    return view;
+  }
+}

@@ -1,0 +1,72 @@
+// At start: the previous run's unfinished jobs. A job whose provider operation is known is polled again and
+// finished; every other one is recorded as interrupted (with a note when it may have been billed) and its temp
+// files are removed.
+import { readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import type { ModelEntry } from "../config/schema.ts";
+import { resolveApiKey } from "../config/store.ts";
+import { AppError } from "../errors.ts";
+import type { CostFigure } from "../ledger/ledger.ts";
+import type { Generation } from "../ledger/schema.ts";
+import type { Provider } from "../providers/types.ts";
+import type { Jobs } from "./jobs.ts";
+import { KINDS } from "./kinds.ts";
+import { PARTIAL_PREFIX } from "./output-files.ts";
+import { failureBody } from "./responses.ts";
+import { MAYBE_BILLED, runJob, type RunnerDeps, type Target } from "./runner.ts";
+
+/** Removes temp files a killed daemon may have left while writing into `dir`. */
+function removePartials(dir: unknown): void {
+  if (typeof dir !== "string") return;
+  try {
+    for (const name of readdirSync(dir)) if (name.startsWith(PARTIAL_PREFIX)) rmSync(join(dir, name), { force: true });
+  } catch {
+    // the folder may be gone; nothing to clean
+  }
+}
+
+/** Resumes or closes every job the previous run left queued or running; returns how many of each. */
+export function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Partial<Record<string, Provider>>): { resumed: number; interrupted: number } {
+  let resumed = 0;
+  let interrupted = 0;
+  const config = deps.config.get();
+  for (const row of deps.ledger.unfinished()) {
+    removePartials(row.params.output_dir);
+    const provider = providers[row.provider];
+    const entry =
+      config.models.find((m) => m.provider === row.provider && m.model === row.model) ??
+      config.models.find((m) => m.provider === row.provider && m.type === row.type);
+    if (row.status === "running" && row.operation_id && provider?.resumeVideo && entry) {
+      resume(deps, jobs, row, { ...entry, model: row.model }, provider, row.operation_id);
+      resumed++;
+      continue;
+    }
+    const message =
+      row.status === "queued"
+        ? "The daemon stopped before this job started; submit it again"
+        : row.operation_id
+          ? `The daemon stopped and operation ${row.operation_id} cannot be resumed (no ${row.provider} model configured to poll it with)`
+          : "The daemon stopped (crash or kill) before the generation finished; the provider's answer was lost";
+    const cost: CostFigure | undefined = row.status === "running" ? { costUsd: null, source: "unknown", note: MAYBE_BILLED } : undefined;
+    deps.ledger.fail(row.id, { status: "interrupted", error: message, errorType: "interrupted", cost });
+    deps.ledger.setResponse(row.id, { status: 503, body: failureBody(row.type, new AppError("interrupted", message), undefined, { prompt: row.prompt }) });
+    interrupted++;
+  }
+  return { resumed, interrupted };
+}
+
+/** Continues a job whose provider operation survived a restart. */
+function resume(deps: RunnerDeps, jobs: Jobs, row: Generation, entry: ModelEntry, provider: Provider, operationId: string): void {
+  const echo = KINDS[row.type].storedEcho(row.prompt, row.params);
+  let apiKey: string | undefined;
+  try {
+    apiKey = resolveApiKey(entry);
+  } catch {
+    apiKey = undefined;
+  }
+  const target: Target = { dir: String(row.params.output_dir), prompt: row.prompt, params: row.params, echo };
+  const job = jobs.track({ id: row.id, type: row.type, entry, provider, state: "running", echo, run: () => runJob(deps, job, apiKey, (p, ctx) => p.resumeVideo!(operationId, ctx), target) });
+  job.operationId = operationId;
+  jobs.start(job);
+  deps.log.info(`resuming ${row.type} job ${row.id}: polling ${row.provider} operation ${operationId}`);
+}

@@ -1,0 +1,92 @@
+// Every answer of the media endpoints is built here and nowhere else: success, failure, accepted (202) and the
+// original server's legacy status shape.
+import type { MediaType, ModelEntry } from "../config/schema.ts";
+import type { AppError } from "../errors.ts";
+import type { ProviderResult } from "../providers/types.ts";
+import { KINDS, type ResultFacts } from "./kinds.ts";
+import type { JobView, MediaResponse } from "./schema.ts";
+
+/** A finished media request: the seed-shaped body, and the error when it failed. `accepted` marks an async 202. */
+export type MediaOutcome = { ok: true; body: MediaResponse; accepted?: boolean } | { ok: false; error: AppError; body: MediaResponse };
+
+/** Where a job's status and events are served (the routes own the URLs). */
+export interface JobUrls {
+  status: (id: string) => string;
+  events: (id: string) => string;
+}
+
+/** The answer of a generation that produced `outputPath`. */
+export function successBody(
+  type: MediaType,
+  id: string,
+  entry: ModelEntry,
+  echo: Record<string, unknown>,
+  saved: ResultFacts & { outputPath: string },
+  result: ProviderResult,
+  costUsd: number | null,
+): MediaResponse {
+  const kind = KINDS[type];
+  const body: MediaResponse = { success: true, [kind.resultField]: saved.outputPath, model: entry.model, provider: entry.provider, ...echo };
+  Object.assign(body, kind.answer(saved, result, echo));
+  if (result.usage) body.usage = result.usage;
+  if (costUsd !== null) body.cost_usd = costUsd;
+  body.id = id;
+  return body;
+}
+
+/**
+ * The answer of a failed request: the error, the model that would have served it, and the echoed fields.
+ * `extra` carries what a particular failure adds (the job id, a saved file's path, a billed cost).
+ */
+export function failureBody(
+  type: MediaType,
+  error: AppError,
+  entry: ModelEntry | undefined,
+  echo: Record<string, unknown>,
+  extra: { id?: string; outputPath?: string; costUsd?: number | null } = {},
+): MediaResponse {
+  const known = error.type !== "not_configured" && entry;
+  const field = KINDS[type].resultField;
+  const body: MediaResponse = {
+    success: false,
+    [field]: null,
+    ...error.toJSON(),
+    model: known ? entry.model : "",
+    provider: known ? entry.provider : "",
+    ...echo,
+  };
+  if (extra.outputPath !== undefined) body[field] = extra.outputPath;
+  if (extra.id !== undefined) body.id = extra.id;
+  // Only a validated cost is answered (a provider's raw figure on a refusal may be implausible).
+  if ("costUsd" in extra) {
+    if (extra.costUsd === undefined || extra.costUsd === null) delete body.cost_usd;
+    else body.cost_usd = extra.costUsd;
+  }
+  return body;
+}
+
+/** The 202 answer of an async submission. */
+export function acceptedBody(view: JobView, urls: JobUrls): MediaResponse {
+  return {
+    success: true,
+    status: view.status,
+    task_id: view.id,
+    id: view.id,
+    type: view.type,
+    model: view.model,
+    provider: view.provider,
+    ...(view.position ? { position: view.position } : {}),
+    status_url: urls.status(view.id),
+    events_url: urls.events(view.id),
+  };
+}
+
+/** The original server's `GET /api/media/video/status` shape, for agents written against it. */
+export function legacyStatus(job: JobView) {
+  const base = { task_id: job.id, provider: job.provider, model: job.model };
+  if (job.status === "queued" || job.status === "running") return { success: true, status: "running", ...base, ...(job.progress !== undefined ? { progress: job.progress } : {}) };
+  const result = job.result ?? {};
+  const path = result.video ?? result.image ?? result.audio;
+  if (job.status === "succeeded") return { success: true, status: "succeeded", ...base, video: path, ...(result.cost_usd !== undefined ? { cost_usd: result.cost_usd } : {}) };
+  return { success: false, status: "failed", ...base, error: job.error ?? "failed", error_type: job.error_type ?? job.status };
+}

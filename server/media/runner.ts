@@ -1,0 +1,180 @@
+// Runs one job at its provider: a deadline, safe retries, then the answer checked, priced, saved (into the default
+// folder when its own fails) and recorded. Once the provider has answered, whatever fails keeps the job's cost.
+import type { ModelEntry } from "../config/schema.ts";
+import type { ConfigStore } from "../config/store.ts";
+import { billedCost, costOf, upstreamCost } from "../costs/pricing.ts";
+import { DEFAULT_POLL_INTERVAL_SECONDS } from "../defaults.ts";
+import { AppError } from "../errors.ts";
+import { fsReason } from "../formats/fs-facts.ts";
+import { imageSize } from "../formats/media-bytes.ts";
+import type { CostFigure, Ledger } from "../ledger/ledger.ts";
+import type { Attempt } from "../ledger/schema.ts";
+import type { Logger } from "../log.ts";
+import type { CallContext, Provider, ProviderResult } from "../providers/types.ts";
+import { classify, storeFailure, type LiveJob } from "./jobs.ts";
+import { KINDS } from "./kinds.ts";
+import { generatedDir } from "./output-files.ts";
+import { failureBody, successBody, type MediaOutcome } from "./responses.ts";
+import { checkResult, writeResult, type CheckedMedia, type Saved } from "./results.ts";
+import { withRetries, type AttemptRecord } from "./retry.ts";
+
+/** The provider call a job makes: a new generation, or polling an operation started before a restart. */
+export type Call = (provider: Provider, ctx: CallContext) => Promise<ProviderResult>;
+
+/** Where a job's result goes and what its response echoes. */
+export interface Target {
+  dir: string;
+  prompt: string;
+  params: Record<string, unknown>;
+  echo: Record<string, unknown>;
+}
+
+/** What the runner needs. */
+export interface RunnerDeps {
+  config: ConfigStore;
+  ledger: Ledger;
+  log: Logger;
+  now: () => number;
+  /** Tells a job's listeners its new state (operation id, progress). */
+  emit: (job: LiveJob) => void;
+  /** Overrides the configured total timeout per type, in seconds (tests). */
+  timeoutsSeconds?: Partial<Record<string, number>>;
+  /** Delay between polls of long-running provider operations, in seconds. */
+  pollIntervalSeconds?: number;
+}
+
+/** The cost note of a job whose request reached the provider but whose answer was lost. */
+export const MAYBE_BILLED = "The request reached the provider but its answer was lost (timeout, dropped connection or a stopped daemon); the provider may have billed it";
+
+function attemptOf(record: AttemptRecord): Attempt {
+  const attempt: Attempt = {
+    n: record.n,
+    started_at: new Date(record.startedAt).toISOString(),
+    finished_at: new Date(record.finishedAt).toISOString(),
+    outcome: record.error ? record.error.type : "succeeded",
+  };
+  if (record.error?.details.upstream_status !== undefined) attempt.upstream_status = record.error.details.upstream_status;
+  if (record.retryInMs !== undefined) attempt.retry_in_ms = record.retryInMs;
+  return attempt;
+}
+
+/** Calls the provider with retries and a deadline, then saves, prices and records the result. */
+export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | undefined, call: Call, target: Target): Promise<MediaOutcome> {
+  const { ledger, log, config } = deps;
+  const { id, type, entry, provider } = job;
+  const limits = config.get().jobs[type];
+  const timeoutSeconds = deps.timeoutsSeconds?.[type] ?? limits.timeout_seconds;
+  const started = performance.now();
+  const timer = setTimeout(
+    () => job.controller.abort(new AppError("timeout", `${entry.provider} did not finish the ${type} within ${timeoutSeconds} s`)),
+    timeoutSeconds * 1000,
+  );
+  const ctx: CallContext = {
+    entry,
+    apiKey,
+    baseUrl: entry.base_url ?? provider.defaultBaseUrl,
+    signal: job.controller.signal,
+    pollIntervalMs: (deps.pollIntervalSeconds ?? DEFAULT_POLL_INTERVAL_SECONDS) * 1000,
+    connectTimeoutMs: limits.connect_timeout_seconds * 1000,
+    onOperation: (operationId) => {
+      job.operationId = operationId;
+      ledger.setOperation(id, operationId);
+      deps.emit(job);
+    },
+    onProgress: (percent) => {
+      job.progress = percent;
+      ledger.setProgress(id, percent);
+      deps.emit(job);
+    },
+  };
+  // Once the provider holds an operation, a retry polls it again instead of submitting a second (paid) one.
+  const once = () => (job.operationId && provider.resumeVideo ? provider.resumeVideo(job.operationId, ctx) : call(provider, ctx));
+  // Set once the provider has answered: from then on the job is paid for, and its cost is kept whatever fails.
+  let answered: ProviderResult | undefined;
+  try {
+    const answer = await withRetries(once, {
+      maxAttempts: limits.max_attempts,
+      deadline: deps.now() + timeoutSeconds * 1000,
+      signal: job.controller.signal,
+      onAttempt: (record) => ledger.addAttempt(id, attemptOf(record)),
+    });
+    // A resumed operation cannot know the requested duration; the job's parameters do.
+    const requested = typeof target.params.duration_seconds === "number" ? target.params.duration_seconds : undefined;
+    const result = requested === undefined ? answer : { ...answer, durationSeconds: answer.durationSeconds ?? requested };
+    answered = result;
+    const media = checkResult(type, result);
+    const cost = costOf(entry, result, KINDS[type].meter(target.prompt, media, result), config.get().prices);
+    const { saved, warning } = await save(deps, type, media, target.dir);
+    const recorded = ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined });
+    const body = successBody(type, id, entry, target.echo, saved, result, cost.costUsd);
+    if (warning) Object.assign(body, { warning, saved_to_default_dir: true });
+    ledger.setResponse(id, { status: 200, body });
+    log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
+    if (!recorded) return unrecorded(job, target.echo, saved, cost.costUsd);
+    return { ok: true, body };
+  } catch (error) {
+    const appError = classify(log, error, apiKey);
+    const keepForResume = appError.type === "interrupted" && job.operationId !== undefined && provider.resumeVideo !== undefined;
+    if (keepForResume) return { ok: false, error: appError, body: failureBody(type, appError, entry, target.echo, { id }) };
+    const status = appError.type === "interrupted" ? "interrupted" : "failed";
+    const cost = failureCost(deps, entry, type, target, appError, answered);
+    ledger.fail(id, { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status, cost });
+    log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: cost?.costUsd ?? null, latencyMs: performance.now() - started });
+    return storeFailure(ledger, job, appError, cost?.costUsd);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Writes the result into its folder, or into the default output folder when that write fails (the result
+ * is paid for: it is never discarded because of the folder). Throws storage_error when neither works.
+ */
+async function save(deps: RunnerDeps, type: LiveJob["type"], media: CheckedMedia, dir: string): Promise<{ saved: Saved; warning?: string }> {
+  try {
+    return { saved: await writeResult(type, media, dir) };
+  } catch (error) {
+    const why = fsReason(error);
+    const fallback = generatedDir(undefined, deps.config.defaultOutputDir());
+    if (fallback === dir) throw new AppError("storage_error", `The result could not be saved in ${dir}: ${why}; free space or make the folder writable`);
+    try {
+      const saved = await writeResult(type, media, fallback);
+      deps.log.warn(`could not save into ${dir} (${why}); saved ${saved.outputPath} in the default output folder instead`);
+      return { saved, warning: `Could not save into ${dir} (${why}); saved into the default output folder instead: ${saved.outputPath}` };
+    } catch (second) {
+      throw new AppError("storage_error", `The result could not be saved in ${dir} (${why}) nor in the default output folder ${fallback} (${fsReason(second)}); free space or make a folder writable`);
+    }
+  }
+}
+
+/**
+ * The cost a failed job keeps: what the provider billed for an answer mediagen then could not use (bad bytes,
+ * a full disk), for a job it finished before a download or timeout failed, or a charged refusal; a request whose
+ * answer was lost may have been billed. Undefined: not billed.
+ */
+function failureCost(deps: RunnerDeps, entry: ModelEntry, type: LiveJob["type"], target: Target, error: AppError, answered: ProviderResult | undefined): CostFigure | undefined {
+  const prices = deps.config.get().prices;
+  const kind = KINDS[type];
+  if (answered) {
+    const facts = { mimeType: answered.mimeType ?? "", ...imageSize(answered.bytes), durationSeconds: answered.durationSeconds };
+    return billedCost(entry, { costUsd: answered.costUsd, usage: answered.usage, meter: answered.meter }, kind.meter(target.prompt, facts, answered), prices);
+  }
+  if (error.billed) {
+    const seconds = typeof target.params.duration_seconds === "number" ? target.params.duration_seconds : undefined;
+    return billedCost(entry, error.billed, kind.meter(target.prompt, { mimeType: "", durationSeconds: seconds }, { bytes: new Uint8Array() }), prices);
+  }
+  const charged = error.details.cost_usd;
+  if (charged !== undefined) return upstreamCost(charged);
+  // The request reached the provider and its answer was lost: it may well have been billed.
+  const lost = error.type === "interrupted" || error.type === "timeout" || (error.type === "network_error" && !error.requestNotSent);
+  return lost ? { costUsd: null, source: "unknown", note: MAYBE_BILLED } : undefined;
+}
+
+/** The answer when the result is saved but the ledger could not record it yet (disk full): an error that says where the file is. */
+function unrecorded(job: LiveJob, echo: Record<string, unknown>, saved: Saved, costUsd: number | null): MediaOutcome {
+  const error = new AppError(
+    "storage_error",
+    `The ${KINDS[job.type].noun} was generated and saved at ${saved.outputPath}, but the ledger database could not be written (see /api/health); it is recorded once the disk recovers. Do not submit it again.`,
+  );
+  return { ok: false, error, body: failureBody(job.type, error, job.entry, echo, { outputPath: saved.outputPath, id: job.id, costUsd }) };
+}
