@@ -4,7 +4,7 @@
 // Run: bun bench/speech.ts [repetitions]
 import { synthesizeInProcess } from "../server/providers/flite.ts";
 import { synthesizeFlite } from "../server/providers/local.ts";
-import { decodeWav, normalizeWav } from "../server/services/wav.ts";
+import { decodeWav, normalizeWav } from "../server/formats/wav.ts";
 
 const repetitions = Number(process.argv[2] ?? 20);
 const text =
