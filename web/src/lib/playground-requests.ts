@@ -38,8 +38,29 @@ export function inlineImage(dataUrl: string): { b64_json: string; mime_type: str
   return { b64_json: match[2] ?? "", mime_type: match[1] ?? "image/png" };
 }
 
+/** What the image form holds. */
+export interface ImageForm {
+  prompt: string;
+  aspect: string;
+  images: readonly PickedImage[];
+}
+
+/** What the video form holds; the first frame is picked as a list of at most one image (videoBody takes that one). */
+export interface VideoForm {
+  prompt: string;
+  aspect: string;
+  seconds: number;
+  firstFrame: readonly PickedImage[];
+}
+
+/** What the speech form holds; an empty voice means the model's default. */
+export interface SpeechForm {
+  text: string;
+  voice: string;
+}
+
 /** Body of an image request. */
-export function imageBody(form: { prompt: string; aspect: string; images: readonly PickedImage[] }): ImageBody {
+export function imageBody(form: ImageForm): ImageBody {
   const body: ImageBody = { prompt: form.prompt.trim(), aspect_ratio: form.aspect };
   if (form.images.length > 0) body.images = form.images.slice(0, MAX_INPUT_IMAGES).map((image) => image.dataUrl);
   return body;
@@ -53,7 +74,7 @@ export function videoBody(form: { prompt: string; aspect: string; seconds: numbe
 }
 
 /** Body of a speech request; an empty voice is left to the model's default. */
-export function speechBody(form: { text: string; voice: string }): SpeechBody {
+export function speechBody(form: SpeechForm): SpeechBody {
   const body: SpeechBody = { input: form.text };
   if (form.voice.trim()) body.voice = form.voice.trim();
   return body;
