@@ -2,7 +2,8 @@
 import type { MediaType } from "../config/schema.ts";
 import { SPEECH_SAMPLE_RATE_HZ } from "../defaults.ts";
 import { AppError } from "../errors.ts";
-import { checkIntegrity, imageSize, sniffMedia } from "../formats/media-bytes.ts";
+import { checkIntegrity } from "../formats/integrity.ts";
+import { imageSize, sniffMedia } from "../formats/media-bytes.ts";
 import { normalizeWav, wavDurationSeconds } from "../formats/wav.ts";
 import type { SavedOutput } from "../ledger/ledger.ts";
 import type { ProviderResult } from "../providers/types.ts";

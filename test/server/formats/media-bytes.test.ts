@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "../../../server/errors.ts";
-import { checkIntegrity, imageSize, mediaDefect, type SniffedMedia, sniffMedia } from "../../../server/formats/media-bytes.ts";
+import { checkIntegrity, mediaDefect } from "../../../server/formats/integrity.ts";
+import { imageSize, type SniffedMedia, sniffMedia } from "../../../server/formats/media-bytes.ts";
 import { makeAac, makeJpeg, makeMp3, makeMp4, makeOggOpus, makePng, makeWav, makeWebp } from "../../fakes/media.ts";
 
 const ascii = (text: string) => new TextEncoder().encode(text);
