@@ -1,21 +1,13 @@
-import { createMemo, createResource, createSignal, For, type JSX, Show } from "solid-js";
+import { createMemo, createResource, createSignal, Show } from "solid-js";
 import { CostsBudget } from "../components/CostsBudget.tsx";
 import { CostsChart } from "../components/CostsChart.tsx";
+import { CostsDailyTable } from "../components/CostsDailyTable.tsx";
+import { CostsModelTable } from "../components/CostsModelTable.tsx";
+import { CostsRangeForm } from "../components/CostsRangeForm.tsx";
+import { CostsTotals } from "../components/CostsTotals.tsx";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { api } from "../lib/api.ts";
-import {
-  addDays,
-  dailyCsv,
-  dailySeries,
-  dayTotals,
-  daysBetween,
-  knownCost,
-  modelCsv,
-  modelRows,
-  monthStart,
-  seriesTotals,
-  type Totals,
-} from "../lib/costs.ts";
+import { addDays, dailyCsv, dailySeries, daysBetween, knownCost, modelCsv, modelRows, monthStart, seriesTotals } from "../lib/costs.ts";
 import { MEDIA_TYPES } from "../lib/enums.ts";
 import { downloadText } from "../lib/download.ts";
 import { formatUsd, localDate } from "../lib/format.ts";
@@ -25,15 +17,10 @@ import "./costs.css";
 /** Days the page shows when it opens, today included. */
 export const DEFAULT_RANGE_DAYS = 30;
 
-/** Shortcuts for the date range: the last n days, today included. */
-const PRESET_DAYS = [7, 30, 90] as const;
-
 interface Range {
   from: string;
   to: string;
 }
-
-const ZERO_TOTALS: Totals = { count: 0, cost_usd: 0, unknown_cost_count: 0 };
 
 /** The note under the totals: why some generations have no cost, or that all do. */
 function unknownNote(count: number): string {
@@ -61,29 +48,6 @@ async function loadOverview(today: string) {
   return { day: day.total, month: month.total, budget };
 }
 
-function TotalCard(props: { title: string; totals: Totals | undefined; children?: JSX.Element }) {
-  return (
-    <article class="card costs-total" aria-busy={props.totals === undefined}>
-      <h2>{props.title}</h2>
-      <Show when={props.totals} fallback={<p class="muted">{t("common.loading")}</p>}>
-        {(totals) => (
-          <>
-            <p class="costs-total-value">{formatUsd(knownCost(totals()))}</p>
-            <p class="muted costs-total-counts">
-              {t("costs.count", { count: totals().count })}
-              <Show when={totals().unknown_cost_count > 0}>
-                {" · "}
-                <span class="costs-unknown-count">{t("costs.unknownCount", { count: totals().unknown_cost_count })}</span>
-              </Show>
-            </p>
-            {props.children}
-          </>
-        )}
-      </Show>
-    </article>
-  );
-}
-
 /** Spend per day stacked by type, totals for today, this month and a chosen range, budgets, per-model spend and CSV exports. */
 export function Costs() {
   const today = localDate(new Date());
@@ -100,10 +64,6 @@ export function Costs() {
   const data = () => (spend.error ? undefined : spend.latest);
   const summary = () => (overview.error ? undefined : overview.latest);
 
-  const preset = (days: number) => {
-    setFrom(addDays(today, 1 - days));
-    setTo(today);
-  };
   const exportDaily = () => {
     const d = data();
     if (d) downloadText(`mediagen-costs-per-day-${d.from}-to-${d.to}.csv`, dailyCsv(d.series));
@@ -117,38 +77,7 @@ export function Costs() {
     <section class="costs-page">
       <h1>{t("nav.costs")}</h1>
 
-      <form class="card costs-range" aria-label={t("costs.range")} onSubmit={(e) => e.preventDefault()}>
-        <label>
-          <span>{t("costs.from")}</span>
-          <input type="date" value={from()} max={to() || undefined} onChange={(e) => setFrom(e.currentTarget.value)} />
-        </label>
-        <label>
-          <span>{t("costs.to")}</span>
-          <input type="date" value={to()} min={from() || undefined} onChange={(e) => setTo(e.currentTarget.value)} />
-        </label>
-        <div class="row costs-presets" role="group" aria-label={t("costs.presets")}>
-          <For each={PRESET_DAYS}>
-            {(days) => (
-              <button
-                type="button"
-                class="secondary"
-                onClick={() => preset(days)}
-                aria-pressed={from() === addDays(today, 1 - days) && to() === today}
-              >
-                {t("costs.lastDays", { days })}
-              </button>
-            )}
-          </For>
-          <button
-            type="button"
-            class="secondary"
-            onClick={() => (setFrom(monthStart(today)), setTo(today))}
-            aria-pressed={from() === monthStart(today) && to() === today}
-          >
-            {t("costs.thisMonth")}
-          </button>
-        </div>
-      </form>
+      <CostsRangeForm today={today} from={from()} to={to()} onFrom={setFrom} onTo={setTo} />
       <Show when={!range()}>
         <p class="error" role="alert">
           {t("costs.badRange")}
@@ -162,26 +91,7 @@ export function Costs() {
         <ErrorMessage error={spend.error} onRetry={refetchSpend} />
       </Show>
 
-      <div class="costs-totals">
-        <TotalCard title={t("costs.today")} totals={summary()?.day} />
-        <TotalCard title={t("costs.month")} totals={summary()?.month} />
-        <TotalCard title={t("costs.rangeTotal")} totals={data()?.totals.all}>
-          <Show when={data()}>
-            {(d) => (
-              <ul class="costs-by-type muted">
-                <For each={MEDIA_TYPES}>
-                  {(type) => (
-                    <li>
-                      <span class={`costs-swatch ${type}`} aria-hidden="true" />
-                      {t(`common.${type}`)} {formatUsd(knownCost(d().totals[type]))}
-                    </li>
-                  )}
-                </For>
-              </ul>
-            )}
-          </Show>
-        </TotalCard>
-      </div>
+      <CostsTotals day={summary()?.day} month={summary()?.month} range={data()?.totals} />
 
       <Show when={data()}>
         {(d) => (
@@ -212,34 +122,7 @@ export function Costs() {
                 series={d().series}
                 label={t("costs.chartLabel", { from: d().from, to: d().to, total: formatUsd(knownCost(d().totals.all)) })}
               />
-              <details class="costs-daily-table">
-                <summary>{t("costs.showTable")}</summary>
-                <div class="costs-table-wrap">
-                  <table>
-                    <caption class="sr-only">{t("costs.daily")}</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">{t("costs.day")}</th>
-                        <For each={MEDIA_TYPES}>{(type) => <th scope="col" class="num">{t(`common.${type}`)}</th>}</For>
-                        <th scope="col" class="num">{t("costs.total")}</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      <For each={d().series.days}>
-                        {(day, i) => (
-                          <tr>
-                            <th scope="row">{day}</th>
-                            <For each={MEDIA_TYPES}>
-                              {(type) => <td class="num">{formatUsd(knownCost(d().series.byType[type][i()] ?? ZERO_TOTALS))}</td>}
-                            </For>
-                            <td class="num">{formatUsd(knownCost(dayTotals(d().series, i())))}</td>
-                          </tr>
-                        )}
-                      </For>
-                    </tbody>
-                  </table>
-                </div>
-              </details>
+              <CostsDailyTable series={d().series} />
             </>
           )}
         </Show>
@@ -255,40 +138,7 @@ export function Costs() {
         <Show when={data()} fallback={<Show when={!spend.error}><p class="muted">{t("common.loading")}</p></Show>}>
           {(d) => (
             <Show when={d().models.length > 0} fallback={<p class="muted">{t("costs.noSpend")}</p>}>
-              <div class="costs-table-wrap">
-                <table class="costs-models">
-                  <thead>
-                    <tr>
-                      <th scope="col">{t("costs.model")}</th>
-                      <th scope="col" class="num">{t("costs.succeeded")}</th>
-                      <th scope="col" class="num">{t("costs.cost")}</th>
-                      <th scope="col" class="num">{t("costs.notPriced")}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    <For each={d().models}>
-                      {(row) => (
-                        <tr>
-                          <th scope="row">
-                            <code>{row.model}</code>
-                          </th>
-                          <td class="num">{row.count}</td>
-                          <td class="num">{formatUsd(knownCost(row))}</td>
-                          <td class={row.unknown_cost_count > 0 ? "num costs-unknown-count" : "num"}>{row.unknown_cost_count}</td>
-                        </tr>
-                      )}
-                    </For>
-                  </tbody>
-                  <tfoot>
-                    <tr>
-                      <th scope="row">{t("costs.total")}</th>
-                      <td class="num">{d().totals.all.count}</td>
-                      <td class="num">{formatUsd(knownCost(d().totals.all))}</td>
-                      <td class="num">{d().totals.all.unknown_cost_count}</td>
-                    </tr>
-                  </tfoot>
-                </table>
-              </div>
+              <CostsModelTable rows={d().models} total={d().totals.all} />
             </Show>
           )}
         </Show>
