@@ -96,11 +96,14 @@ export class AppError extends Error {
 /** The error fields of a response body. */
 export type ErrorBody = { error: string; error_type: ErrorType } & Omit<ErrorDetails, "status">;
 
-/** The documented JSON error answer (`success: false` and the error's fields), with Retry-After when the error carries one. */
-export function errorResponse(error: AppError, headers: Record<string, string> = {}): Response {
+/**
+ * The one way an error is answered: its status, Retry-After when it carries one, and the documented JSON body
+ * (`success: false` and the error's fields, or the seed-shaped `body` of a media request that failed).
+ */
+export function errorResponse(error: AppError, headers: Record<string, string> = {}, body: Record<string, unknown> = { success: false, ...error.toJSON() }): Response {
   const retry = error.details.retry_after_seconds;
   const all = retry === undefined ? headers : { "retry-after": String(retry), ...headers };
-  return Response.json({ success: false, ...error.toJSON() }, { status: error.status, headers: all });
+  return Response.json(body, { status: error.status, headers: all });
 }
 
 /** A 400 naming the field and, when given, the values it accepts. */

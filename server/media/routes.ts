@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import type { MediaType } from "../config/schema.ts";
 import { MAX_NAME_CHARS } from "../defaults.ts";
-import { AppError, invalidArgument, toAppError } from "../errors.ts";
+import { AppError, errorResponse, invalidArgument, toAppError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
 import type { AppDeps } from "../deps.ts";
 import { legacyStatus } from "./responses.ts";
@@ -32,14 +32,10 @@ async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set
   } catch (error) {
     outcome = deps.media.rejected(type, toAppError(error));
   }
-  if (outcome.ok && outcome.accepted) {
+  if (!outcome.ok) return errorResponse(outcome.error, {}, outcome.body);
+  if (outcome.accepted) {
     set.status = 202;
     set.headers.location = String(outcome.body.status_url);
-  }
-  if (!outcome.ok) {
-    set.status = outcome.error.status;
-    const retry = outcome.error.details.retry_after_seconds;
-    if (retry !== undefined) set.headers["retry-after"] = String(retry);
   }
   return outcome.body;
 }
