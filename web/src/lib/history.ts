@@ -59,6 +59,11 @@ export function rerunRequest(g: Pick<Generation, "type" | "prompt" | "params">):
   return { type: "image", body: { prompt: g.prompt, ...(aspect ? { aspect_ratio: aspect } : {}) }, droppedInputs: hadInputs(g) };
 }
 
+/** A recorded value as text, or a dash when there is none. */
+export function orDash(value: string | number | null | undefined): string {
+  return value === null || value === undefined || value === "" ? "—" : String(value);
+}
+
 /** A record's key/value object as display rows; values that are not text are shown as JSON. */
 export function fieldRows(record: Record<string, unknown> | null | undefined): [string, string][] {
   if (!record) return [];
