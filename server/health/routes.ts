@@ -1,14 +1,14 @@
 // GET /api/health: is the daemon up, is its config file the one in force, and can it write its ledger.
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
+import type { Health } from "./schema.ts";
 
 /** Liveness and config status; answers without a token so a UI can tell "down" from "locked". */
 export const healthRoutes = (deps: AppDeps) =>
-  new Elysia({ name: "health", prefix: "/api" }).get("/health", () => {
+  new Elysia({ name: "health", prefix: "/api" }).get("/health", (): Health => {
     const config = deps.config.status();
     const storage = deps.ledger.storage();
     return {
-      // False when the ledger cannot be written: generations would not be recorded.
       ok: storage.ok,
       version: deps.version,
       uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),

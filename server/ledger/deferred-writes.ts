@@ -2,18 +2,12 @@
 // is kept in memory, in order, and retried until the disk recovers, so the daemon never dies of it and no
 // outcome is dropped. The state is what /api/health reports as `storage`.
 import { closeSync, fstatSync, openSync, statSync } from "node:fs";
+import type { StorageStatus } from "./schema.ts";
+
+export type { StorageStatus } from "./schema.ts";
 
 /** Delay between retries of deferred writes, in ms. */
 export const DEFERRED_WRITE_RETRY_MS = 2000;
-
-/** What /api/health says about the ledger database. */
-export interface StorageStatus {
-  ok: boolean;
-  /** What is wrong and what to do, when not ok. */
-  error?: string;
-  /** Ledger writes waiting for the disk to recover. */
-  pending_writes: number;
-}
 
 interface Pending {
   label: string;

@@ -112,3 +112,13 @@ export type CostSummary = {
   total: Omit<CostGroup, "key">;
   groups: CostGroup[];
 };
+
+/** Whether the ledger database can be written (`storage` in /api/health). */
+export const StorageStatus = z.object({
+  ok: z.boolean(),
+  /** What is wrong and what to do, when not ok. */
+  error: z.string().optional(),
+  /** Ledger writes waiting for the disk to recover. */
+  pending_writes: z.number(),
+});
+export type StorageStatus = z.infer<typeof StorageStatus>;
