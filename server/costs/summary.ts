@@ -1,5 +1,6 @@
 // Spend summaries over the ledger.
-import { MEDIA_TYPES, type Budget, type MediaType } from "../config/schema.ts";
+import { z } from "zod";
+import { Budget, MEDIA_TYPES, type MediaType } from "../config/schema.ts";
 import type { Ledger, TimeRange } from "../ledger/ledger.ts";
 import { periodStarts } from "./budget.ts";
 import { DEFAULT_COST_WINDOW_DAYS } from "../defaults.ts";
@@ -43,11 +44,18 @@ export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()):
   return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), group_by: query.group_by, total, groups };
 }
 
+const SpendByScope = z.object({ overall: z.number(), image: z.number(), video: z.number(), audio: z.number() });
+
 /** Spend so far today and this month, overall and per type (finished costs plus estimates of unfinished jobs). */
-export type SpendSoFar = Record<"day" | "month", Record<"overall" | MediaType, number>>;
+export const SpendSoFar = z.object({ day: SpendByScope, month: SpendByScope });
+export type SpendSoFar = z.infer<typeof SpendSoFar>;
+
+/** Body of `GET /api/costs/budget`: the configured limits and what has been spent against them. */
+export const BudgetStatus = z.object({ budget: Budget.nullable(), spent: SpendSoFar });
+export type BudgetStatus = z.infer<typeof BudgetStatus>;
 
 /** The configured limits and what has been spent against them (`GET /api/costs/budget`). */
-export function budgetStatus(ledger: Ledger, budget: Budget | undefined, now = Date.now()): { budget: Budget | null; spent: SpendSoFar } {
+export function budgetStatus(ledger: Ledger, budget: Budget | undefined, now = Date.now()): BudgetStatus {
   const starts = periodStarts(now);
   const spentSince = (from: number) => ({
     overall: ledger.spendSince(from),

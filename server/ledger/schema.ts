@@ -89,7 +89,8 @@ export const GenerationQuery = z
 export type GenerationQuery = z.infer<typeof GenerationQuery>;
 
 /** One page of `GET /api/generations`, newest first. */
-export type GenerationPage = { items: Generation[]; next_cursor: string | null };
+export const GenerationPage = z.object({ items: z.array(Generation), next_cursor: z.string().nullable() });
+export type GenerationPage = z.infer<typeof GenerationPage>;
 
 /** How `GET /api/costs/summary` groups spend. */
 export const CostGroupBy = z.enum(["day", "model", "type", "provider"]);
@@ -102,16 +103,18 @@ export const CostQuery = z
 export type CostQuery = z.infer<typeof CostQuery>;
 
 /** Spend of one group (a day, model, type or provider). */
-export type CostGroup = { key: string; count: number; cost_usd: number; unknown_cost_count: number };
+export const CostGroup = z.object({ key: z.string(), count: z.number(), cost_usd: z.number(), unknown_cost_count: z.number() });
+export type CostGroup = z.infer<typeof CostGroup>;
 
 /** Body of `GET /api/costs/summary`. */
-export type CostSummary = {
-  from: string;
-  to: string;
-  group_by: CostGroupBy;
-  total: Omit<CostGroup, "key">;
-  groups: CostGroup[];
-};
+export const CostSummary = z.object({
+  from: z.string(),
+  to: z.string(),
+  group_by: CostGroupBy,
+  total: CostGroup.omit({ key: true }),
+  groups: z.array(CostGroup),
+});
+export type CostSummary = z.infer<typeof CostSummary>;
 
 /** Whether the ledger database can be written (`storage` in /api/health). */
 export const StorageStatus = z.object({
