@@ -18,7 +18,8 @@ export const ModelTestByName = z
   .strict();
 
 /** The answer: whether it worked, and a sentence a person can act on. */
-export type ModelTestResult = { ok: boolean; message: string; error_type?: string; provider: string; model: string };
+export const ModelTestResult = z.object({ ok: z.boolean(), message: z.string(), error_type: z.string().optional(), provider: z.string(), model: z.string() });
+export type ModelTestResult = z.infer<typeof ModelTestResult>;
 
 /** The entry to test, and whether its api_key is the saved one (read as config.yml says) or typed (sent as typed). */
 type TestTarget = { entry: ModelEntry; savedKey: boolean };
