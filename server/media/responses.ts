@@ -4,7 +4,7 @@ import type { MediaType, ModelEntry } from "../config/schema.ts";
 import type { AppError } from "../errors.ts";
 import type { ProviderResult } from "../providers/types.ts";
 import { KINDS, type ResultFacts } from "./kinds.ts";
-import type { JobView, MediaResponse } from "./schema.ts";
+import type { JobAccepted, JobView, MediaResponse } from "./schema.ts";
 
 /** A finished media request: the seed-shaped body, and the error when it failed. `accepted` marks an async 202. */
 export type MediaOutcome = { ok: true; body: MediaResponse; accepted?: boolean } | { ok: false; error: AppError; body: MediaResponse };
@@ -66,7 +66,7 @@ export function failureBody(
 }
 
 /** The 202 answer of an async submission. */
-export function acceptedBody(view: JobView, urls: JobUrls): MediaResponse {
+export function acceptedBody(view: JobView, urls: JobUrls): JobAccepted {
   return {
     success: true,
     status: view.status,

@@ -118,6 +118,22 @@ export const JobView = z.object({
 });
 export type JobView = z.infer<typeof JobView>;
 
+/** The 202 answer of an async submission. */
+export const JobAccepted = z.object({
+  success: z.literal(true),
+  status: GenerationStatus,
+  task_id: z.string(),
+  id: z.string(),
+  type: MediaType,
+  model: z.string(),
+  provider: z.string(),
+  /** 1-based place in its type's queue, while queued. */
+  position: z.number().optional(),
+  status_url: z.string(),
+  events_url: z.string(),
+});
+export type JobAccepted = z.infer<typeof JobAccepted>;
+
 
 /** A seed-shaped media response body (success or failure); its path field is `image`, `video` or `audio`. */
 export const MediaResponse = z

@@ -2,24 +2,14 @@
 // `import type` only, so no zod reaches the bundle.
 import type { z } from "zod";
 import type { CostQuery, CostSummary, Generation, GenerationPage, GenerationQuery } from "../../../server/ledger/schema.ts";
-import type { ImageRequest, MediaResponse, MediaTypes, SpeechRequest, VideoRequest } from "../../../server/media/schema.ts";
+import type { ImageRequest, JobAccepted, JobView, MediaResponse, MediaTypes, SpeechRequest, VideoRequest } from "../../../server/media/schema.ts";
 import type { ModelInput, ModelView, ProviderInfo } from "../../../server/config/editor.ts";
 import type { SpendSoFar } from "../../../server/costs/summary.ts";
-import type { JobView } from "../../../server/media/service.ts";
+import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
 
-export type { CostSummary, Generation, GenerationPage, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
-
-/** Body of GET /api/health. */
-export interface Health {
-  ok: boolean;
-  version: string;
-  uptime_seconds: number;
-  config: { ok: boolean; error?: string };
-  running_generations: number;
-  token_required: boolean;
-}
+export type { CostSummary, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
 
 /** An API error with the server's sentence, error_type and, for bad input, the field at fault. */
 export class ApiError extends Error {
@@ -79,17 +69,6 @@ const query = (params: Record<string, string | number | undefined | null>) => {
 };
 
 /** A 202 answer of an async generation. */
-export interface JobAccepted {
-  success: true;
-  status: string;
-  task_id: string;
-  id: string;
-  type: string;
-  model: string;
-  provider: string;
-  position?: number;
-}
-
 /** Request bodies of the three generation endpoints, as a client sends them (before the server's defaults). */
 export type ImageBody = z.input<typeof ImageRequest>;
 export type VideoBody = z.input<typeof VideoRequest>;
