@@ -4,6 +4,7 @@ import type { MediaType } from "../config/schema.ts";
 import { MAX_NAME_CHARS } from "../defaults.ts";
 import { AppError, errorResponse, invalidArgument, toAppError } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
+import { eventStream } from "../http/sse.ts";
 import type { AppDeps } from "../deps.ts";
 import { legacyStatus } from "./responses.ts";
 import type { JobView, MediaOutcome, SubmitOptions } from "./service.ts";
@@ -51,34 +52,16 @@ const TERMINAL = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 /** Server-Sent Events of a job's state until it ends. */
 function jobEvents(deps: AppDeps, id: string, signal: AbortSignal): Response {
   const first = findJob(deps, id);
-  const encoder = new TextEncoder();
-  let unsubscribe = () => {};
-  const stream = new ReadableStream<Uint8Array>({
-    start(controller) {
-      let closed = false;
-      const close = () => {
-        if (closed) return;
-        closed = true;
-        unsubscribe();
-        controller.close();
-      };
-      const send = (view: JobView) => {
-        if (closed) return;
-        controller.enqueue(encoder.encode(`event: ${view.status}\ndata: ${JSON.stringify(view)}\n\n`));
-        if (TERMINAL.has(view.status)) close();
-      };
-      unsubscribe = deps.media.subscribe(id, send);
-      send(first);
-      // The job may have ended between the first read and the subscription.
-      const now = deps.media.job(id);
-      if (now && now.status !== first.status) send(now);
-      signal.addEventListener("abort", close, { once: true });
+  return eventStream<JobView>(
+    {
+      first,
+      subscribe: (send) => deps.media.subscribe(id, send),
+      current: () => deps.media.job(id),
+      event: (view) => view.status,
+      last: (view) => TERMINAL.has(view.status),
     },
-    cancel() {
-      unsubscribe();
-    },
-  });
-  return new Response(stream, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" } });
+    signal,
+  );
 }
 
 /** `GET /api/media/types`, `POST /api/media/image`, `/video`, `/audio/speech`, and the jobs endpoints. */
