@@ -170,18 +170,6 @@ export function makeDefault(store: ConfigStore, index: number): { models: ModelV
   return listModels(store);
 }
 
-/** Model ids mediagen knows for providers that have no price catalogue entries (their costs are reported upstream). */
-const KNOWN_MODELS: Partial<Record<ProviderId, Partial<Record<MediaType, string[]>>>> = {
-  openclacky: {
-    image: ["or-gemini-3-1-flash-image", "or-gemini-3-pro-image", "or-gpt-image-2"],
-    video: ["or-veo-3-1", "or-veo-3-1-fast", "or-veo-3", "or-veo-3-fast"],
-    audio: ["or-tts-gemini-2-5-flash", "or-tts-gemini-2-5-pro"],
-  },
-  openrouter: {
-    image: ["google/gemini-2.5-flash-image", "google/gemini-3-pro-image-preview", "google/gemini-3.1-flash-image-preview", "openai/gpt-image-2", "openai/gpt-image-1", "black-forest-labs/flux.2-pro"],
-  },
-};
-
 /** One provider as the Models page offers it. */
 export interface ProviderInfo {
   id: ProviderId;
@@ -201,7 +189,7 @@ export function providerCatalog(): { providers: ProviderInfo[] } {
       const models: Partial<Record<MediaType, string[]>> = {};
       for (const type of MEDIA_TYPES) {
         const listed = CATALOG.filter((e) => e.provider === id && e.type === type).map((e) => e.model);
-        const known = [...new Set([...(KNOWN_MODELS[id]?.[type] ?? []), ...listed])];
+        const known = [...new Set([...(provider?.models?.[type] ?? []), ...listed])];
         if (known.length > 0) models[type] = known;
       }
       const types = MEDIA_TYPES.filter((type) => provider?.[type === "audio" ? "speech" : type] !== undefined);

@@ -1,7 +1,7 @@
 // Where a model's API key may travel: a saved key only to the base URL it was saved with (or its provider's
 // default), a key typed into a request as typed, never read from the daemon's environment.
 import type { ModelEntry } from "./schema.ts";
-import { describeEntry, envReferenceOf } from "./store.ts";
+import { describeEntry, envReferenceOf, isMaskedKey } from "./store.ts";
 import { invalidArgument } from "../errors.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 
@@ -14,7 +14,7 @@ export type KeyChoice = { kind: "saved" } | { kind: "none" } | { kind: "typed"; 
  */
 export function keyChoice(typed: string | null | undefined, saved: ModelEntry | undefined): KeyChoice {
   if (typed === null || typed?.trim() === "") return { kind: "none" };
-  if (typed === undefined || typed.includes("****")) return { kind: "saved" };
+  if (typed === undefined || isMaskedKey(typed)) return { kind: "saved" };
   const savedKey = saved?.api_key?.trim();
   if (savedKey !== undefined && envReferenceOf(savedKey) !== undefined && typed.trim() === savedKey) return { kind: "saved" };
   return { kind: "typed", key: typed };

@@ -250,9 +250,17 @@ export function describeEntry(entry: ModelEntry): string {
   return `${entry.type} model '${entry.model}'${entry.name ? ` (${entry.name})` : ""}`;
 }
 
+/** What stands for the hidden part of a masked key. */
+const MASK = "****";
+
 /** A key shown safely: its first 4 and last 4 characters for long keys, stars otherwise. */
 export function maskKey(key: string | undefined): string {
   if (!key) return "";
-  if (key.length <= 12) return "****";
-  return `${key.slice(0, 4)}****${key.slice(-4)}`;
+  if (key.length <= 12) return MASK;
+  return `${key.slice(0, 4)}${MASK}${key.slice(-4)}`;
+}
+
+/** Whether a key sent back is one `maskKey` made (it holds the mask), so it stands for the saved key. */
+export function isMaskedKey(key: string): boolean {
+  return key.includes(MASK);
 }

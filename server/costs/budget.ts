@@ -1,34 +1,12 @@
 // Spending limits: estimate a request's cost before calling, and refuse it if it would pass a limit.
 import type { Budget, Limits, MediaType, ModelEntry } from "../config/schema.ts";
+import type { RequestFacts } from "../providers/types.ts";
 import { AppError } from "../errors.ts";
 import { findPrice, priceMeter } from "./catalog.ts";
-import type { Meter, PriceEntry } from "./price-schema.ts";
-import type { Aspect } from "../formats/aspect.ts";
+import type { PriceEntry } from "./price-schema.ts";
+import { estimateMeter } from "../providers/registry.ts";
 
-/** What is known about a request before it is sent. */
-export interface RequestFacts {
-  aspect?: Aspect;
-  seconds?: number;
-  characters?: number;
-}
-
-const ESTIMATE_SIZES: Record<Aspect, string> = { landscape: "1536x1024", square: "1024x1024", portrait: "1024x1536" };
-/** Speech estimates: characters per text token, characters spoken per second, audio tokens per second. */
-const CHARS_PER_TOKEN = 4;
-const CHARS_PER_SECOND = 15;
-const AUDIO_TOKENS_PER_SECOND = 25;
-
-function estimateMeter(type: MediaType, entry: ModelEntry, price: PriceEntry, facts: RequestFacts): Meter {
-  const options = entry.options ?? {};
-  if (type === "video") return { seconds: facts.seconds, resolution: typeof options.resolution === "string" ? options.resolution : "720p" };
-  if (type === "audio") {
-    const characters = facts.characters ?? 0;
-    const tokens = { input_text: Math.ceil(characters / CHARS_PER_TOKEN), output_audio: Math.ceil((characters / CHARS_PER_SECOND) * AUDIO_TOKENS_PER_SECOND) };
-    return { characters, tokens };
-  }
-  const quality = typeof options.quality === "string" && options.quality !== "auto" ? options.quality : "medium";
-  return { images: 1, imageSize: ESTIMATE_SIZES[facts.aspect ?? "landscape"], quality, tokens: price.typical?.tokens };
-}
+export type { RequestFacts } from "../providers/types.ts";
 
 /**
  * A request's cost before it is sent: priced from the overrides or the catalogue, else the average of
@@ -43,7 +21,7 @@ export function estimateCost(
   recentAverage: () => number | undefined,
 ): number | null {
   const price = findPrice(overrides, entry.provider, entry.model) ?? findPrice(catalog, entry.provider, entry.model);
-  const priced = price && priceMeter(price, estimateMeter(type, entry, price, facts));
+  const priced = price && priceMeter(price, estimateMeter(type, entry, facts, price.typical?.tokens));
   if (priced) return priced.usd;
   return recentAverage() ?? null;
 }

@@ -1,12 +1,13 @@
 // Google's Gemini API, natively: image output and TTS through generateContent, Veo through predictLongRunning and polling.
 import type { ModelEntry } from "../config/schema.ts";
-import { MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
 import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import type { Meter, TokenKind } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
-import type { Aspect } from "../formats/aspect.ts";
 import { encodeWav } from "../formats/wav.ts";
-import { errorForStatus, joinUrl, readBytes, readJsonObject, readText, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
+import { clip, errorForStatus, joinUrl, pause, readBytes, readJsonObject, readText, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
+import { asNumber, asObject, asObjects, asString, fromBase64, type Json, toBase64 } from "./json.ts";
+import { defaultEstimate } from "./estimate.ts";
+import { ASPECT_RATIOS } from "./sizes.ts";
 import { GeminiOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob, VideoJob } from "./types.ts";
 
@@ -21,8 +22,6 @@ const DEFAULT_VOICE = "Kore";
 const DEFAULT_PCM_RATE_HZ = 24_000;
 /** Redirects followed when downloading a generated video (the Files API answers one 302 to signed storage). */
 const MAX_REDIRECTS = 5;
-
-const IMAGE_ASPECT_RATIOS: Record<Aspect, string> = { landscape: "16:9", square: "1:1", portrait: "9:16" };
 
 /** imageSize values per image model family; models not listed get whatever is configured, unchecked. */
 const IMAGE_SIZES: [RegExp, readonly string[]][] = [
@@ -49,19 +48,10 @@ const VEO_LIMITS: [RegExp, VeoLimits][] = [
   [/^veo-2/, { durations: [5, 6, 7, 8], resolutions: ["720p"], eightSecondsOnly: [] }],
 ];
 
-type Json = Record<string, unknown>;
-const obj = (value: unknown): Json | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : undefined);
-const list = (value: unknown): Json[] => (Array.isArray(value) ? value.map(obj).filter((v): v is Json => v !== undefined) : []);
-const str = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
-const num = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
-const clip = (text: string) => (text.length > MAX_UPSTREAM_MESSAGE_CHARS ? `${text.slice(0, MAX_UPSTREAM_MESSAGE_CHARS)}...` : text);
-const base64 = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
-const fromBase64 = (data: string) => new Uint8Array(Buffer.from(data, "base64"));
-
 /** A deep copy with snake_case keys spelt camelCase, so answers from proxies that re-serialise them read the same. */
 function camelKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(camelKeys);
-  const object = obj(value);
+  const object = asObject(value);
   if (!object) return value;
   return Object.fromEntries(Object.entries(object).map(([key, v]) => [key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), camelKeys(v)]));
 }
@@ -84,7 +74,7 @@ function keyHeader(ctx: CallContext): Record<string, string> {
 /** The google.rpc.Status of an error body, if it has one. */
 function googleStatus(body: string): { message?: unknown; details?: unknown } | undefined {
   try {
-    return obj((JSON.parse(body) as Json).error);
+    return asObject((JSON.parse(body) as Json).error);
   } catch {
     return undefined;
   }
@@ -99,11 +89,11 @@ function protoDurationSeconds(value: unknown): number | undefined {
 /** Google's error envelope mapped into the catalogue (rejected key, quota with RetryInfo, overload); undefined = default mapping. */
 function mapError(status: number, body: string, headers: Headers): AppError | undefined {
   const error = googleStatus(body);
-  const details = list(error?.details);
+  const details = asObjects(error?.details);
   const detail = (type: string) => details.find((d) => typeof d["@type"] === "string" && d["@type"].endsWith(`google.rpc.${type}`));
   const message = `Upstream ${status}: ${upstreamMessage(body)}`;
   const upstream = { upstream_status: status };
-  const reason = str(detail("ErrorInfo")?.reason) ?? "";
+  const reason = asString(detail("ErrorInfo")?.reason) ?? "";
   const keyRejected = reason.startsWith("API_KEY_") || /API key (not valid|expired)/i.test(String(error?.message ?? ""));
   if (keyRejected || status === 403) {
     return new AppError("auth_required", `Gemini rejected the API key (${message}); check the model's api_key in config.yml`, { ...upstream, status: 502 });
@@ -127,13 +117,13 @@ function tokenMeter(usage: Json | undefined, output: "output_image" | "output_au
   if (!usage) return undefined;
   const tokens: Partial<Record<TokenKind, number>> = {};
   const add = (kind: TokenKind, count: unknown) => {
-    const n = num(count) ?? 0;
+    const n = asNumber(count) ?? 0;
     if (n > 0) tokens[kind] = (tokens[kind] ?? 0) + n;
   };
-  const prompt = list(usage.promptTokensDetails);
+  const prompt = asObjects(usage.promptTokensDetails);
   if (prompt.length > 0) for (const d of prompt) add(d.modality === "IMAGE" ? "input_image" : "input_text", d.tokenCount);
   else add("input_text", usage.promptTokenCount);
-  const candidates = list(usage.candidatesTokensDetails);
+  const candidates = asObjects(usage.candidatesTokensDetails);
   const kinds: Record<string, TokenKind> = { TEXT: "output_text", IMAGE: "output_image", AUDIO: "output_audio" };
   if (candidates.length > 0) for (const d of candidates) add(kinds[String(d.modality)] ?? output, d.tokenCount);
   else add(output, usage.candidatesTokenCount);
@@ -153,24 +143,24 @@ interface Answer {
 }
 
 function readAnswer(json: Json): Answer {
-  const feedback = obj(json.promptFeedback);
-  const candidate = list(json.candidates)[0];
-  const parts = list(obj(candidate?.content)?.parts).filter((p) => p.thought !== true);
+  const feedback = asObject(json.promptFeedback);
+  const candidate = asObjects(json.candidates)[0];
+  const parts = asObjects(asObject(candidate?.content)?.parts).filter((p) => p.thought !== true);
   const media = parts.flatMap((p) => {
-    const inline = obj(p.inlineData);
-    const data = str(inline?.data);
-    return data ? [{ mimeType: str(inline?.mimeType) ?? "", data }] : [];
+    const inline = asObject(p.inlineData);
+    const data = asString(inline?.data);
+    return data ? [{ mimeType: asString(inline?.mimeType) ?? "", data }] : [];
   });
   const text = parts.map((p) => (typeof p.text === "string" ? p.text : "")).join("").trim();
-  const blockReason = str(feedback?.blockReason);
+  const blockReason = asString(feedback?.blockReason);
   return {
     media,
     text,
     hasCandidate: candidate !== undefined,
-    blockReason: blockReason && [blockReason, str(feedback?.blockReasonMessage)].filter(Boolean).join(": "),
-    finishReason: str(candidate?.finishReason),
-    finishMessage: str(candidate?.finishMessage),
-    usage: obj(json.usageMetadata),
+    blockReason: blockReason && [blockReason, asString(feedback?.blockReasonMessage)].filter(Boolean).join(": "),
+    finishReason: asString(candidate?.finishReason),
+    finishMessage: asString(candidate?.finishMessage),
+    usage: asObject(json.usageMetadata),
   };
 }
 
@@ -186,7 +176,7 @@ function noMediaError(answer: Answer, what: "image" | "audio"): AppError {
 }
 
 function extraOf(json: Json): Record<string, unknown> | undefined {
-  const id = str(json.responseId);
+  const id = asString(json.responseId);
   return id ? { response_id: id } : undefined;
 }
 
@@ -198,8 +188,8 @@ function imageSizeFor(model: string, size: string | undefined): string | undefin
 async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
   const model = modelId(ctx.entry);
   const size = imageSizeFor(model, options(ctx.entry).image_size);
-  const parts = [{ text: job.prompt }, ...job.inputs.map((input) => ({ inlineData: { mimeType: input.mimeType, data: base64(input.bytes) } }))];
-  const imageConfig = { aspectRatio: IMAGE_ASPECT_RATIOS[job.aspect], ...(size ? { imageSize: size } : {}) };
+  const parts = [{ text: job.prompt }, ...job.inputs.map((input) => ({ inlineData: { mimeType: input.mimeType, data: toBase64(input.bytes) } }))];
+  const imageConfig = { aspectRatio: ASPECT_RATIOS[job.aspect], ...(size ? { imageSize: size } : {}) };
   const json = await postJson(ctx, `models/${model}:generateContent`, {
     contents: [{ role: "user", parts }],
     generationConfig: { responseModalities: ["TEXT", "IMAGE"], imageConfig },
@@ -260,20 +250,6 @@ async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>
   return { bytes, mimeType: "audio/wav", usage, voice, meter, extra: extraOf(json) };
 }
 
-/** Waits `ms`, or less when the call is cancelled (then throws the cancel reason). */
-async function pause(ms: number, ctx: CallContext): Promise<void> {
-  const { signal } = ctx;
-  if (signal.aborted) throw transportError(signal.reason, ctx);
-  let wake = () => {};
-  const aborted = new Promise<void>((resolve) => {
-    wake = resolve;
-    signal.addEventListener("abort", wake, { once: true });
-  });
-  await Promise.race([Bun.sleep(ms), aborted]);
-  signal.removeEventListener("abort", wake);
-  if (signal.aborted) throw transportError(signal.reason, ctx);
-}
-
 async function pollOperation(name: string, ctx: CallContext): Promise<Json> {
   const response = await request(apiUrl(ctx, name), { headers: keyHeader(ctx) }, ctx, mapError);
   return camelKeys(await readJsonObject(response, ctx)) as Json;
@@ -321,24 +297,24 @@ async function downloadFile(uri: string, ctx: CallContext): Promise<Uint8Array> 
 async function finishOperation(name: string, first: Json, ctx: CallContext, meter: Meter): Promise<Uint8Array> {
   let operation = first;
   while (operation.done !== true) {
-    const progress = num(obj(operation.metadata)?.progressPercent);
+    const progress = asNumber(asObject(operation.metadata)?.progressPercent);
     if (progress !== undefined) ctx.onProgress?.(Math.min(100, Math.max(0, progress)));
     await pause(ctx.pollIntervalMs, ctx);
     operation = await pollOperation(name, ctx);
   }
-  const error = obj(operation.error);
+  const error = asObject(operation.error);
   if (error) {
-    const message = `Veo operation failed (code ${String(error.code ?? "unknown")}): ${clip(str(error.message) ?? "no message")}`;
+    const message = `Veo operation failed (code ${String(error.code ?? "unknown")}): ${clip(asString(error.message) ?? "no message")}`;
     throw new AppError(SAFETY_WORDS.test(message) ? "content_filtered" : "api_error", message);
   }
-  const result = obj(obj(operation.response)?.generateVideoResponse);
-  const video = obj(list(result?.generatedSamples)[0]?.video);
-  const inline = str(video?.encodedVideo) ?? str(video?.bytesBase64Encoded);
+  const result = asObject(asObject(operation.response)?.generateVideoResponse);
+  const video = asObject(asObjects(result?.generatedSamples)[0]?.video);
+  const inline = asString(video?.encodedVideo) ?? asString(video?.bytesBase64Encoded);
   if (inline) return fromBase64(inline);
-  const uri = str(video?.uri);
+  const uri = asString(video?.uri);
   if (uri) return downloadFile(uri, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, { meter })));
   const reasons = (Array.isArray(result?.raiMediaFilteredReasons) ? result.raiMediaFilteredReasons : []).filter((r): r is string => typeof r === "string");
-  const filtered = num(result?.raiMediaFilteredCount) ?? 0;
+  const filtered = asNumber(result?.raiMediaFilteredCount) ?? 0;
   if (filtered > 0 || reasons.length > 0) {
     throw new AppError("content_filtered", `Veo filtered the video on safety grounds: ${clip(reasons.join(" ")) || `${filtered} video(s) filtered`}`);
   }
@@ -348,7 +324,7 @@ async function finishOperation(name: string, first: Json, ctx: CallContext, mete
 async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
   const opts = options(ctx.entry);
   const frame = job.firstFrame;
-  const instance = { prompt: job.prompt, ...(frame ? { image: { bytesBase64Encoded: base64(frame.bytes), mimeType: frame.mimeType } } : {}) };
+  const instance = { prompt: job.prompt, ...(frame ? { image: { bytesBase64Encoded: toBase64(frame.bytes), mimeType: frame.mimeType } } : {}) };
   const parameters = {
     aspectRatio: job.aspect === "portrait" ? "9:16" : "16:9",
     durationSeconds: job.durationSeconds,
@@ -357,7 +333,7 @@ async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
     ...(opts.person_generation ? { personGeneration: opts.person_generation } : {}),
   };
   const started = await postJson(ctx, `models/${modelId(ctx.entry)}:predictLongRunning`, { instances: [instance], parameters });
-  const name = str(started.name);
+  const name = asString(started.name);
   if (!name) throw new AppError("invalid_response", "Veo accepted the request but returned no operation name");
   ctx.onOperation?.(name);
   const meter = { seconds: job.durationSeconds, resolution: opts.resolution ?? "720p" };
@@ -429,4 +405,6 @@ export const gemini: Provider = {
   checkSpeech,
   checkVideo,
   testConnection,
+  estimateMeter: (type, entry, facts, typicalTokens) =>
+    defaultEstimate(type, facts, typicalTokens, { resolution: GeminiOptions.safeParse(entry.options ?? {}).data?.resolution }),
 };

@@ -37,8 +37,12 @@ export function upstreamMessage(body: string): string {
   } catch {
     // not JSON: quote the raw text
   }
-  if (message.length > MAX_UPSTREAM_MESSAGE_CHARS) message = `${message.slice(0, MAX_UPSTREAM_MESSAGE_CHARS)}...`;
-  return message || "(empty body)";
+  return clip(message) || "(empty body)";
+}
+
+/** A text cut to `max` characters, with "..." when it was longer. */
+export function clip(text: string, max = MAX_UPSTREAM_MESSAGE_CHARS): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
 }
 
 /** Seconds from a Retry-After header (delta-seconds or an HTTP date). */
@@ -183,6 +187,20 @@ export async function readJsonObject(response: Response, ctx: CallContext): Prom
     throw new AppError("invalid_response", "Invalid JSON response from upstream: expected an object");
   }
   return value as Record<string, unknown>;
+}
+
+/** Waits `ms` between polls; a cancel (timeout, shutdown) ends the wait at once and throws its reason. */
+export async function pause(ms: number, ctx: CallContext): Promise<void> {
+  const { signal } = ctx;
+  if (signal.aborted) throw transportError(signal.reason, ctx);
+  let wake = () => {};
+  const aborted = new Promise<void>((resolve) => {
+    wake = resolve;
+    signal.addEventListener("abort", wake, { once: true });
+  });
+  await Promise.race([Bun.sleep(ms), aborted]);
+  signal.removeEventListener("abort", wake);
+  if (signal.aborted) throw transportError(signal.reason, ctx);
 }
 
 /** Downloads a result file the provider linked to. */

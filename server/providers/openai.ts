@@ -1,16 +1,16 @@
 // OpenAI Images (generations JSON, edits multipart) and Speech, natively; also any OpenAI-compatible server.
 import { AppError, invalidArgument } from "../errors.ts";
-import type { ModelEntry } from "../config/schema.ts";
+import type { MediaType, ModelEntry } from "../config/schema.ts";
 import type { Meter, TokenKind } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import { download, joinUrl, readBytes, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
 import { OpenAIOptions } from "./options.ts";
-import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob } from "./types.ts";
-
-/** Sizes asked for per aspect: GPT image models (and most compatible servers), and DALL-E 3. */
-const GPT_IMAGE_SIZES: Record<Aspect, string> = { landscape: "1536x1024", square: "1024x1024", portrait: "1024x1536" };
-const DALLE3_SIZES: Record<Aspect, string> = { landscape: "1792x1024", square: "1024x1024", portrait: "1024x1792" };
+import { asNumber, asObject, asString, fromBase64 } from "./json.ts";
+import { defaultEstimate } from "./estimate.ts";
+import { DALLE3_SIZES, GPT_IMAGE_SIZES } from "./sizes.ts";
+import { SKILL_VOICES } from "./voices.ts";
+import type { CallContext, ImageJob, Provider, ProviderResult, RequestFacts, SpeechJob } from "./types.ts";
 
 /** Voices each OpenAI speech model accepts. */
 export const OPENAI_VOICES = {
@@ -18,7 +18,7 @@ export const OPENAI_VOICES = {
   gpt: ["alloy", "ash", "ballad", "coral", "echo", "fable", "onyx", "nova", "sage", "shimmer", "verse", "marin", "cedar"],
 } as const;
 /** The skill's Gemini voice names; a request naming one gets the model's default voice. */
-const SKILL_VOICES = new Set(["kore", "puck", "charon", "fenrir", "aoede"]);
+const SKILL_VOICE_KEYS = new Set(SKILL_VOICES.map((voice) => voice.toLowerCase()));
 
 const isGptImage = (model: string) => /^(gpt-image|chatgpt-image)/.test(model);
 const isLegacyTts = (model: string) => /^tts-1/.test(model);
@@ -55,7 +55,7 @@ function mapError(status: number, body: string): AppError | undefined {
 
 function tokenMeter(usage: Usage | undefined): Meter["tokens"] {
   if (!usage) return undefined;
-  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  const num = (v: unknown) => asNumber(v) ?? 0;
   const input = (usage.input_tokens_details ?? {}) as Record<string, unknown>;
   const output = (usage.output_tokens_details ?? {}) as Record<string, unknown>;
   const tokens: Partial<Record<TokenKind, number>> = {};
@@ -75,12 +75,12 @@ function imageSize(model: string, aspect: Aspect): string {
 
 async function imageResult(response: Response, ctx: CallContext, asked: { size: string; quality?: string }): Promise<ProviderResult> {
   const json = await readJsonObject(response, ctx);
-  const item = Array.isArray(json.data) ? (json.data[0] as Record<string, unknown> | undefined) : undefined;
-  let bytes: Uint8Array | undefined;
-  if (typeof item?.b64_json === "string" && item.b64_json) bytes = Buffer.from(item.b64_json, "base64");
-  else if (typeof item?.url === "string" && item.url) bytes = await download(item.url, ctx);
+  const item = Array.isArray(json.data) ? asObject(json.data[0]) : undefined;
+  const b64 = asString(item?.b64_json);
+  const url = asString(item?.url);
+  const bytes = b64 ? fromBase64(b64) : url ? await download(url, ctx) : undefined;
   if (!bytes) throw new AppError("empty_response", "Upstream returned no image data");
-  const usage = typeof json.usage === "object" && json.usage !== null ? (json.usage as Usage) : undefined;
+  const usage = asObject(json.usage) as Usage | undefined;
   const quality = typeof json.quality === "string" ? json.quality : asked.quality;
   const extra = typeof item?.revised_prompt === "string" ? { revised_prompt: item.revised_prompt } : undefined;
   return { bytes, usage, meter: { tokens: tokenMeter(usage), images: 1, quality, imageSize: typeof json.size === "string" ? json.size : asked.size }, extra };
@@ -124,7 +124,7 @@ function voicesFor(entry: ModelEntry): readonly string[] | undefined {
 function voiceFor(entry: ModelEntry, voice: string | undefined): string {
   const voices = voicesFor(entry);
   const fallback = isLegacyTts(entry.model) ? "alloy" : "coral";
-  if (!voice || (voices && SKILL_VOICES.has(voice.toLowerCase()))) return fallback;
+  if (!voice || (voices && SKILL_VOICE_KEYS.has(voice.toLowerCase()))) return fallback;
   return voices?.find((v) => v === voice.toLowerCase()) ?? voice;
 }
 
@@ -142,8 +142,8 @@ async function sseAudio(response: Response, ctx: CallContext): Promise<{ bytes: 
     } catch {
       throw new AppError("invalid_response", "Upstream sent a speech event that is not JSON");
     }
-    if (event.type === "speech.audio.delta" && typeof event.audio === "string") chunks.push(Buffer.from(event.audio, "base64"));
-    if (event.type === "speech.audio.done" && typeof event.usage === "object" && event.usage !== null) usage = event.usage as Usage;
+    if (event.type === "speech.audio.delta" && typeof event.audio === "string") chunks.push(fromBase64(event.audio));
+    if (event.type === "speech.audio.done" && asObject(event.usage)) usage = event.usage as Usage;
   }
   return { bytes: Buffer.concat(chunks), usage };
 }
@@ -185,7 +185,7 @@ async function testConnection(ctx: CallContext): Promise<string> {
 function checkSpeech(job: SpeechJob, entry: ModelEntry): void {
   const voices = voicesFor(entry);
   const voice = job.voice?.toLowerCase();
-  if (voices && voice && !SKILL_VOICES.has(voice) && !voices.includes(voice)) {
+  if (voices && voice && !SKILL_VOICE_KEYS.has(voice) && !voices.includes(voice)) {
     throw invalidArgument("voice", `voice "${job.voice}" is not a voice of ${entry.model}; choose one of ${voices.join(", ")}`, voices);
   }
 }
@@ -197,9 +197,15 @@ function checkImage(job: ImageJob, entry: ModelEntry): void {
   if (job.inputs.length > 16) throw invalidArgument("images", "OpenAI accepts at most 16 input images");
 }
 
+/** The budget's guess: the configured quality ("auto" counts as none). */
+function estimateMeter(type: MediaType, entry: ModelEntry, facts: RequestFacts, typicalTokens: Meter["tokens"]): Meter {
+  const quality = OpenAIOptions.safeParse(entry.options ?? {}).data?.quality;
+  return defaultEstimate(type, facts, typicalTokens, { quality: quality === "auto" ? undefined : quality });
+}
+
 function openaiLike(id: "openai" | "openai-compatible", requiresKey: boolean, defaultBaseUrl: string): Provider {
   const voices = (model: string) => voicesFor({ type: "audio", provider: id, model }) ?? [];
-  return { id, requiresKey, defaultBaseUrl, image: generateImage, speech, checkImage, checkSpeech, testConnection, voices };
+  return { id, requiresKey, defaultBaseUrl, image: generateImage, speech, checkImage, checkSpeech, testConnection, voices, estimateMeter };
 }
 
 /** OpenAI itself. */

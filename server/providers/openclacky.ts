@@ -2,15 +2,11 @@
 // Bearer auth, base64 results in data[0], usage and cost_usd passed through (clacky-reference.md §3.1).
 import { afterBilling, AppError } from "../errors.ts";
 import type { Usage } from "../ledger/schema.ts";
-import type { Aspect } from "../formats/aspect.ts";
-import type { InputImage } from "../formats/input-images.ts";
 import { download, joinUrl, readJsonObject, request, upstreamMessage } from "./http.ts";
+import { asObject, asString, dataUrl, fromBase64, toBase64 } from "./json.ts";
+import { GPT_IMAGE_SIZES } from "./sizes.ts";
+import { SKILL_VOICES } from "./voices.ts";
 import type { CallContext, Provider, ProviderResult } from "./types.ts";
-
-/** Pixel sizes the gateway is asked for per aspect (for models that take a size). */
-export const OPENCLACKY_SIZES: Record<Aspect, string> = { landscape: "1536x1024", square: "1024x1024", portrait: "1024x1536" };
-
-const dataUrl = (image: InputImage) => `data:${image.mimeType};base64,${Buffer.from(image.bytes).toString("base64")}`;
 
 async function post(path: string, body: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>> {
   const response = await request(
@@ -25,28 +21,22 @@ async function post(path: string, body: Record<string, unknown>, ctx: CallContex
   return readJsonObject(response, ctx);
 }
 
-function firstItem(json: Record<string, unknown>): Record<string, unknown> | undefined {
-  const data = json.data;
-  const item: unknown = Array.isArray(data) ? data[0] : undefined;
-  return typeof item === "object" && item !== null ? (item as Record<string, unknown>) : undefined;
-}
-
 async function mediaOf(json: Record<string, unknown>, what: string, ctx: CallContext): Promise<{ bytes: Uint8Array; mimeType?: string }> {
-  const item = firstItem(json);
+  const item = Array.isArray(json.data) ? asObject(json.data[0]) : undefined;
   const mimeType = typeof item?.mime_type === "string" ? item.mime_type : undefined;
-  if (typeof item?.b64_json === "string" && item.b64_json.length > 0) {
-    return { bytes: Buffer.from(item.b64_json, "base64"), mimeType };
-  }
-  if (typeof item?.url === "string" && /^https?:\/\//.test(item.url)) {
+  const b64 = asString(item?.b64_json);
+  if (b64) return { bytes: fromBase64(b64), mimeType };
+  const url = asString(item?.url);
+  if (url && /^https?:\/\//.test(url)) {
     // The gateway has generated (and billed) the media: a failed download keeps the reported cost.
-    const bytes = await download(item.url, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, reported(json))));
+    const bytes = await download(url, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, reported(json))));
     return { bytes, mimeType };
   }
   throw new AppError("empty_response", `Upstream returned no ${what} data`);
 }
 
 function reported(json: Record<string, unknown>): Pick<ProviderResult, "usage" | "costUsd"> {
-  const usage = typeof json.usage === "object" && json.usage !== null ? (json.usage as Usage) : undefined;
+  const usage = asObject(json.usage) as Usage | undefined;
   // Passed on as reported (even negative or infinite): pricing decides whether the figure is plausible and notes why not.
   const costUsd = typeof json.cost_usd === "number" ? json.cost_usd : undefined;
   return { usage, costUsd };
@@ -75,15 +65,20 @@ export const openclacky: Provider = {
   id: "openclacky",
   requiresKey: true,
   defaultBaseUrl: "https://api.openclacky.com",
+  models: {
+    image: ["or-gemini-3-1-flash-image", "or-gemini-3-pro-image", "or-gpt-image-2"],
+    video: ["or-veo-3-1", "or-veo-3-1-fast", "or-veo-3", "or-veo-3-fast"],
+    audio: ["or-tts-gemini-2-5-flash", "or-tts-gemini-2-5-pro"],
+  },
   testConnection,
   // The gateway speaks with Gemini TTS; these are the names the skill suggests.
-  voices: () => ["Kore", "Puck", "Charon", "Fenrir", "Aoede"],
+  voices: () => SKILL_VOICES,
 
   async image(job, ctx) {
     const model = ctx.entry.model;
     const body: Record<string, unknown> = takesNoSize(model)
       ? { model, n: 1, prompt: `${job.prompt}\n\n[aspect: ${job.aspect}]` }
-      : { model, n: 1, prompt: job.prompt, size: OPENCLACKY_SIZES[job.aspect] };
+      : { model, n: 1, prompt: job.prompt, size: GPT_IMAGE_SIZES[job.aspect] };
     if (job.inputs.length > 0) body.images = job.inputs.map(dataUrl);
     const json = await post("images/generations", body, ctx);
     return { ...(await mediaOf(json, "image", ctx)), ...reported(json) };
@@ -97,7 +92,7 @@ export const openclacky: Provider = {
       duration_seconds: job.durationSeconds,
     };
     if (job.firstFrame) {
-      body.image = { b64_json: Buffer.from(job.firstFrame.bytes).toString("base64"), mime_type: job.firstFrame.mimeType };
+      body.image = { b64_json: toBase64(job.firstFrame.bytes), mime_type: job.firstFrame.mimeType };
     }
     const json = await post("videos/generations", body, ctx);
     const duration = typeof json.duration_seconds === "number" ? json.duration_seconds : job.durationSeconds;

@@ -3,14 +3,13 @@ import { afterBilling, AppError } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
-import type { Aspect } from "../formats/aspect.ts";
-import type { InputImage } from "../formats/input-images.ts";
-import { download, joinUrl, readBytes, readJsonObject, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
+import { download, joinUrl, pause, readBytes, readJsonObject, redact, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
+import { asNonBlank, asNumber, asObject, dataUrl, defined, fromBase64, type Json } from "./json.ts";
+import { defaultEstimate } from "./estimate.ts";
+import { ASPECT_RATIOS } from "./sizes.ts";
 import { OpenRouterOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, VideoJob } from "./types.ts";
 
-/** `image_config.aspect_ratio` and the video `aspect_ratio` per aspect. */
-const ASPECT_RATIOS: Record<Aspect, string> = { landscape: "16:9", square: "1:1", portrait: "9:16" };
 /** Model families that only output images: asking them for text as well finds no endpoint (404). */
 const IMAGE_ONLY = /^(black-forest-labs|sourceful|recraft|bytedance-seed)\//;
 /** `finish_reason` / `native_finish_reason` values that mean the image was withheld on safety grounds. */
@@ -19,15 +18,6 @@ const SAFETY_FINISH = new Set(["CONTENT_FILTER", "SAFETY", "IMAGE_SAFETY", "PROH
 const SAFETY_WORDS = /moderat|safety|content[ _-]?polic|flagged|guardrail/i;
 /** Statuses after which a video job never changes again. */
 const FINAL_STATUSES = new Set(["completed", "failed", "cancelled", "canceled", "expired"]);
-
-type Json = Record<string, unknown>;
-
-const asObject = (value: unknown): Json | undefined => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : undefined);
-const asString = (value: unknown): string | undefined => (typeof value === "string" && value.trim() !== "" ? value : undefined);
-const asNumber = (value: unknown): number | undefined => (typeof value === "number" && Number.isFinite(value) ? value : undefined);
-/** The object without its undefined fields. */
-const defined = <T extends Json>(object: T): Partial<T> => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
-const dataUrl = (image: InputImage) => `data:${image.mimeType};base64,${Buffer.from(image.bytes).toString("base64")}`;
 
 function options(entry: ModelEntry): OpenRouterOptions {
   return OpenRouterOptions.parse(entry.options ?? {});
@@ -43,10 +33,10 @@ function postJson(body: Json, ctx: CallContext): RequestInit {
 
 /** The text of an OpenRouter error object: its message, plus the upstream provider's own words when it forwarded them. */
 function describeError(error: Json | undefined, fallback: string): string {
-  const message = asString(error?.message) ?? fallback;
+  const message = asNonBlank(error?.message) ?? fallback;
   const metadata = asObject(error?.metadata);
-  const raw = asString(metadata?.raw);
-  const provider = asString(metadata?.provider_name);
+  const raw = asNonBlank(metadata?.raw);
+  const provider = asNonBlank(metadata?.provider_name);
   const rawText = raw ? upstreamMessage(raw) : undefined;
   if (rawText && rawText !== message) return `${message} (${provider ?? "provider"}: ${rawText})`;
   return provider ? `${message} (provider ${provider})` : message;
@@ -110,7 +100,6 @@ async function getJson(url: string, ctx: CallContext): Promise<Json> {
   return readJsonObject(response, ctx);
 }
 
-
 /** Whether a URL is on the base URL's origin, the only place the key is ever sent. */
 function sameOrigin(url: URL, ctx: CallContext): boolean {
   return url.origin === new URL(ctx.baseUrl).origin;
@@ -134,9 +123,9 @@ function tokenMeter(usage: Json | undefined): Meter["tokens"] {
 
 /** The failure for a 200 answer without an image: a safety refusal, or an empty answer quoting the model's text. */
 function noImage(choice: Json | undefined, message: Json | undefined, ctx: CallContext): AppError {
-  const finish = asString(choice?.finish_reason);
-  const native = asString(choice?.native_finish_reason);
-  const text = redact(asString(message?.content) ?? asString(message?.refusal) ?? "", [ctx.apiKey]).trim();
+  const finish = asNonBlank(choice?.finish_reason);
+  const native = asNonBlank(choice?.native_finish_reason);
+  const text = redact(asNonBlank(message?.content) ?? asNonBlank(message?.refusal) ?? "", [ctx.apiKey]).trim();
   const quoted = text ? `: "${text.length > 300 ? `${text.slice(0, 300)}...` : text}"` : "";
   const reasons = [finish && `finish_reason ${finish}`, native && native !== finish && `native_finish_reason ${native}`].filter(Boolean).join(", ");
   if ([finish, native].some((r) => r && SAFETY_FINISH.has(r.toUpperCase()))) {
@@ -149,7 +138,7 @@ function noImage(choice: Json | undefined, message: Json | undefined, ctx: CallC
 async function imageBytes(url: string, ctx: CallContext): Promise<{ bytes: Uint8Array; mimeType?: string }> {
   const match = /^data:([^;,]*)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
   if (match) {
-    const bytes = new Uint8Array(Buffer.from(match[2]!.replace(/\s+/g, ""), "base64"));
+    const bytes = fromBase64(match[2]!.replace(/\s+/g, ""));
     if (bytes.length === 0) throw new AppError("empty_response", "OpenRouter returned an empty image");
     return { bytes, mimeType: match[1] || undefined };
   }
@@ -183,7 +172,7 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
   if (!choice) throw new AppError("invalid_response", "OpenRouter answered without choices");
   const message = asObject(choice.message);
   const first = Array.isArray(message?.images) ? asObject(message.images[0]) : undefined;
-  const imageUrl = first ? asString(asObject(first.image_url)?.url) ?? asString(first.image_url) : undefined;
+  const imageUrl = first ? asNonBlank(asObject(first.image_url)?.url) ?? asNonBlank(first.image_url) : undefined;
   if (!imageUrl) {
     // A refusal can still be billed (the prompt was processed): keep OpenRouter's figure with the failure.
     const failure = noImage(choice, message, ctx);
@@ -199,26 +188,13 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
     usage: usage as Usage | undefined,
     costUsd: asNumber(usage?.cost),
     meter: defined({ tokens: tokenMeter(usage), images: 1 }),
-    extra: defined({ generation_id: asString(json.id), upstream_provider: asString(json.provider) }),
+    extra: defined({ generation_id: asNonBlank(json.id), upstream_provider: asNonBlank(json.provider) }),
   };
-}
-
-/** Waits one poll interval; an abort (timeout, shutdown) ends the wait at once with its reason. */
-async function pause(ctx: CallContext): Promise<void> {
-  if (ctx.signal.aborted) throw transportError(undefined, ctx);
-  let onAbort = () => {};
-  const aborted = new Promise<void>((resolve) => {
-    onAbort = resolve;
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
-  });
-  await Promise.race([Bun.sleep(ctx.pollIntervalMs), aborted]);
-  ctx.signal.removeEventListener("abort", onAbort);
-  if (ctx.signal.aborted) throw transportError(undefined, ctx);
 }
 
 /** Where to poll a job: its `polling_url` when that is on OpenRouter's origin, else `{base}/videos/{id}`. */
 function pollingUrl(id: string, view: Json | undefined, ctx: CallContext): string {
-  const given = asString(view?.polling_url);
+  const given = asNonBlank(view?.polling_url);
   const resolved = given ? resolveUrl(given, ctx) : undefined;
   return resolved && sameOrigin(resolved, ctx) ? resolved.href : joinUrl(ctx.baseUrl, `videos/${encodeURIComponent(id)}`);
 }
@@ -228,12 +204,12 @@ async function awaitJob(id: string, ctx: CallContext, view?: Json): Promise<Json
   let current = view;
   for (;;) {
     if (current) {
-      const status = asString(current.status);
+      const status = asNonBlank(current.status);
       if (!status) throw new AppError("invalid_response", `OpenRouter's answer about video job ${id} has no status`);
       const progress = asNumber(current.progress);
       if (progress !== undefined) ctx.onProgress?.(Math.min(100, Math.max(0, progress)));
       if (FINAL_STATUSES.has(status)) return current;
-      await pause(ctx);
+      await pause(ctx.pollIntervalMs, ctx);
     }
     current = await getJson(pollingUrl(id, current, ctx), ctx);
   }
@@ -242,21 +218,21 @@ async function awaitJob(id: string, ctx: CallContext, view?: Json): Promise<Json
 /** The error of a job that ended failed, cancelled or expired. */
 function jobError(id: string, status: string, view: Json): AppError {
   const error = view.error;
-  const text = asString(error) ?? asString(asObject(error)?.message) ?? `the job ended with status ${status}`;
+  const text = asNonBlank(error) ?? asNonBlank(asObject(error)?.message) ?? `the job ended with status ${status}`;
   const message = `OpenRouter video job ${id} ${status}: ${text}`;
   return new AppError(SAFETY_WORDS.test(text) ? "content_filtered" : "api_error", message);
 }
 
 /** Where to download a finished job: its first `unsigned_urls` entry when that is on OpenRouter's origin, else `{base}/videos/{id}/content`. */
 function contentUrl(id: string, view: Json, ctx: CallContext): string {
-  const listed = Array.isArray(view.unsigned_urls) ? asString(view.unsigned_urls[0]) : undefined;
+  const listed = Array.isArray(view.unsigned_urls) ? asNonBlank(view.unsigned_urls[0]) : undefined;
   const resolved = listed ? resolveUrl(listed, ctx) : undefined;
   return resolved && sameOrigin(resolved, ctx) ? resolved.href : joinUrl(ctx.baseUrl, `videos/${encodeURIComponent(id)}/content?index=0`);
 }
 
 /** Turns a finished job into a result: downloads the video (the content URL needs the key) and reads its cost. */
 async function jobResult(id: string, view: Json, ctx: CallContext, durationSeconds: number | undefined): Promise<ProviderResult> {
-  const status = asString(view.status)!;
+  const status = asNonBlank(view.status)!;
   if (status !== "completed") throw jobError(id, status, view);
   const usage = asObject(view.usage);
   const billed = { costUsd: asNumber(usage?.cost), usage, meter: defined({ seconds: durationSeconds, resolution: options(ctx.entry).resolution }) };
@@ -274,7 +250,7 @@ async function jobResult(id: string, view: Json, ctx: CallContext, durationSecon
     costUsd: billed.costUsd,
     durationSeconds,
     meter: billed.meter,
-    extra: defined({ openrouter_job_id: id, generation_id: asString(view.generation_id) }),
+    extra: defined({ openrouter_job_id: id, generation_id: asNonBlank(view.generation_id) }),
   };
 }
 
@@ -285,7 +261,7 @@ async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
   if (job.firstFrame) body.frame_images = [{ type: "image_url", image_url: { url: dataUrl(job.firstFrame) }, frame_type: "first_frame" }];
   const response = await request(joinUrl(ctx.baseUrl, "videos"), postJson(body, ctx), ctx, mapError);
   const submitted = await readJsonObject(response, ctx);
-  const id = asString(submitted.id);
+  const id = asNonBlank(submitted.id);
   if (!id) throw new AppError("invalid_response", "OpenRouter accepted the video request but returned no job id");
   ctx.onOperation?.(id);
   const finished = await awaitJob(id, ctx, submitted);
@@ -318,8 +294,13 @@ export const openrouter: Provider = {
   id: "openrouter",
   requiresKey: true,
   defaultBaseUrl: "https://openrouter.ai/api/v1",
+  models: {
+    image: ["google/gemini-2.5-flash-image", "google/gemini-3-pro-image-preview", "google/gemini-3.1-flash-image-preview", "openai/gpt-image-2", "openai/gpt-image-1", "black-forest-labs/flux.2-pro"],
+  },
   image,
   video,
   resumeVideo,
   testConnection,
+  estimateMeter: (type, entry, facts, typicalTokens) =>
+    defaultEstimate(type, facts, typicalTokens, { resolution: OpenRouterOptions.safeParse(entry.options ?? {}).data?.resolution }),
 };

@@ -1,11 +1,13 @@
 // The provider registry: provider id -> implementation.
-import type { ProviderId } from "../config/schema.ts";
+import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
+import type { Meter } from "../costs/price-schema.ts";
+import { defaultEstimate } from "./estimate.ts";
 import { gemini } from "./gemini.ts";
 import { local } from "./local.ts";
 import { openai, openaiCompatible } from "./openai.ts";
 import { openclacky } from "./openclacky.ts";
 import { openrouter } from "./openrouter.ts";
-import type { Provider } from "./types.ts";
+import type { Provider, RequestFacts } from "./types.ts";
 
 /** Providers by id. Ids accepted by the config schema but missing here answer not_implemented. */
 export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
@@ -16,3 +18,8 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   openrouter,
   local,
 };
+
+/** The billable units a request to `entry` is expected to use, as its provider estimates them (for budgets). */
+export function estimateMeter(type: MediaType, entry: ModelEntry, facts: RequestFacts, typicalTokens: Meter["tokens"]): Meter {
+  return PROVIDERS[entry.provider]?.estimateMeter?.(type, entry, facts, typicalTokens) ?? defaultEstimate(type, facts, typicalTokens);
+}

@@ -1,5 +1,5 @@
 // The one interface every provider implements. Nothing outside server/providers knows a wire format.
-import type { ModelEntry, ProviderId } from "../config/schema.ts";
+import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
@@ -19,6 +19,13 @@ export interface CallContext {
   onOperation?(operationId: string): void;
   /** Called with progress (0-100) when the provider reports it. */
   onProgress?(percent: number): void;
+}
+
+/** What is known about a request before it is sent (for estimating its cost). */
+export interface RequestFacts {
+  aspect?: Aspect;
+  seconds?: number;
+  characters?: number;
 }
 
 /** An image generation, or an edit when `inputs` is non-empty. */
@@ -64,6 +71,8 @@ export interface Provider {
   requiresKey: boolean;
   /** Used when the entry has no base_url. */
   defaultBaseUrl: string;
+  /** Model ids known for this provider besides those in the price catalogue, per media type (offered by the Models page). */
+  models?: Partial<Record<MediaType, readonly string[]>>;
   image?(job: ImageJob, ctx: CallContext): Promise<ProviderResult>;
   video?(job: VideoJob, ctx: CallContext): Promise<ProviderResult>;
   speech?(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>;
@@ -77,4 +86,6 @@ export interface Provider {
   voices?(model: string): readonly string[];
   /** Checks the entry's key and model with the cheapest call the provider offers; resolves to a message, throws an AppError. */
   testConnection?(ctx: CallContext): Promise<string>;
+  /** The billable units a request is expected to use, read with the entry's options; absent: `defaultEstimate` without options. */
+  estimateMeter?(type: MediaType, entry: ModelEntry, facts: RequestFacts, typicalTokens: Meter["tokens"]): Meter;
 }
