@@ -27,6 +27,11 @@ export function createApp(deps: AppDeps) {
       if (error instanceof AppError) return errorResponse(error);
       if (code === "NOT_FOUND") return errorResponse(new AppError("not_found", "No such endpoint; see README.md for the API"));
       if (code === "PARSE") return errorResponse(new AppError("invalid_argument", "Request body is not valid JSON", { field: "body" }));
+      // A route's own answer that fails its declared schema is a bug in mediagen, not a bad request.
+      if (code === "VALIDATION" && (error as { type?: string }).type === "response") {
+        deps.log.error(`answer does not match its schema: ${(error as Error).message.slice(0, 500)}`);
+        return errorResponse(new AppError("internal"));
+      }
       if (code === "VALIDATION") return errorResponse(new AppError("invalid_argument", String((error as Error).message)));
       deps.log.error(`unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
       return errorResponse(toAppError(error));

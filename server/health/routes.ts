@@ -1,7 +1,7 @@
 // GET /api/health: is the daemon up, is its config file the one in force, and can it write its ledger.
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
-import type { Health } from "./schema.ts";
+import { Health } from "./schema.ts";
 
 /** Liveness and config status; answers without a token so a UI can tell "down" from "locked". */
 export const healthRoutes = (deps: AppDeps) =>
@@ -17,4 +17,4 @@ export const healthRoutes = (deps: AppDeps) =>
       running_generations: deps.media.running,
       token_required: Boolean(deps.config.get().server.token),
     };
-  });
+  }, { response: Health });

@@ -4,7 +4,7 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { fileResponse } from "../http/range.ts";
-import { GenerationQuery } from "./schema.ts";
+import { Deleted, Generation, GenerationPage, GenerationQuery } from "./schema.ts";
 import { parseOrThrow } from "../validate.ts";
 import { timeRange } from "../costs/summary.ts";
 
@@ -14,8 +14,8 @@ export const generationRoutes = (deps: AppDeps) =>
     .get("/", ({ query }) => {
       const { from, to, ...filters } = parseOrThrow(GenerationQuery, query);
       return deps.ledger.list(filters, timeRange(from, to));
-    })
-    .get("/:id", ({ params }) => findGeneration(deps, params.id))
+    }, { response: GenerationPage })
+    .get("/:id", ({ params }) => findGeneration(deps, params.id), { response: Generation })
     .get("/:id/file", ({ params, request }) => {
       const generation = findGeneration(deps, params.id);
       if (!generation.output_path || !generation.mime_type) {
@@ -31,8 +31,8 @@ export const generationRoutes = (deps: AppDeps) =>
       const withFile = query.file === "true" || query.file === "1";
       const fileRemoved = withFile && generation.output_path ? removeOutput(generation.output_path) : false;
       deps.ledger.remove(params.id);
-      return { success: true, id: params.id, file_removed: fileRemoved };
-    });
+      return { success: true as const, id: params.id, file_removed: fileRemoved };
+    }, { response: Deleted });
 
 /** Deletes a generated file; false when it was already gone. */
 function removeOutput(path: string): boolean {

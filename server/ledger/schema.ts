@@ -92,6 +92,10 @@ export type GenerationQuery = z.infer<typeof GenerationQuery>;
 export const GenerationPage = z.object({ items: z.array(Generation), next_cursor: z.string().nullable() });
 export type GenerationPage = z.infer<typeof GenerationPage>;
 
+/** Body of `DELETE /api/generations/:id`. */
+export const Deleted = z.object({ success: z.literal(true), id: z.string(), file_removed: z.boolean() });
+export type Deleted = z.infer<typeof Deleted>;
+
 /** How `GET /api/costs/summary` groups spend. */
 export const CostGroupBy = z.enum(["day", "model", "type", "provider"]);
 export type CostGroupBy = z.infer<typeof CostGroupBy>;

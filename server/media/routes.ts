@@ -7,7 +7,8 @@ import { readJsonBody } from "../http/body.ts";
 import { eventStream } from "../http/sse.ts";
 import type { AppDeps } from "../deps.ts";
 import { legacyStatus } from "./responses.ts";
-import type { JobView, MediaOutcome, SubmitOptions } from "./service.ts";
+import { JobList, JobView, MediaTypes } from "./schema.ts";
+import type { MediaOutcome, SubmitOptions } from "./service.ts";
 
 type Set = { status?: number | string; headers: Record<string, string | number> };
 
@@ -67,7 +68,7 @@ function jobEvents(deps: AppDeps, id: string, signal: AbortSignal): Response {
 /** `GET /api/media/types`, `POST /api/media/image`, `/video`, `/audio/speech`, and the jobs endpoints. */
 export const mediaRoutes = (deps: AppDeps) =>
   new Elysia({ name: "media", prefix: "/api/media" })
-    .get("/types", () => deps.media.types())
+    .get("/types", () => deps.media.types(), { response: MediaTypes })
     .post("/image", ({ request, set }) => answer(deps, "image", request, set), { parse: "none" })
     .post("/video", ({ request, set }) => answer(deps, "video", request, set), { parse: "none" })
     .post("/audio/speech", ({ request, set }) => answer(deps, "audio", request, set), { parse: "none" })
@@ -76,7 +77,7 @@ export const mediaRoutes = (deps: AppDeps) =>
       if (!id) throw invalidArgument("task_id", "task_id is required");
       return legacyStatus(findJob(deps, id));
     })
-    .get("/jobs", () => ({ items: deps.media.liveJobs() }))
-    .get("/jobs/:id", ({ params }) => findJob(deps, params.id))
+    .get("/jobs", () => ({ items: deps.media.liveJobs() }), { response: JobList })
+    .get("/jobs/:id", ({ params }) => findJob(deps, params.id), { response: JobView })
     .get("/jobs/:id/events", ({ params, request }) => jobEvents(deps, params.id, request.signal))
-    .delete("/jobs/:id", ({ params }) => deps.media.cancel(params.id));
+    .delete("/jobs/:id", ({ params }) => deps.media.cancel(params.id), { response: JobView });

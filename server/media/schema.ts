@@ -118,6 +118,9 @@ export const JobView = z.object({
 });
 export type JobView = z.infer<typeof JobView>;
 
+/** Body of `GET /api/media/jobs`: the live queue. */
+export const JobList = z.object({ items: z.array(JobView) });
+
 /** The 202 answer of an async submission. */
 export const JobAccepted = z.object({
   success: z.literal(true),
