@@ -6,7 +6,6 @@ import type { Usage } from "../ledger/schema.ts";
 import { encodeWav } from "../formats/wav.ts";
 import { clip, errorForStatus, joinUrl, pause, readBytes, readJsonObject, readText, redact, request, retryAfterSeconds, transportError, upstreamMessage } from "./http.ts";
 import { asNumber, asObject, asObjects, asString, fromBase64, type Json, toBase64 } from "./json.ts";
-import { defaultEstimate } from "./estimate.ts";
 import { ASPECT_RATIOS } from "./sizes.ts";
 import { GeminiOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, SpeechJob, VideoJob } from "./types.ts";
@@ -405,6 +404,5 @@ export const gemini: Provider = {
   checkSpeech,
   checkVideo,
   testConnection,
-  estimateMeter: (type, entry, facts, typicalTokens) =>
-    defaultEstimate(type, facts, typicalTokens, { resolution: GeminiOptions.safeParse(entry.options ?? {}).data?.resolution }),
+  estimateTuning: (entry) => ({ resolution: GeminiOptions.safeParse(entry.options ?? {}).data?.resolution }),
 };

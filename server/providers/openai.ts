@@ -1,16 +1,15 @@
 // OpenAI Images (generations JSON, edits multipart) and Speech, natively; also any OpenAI-compatible server.
 import { AppError, invalidArgument } from "../errors.ts";
-import type { MediaType, ModelEntry } from "../config/schema.ts";
+import type { ModelEntry } from "../config/schema.ts";
 import type { Meter, TokenKind } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import { download, joinUrl, readBytes, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
 import { OpenAIOptions } from "./options.ts";
 import { asNumber, asObject, asString, fromBase64 } from "./json.ts";
-import { defaultEstimate } from "./estimate.ts";
 import { DALLE3_SIZES, GPT_IMAGE_SIZES } from "./sizes.ts";
 import { SKILL_VOICES } from "./voices.ts";
-import type { CallContext, ImageJob, Provider, ProviderResult, RequestFacts, SpeechJob } from "./types.ts";
+import type { CallContext, EstimateTuning, ImageJob, Provider, ProviderResult, SpeechJob } from "./types.ts";
 
 /** Voices each OpenAI speech model accepts. */
 export const OPENAI_VOICES = {
@@ -197,15 +196,15 @@ function checkImage(job: ImageJob, entry: ModelEntry): void {
   if (job.inputs.length > 16) throw invalidArgument("images", "OpenAI accepts at most 16 input images");
 }
 
-/** The budget's guess: the configured quality ("auto" counts as none). */
-function estimateMeter(type: MediaType, entry: ModelEntry, facts: RequestFacts, typicalTokens: Meter["tokens"]): Meter {
+/** The budget estimate's image quality: the configured one ("auto" counts as none). */
+function estimateTuning(entry: ModelEntry): EstimateTuning {
   const quality = OpenAIOptions.safeParse(entry.options ?? {}).data?.quality;
-  return defaultEstimate(type, facts, typicalTokens, { quality: quality === "auto" ? undefined : quality });
+  return { quality: quality === "auto" ? undefined : quality };
 }
 
 function openaiLike(id: "openai" | "openai-compatible", requiresKey: boolean, defaultBaseUrl: string): Provider {
   const voices = (model: string) => voicesFor({ type: "audio", provider: id, model }) ?? [];
-  return { id, requiresKey, defaultBaseUrl, image: generateImage, speech, checkImage, checkSpeech, testConnection, voices, estimateMeter };
+  return { id, requiresKey, defaultBaseUrl, image: generateImage, speech, checkImage, checkSpeech, testConnection, voices, estimateTuning };
 }
 
 /** OpenAI itself. */

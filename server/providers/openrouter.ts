@@ -5,7 +5,6 @@ import type { Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
 import { download, joinUrl, pause, readBytes, readJsonObject, redact, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
 import { asNonBlank, asNumber, asObject, dataUrl, defined, fromBase64, type Json } from "./json.ts";
-import { defaultEstimate } from "./estimate.ts";
 import { ASPECT_RATIOS } from "./sizes.ts";
 import { OpenRouterOptions } from "./options.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult, VideoJob } from "./types.ts";
@@ -301,6 +300,5 @@ export const openrouter: Provider = {
   video,
   resumeVideo,
   testConnection,
-  estimateMeter: (type, entry, facts, typicalTokens) =>
-    defaultEstimate(type, facts, typicalTokens, { resolution: OpenRouterOptions.safeParse(entry.options ?? {}).data?.resolution }),
+  estimateTuning: (entry) => ({ resolution: OpenRouterOptions.safeParse(entry.options ?? {}).data?.resolution }),
 };

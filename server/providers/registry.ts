@@ -1,7 +1,7 @@
 // The provider registry: provider id -> implementation.
 import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
-import { defaultEstimate } from "./estimate.ts";
+import { estimateUnits } from "./estimate.ts";
 import { gemini } from "./gemini.ts";
 import { local } from "./local.ts";
 import { openai, openaiCompatible } from "./openai.ts";
@@ -21,5 +21,5 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
 
 /** The billable units a request to `entry` is expected to use, as its provider estimates them (for budgets). */
 export function estimateMeter(type: MediaType, entry: ModelEntry, facts: RequestFacts, typicalTokens: Meter["tokens"]): Meter {
-  return PROVIDERS[entry.provider]?.estimateMeter?.(type, entry, facts, typicalTokens) ?? defaultEstimate(type, facts, typicalTokens);
+  return estimateUnits(type, facts, typicalTokens, PROVIDERS[entry.provider]?.estimateTuning?.(entry));
 }

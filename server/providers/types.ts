@@ -28,6 +28,12 @@ export interface RequestFacts {
   characters?: number;
 }
 
+/** What a provider reads from an entry's options that changes a cost estimate (absent: medium quality, 720p). */
+export interface EstimateTuning {
+  quality?: string;
+  resolution?: string;
+}
+
 /** An image generation, or an edit when `inputs` is non-empty. */
 export interface ImageJob {
   prompt: string;
@@ -86,6 +92,6 @@ export interface Provider {
   voices?(model: string): readonly string[];
   /** Checks the entry's key and model with the cheapest call the provider offers; resolves to a message, throws an AppError. */
   testConnection?(ctx: CallContext): Promise<string>;
-  /** The billable units a request is expected to use, read with the entry's options; absent: `defaultEstimate` without options. */
-  estimateMeter?(type: MediaType, entry: ModelEntry, facts: RequestFacts, typicalTokens: Meter["tokens"]): Meter;
+  /** What the entry's options say about a request's billable units before it is sent (quality, resolution), for budgets. */
+  estimateTuning?(entry: ModelEntry): EstimateTuning;
 }
