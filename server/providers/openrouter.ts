@@ -99,18 +99,19 @@ async function getJson(url: string, ctx: CallContext): Promise<Json> {
   return readJsonObject(response, ctx);
 }
 
-/** Whether a URL is on the base URL's origin, the only place the key is ever sent. */
-function sameOrigin(url: URL, ctx: CallContext): boolean {
-  return url.origin === new URL(ctx.baseUrl).origin;
-}
-
-/** A URL OpenRouter gave (absolute, origin-relative "/api/v1/...", or relative to the base URL) made absolute. */
-function resolveUrl(url: string, ctx: CallContext): URL | undefined {
+/**
+ * A URL OpenRouter gave (absolute, origin-relative "/api/v1/...", or relative to the base URL) made absolute, when
+ * it is on the base URL's origin, the only place the key is ever sent; else `{base}/{fallbackPath}`.
+ */
+function ownUrl(given: string | undefined, fallbackPath: string, ctx: CallContext): string {
+  const base = ctx.baseUrl.endsWith("/") ? ctx.baseUrl : `${ctx.baseUrl}/`;
+  let resolved: URL | undefined;
   try {
-    return new URL(url, ctx.baseUrl.endsWith("/") ? ctx.baseUrl : `${ctx.baseUrl}/`);
+    resolved = given ? new URL(given, base) : undefined;
   } catch {
-    return undefined;
+    resolved = undefined;
   }
+  return resolved && resolved.origin === new URL(ctx.baseUrl).origin ? resolved.href : joinUrl(ctx.baseUrl, fallbackPath);
 }
 
 function tokenMeter(usage: Json | undefined): Meter["tokens"] {
@@ -193,9 +194,7 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
 
 /** Where to poll a job: its `polling_url` when that is on OpenRouter's origin, else `{base}/videos/{id}`. */
 function pollingUrl(id: string, view: Json | undefined, ctx: CallContext): string {
-  const given = asNonBlank(view?.polling_url);
-  const resolved = given ? resolveUrl(given, ctx) : undefined;
-  return resolved && sameOrigin(resolved, ctx) ? resolved.href : joinUrl(ctx.baseUrl, `videos/${encodeURIComponent(id)}`);
+  return ownUrl(asNonBlank(view?.polling_url), `videos/${encodeURIComponent(id)}`, ctx);
 }
 
 /** Polls a video job every `pollIntervalMs` until it reaches a final status; `view` is its latest known state, if any. */
@@ -225,8 +224,7 @@ function jobError(id: string, status: string, view: Json): AppError {
 /** Where to download a finished job: its first `unsigned_urls` entry when that is on OpenRouter's origin, else `{base}/videos/{id}/content`. */
 function contentUrl(id: string, view: Json, ctx: CallContext): string {
   const listed = Array.isArray(view.unsigned_urls) ? asNonBlank(view.unsigned_urls[0]) : undefined;
-  const resolved = listed ? resolveUrl(listed, ctx) : undefined;
-  return resolved && sameOrigin(resolved, ctx) ? resolved.href : joinUrl(ctx.baseUrl, `videos/${encodeURIComponent(id)}/content?index=0`);
+  return ownUrl(listed, `videos/${encodeURIComponent(id)}/content?index=0`, ctx);
 }
 
 /** Turns a finished job into a result: downloads the video (the content URL needs the key) and reads its cost. */
