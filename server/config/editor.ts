@@ -6,7 +6,7 @@ import { ConfigError, envReferenceOf, maskKey, modelFor, type ConfigStore } from
 import { MAX_SECRET_CHARS } from "../defaults.ts";
 import { AppError, invalidArgument } from "../errors.ts";
 import { CATALOG } from "../costs/catalog.ts";
-import { PROVIDERS } from "../providers/registry.ts";
+import { canMake, PROVIDERS } from "../providers/registry.ts";
 import { parseOrThrow } from "../validate.ts";
 import { checkSavedKeyDestination, keyChoice, keyDestination, refuseEnvReference } from "./key-scope.ts";
 
@@ -192,7 +192,7 @@ export function providerCatalog(): { providers: ProviderInfo[] } {
         const known = [...new Set([...(provider?.models?.[type] ?? []), ...listed])];
         if (known.length > 0) models[type] = known;
       }
-      const types = MEDIA_TYPES.filter((type) => provider?.[type === "audio" ? "speech" : type] !== undefined);
+      const types = MEDIA_TYPES.filter((type) => canMake(provider, type));
       const voices = Object.fromEntries((models.audio ?? []).map((model) => [model, provider?.voices?.(model) ?? []]));
       return { id, key_required: provider?.requiresKey ?? true, default_base_url: provider?.defaultBaseUrl ?? "", types, models, voices };
     }),

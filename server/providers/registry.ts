@@ -19,6 +19,12 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   local,
 };
 
+/** The provider method that makes each media type. */
+export const METHOD_FOR = { image: "image", video: "video", audio: "speech" } as const satisfies Record<MediaType, keyof Provider>;
+
+/** Whether `provider` can make `type` at all. */
+export const canMake = (provider: Provider | undefined, type: MediaType): boolean => provider?.[METHOD_FOR[type]] !== undefined;
+
 /** The billable units a request to `entry` is expected to use, as its provider estimates them (for budgets). */
 export function estimateMeter(type: MediaType, entry: ModelEntry, facts: RequestFacts, typicalTokens: Meter["tokens"]): Meter {
   return estimateUnits(type, facts, typicalTokens, PROVIDERS[entry.provider]?.estimateTuning?.(entry));
