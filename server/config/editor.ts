@@ -1,7 +1,7 @@
 // Editing config.yml from the API (the web UI's Models page): comments are kept, keys are never shown in full.
 import { isMap, isSeq, type Document } from "yaml";
 import { z } from "zod";
-import { MEDIA_TYPES, ModelEntry, PROVIDER_IDS, type MediaType, type ProviderId } from "./schema.ts";
+import { MEDIA_TYPES, MediaType, ModelEntry, PROVIDER_IDS, ProviderId } from "./schema.ts";
 import { ConfigError, envReferenceOf, maskKey, modelFor, type ConfigStore } from "./store.ts";
 import { MAX_SECRET_CHARS } from "../defaults.ts";
 import { AppError, invalidArgument } from "../errors.ts";
@@ -11,19 +11,23 @@ import { parseOrThrow } from "../validate.ts";
 import { checkSavedKeyDestination, keyChoice, keyDestination, refuseEnvReference } from "./key-scope.ts";
 
 /** A configured model as the API shows it: the key masked, an `${ENV}` reference shown as such. */
-export interface ModelView {
-  index: number;
-  name?: string;
-  type: MediaType;
-  provider: ProviderId;
-  model: string;
-  base_url?: string;
-  default: boolean;
+export const ModelView = z.object({
+  index: z.number(),
+  name: z.string().optional(),
+  type: MediaType,
+  provider: ProviderId,
+  model: z.string(),
+  base_url: z.string().optional(),
+  default: z.boolean(),
   /** Whether this entry is the one serving its type now. */
-  in_use: boolean;
-  options?: Record<string, unknown>;
-  api_key: { set: boolean; masked: string; env?: string };
-}
+  in_use: z.boolean(),
+  options: z.record(z.string(), z.unknown()).optional(),
+  api_key: z.object({ set: z.boolean(), masked: z.string(), env: z.string().optional() }),
+});
+export type ModelView = z.infer<typeof ModelView>;
+
+/** Body of `GET /api/config/models` (and of a removal or a new default). */
+export const ModelList = z.object({ models: z.array(ModelView) });
 
 /** A model entry as the UI sends it: `api_key` absent or masked keeps the saved key, `null` removes it. */
 export const ModelInput = ModelEntry.extend({
@@ -171,15 +175,19 @@ export function makeDefault(store: ConfigStore, index: number): { models: ModelV
 }
 
 /** One provider as the Models page offers it. */
-export interface ProviderInfo {
-  id: ProviderId;
-  key_required: boolean;
-  default_base_url: string;
-  types: MediaType[];
-  models: Partial<Record<MediaType, string[]>>;
+export const ProviderInfo = z.object({
+  id: ProviderId,
+  key_required: z.boolean(),
+  default_base_url: z.string(),
+  types: z.array(MediaType),
+  models: z.partialRecord(MediaType, z.array(z.string())),
   /** Voices per speech model (an empty list: any voice name may be sent). */
-  voices: Record<string, readonly string[]>;
-}
+  voices: z.record(z.string(), z.array(z.string()).readonly()),
+});
+export type ProviderInfo = z.infer<typeof ProviderInfo>;
+
+/** Body of `GET /api/config/catalog`. */
+export const ProviderCatalog = z.object({ providers: z.array(ProviderInfo) });
 
 /** Providers, the media types each can produce, the models mediagen knows for each and their voices. */
 export function providerCatalog(): { providers: ProviderInfo[] } {

@@ -4,8 +4,8 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { invalidArgument } from "../errors.ts";
 import { readJsonBody } from "../http/body.ts";
-import { addModel, listModels, makeDefault, providerCatalog, removeModel, updateModel } from "./editor.ts";
-import { testModel } from "./model-test.ts";
+import { addModel, listModels, makeDefault, ModelList, ModelView, ProviderCatalog, providerCatalog, removeModel, updateModel } from "./editor.ts";
+import { ModelTestResult, testModel } from "./model-test.ts";
 
 const body = (deps: AppDeps, request: Request) => readJsonBody(request, deps.config.get().server.max_body_mib * 1048576);
 
@@ -18,13 +18,17 @@ function indexOf(text: string): number {
 /** Model configuration. */
 export const configRoutes = (deps: AppDeps) =>
   new Elysia({ name: "config", prefix: "/api/config" })
-    .get("/models", () => listModels(deps.config))
-    .post("/models", async ({ request, set }) => {
-      set.status = 201;
-      return addModel(deps.config, await body(deps, request));
-    }, { parse: "none" })
-    .put("/models/:index", async ({ params, request }) => updateModel(deps.config, indexOf(params.index), await body(deps, request)), { parse: "none" })
-    .delete("/models/:index", ({ params }) => removeModel(deps.config, indexOf(params.index)))
-    .post("/models/:index/default", ({ params }) => makeDefault(deps.config, indexOf(params.index)))
-    .post("/models/test", async ({ request }) => testModel(deps.config, await body(deps, request)), { parse: "none" })
-    .get("/catalog", () => providerCatalog());
+    .get("/models", () => listModels(deps.config), { response: ModelList })
+    .post(
+      "/models",
+      async ({ request, set }) => {
+        set.status = 201;
+        return addModel(deps.config, await body(deps, request));
+      },
+      { parse: "none", response: { 201: ModelView } },
+    )
+    .put("/models/:index", async ({ params, request }) => updateModel(deps.config, indexOf(params.index), await body(deps, request)), { parse: "none", response: ModelView })
+    .delete("/models/:index", ({ params }) => removeModel(deps.config, indexOf(params.index)), { response: ModelList })
+    .post("/models/:index/default", ({ params }) => makeDefault(deps.config, indexOf(params.index)), { response: ModelList })
+    .post("/models/test", async ({ request }) => testModel(deps.config, await body(deps, request)), { parse: "none", response: ModelTestResult })
+    .get("/catalog", () => providerCatalog(), { response: ProviderCatalog });
