@@ -2,7 +2,7 @@
 // Bearer auth, base64 results in data[0], usage and cost_usd passed through (clacky-reference.md §3.1).
 import { afterBilling, AppError } from "../errors.ts";
 import type { Usage } from "../ledger/schema.ts";
-import { download, joinUrl, readJsonObject, request, upstreamMessage } from "./http.ts";
+import { download, joinUrl, readJsonObject, request } from "./http.ts";
 import { asObject, asString, dataUrl, fromBase64, toBase64 } from "./json.ts";
 import { GPT_IMAGE_SIZES } from "./sizes.ts";
 import { SKILL_VOICES } from "./voices.ts";
