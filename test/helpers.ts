@@ -1,4 +1,5 @@
 // Test fixtures: a real app on a temp data folder with real SQLite, driven through app.handle().
+import { afterAll, beforeAll, expect } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,8 @@ import { Ledger } from "../server/ledger/ledger.ts";
 import type { MediaType } from "../server/config/schema.ts";
 import { memoryLogger } from "../server/log.ts";
 import { MediaService } from "../server/media/service.ts";
+import { AppError } from "../server/errors.ts";
+import { startFakeClacky, type FakeClacky } from "./fakes/openclacky.ts";
 
 /** A temp folder removed on dispose. */
 export function tempDir(prefix = "mediagen-test-"): { path: string; [Symbol.dispose](): void } {
@@ -94,4 +97,45 @@ export function clackyConfig(baseUrl: string, key: string, overrides: { image?: 
       { name: "tts", type: "audio", provider: "openclacky", model: "or-tts-gemini-2-5-flash", api_key: key, base_url: baseUrl },
     ],
   };
+}
+
+/** A fake openclacky gateway and a harness configured for it, made before this file's tests (then handed to `ready`) and closed after them. */
+export function withClackyHarness(
+  ready: (made: { fake: FakeClacky; h: Harness }) => unknown,
+  options: Omit<HarnessOptions, "config"> = {},
+): void {
+  let made: { fake: FakeClacky; h: Harness } | undefined;
+  beforeAll(async () => {
+    const fake = startFakeClacky();
+    made = { fake, h: createHarness({ ...options, config: clackyConfig(fake.url, fake.key) }) };
+    await ready(made);
+  });
+  afterAll(async () => {
+    made?.h[Symbol.dispose]();
+    await made?.fake.close();
+  });
+}
+
+type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
+
+/** The error of class `kind` (AppError unless named) that `run` throws. */
+export function thrown<E extends Error = AppError>(run: () => unknown, kind: ErrorClass<E> = AppError as unknown as ErrorClass<E>): E {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(kind);
+    return error as E;
+  }
+  throw new Error(`expected a ${kind.name}, nothing was thrown`);
+}
+
+/** The AppError `promise` rejects with. */
+export async function rejection(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return error as AppError;
+  }
+  throw new Error("expected an AppError, the promise resolved");
 }

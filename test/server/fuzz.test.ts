@@ -3,14 +3,14 @@
 // status from the error catalogue, and never a 500. Models point at a loopback fake, and every URL or
 // folder the generators can produce is on 127.0.0.1 or inside a temp folder, so nothing leaves the machine.
 // Each run uses a new seed, printed with the figures; FUZZ_SEED=<n> replays one.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { ERROR_CATALOGUE } from "../../server/errors.ts";
 import { b64, makePng } from "../fakes/media.ts";
-import { startFakeClacky, type FakeClacky } from "../fakes/openclacky.ts";
-import { clackyConfig, createHarness, type Harness } from "../helpers.ts";
+import type { FakeClacky } from "../fakes/openclacky.ts";
+import { type Harness, withClackyHarness } from "../helpers.ts";
 
 /** Runs per property; together they keep the file under ~20 s on a slow machine. */
 const RUNS = { media: 8000, config: 4000, queries: 5000, paths: 3000 } as const;
@@ -23,9 +23,9 @@ let fake: FakeClacky;
 let h: Harness;
 let files: { png: string; big: string; notImage: string; empty: string; fifo: string; dir: string; out: string };
 
-beforeAll(() => {
-  fake = startFakeClacky();
-  h = createHarness({ config: clackyConfig(fake.url, fake.key), timeoutsSeconds: { image: 5, video: 5, audio: 5 } });
+withClackyHarness(
+  (made) => {
+    ({ fake, h } = made);
   const dir = join(h.root, "inputs");
   mkdirSync(dir, { recursive: true });
   files = { png: join(dir, "in.png"), big: join(dir, "big.png"), notImage: join(dir, "note.txt"), empty: join(dir, "empty.png"), fifo: join(dir, "pipe"), dir, out: join(h.root, "out") };
@@ -36,11 +36,9 @@ beforeAll(() => {
   writeFileSync(files.empty, "");
   Bun.spawnSync(["mkfifo", files.fifo]);
   writeFileSync(join(h.root, "a-file"), "x");
-});
-afterAll(async () => {
-  h[Symbol.dispose]();
-  await fake.close();
-});
+  },
+  { timeoutsSeconds: { image: 5, video: 5, audio: 5 } },
+);
 
 /** What a non-conforming answer looked like, for the failure message. */
 interface Finding {

@@ -7,20 +7,12 @@ import { ConfigError, ConfigStore, maskKey, modelFor, parseConfig, resolveApiKey
 import { CONFIG_TEMPLATE } from "../../../server/config/template.ts";
 import { DEFAULT_MAX_BODY_MIB, DEFAULT_SHUTDOWN_GRACE_SECONDS } from "../../../server/defaults.ts";
 import { AppError } from "../../../server/errors.ts";
-import { tempDir } from "../../helpers.ts";
+import { tempDir, thrown } from "../../helpers.ts";
 
 const FILE = "/home/me/.mediagen/config.yml";
 
 /** The ConfigError `run` throws. */
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error("expected a ConfigError, nothing was thrown");
-}
+const configError = (run: () => unknown): ConfigError => thrown(run, ConfigError);
 
 const entry = (fields: Partial<ModelEntry> & Pick<ModelEntry, "type">): ModelEntry => ({ provider: "openai", model: "m", ...fields });
 

@@ -1,17 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { AppError } from "../../../server/errors.ts";
 import { type Aspect, parseAspect } from "../../../server/formats/aspect.ts";
+import { thrown } from "../../helpers.ts";
 
-/** The AppError `run` throws. */
-function thrown(run: () => unknown): AppError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error("expected an AppError, nothing was thrown");
-}
 
 describe("parseAspect", () => {
   const accepted: [unknown, Aspect][] = [

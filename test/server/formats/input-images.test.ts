@@ -5,20 +5,9 @@ import { MAX_INPUT_IMAGE_MIB, MAX_INPUT_MIB_PER_REQUEST } from "../../../server/
 import { AppError } from "../../../server/errors.ts";
 import { InputBudget, loadInputImages, type ImageRef, type InputImage } from "../../../server/formats/input-images.ts";
 import { b64, makeJpeg, makePng, makeWav, makeWebp } from "../../fakes/media.ts";
-import { tempDir } from "../../helpers.ts";
+import { rejection, tempDir } from "../../helpers.ts";
 
 const MiB = 1024 * 1024;
-
-/** The AppError a promise rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error("expected an AppError, the promise resolved");
-}
 
 /** The one image of a request naming `value` in `field`. */
 async function loadOne(value: ImageRef["value"], field: string): Promise<InputImage> {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { MAX_JSON_DEPTH } from "../../../server/defaults.ts";
-import { AppError } from "../../../server/errors.ts";
 import { readJsonBody, readLimited } from "../../../server/http/body.ts";
+import { rejection } from "../../helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -19,17 +19,6 @@ function chunked(chunks: number, chunkBytes: number): ReadableStream<Uint8Array>
       controller.enqueue(new Uint8Array(chunkBytes).fill(0x20));
     },
   });
-}
-
-/** The AppError `promise` rejects with. */
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(AppError);
-    return error as AppError;
-  }
-  throw new Error("expected an AppError, the promise resolved");
 }
 
 describe("readJsonBody", () => {

@@ -1,8 +1,8 @@
 // GET /api/generations, /:id, /:id/file and GET /api/costs/summary over a real ledger.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
-import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
+import type { FakeClacky } from "../../fakes/openclacky.ts";
+import { type Harness, withClackyHarness } from "../../helpers.ts";
 
 /** A local date `YYYY-MM-DD` (the API's dates are local days). */
 const localDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
@@ -11,18 +11,13 @@ let fake: FakeClacky;
 let h: Harness;
 const ids = {} as Record<"cat" | "dog" | "video" | "speech" | "failed", string>;
 
-beforeAll(async () => {
-  fake = startFakeClacky();
-  h = createHarness({ config: clackyConfig(fake.url, fake.key) });
+withClackyHarness(async (made) => {
+  ({ fake, h } = made);
   ids.cat = (await h.post("/api/media/image", { prompt: "A cat on a sofa", output_dir: h.workDir })).body.id;
   ids.dog = (await h.post("/api/media/image", { prompt: "A dog in the park", output_dir: h.workDir })).body.id;
   ids.video = (await h.post("/api/media/video", { prompt: "A cat video", duration_seconds: 4, output_dir: h.workDir })).body.id;
   ids.speech = (await h.post("/api/media/audio/speech", { input: "Hello", output_dir: h.workDir })).body.id;
   ids.failed = (await h.post("/api/media/image", { prompt: "broken [[fake:500]]", output_dir: h.workDir })).body.id;
-});
-afterAll(async () => {
-  h[Symbol.dispose]();
-  await fake.close();
 });
 
 describe("GET /api/generations", () => {

@@ -1,23 +1,16 @@
 // Contract tests of the seed's /api/media endpoints against the fake openclacky gateway.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodeWav } from "../../../server/formats/wav.ts";
-import { CLACKY_REPORTS, startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
+import { CLACKY_REPORTS, type FakeClacky } from "../../fakes/openclacky.ts";
 import { b64, makePng } from "../../fakes/media.ts";
-import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
+import { clackyConfig, createHarness, type Harness, withClackyHarness } from "../../helpers.ts";
 
 let fake: FakeClacky;
 let h: Harness;
 
-beforeAll(() => {
-  fake = startFakeClacky();
-  h = createHarness({ config: clackyConfig(fake.url, fake.key) });
-});
-afterAll(async () => {
-  h[Symbol.dispose]();
-  await fake.close();
-});
+withClackyHarness((made) => ({ fake, h } = made));
 
 const FILE_NAME = { image: /^img_\d{8}_\d{6}_[0-9a-f]{8}\.png$/, video: /^vid_\d{8}_\d{6}_[0-9a-f]{8}\.mp4$/, audio: /^tts_\d{8}_\d{6}_[0-9a-f]{8}\.wav$/ };
 

@@ -1,20 +1,13 @@
 // Every string field of a media request and of the list queries is bounded, with a 400 naming the field and the limit.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_PROMPT_CHARS, MAX_QUERY_TEXT_CHARS } from "../../../server/defaults.ts";
-import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
-import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
+import type { FakeClacky } from "../../fakes/openclacky.ts";
+import { type Harness, withClackyHarness } from "../../helpers.ts";
 
 let fake: FakeClacky;
 let h: Harness;
 
-beforeAll(() => {
-  fake = startFakeClacky();
-  h = createHarness({ config: clackyConfig(fake.url, fake.key) });
-});
-afterAll(async () => {
-  h[Symbol.dispose]();
-  await fake.close();
-});
+withClackyHarness((made) => ({ fake, h } = made));
 
 const long = (n: number) => "x".repeat(n);
 
