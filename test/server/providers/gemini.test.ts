@@ -574,6 +574,25 @@ const secondLine = (resolution: string, seconds: number, usdPerSecond: number) =
   usd: expect.closeTo(seconds * usdPerSecond, 12),
 });
 
+/** A Gemini TTS model speaking TTS_TEXT: 15 text tokens in and 100 audio tokens out at these prices per million. */
+const ttsCase = (model: string, usdPerMIn: number, usdPerMOut: number): CostCase => ({
+  model,
+  type: "audio",
+  request: { input: TTS_TEXT },
+  usage: ttsUsage,
+  lines: [tokenLine("input_text_token", 15, usdPerMIn), tokenLine("output_audio_token", 100, usdPerMOut)],
+  usd: (15 * usdPerMIn + 100 * usdPerMOut) / 1_000_000,
+});
+/** A Veo model making `seconds` of video at `resolution` (the option when given, else the default 720p). */
+const veoCase = (model: string, seconds: number, usdPerSecond: number, resolution?: string): CostCase => ({
+  model,
+  type: "video",
+  ...(resolution ? { options: { resolution } } : {}),
+  request: { prompt: "p", duration_seconds: seconds },
+  lines: [secondLine(resolution ?? "720p", seconds, usdPerSecond)],
+  usd: seconds * usdPerSecond,
+});
+
 const COST_CASES: CostCase[] = [
   {
     model: "gemini-2.5-flash-image",
@@ -641,54 +660,19 @@ const COST_CASES: CostCase[] = [
     lines: [tokenLine("input_text_token", 12, 0.5), tokenLine("output_text_token", 9 + 180, 3), tokenLine("output_image_token", 2520, 60)],
     usd: (12 * 0.5 + (9 + 180) * 3 + 2520 * 60) / 1_000_000, // = 0.151773
   },
-  {
-    model: "gemini-2.5-flash-preview-tts",
-    type: "audio",
-    request: { input: TTS_TEXT },
-    usage: ttsUsage,
-    lines: [tokenLine("input_text_token", 15, 0.5), tokenLine("output_audio_token", 100, 10)],
-    usd: (15 * 0.5 + 100 * 10) / 1_000_000, // = 0.0010075
-  },
-  {
-    model: "gemini-2.5-pro-preview-tts",
-    type: "audio",
-    request: { input: TTS_TEXT },
-    usage: ttsUsage,
-    lines: [tokenLine("input_text_token", 15, 1), tokenLine("output_audio_token", 100, 20)],
-    usd: (15 * 1 + 100 * 20) / 1_000_000, // = 0.002015
-  },
-  {
-    model: "gemini-3.1-flash-tts-preview",
-    type: "audio",
-    request: { input: TTS_TEXT },
-    usage: ttsUsage,
-    lines: [tokenLine("input_text_token", 15, 1), tokenLine("output_audio_token", 100, 20)],
-    usd: (15 * 1 + 100 * 20) / 1_000_000, // = 0.002015
-  },
-  {
-    model: "gemini-3.8-flash-tts",
-    type: "audio",
-    request: { input: TTS_TEXT },
-    usage: ttsUsage,
-    lines: [tokenLine("input_text_token", 15, 0.5), tokenLine("output_audio_token", 100, 9)],
-    usd: (15 * 0.5 + 100 * 9) / 1_000_000, // = 0.0009075
-  },
-  {
-    model: "gemini-3.8-flash-lite-tts",
-    type: "audio",
-    request: { input: TTS_TEXT },
-    usage: ttsUsage,
-    lines: [tokenLine("input_text_token", 15, 0.5), tokenLine("output_audio_token", 100, 6)],
-    usd: (15 * 0.5 + 100 * 6) / 1_000_000, // = 0.0006075
-  },
-  { model: "veo-3.1-generate-preview", type: "video", request: { prompt: "p", duration_seconds: 8 }, lines: [secondLine("720p", 8, 0.4)], usd: 8 * 0.4 },
-  { model: "veo-3.1-generate-001", type: "video", options: { resolution: "4k" }, request: { prompt: "p", duration_seconds: 8 }, lines: [secondLine("4k", 8, 0.6)], usd: 8 * 0.6 },
-  { model: "veo-3.1-fast-generate-preview", type: "video", options: { resolution: "1080p" }, request: { prompt: "p", duration_seconds: 8 }, lines: [secondLine("1080p", 8, 0.12)], usd: 8 * 0.12 },
-  { model: "veo-3.1-fast-generate-001", type: "video", request: { prompt: "p", duration_seconds: 6 }, lines: [secondLine("720p", 6, 0.1)], usd: 6 * 0.1 },
-  { model: "veo-3.1-lite-generate-preview", type: "video", request: { prompt: "p", duration_seconds: 4 }, lines: [secondLine("720p", 4, 0.05)], usd: 4 * 0.05 },
-  { model: "veo-3.1-lite-generate-preview", type: "video", options: { resolution: "1080p" }, request: { prompt: "p", duration_seconds: 8 }, lines: [secondLine("1080p", 8, 0.08)], usd: 8 * 0.08 },
-  { model: "veo-3.0-generate-001", type: "video", options: { resolution: "1080p" }, request: { prompt: "p", duration_seconds: 8 }, lines: [secondLine("1080p", 8, 0.4)], usd: 8 * 0.4 },
-  { model: "veo-3.0-fast-generate-001", type: "video", request: { prompt: "p", duration_seconds: 6 }, lines: [secondLine("720p", 6, 0.15)], usd: 6 * 0.15 },
+  ttsCase("gemini-2.5-flash-preview-tts", 0.5, 10), // = 0.0010075
+  ttsCase("gemini-2.5-pro-preview-tts", 1, 20), // = 0.002015
+  ttsCase("gemini-3.1-flash-tts-preview", 1, 20), // = 0.002015
+  ttsCase("gemini-3.8-flash-tts", 0.5, 9), // = 0.0009075
+  ttsCase("gemini-3.8-flash-lite-tts", 0.5, 6), // = 0.0006075
+  veoCase("veo-3.1-generate-preview", 8, 0.4),
+  veoCase("veo-3.1-generate-001", 8, 0.6, "4k"),
+  veoCase("veo-3.1-fast-generate-preview", 8, 0.12, "1080p"),
+  veoCase("veo-3.1-fast-generate-001", 6, 0.1),
+  veoCase("veo-3.1-lite-generate-preview", 4, 0.05),
+  veoCase("veo-3.1-lite-generate-preview", 8, 0.08, "1080p"),
+  veoCase("veo-3.0-generate-001", 8, 0.4, "1080p"),
+  veoCase("veo-3.0-fast-generate-001", 6, 0.15),
 ];
 
 describe("cost of every catalogued Gemini model, worked out by hand from the fake's usage", () => {
