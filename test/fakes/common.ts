@@ -1,4 +1,4 @@
-// Plumbing shared by the provider fakes: recording requests (JSON or multipart), picking scenarios, JSON answers.
+// Plumbing shared by the provider fakes: reading requests (JSON or multipart), JSON answers, base64 and data URLs.
 
 /** One part of a multipart/form-data body, as the fake parsed it. */
 export interface RecordedPart {
@@ -26,11 +26,6 @@ export interface RecordedRequest {
   rawText?: string;
   /** Every part of a multipart/form-data body, in order. */
   parts?: RecordedPart[];
-}
-
-/** `[[fake:<scenario>]]` inside a prompt. */
-export function directiveIn(text: string): string | undefined {
-  return /\[\[fake:([a-z_0-9]+)\]\]/.exec(text)?.[1];
 }
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -128,11 +123,23 @@ export function randomId(length = 12): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(length)), (b) => alphabet[b % alphabet.length]).join("");
 }
 
-/**
- * The transport failures every fake offers: "hang" never answers; "reset" never answers and lets Bun drop the
- * connection after a one-second idle timeout (a reset as the client sees it).
- */
-export function stall(scenario: "hang" | "reset", request: Request, server: { timeout(request: Request, seconds: number): void }): Promise<Response> {
-  if (scenario === "reset") server.timeout(request, 1);
-  return new Promise<Response>(() => {});
+/** Gemini's output pixel sizes per aspect ratio at 1K, which OpenRouter documents for the same models. */
+export const ASPECT_SIZES_1K: Record<string, [number, number]> = {
+  "1:1": [1024, 1024],
+  "2:3": [832, 1248],
+  "3:2": [1248, 832],
+  "3:4": [864, 1184],
+  "4:3": [1184, 864],
+  "4:5": [896, 1152],
+  "5:4": [1152, 896],
+  "9:16": [768, 1344],
+  "16:9": [1344, 768],
+  "21:9": [1536, 672],
+};
+/** The extra ratios only gemini-3.1-flash-image-preview accepts, at 1K. */
+export const EXTENDED_ASPECT_SIZES_1K: Record<string, [number, number]> = { "1:4": [512, 2048], "4:1": [2048, 512], "1:8": [384, 3072], "8:1": [3072, 384] };
+
+/** Seconds of audio a fake answers `text` with: one second per `charsPerSecond` characters, to 0.1 s, clamped to [minSeconds, maxSeconds]. */
+export function speechSeconds(text: string, pace: { charsPerSecond: number; minSeconds: number; maxSeconds: number }): number {
+  return Math.min(pace.maxSeconds, Math.max(pace.minSeconds, Math.round((text.length / pace.charsPerSecond) * 10) / 10));
 }

@@ -20,7 +20,8 @@
 // (the 1K table scaled) and of the 3.1-only extended ratios; token counts for 3.1 Flash Image; that TTS voice names are
 // case-sensitive; the Veo RAI reason text and the done-with-error code/message; the 404 text and the fields of GET models/{model}
 // for an unknown or known model (only name, displayName and supportedGenerationMethods are served).
-import { directiveIn, fromBase64, json, randomId, readRequest, type RecordedRequest, stall } from "./common.ts";
+import { ASPECT_SIZES_1K, EXTENDED_ASPECT_SIZES_1K, fromBase64, json, randomId, type RecordedRequest, speechSeconds } from "./common.ts";
+import { type FakeCall, startFakeServer } from "./harness.ts";
 import { b64, imageInfo, makeJpeg, makeMp4, makePcm, makePng, makeWav } from "./media.ts";
 
 export type { RecordedPart } from "./common.ts";
@@ -124,25 +125,9 @@ export const VEO_MODELS: Record<string, VeoCaps> = {
 };
 
 /** Output pixel sizes per aspect ratio at 1K (gemini-2.5-flash-image's table; Gemini 3 models scale it by imageSize). */
-export const GEMINI_ASPECT_SIZES: Record<string, [number, number]> = {
-  "1:1": [1024, 1024],
-  "2:3": [832, 1248],
-  "3:2": [1248, 832],
-  "3:4": [864, 1184],
-  "4:3": [1184, 864],
-  "4:5": [896, 1152],
-  "5:4": [1152, 896],
-  "9:16": [768, 1344],
-  "16:9": [1344, 768],
-  "21:9": [1536, 672],
-};
+export const GEMINI_ASPECT_SIZES = ASPECT_SIZES_1K;
 /** Ratios only gemini-3.1-flash-image-preview accepts. */
-export const GEMINI_EXTENDED_ASPECT_SIZES: Record<string, [number, number]> = {
-  "1:4": [512, 2048],
-  "4:1": [2048, 512],
-  "1:8": [384, 3072],
-  "8:1": [3072, 384],
-};
+export const GEMINI_EXTENDED_ASPECT_SIZES = EXTENDED_ASPECT_SIZES_1K;
 const SIZE_SCALE: Record<string, number> = { "512": 0.5, "1K": 1, "2K": 2, "4K": 4 };
 
 /** Usage figures the fake reports, so tests can compute expected costs by hand. */
@@ -196,8 +181,7 @@ export function geminiImageUsage(model: string, opts: { inputImages?: number; im
 
 /** Seconds of audio the fake answers a TTS request with (`text` = the request's text parts joined with "\n"). */
 export function geminiSpeechSeconds(text: string): number {
-  const s = GEMINI_REPORTS.speech;
-  return Math.min(s.maxSeconds, Math.max(s.minSeconds, Math.round((text.length / s.charsPerSecond) * 10) / 10));
+  return speechSeconds(text, GEMINI_REPORTS.speech);
 }
 
 /** The usageMetadata of a successful TTS answer. */
@@ -607,53 +591,19 @@ function validateVeo(model: string, body: Record<string, unknown>): number | Goo
 
 /** Starts the fake on 127.0.0.1 with a random port. `key` is the only API key it accepts. */
 export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"): FakeGemini {
-  const requests: GeminiRecordedRequest[] = [];
-  const queued: GeminiScenario[] = [];
   const operations = new Map<string, Operation>();
   const files = new Map<string, StoredFile>();
-  const fake: FakeGemini = {
-    url: "",
-    storageUrl: "",
-    key,
-    requests,
-    slowMs: 1500,
-    pendingPolls: 2,
-    fileTtlMs: 2 * 24 * 3600 * 1000,
-    retryDelay: "12s",
-    reportProgress: false,
-    next: (...scenarios) => queued.push(...scenarios),
-    close: async () => {
-      await Promise.all([server.stop(true), storage.stop(true)]);
-    },
-  };
 
-  const record = async (request: Request): Promise<GeminiRecordedRequest> => {
-    const rec = await readRequest(request);
-    const snake = new Set<string>();
-    const camel = new Set<string>();
-    rec.body = normalise(rec.body, snake, camel) as Record<string, unknown>;
-    const keyStyle = snake.size && camel.size ? "mixed" : snake.size ? "snake" : camel.size ? "camel" : "none";
-    const recorded: GeminiRecordedRequest = { ...rec, keyStyle, snakeKeys: [...snake] };
-    requests.push(recorded);
-    return recorded;
+  const storage = ({ rec }: FakeCall<GeminiScenario, GeminiRecordedRequest>): Response => {
+    const id = /^\/generated-videos\/([a-z0-9]+)\.mp4$/.exec(rec.path)?.[1];
+    const file = id ? files.get(id) : undefined;
+    if (!file || rec.query["X-Goog-Signature"] !== file.signature)
+      return new Response("<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>Access denied.</Message></Error>", {
+        status: 403,
+        headers: { "content-type": "application/xml; charset=UTF-8" },
+      });
+    return new Response(file.bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": "video/mp4" } });
   };
-
-  const storage = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request) {
-      const rec = await record(request);
-      const id = /^\/generated-videos\/([a-z0-9]+)\.mp4$/.exec(rec.path)?.[1];
-      const file = id ? files.get(id) : undefined;
-      if (!file || rec.query["X-Goog-Signature"] !== file.signature)
-        return new Response("<?xml version='1.0' encoding='UTF-8'?><Error><Code>AccessDenied</Code><Message>Access denied.</Message></Error>", {
-          status: 403,
-          headers: { "content-type": "application/xml; charset=UTF-8" },
-        });
-      return new Response(file.bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": "video/mp4" } });
-    },
-  });
 
   const poll = (op: Operation): Record<string, unknown> => {
     op.polls++;
@@ -677,106 +627,109 @@ export function startFakeGemini(key = "AIzaSyFAKE-gemini-0123456789abcdefghij"):
     };
   };
 
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request, srv) {
-      const rec = await record(request);
-      const call = /^\/v1beta\/models\/([^/:]+):(generateContent|predictLongRunning|streamGenerateContent)$/.exec(rec.path);
-      const opMatch = /^\/v1beta\/(models\/([^/:]+)\/operations\/([a-z0-9]+))$/.exec(rec.path);
-      const fileMatch = /^\/v1beta\/files\/([a-z0-9]+)(:download)?$/.exec(rec.path);
-      const modelMatch = /^\/v1beta\/models\/([^/:]+)$/.exec(rec.path);
-      if (!(call && request.method === "POST") && !((opMatch || fileMatch || modelMatch) && request.method === "GET"))
-        return json(404, { error: { code: 404, message: `Method not found.`, status: "NOT_FOUND" } });
-      const model = call?.[1] ?? opMatch?.[2] ?? modelMatch?.[1] ?? "";
-      const method = call?.[2] ?? "get";
+  const handle = async ({ request, rec, scenario: take, transport }: FakeCall<GeminiScenario, GeminiRecordedRequest>): Promise<Response> => {
+    const call = /^\/v1beta\/models\/([^/:]+):(generateContent|predictLongRunning|streamGenerateContent)$/.exec(rec.path);
+    const opMatch = /^\/v1beta\/(models\/([^/:]+)\/operations\/([a-z0-9]+))$/.exec(rec.path);
+    const fileMatch = /^\/v1beta\/files\/([a-z0-9]+)(:download)?$/.exec(rec.path);
+    const modelMatch = /^\/v1beta\/models\/([^/:]+)$/.exec(rec.path);
+    if (!(call && request.method === "POST") && !((opMatch || fileMatch || modelMatch) && request.method === "GET"))
+      return json(404, { error: { code: 404, message: `Method not found.`, status: "NOT_FOUND" } });
+    const model = call?.[1] ?? opMatch?.[2] ?? modelMatch?.[1] ?? "";
+    const method = call?.[2] ?? "get";
 
-      const fromQueue = queued.shift();
-      let scenario: GeminiScenario = fromQueue ?? "ok";
-      let prompt = "";
-      if (call && !fromQueue) {
-        const contents = Array.isArray(rec.body.contents) ? rec.body.contents : [];
-        const texts = contents.flatMap((c) => (Array.isArray(asObject(c)?.parts) ? (asObject(c)!.parts as unknown[]) : [])).map((p) => asObject(p)?.text);
-        const instance = Array.isArray(rec.body.instances) ? asObject(rec.body.instances[0]) : undefined;
-        prompt = [...texts, instance?.prompt].filter((t) => typeof t === "string").join("\n");
-        scenario = (directiveIn(prompt) as GeminiScenario | undefined) ?? "ok";
-      }
-      const op = opMatch ? operations.get(opMatch[1]!) : undefined;
+    const scenario = take(call ? promptOf(rec.body) : "");
+    const op = opMatch ? operations.get(opMatch[1]!) : undefined;
 
-      const sent = request.headers.get("x-goog-api-key") ?? rec.query.key;
-      if (sent === undefined || sent === null || sent === "") return errorResponse(NO_KEY);
-      if (sent !== key) return errorResponse(API_KEY_INVALID);
-      const forced = scenarioError(scenario, model, method, fake.retryDelay);
-      if (forced) return errorResponse(forced);
-      switch (scenario) {
-        case "hang":
-        case "reset":
-          return stall(scenario, request, srv);
-        case "slow":
-          await Bun.sleep(fake.slowMs);
-          break;
-        case "malformed":
-          return new Response("<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>", { status: 200, headers: { "content-type": "text/html" } });
-      }
+    const sent = request.headers.get("x-goog-api-key") ?? rec.query.key;
+    if (sent === undefined || sent === null || sent === "") return errorResponse(NO_KEY);
+    if (sent !== key) return errorResponse(API_KEY_INVALID);
+    const forced = scenarioError(scenario, model, method, fake.retryDelay);
+    if (forced) return errorResponse(forced);
+    await transport(scenario);
+    if (scenario === "malformed")
+      return new Response("<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>", { status: 200, headers: { "content-type": "text/html" } });
 
-      if (fileMatch) {
-        const id = fileMatch[1]!;
-        const file = files.get(id);
-        if (!file || Date.now() - file.createdAt > fake.fileTtlMs)
-          return errorResponse(new GoogleError(403, "PERMISSION_DENIED", `You do not have permission to access the File ${id} or it may not exist.`));
-        if (!fileMatch[2] || rec.query.alt !== "media")
-          return json(200, {
-            name: `files/${id}`,
-            mimeType: "video/mp4",
-            sizeBytes: String(file.bytes.length),
-            createTime: new Date(file.createdAt).toISOString(),
-            expirationTime: new Date(file.createdAt + fake.fileTtlMs).toISOString(),
-            uri: `${fake.url}/v1beta/files/${id}`,
-            downloadUri: `${fake.url}/v1beta/files/${id}:download?alt=media`,
-            state: "ACTIVE",
-            source: "GENERATED",
-          });
-        return new Response(null, { status: 302, headers: { location: `${fake.storageUrl}/generated-videos/${id}.mp4?X-Goog-Signature=${file.signature}&X-Goog-Expires=600` } });
-      }
-      const answer = (body: Record<string, unknown>) => json(200, scenario === "snake_case" ? snakeKeys(body) : body);
-      if (opMatch) {
-        if (!op) return errorResponse(new GoogleError(404, "NOT_FOUND", `Operation ${opMatch[1]} not found.`));
-        return answer(poll(op));
-      }
-      if (modelMatch) {
-        const methods = GEMINI_IMAGE_MODELS.includes(model) || GEMINI_TTS_MODELS.includes(model) ? ["generateContent", "countTokens"] : VEO_MODELS[model] ? ["predictLongRunning"] : undefined;
-        if (!methods) return errorResponse(new GoogleError(404, "NOT_FOUND", `Model is not found: models/${model} for api version v1beta`));
-        return answer({ name: `models/${model}`, displayName: model, supportedGenerationMethods: methods });
-      }
-
-      const body = rec.body;
-      if (rec.rawText !== undefined) return errorResponse(invalid(`Invalid JSON payload received. Unexpected token.\n${rec.rawText.slice(0, 40)}\n^`));
-      if (method === "predictLongRunning") {
-        if (!VEO_MODELS[model]) return errorResponse(modelNotFound(model, method));
-        const samples = validateVeo(model, body);
-        if (samples instanceof GoogleError) return errorResponse(samples);
-        const id = randomId(12);
-        const fileIds = Array.from({ length: samples }, () => {
-          const fileId = randomId(12);
-          files.set(fileId, { bytes: makeMp4(4096), createdAt: Date.now(), signature: randomId(32) });
-          return fileId;
+    if (fileMatch) {
+      const id = fileMatch[1]!;
+      const file = files.get(id);
+      if (!file || Date.now() - file.createdAt > fake.fileTtlMs)
+        return errorResponse(new GoogleError(403, "PERMISSION_DENIED", `You do not have permission to access the File ${id} or it may not exist.`));
+      if (!fileMatch[2] || rec.query.alt !== "media")
+        return json(200, {
+          name: `files/${id}`,
+          mimeType: "video/mp4",
+          sizeBytes: String(file.bytes.length),
+          createTime: new Date(file.createdAt).toISOString(),
+          expirationTime: new Date(file.createdAt + fake.fileTtlMs).toISOString(),
+          uri: `${fake.url}/v1beta/files/${id}`,
+          downloadUri: `${fake.url}/v1beta/files/${id}:download?alt=media`,
+          state: "ACTIVE",
+          source: "GENERATED",
         });
-        const outcome = scenario === "rai_filtered" || scenario === "operation_error" ? scenario : "ok";
-        const name = `models/${model}/operations/${id}`;
-        operations.set(name, { name, model, polls: 0, outcome, fileIds });
-        return json(200, { name });
-      }
-      if (method === "streamGenerateContent") return errorResponse(invalid("This fake does not implement streamGenerateContent."));
-      const isImage = GEMINI_IMAGE_MODELS.includes(model);
-      if (!isImage && !GEMINI_TTS_MODELS.includes(model)) return errorResponse(modelNotFound(model, method));
-      const input = readContents(body);
-      if (input instanceof GoogleError) return errorResponse(input);
-      const content = isImage ? imageAnswer(model, body, input, scenario) : speechAnswer(model, body, input, scenario);
-      return content instanceof GoogleError ? errorResponse(content) : answer(content);
-    },
+      return new Response(null, { status: 302, headers: { location: `${fake.storageUrl}/generated-videos/${id}.mp4?X-Goog-Signature=${file.signature}&X-Goog-Expires=600` } });
+    }
+    const answer = (body: Record<string, unknown>) => json(200, scenario === "snake_case" ? snakeKeys(body) : body);
+    if (opMatch) {
+      if (!op) return errorResponse(new GoogleError(404, "NOT_FOUND", `Operation ${opMatch[1]} not found.`));
+      return answer(poll(op));
+    }
+    if (modelMatch) {
+      const methods = GEMINI_IMAGE_MODELS.includes(model) || GEMINI_TTS_MODELS.includes(model) ? ["generateContent", "countTokens"] : VEO_MODELS[model] ? ["predictLongRunning"] : undefined;
+      if (!methods) return errorResponse(new GoogleError(404, "NOT_FOUND", `Model is not found: models/${model} for api version v1beta`));
+      return answer({ name: `models/${model}`, displayName: model, supportedGenerationMethods: methods });
+    }
+
+    const body = rec.body;
+    if (rec.rawText !== undefined) return errorResponse(invalid(`Invalid JSON payload received. Unexpected token.\n${rec.rawText.slice(0, 40)}\n^`));
+    if (method === "predictLongRunning") {
+      if (!VEO_MODELS[model]) return errorResponse(modelNotFound(model, method));
+      const samples = validateVeo(model, body);
+      if (samples instanceof GoogleError) return errorResponse(samples);
+      const id = randomId(12);
+      const fileIds = Array.from({ length: samples }, () => {
+        const fileId = randomId(12);
+        files.set(fileId, { bytes: makeMp4(4096), createdAt: Date.now(), signature: randomId(32) });
+        return fileId;
+      });
+      const outcome = scenario === "rai_filtered" || scenario === "operation_error" ? scenario : "ok";
+      const name = `models/${model}/operations/${id}`;
+      operations.set(name, { name, model, polls: 0, outcome, fileIds });
+      return json(200, { name });
+    }
+    if (method === "streamGenerateContent") return errorResponse(invalid("This fake does not implement streamGenerateContent."));
+    const isImage = GEMINI_IMAGE_MODELS.includes(model);
+    if (!isImage && !GEMINI_TTS_MODELS.includes(model)) return errorResponse(modelNotFound(model, method));
+    const input = readContents(body);
+    if (input instanceof GoogleError) return errorResponse(input);
+    const content = isImage ? imageAnswer(model, body, input, scenario) : speechAnswer(model, body, input, scenario);
+    return content instanceof GoogleError ? errorResponse(content) : answer(content);
+  };
+
+  const server = startFakeServer<GeminiScenario, GeminiRecordedRequest>(handle, { record });
+  const fake: FakeGemini = Object.assign(server, {
+    storageUrl: server.addOrigin(storage),
+    key,
+    pendingPolls: 2,
+    fileTtlMs: 2 * 24 * 3600 * 1000,
+    retryDelay: "12s",
+    reportProgress: false,
   });
-  fake.url = `http://127.0.0.1:${server.port}`;
-  fake.storageUrl = `http://127.0.0.1:${storage.port}`;
   return fake;
+}
+
+/** Records a request with its JSON keys normalised to camelCase and how they were spelt. */
+function record(rec: RecordedRequest): GeminiRecordedRequest {
+  const snake = new Set<string>();
+  const camel = new Set<string>();
+  const body = normalise(rec.body, snake, camel) as Record<string, unknown>;
+  const keyStyle = snake.size && camel.size ? "mixed" : snake.size ? "snake" : camel.size ? "camel" : "none";
+  return { ...rec, body, keyStyle, snakeKeys: [...snake] };
+}
+
+/** The text parts of a generateContent body and the prompt of a Veo instance, joined with "\n" (where a scenario marker may stand). */
+function promptOf(body: Record<string, unknown>): string {
+  const contents = Array.isArray(body.contents) ? body.contents : [];
+  const texts = contents.flatMap((c) => (Array.isArray(asObject(c)?.parts) ? (asObject(c)!.parts as unknown[]) : [])).map((p) => asObject(p)?.text);
+  const instance = Array.isArray(body.instances) ? asObject(body.instances[0]) : undefined;
+  return [...texts, instance?.prompt].filter((t) => typeof t === "string").join("\n");
 }

@@ -11,7 +11,8 @@
 //   fixture); the tts-1 pydantic body is confirmed from a real error quoted in openai/openai-node#1284 and #1140;
 // - which voices gpt-4o-mini-tts accepts as `{id}` objects, the SSE-with-tts-1 error, the pydantic `extra_forbidden` entry;
 // - opus/aac/flac bodies are sniffable headers only (no decodable audio); mp3 is silent but valid frames; wav/pcm are real.
-import { directiveIn, json, randomId, readRequest, type RecordedPart, type RecordedRequest, stall } from "./common.ts";
+import { json, randomId, type RecordedRequest, speechSeconds } from "./common.ts";
+import { type FakeCall, startFakeServer } from "./harness.ts";
 import { b64, imageInfo, makeAac, makeFlac, makeJpeg, makeMp3, makeOggOpus, makePcm, makePng, makeWav, makeWebp } from "./media.ts";
 
 export type { RecordedPart, RecordedRequest } from "./common.ts";
@@ -113,8 +114,7 @@ export function openaiImageUsage(model: string, size: string, quality: string, i
 
 /** Seconds of audio the fake answers a speech request with. */
 export function openaiSpeechSeconds(input: string): number {
-  const s = OPENAI_REPORTS.speech;
-  return Math.min(s.maxSeconds, Math.max(s.minSeconds, Math.round((input.length / s.charsPerSecond) * 10) / 10));
+  return speechSeconds(input, OPENAI_REPORTS.speech);
 }
 
 /** The usage of an SSE speech answer (`speech.audio.done`). */
@@ -184,12 +184,6 @@ const invalidValue = (param: string, value: unknown, allowed: string[]) =>
 
 const modelNotFound = (model: string) =>
   new OpenAIError(404, `The model \`${model}\` does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found");
-
-function scenarioOf(body: Record<string, unknown>, queued: OpenAIScenario[]): OpenAIScenario {
-  const fromQueue = queued.shift();
-  if (fromQueue) return fromQueue;
-  return (directiveIn(String(body.prompt ?? body.input ?? "")) as OpenAIScenario | undefined) ?? "ok";
-}
 
 function maskKey(key: string): string {
   if (key.length <= 8) return "*".repeat(key.length);
@@ -468,19 +462,7 @@ function speechBytes(format: string, seconds: number): Uint8Array {
 
 /** Starts the fake on 127.0.0.1 with a random port. `key` is the only API key it accepts. */
 export function startFakeOpenAI(key: string | null = "sk-test-openai-0123456789abcdef"): FakeOpenAI {
-  const requests: RecordedRequest[] = [];
-  const queued: OpenAIScenario[] = [];
   const files = new Map<string, Uint8Array>();
-  const fake: FakeOpenAI = {
-    url: "",
-    key,
-    requests,
-    slowMs: 1500,
-    next: (...scenarios) => queued.push(...scenarios),
-    close: async () => {
-      await server.stop(true);
-    },
-  };
 
   const answer = (requestId: string, response: Response) => {
     response.headers.set("x-request-id", requestId);
@@ -550,76 +532,63 @@ export function startFakeOpenAI(key: string | null = "sk-test-openai-0123456789a
 
   /** The 401 for a missing or wrong key; none when the fake was started without a key (a keyless compatible server). */
   const authError = (request: Request, scenario: OpenAIScenario, requestId: string): Response | undefined => {
-      if (key === null && scenario !== "401") return undefined;
-      const auth = request.headers.get("authorization");
-      if (!auth)
-        return fail(
-          requestId,
-          new OpenAIError(
-            401,
-            "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
-            "invalid_request_error",
-          ),
-        );
-      if (auth !== `Bearer ${key}` || scenario === "401") {
-        const sent = auth.replace(/^Bearer\s+/i, "");
-        return fail(
-          requestId,
-          new OpenAIError(
-            401,
-            `Incorrect API key provided: ${maskKey(sent)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
-            "invalid_request_error",
-            null,
-            "invalid_api_key",
-          ),
-        );
-      }
-      return undefined;
+    if (key === null && scenario !== "401") return undefined;
+    const auth = request.headers.get("authorization");
+    if (!auth)
+      return fail(
+        requestId,
+        new OpenAIError(
+          401,
+          "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY), or as the password field (with blank username) if you're accessing the API from your browser and are prompted for a username and password. You can obtain an API key from https://platform.openai.com/account/api-keys.",
+          "invalid_request_error",
+        ),
+      );
+    if (auth !== `Bearer ${key}` || scenario === "401") {
+      const sent = auth.replace(/^Bearer\s+/i, "");
+      return fail(
+        requestId,
+        new OpenAIError(
+          401,
+          `Incorrect API key provided: ${maskKey(sent)}. You can find your API key at https://platform.openai.com/account/api-keys.`,
+          "invalid_request_error",
+          null,
+          "invalid_api_key",
+        ),
+      );
+    }
+    return undefined;
   };
 
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request, srv) {
-      const rec = await readRequest(request);
-      requests.push(rec);
-      const requestId = `req_${randomId(24)}`;
-      if (request.method === "GET" && rec.path.startsWith("/files/")) {
-        const file = files.get(rec.path);
-        return file
-          ? new Response(file as Uint8Array<ArrayBuffer>, { headers: { "content-type": "image/png" } })
-          : new Response("<?xml version=\"1.0\"?><Error><Code>BlobNotFound</Code></Error>", { status: 404, headers: { "content-type": "application/xml" } });
-      }
-      const modelPath = /^\/v1\/models\/(.+)$/.exec(rec.path);
-      if (request.method === "GET" && modelPath) {
-        const refusedModel = authError(request, queued.shift() ?? "ok", requestId);
-        if (refusedModel) return refusedModel;
-        const id = decodeURIComponent(modelPath[1]!);
-        if (![...GPT_IMAGE_MODELS, ...DALLE_MODELS, ...TTS_MODELS].includes(id))
-          return fail(requestId, new OpenAIError(404, `The model '${id}' does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"));
-        return answer(requestId, json(200, { id, object: "model", created: 1745000000, owned_by: "system" }));
-      }
-      const route = rec.path === "/v1/images/generations" ? "generations" : rec.path === "/v1/images/edits" ? "edits" : rec.path === "/v1/audio/speech" ? "speech" : undefined;
-      if (request.method !== "POST" || !route)
-        return fail(requestId, new OpenAIError(404, `Invalid URL (${request.method} ${rec.path})`, "invalid_request_error"));
-      const scenario = scenarioOf(rec.body, queued);
-      const refused = authError(request, scenario, requestId);
-      if (refused) return refused;
-      const model = typeof rec.body.model === "string" ? rec.body.model : route === "speech" ? "tts-1" : "gpt-image-1";
-      const forced = scenarioError(scenario, model, requestId);
-      if (forced) return fail(requestId, forced);
-      switch (scenario) {
-        case "hang":
-        case "reset":
-          return stall(scenario, request, srv);
-        case "slow":
-          await Bun.sleep(fake.slowMs);
-          break;
-      }
-      return route === "speech" ? speech(rec, scenario, requestId) : images(route, rec, scenario, requestId);
-    },
-  });
-  fake.url = `http://127.0.0.1:${server.port}`;
+  const handle = async ({ request, rec, scenario: take, transport }: FakeCall<OpenAIScenario>): Promise<Response> => {
+    const requestId = `req_${randomId(24)}`;
+    if (request.method === "GET" && rec.path.startsWith("/files/")) {
+      const file = files.get(rec.path);
+      return file
+        ? new Response(file as Uint8Array<ArrayBuffer>, { headers: { "content-type": "image/png" } })
+        : new Response("<?xml version=\"1.0\"?><Error><Code>BlobNotFound</Code></Error>", { status: 404, headers: { "content-type": "application/xml" } });
+    }
+    const modelPath = /^\/v1\/models\/(.+)$/.exec(rec.path);
+    if (request.method === "GET" && modelPath) {
+      const refusedModel = authError(request, take(), requestId);
+      if (refusedModel) return refusedModel;
+      const id = decodeURIComponent(modelPath[1]!);
+      if (![...GPT_IMAGE_MODELS, ...DALLE_MODELS, ...TTS_MODELS].includes(id))
+        return fail(requestId, new OpenAIError(404, `The model '${id}' does not exist or you do not have access to it.`, "invalid_request_error", null, "model_not_found"));
+      return answer(requestId, json(200, { id, object: "model", created: 1745000000, owned_by: "system" }));
+    }
+    const route = rec.path === "/v1/images/generations" ? "generations" : rec.path === "/v1/images/edits" ? "edits" : rec.path === "/v1/audio/speech" ? "speech" : undefined;
+    if (request.method !== "POST" || !route)
+      return fail(requestId, new OpenAIError(404, `Invalid URL (${request.method} ${rec.path})`, "invalid_request_error"));
+    const scenario = take(String(rec.body.prompt ?? rec.body.input ?? ""));
+    const refused = authError(request, scenario, requestId);
+    if (refused) return refused;
+    const model = typeof rec.body.model === "string" ? rec.body.model : route === "speech" ? "tts-1" : "gpt-image-1";
+    const forced = scenarioError(scenario, model, requestId);
+    if (forced) return fail(requestId, forced);
+    await transport(scenario);
+    return route === "speech" ? speech(rec, scenario, requestId) : images(route, rec, scenario, requestId);
+  };
+
+  const fake: FakeOpenAI = Object.assign(startFakeServer<OpenAIScenario>(handle), { key });
   return fake;
 }

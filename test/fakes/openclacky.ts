@@ -1,7 +1,8 @@
 // A fake openclacky gateway on an ephemeral loopback port, speaking the gateway dialect
 // (images/generations, videos/generations, audio/speech; Bearer auth; base64 in data[0]).
 // A scenario is chosen per request: queued with `next()`, or named in the prompt/input as `[[fake:<scenario>]]`.
-import { stall } from "./common.ts";
+import { json, type RecordedRequest as CommonRecordedRequest } from "./common.ts";
+import { type FakeCall, startFakeServer } from "./harness.ts";
 import { b64, makeMp4, makePng, makeWav } from "./media.ts";
 
 /** What the fake can be told to do with one request. */
@@ -68,127 +69,88 @@ const SIZES: Record<string, [number, number]> = {
 /** Gemini image models ignore exact sizes; the fake answers them at these. */
 const GEMINI_SIZES: Record<string, [number, number]> = { landscape: [1408, 768], square: [1024, 1024], portrait: [768, 1408] };
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-
-function scenarioOf(body: Record<string, unknown>, queued: ClackyScenario[]): ClackyScenario {
-  const fromQueue = queued.shift();
-  if (fromQueue) return fromQueue;
-  const text = String(body.prompt ?? body.input ?? "");
-  const match = /\[\[fake:([a-z_0-9]+)\]\]/.exec(text);
-  return (match?.[1] as ClackyScenario | undefined) ?? "ok";
-}
-
 /** Starts the fake on 127.0.0.1 with a random port. `key` is the only API key it accepts. */
 export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeClacky {
-  const requests: RecordedRequest[] = [];
-  const queued: ClackyScenario[] = [];
   const files = new Map<string, Uint8Array>();
-  const fake: FakeClacky = {
-    url: "",
-    key,
-    requests,
-    slowMs: 1500,
-    retryAfter: "7",
-    inFlight: 0,
-    maxInFlight: 0,
-    next: (...scenarios) => queued.push(...scenarios),
-    close: async () => {
-      await server.stop(true);
-    },
+
+  const answer = async ({ request, rec, path, scenario: take, transport }: FakeCall<ClackyScenario, RecordedRequest>): Promise<Response> => {
+    if (request.method === "GET" && path.startsWith("/files/")) {
+      const file = files.get(path);
+      return file ? new Response(file as Uint8Array<ArrayBuffer>, { headers: { "content-type": "image/png" } }) : json(404, { error: { message: "no such file" } });
+    }
+    if (request.method === "GET" && path === "/models") {
+      if (request.headers.get("authorization") !== `Bearer ${key}`) return json(401, { error: { message: "Invalid API key" } });
+      return json(200, { object: "list", data: CLACKY_MODELS.map((id) => ({ id, object: "model" })) });
+    }
+    const known = ["/images/generations", "/videos/generations", "/audio/speech"].some((p) => path.endsWith(p));
+    if (request.method !== "POST" || !known) return json(404, { error: { message: `unknown endpoint ${path}` } });
+    const { body } = rec;
+    const scenario = take(String(body.prompt ?? body.input ?? ""));
+    if (request.headers.get("authorization") !== `Bearer ${key}` || scenario === "401")
+      return json(401, { error: { message: "Invalid API key", type: "invalid_request_error" } });
+    const failure = scenarioAnswer(scenario, fake.retryAfter);
+    if (failure) return failure;
+    await transport(scenario);
+    const { bytes, mime, extra: reports } = media(path, body);
+    const extra = fake.reportedCost === undefined ? reports : { ...reports, cost_usd: fake.reportedCost };
+    if (scenario === "url_missing") return json(200, { data: [{ url: `${fake.url}/files/expired.png` }], ...extra });
+    if (scenario === "url") {
+      const file = `/files/${crypto.randomUUID()}.png`;
+      files.set(file, bytes);
+      return json(200, { data: [{ url: `${fake.url}${file}` }], ...extra });
+    }
+    const b64Json = scenario === "truncated" ? b64(bytes).slice(0, 106) : b64(bytes);
+    return json(200, { data: [{ b64_json: b64Json, mime_type: mime }], ...extra });
   };
 
-  const media = (path: string, body: Record<string, unknown>) => {
-    if (path.endsWith("/images/generations")) {
-      const model = String(body.model ?? "");
-      const aspect = /\[aspect: (\w+)\]/.exec(String(body.prompt ?? ""))?.[1] ?? "landscape";
-      const [w, h] = /gemini|imagen/i.test(model) ? (GEMINI_SIZES[aspect] ?? [1408, 768]) : (SIZES[String(body.size)] ?? [1536, 1024]);
-      return { bytes: makePng(w, h), mime: "image/png", extra: CLACKY_REPORTS.image };
-    }
-    if (path.endsWith("/videos/generations")) {
-      const seconds = Number(body.duration_seconds ?? 8);
-      return { bytes: makeMp4(), mime: "video/mp4", extra: { duration_seconds: seconds, cost_usd: Number((CLACKY_REPORTS.videoPerSecond * seconds).toFixed(6)) } };
-    }
-    const voice = typeof body.voice === "string" ? body.voice : "Kore";
-    return { bytes: makeWav(1.5), mime: "audio/wav", extra: { ...CLACKY_REPORTS.speech, voice } };
-  };
-
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request, srv) {
-      const url = new URL(request.url);
-      if (request.method === "GET" && url.pathname.startsWith("/files/")) {
-        const file = files.get(url.pathname);
-        return file ? new Response(file as Uint8Array<ArrayBuffer>, { headers: { "content-type": "image/png" } }) : json(404, { error: { message: "no such file" } });
-      }
-      if (request.method === "GET" && url.pathname === "/models") {
-        if (request.headers.get("authorization") !== `Bearer ${key}`) return json(401, { error: { message: "Invalid API key" } });
-        return json(200, { object: "list", data: CLACKY_MODELS.map((id) => ({ id, object: "model" })) });
-      }
-      const text = await request.text();
-      let body: Record<string, unknown> = {};
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        body = { raw: text };
-      }
-      requests.push({ method: request.method, path: url.pathname, headers: Object.fromEntries(request.headers), body });
-      const known = ["/images/generations", "/videos/generations", "/audio/speech"].some((p) => url.pathname.endsWith(p));
-      if (request.method !== "POST" || !known) return json(404, { error: { message: `unknown endpoint ${url.pathname}` } });
-      const scenario = scenarioOf(body, queued);
-      fake.inFlight++;
-      fake.maxInFlight = Math.max(fake.maxInFlight, fake.inFlight);
-      try {
-        return await answer(url, body, scenario, request, srv);
-      } finally {
-        fake.inFlight--;
-      }
-    },
-  });
-
-  async function answer(url: URL, body: Record<string, unknown>, scenario: ClackyScenario, request: Request, srv: { timeout(request: Request, seconds: number): void }): Promise<Response> {
-      if (request.headers.get("authorization") !== `Bearer ${key}` || scenario === "401") {
-        return json(401, { error: { message: "Invalid API key", type: "invalid_request_error" } });
-      }
-      switch (scenario) {
-        case "403":
-          return json(403, { error: { message: "This key may not use this model" } });
-        case "429":
-          return json(429, { error: { message: "Rate limit exceeded, slow down" } }, { "retry-after": fake.retryAfter });
-        case "500":
-          return json(500, { error: { message: "Internal gateway error" } });
-        case "503":
-          return json(503, { error: { message: "The model is overloaded. Please try again later." } }, { "retry-after": fake.retryAfter });
-        case "400":
-          return json(400, { error: { message: "INVALID_ARGUMENT: unknown image model", code: "invalid_argument" } });
-        case "content_filter":
-          return json(400, { error: { message: "Your request was rejected by the safety system", code: "content_filter" } });
-        case "malformed":
-          return new Response("<html>Bad Gateway</html>", { status: 200, headers: { "content-type": "text/html" } });
-        case "empty":
-          return json(200, { data: [] });
-        case "not_media":
-          return json(200, { data: [{ b64_json: b64(new TextEncoder().encode("this is plain text, not media")) }] });
-        case "hang":
-        case "reset":
-          return stall(scenario, request, srv);
-        case "slow":
-          await Bun.sleep(fake.slowMs);
-          break;
-      }
-      const { bytes, mime, extra: reports } = media(url.pathname, body);
-      const extra = fake.reportedCost === undefined ? reports : { ...reports, cost_usd: fake.reportedCost };
-      if (scenario === "url_missing") return json(200, { data: [{ url: `${fake.url}/files/expired.png` }], ...extra });
-      if (scenario === "url") {
-        const path = `/files/${crypto.randomUUID()}.png`;
-        files.set(path, bytes);
-        return json(200, { data: [{ url: `${fake.url}${path}` }], ...extra });
-      }
-      const b64Json = scenario === "truncated" ? b64(bytes).slice(0, 106) : b64(bytes);
-      return json(200, { data: [{ b64_json: b64Json, mime_type: mime }], ...extra });
-  }
-  fake.url = `http://127.0.0.1:${server.port}`;
+  const fake: FakeClacky = Object.assign(startFakeServer<ClackyScenario, RecordedRequest>(answer, { record }), { key, retryAfter: "7" });
   return fake;
+}
+
+/** What the gateway records: method, path, headers and the JSON body (`{raw}` when it did not parse); downloads and listings left out. */
+function record(rec: CommonRecordedRequest): RecordedRequest | undefined {
+  if (rec.method === "GET" && (rec.path.startsWith("/files/") || rec.path === "/models")) return undefined;
+  return { method: rec.method, path: rec.path, headers: rec.headers, body: rec.rawText !== undefined ? { raw: rec.rawText } : rec.body };
+}
+
+/** The answer of a scenario that fails or answers without media; undefined for the rest. */
+function scenarioAnswer(scenario: ClackyScenario, retryAfter: string): Response | undefined {
+  switch (scenario) {
+    case "403":
+      return json(403, { error: { message: "This key may not use this model" } });
+    case "429":
+      return json(429, { error: { message: "Rate limit exceeded, slow down" } }, { "retry-after": retryAfter });
+    case "500":
+      return json(500, { error: { message: "Internal gateway error" } });
+    case "503":
+      return json(503, { error: { message: "The model is overloaded. Please try again later." } }, { "retry-after": retryAfter });
+    case "400":
+      return json(400, { error: { message: "INVALID_ARGUMENT: unknown image model", code: "invalid_argument" } });
+    case "content_filter":
+      return json(400, { error: { message: "Your request was rejected by the safety system", code: "content_filter" } });
+    case "malformed":
+      return new Response("<html>Bad Gateway</html>", { status: 200, headers: { "content-type": "text/html" } });
+    case "empty":
+      return json(200, { data: [] });
+    case "not_media":
+      return json(200, { data: [{ b64_json: b64(new TextEncoder().encode("this is plain text, not media")) }] });
+    default:
+      return undefined;
+  }
+}
+
+/** The media, its type and the reported usage and cost for a generation request at `path`. */
+function media(path: string, body: Record<string, unknown>) {
+  if (path.endsWith("/images/generations")) {
+    const model = String(body.model ?? "");
+    const aspect = /\[aspect: (\w+)\]/.exec(String(body.prompt ?? ""))?.[1] ?? "landscape";
+    const [w, h] = /gemini|imagen/i.test(model) ? (GEMINI_SIZES[aspect] ?? [1408, 768]) : (SIZES[String(body.size)] ?? [1536, 1024]);
+    return { bytes: makePng(w, h), mime: "image/png", extra: CLACKY_REPORTS.image };
+  }
+  if (path.endsWith("/videos/generations")) {
+    const seconds = Number(body.duration_seconds ?? 8);
+    return { bytes: makeMp4(), mime: "video/mp4", extra: { duration_seconds: seconds, cost_usd: Number((CLACKY_REPORTS.videoPerSecond * seconds).toFixed(6)) } };
+  }
+  const voice = typeof body.voice === "string" ? body.voice : "Kore";
+  return { bytes: makeWav(1.5), mime: "audio/wav", extra: { ...CLACKY_REPORTS.speech, voice } };
 }

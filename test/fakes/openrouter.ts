@@ -26,7 +26,8 @@
 // `/key` follows the API reference's GetCurrentKeyResponse (label, limit, usage, limit_remaining, is_free_tier, ...) and
 // `/models` the Models guide (`{data: [{id, canonical_slug, architecture.output_modalities, pricing}]}`, public, text-only
 // unless `output_modalities` says otherwise); the models listed and the key's figures are the fake's own.
-import { directiveIn, json, parseDataUrl, randomId, readRequest, type RecordedRequest, stall } from "./common.ts";
+import { ASPECT_SIZES_1K, EXTENDED_ASPECT_SIZES_1K, json, parseDataUrl, randomId, type RecordedRequest } from "./common.ts";
+import { type FakeCall, startFakeServer } from "./harness.ts";
 import { b64, imageInfo, makeJpeg, makeMp4, makePng } from "./media.ts";
 
 export type { RecordedPart, RecordedRequest } from "./common.ts";
@@ -135,19 +136,7 @@ export function openrouterImageUsage(model: string, opts: { inputImages?: number
 }
 
 /** Output pixel sizes per aspect_ratio at 1K (OpenRouter's documented table); Gemini 3 models scale it by image_size. */
-export const OPENROUTER_ASPECT_SIZES: Record<string, [number, number]> = {
-  "1:1": [1024, 1024],
-  "2:3": [832, 1248],
-  "3:2": [1248, 832],
-  "3:4": [864, 1184],
-  "4:3": [1184, 864],
-  "4:5": [896, 1152],
-  "5:4": [1152, 896],
-  "9:16": [768, 1344],
-  "16:9": [1344, 768],
-  "21:9": [1536, 672],
-};
-const EXTENDED_ASPECT_SIZES: Record<string, [number, number]> = { "1:4": [512, 2048], "4:1": [2048, 512], "1:8": [384, 3072], "8:1": [3072, 384] };
+export const OPENROUTER_ASPECT_SIZES = ASPECT_SIZES_1K;
 const SIZE_SCALE: Record<string, number> = { "0.5K": 0.5, "1K": 1, "2K": 2, "4K": 4 };
 
 /** The fake's video models and what they accept (its answer to GET /api/v1/videos/models). */
@@ -162,27 +151,18 @@ export interface OpenRouterVideoModel {
   /** USD per second of video, by resolution. */
   pricePerSecond: Record<string, number>;
 }
+const VEO_31 = {
+  resolutions: ["720p", "1080p"],
+  aspectRatios: ["16:9", "9:16"],
+  durations: [4, 6, 8],
+  defaultDuration: 8,
+  frameTypes: ["first_frame", "last_frame"],
+  generateAudio: true,
+  seed: true,
+};
 export const OPENROUTER_VIDEO_MODELS: Record<string, OpenRouterVideoModel> = {
-  "google/veo-3.1": {
-    resolutions: ["720p", "1080p"],
-    aspectRatios: ["16:9", "9:16"],
-    durations: [4, 6, 8],
-    defaultDuration: 8,
-    frameTypes: ["first_frame", "last_frame"],
-    generateAudio: true,
-    seed: true,
-    pricePerSecond: { "720p": 0.4, "1080p": 0.4 },
-  },
-  "google/veo-3.1-fast": {
-    resolutions: ["720p", "1080p"],
-    aspectRatios: ["16:9", "9:16"],
-    durations: [4, 6, 8],
-    defaultDuration: 8,
-    frameTypes: ["first_frame", "last_frame"],
-    generateAudio: true,
-    seed: true,
-    pricePerSecond: { "720p": 0.1, "1080p": 0.12 },
-  },
+  "google/veo-3.1": { ...VEO_31, pricePerSecond: { "720p": 0.4, "1080p": 0.4 } },
+  "google/veo-3.1-fast": { ...VEO_31, pricePerSecond: { "720p": 0.1, "1080p": 0.12 } },
   "openai/sora-2-pro": {
     resolutions: ["720p", "1080p"],
     aspectRatios: ["16:9", "9:16"],
@@ -324,22 +304,7 @@ interface VideoJob {
 
 /** Starts the fake on 127.0.0.1 with a random port. `key` is the only API key it accepts. */
 export function startFakeOpenRouter(key = "fake-openrouter-key-0123456789"): FakeOpenRouter {
-  const requests: RecordedRequest[] = [];
-  const queued: OpenRouterScenario[] = [];
   const jobs = new Map<string, VideoJob>();
-  const fake: FakeOpenRouter = {
-    url: "",
-    key,
-    requests,
-    slowMs: 1500,
-    pendingPolls: 2,
-    absolutePollingUrl: false,
-    keyLimit: 10,
-    next: (...scenarios) => queued.push(...scenarios),
-    close: async () => {
-      await server.stop(true);
-    },
-  };
 
   const chat = (rec: RecordedRequest, scenario: OpenRouterScenario): Response => {
     const b = rec.body;
@@ -358,7 +323,7 @@ export function startFakeOpenRouter(key = "fake-openrouter-key-0123456789"): Fak
     const config = (typeof b.image_config === "object" && b.image_config !== null ? b.image_config : {}) as Record<string, unknown>;
     const extended = model === "google/gemini-3.1-flash-image-preview";
     const aspect = config.aspect_ratio === undefined ? "1:1" : String(config.aspect_ratio);
-    const dims = OPENROUTER_ASPECT_SIZES[aspect] ?? (extended ? EXTENDED_ASPECT_SIZES[aspect] : undefined);
+    const dims = OPENROUTER_ASPECT_SIZES[aspect] ?? (extended ? EXTENDED_ASPECT_SIZES_1K[aspect] : undefined);
     if (!dims) return errorResponse(new RouterError(400, `Invalid aspect_ratio "${aspect}" for ${model}.`));
     const scalable = /^google\/gemini-3/.test(model);
     const imageSize = scalable && config.image_size !== undefined ? String(config.image_size) : "1K";
@@ -475,117 +440,102 @@ export function startFakeOpenRouter(key = "fake-openrouter-key-0123456789"): Fak
     return json(202, { id, polling_url: `${fake.absolutePollingUrl ? fake.url : ""}/api/v1/videos/${id}`, status: "pending" });
   };
 
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request, srv) {
-      const rec = await readRequest(request);
-      requests.push(rec);
-      const { path } = rec;
-      if (request.method === "GET" && path === "/api/v1/videos/models")
-        return json(200, {
-          data: Object.entries(OPENROUTER_VIDEO_MODELS).map(([id, m]) => ({
+  const handle = async ({ request, rec, path, scenario: take, transport }: FakeCall<OpenRouterScenario>): Promise<Response> => {
+    if (request.method === "GET" && path === "/api/v1/videos/models")
+      return json(200, {
+        data: Object.entries(OPENROUTER_VIDEO_MODELS).map(([id, m]) => ({
+          id,
+          canonical_slug: id,
+          name: id,
+          created: 1767225600,
+          supported_resolutions: m.resolutions,
+          supported_aspect_ratios: m.aspectRatios,
+          supported_durations: m.durations,
+          supported_frame_images: m.frameTypes,
+          generate_audio: m.generateAudio,
+          seed: m.seed,
+          pricing_skus: Object.fromEntries(Object.entries(m.pricePerSecond).map(([r, p]) => [`per-video-second-${r}`, p.toFixed(2)])),
+        })),
+      });
+    if (request.method === "GET" && path === "/api/v1/models") {
+      const wanted = (rec.query.output_modalities ?? "text").split(",").map((m) => m.trim());
+      return json(200, {
+        data: Object.entries(OPENROUTER_MODELS)
+          .filter(([, outputs]) => wanted.includes("all") || outputs.some((m) => wanted.includes(m)))
+          .map(([id, outputs]) => ({
             id,
             canonical_slug: id,
             name: id,
             created: 1767225600,
-            supported_resolutions: m.resolutions,
-            supported_aspect_ratios: m.aspectRatios,
-            supported_durations: m.durations,
-            supported_frame_images: m.frameTypes,
-            generate_audio: m.generateAudio,
-            seed: m.seed,
-            pricing_skus: Object.fromEntries(Object.entries(m.pricePerSecond).map(([r, p]) => [`per-video-second-${r}`, p.toFixed(2)])),
+            architecture: { modality: `text+image->${outputs.join("+")}`, input_modalities: ["text", "image"], output_modalities: outputs },
+            pricing: { prompt: String(OPENROUTER_IMAGE_PRICING[id]?.prompt ?? OPENROUTER_IMAGE_PRICING.default!.prompt), completion: "0.0000025" },
           })),
-        });
-      if (request.method === "GET" && path === "/api/v1/models") {
-        const wanted = (rec.query.output_modalities ?? "text").split(",").map((m) => m.trim());
-        return json(200, {
-          data: Object.entries(OPENROUTER_MODELS)
-            .filter(([, outputs]) => wanted.includes("all") || outputs.some((m) => wanted.includes(m)))
-            .map(([id, outputs]) => ({
-              id,
-              canonical_slug: id,
-              name: id,
-              created: 1767225600,
-              architecture: { modality: `text+image->${outputs.join("+")}`, input_modalities: ["text", "image"], output_modalities: outputs },
-              pricing: { prompt: String(OPENROUTER_IMAGE_PRICING[id]?.prompt ?? OPENROUTER_IMAGE_PRICING.default!.prompt), completion: "0.0000025" },
-            })),
-        });
-      }
-      const route =
-        request.method === "GET" && path === "/api/v1/key"
-          ? "key"
-          : request.method === "POST" && path === "/api/v1/chat/completions"
-          ? "chat"
-          : request.method === "POST" && path === "/api/v1/videos"
-            ? "submit"
-            : request.method === "GET" && /^\/api\/v1\/videos\/[\w-]+$/.test(path)
-              ? "poll"
-              : request.method === "GET" && /^\/api\/v1\/videos\/[\w-]+\/content$/.test(path)
-                ? "content"
-                : undefined;
-      if (!route) return errorResponse(new RouterError(404, "Not Found"));
-      const fromQueue = queued.shift();
-      const messages = Array.isArray(rec.body.messages) ? rec.body.messages : [];
-      const prompt =
-        route === "chat"
-          ? messages
-              .flatMap((m) => {
-                const c = (m as Record<string, unknown> | null)?.content;
-                return typeof c === "string" ? [c] : Array.isArray(c) ? (c as Record<string, unknown>[]).map((p) => (typeof p?.text === "string" ? p.text : "")) : [];
-              })
-              .join("\n")
-          : String(rec.body.prompt ?? "");
-      const scenario: OpenRouterScenario = fromQueue ?? (route === "chat" || route === "submit" ? (directiveIn(prompt) as OpenRouterScenario | undefined) : undefined) ?? "ok";
+      });
+    }
+    const route =
+      request.method === "GET" && path === "/api/v1/key"
+        ? "key"
+        : request.method === "POST" && path === "/api/v1/chat/completions"
+        ? "chat"
+        : request.method === "POST" && path === "/api/v1/videos"
+          ? "submit"
+          : request.method === "GET" && /^\/api\/v1\/videos\/[\w-]+$/.test(path)
+            ? "poll"
+            : request.method === "GET" && /^\/api\/v1\/videos\/[\w-]+\/content$/.test(path)
+              ? "content"
+              : undefined;
+    if (!route) return errorResponse(new RouterError(404, "Not Found"));
+    const messages = Array.isArray(rec.body.messages) ? rec.body.messages : [];
+    const prompt =
+      route === "chat"
+        ? messages
+            .flatMap((m) => {
+              const c = (m as Record<string, unknown> | null)?.content;
+              return typeof c === "string" ? [c] : Array.isArray(c) ? (c as Record<string, unknown>[]).map((p) => (typeof p?.text === "string" ? p.text : "")) : [];
+            })
+            .join("\n")
+        : String(rec.body.prompt ?? "");
+    const scenario = take(route === "chat" || route === "submit" ? prompt : "");
 
-      const auth = request.headers.get("authorization");
-      if (!auth) return errorResponse(new RouterError(401, "No auth credentials found"));
-      if (auth !== `Bearer ${key}` || scenario === "401") return errorResponse(new RouterError(401, "User not found."));
-      const model = typeof rec.body.model === "string" ? rec.body.model : "google/gemini-2.5-flash-image";
-      const forced = scenarioError(scenario, model, prompt);
-      if (forced) return errorResponse(forced);
-      switch (scenario) {
-        case "hang":
-        case "reset":
-          return stall(scenario, request, srv);
-        case "slow":
-          await Bun.sleep(fake.slowMs);
-          break;
-        case "malformed":
-          return new Response("<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>", { status: 200, headers: { "content-type": "text/html" } });
-      }
-      if (route === "key")
-        return json(200, {
-          data: {
-            label: `${key.slice(0, 11)}...${key.slice(-3)}`,
-            limit: fake.keyLimit,
-            usage: OPENROUTER_KEY_USAGE,
-            limit_remaining: fake.keyLimit === null ? null : usd(fake.keyLimit - OPENROUTER_KEY_USAGE),
-            limit_reset: null,
-            include_byok_in_limit: false,
-            is_free_tier: false,
-            is_provisioning_key: false,
-            is_management_key: false,
-            usage_daily: OPENROUTER_KEY_USAGE,
-            usage_weekly: OPENROUTER_KEY_USAGE,
-            usage_monthly: OPENROUTER_KEY_USAGE,
-            rate_limit: { requests: -1, interval: "10s", note: "This field is deprecated and safe to ignore." },
-          },
-        });
-      if (route === "chat") return chat(rec, scenario);
-      if (route === "submit") return submitVideo(rec, scenario);
-      const id = path.split("/")[4]!;
-      const job = jobs.get(id);
-      if (!job) return errorResponse(new RouterError(404, "Video generation job not found"));
-      if (route === "poll") return json(200, videoView(job));
-      if (job.outcome !== "completed" || job.polls <= fake.pendingPolls) return errorResponse(new RouterError(400, "Video generation is not completed"));
-      const index = rec.query.index === undefined ? 0 : Number(rec.query.index);
-      if (index !== 0) return errorResponse(new RouterError(404, `No video content at index ${rec.query.index}`));
-      return new Response(makeMp4(4096) as Uint8Array<ArrayBuffer>, { headers: { "content-type": "video/mp4" } });
-    },
-  });
-  fake.url = `http://127.0.0.1:${server.port}`;
+    const auth = request.headers.get("authorization");
+    if (!auth) return errorResponse(new RouterError(401, "No auth credentials found"));
+    if (auth !== `Bearer ${key}` || scenario === "401") return errorResponse(new RouterError(401, "User not found."));
+    const model = typeof rec.body.model === "string" ? rec.body.model : "google/gemini-2.5-flash-image";
+    const forced = scenarioError(scenario, model, prompt);
+    if (forced) return errorResponse(forced);
+    await transport(scenario);
+    if (scenario === "malformed")
+      return new Response("<html><head><title>502 Bad Gateway</title></head><body>cloudflare</body></html>", { status: 200, headers: { "content-type": "text/html" } });
+    if (route === "key")
+      return json(200, {
+        data: {
+          label: `${key.slice(0, 11)}...${key.slice(-3)}`,
+          limit: fake.keyLimit,
+          usage: OPENROUTER_KEY_USAGE,
+          limit_remaining: fake.keyLimit === null ? null : usd(fake.keyLimit - OPENROUTER_KEY_USAGE),
+          limit_reset: null,
+          include_byok_in_limit: false,
+          is_free_tier: false,
+          is_provisioning_key: false,
+          is_management_key: false,
+          usage_daily: OPENROUTER_KEY_USAGE,
+          usage_weekly: OPENROUTER_KEY_USAGE,
+          usage_monthly: OPENROUTER_KEY_USAGE,
+          rate_limit: { requests: -1, interval: "10s", note: "This field is deprecated and safe to ignore." },
+        },
+      });
+    if (route === "chat") return chat(rec, scenario);
+    if (route === "submit") return submitVideo(rec, scenario);
+    const id = path.split("/")[4]!;
+    const job = jobs.get(id);
+    if (!job) return errorResponse(new RouterError(404, "Video generation job not found"));
+    if (route === "poll") return json(200, videoView(job));
+    if (job.outcome !== "completed" || job.polls <= fake.pendingPolls) return errorResponse(new RouterError(400, "Video generation is not completed"));
+    const index = rec.query.index === undefined ? 0 : Number(rec.query.index);
+    if (index !== 0) return errorResponse(new RouterError(404, `No video content at index ${rec.query.index}`));
+    return new Response(makeMp4(4096) as Uint8Array<ArrayBuffer>, { headers: { "content-type": "video/mp4" } });
+  };
+
+  const fake: FakeOpenRouter = Object.assign(startFakeServer<OpenRouterScenario>(handle), { key, pendingPolls: 2, absolutePollingUrl: false, keyLimit: 10 });
   return fake;
 }
