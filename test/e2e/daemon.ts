@@ -1,11 +1,13 @@
 // End-to-end fixtures: a real mediagen process on a free loopback port with its output captured,
 // the real curl binary, and readers for the files the daemon writes. Loopback only, no network.
 import { Database } from "bun:sqlite";
+import { afterAll, beforeAll } from "bun:test";
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { stringify } from "yaml";
 import { buildExecutable } from "../../build.ts";
+import { tempDir } from "../helpers.ts";
 
 /** The repository root (where package.json and server/ live). */
 export const REPO_ROOT = resolve(import.meta.dir, "../..");
@@ -361,4 +363,40 @@ export function writeConfig(dataDir: string, config: Record<string, unknown>): v
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, stringify(config), { mode: 0o600 });
   renameSync(temp, file);
+}
+
+/**
+ * A test file's fake provider (started before its tests) and the daemons and temp folders its tests make, all
+ * disposed of after them: daemons first, then the fake, then the folders.
+ */
+export function daemonFixture<Fake extends { close(): Promise<void> }>(startFake: () => Fake, prefix: string) {
+  let fake: Fake | undefined;
+  const dirs: { [Symbol.dispose](): void }[] = [];
+  const daemons: Daemon[] = [];
+  beforeAll(() => {
+    fake = startFake();
+  });
+  afterAll(async () => {
+    await Promise.all(daemons.map((daemon) => daemon.dispose()));
+    await fake?.close();
+    for (const dir of dirs) dir[Symbol.dispose]();
+  });
+  return {
+    get fake(): Fake {
+      if (!fake) throw new Error("the fake starts in beforeAll");
+      return fake;
+    },
+    /** A new temp folder named from `prefix`, removed after all tests. */
+    folder(): string {
+      const dir = tempDir(prefix);
+      dirs.push(dir);
+      return dir.path;
+    },
+    /** Starts a daemon (see startDaemon) killed after all tests if still running. */
+    async launch(options: DaemonOptions): Promise<Daemon> {
+      const daemon = await startDaemon(options);
+      daemons.push(daemon);
+      return daemon;
+    },
+  };
 }

@@ -1,13 +1,13 @@
 // The daemon as a process against hostile or careless clients: a second daemon on the same port or data folder,
 // a lock left by kill -9, bodies past every limit, a malformed Host, a DNS-rebinding page on the UI routes, an
 // idle-socket flood next to a blocking generation. Loopback only; runs from source, or MEDIAGEN_BINARY if set.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Socket } from "bun";
-import { startFakeClacky, type FakeClacky } from "../fakes/openclacky.ts";
-import { clackyConfig, tempDir } from "../helpers.ts";
-import { cleanEnv, daemonCommand, exitWithin, freePort, poll, postJson, readLedger, startDaemon, writeConfig, type Daemon } from "./daemon.ts";
+import { startFakeClacky } from "../fakes/openclacky.ts";
+import { clackyConfig } from "../helpers.ts";
+import { cleanEnv, daemonCommand, daemonFixture, exitWithin, freePort, poll, postJson, readLedger, writeConfig, type Daemon } from "./daemon.ts";
 
 const TEST_TIMEOUT_MS = 90_000;
 /** The idle timeout the daemons of this file run with, in seconds (MEDIAGEN_IDLE_TIMEOUT_SECONDS). */
@@ -15,35 +15,17 @@ const IDLE_SECONDS = 2;
 /** Idle sockets opened against one daemon: bounded, well past what one request needs. */
 const IDLE_SOCKETS = 300;
 
-let fake: FakeClacky;
-const dirs: { [Symbol.dispose](): void }[] = [];
-const daemons: Daemon[] = [];
-
-beforeAll(() => {
-  fake = startFakeClacky();
-});
-
-afterAll(async () => {
-  await Promise.all(daemons.map((daemon) => daemon.dispose()));
-  await fake?.close();
-  for (const dir of dirs) dir[Symbol.dispose]();
-});
+const fixture = daemonFixture(startFakeClacky, "mediagen-e2e-guards-");
 
 const env = () => cleanEnv({ MEDIAGEN_IDLE_TIMEOUT_SECONDS: String(IDLE_SECONDS) });
 
-function dataDir(config: Record<string, unknown> = clackyConfig(fake.url, fake.key)): string {
-  const dir = tempDir("mediagen-e2e-guards-");
-  dirs.push(dir);
-  const data = join(dir.path, "data");
+function dataDir(config: Record<string, unknown> = clackyConfig(fixture.fake.url, fixture.fake.key)): string {
+  const data = join(fixture.folder(), "data");
   writeConfig(data, config);
   return data;
 }
 
-async function launch(data: string): Promise<Daemon> {
-  const daemon = await startDaemon({ dataDir: data, env: env() });
-  daemons.push(daemon);
-  return daemon;
-}
+const launch = (data: string): Promise<Daemon> => fixture.launch({ dataDir: data, env: env() });
 
 /** Starts a daemon expected to refuse to start; returns its exit code and output once it has exited. */
 async function startRefused(data: string, port: number): Promise<{ code: number | undefined; stdout: string; stderr: string; ms: number }> {
@@ -111,9 +93,9 @@ describe("one daemon per port and per data folder", () => {
     async () => {
       const data = dataDir();
       const first = await launch(data);
-      fake.slowMs = 4000;
+      fixture.fake.slowMs = 4000;
       const pending = postJson(`${first.url}/api/media/image`, { prompt: "kept while a second daemon tries [[fake:slow]]" });
-      await poll(() => (fake.inFlight > 0 ? true : undefined), 10_000, "the slow generation to reach the fake");
+      await poll(() => (fixture.fake.inFlight > 0 ? true : undefined), 10_000, "the slow generation to reach the fake");
 
       const second = await startRefused(data, freePort());
       expect(second.code).toBe(1);
@@ -170,7 +152,7 @@ describe("one daemon per port and per data folder", () => {
 describe("answers Bun would give itself are the documented JSON", () => {
   let daemon: Daemon;
   beforeAll(async () => {
-    daemon = await launch(dataDir({ ...clackyConfig(fake.url, fake.key), server: { max_body_mib: 1 } }));
+    daemon = await launch(dataDir({ ...clackyConfig(fixture.fake.url, fixture.fake.key), server: { max_body_mib: 1 } }));
   });
 
   test("a declared body far past every limit is a JSON 413 payload_too_large", async () => {
@@ -282,7 +264,7 @@ describe("idle sockets", () => {
     `${IDLE_SOCKETS} idle sockets are closed after the idle timeout, /api/health answers throughout, and a blocking generation longer than the timeout still gets its answer`,
     async () => {
       const daemon = await launch(dataDir());
-      fake.slowMs = IDLE_SECONDS * 3 * 1000;
+      fixture.fake.slowMs = IDLE_SECONDS * 3 * 1000;
       const blocking = postJson(`${daemon.url}/api/media/image`, { prompt: "longer than the idle timeout [[fake:slow]]" });
 
       // Each socket asks once (keep-alive), then says nothing more: the flood that exhausted descriptors.

@@ -1,60 +1,43 @@
 // The daemon as a process: graceful and forced shutdown, crash recovery, config errors and hot reload,
 // its log lines, and the bearer token of a non-loopback bind. Runs from source, or MEDIAGEN_BINARY if set.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { startFakeClacky, type FakeClacky } from "../fakes/openclacky.ts";
-import { clackyConfig, tempDir } from "../helpers.ts";
+import { startFakeClacky } from "../fakes/openclacky.ts";
+import { clackyConfig } from "../helpers.ts";
 import {
   cleanEnv,
   daemonCommand,
+  daemonFixture,
   exitWithin,
   getJson,
   poll,
   pngSize,
   postJson,
   readLedger,
-  startDaemon,
   type CurlResult,
   type Daemon,
 } from "./daemon.ts";
 
 const TEST_TIMEOUT_MS = 90_000;
 
-let fake: FakeClacky;
-const dirs: { [Symbol.dispose](): void }[] = [];
-const daemons: Daemon[] = [];
-
-beforeAll(() => {
-  fake = startFakeClacky();
-});
-
-afterAll(async () => {
-  await Promise.all(daemons.map((daemon) => daemon.dispose()));
-  await fake?.close();
-  for (const dir of dirs) dir[Symbol.dispose]();
-});
+const fixture = daemonFixture(startFakeClacky, "mediagen-e2e-life-");
 
 /** A temp folder with `data/` (config.yml written from `config` unless undefined) and `work/`. */
 function setup(config?: Record<string, unknown>) {
-  const dir = tempDir("mediagen-e2e-life-");
-  dirs.push(dir);
-  const dataDir = join(dir.path, "data");
-  const workDir = join(dir.path, "work");
+  const root = fixture.folder();
+  const dataDir = join(root, "data");
+  const workDir = join(root, "work");
   mkdirSync(workDir, { recursive: true });
   if (config) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(join(dataDir, "config.yml"), stringify(config), { mode: 0o600 });
   }
-  return { root: dir.path, dataDir, workDir };
+  return { root, dataDir, workDir };
 }
 
-async function launch(dataDir: string, host?: string): Promise<Daemon> {
-  const daemon = await startDaemon({ dataDir, host });
-  daemons.push(daemon);
-  return daemon;
-}
+const launch = (dataDir: string, host?: string): Promise<Daemon> => fixture.launch({ dataDir, host });
 
 /** A prompt with a unique marker, so the fake's request for it can be found. */
 function markedPrompt(text: string): { prompt: string; marker: string } {
@@ -64,7 +47,7 @@ function markedPrompt(text: string): { prompt: string; marker: string } {
 
 /** Resolves once the fake gateway has received the request carrying `marker`. */
 function upstreamReached(marker: string): Promise<true> {
-  const received = () => fake.requests.some((r) => String(r.body.prompt ?? r.body.input ?? "").includes(marker));
+  const received = () => fixture.fake.requests.some((r) => String(r.body.prompt ?? r.body.input ?? "").includes(marker));
   return poll(() => (received() ? true : undefined), 20_000, `the fake to receive ${marker}`);
 }
 
@@ -77,8 +60,8 @@ describe("shutdown", () => {
   test(
     "SIGTERM lets a running generation finish within the grace period, then exits 0",
     async () => {
-      const { dataDir, workDir } = setup({ ...clackyConfig(fake.url, fake.key), server: { shutdown_grace_seconds: 10 } });
-      fake.slowMs = 1500;
+      const { dataDir, workDir } = setup({ ...clackyConfig(fixture.fake.url, fixture.fake.key), server: { shutdown_grace_seconds: 10 } });
+      fixture.fake.slowMs = 1500;
       const daemon = await launch(dataDir);
       const { prompt, marker } = markedPrompt("A slow lighthouse [[fake:slow]]");
       const pending = settle(postJson(`${daemon.url}/api/media/image`, { prompt, output_dir: workDir }, ["--max-time", "60"]));
@@ -110,7 +93,7 @@ describe("shutdown", () => {
   test(
     "SIGTERM with a 1 s grace interrupts a hanging generation and exits within seconds",
     async () => {
-      const { dataDir, workDir } = setup({ ...clackyConfig(fake.url, fake.key), server: { shutdown_grace_seconds: 1 } });
+      const { dataDir, workDir } = setup({ ...clackyConfig(fixture.fake.url, fixture.fake.key), server: { shutdown_grace_seconds: 1 } });
       const daemon = await launch(dataDir);
       const { prompt, marker } = markedPrompt("A hanging request [[fake:hang]]");
       const pending = settle(postJson(`${daemon.url}/api/media/image`, { prompt, output_dir: workDir }, ["--max-time", "60"]));
@@ -141,7 +124,7 @@ describe("shutdown", () => {
   test(
     "after kill -9 during a generation, the next start records it as interrupted and says so",
     async () => {
-      const { dataDir, workDir } = setup(clackyConfig(fake.url, fake.key));
+      const { dataDir, workDir } = setup(clackyConfig(fixture.fake.url, fixture.fake.key));
       const first = await launch(dataDir);
       const { prompt, marker } = markedPrompt("Killed mid-flight [[fake:hang]]");
       const pending = settle(postJson(`${first.url}/api/media/image`, { prompt, output_dir: workDir }, ["--max-time", "60"]));
@@ -213,13 +196,13 @@ describe("config", () => {
   test(
     "an edit of config.yml is in force on the next request, without a restart",
     async () => {
-      const { dataDir, workDir } = setup(clackyConfig(fake.url, fake.key));
+      const { dataDir, workDir } = setup(clackyConfig(fixture.fake.url, fixture.fake.key));
       const daemon = await launch(dataDir);
       const before = (await getJson(`${daemon.url}/api/media/types`)).json();
       expect(before.image).toMatchObject({ configured: true, model: "or-gpt-image-2" });
 
       const file = join(dataDir, "config.yml");
-      writeFileSync(file, stringify(clackyConfig(fake.url, fake.key, { image: "or-gemini-3-pro-image" })));
+      writeFileSync(file, stringify(clackyConfig(fixture.fake.url, fixture.fake.key, { image: "or-gemini-3-pro-image" })));
       const after = await poll(
         async () => {
           const types = (await getJson(`${daemon.url}/api/media/types`)).json();
@@ -237,7 +220,7 @@ describe("config", () => {
       expect(response.status).toBe(200);
       expect(response.json()).toMatchObject({ success: true, model: "or-gemini-3-pro-image", size: "1024x1024" });
       expect(pngSize(new Uint8Array(readFileSync(String(response.json().image))))).toEqual({ width: 1024, height: 1024 });
-      expect(fake.requests.find((r) => String(r.body.prompt).includes(marker))?.body.model).toBe("or-gemini-3-pro-image");
+      expect(fixture.fake.requests.find((r) => String(r.body.prompt).includes(marker))?.body.model).toBe("or-gemini-3-pro-image");
 
       // A broken edit keeps the last good config in force and is reported by /api/health.
       writeFileSync(file, "models: [\n");
@@ -262,7 +245,7 @@ describe("logging", () => {
   test(
     "stdout has one line per request and per generation, and never the api key",
     async () => {
-      const { dataDir, workDir } = setup(clackyConfig(fake.url, fake.key));
+      const { dataDir, workDir } = setup(clackyConfig(fixture.fake.url, fixture.fake.key));
       const daemon = await launch(dataDir);
       // Lines before this point belong to startup (and the readiness polls of /api/health, filtered below).
       const base = daemon.stdout().split("\n").length - 1;
@@ -296,8 +279,8 @@ describe("logging", () => {
       expect(generations[2]).toMatch(/INFO generation audio model=or-tts-gemini-2-5-flash provider=openclacky outcome=succeeded/);
 
       const everything = daemon.stdout() + daemon.stderr();
-      expect(everything).not.toContain(fake.key);
-      expect(everything).not.toContain(fake.key.slice(4, -4));
+      expect(everything).not.toContain(fixture.fake.key);
+      expect(everything).not.toContain(fixture.fake.key.slice(4, -4));
     },
     TEST_TIMEOUT_MS,
   );
