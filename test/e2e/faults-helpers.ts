@@ -5,6 +5,7 @@
 import { Database } from "bun:sqlite";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type FakeCall, startFakeServer } from "../fakes/harness.ts";
 import { makePng } from "../fakes/media.ts";
 import { daemonCommand } from "./daemon.ts";
 
@@ -42,7 +43,7 @@ export interface FaultyGateway {
 const PNG = makePng(64, 48);
 const USAGE = { prompt_tokens: 50, completion_tokens: 4500, total_tokens: 4550 };
 
-/** Starts the gateway on 127.0.0.1 with a random port. */
+/** Starts the gateway on 127.0.0.1 with a random port (on the fakes' shared server harness). */
 export function startFaultyGateway(key = "faults-test-key-not-a-real-one"): FaultyGateway {
   const queued: GatewayAnswer[] = [];
   let waiters: ((deliver: boolean) => void)[] = [];
@@ -51,14 +52,31 @@ export function startFaultyGateway(key = "faults-test-key-not-a-real-one"): Faul
     waiters = [];
     for (const waiter of woken) waiter(deliver);
   };
-  const gateway: FaultyGateway = {
-    url: "",
+  const handle = async ({ request, rec, path }: FakeCall<never>): Promise<Response> => {
+    if (request.method !== "POST" || !path.endsWith("/images/generations")) return Response.json({ error: { message: `unknown endpoint ${path}` } }, { status: 404 });
+    if (request.headers.get("authorization") !== `Bearer ${key}`) return Response.json({ error: { message: "Invalid API key" } }, { status: 401 });
+    const prompt = String(rec.body.prompt ?? "");
+    const answer = queued.shift() ?? { kind: "png" };
+    gateway.received.push(prompt);
+    const deliver = gateway.holding ? await new Promise<boolean>((resolve) => waiters.push(resolve)) : true;
+    if (!deliver) return Response.json({ error: { message: "abandoned by the test" } }, { status: 500 });
+    if (answer.kind === "oversized") return oversized(answer.bytes);
+    gateway.billed.push(prompt);
+    const bytes = answer.kind === "truncated" ? PNG.subarray(0, 79) : PNG;
+    const b64 = Buffer.from(bytes).toString("base64");
+    const cost = answer.kind === "cost" ? answer.raw : String(GATEWAY_COST_USD);
+    const text = `{"data":[{"b64_json":"${b64}","mime_type":"image/png"}],"usage":${JSON.stringify(USAGE)},"cost_usd":${cost}}`;
+    return new Response(text, { headers: { "content-type": "application/json" } });
+  };
+  const server = startFakeServer<never>(handle);
+  const stop = server.close;
+  const gateway: FaultyGateway = Object.assign(server, {
     key,
-    received: [],
-    billed: [],
+    received: [] as string[],
+    billed: [] as string[],
     holding: false,
-    next: (...answers) => void queued.push(...answers),
-    async arrived(count, timeoutMs = 15_000) {
+    next: (...answers: GatewayAnswer[]) => void queued.push(...answers),
+    async arrived(count: number, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       while (gateway.received.length < count) {
         if (Date.now() > deadline) throw new Error(`the gateway saw ${gateway.received.length} request(s), expected ${count}`);
@@ -69,33 +87,9 @@ export function startFaultyGateway(key = "faults-test-key-not-a-real-one"): Faul
     abandon: () => wake(false),
     close: async () => {
       wake(false);
-      await server.stop(true);
-    },
-  };
-  const server = Bun.serve({
-    hostname: "127.0.0.1",
-    port: 0,
-    idleTimeout: 0,
-    async fetch(request) {
-      const path = new URL(request.url).pathname;
-      if (request.method !== "POST" || !path.endsWith("/images/generations")) return Response.json({ error: { message: `unknown endpoint ${path}` } }, { status: 404 });
-      if (request.headers.get("authorization") !== `Bearer ${key}`) return Response.json({ error: { message: "Invalid API key" } }, { status: 401 });
-      const body = (await request.json()) as { prompt?: unknown };
-      const prompt = String(body.prompt ?? "");
-      const answer = queued.shift() ?? { kind: "png" };
-      gateway.received.push(prompt);
-      const deliver = gateway.holding ? await new Promise<boolean>((resolve) => waiters.push(resolve)) : true;
-      if (!deliver) return Response.json({ error: { message: "abandoned by the test" } }, { status: 500 });
-      if (answer.kind === "oversized") return oversized(answer.bytes);
-      gateway.billed.push(prompt);
-      const bytes = answer.kind === "truncated" ? PNG.subarray(0, 79) : PNG;
-      const b64 = Buffer.from(bytes).toString("base64");
-      const cost = answer.kind === "cost" ? answer.raw : String(GATEWAY_COST_USD);
-      const text = `{"data":[{"b64_json":"${b64}","mime_type":"image/png"}],"usage":${JSON.stringify(USAGE)},"cost_usd":${cost}}`;
-      return new Response(text, { headers: { "content-type": "application/json" } });
+      await stop();
     },
   });
-  gateway.url = `http://127.0.0.1:${server.port}`;
   return gateway;
 }
 
