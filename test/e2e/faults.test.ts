@@ -338,6 +338,35 @@ describe("an output folder that cannot take the result", () => {
   );
 });
 
+/** A marked generation into `outputDir` while the disk holding `disk` (as the daemon sees it) is filled; returns the filler to remove. */
+async function callWhileFilling(target: Target, what: string, outputDir: string, disk: string) {
+  const prompt = marked(what);
+  target.accepted++;
+  let filler = "";
+  const answer = await duringCall(target, { prompt, output_dir: outputDir }, () => {
+    filler = fillDisk(`${target.view}${disk}`);
+  });
+  return { prompt, answer, filler };
+}
+
+/** The answer is a 503 storage_error naming the saved PNG, and /api/health says the storage is not ok. */
+async function expectStorageError(target: Target, answer: CurlResult): Promise<void> {
+  expect(answer.status).toBe(503);
+  const body = answer.json();
+  expect(body).toMatchObject({ success: false, error_type: "storage_error" });
+  expect(formatOf(readFileSync(String(body.image)))).toBe("png");
+  const sick = await health(target);
+  expect(sick.ok).toBe(false);
+  expect(sick.storage).toMatchObject({ ok: false });
+}
+
+/** Once /api/health is ok again the generation is recorded as succeeded, with the file the answer named and its cost; the invariants hold. */
+async function expectRecordedOnceHealthy(target: Target, prompt: string, answer: CurlResult): Promise<void> {
+  await poll(async () => ((await health(target)).ok === true ? true : undefined), 20_000, "/api/health to be ok again", 250);
+  expect(rowOf(target, prompt)).toMatchObject({ status: "succeeded", output_path: answer.json().image, cost_usd: GATEWAY_COST_USD });
+  await invariants(target);
+}
+
 describe.skipIf(cannot.tmpfs !== undefined)(`full disks (a tmpfs in the daemon's mount namespace)${cannot.tmpfs ? ` [skipped: ${cannot.tmpfs}]` : ""}`, () => {
   let target: Target;
   let small: string;
@@ -361,12 +390,7 @@ describe.skipIf(cannot.tmpfs !== undefined)(`full disks (a tmpfs in the daemon's
   }, ROW_TIMEOUT_MS);
 
   test("output folder's disk fills while the provider works → 200, saved into the default output folder with a warning, cost recorded", async () => {
-    const prompt = marked("folder fills");
-    target.accepted++;
-    let filler = "";
-    const answer = await duringCall(target, { prompt, output_dir: fillable }, () => {
-      filler = fillDisk(`${target.view}${fillable}`);
-    });
+    const { prompt, answer, filler } = await callWhileFilling(target, "folder fills", fillable, fillable);
     rmSync(filler, { force: true });
     const path = savedToDefault(target, answer, fillable);
     expect(rowOf(target, prompt)).toMatchObject({ status: "succeeded", output_path: path, cost_usd: GATEWAY_COST_USD });
@@ -374,26 +398,13 @@ describe.skipIf(cannot.tmpfs !== undefined)(`full disks (a tmpfs in the daemon's
   }, ROW_TIMEOUT_MS);
 
   test("database disk fills mid-job → the daemon stays up, a JSON storage_error naming the saved file, /api/health not ok; all recorded once space returns", async () => {
-    const prompt = marked("ledger disk fills");
-    target.accepted++;
-    let filler = "";
-    const answer = await duringCall(target, { prompt, output_dir: spare }, () => {
-      filler = fillDisk(`${target.view}${target.dataDir}`);
-    });
+    const { prompt, answer, filler } = await callWhileFilling(target, "ledger disk fills", spare, target.dataDir);
     try {
-      expect(answer.status).toBe(503);
-      const body = answer.json();
-      expect(body).toMatchObject({ success: false, error_type: "storage_error" });
-      expect(formatOf(readFileSync(String(body.image)))).toBe("png");
-      const sick = await health(target);
-      expect(sick.ok).toBe(false);
-      expect(sick.storage).toMatchObject({ ok: false });
+      await expectStorageError(target, answer);
     } finally {
       rmSync(filler, { force: true });
     }
-    await poll(async () => ((await health(target)).ok === true ? true : undefined), 20_000, "/api/health to be ok again", 250);
-    expect(rowOf(target, prompt)).toMatchObject({ status: "succeeded", output_path: answer.json().image, cost_usd: GATEWAY_COST_USD });
-    await invariants(target);
+    await expectRecordedOnceHealthy(target, prompt, answer);
   }, ROW_TIMEOUT_MS);
 });
 
@@ -410,19 +421,11 @@ describe("a database that turns read-only mid-job", () => {
       let answer: CurlResult;
       try {
         answer = await duringCall(target, { prompt, output_dir: out }, () => setImmutable(locked, true));
-        expect(answer.status).toBe(503);
-        const body = answer.json();
-        expect(body).toMatchObject({ success: false, error_type: "storage_error" });
-        expect(formatOf(readFileSync(String(body.image)))).toBe("png");
-        const sick = await health(target);
-        expect(sick.ok).toBe(false);
-        expect(sick.storage).toMatchObject({ ok: false });
+        await expectStorageError(target, answer);
       } finally {
         setImmutable(locked, false);
       }
-      await poll(async () => ((await health(target)).ok === true ? true : undefined), 20_000, "/api/health to be ok again", 250);
-      expect(rowOf(target, prompt)).toMatchObject({ status: "succeeded", output_path: answer.json().image, cost_usd: GATEWAY_COST_USD });
-      await invariants(target);
+      await expectRecordedOnceHealthy(target, prompt, answer);
     },
     ROW_TIMEOUT_MS,
   );
