@@ -70,7 +70,7 @@ export function startFakeServer<S extends string, R = RecordedRequest>(
             return queued.shift() ?? (/\[\[fake:([a-z_0-9]+)\]\]/.exec(prompt)?.[1] as S | undefined) ?? ("ok" as S);
           },
           async transport(scenario) {
-            if (scenario === "slow") return void (await Bun.sleep(fake.slowMs));
+            if (scenario === "slow") await Bun.sleep(fake.slowMs);
             if (scenario !== "hang" && scenario !== "reset") return;
             if (scenario === "reset") srv.timeout(request, 1);
             await new Promise<never>(() => {});
