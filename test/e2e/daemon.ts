@@ -1,8 +1,8 @@
 // End-to-end fixtures: a real mediagen process on a free loopback port with its output captured,
 // the real curl binary, and readers for the files the daemon writes. Loopback only, no network.
 import { Database } from "bun:sqlite";
-import { afterAll, beforeAll } from "bun:test";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { afterAll, beforeAll, expect } from "bun:test";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { stringify } from "yaml";
@@ -236,6 +236,38 @@ export function postJson(url: string, body: unknown, extra: string[] = []): Prom
 /** The skill's check: `curl -s <url>`. */
 export function getJson(url: string, extra: string[] = []): Promise<CurlResult> {
   return curl(["-s", ...extra, url]);
+}
+
+/** POSTs `body` as the skill does, expects HTTP `status`, and returns the answer's JSON and its raw text. */
+export async function postAnswer(
+  url: string,
+  body: unknown,
+  status: number,
+  extra: string[] = [],
+): Promise<{ body: Record<string, any>; text: string }> {
+  const response = await postJson(url, body, extra);
+  expect(response.status).toBe(status);
+  return { body: response.json(), text: response.body };
+}
+
+/** How the daemon names a file it saves: `<prefix>_<yyyymmdd>_<hhmmss>_<8 hex>.<one of extensions>`. */
+export function savedName(prefix: "img" | "vid" | "tts", extensions: string): RegExp {
+  return new RegExp(`^${prefix}_\\d{8}_\\d{6}_[0-9a-f]{8}\\.(${extensions})$`);
+}
+
+/** The bytes of a saved file, after checking it lies in `folder` and is named like `name`. */
+export function savedBytes(path: string, folder: string, name: RegExp): Uint8Array {
+  expect(path.startsWith(folder + "/")).toBe(true);
+  expect(path.split("/").at(-1)).toMatch(name);
+  return new Uint8Array(readFileSync(path));
+}
+
+/** The WAV header of `bytes`, after checking it is 24 kHz mono 16-bit PCM whose RIFF size matches its length. */
+export function speechWav(bytes: Uint8Array): WavInfo {
+  const wav = readWav(bytes);
+  expect(wav).toMatchObject({ codec: 1, channels: 1, sampleRate: 24_000, bitsPerSample: 16 });
+  expect(wav.riffSize).toBe(bytes.length - 8);
+  return wav;
 }
 
 /** The 8-byte PNG signature. */

@@ -17,9 +17,12 @@ import {
   getJson,
   poll,
   pngSize,
+  postAnswer,
   postJson,
   prepareExecutable,
-  readWav,
+  savedBytes,
+  savedName,
+  speechWav,
   startDaemon,
   writeConfig,
   type Daemon,
@@ -27,9 +30,9 @@ import {
 
 const TEST_TIMEOUT_MS = 60_000;
 const M = 1_000_000;
-const IMAGE_NAME = /^img_\d{8}_\d{6}_[0-9a-f]{8}\.(png|jpg|webp)$/;
-const VIDEO_NAME = /^vid_\d{8}_\d{6}_[0-9a-f]{8}\.mp4$/;
-const SPEECH_NAME = /^tts_\d{8}_\d{6}_[0-9a-f]{8}\.wav$/;
+const IMAGE_NAME = savedName("img", "png|jpg|webp");
+const VIDEO_NAME = savedName("vid", "mp4");
+const SPEECH_NAME = savedName("tts", "wav");
 
 const root = tempDir("mediagen-e2e-providers-");
 const dataDir = join(root.path, "data");
@@ -77,11 +80,22 @@ async function ledgerRow(id: string): Promise<Record<string, any>> {
 
 /** The saved file's bytes, after checking it is where the answer says, named as the daemon names files, and recorded with its size. */
 function savedFile(path: string, folder: string, name: RegExp, row: Record<string, any>): Uint8Array {
-  expect(path.startsWith(folder + "/")).toBe(true);
-  expect(path.split("/").at(-1)).toMatch(name);
-  const bytes = new Uint8Array(readFileSync(path));
+  const bytes = savedBytes(path, folder, name);
   expect(row).toMatchObject({ status: "succeeded", output_path: path, bytes: bytes.length });
   return bytes;
+}
+
+/** A test of this file that first makes the named models the ones in use. */
+function withModels(...names: string[]) {
+  return (title: string, run: () => Promise<void>) =>
+    test(
+      title,
+      async () => {
+        await use(...names);
+        await run();
+      },
+      TEST_TIMEOUT_MS,
+    );
 }
 
 beforeAll(async () => {
@@ -119,132 +133,104 @@ afterAll(async () => {
 });
 
 describe("openai", () => {
-  test(
-    "generates an image: a 1536x1024 PNG, priced from the reported token usage by the catalogue",
-    async () => {
-      await use("openai-image", "openai-speech");
-      const prompt = "A clean, modern hero illustration for a tech startup landing page. Soft gradient background, minimal style.";
-      const response = await postJson(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace });
-      expect(response.status).toBe(200);
-      const body = response.json();
-      // The fake reports 50 input text tokens and, for medium (auto) quality at 1536x1024, 1,568 output image tokens;
-      // gpt-image-2 costs $5/M text in and $30/M image out: 0.00025 + 0.04704.
-      const cost = (50 * 5) / M + (1568 * 30) / M;
-      expect(cost).toBeCloseTo(0.04729, 10);
-      expect(body).toMatchObject({ success: true, provider: "openai", model: "gpt-image-2", prompt, aspect_ratio: "landscape", size: "1536x1024" });
-      expect(body.usage).toMatchObject({ input_tokens: 50, output_tokens: 1568 });
-      expect(body.cost_usd).toBeCloseTo(cost, 10);
+  const it = withModels("openai-image", "openai-speech");
 
-      const row = await ledgerRow(body.id);
-      const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
-      expect(formatOf(bytes)).toBe("png");
-      expect(String(body.image)).toEndWith(".png");
-      expect(pngSize(bytes)).toEqual({ width: 1536, height: 1024 });
-      expect(row).toMatchObject({ provider: "openai", model: "gpt-image-2", model_name: "openai-image", mime_type: "image/png", width: 1536, height: 1024, cost_source: "catalog" });
-      expect(row.cost_usd).toBeCloseTo(cost, 10);
+  it("generates an image: a 1536x1024 PNG, priced from the reported token usage by the catalogue", async () => {
+    const prompt = "A clean, modern hero illustration for a tech startup landing page. Soft gradient background, minimal style.";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace }, 200);
+    // The fake reports 50 input text tokens and, for medium (auto) quality at 1536x1024, 1,568 output image tokens;
+    // gpt-image-2 costs $5/M text in and $30/M image out: 0.00025 + 0.04704.
+    const cost = (50 * 5) / M + (1568 * 30) / M;
+    expect(cost).toBeCloseTo(0.04729, 10);
+    expect(body).toMatchObject({ success: true, provider: "openai", model: "gpt-image-2", prompt, aspect_ratio: "landscape", size: "1536x1024" });
+    expect(body.usage).toMatchObject({ input_tokens: 50, output_tokens: 1568 });
+    expect(body.cost_usd).toBeCloseTo(cost, 10);
 
-      const sent = openai.requests.at(-1)!;
-      expect(sent.path).toBe("/v1/images/generations");
-      expect(sent.headers.authorization).toBe(`Bearer ${openai.key}`);
-      expect(sent.body).toEqual({ model: "gpt-image-2", prompt, n: 1, size: "1536x1024" });
-    },
-    TEST_TIMEOUT_MS,
-  );
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
+    expect(formatOf(bytes)).toBe("png");
+    expect(String(body.image)).toEndWith(".png");
+    expect(pngSize(bytes)).toEqual({ width: 1536, height: 1024 });
+    expect(row).toMatchObject({ provider: "openai", model: "gpt-image-2", model_name: "openai-image", mime_type: "image/png", width: 1536, height: 1024, cost_source: "catalog" });
+    expect(row.cost_usd).toBeCloseTo(cost, 10);
 
-  test(
-    "edits a local image given by path: multipart upload, result beside the input, the input untouched",
-    async () => {
-      await use("openai-image", "openai-speech");
-      const inputDir = join(workspace, "photos");
-      mkdirSync(inputDir, { recursive: true });
-      const input = join(inputDir, "cat.png");
-      const original = makePng(96, 64, [200, 30, 30]);
-      writeFileSync(input, original);
-      const before = statSync(input);
+    const sent = openai.requests.at(-1)!;
+    expect(sent.path).toBe("/v1/images/generations");
+    expect(sent.headers.authorization).toBe(`Bearer ${openai.key}`);
+    expect(sent.body).toEqual({ model: "gpt-image-2", prompt, n: 1, size: "1536x1024" });
+  });
 
-      const prompt = "change the background to a starry night sky, keep the cat unchanged";
-      const response = await postJson(`${daemon.url}/api/media/image`, { prompt, image: input });
-      expect(response.status).toBe(200);
-      const body = response.json();
-      // One input image adds 194 image tokens at $8/M to the generation's 50 text tokens ($5/M) and 1,568 image tokens ($30/M).
-      const cost = (50 * 5) / M + (194 * 8) / M + (1568 * 30) / M;
-      expect(cost).toBeCloseTo(0.048842, 10);
-      expect(body).toMatchObject({ success: true, provider: "openai", model: "gpt-image-2", prompt, size: "1536x1024" });
-      expect(body.cost_usd).toBeCloseTo(cost, 10);
+  it("edits a local image given by path: multipart upload, result beside the input, the input untouched", async () => {
+    const inputDir = join(workspace, "photos");
+    mkdirSync(inputDir, { recursive: true });
+    const input = join(inputDir, "cat.png");
+    const original = makePng(96, 64, [200, 30, 30]);
+    writeFileSync(input, original);
+    const before = statSync(input);
 
-      const row = await ledgerRow(body.id);
-      const bytes = savedFile(String(body.image), join(inputDir, "assets", "generated"), IMAGE_NAME, row);
-      expect(formatOf(bytes)).toBe("png");
-      expect(row.cost_source).toBe("catalog");
-      expect(row.cost_usd).toBeCloseTo(cost, 10);
+    const prompt = "change the background to a starry night sky, keep the cat unchanged";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, image: input }, 200);
+    // One input image adds 194 image tokens at $8/M to the generation's 50 text tokens ($5/M) and 1,568 image tokens ($30/M).
+    const cost = (50 * 5) / M + (194 * 8) / M + (1568 * 30) / M;
+    expect(cost).toBeCloseTo(0.048842, 10);
+    expect(body).toMatchObject({ success: true, provider: "openai", model: "gpt-image-2", prompt, size: "1536x1024" });
+    expect(body.cost_usd).toBeCloseTo(cost, 10);
 
-      expect(Buffer.from(readFileSync(input)).equals(Buffer.from(original))).toBe(true);
-      expect(statSync(input).mtimeMs).toBe(before.mtimeMs);
-      expect(readdirSync(inputDir).sort()).toEqual(["assets", "cat.png"]);
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.image), join(inputDir, "assets", "generated"), IMAGE_NAME, row);
+    expect(formatOf(bytes)).toBe("png");
+    expect(row.cost_source).toBe("catalog");
+    expect(row.cost_usd).toBeCloseTo(cost, 10);
 
-      const sent = openai.requests.at(-1)!;
-      expect(sent.path).toBe("/v1/images/edits");
-      expect(sent.headers["content-type"]).toStartWith("multipart/form-data; boundary=");
-      const parts = sent.parts!.filter((part) => part.name === "image[]");
-      expect(parts).toHaveLength(1);
-      expect(parts[0]).toMatchObject({ filename: "image-1.png", contentType: "image/png" });
-      expect(Buffer.from(parts[0]!.bytes).equals(Buffer.from(original))).toBe(true);
-      expect(sent.body).toMatchObject({ model: "gpt-image-2", prompt, n: "1", size: "1536x1024" });
-    },
-    TEST_TIMEOUT_MS,
-  );
+    expect(Buffer.from(readFileSync(input)).equals(Buffer.from(original))).toBe(true);
+    expect(statSync(input).mtimeMs).toBe(before.mtimeMs);
+    expect(readdirSync(inputDir).sort()).toEqual(["assets", "cat.png"]);
 
-  test(
-    "synthesises speech as a 24 kHz mono 16-bit WAV, priced from the SSE usage",
-    async () => {
-      await use("openai-image", "openai-speech");
-      // 60 characters: the fake speaks 15 characters a second (4.0 s) and reports ceil(60 / 4) = 15 input tokens
-      // and 4.0 x 20 = 80 output audio tokens; gpt-4o-mini-tts costs $0.60/M text in and $12/M audio out.
-      const input = "Hello and welcome to mediagen. Today we explore three APIs..";
-      expect(input.length).toBe(60);
-      const cost = (15 * 0.6) / M + (80 * 12) / M;
-      const response = await postJson(`${daemon.url}/api/media/audio/speech`, { input, voice: "Kore", output_dir: workspace });
-      expect(response.status).toBe(200);
-      const body = response.json();
-      // The skill's Gemini voice name becomes the model's default voice.
-      expect(body).toMatchObject({ success: true, provider: "openai", model: "gpt-4o-mini-tts", input, voice: "coral", mime_type: "audio/wav" });
-      expect(body.usage).toEqual({ input_tokens: 15, output_tokens: 80, total_tokens: 95 });
-      expect(body.cost_usd).toBeCloseTo(cost, 12);
+    const sent = openai.requests.at(-1)!;
+    expect(sent.path).toBe("/v1/images/edits");
+    expect(sent.headers["content-type"]).toStartWith("multipart/form-data; boundary=");
+    const parts = sent.parts!.filter((part) => part.name === "image[]");
+    expect(parts).toHaveLength(1);
+    expect(parts[0]).toMatchObject({ filename: "image-1.png", contentType: "image/png" });
+    expect(Buffer.from(parts[0]!.bytes).equals(Buffer.from(original))).toBe(true);
+    expect(sent.body).toMatchObject({ model: "gpt-image-2", prompt, n: "1", size: "1536x1024" });
+  });
 
-      const row = await ledgerRow(body.id);
-      const bytes = savedFile(String(body.audio), generatedDir, SPEECH_NAME, row);
-      expect(formatOf(bytes)).toBe("wav");
-      const wav = readWav(bytes);
-      expect(wav).toMatchObject({ codec: 1, channels: 1, sampleRate: 24_000, bitsPerSample: 16 });
-      expect(wav.riffSize).toBe(bytes.length - 8);
-      expect(wav.dataOffset + wav.dataBytes).toBe(bytes.length);
-      expect(wav.durationSeconds).toBeCloseTo(4, 2);
-      expect(row).toMatchObject({ mime_type: "audio/wav", cost_source: "catalog" });
-      expect(row.duration_seconds).toBeCloseTo(4, 2);
-      expect(row.cost_usd).toBeCloseTo(cost, 12);
-      expect(openai.requests.at(-1)!.body).toEqual({ model: "gpt-4o-mini-tts", input, voice: "coral", response_format: "wav", stream_format: "sse" });
-    },
-    TEST_TIMEOUT_MS,
-  );
+  it("synthesises speech as a 24 kHz mono 16-bit WAV, priced from the SSE usage", async () => {
+    // 60 characters: the fake speaks 15 characters a second (4.0 s) and reports ceil(60 / 4) = 15 input tokens
+    // and 4.0 x 20 = 80 output audio tokens; gpt-4o-mini-tts costs $0.60/M text in and $12/M audio out.
+    const input = "Hello and welcome to mediagen. Today we explore three APIs..";
+    expect(input.length).toBe(60);
+    const cost = (15 * 0.6) / M + (80 * 12) / M;
+    const { body } = await postAnswer(`${daemon.url}/api/media/audio/speech`, { input, voice: "Kore", output_dir: workspace }, 200);
+    // The skill's Gemini voice name becomes the model's default voice.
+    expect(body).toMatchObject({ success: true, provider: "openai", model: "gpt-4o-mini-tts", input, voice: "coral", mime_type: "audio/wav" });
+    expect(body.usage).toEqual({ input_tokens: 15, output_tokens: 80, total_tokens: 95 });
+    expect(body.cost_usd).toBeCloseTo(cost, 12);
 
-  test(
-    "a moderation_blocked refusal is a 422 content_filtered, with nothing saved and no cost",
-    async () => {
-      await use("openai-image", "openai-speech");
-      const before = readdirSync(generatedDir).length;
-      const prompt = "Something the safety system refuses [[fake:moderation_blocked]]";
-      const response = await postJson(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace });
-      expect(response.status).toBe(422);
-      const body = response.json();
-      expect(body).toMatchObject({ success: false, image: null, error_type: "content_filtered", upstream_status: 400, provider: "openai", model: "gpt-image-2", prompt });
-      expect(String(body.error)).toContain("moderation_blocked");
-      expect(response.body).not.toContain(openai.key!);
-      const row = await ledgerRow(body.id);
-      expect(row).toMatchObject({ status: "failed", error_type: "content_filtered", upstream_status: 400, output_path: null, cost_usd: null, cost_source: "unknown" });
-      expect(readdirSync(generatedDir)).toHaveLength(before);
-    },
-    TEST_TIMEOUT_MS,
-  );
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.audio), generatedDir, SPEECH_NAME, row);
+    expect(formatOf(bytes)).toBe("wav");
+    const wav = speechWav(bytes);
+    expect(wav.dataOffset + wav.dataBytes).toBe(bytes.length);
+    expect(wav.durationSeconds).toBeCloseTo(4, 2);
+    expect(row).toMatchObject({ mime_type: "audio/wav", cost_source: "catalog" });
+    expect(row.duration_seconds).toBeCloseTo(4, 2);
+    expect(row.cost_usd).toBeCloseTo(cost, 12);
+    expect(openai.requests.at(-1)!.body).toEqual({ model: "gpt-4o-mini-tts", input, voice: "coral", response_format: "wav", stream_format: "sse" });
+  });
+
+  it("a moderation_blocked refusal is a 422 content_filtered, with nothing saved and no cost", async () => {
+    const before = readdirSync(generatedDir).length;
+    const prompt = "Something the safety system refuses [[fake:moderation_blocked]]";
+    const { body, text } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 422);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "content_filtered", upstream_status: 400, provider: "openai", model: "gpt-image-2", prompt });
+    expect(String(body.error)).toContain("moderation_blocked");
+    expect(text).not.toContain(openai.key!);
+    const row = await ledgerRow(body.id);
+    expect(row).toMatchObject({ status: "failed", error_type: "content_filtered", upstream_status: 400, output_path: null, cost_usd: null, cost_source: "unknown" });
+    expect(readdirSync(generatedDir)).toHaveLength(before);
+  });
 
   test(
     "POST /api/config/models/test checks a configured model by name, and reports a rejected key",
@@ -270,221 +256,176 @@ describe("openai", () => {
 });
 
 describe("gemini", () => {
-  test(
-    "generates an image: a 16:9 PNG, priced from usageMetadata by the catalogue",
-    async () => {
-      await use("gemini-image", "gemini-speech", "gemini-video");
-      const prompt = "A lighthouse on a cliff at golden hour, watercolour";
-      const response = await postJson(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace });
-      expect(response.status).toBe(200);
-      const body = response.json();
-      // usageMetadata: 12 prompt text tokens ($0.30/M), 9 text + 1,290 image candidate tokens ($2.50/M, $30/M).
-      const cost = (12 * 0.3) / M + (9 * 2.5) / M + (1290 * 30) / M;
-      expect(cost).toBeCloseTo(0.0387261, 10);
-      expect(body).toMatchObject({ success: true, provider: "gemini", model: "gemini-2.5-flash-image", prompt, size: "1344x768" });
-      expect(body.cost_usd).toBeCloseTo(cost, 10);
+  const it = withModels("gemini-image", "gemini-speech", "gemini-video");
 
-      const row = await ledgerRow(body.id);
-      const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
-      expect(formatOf(bytes)).toBe("png");
-      expect(pngSize(bytes)).toEqual({ width: 1344, height: 768 });
-      expect(row).toMatchObject({ cost_source: "catalog", width: 1344, height: 768 });
-      expect(row.cost_usd).toBeCloseTo(cost, 10);
+  it("generates an image: a 16:9 PNG, priced from usageMetadata by the catalogue", async () => {
+    const prompt = "A lighthouse on a cliff at golden hour, watercolour";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace }, 200);
+    // usageMetadata: 12 prompt text tokens ($0.30/M), 9 text + 1,290 image candidate tokens ($2.50/M, $30/M).
+    const cost = (12 * 0.3) / M + (9 * 2.5) / M + (1290 * 30) / M;
+    expect(cost).toBeCloseTo(0.0387261, 10);
+    expect(body).toMatchObject({ success: true, provider: "gemini", model: "gemini-2.5-flash-image", prompt, size: "1344x768" });
+    expect(body.cost_usd).toBeCloseTo(cost, 10);
 
-      const sent = gemini.requests.at(-1)!;
-      expect(sent.path).toBe("/v1beta/models/gemini-2.5-flash-image:generateContent");
-      expect(sent.headers["x-goog-api-key"]).toBe(gemini.key);
-      expect(sent.body).toMatchObject({ generationConfig: { responseModalities: ["TEXT", "IMAGE"], imageConfig: { aspectRatio: "16:9" } } });
-    },
-    TEST_TIMEOUT_MS,
-  );
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
+    expect(formatOf(bytes)).toBe("png");
+    expect(pngSize(bytes)).toEqual({ width: 1344, height: 768 });
+    expect(row).toMatchObject({ cost_source: "catalog", width: 1344, height: 768 });
+    expect(row.cost_usd).toBeCloseTo(cost, 10);
 
-  test(
-    "synthesises speech: the raw L16 PCM becomes a 24 kHz mono 16-bit WAV, priced from usageMetadata",
-    async () => {
-      await use("gemini-image", "gemini-speech", "gemini-video");
-      // 45 characters: 3.0 s of audio at 15 characters a second; ceil(45 / 4) = 12 prompt tokens ($0.50/M) and
-      // 3.0 x 25 = 75 audio tokens ($10/M).
-      const input = "Hello and welcome. This is the Gemini voice..";
-      expect(input.length).toBe(45);
-      const cost = (12 * 0.5) / M + (75 * 10) / M;
-      const response = await postJson(`${daemon.url}/api/media/audio/speech`, { input, voice: "Puck", output_dir: workspace });
-      expect(response.status).toBe(200);
-      const body = response.json();
-      expect(body).toMatchObject({ success: true, provider: "gemini", model: "gemini-2.5-flash-preview-tts", input, voice: "Puck", mime_type: "audio/wav" });
-      expect(body.usage).toMatchObject({ promptTokenCount: 12, candidatesTokenCount: 75 });
-      expect(body.cost_usd).toBeCloseTo(cost, 12);
+    const sent = gemini.requests.at(-1)!;
+    expect(sent.path).toBe("/v1beta/models/gemini-2.5-flash-image:generateContent");
+    expect(sent.headers["x-goog-api-key"]).toBe(gemini.key);
+    expect(sent.body).toMatchObject({ generationConfig: { responseModalities: ["TEXT", "IMAGE"], imageConfig: { aspectRatio: "16:9" } } });
+  });
 
-      const row = await ledgerRow(body.id);
-      const bytes = savedFile(String(body.audio), generatedDir, SPEECH_NAME, row);
-      expect(formatOf(bytes)).toBe("wav");
-      const wav = readWav(bytes);
-      expect(wav).toMatchObject({ codec: 1, channels: 1, sampleRate: 24_000, bitsPerSample: 16 });
-      expect(wav.riffSize).toBe(bytes.length - 8);
-      expect(wav.dataOffset + wav.dataBytes).toBe(bytes.length);
-      expect(wav.durationSeconds).toBeCloseTo(3, 2);
-      expect(row.cost_source).toBe("catalog");
-      expect(row.cost_usd).toBeCloseTo(cost, 12);
-      expect(gemini.requests.at(-1)!.body).toMatchObject({
-        generationConfig: { responseModalities: ["AUDIO"], speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: "Puck" } } } },
-      });
-    },
-    TEST_TIMEOUT_MS,
-  );
+  it("synthesises speech: the raw L16 PCM becomes a 24 kHz mono 16-bit WAV, priced from usageMetadata", async () => {
+    // 45 characters: 3.0 s of audio at 15 characters a second; ceil(45 / 4) = 12 prompt tokens ($0.50/M) and
+    // 3.0 x 25 = 75 audio tokens ($10/M).
+    const input = "Hello and welcome. This is the Gemini voice..";
+    expect(input.length).toBe(45);
+    const cost = (12 * 0.5) / M + (75 * 10) / M;
+    const { body } = await postAnswer(`${daemon.url}/api/media/audio/speech`, { input, voice: "Puck", output_dir: workspace }, 200);
+    expect(body).toMatchObject({ success: true, provider: "gemini", model: "gemini-2.5-flash-preview-tts", input, voice: "Puck", mime_type: "audio/wav" });
+    expect(body.usage).toMatchObject({ promptTokenCount: 12, candidatesTokenCount: 75 });
+    expect(body.cost_usd).toBeCloseTo(cost, 12);
 
-  test(
-    "generates a Veo video: the operation is polled until done, the file fetched through the 302 without leaking the key",
-    async () => {
-      await use("gemini-image", "gemini-speech", "gemini-video");
-      gemini.pendingPolls = 3;
-      const seen = gemini.requests.length;
-      const prompt = "A cinematic drone shot flying over a misty mountain range at sunrise, golden light, 4K.";
-      const response = await postJson(`${daemon.url}/api/media/video`, { prompt, aspect_ratio: "landscape", duration_seconds: 8, output_dir: workspace }, ["--max-time", "50"]);
-      expect(response.status).toBe(200);
-      const body = response.json();
-      // veo-3.1-fast at 720p: $0.10 per second, 8 seconds.
-      const cost = 0.1 * 8;
-      expect(body).toMatchObject({ success: true, provider: "gemini", model: "veo-3.1-fast-generate-preview", prompt, aspect_ratio: "landscape", duration_seconds: 8 });
-      expect(body.cost_usd).toBeCloseTo(cost, 10);
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.audio), generatedDir, SPEECH_NAME, row);
+    expect(formatOf(bytes)).toBe("wav");
+    const wav = speechWav(bytes);
+    expect(wav.dataOffset + wav.dataBytes).toBe(bytes.length);
+    expect(wav.durationSeconds).toBeCloseTo(3, 2);
+    expect(row.cost_source).toBe("catalog");
+    expect(row.cost_usd).toBeCloseTo(cost, 12);
+    expect(gemini.requests.at(-1)!.body).toMatchObject({
+      generationConfig: { responseModalities: ["AUDIO"], speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: "Puck" } } } },
+    });
+  });
 
-      const row = await ledgerRow(body.id);
-      const bytes = savedFile(String(body.video), generatedDir, VIDEO_NAME, row);
-      expect(formatOf(bytes)).toBe("mp4");
-      expect(bytes.length).toBe(4096);
-      expect(row).toMatchObject({ mime_type: "video/mp4", duration_seconds: 8, cost_source: "catalog", cost_quantity: 8, cost_unit_price: 0.1 });
-      expect(row.cost_usd).toBeCloseTo(cost, 10);
-      expect(String(row.operation_id)).toMatch(/^models\/veo-3\.1-fast-generate-preview\/operations\/[a-z0-9]+$/);
+  it("generates a Veo video: the operation is polled until done, the file fetched through the 302 without leaking the key", async () => {
+    gemini.pendingPolls = 3;
+    const seen = gemini.requests.length;
+    const prompt = "A cinematic drone shot flying over a misty mountain range at sunrise, golden light, 4K.";
+    const { body } = await postAnswer(`${daemon.url}/api/media/video`, { prompt, aspect_ratio: "landscape", duration_seconds: 8, output_dir: workspace }, 200, ["--max-time", "50"]);
+    // veo-3.1-fast at 720p: $0.10 per second, 8 seconds.
+    const cost = 0.1 * 8;
+    expect(body).toMatchObject({ success: true, provider: "gemini", model: "veo-3.1-fast-generate-preview", prompt, aspect_ratio: "landscape", duration_seconds: 8 });
+    expect(body.cost_usd).toBeCloseTo(cost, 10);
 
-      const traffic = gemini.requests.slice(seen);
-      const submits = traffic.filter((r) => r.path.endsWith(":predictLongRunning"));
-      expect(submits).toHaveLength(1);
-      expect(submits[0]!.body).toMatchObject({ instances: [{ prompt }], parameters: { aspectRatio: "16:9", durationSeconds: 8 } });
-      // Three pending answers, then done: four polls.
-      expect(traffic.filter((r) => r.path === `/v1beta/${row.operation_id}`)).toHaveLength(4);
-      const download = traffic.find((r) => r.path.endsWith(":download"))!;
-      expect(download.headers["x-goog-api-key"]).toBe(gemini.key);
-      const storage = traffic.find((r) => r.path.startsWith("/generated-videos/"))!;
-      expect(storage).toBeDefined();
-      expect(storage.headers["x-goog-api-key"]).toBeUndefined();
-      expect(JSON.stringify(storage)).not.toContain(gemini.key);
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.video), generatedDir, VIDEO_NAME, row);
+    expect(formatOf(bytes)).toBe("mp4");
+    expect(bytes.length).toBe(4096);
+    expect(row).toMatchObject({ mime_type: "video/mp4", duration_seconds: 8, cost_source: "catalog", cost_quantity: 8, cost_unit_price: 0.1 });
+    expect(row.cost_usd).toBeCloseTo(cost, 10);
+    expect(String(row.operation_id)).toMatch(/^models\/veo-3\.1-fast-generate-preview\/operations\/[a-z0-9]+$/);
 
-      // The original server's status endpoint answers for the finished job too.
-      const status = await getJson(`${daemon.url}/api/media/video/status?task_id=${body.id}`);
-      expect(status.json()).toMatchObject({ success: true, status: "succeeded", task_id: body.id, video: body.video, provider: "gemini" });
-    },
-    TEST_TIMEOUT_MS,
-  );
+    const traffic = gemini.requests.slice(seen);
+    const submits = traffic.filter((r) => r.path.endsWith(":predictLongRunning"));
+    expect(submits).toHaveLength(1);
+    expect(submits[0]!.body).toMatchObject({ instances: [{ prompt }], parameters: { aspectRatio: "16:9", durationSeconds: 8 } });
+    // Three pending answers, then done: four polls.
+    expect(traffic.filter((r) => r.path === `/v1beta/${row.operation_id}`)).toHaveLength(4);
+    const download = traffic.find((r) => r.path.endsWith(":download"))!;
+    expect(download.headers["x-goog-api-key"]).toBe(gemini.key);
+    const storage = traffic.find((r) => r.path.startsWith("/generated-videos/"))!;
+    expect(storage).toBeDefined();
+    expect(storage.headers["x-goog-api-key"]).toBeUndefined();
+    expect(JSON.stringify(storage)).not.toContain(gemini.key);
 
-  test(
-    "a rejected key (400 API_KEY_INVALID) is a 502 auth_required that never quotes the key",
-    async () => {
-      await use("gemini-image", "gemini-speech", "gemini-video");
-      const prompt = "A fox in the snow [[fake:api_key_invalid]]";
-      const response = await postJson(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace });
-      expect(response.status).toBe(502);
-      const body = response.json();
-      expect(body).toMatchObject({ success: false, image: null, error_type: "auth_required", upstream_status: 400, provider: "gemini", prompt });
-      expect(String(body.error)).toContain("API key not valid");
-      expect(response.body).not.toContain(gemini.key);
-      expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "auth_required", cost_usd: null, cost_source: "unknown" });
-    },
-    TEST_TIMEOUT_MS,
-  );
+    // The original server's status endpoint answers for the finished job too.
+    const status = await getJson(`${daemon.url}/api/media/video/status?task_id=${body.id}`);
+    expect(status.json()).toMatchObject({ success: true, status: "succeeded", task_id: body.id, video: body.video, provider: "gemini" });
+  });
+
+  it("a rejected key (400 API_KEY_INVALID) is a 502 auth_required that never quotes the key", async () => {
+    const prompt = "A fox in the snow [[fake:api_key_invalid]]";
+    const { body, text } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 502);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "auth_required", upstream_status: 400, provider: "gemini", prompt });
+    expect(String(body.error)).toContain("API key not valid");
+    expect(text).not.toContain(gemini.key);
+    expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "auth_required", cost_usd: null, cost_source: "unknown" });
+  });
 });
 
 describe("openrouter", () => {
-  test(
-    "generates an image (a JPEG, saved as .jpg from its bytes) with OpenRouter's own cost recorded as upstream",
-    async () => {
-      await use("openrouter-image", "openrouter-video");
-      const prompt = "A bowl of ramen, studio lighting [[fake:jpeg]]";
-      const response = await postJson(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace });
-      expect(response.status).toBe(200);
-      const body = response.json();
-      // usage.cost as the fake reports it: 6 prompt tokens at $0.3/M, 9 text and 1,290 image completion tokens at $2.5/M and $30/M.
-      const cost = 0.0387243;
-      expect(body).toMatchObject({ success: true, provider: "openrouter", model: "google/gemini-2.5-flash-image", prompt, size: "1344x768" });
-      expect(body.usage).toMatchObject({ prompt_tokens: 6, completion_tokens: 1299, cost });
-      expect(body.cost_usd).toBe(cost);
+  const it = withModels("openrouter-image", "openrouter-video");
 
-      const row = await ledgerRow(body.id);
-      const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
-      expect(formatOf(bytes)).toBe("jpeg");
-      expect(String(body.image)).toEndWith(".jpg");
-      expect(row).toMatchObject({ mime_type: "image/jpeg", width: 1344, height: 768, cost_usd: cost, cost_source: "upstream" });
+  it("generates an image (a JPEG, saved as .jpg from its bytes) with OpenRouter's own cost recorded as upstream", async () => {
+    const prompt = "A bowl of ramen, studio lighting [[fake:jpeg]]";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace }, 200);
+    // usage.cost as the fake reports it: 6 prompt tokens at $0.3/M, 9 text and 1,290 image completion tokens at $2.5/M and $30/M.
+    const cost = 0.0387243;
+    expect(body).toMatchObject({ success: true, provider: "openrouter", model: "google/gemini-2.5-flash-image", prompt, size: "1344x768" });
+    expect(body.usage).toMatchObject({ prompt_tokens: 6, completion_tokens: 1299, cost });
+    expect(body.cost_usd).toBe(cost);
 
-      const sent = openrouter.requests.at(-1)!;
-      expect(sent.path).toBe("/api/v1/chat/completions");
-      expect(sent.headers.authorization).toBe(`Bearer ${openrouter.key}`);
-      expect(sent.body).toMatchObject({ model: "google/gemini-2.5-flash-image", modalities: ["image", "text"], image_config: { aspect_ratio: "16:9" } });
-    },
-    TEST_TIMEOUT_MS,
-  );
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
+    expect(formatOf(bytes)).toBe("jpeg");
+    expect(String(body.image)).toEndWith(".jpg");
+    expect(row).toMatchObject({ mime_type: "image/jpeg", width: 1344, height: 768, cost_usd: cost, cost_source: "upstream" });
 
-  test(
-    "generates a video as an async job: 202, SSE events to the end, the legacy status, the upstream cost",
-    async () => {
-      await use("openrouter-image", "openrouter-video");
-      openrouter.pendingPolls = 3;
-      const seen = openrouter.requests.length;
-      const prompt = "Waves rolling onto a black sand beach, slow motion";
-      const headers = join(root.path, "video.headers");
-      const submitted = await postJson(`${daemon.url}/api/media/video`, { prompt, aspect_ratio: "portrait", duration_seconds: 6, output_dir: workspace, async: true }, ["-D", headers]);
-      expect(submitted.status).toBe(202);
-      const accepted = submitted.json();
-      const id = String(accepted.task_id);
-      expect(accepted).toMatchObject({ success: true, task_id: id, id, type: "video", provider: "openrouter", model: "google/veo-3.1", status_url: `/api/media/jobs/${id}` });
-      expect(readFileSync(headers, "utf8").toLowerCase()).toContain(`location: /api/media/jobs/${id}`);
+    const sent = openrouter.requests.at(-1)!;
+    expect(sent.path).toBe("/api/v1/chat/completions");
+    expect(sent.headers.authorization).toBe(`Bearer ${openrouter.key}`);
+    expect(sent.body).toMatchObject({ model: "google/gemini-2.5-flash-image", modalities: ["image", "text"], image_config: { aspect_ratio: "16:9" } });
+  });
 
-      // The event stream ends by itself with the job's final state.
-      const events = await curl(["-s", "-N", "--max-time", "50", `${daemon.url}${accepted.events_url}`]);
-      expect(events.status).toBe(200);
-      const names = [...events.body.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
-      expect(names.at(-1)).toBe("succeeded");
-      const last = JSON.parse(events.body.trim().split("\n").at(-1)!.replace(/^data: /, ""));
-      expect(last).toMatchObject({ id, status: "succeeded", result: { success: true, provider: "openrouter", duration_seconds: 6 } });
+  it("generates a video as an async job: 202, SSE events to the end, the legacy status, the upstream cost", async () => {
+    openrouter.pendingPolls = 3;
+    const seen = openrouter.requests.length;
+    const prompt = "Waves rolling onto a black sand beach, slow motion";
+    const headers = join(root.path, "video.headers");
+    const submitted = await postJson(`${daemon.url}/api/media/video`, { prompt, aspect_ratio: "portrait", duration_seconds: 6, output_dir: workspace, async: true }, ["-D", headers]);
+    expect(submitted.status).toBe(202);
+    const accepted = submitted.json();
+    const id = String(accepted.task_id);
+    expect(accepted).toMatchObject({ success: true, task_id: id, id, type: "video", provider: "openrouter", model: "google/veo-3.1", status_url: `/api/media/jobs/${id}` });
+    expect(readFileSync(headers, "utf8").toLowerCase()).toContain(`location: /api/media/jobs/${id}`);
 
-      const job = (await getJson(`${daemon.url}/api/media/jobs/${id}`)).json();
-      expect(job).toMatchObject({ id, task_id: id, status: "succeeded", type: "video" });
-      const path = String(job.result.video);
-      // google/veo-3.1 at 720p: $0.40 per second, 6 seconds, reported by OpenRouter as usage.cost.
-      const cost = 2.4;
-      expect(job.result.cost_usd).toBeCloseTo(cost, 10);
-      const status = (await getJson(`${daemon.url}/api/media/video/status?task_id=${id}`)).json();
-      expect(status).toMatchObject({ success: true, status: "succeeded", task_id: id, video: path });
+    // The event stream ends by itself with the job's final state.
+    const events = await curl(["-s", "-N", "--max-time", "50", `${daemon.url}${accepted.events_url}`]);
+    expect(events.status).toBe(200);
+    const names = [...events.body.matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    expect(names.at(-1)).toBe("succeeded");
+    const last = JSON.parse(events.body.trim().split("\n").at(-1)!.replace(/^data: /, ""));
+    expect(last).toMatchObject({ id, status: "succeeded", result: { success: true, provider: "openrouter", duration_seconds: 6 } });
 
-      const row = await ledgerRow(id);
-      const bytes = savedFile(path, generatedDir, VIDEO_NAME, row);
-      expect(formatOf(bytes)).toBe("mp4");
-      expect(row).toMatchObject({ mime_type: "video/mp4", duration_seconds: 6, cost_source: "upstream" });
-      expect(row.cost_usd).toBeCloseTo(cost, 10);
-      expect(row.operation_id).toMatch(/^job-/);
+    const job = (await getJson(`${daemon.url}/api/media/jobs/${id}`)).json();
+    expect(job).toMatchObject({ id, task_id: id, status: "succeeded", type: "video" });
+    const path = String(job.result.video);
+    // google/veo-3.1 at 720p: $0.40 per second, 6 seconds, reported by OpenRouter as usage.cost.
+    const cost = 2.4;
+    expect(job.result.cost_usd).toBeCloseTo(cost, 10);
+    const status = (await getJson(`${daemon.url}/api/media/video/status?task_id=${id}`)).json();
+    expect(status).toMatchObject({ success: true, status: "succeeded", task_id: id, video: path });
 
-      const traffic = openrouter.requests.slice(seen);
-      const submits = traffic.filter((r) => r.method === "POST" && r.path === "/api/v1/videos");
-      expect(submits).toHaveLength(1);
-      expect(submits[0]!.body).toMatchObject({ model: "google/veo-3.1", prompt, aspect_ratio: "9:16", duration: 6 });
-      expect(traffic.filter((r) => r.path === `/api/v1/videos/${row.operation_id}`)).toHaveLength(4);
-      const content = traffic.find((r) => r.path === `/api/v1/videos/${row.operation_id}/content`)!;
-      expect(content.headers.authorization).toBe(`Bearer ${openrouter.key}`);
-    },
-    TEST_TIMEOUT_MS,
-  );
+    const row = await ledgerRow(id);
+    const bytes = savedFile(path, generatedDir, VIDEO_NAME, row);
+    expect(formatOf(bytes)).toBe("mp4");
+    expect(row).toMatchObject({ mime_type: "video/mp4", duration_seconds: 6, cost_source: "upstream" });
+    expect(row.cost_usd).toBeCloseTo(cost, 10);
+    expect(row.operation_id).toMatch(/^job-/);
 
-  test(
-    "a 402 is a 402 insufficient_credits",
-    async () => {
-      await use("openrouter-image", "openrouter-video");
-      const prompt = "A castle in the clouds [[fake:402]]";
-      const response = await postJson(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace });
-      expect(response.status).toBe(402);
-      const body = response.json();
-      expect(body).toMatchObject({ success: false, image: null, error_type: "insufficient_credits", upstream_status: 402, provider: "openrouter", prompt });
-      expect(String(body.error)).toContain("Insufficient credits");
-      expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "insufficient_credits", cost_usd: null });
-    },
-    TEST_TIMEOUT_MS,
-  );
+    const traffic = openrouter.requests.slice(seen);
+    const submits = traffic.filter((r) => r.method === "POST" && r.path === "/api/v1/videos");
+    expect(submits).toHaveLength(1);
+    expect(submits[0]!.body).toMatchObject({ model: "google/veo-3.1", prompt, aspect_ratio: "9:16", duration: 6 });
+    expect(traffic.filter((r) => r.path === `/api/v1/videos/${row.operation_id}`)).toHaveLength(4);
+    const content = traffic.find((r) => r.path === `/api/v1/videos/${row.operation_id}/content`)!;
+    expect(content.headers.authorization).toBe(`Bearer ${openrouter.key}`);
+  });
+
+  it("a 402 is a 402 insufficient_credits", async () => {
+    const prompt = "A castle in the clouds [[fake:402]]";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 402);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "insufficient_credits", upstream_status: 402, provider: "openrouter", prompt });
+    expect(String(body.error)).toContain("Insufficient credits");
+    expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "insufficient_credits", cost_usd: null });
+  });
 });
 
 describe("after all providers", () => {
