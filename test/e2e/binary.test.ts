@@ -8,12 +8,27 @@ import pkg from "../../package.json" with { type: "json" };
 import { makePng } from "../fakes/media.ts";
 import { startFakeClacky, type FakeClacky } from "../fakes/openclacky.ts";
 import { clackyConfig, tempDir } from "../helpers.ts";
-import { BUILD_TIMEOUT_MS, cleanEnv, curl, getJson, PNG_SIGNATURE, pngSize, postJson, prepareExecutable, readWav, startDaemon, type Daemon } from "./daemon.ts";
+import {
+  BUILD_TIMEOUT_MS,
+  cleanEnv,
+  curl,
+  getJson,
+  PNG_SIGNATURE,
+  pngSize,
+  postAnswer,
+  postJson,
+  prepareExecutable,
+  savedBytes,
+  savedName,
+  speechWav,
+  startDaemon,
+  type Daemon,
+} from "./daemon.ts";
 
 const TEST_TIMEOUT_MS = 60_000;
-const IMAGE_NAME = /^img_\d{8}_\d{6}_[0-9a-f]{8}\.png$/;
-const VIDEO_NAME = /^vid_\d{8}_\d{6}_[0-9a-f]{8}\.mp4$/;
-const SPEECH_NAME = /^tts_\d{8}_\d{6}_[0-9a-f]{8}\.wav$/;
+const IMAGE_NAME = savedName("img", "png");
+const VIDEO_NAME = savedName("vid", "mp4");
+const SPEECH_NAME = savedName("tts", "wav");
 
 const root = tempDir("mediagen-e2e-binary-");
 const runDir = join(root.path, "run");
@@ -112,9 +127,7 @@ describe("the executable, started from an empty folder", () => {
         cost_usd: 0.04,
       });
       const path = String(body.image);
-      expect(path.startsWith(join(workspace, "assets", "generated") + "/")).toBe(true);
-      expect(path.split("/").at(-1)).toMatch(IMAGE_NAME);
-      const bytes = new Uint8Array(readFileSync(path));
+      const bytes = savedBytes(path, join(workspace, "assets", "generated"), IMAGE_NAME);
       expect([...bytes.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
       expect(pngSize(bytes)).toEqual({ width: 1536, height: 1024 });
       expect(fake.requests.at(-1)?.body).toMatchObject({ model: "or-gpt-image-2", size: "1536x1024", prompt });
@@ -136,18 +149,14 @@ describe("the executable, started from an empty folder", () => {
       const before = statSync(input);
 
       // The skill's edit example passes no output_dir: the result lands beside the input file.
-      const response = await postJson(`${daemon.url}/api/media/image`, {
+      const { body } = await postAnswer(`${daemon.url}/api/media/image`, {
         prompt: "change the background to a starry night sky, keep the cat unchanged",
         image: input,
-      });
-      expect(response.status).toBe(200);
-      const body = response.json();
+      }, 200);
       expect(body).toMatchObject({ success: true, provider: "openclacky", model: "or-gpt-image-2", aspect_ratio: "landscape" });
       const path = String(body.image);
       expect(path).not.toBe(input);
-      expect(path.startsWith(join(inputDir, "assets", "generated") + "/")).toBe(true);
-      expect(path.split("/").at(-1)).toMatch(IMAGE_NAME);
-      expect([...new Uint8Array(readFileSync(path)).subarray(0, 8)]).toEqual(PNG_SIGNATURE);
+      expect([...savedBytes(path, join(inputDir, "assets", "generated"), IMAGE_NAME).subarray(0, 8)]).toEqual(PNG_SIGNATURE);
 
       const after = statSync(input);
       expect(Buffer.from(readFileSync(input)).equals(Buffer.from(original))).toBe(true);
@@ -167,14 +176,12 @@ describe("the executable, started from an empty folder", () => {
     "generates a video",
     async () => {
       const prompt = "A cinematic drone shot flying over a misty mountain range at sunrise, golden light, 4K.";
-      const response = await postJson(`${daemon.url}/api/media/video`, {
+      const { body } = await postAnswer(`${daemon.url}/api/media/video`, {
         prompt,
         aspect_ratio: "landscape",
         duration_seconds: 8,
         output_dir: workspace,
-      });
-      expect(response.status).toBe(200);
-      const body = response.json();
+      }, 200);
       expect(body).toMatchObject({
         success: true,
         model: "or-veo-3-1",
@@ -185,9 +192,7 @@ describe("the executable, started from an empty folder", () => {
         cost_usd: 2.688,
       });
       const path = String(body.video);
-      expect(path.startsWith(join(workspace, "assets", "generated") + "/")).toBe(true);
-      expect(path.split("/").at(-1)).toMatch(VIDEO_NAME);
-      const bytes = new Uint8Array(readFileSync(path));
+      const bytes = savedBytes(path, join(workspace, "assets", "generated"), VIDEO_NAME);
       expect(new TextDecoder().decode(bytes.subarray(4, 8))).toBe("ftyp");
       generated.push({ id: String(body.id), type: "video", status: "succeeded" });
     },
@@ -198,9 +203,7 @@ describe("the executable, started from an empty folder", () => {
     "synthesises speech through the gateway as 24 kHz mono 16-bit WAV",
     async () => {
       const input = "Hello and welcome to openclacky. Today we will explore...";
-      const response = await postJson(`${daemon.url}/api/media/audio/speech`, { input, voice: "Kore", output_dir: workspace });
-      expect(response.status).toBe(200);
-      const body = response.json();
+      const { body } = await postAnswer(`${daemon.url}/api/media/audio/speech`, { input, voice: "Kore", output_dir: workspace }, 200);
       expect(body).toMatchObject({
         success: true,
         model: "or-tts-gemini-2-5-flash",
@@ -212,12 +215,8 @@ describe("the executable, started from an empty folder", () => {
         cost_usd: 0.000259,
       });
       const path = String(body.audio);
-      expect(path.startsWith(join(workspace, "assets", "generated") + "/")).toBe(true);
-      expect(path.split("/").at(-1)).toMatch(SPEECH_NAME);
-      const bytes = new Uint8Array(readFileSync(path));
-      const wav = readWav(bytes);
-      expect(wav).toMatchObject({ codec: 1, channels: 1, sampleRate: 24_000, bitsPerSample: 16 });
-      expect(wav.riffSize).toBe(bytes.length - 8);
+      const bytes = savedBytes(path, join(workspace, "assets", "generated"), SPEECH_NAME);
+      const wav = speechWav(bytes);
       expect(wav.durationSeconds).toBeCloseTo(1.5, 2);
       generated.push({ id: String(body.id), type: "audio", status: "succeeded" });
     },
@@ -228,9 +227,7 @@ describe("the executable, started from an empty folder", () => {
     "an upstream 401 is a 502 auth_required with the seed's failure shape",
     async () => {
       const prompt = "A lighthouse at dusk [[fake:401]]";
-      const response = await postJson(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace });
-      expect(response.status).toBe(502);
-      const body = response.json();
+      const { body, text } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 502);
       expect(body).toMatchObject({
         success: false,
         image: null,
@@ -241,7 +238,7 @@ describe("the executable, started from an empty folder", () => {
       });
       expect("image" in body).toBe(true);
       expect(String(body.error)).toContain("401");
-      expect(response.body).not.toContain(fake.key);
+      expect(text).not.toContain(fake.key);
       generated.push({ id: String(body.id), type: "image", status: "failed" });
     },
     TEST_TIMEOUT_MS,
@@ -335,18 +332,12 @@ describe("the executable with no config at all", () => {
         expect(types.audio).toMatchObject({ configured: true, provider: "local" });
 
         const input = "Hello and welcome. This sentence is spoken without any network.";
-        const response = await postJson(`${offline.url}/api/media/audio/speech`, { input, voice: "Kore", output_dir: out });
-        expect(response.status).toBe(200);
-        const body = response.json();
+        const { body } = await postAnswer(`${offline.url}/api/media/audio/speech`, { input, voice: "Kore", output_dir: out }, 200);
         expect(body).toMatchObject({ success: true, provider: "local", input, mime_type: "audio/wav", cost_usd: 0 });
         const path = String(body.audio);
-        expect(path.startsWith(join(out, "assets", "generated") + "/")).toBe(true);
-        expect(path.split("/").at(-1)).toMatch(SPEECH_NAME);
+        const bytes = savedBytes(path, join(out, "assets", "generated"), SPEECH_NAME);
 
-        const bytes = new Uint8Array(readFileSync(path));
-        const wav = readWav(bytes);
-        expect(wav).toMatchObject({ codec: 1, channels: 1, sampleRate: 24_000, bitsPerSample: 16 });
-        expect(wav.riffSize).toBe(bytes.length - 8);
+        const wav = speechWav(bytes);
         expect(wav.dataOffset + wav.dataBytes).toBe(bytes.length);
         expect(wav.durationSeconds).toBeGreaterThan(1);
 
