@@ -85,6 +85,17 @@ function savedFile(path: string, folder: string, name: RegExp, row: Record<strin
   return bytes;
 }
 
+/** The ledger row of a speech answer, after checking its file: saved as the daemon saves files, a PCM WAV whose data runs to its end, about `seconds` long. */
+async function savedSpeech(body: Record<string, any>, seconds: number): Promise<Record<string, any>> {
+  const row = await ledgerRow(body.id);
+  const bytes = savedFile(String(body.audio), generatedDir, SPEECH_NAME, row);
+  expect(formatOf(bytes)).toBe("wav");
+  const wav = speechWav(bytes);
+  expect(wav.dataOffset + wav.dataBytes).toBe(bytes.length);
+  expect(wav.durationSeconds).toBeCloseTo(seconds, 2);
+  return row;
+}
+
 /** A test of this file that first makes the named models the ones in use. */
 function withModels(...names: string[]) {
   return (title: string, run: () => Promise<void>) =>
@@ -208,12 +219,7 @@ describe("openai", () => {
     expect(body.usage).toEqual({ input_tokens: 15, output_tokens: 80, total_tokens: 95 });
     expect(body.cost_usd).toBeCloseTo(cost, 12);
 
-    const row = await ledgerRow(body.id);
-    const bytes = savedFile(String(body.audio), generatedDir, SPEECH_NAME, row);
-    expect(formatOf(bytes)).toBe("wav");
-    const wav = speechWav(bytes);
-    expect(wav.dataOffset + wav.dataBytes).toBe(bytes.length);
-    expect(wav.durationSeconds).toBeCloseTo(4, 2);
+    const row = await savedSpeech(body, 4);
     expect(row).toMatchObject({ mime_type: "audio/wav", cost_source: "catalog" });
     expect(row.duration_seconds).toBeCloseTo(4, 2);
     expect(row.cost_usd).toBeCloseTo(cost, 12);
@@ -291,12 +297,7 @@ describe("gemini", () => {
     expect(body.usage).toMatchObject({ promptTokenCount: 12, candidatesTokenCount: 75 });
     expect(body.cost_usd).toBeCloseTo(cost, 12);
 
-    const row = await ledgerRow(body.id);
-    const bytes = savedFile(String(body.audio), generatedDir, SPEECH_NAME, row);
-    expect(formatOf(bytes)).toBe("wav");
-    const wav = speechWav(bytes);
-    expect(wav.dataOffset + wav.dataBytes).toBe(bytes.length);
-    expect(wav.durationSeconds).toBeCloseTo(3, 2);
+    const row = await savedSpeech(body, 3);
     expect(row.cost_source).toBe("catalog");
     expect(row.cost_usd).toBeCloseTo(cost, 12);
     expect(gemini.requests.at(-1)!.body).toMatchObject({
