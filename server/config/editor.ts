@@ -13,16 +13,16 @@ import { checkSavedKeyDestination, keyChoice, keyDestination, refuseEnvReference
 /** A configured model as the API shows it: the key masked, an `${ENV}` reference shown as such. */
 export const ModelView = z.object({
   index: z.number(),
-  name: z.string().optional(),
   type: MediaType,
   provider: ProviderId,
   model: z.string(),
-  base_url: z.string().optional(),
   default: z.boolean(),
   /** Whether this entry is the one serving its type now. */
   in_use: z.boolean(),
-  options: z.record(z.string(), z.unknown()).optional(),
   api_key: z.object({ set: z.boolean(), masked: z.string(), env: z.string().optional() }),
+  name: z.string().optional(),
+  base_url: z.string().optional(),
+  options: z.record(z.string(), z.unknown()).optional(),
 });
 export type ModelView = z.infer<typeof ModelView>;
 

@@ -105,12 +105,12 @@ export const JobView = z.object({
   created_at: z.string(),
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
+  attempts: z.array(Attempt),
   /** 1-based place in its type's queue, while queued. */
   position: z.number().optional(),
   /** Seconds since it started, while running. */
   elapsed_seconds: z.number().optional(),
   progress: z.number().optional(),
-  attempts: z.array(Attempt),
   /** The body the blocking call answered (or would have), once finished. */
   result: z.record(z.string(), z.unknown()).optional(),
   error: z.string().optional(),
