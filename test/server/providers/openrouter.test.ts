@@ -33,7 +33,7 @@ const entry = (type: "image" | "video", model: string, extra: Record<string, unk
   ...extra,
 });
 
-/** One attempt per generation: these tests check how each answer is mapped, not the retries (services/retry.ts) around it. */
+/** One attempt per generation: these tests check how each answer is mapped, not the retries (media/retry.ts) around it. */
 const ONE_ATTEMPT = { image: { max_attempts: 1 }, video: { max_attempts: 1 } };
 
 beforeAll(() => {
