@@ -28,6 +28,7 @@ export type ModelView = z.infer<typeof ModelView>;
 
 /** Body of `GET /api/config/models` (and of a removal or a new default). */
 export const ModelList = z.object({ models: z.array(ModelView) });
+export type ModelList = z.infer<typeof ModelList>;
 
 /** A model entry as the UI sends it: `api_key` absent or masked keeps the saved key, `null` removes it. */
 export const ModelInput = ModelEntry.extend({
@@ -188,6 +189,7 @@ export type ProviderInfo = z.infer<typeof ProviderInfo>;
 
 /** Body of `GET /api/config/catalog`. */
 export const ProviderCatalog = z.object({ providers: z.array(ProviderInfo) });
+export type ProviderCatalog = z.infer<typeof ProviderCatalog>;
 
 /** Providers, the media types each can produce, the models mediagen knows for each and their voices. */
 export function providerCatalog(): { providers: ProviderInfo[] } {

@@ -1,5 +1,5 @@
 // Serving a file with its content type and single-range HTTP Range support.
-import { AppError } from "../errors.ts";
+import { AppError, errorResponse } from "../errors.ts";
 
 /** A Response for `path`, honouring a `Range: bytes=a-b` header (206/416) and `If-None-Match`. */
 export async function fileResponse(request: Request, path: string, mimeType: string): Promise<Response> {
@@ -37,6 +37,5 @@ export async function fileResponse(request: Request, path: string, mimeType: str
 }
 
 function rangeError(size: number, message: string): Response {
-  const error = new AppError("range_not_satisfiable", message);
-  return Response.json({ success: false, ...error.toJSON() }, { status: 416, headers: { "content-range": `bytes */${size}` } });
+  return errorResponse(new AppError("range_not_satisfiable", message), { "content-range": `bytes */${size}` });
 }

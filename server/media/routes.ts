@@ -6,11 +6,14 @@ import { AppError, errorResponse, invalidArgument, toAppError } from "../errors.
 import { readJsonBody } from "../http/body.ts";
 import { eventStream } from "../http/sse.ts";
 import type { AppDeps } from "../deps.ts";
-import { legacyStatus } from "./responses.ts";
+import { legacyStatus, type JobUrls } from "./responses.ts";
 import { JobList, JobView, MediaTypes } from "./schema.ts";
 import type { MediaOutcome, SubmitOptions } from "./service.ts";
 
 type Set = { status?: number | string; headers: Record<string, string | number> };
+
+/** Where this front door serves a job's status and its events. */
+const JOB_URLS: JobUrls = { status: (id) => `/api/media/jobs/${id}`, events: (id) => `/api/media/jobs/${id}/events` };
 
 /** Async when the body says `"async": true` or the client sends `Prefer: respond-async`. */
 function submitOptions(request: Request, body: Record<string, unknown>): SubmitOptions {
@@ -20,7 +23,7 @@ function submitOptions(request: Request, body: Record<string, unknown>): SubmitO
     throw invalidArgument("idempotency_key", "Idempotency-Key must be a non-empty string of at most 255 characters");
   }
   if (body.async !== undefined && typeof body.async !== "boolean") throw invalidArgument("async", "async must be true or false");
-  return { async: body.async === true || /\brespond-async\b/i.test(prefer), idempotencyKey: key?.trim() };
+  return { async: body.async === true || /\brespond-async\b/i.test(prefer), idempotencyKey: key?.trim(), urls: JOB_URLS };
 }
 
 async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set) {

@@ -120,6 +120,7 @@ export type JobView = z.infer<typeof JobView>;
 
 /** Body of `GET /api/media/jobs`: the live queue. */
 export const JobList = z.object({ items: z.array(JobView) });
+export type JobList = z.infer<typeof JobList>;
 
 /** The 202 answer of an async submission. */
 export const JobAccepted = z.object({

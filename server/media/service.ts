@@ -31,6 +31,8 @@ export interface SubmitOptions {
   async?: boolean;
   /** The same key with the same body within 24 h returns the existing job instead of calling the provider again. */
   idempotencyKey?: string;
+  /** Where the caller's front door serves a job's status and events (for the 202 answer). */
+  urls?: JobUrls;
 }
 
 /** Dependencies of the media service. */
@@ -45,13 +47,8 @@ export interface MediaServiceDeps {
   pollIntervalSeconds?: number;
   /** Cap of input image bytes held by queued and running jobs together; default MAX_QUEUED_INPUT_MIB. */
   maxQueuedInputBytes?: number;
-  /** Where job status and events are served, for 202 answers (default: the HTTP API's). */
-  urls?: JobUrls;
   now?: () => number;
 }
-
-/** The HTTP API's job URLs. */
-export const API_JOB_URLS: JobUrls = { status: (id) => `/api/media/jobs/${id}`, events: (id) => `/api/media/jobs/${id}/events` };
 
 /** Canonical JSON (sorted keys) of a request body, without the fields that only steer delivery. */
 function requestHash(type: MediaType, raw: unknown): string {
@@ -75,13 +72,11 @@ export class MediaService {
   private readonly providers: Partial<Record<string, Provider>>;
   private readonly now: () => number;
   private readonly inputs: InputBudget;
-  private readonly urls: JobUrls;
 
   constructor(private readonly deps: MediaServiceDeps) {
     this.providers = deps.providers ?? PROVIDERS;
     this.now = deps.now ?? Date.now;
     this.inputs = new InputBudget(deps.maxQueuedInputBytes);
-    this.urls = deps.urls ?? API_JOB_URLS;
     this.jobs = new Jobs({ config: deps.config, ledger: deps.ledger, log: deps.log, now: this.now });
     this.runner = {
       config: deps.config,
@@ -212,7 +207,7 @@ export class MediaService {
       });
       inputs?.holdUntil(job.done);
       this.jobs.enqueue(job);
-      if (options.async) return this.accepted(id);
+      if (options.async) return this.accepted(id, options);
       return await job.done;
     } catch (error) {
       const appError = classify(this.deps.log, error);
@@ -224,8 +219,10 @@ export class MediaService {
   }
 
   /** The 202 answer of an async job. */
-  private accepted(id: string): MediaOutcome {
-    return { ok: true, accepted: true, body: acceptedBody(this.jobs.view(id)!, this.urls) };
+  private accepted(id: string, options: SubmitOptions): MediaOutcome {
+    // A front door that submits async work says where it serves jobs; without one there is nothing to point at.
+    if (!options.urls) throw new Error("an async submission needs its front door's job URLs (SubmitOptions.urls)");
+    return { ok: true, accepted: true, body: acceptedBody(this.jobs.view(id)!, options.urls) };
   }
 
   /** The existing job of an Idempotency-Key: its answer (waiting for it if needed), or a 409 for a different body. */
@@ -237,7 +234,7 @@ export class MediaService {
       throw new AppError("idempotency_conflict", `Idempotency-Key "${key}" was used for a different request (job ${found.id}); use a new key for a new request`);
     }
     const live = this.jobs.get(found.id);
-    if (live) return options.async ? Promise.resolve(this.accepted(found.id)) : live.done;
+    if (live) return options.async ? Promise.resolve(this.accepted(found.id, options)) : live.done;
     const stored = this.deps.ledger.response(found.id);
     if (!stored) return undefined;
     if (stored.status < 400) return Promise.resolve({ ok: true, body: stored.body as MediaResponse });

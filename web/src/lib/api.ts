@@ -1,10 +1,10 @@
 // The only module that calls fetch: one function per API call, grouped by resource. Server types come in with
 // `import type` only, so no zod reaches the bundle.
 import type { z } from "zod";
-import type { CostQuery, CostSummary, Generation, GenerationPage, GenerationQuery } from "../../../server/ledger/schema.ts";
-import type { ImageRequest, JobAccepted, JobView, MediaResponse, MediaTypes, SpeechRequest, VideoRequest } from "../../../server/media/schema.ts";
-import type { ModelInput, ModelView, ProviderInfo } from "../../../server/config/editor.ts";
-import type { SpendSoFar } from "../../../server/costs/summary.ts";
+import type { CostQuery, CostSummary, Deleted, Generation, GenerationPage, GenerationQuery } from "../../../server/ledger/schema.ts";
+import type { ImageRequest, JobAccepted, JobList, JobView, MediaResponse, MediaTypes, SpeechRequest, VideoRequest } from "../../../server/media/schema.ts";
+import type { ModelInput, ModelList, ModelView, ProviderCatalog, ProviderInfo } from "../../../server/config/editor.ts";
+import type { BudgetStatus, SpendSoFar } from "../../../server/costs/summary.ts";
 import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
@@ -68,7 +68,6 @@ const query = (params: Record<string, string | number | undefined | null>) => {
   return text ? `?${text}` : "";
 };
 
-/** A 202 answer of an async generation. */
 /** Request bodies of the three generation endpoints, as a client sends them (before the server's defaults). */
 export type ImageBody = z.input<typeof ImageRequest>;
 export type VideoBody = z.input<typeof VideoRequest>;
@@ -114,14 +113,14 @@ export const api = {
   mediaTypes: () => call<MediaTypes>("GET", "/api/media/types"),
 
   models: {
-    list: () => call<{ models: ModelView[] }>("GET", "/api/config/models"),
+    list: () => call<ModelList>("GET", "/api/config/models"),
     add: (entry: ModelInput) => call<ModelView>("POST", "/api/config/models", entry),
     update: (index: number, entry: ModelInput) => call<ModelView>("PUT", `/api/config/models/${index}`, entry),
-    remove: (index: number) => call<{ models: ModelView[] }>("DELETE", `/api/config/models/${index}`),
-    makeDefault: (index: number) => call<{ models: ModelView[] }>("POST", `/api/config/models/${index}/default`),
+    remove: (index: number) => call<ModelList>("DELETE", `/api/config/models/${index}`),
+    makeDefault: (index: number) => call<ModelList>("POST", `/api/config/models/${index}/default`),
     /** Tests an entry as typed (a masked key uses the saved key of the entry with the same name), or a saved one by name. */
     test: (entry: ModelInput | { name: string }) => call<ModelTestResult>("POST", "/api/config/models/test", entry),
-    catalog: () => call<{ providers: ProviderInfo[] }>("GET", "/api/config/catalog"),
+    catalog: () => call<ProviderCatalog>("GET", "/api/config/catalog"),
   },
 
   generate: {
@@ -131,7 +130,7 @@ export const api = {
   },
 
   jobs: {
-    list: () => call<{ items: JobView[] }>("GET", "/api/media/jobs"),
+    list: () => call<JobList>("GET", "/api/media/jobs"),
     get: (id: string) => call<JobView>("GET", `/api/media/jobs/${encodeURIComponent(id)}`),
     cancel: (id: string) => call<JobView>("DELETE", `/api/media/jobs/${encodeURIComponent(id)}`),
     events: jobEvents,
@@ -141,7 +140,7 @@ export const api = {
     list: (filters: Partial<GenerationQuery> = {}) => call<GenerationPage>("GET", `/api/generations${query(filters as Record<string, string | number | undefined>)}`),
     get: (id: string) => call<Generation>("GET", `/api/generations/${encodeURIComponent(id)}`),
     remove: (id: string, withFile: boolean) =>
-      call<{ success: boolean; file_removed: boolean }>("DELETE", `/api/generations/${encodeURIComponent(id)}${withFile ? "?file=true" : ""}`),
+      call<Deleted>("DELETE", `/api/generations/${encodeURIComponent(id)}${withFile ? "?file=true" : ""}`),
     /** Whether a generation's file is still on disk (asks for its first byte). */
     fileExists: async (id: string): Promise<boolean> => {
       try {
@@ -161,6 +160,6 @@ export const api = {
 
   costs: {
     summary: (params: Partial<CostQuery>) => call<CostSummary>("GET", `/api/costs/summary${query(params as Record<string, string | undefined>)}`),
-    budget: () => call<{ budget: Budget | null; spent: SpendSoFar }>("GET", "/api/costs/budget"),
+    budget: () => call<BudgetStatus>("GET", "/api/costs/budget"),
   },
 };
