@@ -44,3 +44,19 @@ export function memoryLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return Object.assign(createLogger((line) => lines.push(line)), { lines });
 }
+
+/** Removes every occurrence of the secrets from a text, in any letter case (upstreams sometimes echo the key, lower-cased or not). */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  return secrets.reduce<string>((out, secret) => {
+    if (!secret || secret.length < 6) return out;
+    const lower = out.toLowerCase();
+    const needle = secret.toLowerCase();
+    let result = "";
+    let from = 0;
+    for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, from)) {
+      result += `${out.slice(from, at)}[redacted]`;
+      from = at + needle.length;
+    }
+    return result + out.slice(from);
+  }, text);
+}

@@ -4,7 +4,7 @@ import { ModelEntry } from "./schema.ts";
 import { MAX_NAME_CHARS } from "../defaults.ts";
 import { describeEntry, resolveApiKey, type ConfigStore } from "./store.ts";
 import { AppError, invalidArgument } from "../errors.ts";
-import { redact } from "../providers/http.ts";
+import { redact } from "../log.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import { parseOrThrow } from "../validate.ts";
 import { checkSavedKeyDestination, keyChoice, keyDestination } from "./key-scope.ts";

@@ -1,4 +1,4 @@
-// GET /api/costs/summary.
+// GET /api/costs/summary and /api/costs/budget.
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { CostQuery, CostSummary } from "../ledger/schema.ts";

@@ -1,4 +1,4 @@
-// The ledger: GET /api/generations, /:id and /:id/file.
+// The ledger: GET /api/generations, /:id and /:id/file; DELETE /:id.
 import { unlinkSync } from "node:fs";
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";

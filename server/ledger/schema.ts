@@ -7,6 +7,10 @@ import { MAX_NAME_CHARS, MAX_PAGE_SIZE, MAX_QUERY_TEXT_CHARS } from "../defaults
 export const GenerationStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
 export type GenerationStatus = z.infer<typeof GenerationStatus>;
 
+const FINISHED: ReadonlySet<GenerationStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+/** Whether a job in this status has ended (nothing will change it any more). */
+export const isFinished = (status: GenerationStatus): boolean => FINISHED.has(status);
+
 /** Where a cost figure came from: reported by the provider, computed from the price catalogue, a user override, or unknown. */
 export const CostSource = z.enum(["upstream", "catalog", "override", "unknown"]);
 export type CostSource = z.infer<typeof CostSource>;

@@ -4,9 +4,9 @@ import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.t
 import type { ConfigStore } from "../config/store.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
-import type { Generation, GenerationStatus } from "../ledger/schema.ts";
+import { isFinished, type Generation } from "../ledger/schema.ts";
 import type { Logger } from "../log.ts";
-import { redact } from "../providers/http.ts";
+import { redact } from "../log.ts";
 import type { Provider } from "../providers/types.ts";
 import { failureBody, type MediaOutcome } from "./responses.ts";
 import type { JobView } from "./schema.ts";
@@ -38,7 +38,6 @@ export interface JobsDeps {
   now: () => number;
 }
 
-const TERMINAL: ReadonlySet<GenerationStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** Any error as a catalogue error; unexpected ones are logged (redacted) and become `internal`. */
@@ -256,7 +255,7 @@ export class Jobs {
     if (row.status === "queued") view.position = this.waiting[row.type].indexOf(row.id) + 1 || undefined;
     if (row.status === "running" && row.started_at) view.elapsed_seconds = Math.round((this.deps.now() - Date.parse(row.started_at)) / 100) / 10;
     if (row.progress !== null) view.progress = row.progress;
-    if (TERMINAL.has(row.status)) {
+    if (isFinished(row.status)) {
       const stored = this.deps.ledger.response(row.id);
       if (stored) view.result = stored.body;
       if (row.error) view.error = row.error;

@@ -86,7 +86,9 @@ export function legacyStatus(job: JobView) {
   const base = { task_id: job.id, provider: job.provider, model: job.model };
   if (job.status === "queued" || job.status === "running") return { success: true, status: "running", ...base, ...(job.progress !== undefined ? { progress: job.progress } : {}) };
   const result = job.result ?? {};
-  const path = result.video ?? result.image ?? result.audio;
+  const path = Object.values(KINDS)
+    .map((kind) => result[kind.resultField])
+    .find((value) => value !== undefined && value !== null);
   if (job.status === "succeeded") return { success: true, status: "succeeded", ...base, video: path, ...(result.cost_usd !== undefined ? { cost_usd: result.cost_usd } : {}) };
   return { success: false, status: "failed", ...base, error: job.error ?? "failed", error_type: job.error_type ?? job.status };
 }

@@ -7,6 +7,7 @@ import { readJsonBody } from "../http/body.ts";
 import { eventStream } from "../http/sse.ts";
 import type { AppDeps } from "../deps.ts";
 import { legacyStatus, type JobUrls } from "./responses.ts";
+import { isFinished } from "../ledger/schema.ts";
 import { JobList, JobView, MediaTypes } from "./schema.ts";
 import type { MediaOutcome, SubmitOptions } from "./service.ts";
 
@@ -51,7 +52,6 @@ function findJob(deps: AppDeps, id: string): JobView {
   return job;
 }
 
-const TERMINAL = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 
 /** Server-Sent Events of a job's state until it ends. */
 function jobEvents(deps: AppDeps, id: string, signal: AbortSignal): Response {
@@ -62,7 +62,7 @@ function jobEvents(deps: AppDeps, id: string, signal: AbortSignal): Response {
       subscribe: (send) => deps.media.subscribe(id, send),
       current: () => deps.media.job(id),
       event: (view) => view.status,
-      last: (view) => TERMINAL.has(view.status),
+      last: (view) => isFinished(view.status),
     },
     signal,
   );

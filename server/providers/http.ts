@@ -2,23 +2,11 @@
 import { MAX_UPSTREAM_JSON_MIB, MAX_UPSTREAM_MEDIA_MIB, MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { readLimited } from "../http/body.ts";
+import { redact } from "../log.ts";
 import type { CallContext } from "./types.ts";
 
-/** Removes every occurrence of the secrets from a text, in any letter case (upstreams sometimes echo the key, lower-cased or not). */
-export function redact(text: string, secrets: readonly (string | undefined)[]): string {
-  return secrets.reduce<string>((out, secret) => {
-    if (!secret || secret.length < 6) return out;
-    const lower = out.toLowerCase();
-    const needle = secret.toLowerCase();
-    let result = "";
-    let from = 0;
-    for (let at = lower.indexOf(needle); at !== -1; at = lower.indexOf(needle, from)) {
-      result += `${out.slice(from, at)}[redacted]`;
-      from = at + needle.length;
-    }
-    return result + out.slice(from);
-  }, text);
-}
+export { redact } from "../log.ts";
+
 
 /** The most useful human message inside an upstream error body, truncated. */
 export function upstreamMessage(body: string): string {
