@@ -2,7 +2,8 @@
 // what the services build (the answers stay byte-for-byte what they were).
 import { expect, test } from "bun:test";
 import { listModels, providerCatalog } from "../../server/config/editor.ts";
-import { budgetStatus } from "../../server/costs/summary.ts";
+import { budgetStatus, costSummary } from "../../server/costs/summary.ts";
+import { CostQuery } from "../../server/ledger/schema.ts";
 import { createHarness } from "../helpers.ts";
 
 test("the declared response schemas keep every answer exactly as its service built it", async () => {
@@ -21,4 +22,15 @@ test("the declared response schemas keep every answer exactly as its service bui
   await same(`/api/generations/${id}`, h.ledger.get(id));
   await same("/api/generations", h.ledger.list({}));
   await same("/api/costs/budget", budgetStatus(h.ledger, h.config.get().budget));
+  h.ledger.markRunning(id);
+  h.ledger.succeed(id, { outputPath: "/x.png", mimeType: "image/png", bytes: 9, width: 2, height: 2, usage: { total_tokens: 5 }, cost: { costUsd: 0.01, source: "catalog", unit: "image", quantity: 1, unitPrice: 0.01, breakdown: [{ unit: "image", quantity: 1, unit_price_usd: 0.01, usd: 0.01 }] } });
+  h.ledger.setResponse(id, { status: 200, body: { success: true, image: "/x.png", model: "gpt-image-1", provider: "openai", prompt: "p", cost_usd: 0.01, id } });
+  await same(`/api/media/jobs/${id}`, h.media.job(id));
+  await same(`/api/generations/${id}`, h.ledger.get(id));
+  for (const groupBy of ["day", "model", "type", "provider"]) {
+    const range = { from: "2026-01-01", to: "2030-12-31" };
+    await same(`/api/costs/summary?group_by=${groupBy}&from=${range.from}&to=${range.to}`, costSummary(h.ledger, CostQuery.parse({ group_by: groupBy, ...range })));
+  }
+  const health = (await h.get("/api/health")).body;
+  expect(Object.keys(health)).toEqual(["ok", "version", "uptime_seconds", "config", "storage", "running_generations", "token_required"]);
 });
