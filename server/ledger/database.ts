@@ -55,6 +55,14 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_idempotency ON generations (idempotency_key) WHERE idempotency_key IS NOT NULL;`,
   // Why a cost is unknown (an implausible figure from the provider, a billed job mediagen could not finish).
   `ALTER TABLE generations ADD COLUMN cost_note TEXT;`,
+  // Indexes for a ledger of millions of rows (seq is the rowid, so every index ends with it): the recent
+  // costs of a model, the model_name half of the model filter, spend sums read from the index alone (it
+  // leads on created_at, so it replaces generations_created), and recovery's unfinished jobs.
+  `CREATE INDEX generations_model_provider ON generations (model, provider, status);
+   CREATE INDEX generations_model_name ON generations (model_name);
+   CREATE INDEX generations_spend ON generations (created_at, type, status, cost_usd, estimated_cost_usd, cost_note);
+   DROP INDEX generations_created;
+   CREATE INDEX generations_unfinished ON generations (status) WHERE status IN ('queued', 'running');`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -145,15 +145,28 @@ export class Ledger {
    */
   spendSince(fromMs: number, type?: MediaType): number {
     const row = this.db
-      .query<{ spend: number }, { from: number; type: string | null; image: number; video: number; audio: number }>(
+      .query<{ spend: number }, { from: number; type?: string; image: number; video: number; audio: number }>(
         `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
                                 WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
                                 THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
                                 ELSE coalesce(cost_usd, 0) END), 0) AS spend
-         FROM generations WHERE created_at >= $from AND ($type IS NULL OR type = $type)`,
+         FROM generations INDEXED BY generations_spend WHERE created_at >= $from${type ? " AND type = $type" : ""}`,
       )
-      .get({ from: fromMs, type: type ?? null, ...ASSUMED_COST_USD });
+      .get(type ? { from: fromMs, type, ...ASSUMED_COST_USD } : { from: fromMs, ...ASSUMED_COST_USD });
     return row?.spend ?? 0;
+  }
+
+  /** The average cost of the last `count` succeeded jobs of this model id, provider and type that have a cost. */
+  recentCostAverage(model: string, provider: string, type: MediaType, count = 20): number | undefined {
+    const row = this.db
+      .query<{ average: number | null }, { model: string; provider: string; type: string; count: number }>(
+        `SELECT avg(cost_usd) AS average FROM (
+           SELECT cost_usd FROM generations
+           WHERE model = $model AND provider = $provider AND status = 'succeeded' AND type = $type
+           ORDER BY seq DESC LIMIT $count)`,
+      )
+      .get({ model, provider, type, count });
+    return row?.average ?? undefined;
   }
 
   /** Jobs left queued or running (by a crash, for recovery at start). */
@@ -228,28 +241,17 @@ export class Ledger {
   /** A page of generations, newest first, filtered; `next_cursor` continues after the last item. */
   list(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}): GenerationPage {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const rows = this.db
-      .query<Row, Record<string, string | number | null>>(
-        `SELECT * FROM generations
-         WHERE ($cursor IS NULL OR seq < $cursor)
-           AND ($type IS NULL OR type = $type)
-           AND ($status IS NULL OR status = $status)
-           AND ($model IS NULL OR model = $model OR model_name = $model)
-           AND ($q IS NULL OR instr(lower(prompt), lower($q)) > 0)
-           AND ($from IS NULL OR created_at >= $from)
-           AND ($to IS NULL OR created_at < $to)
-         ORDER BY seq DESC LIMIT $limit`,
-      )
-      .all({
-        cursor: query.cursor ? Number(query.cursor) : null,
-        type: query.type ?? null,
-        status: query.status ?? null,
-        model: query.model ?? null,
-        q: query.q ?? null,
-        from: range.fromMs ?? null,
-        to: range.toMs ?? null,
-        limit: limit + 1,
-      });
+    const { where, params } = listFilters(query, range);
+    const rest = where.filter((term) => !term.startsWith("(model"));
+    const seqs = (terms: string[], from = "generations") => `SELECT seq FROM ${from} ${terms.length ? `WHERE ${terms.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`;
+    // Each index answers its own newest seqs: a time range through the covering created_at index, a model as
+    // the union of its model and model_name halves; then only the page's rows are read.
+    const sql = range.fromMs !== undefined || range.toMs !== undefined
+      ? `SELECT * FROM generations WHERE seq IN (${seqs(where, "generations INDEXED BY generations_spend")}) ORDER BY seq DESC`
+      : query.model
+        ? `SELECT * FROM generations WHERE seq IN (SELECT seq FROM (${seqs(["model = $model", ...rest])}) UNION SELECT seq FROM (${seqs(["model_name = $model", ...rest])})) ORDER BY seq DESC LIMIT $limit`
+        : `SELECT * FROM generations ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`;
+    const rows = this.db.query<Row, Record<string, string | number>>(sql).all({ ...params, limit: limit + 1 });
     const page = rows.slice(0, limit);
     const last = page.at(-1);
     return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
@@ -270,4 +272,39 @@ export class Ledger {
       )
       .all({ from: fromMs, to: toMs, type: type ?? null });
   }
+}
+
+/** The WHERE terms and parameters of a list query, only for the filters given (so SQLite can use an index). */
+function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange): { where: string[]; params: Record<string, string | number> } {
+  const where: string[] = [];
+  const params: Record<string, string | number> = {};
+  if (query.cursor) {
+    where.push("seq < $cursor");
+    params.cursor = Number(query.cursor);
+  }
+  if (query.type) {
+    where.push("type = $type");
+    params.type = query.type;
+  }
+  if (query.status) {
+    where.push("status = $status");
+    params.status = query.status;
+  }
+  if (query.model) {
+    where.push("(model = $model OR model_name = $model)");
+    params.model = query.model;
+  }
+  if (query.q) {
+    where.push("instr(lower(prompt), lower($q)) > 0");
+    params.q = query.q;
+  }
+  if (range.fromMs !== undefined) {
+    where.push("created_at >= $from");
+    params.from = range.fromMs;
+  }
+  if (range.toMs !== undefined) {
+    where.push("created_at < $to");
+    params.to = range.toMs;
+  }
+  return { where, params };
 }

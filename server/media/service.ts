@@ -267,10 +267,6 @@ export class MediaService {
 
   /** The average recorded cost of this model's recent generations, for estimating an unpriced model. */
   private recentAverage(model: string, provider: string, type: MediaType): number | undefined {
-    const costs = this.deps.ledger
-      .list({ type, model, status: "succeeded", limit: 20 })
-      .items.filter((g) => g.provider === provider && g.cost_usd !== null)
-      .map((g) => g.cost_usd!);
-    return costs.length ? costs.reduce((a, b) => a + b, 0) / costs.length : undefined;
+    return this.deps.ledger.recentCostAverage(model, provider, type);
   }
 }

@@ -1,0 +1,79 @@
+import { describe, expect, test } from "bun:test";
+import { openDatabase } from "../../../server/ledger/database.ts";
+import { Ledger } from "../../../server/ledger/ledger.ts";
+import type { Row, TimeRange } from "../../../server/ledger/records.ts";
+import type { GenerationQuery } from "../../../server/ledger/schema.ts";
+
+// The catch-all statement list() used before its WHERE clause was built from the filters given.
+const OLD_LIST = `SELECT seq FROM generations
+  WHERE ($cursor IS NULL OR seq < $cursor) AND ($type IS NULL OR type = $type) AND ($status IS NULL OR status = $status)
+    AND ($model IS NULL OR model = $model OR model_name = $model) AND ($q IS NULL OR instr(lower(prompt), lower($q)) > 0)
+    AND ($from IS NULL OR created_at >= $from) AND ($to IS NULL OR created_at < $to)
+  ORDER BY seq DESC LIMIT $limit`;
+
+/** A ledger of 600 jobs over 60 minutes, with clock jumps backwards, model ids shared with other models' names. */
+function seeded() {
+  const db = openDatabase(":memory:");
+  let clock = 1_700_000_000_000;
+  const ledger = new Ledger(db, () => clock);
+  const models = [["m-a", "alpha", "p1"], ["m-b", "beta", "p2"], ["alpha", "gamma", "p1"], ["m-c", undefined, "p3"]] as const;
+  const types = ["image", "video", "audio"] as const;
+  for (let i = 0; i < 600; i++) {
+    clock += i % 97 === 0 ? -30_000 : 6_000;
+    const [model, modelName, provider] = models[i % 4]!;
+    const id = ledger.enqueue({ type: types[i % 3]!, model, modelName, provider, prompt: i % 5 === 0 ? `一只猫 number ${i}` : `A Cat number ${i}`, params: {} });
+    if (i % 11 === 0) continue;
+    ledger.markRunning(id);
+    if (i % 7 === 0) ledger.fail(id, { status: "failed", error: "x", errorType: "upstream_error" });
+    else ledger.succeed(id, { outputPath: `/o/${i}`, mimeType: "image/png", bytes: 1, cost: i % 13 === 0 ? { costUsd: null, source: "unknown" } : { costUsd: i / 100, source: "catalog" } });
+  }
+  return { db, ledger, start: 1_700_000_000_000 };
+}
+
+describe("list builds its WHERE clause from the filters given", () => {
+  const { db, ledger, start } = seeded();
+  const cursor = String(db.query<{ seq: number }, []>("SELECT seq FROM generations ORDER BY seq DESC LIMIT 1 OFFSET 200").get()!.seq);
+  const filters: Omit<GenerationQuery, "from" | "to">[] = [
+    {}, { cursor }, { type: "video" }, { status: "succeeded" }, { status: "queued" }, { model: "alpha" }, { model: "m-c" }, { model: "nothing" },
+    { q: "cat" }, { q: "猫" }, { type: "image", status: "failed" }, { model: "alpha", status: "succeeded", cursor }, { model: "m-a", type: "image", q: "1" },
+    { limit: 7 }, { limit: 7, model: "beta" }, { type: "audio", q: "CAT", cursor, limit: 3 },
+  ];
+  const ranges: TimeRange[] = [{}, { fromMs: start + 600_000 }, { toMs: start + 1_200_000 }, { fromMs: start + 300_000, toMs: start + 900_000 }];
+  for (const filter of filters) {
+    for (const range of ranges) {
+      test(`${JSON.stringify(filter)} ${JSON.stringify(range)}`, () => {
+        const limit = filter.limit ?? 50;
+        const expected = db.query<Pick<Row, "seq">, Record<string, string | number | null>>(OLD_LIST).all({
+          cursor: filter.cursor ? Number(filter.cursor) : null, type: filter.type ?? null, status: filter.status ?? null, model: filter.model ?? null,
+          q: filter.q ?? null, from: range.fromMs ?? null, to: range.toMs ?? null, limit: limit + 1,
+        });
+        const page = ledger.list(filter, range);
+        const ids = (seqs: number[]) => seqs.map((seq) => db.query<{ id: string }, { seq: number }>("SELECT id FROM generations WHERE seq = $seq").get({ seq })!.id);
+        expect(page.items.map((g) => g.id)).toEqual(ids(expected.slice(0, limit).map((r) => r.seq)));
+        expect(page.next_cursor).toBe(expected.length > limit ? String(expected[limit - 1]!.seq) : null);
+      });
+    }
+  }
+});
+
+describe("the indexed ledger queries", () => {
+  test("recentCostAverage averages the last 20 succeeded jobs with a cost of one model id, provider and type", () => {
+    const { db, ledger } = seeded();
+    const expected = db.query<{ a: number | null }, []>(
+      "SELECT avg(cost_usd) AS a FROM (SELECT cost_usd FROM generations WHERE model = 'm-a' AND provider = 'p1' AND type = 'image' AND status = 'succeeded' ORDER BY seq DESC LIMIT 20)",
+    ).get()!.a;
+    expect(expected).not.toBeNull();
+    expect(ledger.recentCostAverage("m-a", "p1", "image")).toBe(expected!);
+    expect(ledger.recentCostAverage("m-a", "p2", "image")).toBeUndefined();
+    expect(ledger.recentCostAverage("new", "p1", "image")).toBeUndefined();
+  });
+
+  test("each query reads the index meant for it", () => {
+    const { db } = seeded();
+    const plan = (sql: string) => db.query<{ detail: string }, []>(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => r.detail).join("; ");
+    expect(plan("SELECT cost_usd FROM generations WHERE model = 'm' AND provider = 'p' AND status = 'succeeded' AND type = 'image' ORDER BY seq DESC LIMIT 20")).toContain("generations_model_provider");
+    expect(plan("SELECT * FROM generations WHERE status IN ('queued', 'running') ORDER BY seq")).toContain("generations_unfinished");
+    // spendSince and the time-range list name generations_spend with INDEXED BY: SQLite refuses the statement if it is missing.
+    expect(plan("SELECT seq FROM generations INDEXED BY generations_spend WHERE created_at >= 0 AND type = 'image' ORDER BY seq DESC")).toContain("COVERING INDEX generations_spend");
+  });
+});
