@@ -21,8 +21,8 @@ const SAVED_KEYS = {
   openclacky: "sk-test-leak-Clacky-NOT-REAL-7q",
   openai: "sk-test-leak-OpenAI-NOT-REAL-3k",
   gemini: "test-leak-Gemini-NOT-REAL-9z",
-  openrouter: "sk-test-leak-OpenRouter-NOT-REAL-5m",
-  "no-base-url": "sk-test-leak-DefaultUrl-NOT-REAL-4x",
+  openrouter: "sk-test-leak-Router-NOT-REAL-5m",
+  "no-base-url": "sk-test-leak-NoUrl-NOT-REAL-4x",
 } as const;
 /** A variable config.yml names as `${...}` for one entry, and one it names nowhere: neither value may leave. */
 const ENV_KEY = { name: "MEDIAGEN_TEST_LEAK_KEY", value: "env-test-leak-Referenced-NOT-REAL-2w" };
