@@ -9,8 +9,6 @@ import { healthRoutes } from "./health/routes.ts";
 import { mediaRoutes } from "./media/routes.ts";
 import type { AppDeps } from "./deps.ts";
 
-export type { AppDeps } from "./deps.ts";
-
 /** The mediagen HTTP API. */
 export function createApp(deps: AppDeps) {
   const guard = createGuard({

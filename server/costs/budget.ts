@@ -6,7 +6,6 @@ import { findPrice, priceMeter } from "./catalog.ts";
 import type { PriceEntry } from "./price-schema.ts";
 import { estimateMeter } from "../providers/registry.ts";
 
-export type { RequestFacts } from "../providers/types.ts";
 
 /**
  * A request's cost before it is sent: priced from the overrides or the catalogue, else the average of

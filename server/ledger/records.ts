@@ -112,7 +112,8 @@ export interface GenerationFailure {
   cost?: CostFigure;
 }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+/** A time in ms as ISO 8601, or null when there is none. */
+export const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 
 /** A database row as the API shape. */
 export function toGeneration(row: Row): Generation {

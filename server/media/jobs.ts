@@ -4,6 +4,7 @@ import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.t
 import type { ConfigStore } from "../config/store.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
+import { iso } from "../ledger/records.ts";
 import { isFinished, type Generation } from "../ledger/schema.ts";
 import type { Logger } from "../log.ts";
 import { redact } from "../log.ts";
@@ -38,7 +39,6 @@ export interface JobsDeps {
   now: () => number;
 }
 
-const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** Any error as a catalogue error; unexpected ones are logged (redacted) and become `internal`. */
 export function classify(log: Logger, error: unknown, apiKey?: string): AppError {

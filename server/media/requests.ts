@@ -1,6 +1,6 @@
 // Turning a request body into a provider job: validation, aspect, input images, and the facts its estimate needs.
 import { dirname, isAbsolute } from "node:path";
-import type { RequestFacts } from "../costs/budget.ts";
+import type { RequestFacts } from "../providers/types.ts";
 import { MAX_PROMPT_CHARS } from "../defaults.ts";
 import { parseAspect } from "../formats/aspect.ts";
 import { loadInputImages, type InputBudget, type InputReservation } from "../formats/input-images.ts";

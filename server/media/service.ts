@@ -21,9 +21,7 @@ import { acceptedBody, failureBody, type JobUrls, type MediaOutcome } from "./re
 import { runJob, type RunnerDeps, type Target } from "./runner.ts";
 import type { JobView, MediaResponse, MediaTypes } from "./schema.ts";
 
-export type { Caller } from "./requests.ts";
 export type { MediaOutcome } from "./responses.ts";
-export type { JobView } from "./schema.ts";
 
 /** How a request wants to be answered. */
 export interface SubmitOptions {
