@@ -3,9 +3,12 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_DATA_DIR_NAME, DEFAULT_HOST, DEFAULT_PORT } from "./defaults.ts";
 
+/** Serve on host:port with config and ledger in dataDir. */
+export type ServeCommand = { kind: "serve"; host: string; port: number; dataDir: string };
+
 /** What the command line asked for. */
 export type Command =
-  | { kind: "serve"; host: string; port: number; dataDir: string }
+  | ServeCommand
   | { kind: "version" }
   | { kind: "help" }
   | { kind: "error"; message: string };

@@ -72,6 +72,11 @@ export const EMPTY_CONFIG_WARNING =
  * An empty file means the defaults of a fresh data folder, offline speech included.
  */
 export function parseConfig(text: string, file: string): Config {
+  return readConfig(text, file).config;
+}
+
+/** The config in `text` and whether the file configures nothing (all comments): one YAML parse for both. */
+function readConfig(text: string, file: string): { config: Config; empty: boolean } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   const yamlError = doc.errors[0];
@@ -85,9 +90,9 @@ export function parseConfig(text: string, file: string): Config {
   } catch {
     throw new ConfigError(`${file}: not valid YAML: an alias (*name) names no anchor defined before it`);
   }
-  if (isEmptyConfig(raw)) return Config.parse({ models: [OFFLINE_SPEECH_MODEL] });
+  if (isEmptyConfig(raw)) return { config: Config.parse({ models: [OFFLINE_SPEECH_MODEL] }), empty: true };
   const result = Config.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) return { config: result.data, empty: false };
   const lines = result.error.issues.map((issue) => {
     const offset = issueOffset(doc, issue);
     const where = offset === undefined ? "" : `:${lineCounter.linePos(offset).line}`;
@@ -149,9 +154,9 @@ export class ConfigStore {
     private readonly onChange: (event: { ok: boolean; message: string }) => void,
   ) {
     this.stamp = this.fileStamp();
-    const text = readText(path);
-    this.config = parseConfig(text, path);
-    this.warning = warningFor(text);
+    const { config, empty } = readConfig(readText(path), path);
+    this.config = config;
+    this.warning = empty ? EMPTY_CONFIG_WARNING : undefined;
   }
 
   /** Opens `<dataDir>/config.yml`, creating it from the commented template on first start. Throws ConfigError. */
@@ -167,9 +172,9 @@ export class ConfigStore {
     if (stamp === this.stamp) return this.config;
     this.stamp = stamp;
     try {
-      const text = readText(this.path);
-      this.config = parseConfig(text, this.path);
-      this.warning = warningFor(text);
+      const { config, empty } = readConfig(readText(this.path), this.path);
+      this.config = config;
+      this.warning = empty ? EMPTY_CONFIG_WARNING : undefined;
       this.lastError = undefined;
       this.loadedAt = new Date();
       this.onChange({ ok: true, message: `config reloaded from ${this.path}${this.warning ? `; ${this.warning}` : ""}` });
@@ -213,9 +218,6 @@ export class ConfigStore {
   }
 }
 
-function warningFor(text: string): string | undefined {
-  return isEmptyConfig(parseDocument(text).toJS()) ? EMPTY_CONFIG_WARNING : undefined;
-}
 
 function readText(path: string): string {
   return readFileSync(path, "utf8");

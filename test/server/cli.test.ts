@@ -84,3 +84,12 @@ describe("USAGE", () => {
     }
   });
 });
+
+describe("the entry stays thin", () => {
+  test("main.ts imports only the command line and the version; the daemon is loaded by a dynamic import when serving", async () => {
+    const source = await Bun.file(new URL("../../server/main.ts", import.meta.url)).text();
+    const staticImports = [...source.matchAll(/^import .* from "([^"]+)"/gm)].map((m) => m[1]);
+    expect(staticImports).toEqual(["../package.json", "./cli.ts"]);
+    expect(source).toContain('import("./serve.ts")');
+  });
+});
