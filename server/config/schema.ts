@@ -49,6 +49,11 @@ export const ModelEntry = z
   .strict();
 export type ModelEntry = z.infer<typeof ModelEntry>;
 
+/** A model id as prices, budgets and the ledger know it: Gemini's `models/<id>` resource name is `<id>`. */
+export function canonicalModelId(provider: string, model: string): string {
+  return provider === "gemini" ? model.replace(/^models\//, "") : model;
+}
+
 /** Settings of the HTTP server itself. */
 export const ServerSettings = z
   .object({
@@ -103,7 +108,8 @@ export const Config = z
       .refine((dir) => isAbsolute(dir), "must be an absolute path")
       .optional(),
     server: ServerSettings.default(() => ServerSettings.parse({})),
-    models: z.array(ModelEntry).default([]),
+    // Model ids normalised once here, so everything after the config sees one id per model.
+    models: z.array(ModelEntry).default([]).transform((models) => models.map((m) => ({ ...m, model: canonicalModelId(m.provider, m.model) }))),
     prices: z.array(PriceEntry).default([]),
     jobs: JobSettings.default(() => JobSettings.parse({})),
     budget: Budget.optional(),

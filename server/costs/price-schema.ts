@@ -7,6 +7,8 @@ export const TokenKind = z.enum(["input_text", "input_cached_text", "input_image
 export type TokenKind = z.infer<typeof TokenKind>;
 
 const usd = z.number().min(0, "must be a price in USD, 0 or more");
+/** A calendar day as YYYY-MM-DD (a price change takes effect at 00:00 UTC that day). */
+const isoDay = z.iso.date({ error: "must be a day written YYYY-MM-DD" });
 
 /** One priced model: any combination of billing units. */
 export const PriceEntry = z
@@ -26,9 +28,14 @@ export const PriceEntry = z
     typical: z.object({ tokens: z.partialRecord(TokenKind, z.number().min(0)) }).strict().optional(),
     source: z.string().optional(),
     checked: z.union([z.string(), z.date()]).optional(),
+    /** First day (UTC) this price is in force; absent: since ever. */
+    from: isoDay.optional(),
+    /** First day (UTC) it is no longer in force; absent: until further notice. */
+    until: isoDay.optional(),
   })
   .strict()
-  .refine((e) => e.tokens || e.images || e.seconds || e.characters !== undefined, "needs at least one of tokens, images, seconds, characters");
+  .refine((e) => e.tokens || e.images || e.seconds || e.characters !== undefined, "needs at least one of tokens, images, seconds, characters")
+  .refine((e) => !e.from || !e.until || e.from < e.until, { message: "from must be a day before until", path: ["until"] });
 export type PriceEntry = z.infer<typeof PriceEntry>;
 
 /** What a provider measured about one generation, in billable units. */
@@ -56,4 +63,6 @@ export interface CostLine {
 export interface PricedCost {
   usd: number;
   lines: CostLine[];
+  /** Token kinds used but without a rate in the entry: the cost leaves them out. */
+  unpriced?: TokenKind[];
 }

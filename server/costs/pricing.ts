@@ -9,8 +9,13 @@ import type { ProviderResult } from "../providers/types.ts";
 
 function figure(priced: PricedCost, source: "catalog" | "override"): CostFigure {
   const main = priced.lines.reduce((best, line) => (line.usd > best.usd ? line : best), priced.lines[0]!);
-  return { costUsd: priced.usd, source, unit: main.unit, quantity: main.quantity, unitPrice: main.unit_price_usd, breakdown: priced.lines };
+  const cost: CostFigure = { costUsd: priced.usd, source, unit: main.unit, quantity: main.quantity, unitPrice: main.unit_price_usd, breakdown: priced.lines };
+  if (priced.unpriced) cost.note = `${PARTIAL_PRICE}: no ${source === "override" ? "prices: entry" : "catalogue"} rate for ${priced.unpriced.map((kind) => `${kind} tokens`).join(", ")}, left out of this cost`;
+  return cost;
 }
+
+/** How a cost note starts when some of the usage had no rate (the cost is a lower bound). */
+export const PARTIAL_PRICE = "Partial price";
 
 /**
  * The cost of a finished generation with its source and audit trail; never a made-up $0 for an unknown price.

@@ -9,7 +9,7 @@ const CHARS_PER_TOKEN = 4;
 const CHARS_PER_SECOND = 15;
 const AUDIO_TOKENS_PER_SECOND = 25;
 /** Assumed when the entry's options name no image quality. */
-const DEFAULT_QUALITY = "medium";
+export const DEFAULT_QUALITY = "medium";
 /** Assumed when the entry's options name no video resolution. */
 const DEFAULT_RESOLUTION = "720p";
 
@@ -19,7 +19,7 @@ const ESTIMATES: Record<MediaType, (facts: RequestFacts, typicalTokens: Meter["t
     images: 1,
     imageSize: GPT_IMAGE_SIZES[facts.aspect ?? "landscape"],
     quality: tuning.quality ?? DEFAULT_QUALITY,
-    tokens: typicalTokens,
+    tokens: typicalTokens && { ...typicalTokens, ...tuning.tokens },
   }),
   video: (facts, _typicalTokens, tuning) => ({ seconds: facts.seconds, resolution: tuning.resolution ?? DEFAULT_RESOLUTION }),
   audio: (facts) => {
@@ -31,7 +31,8 @@ const ESTIMATES: Record<MediaType, (facts: RequestFacts, typicalTokens: Meter["t
 
 /**
  * The units a request is expected to use: one image at the GPT size for its aspect with the price's typical
- * tokens, video seconds at the resolution, speech tokens from its characters.
+ * tokens (the provider's counts for the size and quality win), video seconds at the resolution, speech tokens from
+ * its characters.
  */
 export function estimateUnits(type: MediaType, facts: RequestFacts, typicalTokens: Meter["tokens"], tuning: EstimateTuning = {}): Meter {
   return ESTIMATES[type](facts, typicalTokens, tuning);

@@ -29,9 +29,21 @@ const IMAGE_SIZES: [RegExp, readonly string[]][] = [
   [/^gemini-3-pro-image/, ["1K", "2K", "4K"]],
 ];
 
-/** Finish reasons that mean the answer was withheld rather than merely empty. */
+/**
+ * Image output tokens billed per image by imageSize (Gemini API pricing page: "1K and 2K images consume 1120
+ * tokens, 4K 2000" for Gemini 3 Pro Image); the budget estimate prices these at the output_image rate.
+ */
+const IMAGE_OUTPUT_TOKENS: [RegExp, Record<string, number>][] = [
+  [/^gemini-3-pro-image/, { "1K": 1120, "2K": 1120, "4K": 2000 }],
+];
+
+/**
+ * Finish reasons that mean the answer was withheld rather than merely empty. NO_IMAGE ("the model did not generate
+ * an image") and IMAGE_OTHER ("stopped for other reasons") are not safety blocks (js-genai FinishReason): they are
+ * empty answers.
+ */
 const WITHHELD_FINISH_REASONS = new Set([
-  "SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT", "IMAGE_PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_RECITATION", "IMAGE_OTHER", "NO_IMAGE",
+  "SAFETY", "IMAGE_SAFETY", "PROHIBITED_CONTENT", "IMAGE_PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION", "IMAGE_RECITATION",
 ]);
 /** Token counts by billing kind from usageMetadata; `output` is the kind of candidate tokens reported without modality details. */
 function tokenMeter(usage: Json | undefined, output: "output_image" | "output_audio"): Meter["tokens"] {
@@ -212,5 +224,10 @@ export const gemini: Provider = {
   checkSpeech,
   checkVideo,
   testConnection,
-  estimateTuning: (entry) => ({ resolution: GeminiOptions.safeParse(entry.options ?? {}).data?.resolution }),
+  estimateTuning: (entry) => {
+    const parsed = GeminiOptions.safeParse(entry.options ?? {}).data;
+    const model = modelId(entry);
+    const outputImage = IMAGE_OUTPUT_TOKENS.find(([family]) => family.test(model))?.[1][parsed?.image_size ?? "1K"];
+    return { resolution: parsed?.resolution, ...(outputImage ? { tokens: { output_image: outputImage } } : {}) };
+  },
 };

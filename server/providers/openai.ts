@@ -7,9 +7,10 @@ import type { Aspect } from "../formats/aspect.ts";
 import { download, joinUrl, readBytes, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
 import { OpenAIOptions } from "./options.ts";
 import { asNumber, asObject, asString, fromBase64 } from "./json.ts";
-import { DALLE3_SIZES, GPT_IMAGE_SIZES } from "./sizes.ts";
+import { DALLE3_SIZES, GPT_IMAGE_OUTPUT_TOKENS, GPT_IMAGE_SIZES } from "./sizes.ts";
 import { SKILL_VOICES } from "./voices.ts";
-import type { CallContext, EstimateTuning, ImageJob, Provider, ProviderResult, SpeechJob } from "./types.ts";
+import type { CallContext, EstimateTuning, ImageJob, Provider, ProviderResult, RequestFacts, SpeechJob } from "./types.ts";
+import { DEFAULT_QUALITY } from "./estimate.ts";
 
 /** Voices each OpenAI speech model accepts. */
 export const OPENAI_VOICES = {
@@ -196,10 +197,15 @@ function checkImage(job: ImageJob, entry: ModelEntry): void {
   if (job.inputs.length > 16) throw invalidArgument("images", "OpenAI accepts at most 16 input images");
 }
 
-/** The budget estimate's image quality: the configured one ("auto" counts as none). */
-function estimateTuning(entry: ModelEntry): EstimateTuning {
-  const quality = OpenAIOptions.safeParse(entry.options ?? {}).data?.quality;
-  return { quality: quality === "auto" ? undefined : quality };
+/**
+ * The budget estimate's image quality (the configured one; "auto" counts as none) and, for GPT image models, the
+ * output tokens billed at that quality and the aspect's size.
+ */
+function estimateTuning(entry: ModelEntry, facts: RequestFacts): EstimateTuning {
+  const configured = OpenAIOptions.safeParse(entry.options ?? {}).data?.quality;
+  const quality = configured === "auto" ? undefined : configured;
+  const outputImage = /^(gpt-image|chatgpt-image)/.test(entry.model) ? GPT_IMAGE_OUTPUT_TOKENS[quality ?? DEFAULT_QUALITY]?.[GPT_IMAGE_SIZES[facts.aspect ?? "landscape"]] : undefined;
+  return { quality, ...(outputImage ? { tokens: { output_image: outputImage } } : {}) };
 }
 
 function openaiLike(id: "openai" | "openai-compatible", requiresKey: boolean, defaultBaseUrl: string): Provider {

@@ -27,5 +27,5 @@ export const canMake = (provider: Provider | undefined, type: MediaType): boolea
 
 /** The billable units a request to `entry` is expected to use, as its provider estimates them (for budgets). */
 export function estimateMeter(type: MediaType, entry: ModelEntry, facts: RequestFacts, typicalTokens: Meter["tokens"]): Meter {
-  return estimateUnits(type, facts, typicalTokens, PROVIDERS[entry.provider]?.estimateTuning?.(entry));
+  return estimateUnits(type, facts, typicalTokens, PROVIDERS[entry.provider]?.estimateTuning?.(entry, facts));
 }

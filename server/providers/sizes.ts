@@ -9,3 +9,13 @@ export const GPT_IMAGE_SIZES: Record<Aspect, string> = { landscape: "1536x1024",
 
 /** Pixel sizes DALL-E 3 takes per aspect. */
 export const DALLE3_SIZES: Record<Aspect, string> = { landscape: "1792x1024", square: "1024x1024", portrait: "1024x1792" };
+
+/**
+ * Image output tokens GPT image models bill per image, by quality and size (OpenAI's image generation guide,
+ * "Cost and latency"); the budget estimate prices these at the model's output_image rate.
+ */
+export const GPT_IMAGE_OUTPUT_TOKENS: Record<string, Record<string, number>> = {
+  low: { "1024x1024": 272, "1024x1536": 408, "1536x1024": 400 },
+  medium: { "1024x1024": 1056, "1024x1536": 1584, "1536x1024": 1568 },
+  high: { "1024x1024": 4160, "1024x1536": 6240, "1536x1024": 6208 },
+};

@@ -32,6 +32,8 @@ export interface RequestFacts {
 export interface EstimateTuning {
   quality?: string;
   resolution?: string;
+  /** Token counts the request is expected to use, by kind, replacing the price entry's typical ones (size, quality). */
+  tokens?: Meter["tokens"];
 }
 
 /** An image generation, or an edit when `inputs` is non-empty. */
@@ -93,5 +95,5 @@ export interface Provider {
   /** Checks the entry's key and model with the cheapest call the provider offers; resolves to a message, throws an AppError. */
   testConnection?(ctx: CallContext): Promise<string>;
   /** What the entry's options say about a request's billable units before it is sent (quality, resolution), for budgets. */
-  estimateTuning?(entry: ModelEntry): EstimateTuning;
+  estimateTuning?(entry: ModelEntry, facts: RequestFacts): EstimateTuning;
 }

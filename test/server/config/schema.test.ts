@@ -70,3 +70,15 @@ describe("string fields of a model entry", () => {
     expect(firstIssue(Config.safeParse({ server: { allowed_hosts: ["h".repeat(MAX_NAME_CHARS + 1)] } }))).toBe(`server.allowed_hosts.0: must be at most ${MAX_NAME_CHARS} characters`);
   });
 });
+
+describe("model ids", () => {
+  test("a Gemini `models/<id>` resource name is read as `<id>`, once, for prices, budgets and the ledger", () => {
+    const config = Config.parse({
+      models: [
+        { type: "video", provider: "gemini", model: "models/veo-3.1-generate-preview", api_key: "k" },
+        { type: "image", provider: "openai-compatible", model: "models/flux", base_url: "http://127.0.0.1:1" },
+      ],
+    });
+    expect(config.models.map((m) => m.model)).toEqual(["veo-3.1-generate-preview", "models/flux"]);
+  });
+});

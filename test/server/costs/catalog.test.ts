@@ -21,9 +21,41 @@ describe("prices.yml", () => {
     }
   });
 
+  test("entries of one model id have effective windows that do not overlap", () => {
+    const windows = new Map<string, [number, number][]>();
+    for (const entry of CATALOG) {
+      const window: [number, number] = [entry.from ? Date.parse(entry.from) : -Infinity, entry.until ? Date.parse(entry.until) : Infinity];
+      for (const id of [entry.model, ...(entry.aliases ?? [])]) {
+        const key = `${entry.provider}/${id}`;
+        for (const [from, until] of windows.get(key) ?? []) expect(window[0] >= until || window[1] <= from).toBe(true);
+        windows.set(key, [...(windows.get(key) ?? []), window]);
+      }
+    }
+  });
+
   test("finds models by id and alias", () => {
     expect(findPrice(CATALOG, "gemini", "veo-3.1-generate-001")?.model).toBe("veo-3.1-generate-preview");
     expect(findPrice(CATALOG, "openai", "gemini-2.5-flash-image")).toBeUndefined();
+  });
+});
+
+describe("findPrice", () => {
+  const launch = PriceEntry.parse({ provider: "gemini", model: "tts-x", tokens: { output_audio: 9 }, until: "2027-01-01" });
+  const later = PriceEntry.parse({ provider: "gemini", model: "tts-x", tokens: { output_audio: 18 }, from: "2027-01-01" });
+
+  test("picks the entry in force at the moment given: `from` inclusive, `until` exclusive, at 00:00 UTC", () => {
+    expect(findPrice([launch, later], "gemini", "tts-x", Date.parse("2026-12-31T23:59:59.999Z"))).toBe(launch);
+    expect(findPrice([launch, later], "gemini", "tts-x", Date.parse("2027-01-01T00:00:00Z"))).toBe(later);
+  });
+
+  test("a Gemini `models/` resource name finds the entry of its id", () => {
+    expect(findPrice(CATALOG, "gemini", "models/veo-3.1-generate-preview")?.model).toBe("veo-3.1-generate-preview");
+    expect(findPrice(CATALOG, "openai", "models/gpt-image-2")).toBeUndefined();
+  });
+
+  test("an entry whose window is empty or reversed is refused", () => {
+    expect(PriceEntry.safeParse({ provider: "openai", model: "m", characters: 1, from: "2027-01-01", until: "2027-01-01" }).success).toBe(false);
+    expect(PriceEntry.safeParse({ provider: "openai", model: "m", characters: 1, from: "2027-13-01" }).success).toBe(false);
   });
 });
 
@@ -47,6 +79,12 @@ describe("priceMeter", () => {
 
   test("a token kind without a price falls through to the next unit", () => {
     expect(priceMeter(entry, { tokens: { output_audio: 10 }, images: 1 })!.lines).toEqual([{ unit: "image", quantity: 1, unit_price_usd: 0.1, usd: 0.1 }]);
+  });
+
+  test("a token kind without a rate is left out and named; the kinds with a rate are still priced", () => {
+    const priced = priceMeter(entry, { tokens: { input_text: 100, output_text: 300, output_image: 1000 }, images: 1 })!;
+    expect(priced.usd).toBeCloseTo((100 * 5) / M + (1000 * 30) / M, 12);
+    expect(priced.unpriced).toEqual(["output_text"]);
   });
 
   test("per image by size and quality, else the catch-all", () => {
@@ -86,6 +124,25 @@ describe("costOf", () => {
     const cost = costOf(model, { bytes: new Uint8Array() }, meter, []);
     expect(cost).toMatchObject({ source: "catalog", unit: "output_image_token", quantity: 1568, unitPrice: 30 / M });
     expect(cost.costUsd).toBeCloseTo((50 * 5) / M + (1568 * 30) / M, 12);
+  });
+
+  test("a partial price is recorded with a note naming the token kinds left out", () => {
+    const override = PriceEntry.parse({ provider: "openai", model: "gpt-image-2", tokens: { output_image: 30 } });
+    const cost = costOf(model, { bytes: new Uint8Array() }, meter, [override]);
+    expect(cost.costUsd).toBeCloseTo((1568 * 30) / M, 12);
+    expect(cost.note).toBe("Partial price: no prices: entry rate for input_text tokens, left out of this cost");
+  });
+
+  test("a gpt-image-1 edit prices its input-image tokens: 6,000 of them add $0.06 to the image", () => {
+    const edit = costOf({ type: "image", provider: "openai", model: "gpt-image-1" }, { bytes: new Uint8Array() }, { tokens: { input_text: 40, input_image: 6000, output_image: 1568 }, images: 1, imageSize: "1536x1024", quality: "medium" }, []);
+    expect(edit.costUsd).toBeCloseTo((40 * 5 + 6000 * 10 + 1568 * 40) / M, 12);
+    expect(edit.costUsd!).toBeGreaterThan(0.12);
+  });
+
+  test("Gemini TTS thinking tokens (output_text) do not make the cost unknown", () => {
+    const cost = costOf({ type: "audio", provider: "gemini", model: "gemini-2.5-flash-preview-tts" }, { bytes: new Uint8Array() }, { tokens: { input_text: 20, output_audio: 500, output_text: 120 } }, []);
+    expect(cost.source).toBe("catalog");
+    expect(cost.costUsd).toBeGreaterThan(0);
   });
 
   test("an unknown model's cost is null with source unknown", () => {

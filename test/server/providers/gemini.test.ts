@@ -428,7 +428,6 @@ describe("safety answers with HTTP 200 -> 422 content_filtered", () => {
     ["blocked", "image", "gemini-2.5-flash-image", /blockReason PROHIBITED_CONTENT/],
     ["safety", "image", "gemini-3-pro-image-preview", /finishReason SAFETY/],
     ["image_safety", "image", "gemini-2.5-flash-image", /finishReason IMAGE_SAFETY\); the model said: "I'm unable to create that image/],
-    ["no_image", "image", "gemini-3.1-flash-image-preview", /finishReason NO_IMAGE/],
     ["blocked", "audio", "gemini-2.5-flash-preview-tts", /blockReason PROHIBITED_CONTENT/],
     ["safety", "audio", "gemini-3.8-flash-lite-tts", /finishReason SAFETY/],
   ])("%s on %s", async (scenario, type, model, message) => {
@@ -439,6 +438,17 @@ describe("safety answers with HTTP 200 -> 422 content_filtered", () => {
     expect(body).toMatchObject({ success: false, [type]: null, error_type: "content_filtered" });
     expect(body.error).toMatch(message);
     expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: "content_filtered" });
+  });
+});
+
+describe("finishReason NO_IMAGE is not a safety block", () => {
+  test("NO_IMAGE -> empty_response, not content_filtered", async () => {
+    using h = harness("image", "gemini-3.1-flash-image-preview");
+    fake.next("no_image");
+    const { status, body } = await h.post(ENDPOINT.image, { prompt: "p", output_dir: h.workDir });
+    expect(body).toMatchObject({ success: false, image: null, error_type: "empty_response" });
+    expect(status).toBe(502);
+    expect(body.error).toMatch(/finishReason NO_IMAGE/);
   });
 });
 
