@@ -91,10 +91,12 @@ async function generateImage(job: ImageJob, ctx: CallContext): Promise<ProviderR
   const opts = options(ctx.entry);
   const size = imageSize(model, job.aspect);
   const gpt = isGptImage(model);
+  const edit = job.inputs.length > 0;
+  // The published spec has `moderation` for generations only: an edit does not send it.
   const tuning = gpt
-    ? { quality: opts.quality, output_format: opts.output_format, background: opts.background, moderation: opts.moderation, output_compression: opts.output_compression }
+    ? { quality: opts.quality, output_format: opts.output_format, background: opts.background, moderation: edit ? undefined : opts.moderation, output_compression: opts.output_compression }
     : { response_format: "b64_json" };
-  if (job.inputs.length === 0) {
+  if (!edit) {
     const body = JSON.stringify({ model, prompt: job.prompt, n: 1, size, ...tuning });
     const response = await request(joinUrl(ctx.baseUrl, "images/generations"), { method: "POST", headers: headers(ctx, { "content-type": "application/json" }), body }, ctx, mapError);
     return imageResult(response, ctx, { size, quality: opts.quality });
@@ -128,8 +130,16 @@ function voiceFor(entry: ModelEntry, voice: string | undefined): string {
   return voices?.find((v) => v === voice.toLowerCase()) ?? voice;
 }
 
-async function sseAudio(response: Response, ctx: CallContext): Promise<{ bytes: Uint8Array; usage?: Usage }> {
-  const text = await readText(response, ctx);
+/** Whether an answer is a server-sent event stream: by its content type, else by its first bytes (`data:`, `event:`, `:`). */
+function isEventStream(response: Response, head: Uint8Array): boolean {
+  const type = response.headers.get("content-type") ?? "";
+  if (/text\/event-stream/i.test(type)) return true;
+  if (/^audio\//i.test(type)) return false;
+  return /^(data:|event:|:)/.test(new TextDecoder().decode(head.subarray(0, 8)).trimStart());
+}
+
+/** The events of an SSE answer: the audio deltas joined, and the usage of the done event. */
+function sseAudio(text: string): { bytes: Uint8Array; usage?: Usage } {
   const chunks: Uint8Array[] = [];
   let usage: Usage | undefined;
   for (const line of text.split("\n")) {
@@ -164,7 +174,9 @@ async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>
     ctx,
     mapError,
   );
-  const { bytes, usage } = sse ? await sseAudio(response, ctx) : { bytes: await readBytes(response, ctx), usage: undefined };
+  // A proxy or compatible server may answer plain audio although the SSE form was asked for: keep that audio.
+  const answer = await readBytes(response, ctx);
+  const { bytes, usage } = sse && isEventStream(response, answer) ? sseAudio(new TextDecoder().decode(answer)) : { bytes: answer, usage: undefined };
   if (bytes.length === 0) throw new AppError("empty_response", "Upstream returned no audio data");
   const meter: Meter = usage
     ? { tokens: { input_text: Number(usage.input_tokens ?? 0), output_audio: Number(usage.output_tokens ?? 0) } }

@@ -33,6 +33,7 @@ export type OpenAIScenario =
   | "malformed" // 200 whose body is truncated JSON (speech: an HTML page)
   | "empty" // 200 with data: [] (speech: an empty body)
   | "not_media" // 200 whose image/audio bytes are plain text
+  | "no_sse" // speech: plain audio bytes although stream_format sse was asked (some proxies and compatible servers)
   | "slow" // answer ok after `slowMs`
   | "hang" // never answer
   | "reset"; // close the connection without answering
@@ -519,7 +520,7 @@ export function startFakeOpenAI(key: string | null = "sk-test-openai-0123456789a
       return answer(requestId, new Response("<html><body><h1>502 Bad Gateway</h1></body></html>", { headers: { "content-type": "text/html" } }));
     if (scenario === "empty") return answer(requestId, new Response(new Uint8Array(), { headers: { "content-type": contentType } }));
     const bytes = scenario === "not_media" ? new TextEncoder().encode('{"detail":"this is not audio"}') : speechBytes(format, openaiSpeechSeconds(input));
-    if (b.stream_format === "sse") {
+    if (b.stream_format === "sse" && scenario !== "no_sse") {
       const chunks: string[] = [];
       for (let at = 0; at < bytes.length; at += 8192) {
         chunks.push(`data: ${JSON.stringify({ type: "speech.audio.delta", audio: b64(bytes.subarray(at, at + 8192)) })}\n\n`);

@@ -59,6 +59,18 @@ describe("openai images", () => {
     expect(body.cost_usd).toBeCloseTo((4160 * 32) / M + (50 * 5) / M, 12);
   });
 
+  test("moderation is sent with generations, never with edits (the published edits spec has no such field)", async () => {
+    using h = openaiHarness("image", "gpt-image-1.5", { options: { moderation: "low" } });
+    await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
+    expect(fake.requests.at(-1)!.body).toMatchObject({ moderation: "low" });
+    const a = join(h.root, "a.png");
+    writeFileSync(a, makePng(32, 32));
+    const { status } = await h.post("/api/media/image", { prompt: "edit", images: [a], output_dir: h.workDir });
+    expect(status).toBe(200);
+    expect(fake.requests.at(-1)!.path).toBe("/v1/images/edits");
+    expect(fake.requests.at(-1)!.body.moderation).toBeUndefined();
+  });
+
   test("edits send multipart with one image[] part per input", async () => {
     using h = openaiHarness("image", "gpt-image-1.5");
     const a = join(h.root, "a.png");
@@ -138,6 +150,17 @@ describe("openai speech", () => {
     // input text tokens at $0.60/M plus audio output tokens at $12/M.
     expect(body.cost_usd).toBeCloseTo((usage.input_tokens * 0.6) / M + (usage.output_tokens * 12) / M, 12);
     expect(decodeWav(new Uint8Array(await Bun.file(body.audio).arrayBuffer())).sampleRate).toBe(24_000);
+  });
+
+  test("an SSE request answered with plain audio (a proxy) is saved, priced per character where the catalogue can", async () => {
+    using h = openaiHarness("audio", "gpt-4o-mini-tts");
+    fake.next("no_sse");
+    const { status, body } = await h.post("/api/media/audio/speech", { input: "Plain audio from a proxy.", voice: "marin", output_dir: h.workDir });
+    expect(status).toBe(200);
+    expect(fake.requests.at(-1)!.body).toMatchObject({ stream_format: "sse" });
+    expect(decodeWav(new Uint8Array(await Bun.file(body.audio).arrayBuffer())).sampleRate).toBe(24_000);
+    // gpt-4o-mini-tts has token rates only: without usage its cost is unknown, never $0.
+    expect(h.ledger.get(body.id)).toMatchObject({ status: "succeeded", cost_usd: null, cost_source: "unknown" });
   });
 
   test("a voice the model does not have is a 400 listing its voices, before any call", async () => {
