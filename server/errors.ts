@@ -14,6 +14,7 @@ export const ERROR_CATALOGUE = {
   idempotency_conflict: { status: 409, message: "This Idempotency-Key was already used with a different request body." },
   payload_too_large: { status: 413, message: "The request body is larger than the daemon accepts." },
   range_not_satisfiable: { status: 416, message: "The requested byte range is outside the file." },
+  unknown_model: { status: 400, message: "The provider does not recognise the configured model; fix its name in the settings page." },
   not_configured: { status: 422, message: "No model is configured for this media type." },
   not_implemented: { status: 422, message: "The configured provider cannot do this." },
   auth_required: { status: 422, message: "No API key is configured for this model." },

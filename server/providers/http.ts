@@ -3,6 +3,7 @@ import { MAX_UPSTREAM_JSON_MIB, MAX_UPSTREAM_MEDIA_MIB, MAX_UPSTREAM_MESSAGE_CHA
 import { AppError } from "../errors.ts";
 import { readLimited } from "../http/body.ts";
 import { redact } from "../log.ts";
+import type { ModelEntry } from "../config/schema.ts";
 import type { CallContext } from "./types.ts";
 
 export { redact } from "../log.ts";
@@ -22,6 +23,9 @@ export function upstreamMessage(body: string): string {
     ];
     const found = candidates.find((c): c is string => typeof c === "string" && c.trim() !== "");
     if (found) message = found.trim();
+    // Google's status word (INVALID_ARGUMENT, NOT_FOUND) stays in the message: agents act on it.
+    const code = typeof error === "object" && error !== null ? (error as Record<string, unknown>).status : undefined;
+    if (found && typeof code === "string" && /^[A-Z][A-Z_]+$/.test(code) && !message.includes(code)) message = `${code}: ${message}`;
   } catch {
     // not JSON: quote the raw text
   }
@@ -63,6 +67,29 @@ export function errorForStatus(status: number, body: string, headers: Headers): 
   return new AppError("api_error", message, upstream);
 }
 
+/** Upstream words for "this model id does not exist" (OpenAI, Gemini, OpenRouter, OpenAI-compatible servers). */
+const UNKNOWN_MODEL_WORDS = /model_not_found|unknown (image |video |audio |speech )?model|no such model|invalid model|not a valid model|no endpoints found for |models\/\S+ is not found|model\b.{0,120}\b(does not exist|not found|is not supported|not available)/i;
+
+/** Whether an upstream answer says the model id does not exist. */
+export function saysUnknownModel(status: number, body: string): boolean {
+  return (status === 400 || status === 404) && UNKNOWN_MODEL_WORDS.test(body);
+}
+
+const MODEL_NOUNS = { image: "image", video: "video", audio: "speech" } as const;
+
+/**
+ * The skill's error for a configured model its backend does not know (`unknown image model`, 400): names the
+ * model and points at the settings page, so an agent tells the user instead of guessing another name.
+ */
+export function unknownModelError(status: number, body: string, entry: ModelEntry | undefined): AppError | undefined {
+  if (!entry || !saysUnknownModel(status, body)) return undefined;
+  return new AppError(
+    "unknown_model",
+    `unknown ${MODEL_NOUNS[entry.type]} model "${entry.model}": ${entry.provider} does not recognise it (Upstream ${status}: ${upstreamMessage(body)}). Fix the model name in the settings page (Models) or config.yml; do not retry with another name.`,
+    { upstream_status: status },
+  );
+}
+
 /** Why a call that threw never produced a response: the abort reason (timeout, shutdown) or a network error. */
 export function transportError(error: unknown, ctx: CallContext): AppError {
   if (ctx.signal.aborted) {
@@ -97,7 +124,7 @@ export async function request(
   if (response.ok) return response;
   const body = await readText(response, ctx);
   const safeBody = redact(body, [ctx.apiKey]);
-  throw mapError?.(response.status, safeBody, response.headers) ?? errorForStatus(response.status, safeBody, response.headers);
+  throw mapError?.(response.status, safeBody, response.headers) ?? unknownModelError(response.status, safeBody, ctx.entry) ?? errorForStatus(response.status, safeBody, response.headers);
 }
 
 /** Error code given to a connection that did not open within the connect timeout. */

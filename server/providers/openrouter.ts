@@ -3,7 +3,7 @@ import { afterBilling, AppError } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
-import { download, joinUrl, pause, readBytes, readJsonObject, redact, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
+import { download, joinUrl, pause, readBytes, readJsonObject, redact, request, retryAfterSeconds, saysUnknownModel, upstreamMessage } from "./http.ts";
 import { asNonBlank, asNumber, asObject, dataUrl, defined, fromBase64, type Json } from "./json.ts";
 import { ASPECT_RATIOS } from "./sizes.ts";
 import { OpenRouterOptions } from "./options.ts";
@@ -83,8 +83,9 @@ function routerError(status: number, error: Json | undefined, fallback: string, 
   return new AppError("api_error", `OpenRouter ${status}: ${detail}`, upstream);
 }
 
-/** The catalogue error for a non-2xx OpenRouter answer (the body is already redacted). */
-function mapError(status: number, body: string, responseHeaders: Headers): AppError {
+/** The catalogue error for a non-2xx OpenRouter answer (the body is already redacted); an unknown model id is left to the shared mapping. */
+function mapError(status: number, body: string, responseHeaders: Headers): AppError | undefined {
+  if (saysUnknownModel(status, body)) return undefined;
   let error: Json | undefined;
   try {
     error = asObject(asObject(JSON.parse(body))?.error);

@@ -214,7 +214,7 @@ const ERROR_CASES: {
   { name: "upstream 429", body: { prompt: "p" }, scenario: "429", status: 429, errorType: "rate_limited", extra: { upstream_status: 429, retry_after_seconds: 7 }, reachesUpstream: true },
   { name: "upstream 500", body: { prompt: "p" }, scenario: "500", status: 502, errorType: "api_error", message: /^Upstream 500: Internal gateway error$/, extra: { upstream_status: 500 }, reachesUpstream: true },
   { name: "upstream 503 overloaded", body: { prompt: "p" }, scenario: "503", status: 503, errorType: "overloaded", message: /overloaded/, extra: { upstream_status: 503 }, reachesUpstream: true },
-  { name: "upstream 400 unknown model", body: { prompt: "p" }, scenario: "400", status: 502, errorType: "api_error", message: /^Upstream 400: INVALID_ARGUMENT: unknown image model/, reachesUpstream: true },
+  { name: "upstream 400 unknown model", body: { prompt: "p" }, scenario: "400", status: 400, errorType: "unknown_model", message: /^unknown image model "[^"]+": openclacky does not recognise it \(Upstream 400: INVALID_ARGUMENT: unknown image model\)\. Fix the model name in the settings page/, extra: { upstream_status: 400 }, reachesUpstream: true },
   { name: "upstream safety refusal", body: { prompt: "p" }, scenario: "content_filter", status: 422, errorType: "content_filtered", message: /safety/, reachesUpstream: true },
   { name: "upstream malformed JSON", body: { prompt: "p" }, scenario: "malformed", status: 502, errorType: "invalid_response", message: /Invalid JSON response/, reachesUpstream: true },
   { name: "upstream bytes that are not an image", body: { prompt: "p" }, scenario: "not_media", status: 502, errorType: "invalid_response", message: /where an image was expected/, reachesUpstream: true },

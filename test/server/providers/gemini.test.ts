@@ -456,12 +456,14 @@ describe("upstream errors", () => {
   test.each<[string, GeminiScenario, MediaKind, number, string, Record<string, unknown>, RegExp]>([
     ["403 PERMISSION_DENIED", "403", "image", 502, "auth_required", { upstream_status: 403 }, /^Gemini rejected the API key \(Upstream 403: .*api_key in config\.yml$/],
     ["400 API_KEY_INVALID", "api_key_invalid", "audio", 502, "auth_required", { upstream_status: 400 }, /API key not valid/],
-    ["429 RESOURCE_EXHAUSTED", "429", "image", 429, "rate_limited", { upstream_status: 429, retry_after_seconds: 12 }, /^Upstream 429: You exceeded your current quota/],
-    ["503 UNAVAILABLE", "503", "audio", 503, "overloaded", { upstream_status: 503 }, /^Upstream 503: The model is overloaded/],
-    ["500 INTERNAL", "500", "image", 502, "api_error", { upstream_status: 500 }, /^Upstream 500: An internal error has occurred/],
-    ["504 DEADLINE_EXCEEDED", "504", "image", 502, "api_error", { upstream_status: 504 }, /^Upstream 504: Deadline expired/],
-    ["400 INVALID_ARGUMENT", "400", "audio", 502, "api_error", { upstream_status: 400 }, /^Upstream 400: Request contains an invalid argument\.$/],
-    ["404 NOT_FOUND", "404", "image", 502, "api_error", { upstream_status: 404 }, /is not found for API version v1beta/],
+    ["429 RESOURCE_EXHAUSTED", "429", "image", 429, "rate_limited", { upstream_status: 429, retry_after_seconds: 12 }, /^Upstream 429: RESOURCE_EXHAUSTED: You exceeded your current quota/],
+    ["503 UNAVAILABLE", "503", "audio", 503, "overloaded", { upstream_status: 503 }, /^Upstream 503: UNAVAILABLE: The model is overloaded/],
+    ["500 INTERNAL", "500", "image", 502, "api_error", { upstream_status: 500 }, /^Upstream 500: INTERNAL: An internal error has occurred/],
+    ["504 DEADLINE_EXCEEDED", "504", "image", 502, "api_error", { upstream_status: 504 }, /^Upstream 504: DEADLINE_EXCEEDED: Deadline expired/],
+    // The word INVALID_ARGUMENT stays: the skill tells agents to drop aspect_ratio and retry once on it.
+    ["400 INVALID_ARGUMENT", "400", "audio", 502, "api_error", { upstream_status: 400 }, /^Upstream 400: INVALID_ARGUMENT: Request contains an invalid argument\.$/],
+    // The skill's "unknown image model" (400): the user fixes the name in the settings page.
+    ["404 NOT_FOUND", "404", "image", 400, "unknown_model", { upstream_status: 404 }, /^unknown image model "gemini-2\.5-flash-image": gemini does not recognise it \(Upstream 404: NOT_FOUND: .*is not found for API version v1beta.*settings page/],
     ["an HTML body with 200", "malformed", "image", 502, "invalid_response", {}, /^Invalid JSON response from upstream: <html>/],
     ["bytes that are not an image", "not_media", "image", 502, "invalid_response", {}, /where an image was expected/],
     ["PCM of an odd byte count", "not_media", "audio", 502, "invalid_response", {}, /odd count/],
@@ -495,7 +497,7 @@ describe("upstream errors", () => {
     expect(status).toBe(502);
     expect(body).toMatchObject({ error_type: "auth_required", upstream_status: 400 });
     expect(body.error).toBe(
-      "Gemini rejected the API key (Upstream 400: API key not valid. Please pass a valid API key.); check the model's api_key in config.yml",
+      "Gemini rejected the API key (Upstream 400: INVALID_ARGUMENT: API key not valid. Please pass a valid API key.); check the model's api_key in config.yml",
     );
     expect(JSON.stringify(body)).not.toContain(wrong);
   });
