@@ -4,7 +4,7 @@ import type { CostFigure } from "../ledger/ledger.ts";
 import { MAX_PLAUSIBLE_COST_USD } from "../defaults.ts";
 import type { Billed } from "../errors.ts";
 import { CATALOG, findPrice, priceMeter } from "./catalog.ts";
-import type { Meter, PriceEntry, PricedCost } from "./price-schema.ts";
+import type { CostLine, Meter, PriceEntry, PricedCost } from "./price-schema.ts";
 import type { ProviderResult } from "../providers/types.ts";
 
 function figure(priced: PricedCost, source: "catalog" | "override"): CostFigure {
@@ -25,7 +25,7 @@ export function costOf(entry: ModelEntry, result: ProviderResult, meter: Meter, 
   const override = findPrice(overrides, entry.provider, entry.model);
   const overridden = override && priceMeter(override, meter);
   if (overridden) return figure(overridden, "override");
-  if (result.costUsd !== undefined) return upstreamCost(result.costUsd);
+  if (result.costUsd !== undefined) return upstreamCost(result.costUsd, result.costLines);
   const listed = findPrice(catalog, entry.provider, entry.model);
   const priced = listed && priceMeter(listed, meter);
   if (priced) return figure(priced, "catalog");
@@ -40,10 +40,10 @@ export function implausibleCost(usd: number): string | undefined {
   return undefined;
 }
 
-/** A cost the provider reported: kept when plausible, else unknown with the reason (never a made-up or negative figure). */
-export function upstreamCost(usd: number): CostFigure {
+/** A cost the provider reported (with its parts, if it gave several): kept when plausible, else unknown with the reason (never a made-up or negative figure). */
+export function upstreamCost(usd: number, lines?: CostLine[]): CostFigure {
   const problem = implausibleCost(usd);
-  if (!problem) return { costUsd: usd, source: "upstream" };
+  if (!problem) return lines?.length ? { costUsd: usd, source: "upstream", breakdown: lines } : { costUsd: usd, source: "upstream" };
   return { costUsd: null, source: "unknown", note: `The provider reported a cost of ${usd} USD, which is ${problem}; recorded as unknown` };
 }
 

@@ -1,7 +1,7 @@
 // OpenRouter: images through chat completions (data-URL images, usage.cost) and the asynchronous video API (submit, poll, download).
 import { afterBilling, AppError } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
-import type { Meter } from "../costs/price-schema.ts";
+import type { CostLine, Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
 import { download, joinUrl, pause, readBytes, readJsonObject, redact, request, retryAfterSeconds, saysUnknownModel, upstreamMessage } from "./http.ts";
 import { asNonBlank, asNumber, asObject, dataUrl, defined, fromBase64, type Json } from "./json.ts";
@@ -115,6 +115,22 @@ function ownUrl(given: string | undefined, fallbackPath: string, ctx: CallContex
   return resolved && resolved.origin === new URL(ctx.baseUrl).origin ? resolved.href : joinUrl(ctx.baseUrl, fallbackPath);
 }
 
+/**
+ * What a request cost, from OpenRouter's usage accounting: `usage.cost` is the whole charge, except with
+ * bring-your-own-key (`is_byok`), where it is only OpenRouter's fee and the provider's own bill is
+ * `cost_details.upstream_inference_cost`: both are kept as lines, their sum is the cost. A BYOK answer without the
+ * upstream figure gives no cost (the catalogue prices it if it can, else unknown), never the fee alone.
+ */
+export function routerCharge(usage: Json | undefined): { costUsd?: number; costLines?: CostLine[] } {
+  const charged = asNumber(usage?.cost);
+  if (usage?.is_byok !== true) return { costUsd: charged };
+  const upstream = asNumber(asObject(usage.cost_details)?.upstream_inference_cost);
+  if (upstream === undefined) return {};
+  const fee = charged ?? 0;
+  const line = (unit: string, usd: number): CostLine => ({ unit, quantity: 1, unit_price_usd: usd, usd });
+  return { costUsd: Math.round((fee + upstream) * 1e10) / 1e10, costLines: [line("upstream_inference", upstream), line("openrouter_byok_fee", fee)] };
+}
+
 function tokenMeter(usage: Json | undefined): Meter["tokens"] {
   if (!usage) return undefined;
   const completion = asNumber(usage.completion_tokens) ?? 0;
@@ -177,7 +193,7 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
   if (!imageUrl) {
     // A refusal can still be billed (the prompt was processed): keep OpenRouter's figure with the failure.
     const failure = noImage(choice, message, ctx);
-    const charged = asNumber(asObject(json.usage)?.cost);
+    const charged = routerCharge(asObject(json.usage)).costUsd;
     if (charged !== undefined && charged > 0) failure.details.cost_usd = charged;
     throw failure;
   }
@@ -187,7 +203,7 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
     bytes,
     mimeType,
     usage: usage as Usage | undefined,
-    costUsd: asNumber(usage?.cost),
+    ...routerCharge(usage),
     meter: defined({ tokens: tokenMeter(usage), images: 1 }),
     extra: defined({ generation_id: asNonBlank(json.id), upstream_provider: asNonBlank(json.provider) }),
   };
@@ -233,7 +249,8 @@ async function jobResult(id: string, view: Json, ctx: CallContext, durationSecon
   const status = asNonBlank(view.status)!;
   if (status !== "completed") throw jobError(id, status, view);
   const usage = asObject(view.usage);
-  const billed = { costUsd: asNumber(usage?.cost), usage, meter: defined({ seconds: durationSeconds, resolution: options(ctx.entry).resolution }) };
+  const charge = routerCharge(usage);
+  const billed = { costUsd: charge.costUsd, usage, meter: defined({ seconds: durationSeconds, resolution: options(ctx.entry).resolution }) };
   // The job is done and billed: a download that fails from here keeps its cost on the failed row.
   const { bytes, mimeType } = await (async () => {
     const response = await request(contentUrl(id, view, ctx), { headers: headers(ctx) }, ctx, mapError);
@@ -245,7 +262,7 @@ async function jobResult(id: string, view: Json, ctx: CallContext, durationSecon
     bytes,
     mimeType,
     usage: usage as Usage | undefined,
-    costUsd: billed.costUsd,
+    ...charge,
     durationSeconds,
     meter: billed.meter,
     extra: defined({ openrouter_job_id: id, generation_id: asNonBlank(view.generation_id) }),

@@ -1,6 +1,6 @@
 // The one interface every provider implements. Nothing outside server/providers knows a wire format.
 import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
-import type { Meter } from "../costs/price-schema.ts";
+import type { CostLine, Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import type { InputImage } from "../formats/input-images.ts";
@@ -64,6 +64,8 @@ export interface ProviderResult {
   usage?: Usage;
   /** Cost the provider itself reported, in USD. */
   costUsd?: number;
+  /** The parts of that cost when the provider reports several (OpenRouter's fee and the upstream bill with BYOK). */
+  costLines?: CostLine[];
   /** Billable units measured from the response (tokens by kind, image size and quality, seconds, resolution). */
   meter?: Meter;
   voice?: string;

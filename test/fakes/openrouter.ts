@@ -50,6 +50,7 @@ export type OpenRouterScenario =
   | "empty" // 200, message.images: []
   | "error_in_200" // 200 whose body carries `error` and finish_reason "error" (failure after generation started)
   | "jpeg" // the image comes back as a data:image/jpeg URL
+  | "byok" // bring-your-own-key: usage.cost is only OpenRouter's 5% fee, the provider's bill is cost_details.upstream_inference_cost
   | "not_media" // 200 whose data URL holds plain text
   | "malformed" // 200 with an HTML body
   | "video_failed" // video job ends with status failed + error
@@ -112,11 +113,14 @@ export const OPENROUTER_REPORTS = {
   refusalTokens: 24,
 };
 
+/** OpenRouter's bring-your-own-key fee, a share of the upstream cost (docs: BYOK). */
+export const OPENROUTER_BYOK_FEE = 0.05;
+
 /** Rounds a USD amount the way the fake reports it. */
 const usd = (value: number) => Number(value.toFixed(10));
 
 /** The `usage` object the fake answers an image generation with. */
-export function openrouterImageUsage(model: string, opts: { inputImages?: number; imageSize?: string; withText?: boolean; images?: boolean } = {}) {
+export function openrouterImageUsage(model: string, opts: { inputImages?: number; imageSize?: string; withText?: boolean; images?: boolean; byok?: boolean } = {}) {
   const price = OPENROUTER_IMAGE_PRICING[model] ?? OPENROUTER_IMAGE_PRICING.default!;
   const prompt = OPENROUTER_REPORTS.promptTextTokens + (opts.inputImages ?? 0) * price.inputImageTokens;
   const imageTokens = opts.images === false ? 0 : (price.imageTokens[opts.imageSize ?? "1K"] ?? price.imageTokens["1K"]!);
@@ -129,9 +133,14 @@ export function openrouterImageUsage(model: string, opts: { inputImages?: number
     total_tokens: prompt + imageTokens + text,
     completion_tokens_details: { reasoning_tokens: 0, image_tokens: imageTokens },
     prompt_tokens_details: { cached_tokens: 0 },
-    cost: usd(promptCost + completionCost),
-    is_byok: false,
-    cost_details: { upstream_inference_cost: null, upstream_inference_prompt_cost: usd(promptCost), upstream_inference_completions_cost: usd(completionCost) },
+    // With BYOK the account is charged OpenRouter's fee only (5% of what the provider bills the user's own key).
+    cost: opts.byok ? usd((promptCost + completionCost) * OPENROUTER_BYOK_FEE) : usd(promptCost + completionCost),
+    is_byok: opts.byok === true,
+    cost_details: {
+      upstream_inference_cost: opts.byok ? usd(promptCost + completionCost) : null,
+      upstream_inference_prompt_cost: usd(promptCost),
+      upstream_inference_completions_cost: usd(completionCost),
+    },
   };
 }
 
@@ -367,7 +376,7 @@ export function startFakeOpenRouter(key = "fake-openrouter-key-0123456789"): Fak
     return json(200, {
       ...base,
       choices: [choice({ content: withText ? "Here is your image." : "", images }, "stop", nativeStop)],
-      usage: openrouterImageUsage(model, { inputImages: input.images.length, imageSize, withText }),
+      usage: openrouterImageUsage(model, { inputImages: input.images.length, imageSize, withText, byok: scenario === "byok" }),
     });
   };
 

@@ -208,6 +208,24 @@ describe("POST /api/media/image", () => {
   });
 });
 
+describe("bring your own key", () => {
+  test("usage.cost is only OpenRouter's fee: the cost recorded is the fee plus upstream_inference_cost, both kept as lines", async () => {
+    fake.next("byok");
+    const { status, body } = await h.post("/api/media/image", { prompt: "byok", output_dir: h.workDir });
+    expect(status).toBe(200);
+    const usage = openrouterImageUsage(IMAGE_MODEL, { byok: true });
+    const upstream = usage.cost_details.upstream_inference_cost!;
+    expect(body.cost_usd).toBeCloseTo(upstream + usage.cost, 10);
+    expect(body.cost_usd).toBeGreaterThan(upstream);
+    const row = await ledgerRow(h, body.id);
+    expect(row).toMatchObject({ cost_source: "upstream", usage: { is_byok: true, cost: usage.cost } });
+    expect(row.cost_breakdown).toEqual([
+      { unit: "upstream_inference", quantity: 1, unit_price_usd: upstream, usd: upstream },
+      { unit: "openrouter_byok_fee", quantity: 1, unit_price_usd: usage.cost, usd: usage.cost },
+    ]);
+  });
+});
+
 describe("POST /api/media/video", () => {
   test("submits, polls pending -> in_progress -> completed, downloads with the key; usage.cost recorded upstream", async () => {
     using hv = createHarness({ config: { models: [entry("video", VIDEO_MODEL, { options: { resolution: "1080p" } })] } });
