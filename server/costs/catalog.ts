@@ -58,8 +58,11 @@ function byImages(entry: PriceEntry, meter: Meter): PricedCost | undefined {
 
 function bySeconds(entry: PriceEntry, meter: Meter): PricedCost | undefined {
   if (!entry.seconds || !meter.seconds) return undefined;
-  const rate = entry.seconds[meter.resolution ?? "720p"] ?? entry.seconds.any;
-  return rate === undefined ? undefined : total([line(`second_${meter.resolution ?? "720p"}`, meter.seconds, rate)]);
+  const resolution = meter.resolution ?? "720p";
+  // Resolutions are compared without case: OpenRouter says 4K where Veo says 4k.
+  const key = Object.keys(entry.seconds).find((k) => k.toLowerCase() === resolution.toLowerCase());
+  const rate = (key === undefined ? undefined : entry.seconds[key]) ?? entry.seconds.any;
+  return rate === undefined ? undefined : total([line(`second_${resolution}`, meter.seconds, rate)]);
 }
 
 function byCharacters(entry: PriceEntry, meter: Meter): PricedCost | undefined {

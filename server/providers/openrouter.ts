@@ -1,5 +1,5 @@
 // OpenRouter: images through chat completions (data-URL images, usage.cost) and the asynchronous video API (submit, poll, download).
-import { afterBilling, AppError } from "../errors.ts";
+import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import type { CostLine, Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
@@ -269,10 +269,51 @@ async function jobResult(id: string, view: Json, ctx: CallContext, durationSecon
   };
 }
 
+/** How long the video model list (GET /videos/models) is trusted, in ms. */
+const VIDEO_MODELS_TTL_MS = 10 * 60_000;
+const videoModels = new Map<string, { at: number; models: Map<string, Json> }>();
+
+/** The model's entry in OpenRouter's video model list (cached per base URL); undefined when unlisted or the list cannot be read. */
+async function videoModel(ctx: CallContext): Promise<Json | undefined> {
+  const cached = videoModels.get(ctx.baseUrl);
+  if (cached && Date.now() - cached.at < VIDEO_MODELS_TTL_MS) return cached.models.get(ctx.entry.model);
+  try {
+    const list = (await getJson(joinUrl(ctx.baseUrl, "videos/models"), ctx)).data;
+    const models = new Map<string, Json>();
+    for (const item of Array.isArray(list) ? list : []) {
+      const model = asObject(item);
+      for (const id of [asNonBlank(model?.id), asNonBlank(model?.canonical_slug)]) if (model && id) models.set(id, model);
+    }
+    videoModels.set(ctx.baseUrl, { at: Date.now(), models });
+    return models.get(ctx.entry.model);
+  } catch (error) {
+    // The list only saves a failing call: when it cannot be read, the request goes as it is.
+    if (ctx.signal.aborted) throw error;
+    return undefined;
+  }
+}
+
+const ASPECT_NAMES: Record<string, string> = Object.fromEntries(Object.entries(ASPECT_RATIOS).map(([name, ratio]) => [ratio, name]));
+
+/** Refuses, before submitting, what the model's listed capabilities say it cannot do (aspect, duration, resolution). */
+function checkCapabilities(model: Json, body: Json, ctx: CallContext): void {
+  const id = ctx.entry.model;
+  const check = (field: string, value: unknown, supported: unknown, show: (v: unknown) => string | number = (v) => v as string) => {
+    if (value === undefined || !Array.isArray(supported) || supported.length === 0 || supported.includes(value)) return;
+    const allowed = supported.map(show);
+    throw invalidArgument(field, `${id} on OpenRouter does not take ${field} ${show(value)}; it takes ${allowed.join(", ")}`, allowed);
+  };
+  check("aspect_ratio", body.aspect_ratio, model.supported_aspect_ratios, (ratio) => ASPECT_NAMES[ratio as string] ?? (ratio as string));
+  check("duration_seconds", body.duration, model.supported_durations, (seconds) => Number(seconds));
+  check("resolution", body.resolution, model.supported_resolutions);
+}
+
 async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
   const opts = options(ctx.entry);
   const body: Json = { model: ctx.entry.model, prompt: job.prompt, aspect_ratio: ASPECT_RATIOS[job.aspect], duration: job.durationSeconds };
   if (opts.resolution) body.resolution = opts.resolution;
+  const listed = await videoModel(ctx);
+  if (listed) checkCapabilities(listed, body, ctx);
   if (job.firstFrame) body.frame_images = [{ type: "image_url", image_url: { url: dataUrl(job.firstFrame) }, frame_type: "first_frame" }];
   const response = await request(joinUrl(ctx.baseUrl, "videos"), postJson(body, ctx), ctx, mapError);
   const submitted = await readJsonObject(response, ctx);

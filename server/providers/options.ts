@@ -33,11 +33,17 @@ export const GeminiOptions = z
 export type GeminiOptions = z.infer<typeof GeminiOptions>;
 
 /** OpenRouter images and video. */
+/** Video resolutions OpenRouter's video API takes. */
+export const OPENROUTER_RESOLUTIONS = ["480p", "720p", "768p", "1080p", "1K", "2K", "4K"] as const;
+
 export const OpenRouterOptions = z
   .object({
     image_size: z.enum(["0.5K", "1K", "2K", "4K"]).optional(),
     modalities: z.array(z.enum(["image", "text"])).min(1).optional(),
-    resolution: z.string().regex(/^\d{3,4}p$|^[248]k$/i, "must be a resolution such as 720p, 1080p or 4k").optional(),
+    // OpenRouter's enum (openapi.yaml, video request); `4k` or `1080P` written by hand are read as `4K`, `1080p`.
+    resolution: z
+      .preprocess((v) => (typeof v === "string" ? v.trim().replace(/^(\d+)k$/i, "$1K").replace(/^(\d+)P$/, "$1p") : v), z.enum(OPENROUTER_RESOLUTIONS))
+      .optional(),
   })
   .strict();
 export type OpenRouterOptions = z.infer<typeof OpenRouterOptions>;

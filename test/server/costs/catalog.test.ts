@@ -96,6 +96,7 @@ describe("priceMeter", () => {
     expect(priceMeter(entry, { seconds: 8 })!.usd).toBeCloseTo(3.2, 12);
     expect(priceMeter(entry, { seconds: 8, resolution: "4k" })!.usd).toBeCloseTo(4.8, 12);
     expect(priceMeter(entry, { seconds: 8, resolution: "1080p" })).toBeUndefined();
+    expect(priceMeter(entry, { seconds: 8, resolution: "4K" })!.usd).toBeCloseTo(4.8, 12);
   });
 
   test("per character", () => {
