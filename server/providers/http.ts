@@ -68,7 +68,7 @@ export function errorForStatus(status: number, body: string, headers: Headers): 
 }
 
 /** Upstream words for "this model id does not exist" (OpenAI, Gemini, OpenRouter, OpenAI-compatible servers). */
-const UNKNOWN_MODEL_WORDS = /model_not_found|unknown (image |video |audio |speech )?model|no such model|invalid model|not a valid model|no endpoints found for |models\/\S+ is not found|model\b.{0,120}\b(does not exist|not found|is not supported|not available)/i;
+const UNKNOWN_MODEL_WORDS = /model_not_found|unknown (image |video |audio |speech )?model|no such model|invalid model|not a valid model|models\/\S+ is not found|model\b.{0,120}\b(does not exist|not found|is not supported|not available)/i;
 
 /** Whether an upstream answer says the model id does not exist. */
 export function saysUnknownModel(status: number, body: string): boolean {

@@ -1,5 +1,5 @@
 // OpenRouter: images through chat completions (data-URL images, usage.cost) and the asynchronous video API (submit, poll, download).
-import { afterBilling, AppError, invalidArgument } from "../errors.ts";
+import { afterBilling, AppError, invalidArgument, type ErrorDetails, type ErrorType } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import type { CostLine, Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
@@ -49,6 +49,34 @@ function retryAfter(responseHeaders: Headers, rateLimited: boolean): number | un
   return Number.isFinite(reset) && reset > 1e12 ? Math.max(0, Math.ceil((reset - Date.now()) / 1000)) : undefined;
 }
 
+/**
+ * OpenRouter's canonical `error.metadata.error_type` (stable across its API formats) where it says more than the
+ * status: a refusal that comes as a 400, a 403 that is a permission problem, a bad input image. The others
+ * (payment_required, rate_limit_exceeded, ...) agree with their status and are mapped by it.
+ */
+const ERROR_TYPES: Record<string, ErrorType> = {
+  content_policy_violation: "content_filtered",
+  refusal: "content_filtered",
+  authentication: "auth_required",
+  permission_denied: "auth_required",
+  invalid_image: "invalid_argument",
+  image_too_large: "invalid_argument",
+  image_too_small: "invalid_argument",
+  unsupported_image_format: "invalid_argument",
+  image_not_found: "invalid_argument",
+  image_download_failed: "invalid_argument",
+};
+
+/** The catalogue error for OpenRouter's own error_type, when it gave one that says more than the status. */
+function typedError(errorType: string | undefined, status: number, detail: string, details: ErrorDetails): AppError | undefined {
+  const type = errorType ? ERROR_TYPES[errorType] : undefined;
+  if (!type) return undefined;
+  const message = `OpenRouter ${status} (${errorType}): ${detail}`;
+  if (type === "auth_required") return new AppError(type, `${message}; check the model's api_key in config.yml and its permissions on openrouter.ai`, { ...details, status: 502 });
+  if (type === "invalid_argument") return new AppError(type, `${message}; check the input images`, { ...details, field: "images" });
+  return new AppError(type, message, details);
+}
+
 /** An OpenRouter error (`{code, message, metadata}`, from a non-2xx answer or inside a 200) mapped into the catalogue. */
 function routerError(status: number, error: Json | undefined, fallback: string, responseHeaders: Headers): AppError {
   const detail = describeError(error, fallback);
@@ -57,14 +85,18 @@ function routerError(status: number, error: Json | undefined, fallback: string, 
     const retry = retryAfter(responseHeaders, status === 429);
     return retry === undefined ? upstream : { ...upstream, retry_after_seconds: retry };
   };
+  const metadata = asObject(error?.metadata);
+  const typed = typedError(asNonBlank(metadata?.error_type), status, detail, upstream);
+  if (typed) return typed;
   switch (status) {
     case 401:
       return new AppError("auth_required", `OpenRouter rejected the API key (${detail}); check the model's api_key in config.yml`, { ...upstream, status: 502 });
     case 402:
       return new AppError("insufficient_credits", `OpenRouter account has insufficient credits: ${detail}`, upstream);
     case 403: {
-      const metadata = asObject(error?.metadata);
+      // A 403 is a moderation refusal when it says so (ModerationErrorMetadata's reasons, or safety words); else a permission problem.
       const reasons = Array.isArray(metadata?.reasons) ? metadata.reasons.filter((r): r is string => typeof r === "string") : [];
+      if (reasons.length === 0 && !SAFETY_WORDS.test(detail)) return new AppError("api_error", `OpenRouter 403: ${detail}`, upstream);
       const why = reasons.length > 0 ? ` (flagged for ${reasons.join(", ")})` : "";
       return new AppError("content_filtered", `OpenRouter's moderation refused the request${why}: ${detail}`, upstream);
     }

@@ -39,6 +39,8 @@ export type OpenRouterScenario =
   | "401"
   | "402" // insufficient credits
   | "403" // moderation flagged the input (ModerationErrorMetadata)
+  | "403_permission" // 403 with metadata.error_type permission_denied (the key may not use this model): not a safety refusal
+  | "400_policy" // 400 whose metadata.error_type is content_policy_violation (the provider refused the prompt)
   | "404"
   | "408"
   | "429" // rate limited, with Retry-After and X-RateLimit-* headers
@@ -239,6 +241,10 @@ function scenarioError(scenario: OpenRouterScenario, model: string, prompt: stri
         provider_name: providerOf(model),
         model_slug: model,
       });
+    case "403_permission":
+      return new RouterError(403, `This API key is not permitted to use ${model}.`, { error_type: "permission_denied", provider_code: "forbidden" });
+    case "400_policy":
+      return new RouterError(400, "Provider returned error", { error_type: "content_policy_violation", provider_name: providerOf(model), raw: "Your request was rejected as a result of our safety system." });
     case "404":
       return new RouterError(404, `No endpoints found for ${model}.`);
     case "408":

@@ -154,6 +154,9 @@ describe("POST /api/media/image", () => {
     ["402", 402, "insufficient_credits", 402, "OpenRouter account has insufficient credits", undefined],
     ["401", 502, "auth_required", 401, "OpenRouter rejected the API key (User not found.)", undefined],
     ["403", 422, "content_filtered", 403, "flagged for violence", undefined],
+    // metadata.error_type says what a status alone cannot: a 403 that is a permission problem, a 400 that is a refusal.
+    ["403_permission", 502, "auth_required", 403, "OpenRouter 403 (permission_denied): This API key is not permitted", undefined],
+    ["400_policy", 422, "content_filtered", 400, "OpenRouter 400 (content_policy_violation): Provider returned error", undefined],
     ["429", 429, "rate_limited", 429, "Rate limit exceeded", "7"],
     ["502", 503, "overloaded", 502, "The model is overloaded. Please try again later.", undefined],
     ["503", 503, "overloaded", 503, "No allowed providers are available", "5"],
