@@ -10,18 +10,52 @@ import type { CallContext, ProviderResult, VideoJob } from "./types.ts";
 /** Redirects followed when downloading a generated video (the Files API answers one 302 to signed storage). */
 const MAX_REDIRECTS = 5;
 
-/** Durations (seconds) and resolutions each Veo family accepts; `eightSecondsOnly` resolutions need 8-second clips. */
+type PersonGeneration = "allow_all" | "allow_adult" | "dont_allow";
+
+/**
+ * What each Veo family accepts: durations (seconds), resolutions (`eightSecondsOnly` ones need 8-second clips; Veo 2
+ * takes no resolution parameter at all), and the personGeneration values of each mode, the first being what is sent
+ * when none is configured (Gemini API Veo docs: Veo 3.x text-to-video "allow_all" only, image-to-video "allow_adult"
+ * only; "dont_allow" is Veo 2's).
+ */
 interface VeoLimits {
   durations: readonly number[];
   resolutions: readonly string[];
   eightSecondsOnly: readonly string[];
+  takesResolution: boolean;
+  persons: { text: readonly PersonGeneration[]; image: readonly PersonGeneration[]; sendDefault: boolean };
 }
+const VEO3_PERSONS = { text: ["allow_all"], image: ["allow_adult"], sendDefault: true } as const;
 const VEO_LIMITS: [RegExp, VeoLimits][] = [
-  [/^veo-3\.1-lite/, { durations: [4, 6, 8], resolutions: ["720p", "1080p"], eightSecondsOnly: ["1080p"] }],
-  [/^veo-3\.1/, { durations: [4, 6, 8], resolutions: ["720p", "1080p", "4k"], eightSecondsOnly: ["1080p", "4k"] }],
-  [/^veo-3\.0/, { durations: [4, 6, 8], resolutions: ["720p", "1080p"], eightSecondsOnly: ["1080p"] }],
-  [/^veo-2/, { durations: [5, 6, 7, 8], resolutions: ["720p"], eightSecondsOnly: [] }],
+  [/^veo-3\.1-lite/, { durations: [4, 6, 8], resolutions: ["720p", "1080p"], eightSecondsOnly: ["1080p"], takesResolution: true, persons: VEO3_PERSONS }],
+  [/^veo-3\.1/, { durations: [4, 6, 8], resolutions: ["720p", "1080p", "4k"], eightSecondsOnly: ["1080p", "4k"], takesResolution: true, persons: VEO3_PERSONS }],
+  [/^veo-3\.0/, { durations: [4, 6, 8], resolutions: ["720p", "1080p"], eightSecondsOnly: ["1080p"], takesResolution: true, persons: VEO3_PERSONS }],
+  [
+    /^veo-2/,
+    {
+      durations: [5, 6, 8],
+      resolutions: ["720p"],
+      eightSecondsOnly: [],
+      takesResolution: false,
+      persons: { text: ["allow_all", "allow_adult", "dont_allow"], image: ["allow_adult", "dont_allow"], sendDefault: false },
+    },
+  ],
 ];
+
+const limitsOf = (entry: ModelEntry) => VEO_LIMITS.find(([pattern]) => pattern.test(modelId(entry)))?.[1];
+
+/**
+ * The personGeneration to send for this mode: the configured value when the mode takes it, else the mode's own
+ * (Veo 3.x has one per mode); none for unknown families without a configured value, or Veo 2 left to its default.
+ */
+function personGeneration(entry: ModelEntry, imageToVideo: boolean): PersonGeneration | undefined {
+  const configured = options(entry).person_generation;
+  const persons = limitsOf(entry)?.persons;
+  if (!persons) return configured;
+  const allowed = imageToVideo ? persons.image : persons.text;
+  if (configured && allowed.includes(configured)) return configured;
+  return configured || persons.sendDefault ? allowed[0] : undefined;
+}
 
 async function pollOperation(name: string, ctx: CallContext): Promise<Json> {
   const response = await request(apiUrl(ctx, name), { headers: keyHeader(ctx) }, ctx, mapError);
@@ -101,10 +135,11 @@ export async function video(job: VideoJob, ctx: CallContext): Promise<ProviderRe
   const parameters = {
     aspectRatio: job.aspect === "portrait" ? "9:16" : "16:9",
     durationSeconds: job.durationSeconds,
-    ...(opts.resolution ? { resolution: opts.resolution } : {}),
+    ...(opts.resolution && limitsOf(ctx.entry)?.takesResolution !== false ? { resolution: opts.resolution } : {}),
     ...(opts.negative_prompt ? { negativePrompt: opts.negative_prompt } : {}),
-    ...(opts.person_generation ? { personGeneration: opts.person_generation } : {}),
   };
+  const person = personGeneration(ctx.entry, frame !== undefined);
+  if (person) Object.assign(parameters, { personGeneration: person });
   const started = await postJson(ctx, `models/${modelId(ctx.entry)}:predictLongRunning`, { instances: [instance], parameters });
   const name = asString(started.name);
   if (!name) throw new AppError("invalid_response", "Veo accepted the request but returned no operation name");
@@ -123,8 +158,13 @@ export async function resumeVideo(operationId: string, ctx: CallContext): Promis
 
 export function checkVideo(job: VideoJob, entry: ModelEntry): void {
   const model = modelId(entry);
-  const limits = VEO_LIMITS.find(([pattern]) => pattern.test(model))?.[1];
+  const limits = limitsOf(entry);
   if (!limits) return;
+  const person = options(entry).person_generation;
+  const everAllowed = [...new Set([...limits.persons.text, ...limits.persons.image])];
+  if (person && !everAllowed.includes(person)) {
+    throw invalidArgument("person_generation", `${model} does not take personGeneration "${person}" (only Veo 2 does); set options.person_generation to one of ${everAllowed.join(", ")} in config.yml, or remove it`, everAllowed);
+  }
   const resolution = options(entry).resolution ?? "720p";
   if (!limits.resolutions.includes(resolution)) {
     throw invalidArgument("resolution", `${model} does not make ${resolution} video; set options.resolution to one of ${limits.resolutions.join(", ")} in config.yml`, limits.resolutions);

@@ -282,7 +282,7 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     expect(others).toHaveLength(0);
     expect(start).toMatchObject({ method: "POST", path: "/v1beta/models/veo-3.1-generate-preview:predictLongRunning" });
     expect(start!.headers["x-goog-api-key"]).toBe(fake.key);
-    expect(start!.body).toEqual({ instances: [{ prompt: "a drone shot over a forest" }], parameters: { aspectRatio: "16:9", durationSeconds: 8 } });
+    expect(start!.body).toEqual({ instances: [{ prompt: "a drone shot over a forest" }], parameters: { aspectRatio: "16:9", durationSeconds: 8, personGeneration: "allow_all" } });
     const operation = h.ledger.get(body.id)!.params.operation as string;
     expect(operation).toMatch(/^models\/veo-3\.1-generate-preview\/operations\/[a-z0-9]+$/);
     for (const poll of [pending1, pending2, done]) {
@@ -309,6 +309,28 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
       instances: [{ prompt: "she turns around", image: { bytesBase64Encoded: b64(frame), mimeType: "image/png" } }],
       parameters: { aspectRatio: "9:16", durationSeconds: 8, resolution: "1080p", negativePrompt: "cartoon, low quality", personGeneration: "allow_adult" },
     });
+  });
+
+  test.each([
+    // model, configured person_generation, image-to-video?, what is sent (undefined: nothing)
+    ["veo-3.1-generate-preview", undefined, false, "allow_all"],
+    ["veo-3.1-generate-preview", undefined, true, "allow_adult"],
+    ["veo-3.1-generate-preview", "allow_adult", false, "allow_all"],
+    ["veo-3.1-generate-preview", "allow_all", true, "allow_adult"],
+    ["veo-2.0-generate-001", undefined, false, undefined],
+    ["veo-2.0-generate-001", "dont_allow", false, "dont_allow"],
+    ["veo-2.0-generate-001", "allow_all", true, "allow_adult"],
+  ] as const)("%s, person_generation %s, image-to-video %s: sends %s", async (model, person, withImage, sent) => {
+    using h = harness("video", model, { ...(person ? { person_generation: person } : {}), ...(model.startsWith("veo-2") ? { resolution: "720p" } : {}) });
+    const prompt = `person ${model} ${person} ${withImage}`;
+    const image = withImage ? { image: `data:image/png;base64,${b64(makePng(32, 18))}` } : {};
+    const { status } = await h.post("/api/media/video", { prompt, duration_seconds: 8, output_dir: h.workDir, ...image });
+    expect(status).toBe(200);
+    const start = fake.requests.find((r) => r.path.endsWith(":predictLongRunning") && (r.body.instances as any)?.[0]?.prompt === prompt)!;
+    const parameters = start.body.parameters as Record<string, unknown>;
+    expect(parameters.personGeneration).toBe(sent);
+    // Veo 2 takes no resolution parameter, even when one is configured.
+    if (model.startsWith("veo-2")) expect(parameters.resolution).toBeUndefined();
   });
 
   test("an operation answered in snake_case reads the same", async () => {
@@ -347,7 +369,9 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     ["veo-3.1 4k at 6 s", "veo-3.1-fast-generate-001", { resolution: "4k" }, 6, "duration_seconds", [8]],
     ["veo-3.1-lite at 4k", "veo-3.1-lite-generate-preview", { resolution: "4k" }, 8, "resolution", ["720p", "1080p"]],
     ["veo-3.0 1080p at 6 s", "veo-3.0-generate-001", { resolution: "1080p" }, 6, "duration_seconds", [8]],
-    ["veo-2 at 4 s", "veo-2.0-generate-001", undefined, 4, "duration_seconds", [5, 6, 7, 8]],
+    ["veo-2 at 4 s", "veo-2.0-generate-001", undefined, 4, "duration_seconds", [5, 6, 8]],
+    ["veo-2 at 7 s", "veo-2.0-generate-001", undefined, 7, "duration_seconds", [5, 6, 8]],
+    ["veo-3.1 with dont_allow (Veo 2 only)", "veo-3.1-generate-preview", { person_generation: "dont_allow" }, 8, "person_generation", ["allow_all", "allow_adult"]],
   ])("%s is a 400 before any call", async (_name, model, options, seconds, field, allowed) => {
     using h = harness("video", model, options);
     const before = fake.requests.length;
