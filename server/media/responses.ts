@@ -4,6 +4,7 @@ import type { MediaType, ModelEntry } from "../config/schema.ts";
 import type { AppError } from "../errors.ts";
 import type { ProviderResult } from "../providers/types.ts";
 import { KINDS, type ResultFacts } from "./kinds.ts";
+import { skillUsage } from "./usage.ts";
 import type { JobAccepted, JobView, MediaResponse } from "./schema.ts";
 
 /** A finished media request: the seed-shaped body, and the error when it failed. `accepted` marks an async 202. */
@@ -28,7 +29,8 @@ export function successBody(
   const kind = KINDS[type];
   const body: MediaResponse = { success: true, [kind.resultField]: saved.outputPath, model: entry.model, provider: entry.provider, ...echo };
   Object.assign(body, kind.answer(saved, result, echo));
-  if (result.usage) body.usage = result.usage;
+  const usage = skillUsage(result.usage);
+  if (usage) body.usage = usage;
   if (costUsd !== null) body.cost_usd = costUsd;
   body.id = id;
   return body;

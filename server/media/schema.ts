@@ -139,6 +139,16 @@ export const JobAccepted = z.object({
 export type JobAccepted = z.infer<typeof JobAccepted>;
 
 
+/** Token counts in the skill's shape, whatever the provider called them (its own usage stays in the ledger). */
+export const SkillUsage = z.object({
+  prompt_tokens: z.number(),
+  completion_tokens: z.number(),
+  cache_read_tokens: z.number(),
+  cache_write_tokens: z.number(),
+  total_tokens: z.number(),
+});
+export type SkillUsage = z.infer<typeof SkillUsage>;
+
 /** A seed-shaped media response body (success or failure); its path field is `image`, `video` or `audio`. */
 export const MediaResponse = z
   .object({
@@ -153,7 +163,7 @@ export const MediaResponse = z
     duration_seconds: z.number().optional(),
     voice: z.string().optional(),
     mime_type: z.string().optional(),
-    usage: Usage.optional(),
+    usage: SkillUsage.optional(),
     cost_usd: z.number().optional(),
     error: z.string().optional(),
     error_type: z.string().optional(),

@@ -18,6 +18,7 @@ import {
 } from "../../fakes/gemini.ts";
 import { b64, imageInfo, makeJpeg, makePcm, makePng } from "../../fakes/media.ts";
 import { createHarness, type HarnessOptions } from "../../helpers.ts";
+import { skillUsage } from "../../../server/media/usage.ts";
 
 let fake: FakeGemini;
 beforeAll(() => {
@@ -86,7 +87,7 @@ describe("images (generateContent with IMAGE output)", () => {
       prompt: "a lighthouse at dusk",
       aspect_ratio: "landscape",
       size: "1344x768",
-      usage: geminiImageUsage("gemini-2.5-flash-image"),
+      usage: skillUsage(geminiImageUsage("gemini-2.5-flash-image")),
     });
     expect(body.image).toEndWith(".png");
     expect(imageInfo(new Uint8Array(readFileSync(body.image)))).toEqual({ mime: "image/png", width: 1344, height: 768 });
@@ -121,7 +122,8 @@ describe("images (generateContent with IMAGE output)", () => {
         parts: [{ text: "combine them" }, { inlineData: { mimeType: "image/png", data: b64(png) } }, { inlineData: { mimeType: "image/jpeg", data: b64(jpeg) } }],
       },
     ]);
-    expect(body.usage).toEqual(geminiImageUsage("gemini-2.5-flash-image", { inputImages: 2 }));
+    expect(body.usage).toEqual(skillUsage(geminiImageUsage("gemini-2.5-flash-image", { inputImages: 2 })));
+    expect(h.ledger.get(body.id)!.usage).toEqual(geminiImageUsage("gemini-2.5-flash-image", { inputImages: 2 }));
   });
 
   test("thinking model: imageSize is sent, thought parts (an interim 256x256 image) are skipped", async () => {
@@ -130,7 +132,7 @@ describe("images (generateContent with IMAGE output)", () => {
     expect(status).toBe(200);
     expect((fake.requests.at(-1)!.body.generationConfig as any).imageConfig).toEqual({ aspectRatio: "1:1", imageSize: "2K" });
     expect(body.size).toBe("2048x2048");
-    expect(body.usage.thoughtsTokenCount).toBe(180);
+    expect(h.ledger.get(body.id)!.usage!.thoughtsTokenCount).toBe(180);
   });
 
   test("thought parts are skipped on gemini-2.5-flash-image too", async () => {
@@ -173,7 +175,7 @@ describe("images (generateContent with IMAGE output)", () => {
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(200);
     expect(body.size).toBe("1344x768");
-    expect(body.usage).toEqual(geminiImageUsage("gemini-3.1-flash-image-preview"));
+    expect(body.usage).toEqual(skillUsage(geminiImageUsage("gemini-3.1-flash-image-preview")));
     expect(h.ledger.get(body.id)!.cost_source).toBe("catalog");
   });
 });
@@ -194,7 +196,7 @@ describe("speech (generateContent with AUDIO output)", () => {
       contents: [{ role: "user", parts: [{ text }] }],
       generationConfig: { responseModalities: ["AUDIO"], speechConfig: { voiceConfig: { prebuiltVoiceConfig: { voiceName: "Kore" } } } },
     });
-    expect(body).toMatchObject({ success: true, provider: "gemini", model: "gemini-2.5-flash-preview-tts", input: text, voice: "Kore", mime_type: "audio/wav", usage: geminiSpeechUsage(text) });
+    expect(body).toMatchObject({ success: true, provider: "gemini", model: "gemini-2.5-flash-preview-tts", input: text, voice: "Kore", mime_type: "audio/wav", usage: skillUsage(geminiSpeechUsage(text)) });
     expect(body.audio).toEndWith(".wav");
     const wav = decodeWav(new Uint8Array(readFileSync(body.audio)));
     expect(wav.sampleRate).toBe(24_000);
@@ -723,7 +725,7 @@ describe("cost of every catalogued Gemini model, worked out by hand from the fak
       using h = harness(c.type, c.model, c.options);
       const { status, body } = await h.post(ENDPOINT[c.type], { ...c.request, output_dir: h.workDir });
       expect(status).toBe(200);
-      if (c.usage) expect(body.usage).toMatchObject(c.usage as Record<string, unknown>);
+      if (c.usage) expect(h.ledger.get(body.id)!.usage).toMatchObject(c.usage as Record<string, unknown>);
       expect(body.cost_usd).toBeCloseTo(c.usd, 12);
       const row = h.ledger.get(body.id)!;
       const main = [...c.lines].sort((a, b) => b.quantity * b.unit_price_usd - a.quantity * a.unit_price_usd)[0]!;

@@ -6,6 +6,7 @@ import { decodeWav } from "../../../server/formats/wav.ts";
 import { makeJpeg, makePng } from "../../fakes/media.ts";
 import { openaiSpeechSseUsage, startFakeOpenAI, type FakeOpenAI } from "../../fakes/openai.ts";
 import { createHarness } from "../../helpers.ts";
+import { skillUsage } from "../../../server/media/usage.ts";
 
 let fake: FakeOpenAI;
 let keyless: FakeOpenAI;
@@ -146,7 +147,8 @@ describe("openai speech", () => {
     expect(status).toBe(200);
     expect(fake.requests.at(-1)!.body).toEqual({ model: "gpt-4o-mini-tts", input, voice: "marin", response_format: "wav", instructions: "Speak calmly.", stream_format: "sse" });
     const usage = openaiSpeechSseUsage(input);
-    expect(body.usage).toEqual(usage);
+    expect(body.usage).toEqual(skillUsage(usage));
+    expect(h.ledger.get(body.id)!.usage).toEqual(usage);
     // input text tokens at $0.60/M plus audio output tokens at $12/M.
     expect(body.cost_usd).toBeCloseTo((usage.input_tokens * 0.6) / M + (usage.output_tokens * 12) / M, 12);
     expect(decodeWav(new Uint8Array(await Bun.file(body.audio).arrayBuffer())).sampleRate).toBe(24_000);

@@ -17,6 +17,7 @@ import {
   type RecordedRequest,
 } from "../../fakes/openrouter.ts";
 import { createHarness, type Harness } from "../../helpers.ts";
+import { skillUsage } from "../../../server/media/usage.ts";
 
 const IMAGE_MODEL = "google/gemini-2.5-flash-image";
 const VIDEO_MODEL = "google/veo-3.1";
@@ -64,7 +65,7 @@ describe("POST /api/media/image", () => {
     const { status, body } = result;
     expect(status).toBe(200);
     const usage = openrouterImageUsage(IMAGE_MODEL);
-    expect(body).toMatchObject({ success: true, model: IMAGE_MODEL, provider: "openrouter", prompt: "a fox in the snow", size: "1344x768", usage, cost_usd: 0.0387243 });
+    expect(body).toMatchObject({ success: true, model: IMAGE_MODEL, provider: "openrouter", prompt: "a fox in the snow", size: "1344x768", usage: skillUsage(usage), cost_usd: 0.0387243 });
     expect(imageInfo(readFileSync(body.image))).toEqual({ mime: "image/png", width: 1344, height: 768 });
 
     expect(sent).toHaveLength(1);
@@ -111,7 +112,7 @@ describe("POST /api/media/image", () => {
     expect(imageUrlOf(content[1])).toBe(dataUrl("image/png", png));
     expect(imageUrlOf(content[2])).toBe(dataUrl("image/jpeg", jpeg));
     const usage = openrouterImageUsage(IMAGE_MODEL, { inputImages: 2 });
-    expect(result.body).toMatchObject({ usage, cost_usd: usage.cost });
+    expect(result.body).toMatchObject({ usage: skillUsage(usage), cost_usd: usage.cost });
   });
 
   test("image-only models are asked for modalities [image]; options.modalities and options.image_size are sent as configured", async () => {
@@ -246,7 +247,10 @@ describe("POST /api/media/video", () => {
     const { status, body } = result;
     expect(status).toBe(200);
     const cost = openrouterVideoCost(VIDEO_MODEL, 8, "1080p");
-    expect(body).toMatchObject({ success: true, model: VIDEO_MODEL, provider: "openrouter", duration_seconds: 8, cost_usd: cost, usage: { cost, is_byok: false } });
+    expect(body).toMatchObject({ success: true, model: VIDEO_MODEL, provider: "openrouter", duration_seconds: 8, cost_usd: cost });
+    // A video job reports a cost and no token counts: no usage in the answer, OpenRouter's own kept in the ledger.
+    expect(body.usage).toBeUndefined();
+    expect((await ledgerRow(hv, body.id)).usage).toEqual({ cost, is_byok: false });
     expect(body.video).toEndWith(".mp4");
     expect(Buffer.from(readFileSync(body.video).subarray(4, 8)).toString()).toBe("ftyp");
 
