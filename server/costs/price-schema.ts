@@ -32,6 +32,8 @@ export const PriceEntry = z
     from: isoDay.optional(),
     /** First day (UTC) it is no longer in force; absent: until further notice. */
     until: isoDay.optional(),
+    /** Day the provider shut the model down (kept so older rows stay priced; configured models past it are flagged). */
+    retired: isoDay.optional(),
   })
   .strict()
   .refine((e) => e.tokens || e.images || e.seconds || e.characters !== undefined, "needs at least one of tokens, images, seconds, characters")
