@@ -1,4 +1,4 @@
-// Command-line parsing: mediagen [serve] [--host H] [--port P] [--data-dir D] | --version | --help.
+// Command-line parsing: mediagen [serve] [--host H] [--port P] [--data-dir D] | prices [--all] [--json] | --version | --help.
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_DATA_DIR_NAME, DEFAULT_HOST, DEFAULT_PORT } from "./defaults.ts";
@@ -6,9 +6,13 @@ import { DEFAULT_DATA_DIR_NAME, DEFAULT_HOST, DEFAULT_PORT } from "./defaults.ts
 /** Serve on host:port with config and ledger in dataDir. */
 export type ServeCommand = { kind: "serve"; host: string; port: number; dataDir: string };
 
+/** Print how each configured model is priced (and with `all`, the whole catalogue); `json` for machines. */
+export type PricesCommand = { kind: "prices"; dataDir: string; all: boolean; json: boolean };
+
 /** What the command line asked for. */
 export type Command =
   | ServeCommand
+  | PricesCommand
   | { kind: "version" }
   | { kind: "help" }
   | { kind: "error"; message: string };
@@ -18,6 +22,7 @@ export const USAGE = `mediagen: a local media-generation gateway (images, video,
 
 Usage:
   mediagen [serve] [--host H] [--port P] [--data-dir D]
+  mediagen prices [--data-dir D] [--all] [--json]
   mediagen --version
   mediagen --help
 
@@ -26,6 +31,8 @@ Options:
                  A non-loopback address requires a bearer token, generated into config.yml.
   --port P       Port to listen on (env MEDIAGEN_PORT, default ${DEFAULT_PORT}; 0 picks a free port).
   --data-dir D   Folder for config.yml and mediagen.db (env MEDIAGEN_DATA_DIR, default ~/${DEFAULT_DATA_DIR_NAME}).
+  --all          prices: list the whole price catalogue too, not only the configured models.
+  --json         prices: print JSON (the body of GET /api/costs/prices).
   --version      Print the version and exit.
   --help         Print this help and exit.
 
@@ -38,25 +45,32 @@ MEDIAGEN_IDLE_TIMEOUT_SECONDS (silent connections closed after, default 30, at m
 export function parseArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): Command {
   const options: Record<string, string> = {};
   const args = [...argv];
-  if (args[0] === "serve") args.shift();
+  const prices = args[0] === "prices";
+  if (args[0] === "serve" || prices) args.shift();
+  const switches = new Set<string>();
   while (args.length > 0) {
     const arg = args.shift()!;
     if (arg === "--version" || arg === "-v") return { kind: "version" };
     if (arg === "--help" || arg === "-h") return { kind: "help" };
+    if (prices && (arg === "--all" || arg === "--json")) {
+      switches.add(arg);
+      continue;
+    }
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    if (!["--host", "--port", "--data-dir"].includes(flag)) return { kind: "error", message: `unknown argument "${arg}"` };
+    if (!(prices ? ["--data-dir"] : ["--host", "--port", "--data-dir"]).includes(flag)) return { kind: "error", message: `unknown argument "${arg}"` };
     const value = inline ?? args.shift();
     if (value === undefined || value === "") return { kind: "error", message: `${flag} needs a value` };
     options[flag] = value;
   }
   // An empty variable (`MEDIAGEN_HOST= mediagen`) counts as unset, not as "" (all interfaces) or port 0.
   const fromEnv = (name: string) => env[name] || undefined;
+  const dataDir = resolve(options["--data-dir"] ?? fromEnv("MEDIAGEN_DATA_DIR") ?? join(homedir(), DEFAULT_DATA_DIR_NAME));
+  if (prices) return { kind: "prices", dataDir, all: switches.has("--all"), json: switches.has("--json") };
   const host = options["--host"] ?? fromEnv("MEDIAGEN_HOST") ?? DEFAULT_HOST;
   const portText = options["--port"] ?? fromEnv("MEDIAGEN_PORT") ?? String(DEFAULT_PORT);
   const port = Number(portText);
   if (!/^\d+$/.test(portText) || port > 65535) {
     return { kind: "error", message: `port must be a whole number from 0 to 65535, got "${portText}"` };
   }
-  const dataDir = resolve(options["--data-dir"] ?? fromEnv("MEDIAGEN_DATA_DIR") ?? join(homedir(), DEFAULT_DATA_DIR_NAME));
   return { kind: "serve", host, port, dataDir };
 }

@@ -15,5 +15,6 @@ if (command.kind === "error") {
   console.error(`mediagen: ${command.message}\n\n${USAGE}`);
   process.exit(2);
 }
-// A dynamic import: the bundle evaluates the server's modules only here.
-void import("./serve.ts").then(({ serve }) => serve(command));
+// Dynamic imports: the bundle evaluates a command's modules only when it runs.
+if (command.kind === "prices") void import("./costs/prices-command.ts").then(({ printPrices }) => printPrices(command));
+else void import("./serve.ts").then(({ serve }) => serve(command));

@@ -64,6 +64,7 @@ async function testConnection(ctx: CallContext): Promise<string> {
 export const openclacky: Provider = {
   id: "openclacky",
   requiresKey: true,
+  reportsCost: true,
   defaultBaseUrl: "https://api.openclacky.com",
   models: {
     image: ["or-gemini-3-1-flash-image", "or-gemini-3-pro-image", "or-gpt-image-2"],

@@ -381,6 +381,7 @@ async function testConnection(ctx: CallContext): Promise<string> {
 export const openrouter: Provider = {
   id: "openrouter",
   requiresKey: true,
+  reportsCost: true,
   defaultBaseUrl: "https://openrouter.ai/api/v1",
   models: {
     image: ["google/gemini-2.5-flash-image", "google/gemini-3-pro-image-preview", "google/gemini-3.1-flash-image-preview", "openai/gpt-image-2", "openai/gpt-image-1", "black-forest-labs/flux.2-pro"],

@@ -81,6 +81,8 @@ export interface Provider {
   requiresKey: boolean;
   /** Used when the entry has no base_url. */
   defaultBaseUrl: string;
+  /** Whether the provider states each generation's cost in its answer (OpenRouter's usage.cost), so no catalogue price is needed. */
+  reportsCost?: boolean;
   /** Model ids known for this provider besides those in the price catalogue, per media type (offered by the Models page). */
   models?: Partial<Record<MediaType, readonly string[]>>;
   image?(job: ImageJob, ctx: CallContext): Promise<ProviderResult>;

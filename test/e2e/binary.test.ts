@@ -77,6 +77,16 @@ describe("the executable, started from an empty folder", () => {
     expect(wrong.stderr.toString()).toContain("--bogus");
   });
 
+  test("mediagen prices says how each configured model is priced, without a daemon; --json is the API's body", () => {
+    const text = Bun.spawnSync([binary, "prices", "--data-dir", dataDir], { cwd: runDir, env: cleanEnv({ HOME: home }) });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout.toString()).toContain("openclacky/or-gpt-image-2: stated by the provider with each answer");
+    const json = Bun.spawnSync([binary, "prices", "--json", "--all", "--data-dir", dataDir], { cwd: runDir, env: cleanEnv({ HOME: home }) });
+    const list = JSON.parse(json.stdout.toString());
+    expect(list.configured.map((m: { provider: string }) => m.provider)).toContain("openclacky");
+    expect(list.catalog.length).toBeGreaterThan(10);
+  });
+
   test("GET /api/media/types reports the configured model of each type", async () => {
     const response = await getJson(`${daemon.url}/api/media/types`);
     expect(response.status).toBe(200);

@@ -2,6 +2,7 @@
 // what the services build (the answers stay byte-for-byte what they were).
 import { expect, test } from "bun:test";
 import { listModels, providerCatalog } from "../../server/config/editor.ts";
+import { priceList } from "../../server/costs/price-list.ts";
 import { budgetStatus, costSummary } from "../../server/costs/summary.ts";
 import { CostQuery } from "../../server/ledger/schema.ts";
 import { createHarness } from "../helpers.ts";
@@ -22,6 +23,8 @@ test("the declared response schemas keep every answer exactly as its service bui
   await same(`/api/generations/${id}`, h.ledger.get(id));
   await same("/api/generations", h.ledger.list({}));
   await same("/api/costs/budget", budgetStatus(h.ledger, h.config.get().budget));
+  const prices = (await h.get("/api/costs/prices")).body;
+  expect(JSON.stringify({ ...prices, at: "" })).toBe(JSON.stringify({ ...priceList(h.config.get(), Date.parse(prices.at)), at: "" }));
   h.ledger.markRunning(id);
   h.ledger.succeed(id, { outputPath: "/x.png", mimeType: "image/png", bytes: 9, width: 2, height: 2, usage: { total_tokens: 5 }, cost: { costUsd: 0.01, source: "catalog", unit: "image", quantity: 1, unitPrice: 0.01, breakdown: [{ unit: "image", quantity: 1, unit_price_usd: 0.01, usd: 0.01 }] } });
   h.ledger.setResponse(id, { status: 200, body: { success: true, image: "/x.png", model: "gpt-image-1", provider: "openai", prompt: "p", cost_usd: 0.01, id } });

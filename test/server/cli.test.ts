@@ -93,3 +93,12 @@ describe("the entry stays thin", () => {
     expect(source).toContain('import("./serve.ts")');
   });
 });
+
+describe("mediagen prices", () => {
+  test("parses its own switches and the data folder; serve's flags are refused", () => {
+    expect(parseArgs(["prices"], { MEDIAGEN_DATA_DIR: "/tmp/d" })).toEqual({ kind: "prices", dataDir: "/tmp/d", all: false, json: false });
+    expect(parseArgs(["prices", "--all", "--json", "--data-dir", "/x"], {})).toEqual({ kind: "prices", dataDir: "/x", all: true, json: true });
+    expect(parseArgs(["prices", "--port", "1"], {})).toMatchObject({ kind: "error", message: 'unknown argument "--port"' });
+    expect(parseArgs(["--all"], {})).toMatchObject({ kind: "error" });
+  });
+});

@@ -235,7 +235,7 @@ describe("fuzz: every answer is documented JSON, never a 500", () => {
       fc.integer({ min: 1, max: 3 }).map((n) => "q".repeat(n * 20_000)),
     );
     const query = fc.array(fc.tuple(key, value), { maxLength: 6 }).map((pairs) => pairs.map(([k, v]) => `${encodeURIComponent(k)}=${Math.random() < 0.1 ? v : encodeURIComponent(v)}`).join("&"));
-    const path = fc.constantFrom("/api/generations", "/api/costs/summary", "/api/costs/budget", "/api/media/video/status", "/api/media/jobs", "/api/media/types", "/api/health", "/api/config/models", "/api/config/catalog");
+    const path = fc.constantFrom("/api/generations", "/api/costs/summary", "/api/costs/budget", "/api/costs/prices", "/api/media/video/status", "/api/media/jobs", "/api/media/types", "/api/health", "/api/config/models", "/api/config/catalog");
     await fuzz("queries", RUNS.queries, fc.tuple(path, query, headers), ([p, q, hs]) => check("GET", `${p}?${q}`, { headers: hs }));
   }, 60_000);
 
