@@ -30,11 +30,13 @@ const IMAGE_SIZES: [RegExp, readonly string[]][] = [
 ];
 
 /**
- * Image output tokens billed per image by imageSize (Gemini API pricing page: "1K and 2K images consume 1120
- * tokens, 4K 2000" for Gemini 3 Pro Image); the budget estimate prices these at the output_image rate.
+ * Image output tokens billed per image by imageSize; the budget estimate prices these at the output_image rate.
+ * Gemini 3 Pro Image: "$0.134 per 1K/2K image and $0.24 per 4K image" at $120/M (ai.google.dev pricing). Gemini 3.1
+ * Flash Image: "747 tokens for 512p, 1120 for 1K, 1680 for 2K, 2520 for 4K" (its Google Cloud model page).
  */
 const IMAGE_OUTPUT_TOKENS: [RegExp, Record<string, number>][] = [
   [/^gemini-3-pro-image/, { "1K": 1120, "2K": 1120, "4K": 2000 }],
+  [/^gemini-3\.1-flash-image/, { "512": 747, "1K": 1120, "2K": 1680, "4K": 2520 }],
 ];
 
 /**

@@ -7,7 +7,7 @@ import type { Aspect } from "../formats/aspect.ts";
 import { download, joinUrl, readBytes, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
 import { OpenAIOptions } from "./options.ts";
 import { asNumber, asObject, asString, fromBase64 } from "./json.ts";
-import { DALLE3_SIZES, GPT_IMAGE_OUTPUT_TOKENS, GPT_IMAGE_SIZES } from "./sizes.ts";
+import { DALLE3_SIZES, GPT_IMAGE_2_OUTPUT_TOKENS, GPT_IMAGE_OUTPUT_TOKENS, GPT_IMAGE_SIZES } from "./sizes.ts";
 import { SKILL_VOICES } from "./voices.ts";
 import type { CallContext, EstimateTuning, ImageJob, Provider, ProviderResult, RequestFacts, SpeechJob } from "./types.ts";
 import { DEFAULT_QUALITY } from "./estimate.ts";
@@ -216,7 +216,8 @@ function checkImage(job: ImageJob, entry: ModelEntry): void {
 function estimateTuning(entry: ModelEntry, facts: RequestFacts): EstimateTuning {
   const configured = OpenAIOptions.safeParse(entry.options ?? {}).data?.quality;
   const quality = configured === "auto" ? undefined : configured;
-  const outputImage = /^(gpt-image|chatgpt-image)/.test(entry.model) ? GPT_IMAGE_OUTPUT_TOKENS[quality ?? DEFAULT_QUALITY]?.[GPT_IMAGE_SIZES[facts.aspect ?? "landscape"]] : undefined;
+  const table = /^gpt-image-2/.test(entry.model) ? GPT_IMAGE_2_OUTPUT_TOKENS : isGptImage(entry.model) ? GPT_IMAGE_OUTPUT_TOKENS : undefined;
+  const outputImage = table?.[quality ?? DEFAULT_QUALITY]?.[GPT_IMAGE_SIZES[facts.aspect ?? "landscape"]];
   return { quality, ...(outputImage ? { tokens: { output_image: outputImage } } : {}) };
 }
 

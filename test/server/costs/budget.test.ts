@@ -20,11 +20,15 @@ describe("estimateCost", () => {
     // no typical tokens listed: the per-image table, medium quality 1536x1024.
     ["gpt-image-1.5 per image, medium landscape", { type: "image", provider: "openai", model: "gpt-image-1.5" }, { aspect: "landscape" }, 0.05],
     ["local speech is free", { type: "audio", provider: "local", model: "flite" }, { characters: 50 }, 0],
-    // quality and size set the output tokens: high quality 1536x1024 is 6,208 image tokens at $30/M (+50 text tokens at $5/M).
-    ["gpt-image-2 at high quality", { type: "image", provider: "openai", model: "gpt-image-2", options: { quality: "high" } }, { aspect: "landscape" }, (50 * 5) / M + (6208 * 30) / M],
-    ["gpt-image-2 low square", { type: "image", provider: "openai", model: "gpt-image-2", options: { quality: "low" } }, { aspect: "square" }, (50 * 5) / M + (272 * 30) / M],
+    // quality and size set the output tokens: gpt-image-2 at high quality is 7,024 image tokens square and 5,488
+    // landscape at $30/M (+50 text tokens at $5/M): $0.17-0.21, not the $0.047 of its typical medium image.
+    ["gpt-image-2 at high quality, square", { type: "image", provider: "openai", model: "gpt-image-2", options: { quality: "high" } }, { aspect: "square" }, (50 * 5) / M + (7024 * 30) / M],
+    ["gpt-image-2 at high quality, landscape", { type: "image", provider: "openai", model: "gpt-image-2", options: { quality: "high" } }, { aspect: "landscape" }, (50 * 5) / M + (5488 * 30) / M],
+    ["gpt-image-2 low square", { type: "image", provider: "openai", model: "gpt-image-2", options: { quality: "low" } }, { aspect: "square" }, (50 * 5) / M + (200 * 30) / M],
     // 4K output is 2,000 image tokens at $120/M (+30 text in at $2/M, 200 thinking out at $12/M).
     ["gemini-3-pro-image at 4K", { type: "image", provider: "gemini", model: "gemini-3-pro-image-preview", options: { image_size: "4K" } }, { aspect: "square" }, (30 * 2) / M + (200 * 12) / M + (2000 * 120) / M],
+    // 4K on Gemini 3.1 Flash Image is 2,520 image tokens at $60/M (+30 text in at $0.50/M, 200 thinking out at $3/M).
+    ["gemini-3.1-flash-image-preview at 4K", { type: "image", provider: "gemini", model: "gemini-3.1-flash-image-preview", options: { image_size: "4K" } }, { aspect: "square" }, (30 * 0.5) / M + (200 * 3) / M + (2520 * 60) / M],
     ["a models/ resource name is priced as its id", { type: "video", provider: "gemini", model: "models/veo-3.1-generate-preview" }, { seconds: 8 }, 8 * 0.4],
   ] as const)("%s", (_name, entry, facts, expected) => {
     const estimate = estimateCost(entry.type, entry as ModelEntry, facts, [], CATALOG, none);
