@@ -8,16 +8,10 @@ import type { ModelEntry } from "../../../server/config/schema.ts";
 const M = 1_000_000;
 
 describe("prices.yml", () => {
-  test("every entry has a source and the date it was checked, and ids are unique per provider", () => {
-    const seen = new Set<string>();
+  test("every entry has a source and the date it was checked (an id may have several entries, see the windows test)", () => {
     for (const entry of CATALOG) {
       expect(entry.source?.length).toBeGreaterThan(10);
       expect(String(entry.checked)).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-      for (const id of [entry.model, ...(entry.aliases ?? [])]) {
-        const key = `${entry.provider}/${id}`;
-        expect(seen.has(key)).toBe(false);
-        seen.add(key);
-      }
     }
   });
 
@@ -31,6 +25,82 @@ describe("prices.yml", () => {
         windows.set(key, [...(windows.get(key) ?? []), window]);
       }
     }
+  });
+
+  test("every entry was checked for the 2026-11 catalogue update or later", () => {
+    const stale = CATALOG.filter((e) => String(e.checked) < "2026-11-29").map((e) => `${e.provider}/${e.model}: ${String(e.checked)}`);
+    expect(stale).toEqual([]);
+  });
+
+  test("a shutdown is a retired day, never the end of a price window; retired ids stay priced", () => {
+    for (const entry of CATALOG.filter((e) => e.retired)) {
+      expect(entry.until).toBeUndefined();
+      expect(findPrice(CATALOG, entry.provider, entry.model, Date.parse("2026-11-29"))).toBe(entry);
+    }
+  });
+
+  const TODAY = Date.parse("2026-11-29");
+  test.each([
+    ["gemini", "gemini-3-pro-image"],
+    ["gemini", "gemini-3-pro-image-preview"],
+    ["gemini", "gemini-3.1-flash-image"],
+    ["gemini", "gemini-3.1-flash-image-preview"],
+    ["gemini", "gemini-3.1-flash-lite-image"],
+    ["gemini", "gemini-nano-banana-2.1"],
+    ["gemini", "gemini-2.5-flash-image"],
+    ["gemini", "imagen-4.0-generate-001"],
+    ["gemini", "imagen-4.0-fast-generate-001"],
+    ["gemini", "imagen-4.0-ultra-generate-001"],
+    ["gemini", "gemini-3.8-flash-tts"],
+    ["gemini", "gemini-3.8-flash-lite-tts"],
+    ["gemini", "veo-3.1-generate-preview"],
+    ["gemini", "veo-3.1-fast-generate-preview"],
+    ["gemini", "veo-3.1-fast-generate-001"],
+    ["gemini", "veo-3.1-lite-generate-preview"],
+    ["gemini", "veo-3.0-generate-001"],
+    ["gemini", "veo-3.0-fast-generate-001"],
+    ["openai", "gpt-image-2.5-flare"],
+    ["openai", "gpt-image-2.5-flare-2026-09-08"],
+    ["openai", "gpt-image-2.5-sunburst"],
+    ["openai", "gpt-image-2.5-sunburst-2026-09-08"],
+    ["openai", "gpt-image-2.6-flare"],
+    ["openai", "gpt-image-2.6-sunburst"],
+    ["openai", "chatgpt-image-latest"],
+    ["openai", "gpt-image-2"],
+    ["openai", "gpt-image-1.5"],
+    ["openai", "gpt-image-1.5-2025-12-16"],
+    ["openai", "gpt-image-1-mini"],
+    ["openai", "gpt-image-1"],
+  ])("%s/%s is priced on 2026-11-29", (provider, id) => {
+    expect(findPrice(CATALOG, provider, id, TODAY)).toBeDefined();
+  });
+
+  test("retired models keep pricing old rows and stay priced after their shutdown", () => {
+    for (const id of ["gpt-image-1.5", "gpt-image-1.5-2025-12-16", "gpt-image-1-mini", "chatgpt-image-latest"]) {
+      expect(findPrice(CATALOG, "openai", id, Date.parse("2026-06-01"))?.retired).toBe("2026-12-01");
+      expect(findPrice(CATALOG, "openai", id, Date.parse("2026-12-02"))).toBeDefined();
+    }
+    expect(findPrice(CATALOG, "openai", "gpt-image-1", Date.parse("2026-06-01"))?.retired).toBe("2026-10-23");
+    expect(findPrice(CATALOG, "gemini", "gemini-3-pro-image-preview", Date.parse("2026-03-01"))?.retired).toBe("2026-06-25");
+  });
+
+  test("Gemini 3.8 TTS launch prices end with 2026-12-31; the doubled output rate applies from 2027-01-01", () => {
+    const last = Date.parse("2026-12-31T12:00:00Z");
+    const next = Date.parse("2027-01-01T00:00:00Z");
+    for (const [id, launch] of [["gemini-3.8-flash-tts", 9], ["gemini-3.8-flash-lite-tts", 6]] as const) {
+      expect(findPrice(CATALOG, "gemini", id, last)?.tokens?.output_audio).toBe(launch);
+      expect(findPrice(CATALOG, "gemini", id, next)?.tokens?.output_audio).toBe(launch * 2);
+      expect(findPrice(CATALOG, "gemini", id, Date.parse("2026-09-21"))).toBeUndefined();
+    }
+  });
+
+  test("Veo 3.1 Fast: $0.15/s before the 2026-04-07 cut, $0.10/s at 720p from that day", () => {
+    expect(findPrice(CATALOG, "gemini", "veo-3.1-fast-generate-001", Date.parse("2026-04-06T23:59:59Z"))?.seconds?.["720p"]).toBe(0.15);
+    expect(findPrice(CATALOG, "gemini", "veo-3.1-fast-generate-001", Date.parse("2026-04-07"))?.seconds?.["720p"]).toBe(0.1);
+  });
+
+  test("Gemini TTS entries give no output_text rate (thinking tokens are left out and noted, no source gives a rate)", () => {
+    for (const entry of CATALOG.filter((e) => e.provider === "gemini" && e.type === "audio")) expect(entry.tokens?.output_text).toBeUndefined();
   });
 
   test("finds models by id and alias", () => {
