@@ -613,6 +613,7 @@ const secondLine = (resolution: string, seconds: number, usdPerSecond: number) =
 });
 
 /** A Gemini TTS model speaking TTS_TEXT: 15 text tokens in and 100 audio tokens out at these prices per million. */
+const LAUNCH_PRICES = Date.now() < Date.parse("2027-01-01T00:00:00Z");
 const ttsCase = (model: string, usdPerMIn: number, usdPerMOut: number): CostCase => ({
   model,
   type: "audio",
@@ -701,8 +702,9 @@ const COST_CASES: CostCase[] = [
   ttsCase("gemini-2.5-flash-preview-tts", 0.5, 10), // = 0.0010075
   ttsCase("gemini-2.5-pro-preview-tts", 1, 20), // = 0.002015
   ttsCase("gemini-3.1-flash-tts-preview", 1, 20), // = 0.002015
-  ttsCase("gemini-3.8-flash-tts", 0.5, 9), // = 0.0009075
-  ttsCase("gemini-3.8-flash-lite-tts", 0.5, 6), // = 0.0006075
+  // Launch prices until 2027-01-01, then double (prices.yml dates them; a generation is priced at the rate in force).
+  ttsCase("gemini-3.8-flash-tts", 0.5, LAUNCH_PRICES ? 9 : 18), // = 0.0009075 at launch
+  ttsCase("gemini-3.8-flash-lite-tts", 0.5, LAUNCH_PRICES ? 6 : 12), // = 0.0006075 at launch
   veoCase("veo-3.1-generate-preview", 8, 0.4),
   veoCase("veo-3.1-generate-001", 8, 0.6, "4k"),
   veoCase("veo-3.1-fast-generate-preview", 8, 0.12, "1080p"),
