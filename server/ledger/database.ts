@@ -63,6 +63,87 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_spend ON generations (created_at, type, status, cost_usd, estimated_cost_usd, cost_note);
    DROP INDEX generations_created;
    CREATE INDEX generations_unfinished ON generations (status) WHERE status IN ('queued', 'running');`,
+  // Cost rollups and prompt search. ledger_hours sums each UTC hour and type, ledger_days each UTC day, type, model
+  // and provider: what costGroups and spendSince add up (rows counted by the cost summary, succeeded rows, known cost,
+  // unknown costs; spend with estimates, and how many finished rows count at ASSUMED_COST_USD, applied at query time).
+  // Triggers keep them equal to the generations table on every insert, relevant update and delete. generations_fts
+  // is an external-content trigram index of prompts for the q filter (substrings, Chinese included).
+  `CREATE TABLE ledger_hours (
+     hour INTEGER NOT NULL, type TEXT NOT NULL,
+     included INTEGER NOT NULL, succeeded INTEGER NOT NULL, cost_usd REAL NOT NULL, unknown_cost INTEGER NOT NULL,
+     spend_usd REAL NOT NULL, assumed INTEGER NOT NULL,
+     PRIMARY KEY (hour, type)
+   ) WITHOUT ROWID;
+   CREATE TABLE ledger_days (
+     day INTEGER NOT NULL, type TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+     included INTEGER NOT NULL, succeeded INTEGER NOT NULL, cost_usd REAL NOT NULL, unknown_cost INTEGER NOT NULL,
+     PRIMARY KEY (day, type, model, provider)
+   ) WITHOUT ROWID;
+   INSERT INTO ledger_hours (hour, type, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+     SELECT g.created_at / 3600000 * 3600000, g.type, sum((g.status = 'succeeded' OR g.cost_usd IS NOT NULL OR g.cost_note IS NOT NULL)), sum((g.status = 'succeeded')), sum(coalesce(g.cost_usd, 0)), sum((g.cost_usd IS NULL AND (g.status = 'succeeded' OR g.cost_note IS NOT NULL))), sum((CASE WHEN g.status IN ('queued', 'running') OR g.cost_usd IS NULL AND (g.status = 'succeeded' OR g.cost_note IS NOT NULL) THEN coalesce(g.estimated_cost_usd, 0) ELSE coalesce(g.cost_usd, 0) END)), sum((g.status NOT IN ('queued', 'running') AND g.cost_usd IS NULL AND (g.status = 'succeeded' OR g.cost_note IS NOT NULL) AND g.estimated_cost_usd IS NULL))
+     FROM generations g GROUP BY 1, 2;
+   INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+     SELECT g.created_at / 86400000 * 86400000, g.type, g.model, g.provider, sum((g.status = 'succeeded' OR g.cost_usd IS NOT NULL OR g.cost_note IS NOT NULL)), sum((g.status = 'succeeded')), sum(coalesce(g.cost_usd, 0)), sum((g.cost_usd IS NULL AND (g.status = 'succeeded' OR g.cost_note IS NOT NULL)))
+     FROM generations g GROUP BY 1, 2, 3, 4;
+   CREATE TRIGGER generations_rollup_insert AFTER INSERT ON generations BEGIN
+     INSERT INTO ledger_hours (hour, type, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (new.created_at / 3600000 * 3600000, new.type, (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL), (new.status = 'succeeded'), coalesce(new.cost_usd, 0), (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL)), (CASE WHEN new.status IN ('queued', 'running') OR new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) THEN coalesce(new.estimated_cost_usd, 0) ELSE coalesce(new.cost_usd, 0) END), (new.status NOT IN ('queued', 'running') AND new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) AND new.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost,
+         spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       VALUES (new.created_at / 86400000 * 86400000, new.type, new.model, new.provider, (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL), (new.status = 'succeeded'), coalesce(new.cost_usd, 0), (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL)))
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+   END;
+   CREATE TRIGGER generations_rollup_delete AFTER DELETE ON generations BEGIN
+     INSERT INTO ledger_hours (hour, type, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (old.created_at / 3600000 * 3600000, old.type, -(old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL), -(old.status = 'succeeded'), -coalesce(old.cost_usd, 0), -(old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL)), -(CASE WHEN old.status IN ('queued', 'running') OR old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) THEN coalesce(old.estimated_cost_usd, 0) ELSE coalesce(old.cost_usd, 0) END), -(old.status NOT IN ('queued', 'running') AND old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) AND old.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost,
+         spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       VALUES (old.created_at / 86400000 * 86400000, old.type, old.model, old.provider, -(old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL), -(old.status = 'succeeded'), -coalesce(old.cost_usd, 0), -(old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL)))
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+   END;
+   CREATE TRIGGER generations_rollup_update
+   AFTER UPDATE OF created_at, type, model, provider, status, cost_usd, cost_note, estimated_cost_usd ON generations
+   WHEN old.created_at IS NOT new.created_at OR old.type IS NOT new.type OR old.model IS NOT new.model OR old.provider IS NOT new.provider
+       OR old.cost_usd IS NOT new.cost_usd OR old.cost_note IS NOT new.cost_note OR old.estimated_cost_usd IS NOT new.estimated_cost_usd
+       OR (old.status = 'succeeded') IS NOT (new.status = 'succeeded') OR (old.status IN ('queued', 'running')) IS NOT (new.status IN ('queued', 'running'))
+   BEGIN
+     INSERT INTO ledger_hours (hour, type, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (old.created_at / 3600000 * 3600000, old.type, -(old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL), -(old.status = 'succeeded'), -coalesce(old.cost_usd, 0), -(old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL)), -(CASE WHEN old.status IN ('queued', 'running') OR old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) THEN coalesce(old.estimated_cost_usd, 0) ELSE coalesce(old.cost_usd, 0) END), -(old.status NOT IN ('queued', 'running') AND old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) AND old.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost,
+         spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       VALUES (old.created_at / 86400000 * 86400000, old.type, old.model, old.provider, -(old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL), -(old.status = 'succeeded'), -coalesce(old.cost_usd, 0), -(old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL)))
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+     INSERT INTO ledger_hours (hour, type, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (new.created_at / 3600000 * 3600000, new.type, (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL), (new.status = 'succeeded'), coalesce(new.cost_usd, 0), (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL)), (CASE WHEN new.status IN ('queued', 'running') OR new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) THEN coalesce(new.estimated_cost_usd, 0) ELSE coalesce(new.cost_usd, 0) END), (new.status NOT IN ('queued', 'running') AND new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) AND new.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost,
+         spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       VALUES (new.created_at / 86400000 * 86400000, new.type, new.model, new.provider, (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL), (new.status = 'succeeded'), coalesce(new.cost_usd, 0), (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL)))
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+   END;
+   CREATE VIRTUAL TABLE generations_fts USING fts5(prompt, content = 'generations', content_rowid = 'seq', tokenize = 'trigram', columnsize = 0);
+   INSERT INTO generations_fts (generations_fts) VALUES ('rebuild');
+   CREATE TRIGGER generations_fts_insert AFTER INSERT ON generations BEGIN
+     INSERT INTO generations_fts (rowid, prompt) VALUES (new.seq, new.prompt);
+   END;
+   CREATE TRIGGER generations_fts_delete AFTER DELETE ON generations BEGIN
+     INSERT INTO generations_fts (generations_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+   END;
+   CREATE TRIGGER generations_fts_update AFTER UPDATE OF prompt ON generations BEGIN
+     INSERT INTO generations_fts (generations_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+     INSERT INTO generations_fts (rowid, prompt) VALUES (new.seq, new.prompt);
+   END;`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -4,10 +4,13 @@ import type { MediaType } from "../config/schema.ts";
 import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { DeferredWrites, type StorageStatus } from "./deferred-writes.ts";
-import { costColumns, GROUP_KEY, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
+import { costColumns, GROUP_KEY, LOCAL_DAY, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
 import type { Attempt, CostGroup, CostGroupBy, Generation, GenerationPage, GenerationQuery, GenerationStatus } from "./schema.ts";
 
 export type { CostFigure, GenerationFailure, GenerationSuccess, NewGeneration, SavedOutput, StoredResponse, TimeRange } from "./records.ts";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** The generations ledger: one row per generation that reached a provider. */
 export class Ledger {
@@ -144,15 +147,20 @@ export class Ledger {
    * ASSUMED_COST_USD for its type: never as $0.
    */
   spendSince(fromMs: number, type?: MediaType): number {
+    // Whole hours from the rollup kept by triggers, the part of an hour before them from the covering index.
+    const hour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
+    const typed = type ? " AND type = $type" : "";
     const row = this.db
-      .query<{ spend: number }, { from: number; type?: string; image: number; video: number; audio: number }>(
-        `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
-                                WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
-                                THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
-                                ELSE coalesce(cost_usd, 0) END), 0) AS spend
-         FROM generations INDEXED BY generations_spend WHERE created_at >= $from${type ? " AND type = $type" : ""}`,
+      .query<{ spend: number }, { from: number; hour: number; type?: string; image: number; video: number; audio: number }>(
+        `SELECT (SELECT coalesce(sum(spend_usd + assumed * CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END), 0)
+                 FROM ledger_hours WHERE hour >= $hour${typed})
+              + (SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
+                                          WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
+                                          THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
+                                          ELSE coalesce(cost_usd, 0) END), 0)
+                 FROM generations INDEXED BY generations_spend WHERE created_at >= $from AND created_at < $hour${typed}) AS spend`,
       )
-      .get(type ? { from: fromMs, type, ...ASSUMED_COST_USD } : { from: fromMs, ...ASSUMED_COST_USD });
+      .get(type ? { from: fromMs, hour, type, ...ASSUMED_COST_USD } : { from: fromMs, hour, ...ASSUMED_COST_USD });
     return row?.spend ?? 0;
   }
 
@@ -257,20 +265,54 @@ export class Ledger {
     return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
   }
 
-  /** Spend between two instants (ms, `to` exclusive) grouped by day, model, type or provider; all types unless `type` is given. */
+  /**
+   * Spend between two instants (ms, `to` exclusive) grouped by day (local date, as SQLite's 'localtime' sees it),
+   * model, type or provider; all types unless `type` is given. Whole hours (day, type) or whole UTC days (model,
+   * provider) come from the rollups kept by triggers, the partial ones at both ends from the rows themselves.
+   */
   costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType): CostGroup[] {
+    const unit = groupBy === "day" || groupBy === "type" ? HOUR_MS : DAY_MS;
+    let start = Math.ceil(fromMs / unit) * unit;
+    let end = Math.floor(toMs / unit) * unit;
+    if (start >= end) start = end = toMs;
+    // A local midnight inside an hour (a zone at +5:30, say) splits that hour: its rows are grouped one by one.
+    const splitHours = groupBy === "day" && start < end && !this.wholeHourOffsets(fromMs, toMs);
+    const typed = type ? " AND type = $type" : "";
+    const rows = (from: string, to: string, table = "generations INDEXED BY generations_spend", join = "") =>
+      `SELECT ${GROUP_KEY[groupBy]} AS key, 1 AS n_included, status = 'succeeded' AS n_succeeded, coalesce(cost_usd, 0) AS sum_cost,
+              cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL) AS n_unknown
+       FROM ${table} ${join} WHERE created_at >= ${from} AND created_at < ${to}
+         AND (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)${typed}`;
+    const sums = "sum(included) AS n_included, sum(succeeded) AS n_succeeded, sum(cost_usd) AS sum_cost, sum(unknown_cost) AS n_unknown";
+    const parts =
+      groupBy === "day"
+        ? [
+            `SELECT key, n_included, n_succeeded, sum_cost, n_unknown FROM hours${splitHours ? " WHERE key = last_key" : ""}`,
+            ...(splitHours ? [rows("hours.hour", "hours.hour + 3600000", "hours", "JOIN generations INDEXED BY generations_spend ON hours.key <> hours.last_key")] : []),
+          ]
+        : groupBy === "type"
+          ? [`SELECT type AS key, ${sums} FROM ledger_hours WHERE hour >= $start AND hour < $end${typed} GROUP BY type`]
+          : [`SELECT ${groupBy} AS key, ${sums} FROM ledger_days WHERE day >= $start AND day < $end${typed} GROUP BY ${groupBy}`];
+    const hours = `hours AS (SELECT hour, ${LOCAL_DAY("hour / 1000")} AS key${splitHours ? `, ${LOCAL_DAY("hour / 1000 + 3599")} AS last_key` : ""}, ${sums}
+                   FROM ledger_hours WHERE hour >= $start AND hour < $end${typed} GROUP BY hour)`;
     return this.db
-      .query<CostGroup, { from: number; to: number; type: string | null }>(
-        `SELECT ${GROUP_KEY[groupBy]} AS key,
-                count(*) FILTER (WHERE status = 'succeeded') AS count,
-                coalesce(sum(cost_usd), 0) AS cost_usd,
-                count(*) FILTER (WHERE cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost_count
-         FROM generations
-         WHERE created_at >= $from AND created_at < $to AND (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)
-           AND ($type IS NULL OR type = $type)
-         GROUP BY key ORDER BY key`,
+      .query<CostGroup, { from: number; to: number; start: number; end: number; type?: string }>(
+        `WITH ${groupBy === "day" ? `${hours},` : ""} parts AS (${[...parts, rows("$from", "$start"), rows("$end", "$to")].join("\n UNION ALL ")})
+         SELECT key, sum(n_succeeded) AS count, sum(sum_cost) AS cost_usd, sum(n_unknown) AS unknown_cost_count
+         FROM parts GROUP BY key HAVING sum(n_included) > 0 ORDER BY key`,
       )
-      .all({ from: fromMs, to: toMs, type: type ?? null });
+      .all(type ? { from: fromMs, to: toMs, start, end, type } : { from: fromMs, to: toMs, start, end });
+  }
+
+  /** Whether the local time's offset from UTC is a whole number of hours all through a window (sampled once a day). */
+  private wholeHourOffsets(fromMs: number, toMs: number): boolean {
+    const row = this.db
+      .query<{ odd: number }, { from: number; to: number }>(
+        `WITH RECURSIVE at(s) AS (SELECT $from UNION ALL SELECT s + 86400 FROM at WHERE s < $to)
+         SELECT count(*) AS odd FROM at WHERE (unixepoch(s, 'unixepoch', 'localtime') - s) % 3600 <> 0`,
+      )
+      .get({ from: Math.floor(fromMs / 1000) - 86_400, to: Math.ceil(toMs / 1000) + 86_400 });
+    return row?.odd === 0;
   }
 }
 
