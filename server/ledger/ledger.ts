@@ -11,6 +11,10 @@ export type { CostFigure, GenerationFailure, GenerationSuccess, NewGeneration, S
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
+/** The shortest `q` the trigram index can answer; shorter ones are matched row by row. */
+const TRIGRAM = 3;
+/** The most rows a time range may hold for a search to first find the range's seqs (about 8 ms at this size). */
+const SEARCH_RANGE_ROWS = 100_000;
 
 /** The generations ledger: one row per generation that reached a provider. */
 export class Ledger {
@@ -249,6 +253,13 @@ export class Ledger {
   /** A page of generations, newest first, filtered; `next_cursor` continues after the last item. */
   list(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}): GenerationPage {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = query.q && [...query.q].length >= TRIGRAM ? this.searchRows(query, range, limit + 1) : this.filterRows(query, range, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
+  }
+
+  private filterRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number): Row[] {
     const { where, params } = listFilters(query, range);
     const rest = where.filter((term) => !term.startsWith("(model"));
     const seqs = (terms: string[], from = "generations") => `SELECT seq FROM ${from} ${terms.length ? `WHERE ${terms.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`;
@@ -259,10 +270,45 @@ export class Ledger {
       : query.model
         ? `SELECT * FROM generations WHERE seq IN (SELECT seq FROM (${seqs(["model = $model", ...rest])}) UNION SELECT seq FROM (${seqs(["model_name = $model", ...rest])})) ORDER BY seq DESC LIMIT $limit`
         : `SELECT * FROM generations ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`;
-    const rows = this.db.query<Row, Record<string, string | number>>(sql).all({ ...params, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
+    return this.db.query<Row, Record<string, string | number>>(sql).all({ ...params, limit });
+  }
+
+  /**
+   * A list with a `q` of 3 characters or more: the trigram index yields candidate rows newest first (it folds
+   * case beyond ASCII, so it finds a superset), and the same instr(lower()) test as without it keeps the exact ones.
+   */
+  private searchRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number): Row[] {
+    const { where, params } = listFilters(query, range, "g.");
+    const terms = ["generations_fts MATCH $match", ...where];
+    if (query.cursor) terms.push("generations_fts.rowid < $cursor");
+    const bounds = this.seqBounds(range);
+    if (bounds) terms.push(`generations_fts.rowid BETWEEN ${bounds.low} AND ${bounds.high}`);
+    return this.db
+      .query<Row, Record<string, string | number>>(
+        `SELECT g.* FROM generations_fts CROSS JOIN generations AS g ON g.seq = generations_fts.rowid
+         WHERE ${terms.join(" AND ")} ORDER BY generations_fts.rowid DESC LIMIT $limit`,
+      )
+      .all({ ...params, match: `"${query.q!.replaceAll('"', '""')}"`, limit });
+  }
+
+  /**
+   * The lowest and highest seq of the rows in a time range that holds at most SEARCH_RANGE_ROWS rows (counted
+   * in the hourly rollup), so that a search walks only that stretch of the prompt index; undefined otherwise.
+   */
+  private seqBounds(range: TimeRange): { low: number; high: number } | undefined {
+    if (range.fromMs === undefined && range.toMs === undefined) return undefined;
+    const from = range.fromMs ?? Number.MIN_SAFE_INTEGER;
+    const to = range.toMs ?? Number.MAX_SAFE_INTEGER;
+    const count = this.db
+      .query<{ n: number }, { from: number; to: number }>("SELECT coalesce(sum(rows), 0) AS n FROM ledger_hours WHERE hour >= $from AND hour < $to")
+      .get({ from: Math.floor(from / HOUR_MS) * HOUR_MS, to })!.n;
+    if (count > SEARCH_RANGE_ROWS) return undefined;
+    const row = this.db
+      .query<{ low: number | null; high: number | null }, { from: number; to: number }>(
+        "SELECT min(seq) AS low, max(seq) AS high FROM generations INDEXED BY generations_spend WHERE created_at >= $from AND created_at < $to",
+      )
+      .get({ from, to })!;
+    return { low: row.low ?? 0, high: row.high ?? -1 };
   }
 
   /**
@@ -317,35 +363,35 @@ export class Ledger {
 }
 
 /** The WHERE terms and parameters of a list query, only for the filters given (so SQLite can use an index). */
-function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange): { where: string[]; params: Record<string, string | number> } {
+function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, table = ""): { where: string[]; params: Record<string, string | number> } {
   const where: string[] = [];
   const params: Record<string, string | number> = {};
   if (query.cursor) {
-    where.push("seq < $cursor");
+    where.push(`${table}seq < $cursor`);
     params.cursor = Number(query.cursor);
   }
   if (query.type) {
-    where.push("type = $type");
+    where.push(`${table}type = $type`);
     params.type = query.type;
   }
   if (query.status) {
-    where.push("status = $status");
+    where.push(`${table}status = $status`);
     params.status = query.status;
   }
   if (query.model) {
-    where.push("(model = $model OR model_name = $model)");
+    where.push(`(${table}model = $model OR ${table}model_name = $model)`);
     params.model = query.model;
   }
   if (query.q) {
-    where.push("instr(lower(prompt), lower($q)) > 0");
+    where.push(`instr(lower(${table}prompt), lower($q)) > 0`);
     params.q = query.q;
   }
   if (range.fromMs !== undefined) {
-    where.push("created_at >= $from");
+    where.push(`${table}created_at >= $from`);
     params.from = range.fromMs;
   }
   if (range.toMs !== undefined) {
-    where.push("created_at < $to");
+    where.push(`${table}created_at < $to`);
     params.to = range.toMs;
   }
   return { where, params };
