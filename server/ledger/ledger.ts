@@ -15,6 +15,19 @@ const DAY_MS = 86_400_000;
 const TRIGRAM = 3;
 /** The most rows a time range may hold for a search to first find the range's seqs (about 8 ms at this size). */
 const SEARCH_RANGE_ROWS = 100_000;
+/** How many seqs `page` searches at a time, and how long it may hold the thread before letting other requests run. */
+const SEARCH_SLICE_SEQS = 20_000;
+const SEARCH_YIELD_MS = 8;
+
+/** A stretch of seqs, `low` inclusive, `high` exclusive. */
+type SeqSlice = { low: number; high: number };
+
+/** A page of at most `limit` rows from `limit + 1` fetched: the extra one says whether there is a next page. */
+function toPage(rows: Row[], limit: number): GenerationPage {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
+}
 
 /** The generations ledger: one row per generation that reached a provider. */
 export class Ledger {
@@ -254,9 +267,41 @@ export class Ledger {
   list(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}): GenerationPage {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = query.q && [...query.q].length >= TRIGRAM ? this.searchRows(query, range, limit + 1) : this.filterRows(query, range, limit + 1);
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
+    return toPage(rows, limit);
+  }
+
+  /**
+   * The same page as `list`, for the HTTP API: a search (`q`) walks the ledger in slices of SEARCH_SLICE_SEQS
+   * seqs, newest first, and lets other requests (/api/health) run between slices once SEARCH_YIELD_MS have
+   * passed, so a rare short `q` that must read every row does not hold the server up.
+   */
+  async page(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}, sliceSeqs = SEARCH_SLICE_SEQS): Promise<GenerationPage> {
+    if (!query.q) return this.list(query, range);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const extent = this.db.query<{ low: number | null; high: number | null }, []>("SELECT min(seq) AS low, max(seq) AS high FROM generations").get()!;
+    const bounds = this.seqBounds(range);
+    const low = Math.max(extent.low ?? 0, bounds?.low ?? 0);
+    let high = Math.min((extent.high ?? -1) + 1, (bounds?.high ?? Number.MAX_SAFE_INTEGER) + 1, query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER);
+    const rows: Row[] = [];
+    let since = performance.now();
+    while (high > low && rows.length <= limit) {
+      const slice = { low: Math.max(low, high - sliceSeqs), high };
+      const want = limit + 1 - rows.length;
+      rows.push(...([...query.q].length >= TRIGRAM ? this.searchRows(query, range, want, slice) : this.sliceRows(query, range, want, slice)));
+      high = slice.low;
+      if (performance.now() - since < SEARCH_YIELD_MS) continue;
+      await Bun.sleep(0);
+      since = performance.now();
+    }
+    return toPage(rows, limit);
+  }
+
+  /** Rows of one slice of seqs (`low` inclusive, `high` exclusive) that pass the filters, newest first. */
+  private sliceRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number, slice: SeqSlice): Row[] {
+    const { where, params } = listFilters(query, range);
+    return this.db
+      .query<Row, Record<string, string | number>>(`SELECT * FROM generations WHERE ${["seq >= $low AND seq < $high", ...where].join(" AND ")} ORDER BY seq DESC LIMIT $limit`)
+      .all({ ...params, ...slice, limit });
   }
 
   private filterRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number): Row[] {
@@ -277,18 +322,18 @@ export class Ledger {
    * A list with a `q` of 3 characters or more: the trigram index yields candidate rows newest first (it folds
    * case beyond ASCII, so it finds a superset), and the same instr(lower()) test as without it keeps the exact ones.
    */
-  private searchRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number): Row[] {
+  private searchRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number, slice?: SeqSlice): Row[] {
     const { where, params } = listFilters(query, range, "g.");
     const terms = ["generations_fts MATCH $match", ...where];
     if (query.cursor) terms.push("generations_fts.rowid < $cursor");
-    const bounds = this.seqBounds(range);
-    if (bounds) terms.push(`generations_fts.rowid BETWEEN ${bounds.low} AND ${bounds.high}`);
+    const bounds = slice ?? this.seqBounds(range);
+    if (bounds) terms.push(slice ? "generations_fts.rowid >= $low AND generations_fts.rowid < $high" : "generations_fts.rowid BETWEEN $low AND $high");
     return this.db
       .query<Row, Record<string, string | number>>(
         `SELECT g.* FROM generations_fts CROSS JOIN generations AS g ON g.seq = generations_fts.rowid
          WHERE ${terms.join(" AND ")} ORDER BY generations_fts.rowid DESC LIMIT $limit`,
       )
-      .all({ ...params, match: `"${query.q!.replaceAll('"', '""')}"`, limit });
+      .all({ ...params, ...bounds, match: `"${query.q!.replaceAll('"', '""')}"`, limit });
   }
 
   /**
@@ -313,11 +358,11 @@ export class Ledger {
 
   /**
    * Spend between two instants (ms, `to` exclusive) grouped by day (local date, as SQLite's 'localtime' sees it),
-   * model, type or provider; all types unless `type` is given. Whole hours (day, type) or whole UTC days (model,
+   * model, type or provider; all types unless `type` is given. Whole hours (day) or whole UTC days (model, type,
    * provider) come from the rollups kept by triggers, the partial ones at both ends from the rows themselves.
    */
   costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType): CostGroup[] {
-    const unit = groupBy === "day" || groupBy === "type" ? HOUR_MS : DAY_MS;
+    const unit = groupBy === "day" ? HOUR_MS : DAY_MS;
     let start = Math.ceil(fromMs / unit) * unit;
     let end = Math.floor(toMs / unit) * unit;
     if (start >= end) start = end = toMs;
@@ -336,9 +381,7 @@ export class Ledger {
             `SELECT key, n_included, n_succeeded, sum_cost, n_unknown FROM hours${splitHours ? " WHERE key = last_key" : ""}`,
             ...(splitHours ? [rows("hours.hour", "hours.hour + 3600000", "hours", "JOIN generations INDEXED BY generations_spend ON hours.key <> hours.last_key")] : []),
           ]
-        : groupBy === "type"
-          ? [`SELECT type AS key, ${sums} FROM ledger_hours WHERE hour >= $start AND hour < $end${typed} GROUP BY type`]
-          : [`SELECT ${groupBy} AS key, ${sums} FROM ledger_days WHERE day >= $start AND day < $end${typed} GROUP BY ${groupBy}`];
+        : [`SELECT ${groupBy} AS key, ${sums} FROM ledger_days WHERE day >= $start AND day < $end${typed} GROUP BY ${groupBy}`];
     const hours = `hours AS (SELECT hour, ${LOCAL_DAY("hour / 1000")} AS key${splitHours ? `, ${LOCAL_DAY("hour / 1000 + 3599")} AS last_key` : ""}, ${sums}
                    FROM ledger_hours WHERE hour >= $start AND hour < $end${typed} GROUP BY hour)`;
     return this.db

@@ -59,6 +59,9 @@ describe("list builds its WHERE clause from the filters given", () => {
         expect(page.items.map((g) => g.id)).toEqual(ids(expected.slice(0, limit).map((r) => r.seq)));
         expect(page.next_cursor).toBe(expected.length > limit ? String(expected[limit - 1]!.seq) : null);
       });
+      test(`page() in slices of 7 seqs: ${JSON.stringify(filter)} ${JSON.stringify(range)}`, async () => {
+        expect(await ledger.page(filter, range, 7)).toEqual(ledger.list(filter, range));
+      });
     }
   }
 });
