@@ -1,6 +1,7 @@
 // Every read API call, and an image POST under a budget against the fake openclacky provider, on a daemon
-// with an empty ledger (baseline) and on a daemon with a copy of a big ledger (fill one with
-// bench/ledger-fill.ts), as median milliseconds of REPEATS calls with the ratio. Meanwhile a second loop polls
+// with an empty ledger (the baseline), one with 1,000 rows written by bench/ledger-fill.ts (whose pages are full,
+// as on the big ledger, so JSON of 50 rows is on both sides) and one with a copy of a big ledger (fill one with
+// bench/ledger-fill.ts), as median milliseconds of REPEATS calls with the ratios. Meanwhile a second loop polls
 // /api/health and the largest health latency seen on each daemon is printed (target: at most 20 ms). The copy is
 // opened by the daemon, so a pending migration runs at its start; the start time is printed.
 // Run: bun bench/api-1m.ts LEDGER_DB [repeats]
@@ -39,7 +40,8 @@ const reads: [name: string, path: string][] = [
   ["generations, page 1", "/api/generations"],
   ["generations, page 1000 by cursor", `/api/generations?cursor=${cursor}`],
   ["generations, type=video status=failed", "/api/generations?type=video&status=failed"],
-  ["generations, status=running", "/api/generations?status=running"],
+  ["generations, status=running (none after recovery)", "/api/generations?status=running"],
+  ["generations, status=cancelled", "/api/generations?status=cancelled"],
   ["generations, model=sora-2", "/api/generations?model=sora-2"],
   ["generations, a week 6 months back", `/api/generations?${week}`],
   ["generations, that week, type=audio", `/api/generations?${week}&type=audio`],
@@ -132,19 +134,24 @@ async function measure(dataDir: string): Promise<Timings> {
 }
 
 const emptyDir = join(root, "empty");
+const smallDir = join(root, "small");
 const bigDir = join(root, "big");
 mkdirSync(emptyDir, { recursive: true });
 mkdirSync(bigDir, { recursive: true });
+const fill = Bun.spawnSync([process.execPath, "bench/ledger-fill.ts", smallDir, "1000"], { stderr: "inherit" });
+if (fill.exitCode !== 0) throw new Error("bench/ledger-fill.ts failed");
 copyFileSync(ledgerDb, join(bigDir, "mediagen.db"));
 const empty = await measure(emptyDir);
+const small = await measure(smallDir);
 const big = await measure(bigDir);
 
-console.log(`median of ${repeats}; start to first /api/health: empty ${empty.startMs.toFixed(0)} ms, big ledger ${big.startMs.toFixed(0)} ms`);
-console.log("| call | empty ms | big ledger ms | ratio |\n|---|---|---|---|");
+console.log(`median of ${repeats}; start to first /api/health: empty ${empty.startMs.toFixed(0)} ms, 1,000 rows ${small.startMs.toFixed(0)} ms, big ledger ${big.startMs.toFixed(0)} ms`);
+console.log("| call | empty ms | 1,000 rows ms | big ledger ms | ratio to empty | ratio to 1,000 rows |\n|---|---|---|---|---|---|");
 for (const [name, ms] of empty.times) {
   const ours = big.times.get(name)!;
-  console.log(`| ${name} | ${ms.toFixed(2)} | ${ours.toFixed(2)} | ${(ours / ms).toFixed(2)}x |`);
+  const thousand = small.times.get(name)!;
+  console.log(`| ${name} | ${ms.toFixed(2)} | ${thousand.toFixed(2)} | ${ours.toFixed(2)} | ${(ours / ms).toFixed(2)}x | ${(ours / thousand).toFixed(2)}x |`);
 }
-console.log(`| max /api/health latency while measuring (every ${HEALTH_EVERY_MS} ms) | ${empty.healthMaxMs.toFixed(1)} | ${big.healthMaxMs.toFixed(1)} | |`);
+console.log(`| max /api/health latency while measuring (every ${HEALTH_EVERY_MS} ms) | ${empty.healthMaxMs.toFixed(1)} | ${small.healthMaxMs.toFixed(1)} | ${big.healthMaxMs.toFixed(1)} | | |`);
 await fake.close();
 rmSync(root, { recursive: true, force: true });

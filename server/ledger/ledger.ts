@@ -1,6 +1,6 @@
 // Typed queries over the generations ledger. All SQL is parameterised.
 import type { Database } from "bun:sqlite";
-import type { MediaType } from "../config/schema.ts";
+import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
 import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { DeferredWrites, type StorageStatus } from "./deferred-writes.ts";
@@ -309,13 +309,20 @@ export class Ledger {
     const rest = where.filter((term) => !term.startsWith("(model"));
     const seqs = (terms: string[], from = "generations") => `SELECT seq FROM ${from} ${terms.length ? `WHERE ${terms.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`;
     // Each index answers its own newest seqs: a time range through the covering created_at index, a model as
-    // the union of its model and model_name halves; then only the page's rows are read.
-    const sql = range.fromMs !== undefined || range.toMs !== undefined
-      ? `SELECT * FROM generations WHERE seq IN (${seqs(where, "generations INDEXED BY generations_spend")}) ORDER BY seq DESC`
-      : query.model
-        ? `SELECT * FROM generations WHERE seq IN (SELECT seq FROM (${seqs(["model = $model", ...rest])}) UNION SELECT seq FROM (${seqs(["model_name = $model", ...rest])})) ORDER BY seq DESC LIMIT $limit`
-        : `SELECT * FROM generations ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`;
-    return this.db.query<Row, Record<string, string | number>>(sql).all({ ...params, limit });
+    // the union of its model and model_name halves, a status without a type as the union of the (type, status)
+    // index's three types (a status no row has would otherwise read the whole table); then only the page's rows are read.
+    const run = (sql: string, more: Record<string, string> = {}) => this.db.query<Row, Record<string, string | number>>(sql).all({ ...params, ...more, limit });
+    if (range.fromMs !== undefined || range.toMs !== undefined) {
+      return run(`SELECT * FROM generations WHERE seq IN (${seqs(where, "generations INDEXED BY generations_spend")}) ORDER BY seq DESC`);
+    }
+    if (query.model) {
+      return run(`SELECT * FROM generations WHERE seq IN (SELECT seq FROM (${seqs(["model = $model", ...rest])}) UNION SELECT seq FROM (${seqs(["model_name = $model", ...rest])})) ORDER BY seq DESC LIMIT $limit`);
+    }
+    if (query.status && !query.type) {
+      const types = Object.fromEntries(MEDIA_TYPES.map((type) => [`type_${type}`, type]));
+      return run(`SELECT * FROM generations WHERE seq IN (${MEDIA_TYPES.map((type) => `SELECT seq FROM (${seqs([`type = $type_${type}`, ...where])})`).join(" UNION ")}) ORDER BY seq DESC LIMIT $limit`, types);
+    }
+    return run(`SELECT * FROM generations ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`);
   }
 
   /**
