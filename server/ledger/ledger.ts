@@ -278,7 +278,9 @@ export class Ledger {
   async page(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}, sliceSeqs = SEARCH_SLICE_SEQS): Promise<GenerationPage> {
     if (!query.q) return this.list(query, range);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const extent = this.db.query<{ low: number | null; high: number | null }, []>("SELECT min(seq) AS low, max(seq) AS high FROM generations").get()!;
+    const extent = this.db
+      .query<{ low: number | null; high: number | null }, []>("SELECT (SELECT min(seq) FROM generations) AS low, (SELECT max(seq) FROM generations) AS high")
+      .get()!;
     const bounds = this.seqBounds(range);
     const low = Math.max(extent.low ?? 0, bounds?.low ?? 0);
     let high = Math.min((extent.high ?? -1) + 1, (bounds?.high ?? Number.MAX_SAFE_INTEGER) + 1, query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER);
