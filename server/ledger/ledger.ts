@@ -375,42 +375,78 @@ export class Ledger {
     let start = Math.ceil(fromMs / unit) * unit;
     let end = Math.floor(toMs / unit) * unit;
     if (start >= end) start = end = toMs;
-    // A local midnight inside an hour (a zone at +5:30, say) splits that hour: its rows are grouped one by one.
-    const splitHours = groupBy === "day" && start < end && !this.wholeHourOffsets(fromMs, toMs);
     const typed = type ? " AND type = $type" : "";
-    const rows = (from: string, to: string, table = "generations INDEXED BY generations_spend", join = "") =>
-      `SELECT ${GROUP_KEY[groupBy]} AS key, 1 AS n_included, status = 'succeeded' AS n_succeeded, coalesce(cost_usd, 0) AS sum_cost,
-              cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL) AS n_unknown
-       FROM ${table} ${join} WHERE created_at >= ${from} AND created_at < ${to}
-         AND (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)${typed}`;
+    const included = "(status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)";
+    const counts = "status = 'succeeded' AS n_succeeded, coalesce(cost_usd, 0) AS sum_cost, cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL) AS n_unknown";
+    const edge = (from: string, to: string) =>
+      `SELECT ${GROUP_KEY[groupBy]} AS key, 1 AS n_included, ${counts}
+       FROM generations INDEXED BY generations_spend WHERE created_at >= ${from} AND created_at < ${to} AND ${included}${typed}`;
     const sums = "sum(included) AS n_included, sum(succeeded) AS n_succeeded, sum(cost_usd) AS sum_cost, sum(unknown_cost) AS n_unknown";
-    const parts =
+    const whole =
       groupBy === "day"
-        ? [
-            `SELECT key, n_included, n_succeeded, sum_cost, n_unknown FROM hours${splitHours ? " WHERE key = last_key" : ""}`,
-            ...(splitHours ? [rows("hours.hour", "hours.hour + 3600000", "hours", "JOIN generations INDEXED BY generations_spend ON hours.key <> hours.last_key")] : []),
-          ]
-        : [`SELECT ${groupBy} AS key, ${sums} FROM ledger_days WHERE day >= $start AND day < $end${typed} GROUP BY ${groupBy}`];
-    const hours = `hours AS (SELECT hour, ${LOCAL_DAY("hour / 1000")} AS key${splitHours ? `, ${LOCAL_DAY("hour / 1000 + 3599")} AS last_key` : ""}, ${sums}
-                   FROM ledger_hours WHERE hour >= $start AND hour < $end${typed} GROUP BY hour)`;
+        ? this.localDays(start, end, typed, included, counts, sums)
+        : `SELECT ${groupBy} AS key, ${sums} FROM ledger_days WHERE day >= $start AND day < $end${typed} GROUP BY ${groupBy}`;
+    const params = { from: fromMs, to: toMs, start, end, ...(type ? { type } : {}), ...(groupBy === "day" ? { offsets: JSON.stringify(this.offsets(start, end)) } : {}) };
     return this.db
-      .query<CostGroup, { from: number; to: number; start: number; end: number; type?: string }>(
-        `WITH ${groupBy === "day" ? `${hours},` : ""} parts AS (${[...parts, rows("$from", "$start"), rows("$end", "$to")].join("\n UNION ALL ")})
+      .query<CostGroup, Record<string, string | number>>(
+        `WITH parts AS (${[whole, edge("$from", "$start"), edge("$end", "$to")].join("\n UNION ALL ")})
          SELECT key, sum(n_succeeded) AS count, sum(sum_cost) AS cost_usd, sum(n_unknown) AS unknown_cost_count
          FROM parts GROUP BY key HAVING sum(n_included) > 0 ORDER BY key`,
       )
-      .all(type ? { from: fromMs, to: toMs, start, end, type } : { from: fromMs, to: toMs, start, end });
+      .all(params);
   }
 
-  /** Whether the local time's offset from UTC is a whole number of hours all through a window (sampled once a day). */
-  private wholeHourOffsets(fromMs: number, toMs: number): boolean {
-    const row = this.db
-      .query<{ odd: number }, { from: number; to: number }>(
+  /**
+   * The whole hours between $start and $end grouped by local date. Where the UTC offset is known to be constant
+   * ($offsets), an hour's date is arithmetic (one date() per day, not a localtime conversion per hour); around a
+   * change of offset SQLite's localtime gives it. An hour cut by a local midnight (a zone at +5:30, or a change
+   * of offset) is read row by row from the covering index, split at that midnight.
+   */
+  private localDays(start: number, end: number, typed: string, included: string, counts: string, sums: string): string {
+    const hours = `SELECT hour, ${sums} FROM ledger_hours WHERE hour >= $start AND hour < $end${typed} GROUP BY hour`;
+    const keyed = `SELECT h.*, o.offset, (h.hour / 1000 + o.offset) / 86400 AS first_day, (h.hour / 1000 + 3599 + o.offset) / 86400 AS last_day
+       FROM (${hours}) AS h LEFT JOIN stretches AS o ON h.hour >= o.start AND h.hour + 3600000 <= o.end`;
+    const first = LOCAL_DAY("k.hour / 1000");
+    const last = LOCAL_DAY("k.hour / 1000 + 3599");
+    const cut = `SELECT k.hour, k.first_day, k.last_day, created_at >= (k.last_day * 86400 - k.offset) * 1000 AS after, count(*) AS n_included,
+                        sum(status = 'succeeded') AS n_succeeded, sum(coalesce(cost_usd, 0)) AS sum_cost,
+                        sum(cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS n_unknown
+       FROM keyed AS k JOIN generations INDEXED BY generations_spend ON created_at >= k.hour AND created_at < k.hour + 3600000
+       WHERE k.offset IS NOT NULL AND k.first_day <> k.last_day AND ${included}${typed} GROUP BY k.hour, after`;
+    const unknownOffset = `SELECT ${GROUP_KEY.day} AS key, 1 AS n_included, ${counts}
+       FROM keyed AS k JOIN generations INDEXED BY generations_spend ON created_at >= k.hour AND created_at < k.hour + 3600000
+       WHERE k.offset IS NULL AND ${first} <> ${last} AND ${included}${typed}`;
+    return `WITH stretches AS MATERIALIZED (SELECT value ->> 0 AS start, value ->> 1 AS end, value ->> 2 AS offset FROM json_each($offsets)),
+      keyed AS MATERIALIZED (${keyed})
+      SELECT date(first_day * 86400, 'unixepoch') AS key, sum(n_included) AS n_included, sum(n_succeeded) AS n_succeeded, sum(sum_cost) AS sum_cost, sum(n_unknown) AS n_unknown
+        FROM keyed WHERE offset IS NOT NULL AND first_day = last_day GROUP BY first_day
+      UNION ALL SELECT date((CASE WHEN after THEN last_day ELSE first_day END) * 86400, 'unixepoch'), n_included, n_succeeded, sum_cost, n_unknown FROM (${cut})
+      UNION ALL SELECT ${first}, n_included, n_succeeded, sum_cost, n_unknown FROM keyed AS k WHERE offset IS NULL AND ${first} = ${last}
+      UNION ALL ${unknownOffset}`;
+  }
+
+  /**
+   * Stretches [from ms, to ms, offset s] over which local time is UTC plus a constant offset, as SQLite's localtime
+   * reports it sampled once a day (a day whose two ends differ holds a change and is left out). Assumes an offset
+   * never changes and changes back within a day, which no time zone does. Not before 1970-01-02, so that the
+   * integer division by 86400 stays on positive numbers.
+   */
+  private offsets(fromMs: number, toMs: number): [number, number, number][] {
+    const samples = this.db
+      .query<{ at: number; offset: number }, { from: number; to: number }>(
         `WITH RECURSIVE at(s) AS (SELECT $from UNION ALL SELECT s + 86400 FROM at WHERE s < $to)
-         SELECT count(*) AS odd FROM at WHERE (unixepoch(s, 'unixepoch', 'localtime') - s) % 3600 <> 0`,
+         SELECT s AS at, unixepoch(s, 'unixepoch', 'localtime') - s AS offset FROM at`,
       )
-      .get({ from: Math.floor(fromMs / 1000) - 86_400, to: Math.ceil(toMs / 1000) + 86_400 });
-    return row?.odd === 0;
+      .all({ from: Math.max(86_400, Math.floor(fromMs / 1000) - 86_400), to: Math.ceil(toMs / 1000) + 86_400 });
+    const stretches: [number, number, number][] = [];
+    for (let i = 0; i + 1 < samples.length; i++) {
+      const [here, next] = [samples[i]!, samples[i + 1]!];
+      if (here.offset !== next.offset) continue;
+      const last = stretches.at(-1);
+      if (last && last[1] === here.at * 1000 && last[2] === here.offset) last[1] = next.at * 1000;
+      else stretches.push([here.at * 1000, next.at * 1000, here.offset]);
+    }
+    return stretches;
   }
 }
 

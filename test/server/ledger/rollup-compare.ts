@@ -1,6 +1,7 @@
 // The cost rollups against the statements they replaced, on a randomized ledger: every grouping and type over
 // random windows (hour and day edges, partial windows, empty ones). Imported by rollups.test.ts, and run as a
-// script under other time zones (SQLite reads TZ once per process): `TZ=Asia/Kolkata bun test/server/ledger/rollup-compare.ts`.
+// script under other time zones (SQLite reads TZ once per process):
+// `TZ=Asia/Kolkata bun test/server/ledger/rollup-compare.ts SEED [START_ISO]`.
 import type { Database } from "bun:sqlite";
 import { ASSUMED_COST_USD } from "../../../server/defaults.ts";
 import { openDatabase } from "../../../server/ledger/database.ts";
@@ -50,6 +51,8 @@ const MODELS = [["m-a", "p1"], ["m-b", "p2"], ["m-a", "p2"], ["m-c", "p3"]] as c
  * statuses and times rewritten, rows deleted.
  */
 export function randomLedger(seed: number, jobs = 1500, db: Database = openDatabase(":memory:"), start = Date.UTC(2026, 2, 26, 20, 0, 0)) {
+  // The default start puts the clock changes of Europe (29 March), Chile (midnight, 5 April) and Lord Howe
+  // (5 April) inside the ledger, the dense days 8 to 11 the last two.
   const random = prng(seed);
   let clock = start;
   const ledger = new Ledger(db, () => clock);
@@ -73,6 +76,11 @@ export function randomLedger(seed: number, jobs = 1500, db: Database = openDatab
       const billed = random() < 0.3;
       ledger.fail(id, { status: random() < 0.5 ? "failed" : "interrupted", error: "x", errorType: "upstream_error", cost: billed ? { costUsd: random() < 0.5 ? null : 0.5, source: "unknown", note: "may have billed" } : undefined });
     }
+  }
+  // A job every 7 minutes from day 8 to day 11, so that every hour around a clock change has rows.
+  for (clock = start + 8 * DAY; clock < start + 11 * DAY; clock += 7 * 60_000) {
+    const id = ledger.start({ type: TYPES[Math.floor(random() * 3)]!, model: "m-d", provider: "p1", prompt: "dense", params: {}, estimatedCostUsd: 0.1 });
+    ledger.succeed(id, { outputPath: "/o/d", mimeType: "image/png", bytes: 1, cost: { costUsd: Math.round(random() * 100) / 100, source: "catalog" } });
   }
   for (let i = 0; i < jobs / 10; i++) {
     const id = ids[Math.floor(random() * ids.length)]!;
@@ -134,7 +142,8 @@ export function compare(db: Database, ledger: Ledger, windowList: [number, numbe
 }
 
 if (import.meta.main) {
-  const { db, ledger, start, end } = randomLedger(Number(process.argv[2] ?? 1), 800);
+  const [seed, startAt] = process.argv.slice(2);
+  const { db, ledger, start, end } = randomLedger(Number(seed ?? 1), 800, undefined, startAt ? Date.parse(startAt) : undefined);
   const problems = compare(db, ledger, windows(7, start, end));
   console.log(JSON.stringify({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, problems: problems.slice(0, 5), count: problems.length }));
 }

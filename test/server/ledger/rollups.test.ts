@@ -16,10 +16,13 @@ describe("cost rollups give what the row-by-row statements gave", () => {
   }
 
   // SQLite reads the time zone once per process, so each zone runs in its own: whole-hour offsets with and without
-  // daylight saving, half and three-quarter hour offsets, and Lord Howe's half-hour daylight saving.
-  for (const timeZone of ["America/New_York", "Asia/Kolkata", "Asia/Kathmandu", "Australia/Lord_Howe"]) {
-    test(`the day grouping in ${timeZone}`, async () => {
-      const proc = Bun.spawn([process.execPath, SCRIPT, "5"], { env: { ...process.env, TZ: timeZone }, stdout: "pipe", stderr: "inherit" });
+  // daylight saving, half and three-quarter hour offsets, half-hour ones with daylight saving (Newfoundland) and
+  // Lord Howe's half-hour daylight saving, Chile's changes at midnight (a local date that comes back); ledgers
+  // around the spring and the autumn clock changes.
+  const zones = ["Europe/Berlin", "America/New_York", "America/Santiago", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe"];
+  for (const [timeZone, startAt] of zones.flatMap((zone): [string, string][] => [[zone, "2026-03-26T20:00:00Z"], [zone, "2026-10-22T20:00:00Z"]])) {
+    test(`the day grouping in ${timeZone} from ${startAt}`, async () => {
+      const proc = Bun.spawn([process.execPath, SCRIPT, "5", startAt], { env: { ...process.env, TZ: timeZone }, stdout: "pipe", stderr: "inherit" });
       const result = JSON.parse(await new Response(proc.stdout).text()) as { timeZone: string; problems: string[]; count: number };
       expect(await proc.exited).toBe(0);
       expect(result.timeZone).toBe(timeZone);
