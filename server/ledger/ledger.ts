@@ -272,8 +272,9 @@ export class Ledger {
 
   /**
    * The same page as `list`, for the HTTP API: a search (`q`) walks the ledger in slices of SEARCH_SLICE_SEQS
-   * seqs, newest first, and lets other requests (/api/health) run between slices once SEARCH_YIELD_MS have
-   * passed, so a rare short `q` that must read every row does not hold the server up.
+   * seqs (doubled after a slice that took under SEARCH_YIELD_MS / 8), newest first, and lets other requests
+   * (/api/health) run between slices once SEARCH_YIELD_MS have passed, so a rare short `q` that must read every
+   * row does not hold the server up.
    */
   async page(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}, sliceSeqs = SEARCH_SLICE_SEQS): Promise<GenerationPage> {
     if (!query.q) return this.list(query, range);
@@ -285,12 +286,16 @@ export class Ledger {
     const low = Math.max(extent.low ?? 0, bounds?.low ?? 0);
     let high = Math.min((extent.high ?? -1) + 1, (bounds?.high ?? Number.MAX_SAFE_INTEGER) + 1, query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER);
     const rows: Row[] = [];
+    let size = sliceSeqs;
     let since = performance.now();
     while (high > low && rows.length <= limit) {
-      const slice = { low: Math.max(low, high - sliceSeqs), high };
+      const slice = { low: Math.max(low, high - size), high };
       const want = limit + 1 - rows.length;
+      const sliceStarted = performance.now();
       rows.push(...([...query.q].length >= TRIGRAM ? this.searchRows(query, range, want, slice) : this.sliceRows(query, range, want, slice)));
       high = slice.low;
+      // A slice the index answered at once (a rare q) may double; the time check below still bounds each wait.
+      if (performance.now() - sliceStarted < SEARCH_YIELD_MS / 8) size *= 2;
       if (performance.now() - since < SEARCH_YIELD_MS) continue;
       await Bun.sleep(0);
       since = performance.now();
