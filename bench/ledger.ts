@@ -37,6 +37,11 @@ const weekFrom = newest - 182 * DAY_MS;
 const weekTo = weekFrom + 7 * DAY_MS;
 const sql = (text: string) => db.query<Record<string, unknown>, Record<string, string | number>>(text);
 
+/** The best hand-written trigram search for `text`, with more terms. */
+const fts = (text: string, more = "") =>
+  sql(`SELECT g.* FROM generations_fts JOIN generations g ON g.seq = generations_fts.rowid
+       WHERE generations_fts MATCH '"${text}"' AND instr(lower(g.prompt), '${text}') > 0 ${more} ORDER BY generations_fts.rowid DESC LIMIT 51`).all({});
+
 /** Median ms of `repeats` runs after one warm-up. */
 function median(run: () => unknown): number {
   run();
@@ -67,6 +72,22 @@ const cases: Case[] = [
   ["spendSince, last day", "empty ledger", () => empty.spendSince(newest - DAY_MS), () => ledger.spendSince(newest - DAY_MS)],
   ["spendSince, last 30 days, video", "empty ledger", () => empty.spendSince(newest - 30 * DAY_MS, "video"), () => ledger.spendSince(newest - 30 * DAY_MS, "video")],
   ["spendSince, the year", "empty ledger", () => empty.spendSince(newest - 366 * DAY_MS), () => ledger.spendSince(newest - 366 * DAY_MS)],
+  ["costGroups, last day by day", "empty ledger", () => empty.costGroups(newest - DAY_MS, newest + 1, "day"), () => ledger.costGroups(newest - DAY_MS, newest + 1, "day")],
+  ["costGroups, last 30 days by model", "empty ledger", () => empty.costGroups(newest - 30 * DAY_MS, newest + 1, "model"), () => ledger.costGroups(newest - 30 * DAY_MS, newest + 1, "model")],
+  ["costGroups, the year by day", "empty ledger", () => empty.costGroups(newest - 366 * DAY_MS, newest + 1, "day"), () => ledger.costGroups(newest - 366 * DAY_MS, newest + 1, "day")],
+  ["costGroups, the year by model", "empty ledger", () => empty.costGroups(newest - 366 * DAY_MS, newest + 1, "model"), () => ledger.costGroups(newest - 366 * DAY_MS, newest + 1, "model")],
+  ["costGroups, the year by provider, video", "empty ledger", () => empty.costGroups(newest - 366 * DAY_MS, newest + 1, "provider", "video"), () => ledger.costGroups(newest - 366 * DAY_MS, newest + 1, "provider", "video")],
+  ["costGroups, the year by type", "empty ledger", () => empty.costGroups(newest - 366 * DAY_MS, newest + 1, "type"), () => ledger.costGroups(newest - 366 * DAY_MS, newest + 1, "type")],
+  // A search's baseline is the hand-written trigram query (the same file, the same index) where the index can
+  // answer it, and the scan it must do otherwise.
+  ["list, q=lighthouse (common)", "raw FTS SQL", () => fts("lighthouse"), () => ledger.list({ q: "lighthouse" })],
+  ["list, q=灯塔等距 (Chinese)", "raw FTS SQL", () => fts("灯塔等距"), () => ledger.list({ q: "灯塔等距" })],
+  ["list, q=xyzzy (no match)", "raw FTS SQL", () => fts("xyzzy"), () => ledger.list({ q: "xyzzy" })],
+  ["list, q=lighthouse type=video status=failed", "raw FTS SQL", () => fts("lighthouse", "AND g.type = 'video' AND g.status = 'failed'"), () => ledger.list({ q: "lighthouse", type: "video", status: "failed" })],
+  ["list, q=lighthouse page 1000 by cursor", "raw FTS SQL", () => fts("lighthouse", `AND generations_fts.rowid < ${page1000}`), () => ledger.list({ q: "lighthouse", cursor: String(page1000) })],
+  ["list, q=lighthouse that week", "raw FTS SQL", () => fts("lighthouse", `AND g.created_at >= ${weekFrom} AND g.created_at < ${weekTo}`), () => ledger.list({ q: "lighthouse" }, { fromMs: weekFrom, toMs: weekTo })],
+  ["list, q=猫 (1 character)", "raw SQL scan", () => sql("SELECT * FROM generations WHERE instr(prompt, '猫') > 0 ORDER BY seq DESC LIMIT 51").all({}), () => ledger.list({ q: "猫" })],
+  ["list, q=qz (2 characters, no match)", "raw SQL scan", () => sql("SELECT * FROM generations WHERE instr(prompt, 'qz') > 0 ORDER BY seq DESC LIMIT 51").all({}), () => ledger.list({ q: "qz" })],
   ["unfinished (recovery at start)", "empty ledger", () => empty.unfinished(), () => ledger.unfinished()],
 ];
 

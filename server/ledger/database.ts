@@ -63,6 +63,143 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_spend ON generations (created_at, type, status, cost_usd, estimated_cost_usd, cost_note);
    DROP INDEX generations_created;
    CREATE INDEX generations_unfinished ON generations (status) WHERE status IN ('queued', 'running');`,
+  // Cost rollups and prompt search. ledger_hours sums each UTC hour and type, ledger_days each UTC day, type, model
+  // and provider: what costGroups and spendSince add up (all rows, rows the cost summary counts, succeeded rows, known
+  // cost, unknown costs; spend with estimates, and the finished rows that count at ASSUMED_COST_USD, applied when read).
+  // Triggers keep them equal to the generations table on every insert, update and delete: an update that keeps a
+  // row's hour, type, model and provider adds the difference in one statement per table, one that moves it takes it
+  // out of its old buckets and adds it to the new ones. generations_fts is an external-content trigram index of
+  // prompts for the q filter (substrings of 3 characters or more, Chinese included).
+  `CREATE TABLE ledger_hours (
+     hour INTEGER NOT NULL, type TEXT NOT NULL, rows INTEGER NOT NULL,
+     included INTEGER NOT NULL, succeeded INTEGER NOT NULL, cost_usd REAL NOT NULL, unknown_cost INTEGER NOT NULL,
+     spend_usd REAL NOT NULL, assumed INTEGER NOT NULL,
+     PRIMARY KEY (hour, type)
+   ) WITHOUT ROWID;
+   CREATE TABLE ledger_days (
+     day INTEGER NOT NULL, type TEXT NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+     included INTEGER NOT NULL, succeeded INTEGER NOT NULL, cost_usd REAL NOT NULL, unknown_cost INTEGER NOT NULL,
+     PRIMARY KEY (day, type, model, provider)
+   ) WITHOUT ROWID;
+   INSERT INTO ledger_hours (hour, type, rows, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+     SELECT g.created_at / 3600000 * 3600000, g.type, count(*), sum((g.status = 'succeeded' OR g.cost_usd IS NOT NULL OR g.cost_note IS NOT NULL)), sum((g.status = 'succeeded')), sum(coalesce(g.cost_usd, 0)),
+       sum((g.cost_usd IS NULL AND (g.status = 'succeeded' OR g.cost_note IS NOT NULL))),
+       sum((CASE WHEN g.status IN ('queued', 'running') OR g.cost_usd IS NULL AND (g.status = 'succeeded' OR g.cost_note IS NOT NULL) THEN coalesce(g.estimated_cost_usd, 0) ELSE coalesce(g.cost_usd, 0) END)),
+       sum((g.status NOT IN ('queued', 'running') AND g.cost_usd IS NULL AND (g.status = 'succeeded' OR g.cost_note IS NOT NULL) AND g.estimated_cost_usd IS NULL))
+     FROM generations g GROUP BY 1, 2;
+   INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+     SELECT g.created_at / 86400000 * 86400000, g.type, g.model, g.provider, count(*), sum((g.status = 'succeeded')), sum(coalesce(g.cost_usd, 0)),
+       sum((g.cost_usd IS NULL AND (g.status = 'succeeded' OR g.cost_note IS NOT NULL)))
+     FROM generations g WHERE (g.status = 'succeeded' OR g.cost_usd IS NOT NULL OR g.cost_note IS NOT NULL) GROUP BY 1, 2, 3, 4;
+   CREATE TRIGGER generations_rollup_insert AFTER INSERT ON generations BEGIN
+     -- + the new row in its hour
+     INSERT INTO ledger_hours (hour, type, rows, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (new.created_at / 3600000 * 3600000, new.type, 1,
+         (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL), (new.status = 'succeeded'), coalesce(new.cost_usd, 0),
+         (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL)),
+         (CASE WHEN new.status IN ('queued', 'running') OR new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) THEN coalesce(new.estimated_cost_usd, 0) ELSE coalesce(new.cost_usd, 0) END),
+         (new.status NOT IN ('queued', 'running') AND new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) AND new.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET rows = rows + excluded.rows, included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost, spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     -- + the new row in its day, if the cost summary counts it
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       SELECT new.created_at / 86400000 * 86400000, new.type, new.model, new.provider,
+         1, (new.status = 'succeeded'), coalesce(new.cost_usd, 0), (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL))
+       WHERE (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL)
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+   END;
+   CREATE TRIGGER generations_rollup_delete AFTER DELETE ON generations BEGIN
+     -- - the old row in its hour
+     INSERT INTO ledger_hours (hour, type, rows, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (old.created_at / 3600000 * 3600000, old.type, -1,
+         -(old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL), -(old.status = 'succeeded'), -coalesce(old.cost_usd, 0),
+         -(old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL)),
+         -(CASE WHEN old.status IN ('queued', 'running') OR old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) THEN coalesce(old.estimated_cost_usd, 0) ELSE coalesce(old.cost_usd, 0) END),
+         -(old.status NOT IN ('queued', 'running') AND old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) AND old.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET rows = rows + excluded.rows, included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost, spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     -- - the old row in its day, if the cost summary counts it
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       SELECT old.created_at / 86400000 * 86400000, old.type, old.model, old.provider,
+         -1, -(old.status = 'succeeded'), -coalesce(old.cost_usd, 0), -(old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL))
+       WHERE (old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL)
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+   END;
+   CREATE TRIGGER generations_rollup_update AFTER UPDATE OF status, cost_usd, cost_note, estimated_cost_usd ON generations
+   WHEN old.created_at = new.created_at AND old.type = new.type AND old.model = new.model AND old.provider = new.provider
+     AND (old.cost_usd IS NOT new.cost_usd OR old.cost_note IS NOT new.cost_note OR old.estimated_cost_usd IS NOT new.estimated_cost_usd
+       OR (old.status = 'succeeded') <> (new.status = 'succeeded') OR (old.status IN ('queued', 'running')) <> (new.status IN ('queued', 'running')))
+   BEGIN
+     INSERT INTO ledger_hours (hour, type, rows, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (new.created_at / 3600000 * 3600000, new.type, 0,
+         (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL) - (old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL),
+         (new.status = 'succeeded') - (old.status = 'succeeded'), coalesce(new.cost_usd, 0) - coalesce(old.cost_usd, 0),
+         (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL)) - (old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL)),
+         (CASE WHEN new.status IN ('queued', 'running') OR new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) THEN coalesce(new.estimated_cost_usd, 0) ELSE coalesce(new.cost_usd, 0) END)
+         - (CASE WHEN old.status IN ('queued', 'running') OR old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) THEN coalesce(old.estimated_cost_usd, 0) ELSE coalesce(old.cost_usd, 0) END),
+         (new.status NOT IN ('queued', 'running') AND new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) AND new.estimated_cost_usd IS NULL)
+         - (old.status NOT IN ('queued', 'running') AND old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) AND old.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET rows = rows + excluded.rows, included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost, spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       SELECT new.created_at / 86400000 * 86400000, new.type, new.model, new.provider,
+         (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL) - (old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL),
+         (new.status = 'succeeded') - (old.status = 'succeeded'), coalesce(new.cost_usd, 0) - coalesce(old.cost_usd, 0),
+         (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL)) - (old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL))
+       WHERE (old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL) OR (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL)
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+   END;
+   CREATE TRIGGER generations_rollup_move AFTER UPDATE OF created_at, type, model, provider ON generations
+   WHEN NOT (old.created_at = new.created_at AND old.type = new.type AND old.model = new.model AND old.provider = new.provider)
+   BEGIN
+     -- - the old row in its hour
+     INSERT INTO ledger_hours (hour, type, rows, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (old.created_at / 3600000 * 3600000, old.type, -1,
+         -(old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL), -(old.status = 'succeeded'), -coalesce(old.cost_usd, 0),
+         -(old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL)),
+         -(CASE WHEN old.status IN ('queued', 'running') OR old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) THEN coalesce(old.estimated_cost_usd, 0) ELSE coalesce(old.cost_usd, 0) END),
+         -(old.status NOT IN ('queued', 'running') AND old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL) AND old.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET rows = rows + excluded.rows, included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost, spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     -- - the old row in its day, if the cost summary counts it
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       SELECT old.created_at / 86400000 * 86400000, old.type, old.model, old.provider,
+         -1, -(old.status = 'succeeded'), -coalesce(old.cost_usd, 0), -(old.cost_usd IS NULL AND (old.status = 'succeeded' OR old.cost_note IS NOT NULL))
+       WHERE (old.status = 'succeeded' OR old.cost_usd IS NOT NULL OR old.cost_note IS NOT NULL)
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+     -- + the new row in its hour
+     INSERT INTO ledger_hours (hour, type, rows, included, succeeded, cost_usd, unknown_cost, spend_usd, assumed)
+       VALUES (new.created_at / 3600000 * 3600000, new.type, 1,
+         (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL), (new.status = 'succeeded'), coalesce(new.cost_usd, 0),
+         (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL)),
+         (CASE WHEN new.status IN ('queued', 'running') OR new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) THEN coalesce(new.estimated_cost_usd, 0) ELSE coalesce(new.cost_usd, 0) END),
+         (new.status NOT IN ('queued', 'running') AND new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL) AND new.estimated_cost_usd IS NULL))
+       ON CONFLICT DO UPDATE SET rows = rows + excluded.rows, included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost, spend_usd = spend_usd + excluded.spend_usd, assumed = assumed + excluded.assumed;
+     -- + the new row in its day, if the cost summary counts it
+     INSERT INTO ledger_days (day, type, model, provider, included, succeeded, cost_usd, unknown_cost)
+       SELECT new.created_at / 86400000 * 86400000, new.type, new.model, new.provider,
+         1, (new.status = 'succeeded'), coalesce(new.cost_usd, 0), (new.cost_usd IS NULL AND (new.status = 'succeeded' OR new.cost_note IS NOT NULL))
+       WHERE (new.status = 'succeeded' OR new.cost_usd IS NOT NULL OR new.cost_note IS NOT NULL)
+       ON CONFLICT DO UPDATE SET included = included + excluded.included, succeeded = succeeded + excluded.succeeded,
+         cost_usd = cost_usd + excluded.cost_usd, unknown_cost = unknown_cost + excluded.unknown_cost;
+   END;
+   CREATE VIRTUAL TABLE generations_fts USING fts5(prompt, content = 'generations', content_rowid = 'seq', tokenize = 'trigram', columnsize = 0);
+   INSERT INTO generations_fts (generations_fts) VALUES ('rebuild');
+   CREATE TRIGGER generations_fts_insert AFTER INSERT ON generations BEGIN
+     INSERT INTO generations_fts (rowid, prompt) VALUES (new.seq, new.prompt);
+   END;
+   CREATE TRIGGER generations_fts_delete AFTER DELETE ON generations BEGIN
+     INSERT INTO generations_fts (generations_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+   END;
+   CREATE TRIGGER generations_fts_update AFTER UPDATE OF prompt ON generations BEGIN
+     INSERT INTO generations_fts (generations_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
+     INSERT INTO generations_fts (rowid, prompt) VALUES (new.seq, new.prompt);
+   END;`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -1,13 +1,33 @@
 // Typed queries over the generations ledger. All SQL is parameterised.
 import type { Database } from "bun:sqlite";
-import type { MediaType } from "../config/schema.ts";
+import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
 import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { DeferredWrites, type StorageStatus } from "./deferred-writes.ts";
-import { costColumns, GROUP_KEY, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
+import { costColumns, GROUP_KEY, LOCAL_DAY, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
 import type { Attempt, CostGroup, CostGroupBy, Generation, GenerationPage, GenerationQuery, GenerationStatus } from "./schema.ts";
 
 export type { CostFigure, GenerationFailure, GenerationSuccess, NewGeneration, SavedOutput, StoredResponse, TimeRange } from "./records.ts";
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** The shortest `q` the trigram index can answer; shorter ones are matched row by row. */
+const TRIGRAM = 3;
+/** The most rows a time range may hold for a search to first find the range's seqs (about 8 ms at this size). */
+const SEARCH_RANGE_ROWS = 100_000;
+/** How many seqs `page` searches at a time, and how long it may hold the thread before letting other requests run. */
+const SEARCH_SLICE_SEQS = 20_000;
+const SEARCH_YIELD_MS = 8;
+
+/** A stretch of seqs, `low` inclusive, `high` exclusive. */
+type SeqSlice = { low: number; high: number };
+
+/** A page of at most `limit` rows from `limit + 1` fetched: the extra one says whether there is a next page. */
+function toPage(rows: Row[], limit: number): GenerationPage {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
+}
 
 /** The generations ledger: one row per generation that reached a provider. */
 export class Ledger {
@@ -144,15 +164,20 @@ export class Ledger {
    * ASSUMED_COST_USD for its type: never as $0.
    */
   spendSince(fromMs: number, type?: MediaType): number {
+    // Whole hours from the rollup kept by triggers, the part of an hour before them from the covering index.
+    const hour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
+    const typed = type ? " AND type = $type" : "";
     const row = this.db
-      .query<{ spend: number }, { from: number; type?: string; image: number; video: number; audio: number }>(
-        `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
-                                WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
-                                THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
-                                ELSE coalesce(cost_usd, 0) END), 0) AS spend
-         FROM generations INDEXED BY generations_spend WHERE created_at >= $from${type ? " AND type = $type" : ""}`,
+      .query<{ spend: number }, { from: number; hour: number; type?: string; image: number; video: number; audio: number }>(
+        `SELECT (SELECT coalesce(sum(spend_usd + assumed * CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END), 0)
+                 FROM ledger_hours WHERE hour >= $hour${typed})
+              + (SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
+                                          WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
+                                          THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
+                                          ELSE coalesce(cost_usd, 0) END), 0)
+                 FROM generations INDEXED BY generations_spend WHERE created_at >= $from AND created_at < $hour${typed}) AS spend`,
       )
-      .get(type ? { from: fromMs, type, ...ASSUMED_COST_USD } : { from: fromMs, ...ASSUMED_COST_USD });
+      .get(type ? { from: fromMs, hour, type, ...ASSUMED_COST_USD } : { from: fromMs, hour, ...ASSUMED_COST_USD });
     return row?.spend ?? 0;
   }
 
@@ -241,69 +266,225 @@ export class Ledger {
   /** A page of generations, newest first, filtered; `next_cursor` continues after the last item. */
   list(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}): GenerationPage {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = query.q && [...query.q].length >= TRIGRAM ? this.searchRows(query, range, limit + 1) : this.filterRows(query, range, limit + 1);
+    return toPage(rows, limit);
+  }
+
+  /**
+   * The same page as `list`, for the HTTP API: a search (`q`) walks the ledger in slices of SEARCH_SLICE_SEQS
+   * seqs (doubled after a slice that took under SEARCH_YIELD_MS / 8), newest first, and lets other requests
+   * (/api/health) run between slices once SEARCH_YIELD_MS have passed, so a rare short `q` that must read every
+   * row does not hold the server up.
+   */
+  async page(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}, sliceSeqs = SEARCH_SLICE_SEQS): Promise<GenerationPage> {
+    if (!query.q) return this.list(query, range);
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const extent = this.db
+      .query<{ low: number | null; high: number | null }, []>("SELECT (SELECT min(seq) FROM generations) AS low, (SELECT max(seq) FROM generations) AS high")
+      .get()!;
+    const bounds = this.seqBounds(range);
+    const low = Math.max(extent.low ?? 0, bounds?.low ?? 0);
+    let high = Math.min((extent.high ?? -1) + 1, (bounds?.high ?? Number.MAX_SAFE_INTEGER) + 1, query.cursor ? Number(query.cursor) : Number.MAX_SAFE_INTEGER);
+    const rows: Row[] = [];
+    let size = sliceSeqs;
+    let since = performance.now();
+    while (high > low && rows.length <= limit) {
+      const slice = { low: Math.max(low, high - size), high };
+      const want = limit + 1 - rows.length;
+      const sliceStarted = performance.now();
+      rows.push(...([...query.q].length >= TRIGRAM ? this.searchRows(query, range, want, slice) : this.sliceRows(query, range, want, slice)));
+      high = slice.low;
+      // A slice the index answered at once (a rare q) may double; the time check below still bounds each wait.
+      if (performance.now() - sliceStarted < SEARCH_YIELD_MS / 8) size *= 2;
+      if (performance.now() - since < SEARCH_YIELD_MS) continue;
+      await Bun.sleep(0);
+      since = performance.now();
+    }
+    return toPage(rows, limit);
+  }
+
+  /** Rows of one slice of seqs (`low` inclusive, `high` exclusive) that pass the filters, newest first. */
+  private sliceRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number, slice: SeqSlice): Row[] {
+    const { where, params } = listFilters(query, range);
+    return this.db
+      .query<Row, Record<string, string | number>>(`SELECT * FROM generations WHERE ${["seq >= $low AND seq < $high", ...where].join(" AND ")} ORDER BY seq DESC LIMIT $limit`)
+      .all({ ...params, ...slice, limit });
+  }
+
+  private filterRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number): Row[] {
     const { where, params } = listFilters(query, range);
     const rest = where.filter((term) => !term.startsWith("(model"));
     const seqs = (terms: string[], from = "generations") => `SELECT seq FROM ${from} ${terms.length ? `WHERE ${terms.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`;
     // Each index answers its own newest seqs: a time range through the covering created_at index, a model as
-    // the union of its model and model_name halves; then only the page's rows are read.
-    const sql = range.fromMs !== undefined || range.toMs !== undefined
-      ? `SELECT * FROM generations WHERE seq IN (${seqs(where, "generations INDEXED BY generations_spend")}) ORDER BY seq DESC`
-      : query.model
-        ? `SELECT * FROM generations WHERE seq IN (SELECT seq FROM (${seqs(["model = $model", ...rest])}) UNION SELECT seq FROM (${seqs(["model_name = $model", ...rest])})) ORDER BY seq DESC LIMIT $limit`
-        : `SELECT * FROM generations ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`;
-    const rows = this.db.query<Row, Record<string, string | number>>(sql).all({ ...params, limit: limit + 1 });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
+    // the union of its model and model_name halves, a status without a type as the union of the (type, status)
+    // index's three types (a status no row has would otherwise read the whole table); then only the page's rows are read.
+    const run = (sql: string, more: Record<string, string> = {}) => this.db.query<Row, Record<string, string | number>>(sql).all({ ...params, ...more, limit });
+    if (range.fromMs !== undefined || range.toMs !== undefined) {
+      return run(`SELECT * FROM generations WHERE seq IN (${seqs(where, "generations INDEXED BY generations_spend")}) ORDER BY seq DESC`);
+    }
+    if (query.model) {
+      return run(`SELECT * FROM generations WHERE seq IN (SELECT seq FROM (${seqs(["model = $model", ...rest])}) UNION SELECT seq FROM (${seqs(["model_name = $model", ...rest])})) ORDER BY seq DESC LIMIT $limit`);
+    }
+    if (query.status && !query.type) {
+      const types = Object.fromEntries(MEDIA_TYPES.map((type) => [`type_${type}`, type]));
+      return run(`SELECT * FROM generations WHERE seq IN (${MEDIA_TYPES.map((type) => `SELECT seq FROM (${seqs([`type = $type_${type}`, ...where])})`).join(" UNION ")}) ORDER BY seq DESC LIMIT $limit`, types);
+    }
+    return run(`SELECT * FROM generations ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY seq DESC LIMIT $limit`);
   }
 
-  /** Spend between two instants (ms, `to` exclusive) grouped by day, model, type or provider; all types unless `type` is given. */
-  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType): CostGroup[] {
+  /**
+   * A list with a `q` of 3 characters or more: the trigram index yields candidate rows newest first (it folds
+   * case beyond ASCII, so it finds a superset), and the same instr(lower()) test as without it keeps the exact ones.
+   */
+  private searchRows(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, limit: number, slice?: SeqSlice): Row[] {
+    const { where, params } = listFilters(query, range, "g.");
+    const terms = ["generations_fts MATCH $match", ...where];
+    if (query.cursor) terms.push("generations_fts.rowid < $cursor");
+    const bounds = slice ?? this.seqBounds(range);
+    if (bounds) terms.push(slice ? "generations_fts.rowid >= $low AND generations_fts.rowid < $high" : "generations_fts.rowid BETWEEN $low AND $high");
     return this.db
-      .query<CostGroup, { from: number; to: number; type: string | null }>(
-        `SELECT ${GROUP_KEY[groupBy]} AS key,
-                count(*) FILTER (WHERE status = 'succeeded') AS count,
-                coalesce(sum(cost_usd), 0) AS cost_usd,
-                count(*) FILTER (WHERE cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost_count
-         FROM generations
-         WHERE created_at >= $from AND created_at < $to AND (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)
-           AND ($type IS NULL OR type = $type)
-         GROUP BY key ORDER BY key`,
+      .query<Row, Record<string, string | number>>(
+        `SELECT g.* FROM generations_fts CROSS JOIN generations AS g ON g.seq = generations_fts.rowid
+         WHERE ${terms.join(" AND ")} ORDER BY generations_fts.rowid DESC LIMIT $limit`,
       )
-      .all({ from: fromMs, to: toMs, type: type ?? null });
+      .all({ ...params, ...bounds, match: `"${query.q!.replaceAll('"', '""')}"`, limit });
+  }
+
+  /**
+   * The lowest and highest seq of the rows in a time range that holds at most SEARCH_RANGE_ROWS rows (counted
+   * in the hourly rollup), so that a search walks only that stretch of the prompt index; undefined otherwise.
+   */
+  private seqBounds(range: TimeRange): { low: number; high: number } | undefined {
+    if (range.fromMs === undefined && range.toMs === undefined) return undefined;
+    const from = range.fromMs ?? Number.MIN_SAFE_INTEGER;
+    const to = range.toMs ?? Number.MAX_SAFE_INTEGER;
+    const count = this.db
+      .query<{ n: number }, { from: number; to: number }>("SELECT coalesce(sum(rows), 0) AS n FROM ledger_hours WHERE hour >= $from AND hour < $to")
+      .get({ from: Math.floor(from / HOUR_MS) * HOUR_MS, to })!.n;
+    if (count > SEARCH_RANGE_ROWS) return undefined;
+    const row = this.db
+      .query<{ low: number | null; high: number | null }, { from: number; to: number }>(
+        "SELECT min(seq) AS low, max(seq) AS high FROM generations INDEXED BY generations_spend WHERE created_at >= $from AND created_at < $to",
+      )
+      .get({ from, to })!;
+    return { low: row.low ?? 0, high: row.high ?? -1 };
+  }
+
+  /**
+   * Spend between two instants (ms, `to` exclusive) grouped by day (local date, as SQLite's 'localtime' sees it),
+   * model, type or provider; all types unless `type` is given. Whole hours (day) or whole UTC days (model, type,
+   * provider) come from the rollups kept by triggers, the partial ones at both ends from the rows themselves.
+   */
+  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType): CostGroup[] {
+    const unit = groupBy === "day" ? HOUR_MS : DAY_MS;
+    let start = Math.ceil(fromMs / unit) * unit;
+    let end = Math.floor(toMs / unit) * unit;
+    if (start >= end) start = end = toMs;
+    const typed = type ? " AND type = $type" : "";
+    const included = "(status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)";
+    const counts = "status = 'succeeded' AS n_succeeded, coalesce(cost_usd, 0) AS sum_cost, cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL) AS n_unknown";
+    const edge = (from: string, to: string) =>
+      `SELECT ${GROUP_KEY[groupBy]} AS key, 1 AS n_included, ${counts}
+       FROM generations INDEXED BY generations_spend WHERE created_at >= ${from} AND created_at < ${to} AND ${included}${typed}`;
+    const sums = "sum(included) AS n_included, sum(succeeded) AS n_succeeded, sum(cost_usd) AS sum_cost, sum(unknown_cost) AS n_unknown";
+    const whole =
+      groupBy === "day"
+        ? this.localDays(start, end, typed, included, counts, sums)
+        : `SELECT ${groupBy} AS key, ${sums} FROM ledger_days WHERE day >= $start AND day < $end${typed} GROUP BY ${groupBy}`;
+    const params = { from: fromMs, to: toMs, start, end, ...(type ? { type } : {}), ...(groupBy === "day" ? { offsets: JSON.stringify(this.offsets(start, end)) } : {}) };
+    return this.db
+      .query<CostGroup, Record<string, string | number>>(
+        `WITH parts AS (${[whole, edge("$from", "$start"), edge("$end", "$to")].join("\n UNION ALL ")})
+         SELECT key, sum(n_succeeded) AS count, sum(sum_cost) AS cost_usd, sum(n_unknown) AS unknown_cost_count
+         FROM parts GROUP BY key HAVING sum(n_included) > 0 ORDER BY key`,
+      )
+      .all(params);
+  }
+
+  /**
+   * The whole hours between $start and $end grouped by local date. Where the UTC offset is known to be constant
+   * ($offsets), an hour's date is arithmetic (one date() per day, not a localtime conversion per hour); around a
+   * change of offset SQLite's localtime gives it. An hour cut by a local midnight (a zone at +5:30, or a change
+   * of offset) is read row by row from the covering index, split at that midnight.
+   */
+  private localDays(start: number, end: number, typed: string, included: string, counts: string, sums: string): string {
+    const hours = `SELECT hour, ${sums} FROM ledger_hours WHERE hour >= $start AND hour < $end${typed} GROUP BY hour`;
+    const keyed = `SELECT h.*, o.offset, (h.hour / 1000 + o.offset) / 86400 AS first_day, (h.hour / 1000 + 3599 + o.offset) / 86400 AS last_day
+       FROM (${hours}) AS h LEFT JOIN stretches AS o ON h.hour >= o.start AND h.hour + 3600000 <= o.end`;
+    const first = LOCAL_DAY("k.hour / 1000");
+    const last = LOCAL_DAY("k.hour / 1000 + 3599");
+    const cut = `SELECT k.hour, k.first_day, k.last_day, created_at >= (k.last_day * 86400 - k.offset) * 1000 AS after, count(*) AS n_included,
+                        sum(status = 'succeeded') AS n_succeeded, sum(coalesce(cost_usd, 0)) AS sum_cost,
+                        sum(cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS n_unknown
+       FROM keyed AS k JOIN generations INDEXED BY generations_spend ON created_at >= k.hour AND created_at < k.hour + 3600000
+       WHERE k.offset IS NOT NULL AND k.first_day <> k.last_day AND ${included}${typed} GROUP BY k.hour, after`;
+    const unknownOffset = `SELECT ${GROUP_KEY.day} AS key, 1 AS n_included, ${counts}
+       FROM keyed AS k JOIN generations INDEXED BY generations_spend ON created_at >= k.hour AND created_at < k.hour + 3600000
+       WHERE k.offset IS NULL AND ${first} <> ${last} AND ${included}${typed}`;
+    return `WITH stretches AS MATERIALIZED (SELECT value ->> 0 AS start, value ->> 1 AS end, value ->> 2 AS offset FROM json_each($offsets)),
+      keyed AS MATERIALIZED (${keyed})
+      SELECT date(first_day * 86400, 'unixepoch') AS key, sum(n_included) AS n_included, sum(n_succeeded) AS n_succeeded, sum(sum_cost) AS sum_cost, sum(n_unknown) AS n_unknown
+        FROM keyed WHERE offset IS NOT NULL AND first_day = last_day GROUP BY first_day
+      UNION ALL SELECT date((CASE WHEN after THEN last_day ELSE first_day END) * 86400, 'unixepoch'), n_included, n_succeeded, sum_cost, n_unknown FROM (${cut})
+      UNION ALL SELECT ${first}, n_included, n_succeeded, sum_cost, n_unknown FROM keyed AS k WHERE offset IS NULL AND ${first} = ${last}
+      UNION ALL ${unknownOffset}`;
+  }
+
+  /**
+   * Stretches [from ms, to ms, offset s] over which local time is UTC plus a constant offset, as SQLite's localtime
+   * reports it sampled once a day (a day whose two ends differ holds a change and is left out). Assumes an offset
+   * never changes and changes back within a day, which no time zone does. Not before 1970-01-02, so that the
+   * integer division by 86400 stays on positive numbers.
+   */
+  private offsets(fromMs: number, toMs: number): [number, number, number][] {
+    const samples = this.db
+      .query<{ at: number; offset: number }, { from: number; to: number }>(
+        `WITH RECURSIVE at(s) AS (SELECT $from UNION ALL SELECT s + 86400 FROM at WHERE s < $to)
+         SELECT s AS at, unixepoch(s, 'unixepoch', 'localtime') - s AS offset FROM at`,
+      )
+      .all({ from: Math.max(86_400, Math.floor(fromMs / 1000) - 86_400), to: Math.ceil(toMs / 1000) + 86_400 });
+    const stretches: [number, number, number][] = [];
+    for (let i = 0; i + 1 < samples.length; i++) {
+      const [here, next] = [samples[i]!, samples[i + 1]!];
+      if (here.offset !== next.offset) continue;
+      const last = stretches.at(-1);
+      if (last && last[1] === here.at * 1000 && last[2] === here.offset) last[1] = next.at * 1000;
+      else stretches.push([here.at * 1000, next.at * 1000, here.offset]);
+    }
+    return stretches;
   }
 }
 
 /** The WHERE terms and parameters of a list query, only for the filters given (so SQLite can use an index). */
-function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange): { where: string[]; params: Record<string, string | number> } {
+function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange, table = ""): { where: string[]; params: Record<string, string | number> } {
   const where: string[] = [];
   const params: Record<string, string | number> = {};
   if (query.cursor) {
-    where.push("seq < $cursor");
+    where.push(`${table}seq < $cursor`);
     params.cursor = Number(query.cursor);
   }
   if (query.type) {
-    where.push("type = $type");
+    where.push(`${table}type = $type`);
     params.type = query.type;
   }
   if (query.status) {
-    where.push("status = $status");
+    where.push(`${table}status = $status`);
     params.status = query.status;
   }
   if (query.model) {
-    where.push("(model = $model OR model_name = $model)");
+    where.push(`(${table}model = $model OR ${table}model_name = $model)`);
     params.model = query.model;
   }
   if (query.q) {
-    where.push("instr(lower(prompt), lower($q)) > 0");
+    where.push(`instr(lower(${table}prompt), lower($q)) > 0`);
     params.q = query.q;
   }
   if (range.fromMs !== undefined) {
-    where.push("created_at >= $from");
+    where.push(`${table}created_at >= $from`);
     params.from = range.fromMs;
   }
   if (range.toMs !== undefined) {
-    where.push("created_at < $to");
+    where.push(`${table}created_at < $to`);
     params.to = range.toMs;
   }
   return { where, params };

@@ -156,9 +156,12 @@ export function toGeneration(row: Row): Generation {
   };
 }
 
+/** SQL of the local date (YYYY-MM-DD) of a time in seconds since the epoch. */
+export const LOCAL_DAY = (seconds: string) => `strftime('%Y-%m-%d', ${seconds}, 'unixepoch', 'localtime')`;
+
 /** SQL of each cost grouping. */
 export const GROUP_KEY: Record<CostGroupBy, string> = {
-  day: "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch', 'localtime')",
+  day: LOCAL_DAY("created_at / 1000"),
   model: "model",
   type: "type",
   provider: "provider",

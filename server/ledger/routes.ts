@@ -13,7 +13,7 @@ export const generationRoutes = (deps: AppDeps) =>
   new Elysia({ name: "generations", prefix: "/api/generations" })
     .get("/", ({ query }) => {
       const { from, to, ...filters } = parseOrThrow(GenerationQuery, query);
-      return deps.ledger.list(filters, timeRange(from, to));
+      return deps.ledger.page(filters, timeRange(from, to));
     }, { response: GenerationPage })
     .get("/:id", ({ params }) => findGeneration(deps, params.id), { response: Generation })
     .get("/:id/file", ({ params, request }) => {

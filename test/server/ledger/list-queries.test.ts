@@ -11,6 +11,9 @@ const OLD_LIST = `SELECT seq FROM generations
     AND ($from IS NULL OR created_at >= $from) AND ($to IS NULL OR created_at < $to)
   ORDER BY seq DESC LIMIT $limit`;
 
+// Chinese, ASCII in two cases, non-ASCII capitals that lower() leaves alone but the trigram index folds, quotes.
+const PROMPTS = [(i: number) => `一只猫 number ${i}`, (i: number) => `A Cat number ${i}`, (i: number) => `a cat number ${i}`, (i: number) => `ÉCRIRE "L'été" ${i}`, (i: number) => `écrire "l'été" ${i}`, (i: number) => `Ab ${i}`];
+
 /** A ledger of 600 jobs over 60 minutes, with clock jumps backwards, model ids shared with other models' names. */
 function seeded() {
   const db = openDatabase(":memory:");
@@ -21,7 +24,7 @@ function seeded() {
   for (let i = 0; i < 600; i++) {
     clock += i % 97 === 0 ? -30_000 : 6_000;
     const [model, modelName, provider] = models[i % 4]!;
-    const id = ledger.enqueue({ type: types[i % 3]!, model, modelName, provider, prompt: i % 5 === 0 ? `一只猫 number ${i}` : `A Cat number ${i}`, params: {} });
+    const id = ledger.enqueue({ type: types[i % 3]!, model, modelName, provider, prompt: PROMPTS[i % PROMPTS.length]!(i), params: {} });
     if (i % 11 === 0) continue;
     ledger.markRunning(id);
     if (i % 7 === 0) ledger.fail(id, { status: "failed", error: "x", errorType: "upstream_error" });
@@ -37,6 +40,10 @@ describe("list builds its WHERE clause from the filters given", () => {
     {}, { cursor }, { type: "video" }, { status: "succeeded" }, { status: "queued" }, { model: "alpha" }, { model: "m-c" }, { model: "nothing" },
     { q: "cat" }, { q: "猫" }, { type: "image", status: "failed" }, { model: "alpha", status: "succeeded", cursor }, { model: "m-a", type: "image", q: "1" },
     { limit: 7 }, { limit: 7, model: "beta" }, { type: "audio", q: "CAT", cursor, limit: 3 },
+    // q through the trigram index (3 characters or more) and row by row (fewer).
+    { q: "a cat" }, { q: "CAT NUMBER 1" }, { q: "一只猫" }, { q: "只猫 n" }, { q: "écrire" }, { q: "ÉCRIRE" }, { q: "crire \"l'" }, { q: "\"" },
+    { q: "ab" }, { q: "Ab 1" }, { q: "nothing here" }, { q: "number 3", cursor, limit: 5 }, { q: "number", status: "failed", type: "video" },
+    { q: "cat", model: "alpha", cursor }, { q: "été", limit: 2 }, { q: "猫", cursor },
   ];
   const ranges: TimeRange[] = [{}, { fromMs: start + 600_000 }, { toMs: start + 1_200_000 }, { fromMs: start + 300_000, toMs: start + 900_000 }];
   for (const filter of filters) {
@@ -52,11 +59,23 @@ describe("list builds its WHERE clause from the filters given", () => {
         expect(page.items.map((g) => g.id)).toEqual(ids(expected.slice(0, limit).map((r) => r.seq)));
         expect(page.next_cursor).toBe(expected.length > limit ? String(expected[limit - 1]!.seq) : null);
       });
+      test(`page() in slices of 7 seqs: ${JSON.stringify(filter)} ${JSON.stringify(range)}`, async () => {
+        expect(await ledger.page(filter, range, 7)).toEqual(ledger.list(filter, range));
+      });
     }
   }
 });
 
 describe("the indexed ledger queries", () => {
+  test("q folds ASCII case only, as lower() does, although the trigram index also folds É to é", () => {
+    const { ledger } = seeded();
+    const prompts = (q: string) => ledger.list({ q, limit: 200 }).items.map((g) => g.prompt);
+    expect(prompts("écrire").length).toBeGreaterThan(0);
+    expect(prompts("écrire").every((p) => p.startsWith("écrire"))).toBe(true);
+    expect(prompts("ÉCRIRE").every((p) => p.startsWith("ÉCRIRE"))).toBe(true);
+    expect(new Set(prompts("a cat").map((p) => p.slice(0, 5)))).toEqual(new Set(["A Cat", "a cat"]));
+  });
+
   test("recentCostAverage averages the last 20 succeeded jobs with a cost of one model id, provider and type", () => {
     const { db, ledger } = seeded();
     const expected = db.query<{ a: number | null }, []>(

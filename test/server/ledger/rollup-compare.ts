@@ -1,0 +1,149 @@
+// The cost rollups against the statements they replaced, on a randomized ledger: every grouping and type over
+// random windows (hour and day edges, partial windows, empty ones). Imported by rollups.test.ts, and run as a
+// script under other time zones (SQLite reads TZ once per process):
+// `TZ=Asia/Kolkata bun test/server/ledger/rollup-compare.ts SEED [START_ISO]`.
+import type { Database } from "bun:sqlite";
+import { ASSUMED_COST_USD } from "../../../server/defaults.ts";
+import { openDatabase } from "../../../server/ledger/database.ts";
+import { Ledger } from "../../../server/ledger/ledger.ts";
+import type { CostGroup, CostGroupBy } from "../../../server/ledger/schema.ts";
+
+const OLD_KEY: Record<CostGroupBy, string> = {
+  day: "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch', 'localtime')",
+  model: "model",
+  type: "type",
+  provider: "provider",
+};
+// costGroups and spendSince before the rollups (commit a040cff).
+const oldGroups = (groupBy: CostGroupBy) => `SELECT ${OLD_KEY[groupBy]} AS key,
+    count(*) FILTER (WHERE status = 'succeeded') AS count, coalesce(sum(cost_usd), 0) AS cost_usd,
+    count(*) FILTER (WHERE cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost_count
+  FROM generations
+  WHERE created_at >= $from AND created_at < $to AND (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)
+    AND ($type IS NULL OR type = $type)
+  GROUP BY key ORDER BY key`;
+const OLD_SPEND = `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
+    WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
+    THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
+    ELSE coalesce(cost_usd, 0) END), 0) AS spend
+  FROM generations WHERE created_at >= $from AND ($type IS NULL OR type = $type)`;
+
+/** A small deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const TYPES = ["image", "video", "audio"] as const;
+const MODELS = [["m-a", "p1"], ["m-b", "p2"], ["m-a", "p2"], ["m-c", "p3"]] as const;
+
+/**
+ * A ledger of `jobs` jobs over about 12 days around `start` written through the Ledger (some left unfinished,
+ * some with unknown costs with or without a note, no estimate), then changed behind its back: costs corrected,
+ * statuses and times rewritten, rows deleted.
+ */
+export function randomLedger(seed: number, jobs = 1500, db: Database = openDatabase(":memory:"), start = Date.UTC(2026, 2, 26, 20, 0, 0)) {
+  // The default start puts the clock changes of Europe (29 March), Chile (midnight, 5 April) and Lord Howe
+  // (5 April) inside the ledger, the dense days 8 to 11 the last two.
+  const random = prng(seed);
+  let clock = start;
+  const ledger = new Ledger(db, () => clock);
+  const ids: string[] = [];
+  for (let i = 0; i < jobs; i++) {
+    const r = random();
+    clock += r < 0.05 ? -Math.floor(random() * 3 * HOUR) : r < 0.1 ? Math.floor(random() * DAY) : Math.floor(random() * 20 * 60_000);
+    const [model, provider] = MODELS[Math.floor(random() * MODELS.length)]!;
+    const type = TYPES[Math.floor(random() * 3)]!;
+    const estimate = random() < 0.2 ? null : Math.round(random() * 1000) / 100;
+    const id = ledger.enqueue({ type, model, provider, prompt: `job ${i}`, params: {}, estimatedCostUsd: estimate });
+    ids.push(id);
+    const fate = random();
+    if (fate < 0.05) continue;
+    ledger.markRunning(id);
+    if (fate < 0.1) continue;
+    if (fate < 0.7) {
+      const unknown = random() < 0.15;
+      ledger.succeed(id, { outputPath: `/o/${i}`, mimeType: "image/png", bytes: 1, cost: unknown ? { costUsd: null, source: "unknown", note: random() < 0.5 ? "implausible" : undefined } : { costUsd: Math.round(random() * 500) / 100, source: "catalog" } });
+    } else {
+      const billed = random() < 0.3;
+      ledger.fail(id, { status: random() < 0.5 ? "failed" : "interrupted", error: "x", errorType: "upstream_error", cost: billed ? { costUsd: random() < 0.5 ? null : 0.5, source: "unknown", note: "may have billed" } : undefined });
+    }
+  }
+  // A job every 7 minutes from day 8 to day 11, so that every hour around a clock change has rows.
+  for (clock = start + 8 * DAY; clock < start + 11 * DAY; clock += 7 * 60_000) {
+    const id = ledger.start({ type: TYPES[Math.floor(random() * 3)]!, model: "m-d", provider: "p1", prompt: "dense", params: {}, estimatedCostUsd: 0.1 });
+    ledger.succeed(id, { outputPath: "/o/d", mimeType: "image/png", bytes: 1, cost: { costUsd: Math.round(random() * 100) / 100, source: "catalog" } });
+  }
+  for (let i = 0; i < jobs / 10; i++) {
+    const id = ids[Math.floor(random() * ids.length)]!;
+    const change = random();
+    if (change < 0.3) ledger.remove(id);
+    else if (change < 0.5) db.query("UPDATE generations SET cost_usd = $cost, cost_note = NULL WHERE id = $id").run({ id, cost: Math.round(random() * 300) / 100 });
+    else if (change < 0.6) db.query("UPDATE generations SET cost_usd = NULL, cost_note = 'rejected' WHERE id = $id").run({ id });
+    else if (change < 0.7) db.query("UPDATE generations SET status = 'succeeded' WHERE id = $id").run({ id });
+    else if (change < 0.8) db.query("UPDATE generations SET created_at = created_at + $shift WHERE id = $id").run({ id, shift: Math.floor((random() - 0.5) * DAY) });
+    else if (change < 0.9) db.query("UPDATE generations SET estimated_cost_usd = NULL, model = 'm-z' WHERE id = $id").run({ id });
+    else db.query("UPDATE generations SET progress = 50, attempts = '[]' WHERE id = $id").run({ id });
+  }
+  return { db, ledger, start, end: clock };
+}
+
+/** Windows over the ledger: random instants, whole hours and days (UTC and local), a partial hour, an empty one. */
+export function windows(seed: number, start: number, end: number, count = 60): [number, number][] {
+  const random = prng(seed);
+  const localMidnight = (ms: number) => {
+    const d = new Date(ms);
+    return new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  };
+  const span = end - start + 2 * DAY;
+  const at = () => start - DAY + Math.floor(random() * span);
+  const list: [number, number][] = [[start - DAY, end + DAY], [0, end + 10 * DAY], [start + 5 * HOUR, start + 5 * HOUR + 1], [start + HOUR + 17, start + HOUR + 600_000]];
+  for (let i = 0; i < count; i++) {
+    const a = at();
+    const kind = i % 5;
+    if (kind === 0) list.push([a, a + Math.floor(random() * 5 * DAY)]);
+    if (kind === 1) list.push([Math.floor(a / HOUR) * HOUR, Math.floor(a / HOUR) * HOUR + Math.ceil(random() * 50) * HOUR]);
+    if (kind === 2) list.push([Math.floor(a / DAY) * DAY, Math.floor(a / DAY) * DAY + Math.ceil(random() * 4) * DAY]);
+    if (kind === 3) list.push([localMidnight(a), localMidnight(a) + Math.ceil(random() * 3) * DAY]);
+    if (kind === 4) list.push([a, a + Math.floor(random() * 2 * HOUR)]);
+  }
+  return list;
+}
+
+/** Differences between the rollup queries and the old statements; empty when they agree. */
+export function compare(db: Database, ledger: Ledger, windowList: [number, number][]): string[] {
+  const problems: string[] = [];
+  const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  for (const [from, to] of windowList) {
+    for (const type of [undefined, ...TYPES]) {
+      for (const groupBy of ["day", "model", "type", "provider"] as const) {
+        const expected = db.query<CostGroup, Record<string, string | number | null>>(oldGroups(groupBy)).all({ from, to, type: type ?? null });
+        const actual = ledger.costGroups(from, to, groupBy, type);
+        const same = expected.length === actual.length && expected.every((e, i) => {
+          const a = actual[i]!;
+          return a.key === e.key && a.count === e.count && a.unknown_cost_count === e.unknown_cost_count && close(a.cost_usd, e.cost_usd);
+        });
+        if (!same) problems.push(`costGroups(${from}, ${to}, ${groupBy}, ${type}): ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+      }
+      const spend = db.query<{ spend: number }, Record<string, string | number | null>>(OLD_SPEND).get({ from, type: type ?? null, ...ASSUMED_COST_USD })!.spend;
+      const actual = ledger.spendSince(from, type);
+      if (!close(actual, spend)) problems.push(`spendSince(${from}, ${type}): ${actual} != ${spend}`);
+    }
+  }
+  return problems;
+}
+
+if (import.meta.main) {
+  const [seed, startAt] = process.argv.slice(2);
+  const { db, ledger, start, end } = randomLedger(Number(seed ?? 1), 800, undefined, startAt ? Date.parse(startAt) : undefined);
+  const problems = compare(db, ledger, windows(7, start, end));
+  console.log(JSON.stringify({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, problems: problems.slice(0, 5), count: problems.length }));
+}
