@@ -229,6 +229,32 @@ export function modelFor(config: Config, type: MediaType): ModelEntry | undefine
   return candidates.find((entry) => entry.default) ?? candidates[0];
 }
 
+/** How a request names a configured model: its `name`, else its model id when only one entry of the type has it. */
+export function modelLabel(entry: ModelEntry): string {
+  return entry.name ?? entry.model;
+}
+
+/**
+ * The entry a request asked for by `requested` (an entry's `name`, else a model id that only one entry of the type
+ * has), or the type's default when none was asked for. Throws invalid_argument naming `model` and listing the
+ * configured names of the type.
+ */
+export function selectModel(config: Config, type: MediaType, requested: string | undefined): ModelEntry | undefined {
+  if (requested === undefined) return modelFor(config, type);
+  const candidates = config.models.filter((entry) => entry.type === type);
+  const named = candidates.find((entry) => entry.name === requested);
+  if (named) return named;
+  const id = requested.replace(/^models\//, "");
+  const byId = candidates.filter((entry) => entry.model === requested || entry.model === id);
+  if (byId.length === 1) return byId[0];
+  const names = candidates.map(modelLabel);
+  if (byId.length > 1) {
+    throw new AppError("invalid_argument", `${byId.length} ${type} models in config.yml have the id "${requested}"; ask for one by its name: ${byId.map(modelLabel).join(", ")}`, { field: "model", allowed: byId.map(modelLabel) });
+  }
+  const choices = names.length ? `choose one of: ${names.join(", ")}` : `none is configured; add a model with type=${type} in settings`;
+  throw new AppError("invalid_argument", `No ${type} model "${requested}" is configured; ${choices}`, { field: "model", allowed: names });
+}
+
 const ENV_REFERENCE = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/;
 
 /** The variable a key names when it is an `${ENV_VAR}` reference (blanks around it ignored, as when resolved), else undefined. */

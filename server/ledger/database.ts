@@ -200,6 +200,9 @@ export const MIGRATIONS: readonly string[] = [
      INSERT INTO generations_fts (generations_fts, rowid, prompt) VALUES ('delete', old.seq, old.prompt);
      INSERT INTO generations_fts (rowid, prompt) VALUES (new.seq, new.prompt);
    END;`,
+  // Which front door a request came through (api, ui, mcp, openai, cli); older rows are the seed API's.
+  `ALTER TABLE generations ADD COLUMN door TEXT NOT NULL DEFAULT 'api';
+   CREATE INDEX generations_door ON generations (door) WHERE door <> 'api';`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

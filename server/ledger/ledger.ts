@@ -85,9 +85,9 @@ export class Ledger {
   private insertRow(id: string, at: number, input: NewGeneration, status: "queued" | "running"): void {
     this.db
       .query(
-        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client,
+        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client, door,
            estimated_cost_usd, idempotency_key, request_hash)
-         VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client,
+         VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client, $door,
            $estimate, $idempotencyKey, $requestHash)`,
       )
       .run({
@@ -103,6 +103,7 @@ export class Ledger {
         startedAt: status === "running" ? at : null,
         sessionId: input.sessionId ?? null,
         client: input.client ?? null,
+        door: input.door ?? "api",
         estimate: input.estimatedCostUsd ?? null,
         idempotencyKey: input.idempotencyKey ?? null,
         requestHash: input.requestHash ?? null,
@@ -474,6 +475,10 @@ function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRan
   if (query.model) {
     where.push(`(${table}model = $model OR ${table}model_name = $model)`);
     params.model = query.model;
+  }
+  if (query.door) {
+    where.push(`${table}door = $door`);
+    params.door = query.door;
   }
   if (query.q) {
     where.push(`instr(lower(${table}prompt), lower($q)) > 0`);

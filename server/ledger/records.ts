@@ -1,7 +1,7 @@
 // The ledger's rows: the SQLite row, its API shape, and the facts written into it at each step of a job.
 import type { CostLine } from "../costs/price-schema.ts";
 import type { MediaType } from "../config/schema.ts";
-import type { Attempt, CostGroupBy, CostSource, Generation, GenerationStatus, Usage } from "./schema.ts";
+import type { Attempt, CostGroupBy, CostSource, Door, Generation, GenerationStatus, Usage } from "./schema.ts";
 
 /** Bounds of a time window in ms since the epoch, `toMs` exclusive; either may be open. */
 export type TimeRange = { fromMs?: number; toMs?: number };
@@ -41,6 +41,7 @@ export type Row = {
   latency_ms: number | null;
   session_id: string | null;
   client: string | null;
+  door: Door;
   operation_id: string | null;
   progress: number | null;
   attempts: string;
@@ -60,6 +61,8 @@ export interface NewGeneration {
   params: Record<string, unknown>;
   sessionId?: string;
   client?: string;
+  /** The front door the request came through; default `api`. */
+  door?: Door;
   /** Cost estimated before the call, counted against budgets while the job is unfinished. */
   estimatedCostUsd?: number | null;
   idempotencyKey?: string;
@@ -153,6 +156,7 @@ export function toGeneration(row: Row): Generation {
     latency_ms: row.latency_ms,
     session_id: row.session_id,
     client: row.client,
+    door: row.door,
   };
 }
 

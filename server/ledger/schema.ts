@@ -7,6 +7,10 @@ import { MAX_NAME_CHARS, MAX_PAGE_SIZE, MAX_QUERY_TEXT_CHARS } from "../defaults
 export const GenerationStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
 export type GenerationStatus = z.infer<typeof GenerationStatus>;
 
+/** The front door a request came through: the seed HTTP API, the web UI, MCP, the OpenAI-compatible API, the CLI. */
+export const Door = z.enum(["api", "ui", "mcp", "openai", "cli"]);
+export type Door = z.infer<typeof Door>;
+
 const FINISHED: ReadonlySet<GenerationStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
 /** Whether a job in this status has ended (nothing will change it any more). */
 export const isFinished = (status: GenerationStatus): boolean => FINISHED.has(status);
@@ -69,6 +73,7 @@ export const Generation = z.object({
   latency_ms: z.number().nullable(),
   session_id: z.string().nullable(),
   client: z.string().nullable(),
+  door: Door,
 });
 export type Generation = z.infer<typeof Generation>;
 
@@ -83,6 +88,7 @@ export const GenerationQuery = z
     type: MediaType.optional(),
     status: GenerationStatus.optional(),
     model: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
+    door: Door.optional(),
     q: z.string().min(1).max(MAX_QUERY_TEXT_CHARS, `must be at most ${MAX_QUERY_TEXT_CHARS} characters`).optional(),
     from: dateOrTime.optional(),
     to: dateOrTime.optional(),

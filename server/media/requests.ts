@@ -5,11 +5,13 @@ import { MAX_PROMPT_CHARS } from "../defaults.ts";
 import { parseAspect } from "../formats/aspect.ts";
 import { loadInputImages, type InputBudget, type InputReservation } from "../formats/input-images.ts";
 import type { ImageJob, SpeechJob, VideoJob } from "../providers/types.ts";
+import type { Door } from "../ledger/schema.ts";
 import { parseOrThrow } from "../validate.ts";
 import { ImageRequest, SpeechRequest, VideoRequest } from "./schema.ts";
 
-/** Who is asking, for the ledger. */
+/** Who is asking, for the ledger: the front door, and the client (User-Agent, MCP client name). */
 export interface Caller {
+  door?: Door;
   client?: string;
 }
 
@@ -20,6 +22,8 @@ export interface Prepared<J> {
   params: Record<string, unknown>;
   outputDir?: string;
   sessionId?: string;
+  /** The configured model asked for by name (or unique id); absent: the type's default. */
+  model?: string;
   /** Fields echoed in the response body (prompt, aspect_ratio, input, voice, duration_seconds). */
   echo: Record<string, unknown>;
   /** What is known before the call, for estimating its cost. */
@@ -47,6 +51,7 @@ export async function prepareImage(raw: unknown, budget?: InputBudget): Promise<
     // An edit without output_dir lands beside its first input file (the caller's project), as the skill promises.
     outputDir: request.output_dir ?? inputFolder(inputs),
     sessionId: request.session_id,
+    model: request.model,
     echo: { prompt: request.prompt, aspect_ratio: aspect },
     facts: { aspect },
     inputs: reservation,
@@ -71,6 +76,7 @@ export async function prepareVideo(raw: unknown, budget?: InputBudget): Promise<
     params: { aspect_ratio: aspect, duration_seconds: request.duration_seconds, ...(firstFrame ? { first_frame: firstFrame.source } : {}) },
     outputDir: request.output_dir,
     sessionId: request.session_id,
+    model: request.model,
     echo: { prompt: request.prompt, aspect_ratio: aspect, duration_seconds: request.duration_seconds },
     facts: { aspect, seconds: request.duration_seconds },
     inputs: loaded?.reservation,
@@ -87,6 +93,7 @@ export async function prepareSpeech(raw: unknown): Promise<Prepared<SpeechJob>> 
     params: voice ? { voice } : {},
     outputDir: request.output_dir,
     sessionId: request.session_id,
+    model: request.model,
     echo: { input: request.input, ...(voice ? { voice } : {}) },
     facts: { characters: request.input.length },
   };

@@ -7,7 +7,8 @@ import { readJsonBody } from "../http/body.ts";
 import { eventStream } from "../http/sse.ts";
 import type { AppDeps } from "../deps.ts";
 import { legacyStatus, type JobUrls } from "./responses.ts";
-import { isFinished } from "../ledger/schema.ts";
+import { isFinished, type Door } from "../ledger/schema.ts";
+import type { Caller } from "./requests.ts";
 import { JobList, JobView, MediaTypes } from "./schema.ts";
 import type { MediaOutcome, SubmitOptions } from "./service.ts";
 
@@ -27,13 +28,22 @@ function submitOptions(request: Request, body: Record<string, unknown>): SubmitO
   return { async: body.async === true || /\brespond-async\b/i.test(prefer), idempotencyKey: key?.trim(), urls: JOB_URLS };
 }
 
+/** Doors that reach the daemon through these endpoints and say so with `X-Mediagen-Door` (a label, not a credential). */
+const LABELLED_DOORS = new Set<Door>(["ui", "mcp", "cli"]);
+
+/** Who is asking: the door (the seed API unless the web UI, `mediagen mcp` or the CLI says otherwise) and the User-Agent. */
+export function callerOf(request: Request): Caller {
+  const said = request.headers.get("x-mediagen-door")?.trim().toLowerCase() as Door | undefined;
+  return { door: said && LABELLED_DOORS.has(said) ? said : "api", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
+}
+
 async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set) {
   const maxBytes = deps.config.get().server.max_body_mib * 1048576;
   let outcome: MediaOutcome;
   try {
     const body = await readJsonBody(request, maxBytes);
     const options = submitOptions(request, body);
-    const caller = { client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
+    const caller = callerOf(request);
     outcome = await deps.media.submit(type, body, caller, options);
   } catch (error) {
     outcome = deps.media.rejected(type, toAppError(error));

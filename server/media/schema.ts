@@ -23,6 +23,8 @@ const outputDir = z
   .refine((dir) => !dir.includes("\0"), "output_dir contains a NUL byte")
   .optional();
 const sessionId = z.string({ error: "session_id must be a string" }).max(MAX_NAME_CHARS, limited("session_id", MAX_NAME_CHARS)).optional();
+/** A configured model for this one request (its name, or a model id only one entry has); absent: the type's default. */
+const model = z.string({ error: "model must be a string: the name of a configured model" }).max(MAX_NAME_CHARS, limited("model", MAX_NAME_CHARS)).trim().min(1, "model must name a configured model").optional();
 const aspectRatio = z
   .unknown()
   .refine((value) => typeof value !== "string" || value.length <= MAX_NAME_CHARS, limited("aspect_ratio", MAX_NAME_CHARS))
@@ -41,6 +43,7 @@ export const ImageRequest = z.object({
   image: imageRef.optional(),
   images: z.array(imageRef, { error: "images must be an array of file paths, base64 data or data: URLs" }).max(16, "at most 16 images").optional(),
   session_id: sessionId,
+  model,
 });
 export type ImageRequest = z.infer<typeof ImageRequest>;
 
@@ -72,6 +75,7 @@ export const VideoRequest = z.object({
   image: z.union([InlineImage, imageRef], { error: "image must be {b64_json, mime_type}, a file path, base64 data or a data: URL" }).optional(),
   output_dir: outputDir,
   session_id: sessionId,
+  model,
 });
 export type VideoRequest = z.infer<typeof VideoRequest>;
 
@@ -81,6 +85,7 @@ export const SpeechRequest = z.object({
   voice: z.string({ error: "voice must be a string" }).max(MAX_NAME_CHARS, limited("voice", MAX_NAME_CHARS)).trim().optional(),
   output_dir: outputDir,
   session_id: sessionId,
+  model,
 });
 export type SpeechRequest = z.infer<typeof SpeechRequest>;
 

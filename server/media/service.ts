@@ -2,7 +2,7 @@
 // follow and cancel jobs, drain at shutdown, recover at start. Knows nothing about HTTP.
 import { createHash } from "node:crypto";
 import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
-import { describeEntry, modelFor, resolveApiKey, type ConfigStore } from "../config/store.ts";
+import { describeEntry, modelFor, resolveApiKey, selectModel, type ConfigStore } from "../config/store.ts";
 import { checkBudget, estimateCost } from "../costs/budget.ts";
 import { CATALOG } from "../costs/catalog.ts";
 import { IDEMPOTENCY_WINDOW_HOURS, MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
@@ -150,7 +150,7 @@ export class MediaService {
     const { config, ledger } = this.deps;
     const kind = KINDS[type];
     const settings = config.get();
-    const entry = modelFor(settings, type);
+    let entry = modelFor(settings, type);
     let echo = kind.rawEcho(raw);
     let inputs: InputReservation | undefined;
     try {
@@ -158,13 +158,17 @@ export class MediaService {
       const prepared = await kind.prepare(raw, this.inputs);
       inputs = prepared.inputs;
       echo = prepared.echo;
-      if (!entry) throw new AppError("not_configured", `No ${type} model configured. Add a model with type=${type} in settings.`);
-      const provider = this.providers[entry.provider];
+      // A model named in the request serves it; an unknown name is answered without a model.
+      if (prepared.model !== undefined) entry = undefined;
+      const chosen = prepared.model === undefined ? entry : selectModel(settings, type, prepared.model);
+      entry = chosen;
+      if (!chosen) throw new AppError("not_configured", `No ${type} model configured. Add a model with type=${type} in settings.`);
+      const provider = this.providers[chosen.provider];
       const generate = provider && kind.call(provider);
-      if (!provider || !generate) throw new AppError("not_implemented", `Provider '${entry.provider}' cannot generate ${type} in this version of mediagen`);
-      kind.check(provider, prepared.job, entry);
-      const apiKey = resolveApiKey(entry);
-      if (provider.requiresKey && !apiKey) throw new AppError("auth_required", `api_key not configured for ${describeEntry(entry)}`);
+      if (!provider || !generate) throw new AppError("not_implemented", `Provider '${chosen.provider}' cannot generate ${type} in this version of mediagen`);
+      kind.check(provider, prepared.job, chosen);
+      const apiKey = resolveApiKey(chosen);
+      if (provider.requiresKey && !apiKey) throw new AppError("auth_required", `api_key not configured for ${describeEntry(chosen)}`);
       const dir = this.outputFolder(type, raw, prepared.outputDir);
       ledger.assertWritable();
 
@@ -177,18 +181,19 @@ export class MediaService {
           retry_after_seconds: this.jobs.retryAfter(type),
         });
       }
-      const estimate = estimateCost(type, entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(entry.model, entry.provider, type));
+      const estimate = estimateCost(type, chosen, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(chosen.model, chosen.provider, type));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
       const params = { ...prepared.params, output_dir: dir };
       const id = ledger.enqueue({
         type,
-        model: entry.model,
-        modelName: entry.name,
-        provider: entry.provider,
+        model: chosen.model,
+        modelName: chosen.name,
+        provider: chosen.provider,
         prompt: prepared.prompt,
         params,
         sessionId: prepared.sessionId,
         client: caller.client,
+        door: caller.door,
         estimatedCostUsd: estimate,
         idempotencyKey: options.idempotencyKey,
         requestHash: hash,
@@ -197,7 +202,7 @@ export class MediaService {
       const job = this.jobs.track({
         id,
         type,
-        entry,
+        entry: chosen,
         provider,
         state: "queued",
         echo: target.echo,

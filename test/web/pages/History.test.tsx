@@ -50,6 +50,7 @@ function generation(fields: Partial<Generation> & { id: string }): Generation {
     latency_ms: 12_500,
     session_id: null,
     client: null,
+    door: "api",
     ...fields,
   };
 }

@@ -34,7 +34,8 @@ export const token = {
 };
 
 function headers(json: boolean): Record<string, string> {
-  const out: Record<string, string> = json ? { "content-type": "application/json" } : {};
+  // Generations started here are recorded as coming through the web UI's door.
+  const out: Record<string, string> = json ? { "content-type": "application/json", "x-mediagen-door": "ui" } : {};
   const saved = token.get();
   if (saved) out.authorization = `Bearer ${saved}`;
   return out;
