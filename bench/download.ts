@@ -16,11 +16,12 @@ const source = join(root, "source.mp4");
 writeMp4(source, sizeMib * 1048576);
 
 const key = "bench-key-0123456789abcdef";
+let base = "";
 const server = Bun.serve({
   hostname: "127.0.0.1",
   port: 0,
   idleTimeout: 0,
-  fetch(request) {
+  fetch(request): Response {
     const path = new URL(request.url).pathname;
     if (path === "/files/video.mp4") return new Response(Bun.file(source), { headers: { "content-type": "video/mp4" } });
     if (path.endsWith("/videos/generations")) {
@@ -29,7 +30,7 @@ const server = Bun.serve({
     return Response.json({ error: { message: "unknown" } }, { status: 404 });
   },
 });
-const base = `http://127.0.0.1:${server.port}`;
+base = `http://127.0.0.1:${server.port}`;
 
 const dataDir = join(root, "data");
 await Bun.write(join(dataDir, "config.yml"), stringify({ ...clackyConfig(base, key), jobs: { video: { timeout_seconds: 3600, max_attempts: 1 } } }));
