@@ -140,6 +140,10 @@ export function openSpool(dir: string): Spool {
       }
       spool.size += chunk.byteLength;
     },
+    async pipe(response) {
+      flush();
+      spool.size += await Bun.write(Bun.file(fd), response);
+    },
     async finish() {
       flush();
       await syncFd(fd);

@@ -4,7 +4,7 @@ import { MAX_RESULT_MIB, MAX_UPSTREAM_JSON_MIB, MAX_UPSTREAM_MESSAGE_CHARS } fro
 import { AppError } from "../errors.ts";
 import { redact } from "../log.ts";
 import { parseJsonKeepingLargeText, type Base64Text, decodeBase64 } from "./json.ts";
-import type { CallContext, MediaPayload } from "./types.ts";
+import type { CallContext, MediaPayload, Spool } from "./types.ts";
 
 export { redact } from "../log.ts";
 
@@ -247,6 +247,7 @@ export async function readMedia(response: Response, ctx: CallContext): Promise<M
     throw resultTooLarge(type, declared);
   }
   const spool = await ctx.openSpool();
+  if (declared !== undefined && response.body) return pipeDeclared(response, spool, declared, ctx);
   const reader = response.body?.getReader();
   try {
     for (;;) {
@@ -264,6 +265,29 @@ export async function readMedia(response: Response, ctx: CallContext): Promise<M
     spool.discard();
     await reader?.cancel().catch(() => {});
     throw error instanceof AppError ? error : new AppError("storage_error", `The download could not be saved to ${spool.path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Disk errors a write can end with (anything else that breaks a download is the transport's). */
+const DISK_ERRORS = new Set(["ENOSPC", "EDQUOT", "EIO", "EROFS", "EFBIG", "EBADF", "EACCES", "EPERM"]);
+
+/**
+ * A body of a declared length (within the cap) written by Bun natively: about the speed of `curl -o`, where a
+ * read loop in JavaScript takes half as long again. A body that breaks off or ends short leaves no file behind.
+ */
+async function pipeDeclared(response: Response, spool: Spool, declared: number, ctx: CallContext): Promise<MediaPayload> {
+  try {
+    await spool.pipe(response);
+    if (spool.size !== declared) throw new AppError("network_error", `The download ended after ${spool.size} of its ${declared} bytes`);
+    return { file: await spool.finish() };
+  } catch (error) {
+    spool.discard();
+    if (error instanceof AppError) throw error;
+    const code = String((error as { code?: unknown })?.code ?? "");
+    if (!ctx.signal.aborted && DISK_ERRORS.has(code)) {
+      throw new AppError("storage_error", `The download could not be written to ${spool.path}: ${error instanceof Error ? error.message : code}`);
+    }
+    throw transportError(error, ctx);
   }
 }
 

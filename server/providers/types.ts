@@ -32,6 +32,8 @@ export interface Spool {
   /** Bytes written so far. */
   size: number;
   write(chunk: Uint8Array): void;
+  /** Writes a whole response body natively (for a declared length already checked against the cap); rejects when it breaks off. */
+  pipe(response: Response): Promise<void>;
   finish(): Promise<SpooledFile>;
   discard(): void;
 }
