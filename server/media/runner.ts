@@ -3,7 +3,7 @@
 import type { ModelEntry } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
 import { billedCost, costOf, upstreamCost } from "../costs/pricing.ts";
-import { DEFAULT_POLL_INTERVAL_SECONDS } from "../defaults.ts";
+import { COLLECT_AFTER_RESULT_MIB, DEFAULT_POLL_INTERVAL_SECONDS } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { fsReason } from "../formats/fs-facts.ts";
 import { imageSize } from "../formats/media-bytes.ts";
@@ -107,6 +107,9 @@ export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | un
     const media = checkResult(type, result);
     const cost = costOf(entry, result, KINDS[type].meter(target.prompt, media, result), config.get().prices);
     const { saved, warning } = await save(deps, type, media, target.dir);
+    // A big answer held in memory (base64 JSON) is garbage once saved: collect it once this job's frame is gone, so the
+    // daemon's RSS goes back near idle instead of waiting for the next allocations to trigger a collection.
+    if (result.bytes && result.bytes.length > COLLECT_AFTER_RESULT_MIB * 1048576) setTimeout(() => Bun.gc(true), 0);
     const recorded = ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined });
     const body = successBody(type, id, entry, target.echo, saved, result, cost.costUsd);
     if (warning) Object.assign(body, { warning, saved_to_default_dir: true });

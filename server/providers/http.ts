@@ -152,8 +152,7 @@ export function resultTooLarge(type: MediaType, bytes?: number): AppError {
 
 /**
  * Reads a body into one buffer up to `maxBytes`, mapping a broken or aborted stream into the catalogue. A larger body
- * (declared or streamed) is cancelled as soon as it passes the limit and is `tooLarge(declared)`; a declared length
- * is allocated once, so the body is never held twice.
+ * (declared or streamed) is cancelled as soon as it passes the limit and is `tooLarge(declared)`.
  */
 export async function readBytes(
   response: Response,
@@ -167,8 +166,15 @@ export async function readBytes(
     throw tooLarge(declared);
   }
   if (!response.body) return new Uint8Array();
+  // A declared length is read natively into one buffer (a read loop leaves every chunk behind as garbage: twice the body).
+  if (declared !== undefined) {
+    try {
+      return await response.bytes();
+    } catch (error) {
+      throw transportError(error, ctx);
+    }
+  }
   const reader = response.body.getReader();
-  let whole = declared === undefined ? undefined : new Uint8Array(declared);
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -179,18 +185,12 @@ export async function readBytes(
         await reader.cancel().catch(() => {});
         throw tooLarge();
       }
-      if (whole && total + value.byteLength <= whole.length) whole.set(value, total);
-      else {
-        if (whole) chunks.push(whole.subarray(0, total));
-        whole = undefined;
-        chunks.push(value);
-      }
+      chunks.push(value);
       total += value.byteLength;
     }
   } catch (error) {
     throw error instanceof AppError ? error : transportError(error, ctx);
   }
-  if (whole) return whole.subarray(0, total);
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
 
