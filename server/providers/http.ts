@@ -166,8 +166,9 @@ export async function readBytes(
     throw tooLarge(declared);
   }
   if (!response.body) return new Uint8Array();
-  // A declared length is read natively into one buffer (a read loop leaves every chunk behind as garbage: twice the body).
-  if (declared !== undefined) {
+  // A declared length is read natively into one buffer (a read loop leaves every chunk behind as garbage: twice the
+  // body); a compressed body is not, since its declared length says nothing about what it inflates to.
+  if (declared !== undefined && !compressed(response)) {
     try {
       return await response.bytes();
     } catch (error) {
@@ -193,6 +194,9 @@ export async function readBytes(
   }
   return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
 }
+
+/** Whether fetch inflates the body (its Content-Length counts the compressed bytes). */
+const compressed = (response: Response): boolean => !["", "identity"].includes((response.headers.get("content-encoding") ?? "").trim().toLowerCase());
 
 const declaredLength = (response: Response): number | undefined => {
   const value = Number(response.headers.get("content-length") ?? Number.NaN);
@@ -247,7 +251,7 @@ export async function readMedia(response: Response, ctx: CallContext): Promise<M
     throw resultTooLarge(type, declared);
   }
   const spool = await ctx.openSpool();
-  if (declared !== undefined && response.body) return pipeDeclared(response, spool, declared, ctx);
+  if (declared !== undefined && response.body && !compressed(response)) return pipeDeclared(response, spool, declared, ctx);
   const reader = response.body?.getReader();
   try {
     for (;;) {

@@ -35,9 +35,6 @@ export const fromBase64 = (data: string): Uint8Array => {
 /** Strings of an upstream JSON answer at least this long (base64 media) are kept as their raw bytes, in bytes. */
 export const LARGE_TEXT_BYTES = 64 * 1024;
 
-/** Base64 characters decoded per step from a LargeText (a multiple of 4): the only JS string made from it. */
-const DECODE_STEP_CHARS = 1024 * 1024;
-
 /**
  * A long string of an upstream JSON answer (base64 media, a data: URL) kept as its raw UTF-8 bytes inside the
  * answer's body instead of as a JS string, so decoding it never holds the body, a string copy and the bytes at once.
@@ -60,21 +57,57 @@ export class LargeText {
     return new TextDecoder().decode(this.#raw.subarray(0, n));
   }
 
-  /** The base64 from character `from` on, decoded a step at a time; throws `tooLarge()` before decoding more than `maxBytes`. */
+  /** The base64 from character `from` on, decoded from the bytes; throws `tooLarge()` before decoding more than `maxBytes`. */
   decodeBase64(from: number, maxBytes: number, tooLarge: (bytes: number) => Error): Uint8Array {
     const text = unescapeBase64(this.#raw.subarray(from));
     let end = text.length;
     while (end > 0 && text[end - 1] === 0x3d) end -= 1;
     const decodedLength = Math.floor((end * 3) / 4);
     if (decodedLength > maxBytes) throw tooLarge(decodedLength);
-    const out = Buffer.alloc(decodedLength);
-    let written = 0;
-    for (let at = 0; at < end; at += DECODE_STEP_CHARS) {
-      const step = Buffer.from(text.buffer, text.byteOffset + at, Math.min(DECODE_STEP_CHARS, end - at)).toString("latin1");
-      written += out.write(step, written, "base64");
-    }
-    return new Uint8Array(out.buffer, out.byteOffset, written);
+    const out = new Uint8Array(decodedLength);
+    return out.subarray(0, decodeBase64Bytes(text.subarray(0, end), out));
   }
+}
+
+/** Value of each base64 character (both alphabets), -1 for anything else. */
+const BASE64_VALUES = (() => {
+  const values = new Int16Array(256).fill(-1);
+  [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].forEach((c, i) => (values[c.charCodeAt(0)] = i));
+  values[0x2d] = 62;
+  values[0x5f] = 63;
+  return values;
+})();
+
+/**
+ * Decodes base64 characters straight from bytes into `out` (no JS string, so no garbage the size of the text),
+ * skipping characters outside the alphabet as Buffer does; returns the bytes written.
+ */
+function decodeBase64Bytes(text: Uint8Array, out: Uint8Array): number {
+  let written = 0;
+  let at = 0;
+  for (; at + 4 <= text.length; at += 4) {
+    const a = BASE64_VALUES[text[at]!]!;
+    const b = BASE64_VALUES[text[at + 1]!]!;
+    const c = BASE64_VALUES[text[at + 2]!]!;
+    const d = BASE64_VALUES[text[at + 3]!]!;
+    if ((a | b | c | d) < 0) break;
+    out[written++] = (a << 2) | (b >> 4);
+    out[written++] = ((b & 15) << 4) | (c >> 2);
+    out[written++] = ((c & 3) << 6) | d;
+  }
+  let bits = 0;
+  let buffer = 0;
+  for (; at < text.length; at++) {
+    const value = BASE64_VALUES[text[at]!]!;
+    if (value < 0) continue;
+    buffer = ((buffer << 6) | value) & 0xffffff;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out[written++] = (buffer >> bits) & 0xff;
+    }
+  }
+  return written;
 }
 
 /** Base64 bytes with JSON escapes removed (`\/` is a slash; `\n`, `\r`, `\t` and `\uXXXX` are dropped); the same view when there are none. */

@@ -16,7 +16,7 @@ const VIDEO = makeMp4(3 * 1048576 + 17);
 const COST = 2.688;
 
 /** What the fake does with the next download. */
-let mode: "declared" | "chunked" | "cut" = "declared";
+let mode: "declared" | "chunked" | "gzip" | "cut" = "declared";
 /** How long the fake waits before answering a generation, in ms. */
 let delayMs = 0;
 let answering = 0;
@@ -42,6 +42,7 @@ beforeAll(() => {
       const path = new URL(request.url).pathname;
       if (path === "/files/video.mp4") {
         if (mode === "chunked") return new Response(chunked(VIDEO), { headers: { "content-type": "video/mp4" } });
+        if (mode === "gzip") return new Response(Bun.gzipSync(VIDEO), { headers: { "content-type": "video/mp4", "content-encoding": "gzip" } });
         if (mode === "cut") {
           let sent = 0;
           const stream = new ReadableStream<Uint8Array>({
@@ -91,7 +92,7 @@ function partials(dir: string): string[] {
 }
 
 describe("streamed downloads", () => {
-  test.each([["declared"], ["chunked"]] as const)("a %s video download is saved byte for byte, with no temp file left", async (how) => {
+  test.each([["declared"], ["chunked"], ["gzip"]] as const)("a %s video download is saved byte for byte, with no temp file left", async (how) => {
     using h = harness();
     mode = how;
     const { status, body } = await h.post("/api/media/video", { prompt: "p", output_dir: h.workDir });
