@@ -165,9 +165,9 @@ export async function readBytes(
     await response.body?.cancel().catch(() => {});
     throw tooLarge(declared);
   }
-  if (!response.body) return new Uint8Array();
   // A declared length is read natively into one buffer (a read loop leaves every chunk behind as garbage: twice the
-  // body); a compressed body is not, since its declared length says nothing about what it inflates to.
+  // body); a compressed body is not, since its declared length says nothing about what it inflates to. `body` is not
+  // touched before: making the stream object turns Bun's native read into a stream read, twice the body again.
   if (declared !== undefined && !compressed(response)) {
     try {
       return await response.bytes();
@@ -175,6 +175,7 @@ export async function readBytes(
       throw transportError(error, ctx);
     }
   }
+  if (!response.body) return new Uint8Array();
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -251,7 +252,8 @@ export async function readMedia(response: Response, ctx: CallContext): Promise<M
     throw resultTooLarge(type, declared);
   }
   const spool = await ctx.openSpool();
-  if (declared !== undefined && response.body && !compressed(response)) return pipeDeclared(response, spool, declared, ctx);
+  // Checked without touching `body` (see readBytes).
+  if (declared !== undefined && !compressed(response)) return pipeDeclared(response, spool, declared, ctx);
   const reader = response.body?.getReader();
   try {
     for (;;) {

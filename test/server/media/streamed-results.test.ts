@@ -42,7 +42,7 @@ beforeAll(() => {
       const path = new URL(request.url).pathname;
       if (path === "/files/video.mp4") {
         if (mode === "chunked") return new Response(chunked(VIDEO), { headers: { "content-type": "video/mp4" } });
-        if (mode === "gzip") return new Response(Bun.gzipSync(VIDEO), { headers: { "content-type": "video/mp4", "content-encoding": "gzip" } });
+        if (mode === "gzip") return new Response(Bun.gzipSync(VIDEO as Uint8Array<ArrayBuffer>), { headers: { "content-type": "video/mp4", "content-encoding": "gzip" } });
         if (mode === "cut") {
           let sent = 0;
           const stream = new ReadableStream<Uint8Array>({
