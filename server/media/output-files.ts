@@ -114,7 +114,8 @@ export function openSpool(dir: string): Spool {
   mkdirSync(dir, { recursive: true });
   const path = tempName(dir);
   const fd = openSync(path, "wx", 0o644);
-  const buffer = new Uint8Array(SPOOL_WRITE_KIB * 1024);
+  // Allocated on the first write: a body Bun writes natively (`pipe`) never needs it.
+  let buffer = new Uint8Array();
   let buffered = 0;
   let open = true;
   const writeAll = (bytes: Uint8Array) => {
@@ -132,6 +133,7 @@ export function openSpool(dir: string): Spool {
     path,
     size: 0,
     write(chunk) {
+      if (buffer.length === 0) buffer = new Uint8Array(SPOOL_WRITE_KIB * 1024);
       if (buffered + chunk.byteLength > buffer.length) flush();
       if (chunk.byteLength >= buffer.length) writeAll(chunk);
       else {

@@ -16,7 +16,7 @@ const VIDEO = makeMp4(3 * 1048576 + 17);
 const COST = 2.688;
 
 /** What the fake does with the next download. */
-let mode: "declared" | "chunked" | "gzip" | "cut" = "declared";
+let mode: "declared" | "chunked" | "gzip" | "cut" | "dribble" = "declared";
 /** How long the fake waits before answering a generation, in ms. */
 let delayMs = 0;
 let answering = 0;
@@ -43,6 +43,18 @@ beforeAll(() => {
       if (path === "/files/video.mp4") {
         if (mode === "chunked") return new Response(chunked(VIDEO), { headers: { "content-type": "video/mp4" } });
         if (mode === "gzip") return new Response(Bun.gzipSync(VIDEO as Uint8Array<ArrayBuffer>), { headers: { "content-type": "video/mp4", "content-encoding": "gzip" } });
+        if (mode === "dribble") {
+          // 64 KiB every 100 ms of a declared 3 MiB: the job's deadline comes first.
+          let sent = 0;
+          const stream = new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              await Bun.sleep(100);
+              controller.enqueue(VIDEO.subarray(sent, sent + 65536));
+              sent += 65536;
+            },
+          });
+          return new Response(stream, { headers: { "content-length": String(VIDEO.length) } });
+        }
         if (mode === "cut") {
           let sent = 0;
           const stream = new ReadableStream<Uint8Array>({
@@ -144,6 +156,16 @@ describe("streamed downloads", () => {
     expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: COST });
     expect(partials(h.workDir)).toEqual([]);
     expect(partials(h.dataDir)).toEqual([]);
+  });
+
+  test("a download still running at the job's deadline is a timeout that keeps the job's cost and leaves no temp file", async () => {
+    using h = createHarness({ config: clackyConfig(base, KEY), timeoutsSeconds: { image: 60, video: 1, audio: 60 } });
+    mode = "dribble";
+    const { status, body } = await h.post("/api/media/video", { prompt: "p", output_dir: h.workDir });
+    expect(status).toBe(504);
+    expect(body).toMatchObject({ success: false, error_type: "timeout" });
+    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: COST });
+    expect(partials(h.workDir)).toEqual([]);
   });
 
   test("a folder replaced by a file while the provider works: the streamed video goes to the default folder, whole", async () => {
