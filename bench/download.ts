@@ -1,7 +1,8 @@
 // A big video through the daemon: a fake openclacky gateway on 127.0.0.1 answers a video request with a URL to a
 // structurally valid MP4 of SIZE MiB (ftyp, moov, one large mdat); the daemon downloads, checks and saves it. Baseline:
 // `curl -o` of the same URL plus an fsync, in the same run. Both are sampled for RSS from /proc every 10 ms.
-// Run: bun bench/download.ts [size_mib=1024] [rounds=3]
+// With "chunked" the fake sends the file without a Content-Length (the daemon's read loop with the cap checked per chunk).
+// Run: bun bench/download.ts [size_mib=1024] [rounds=3] [chunked]
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,6 +12,7 @@ import { clackyConfig } from "../test/helpers.ts";
 
 const sizeMib = Number(process.argv[2] ?? 1024);
 const rounds = Number(process.argv[3] ?? 3);
+const chunked = process.argv[4] === "chunked";
 const root = mkdtempSync(join(tmpdir(), "mediagen-bench-download-"));
 const source = join(root, "source.mp4");
 writeMp4(source, sizeMib * 1048576);
@@ -23,7 +25,7 @@ const server = Bun.serve({
   idleTimeout: 0,
   fetch(request): Response {
     const path = new URL(request.url).pathname;
-    if (path === "/files/video.mp4") return new Response(Bun.file(source), { headers: { "content-type": "video/mp4" } });
+    if (path === "/files/video.mp4") return new Response(chunked ? withoutLength() : Bun.file(source), { headers: { "content-type": "video/mp4" } });
     if (path.endsWith("/videos/generations")) {
       return Response.json({ data: [{ url: `${base}/files/video.mp4`, mime_type: "video/mp4" }], duration_seconds: 8, cost_usd: 2.688 });
     }
@@ -31,6 +33,18 @@ const server = Bun.serve({
   },
 });
 base = `http://127.0.0.1:${server.port}`;
+
+/** The source as a stream Bun cannot size, so it goes out chunked (Bun gives a file's own stream a Content-Length). */
+function withoutLength(): ReadableStream<Uint8Array> {
+  const reader = Bun.file(source).stream().getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+  });
+}
 
 const dataDir = join(root, "data");
 await Bun.write(join(dataDir, "config.yml"), stringify({ ...clackyConfig(base, key), jobs: { video: { timeout_seconds: 3600, max_attempts: 1 } } }));
@@ -129,6 +143,7 @@ console.log(
   JSON.stringify(
     {
       size_mib: sizeMib,
+      content_length: !chunked,
       rounds,
       baseline_curl_fsync_ms: Math.round(curlMs),
       mediagen_ms: Math.round(daemonMs),
