@@ -1,6 +1,6 @@
 // OpenAI Images (generations JSON, edits multipart) and Speech, natively; also any OpenAI-compatible server.
 import { rmSync } from "node:fs";
-import { AppError, invalidArgument } from "../errors.ts";
+import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import type { Meter, TokenKind } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
@@ -78,12 +78,16 @@ async function imageResult(response: Response, ctx: CallContext, asked: { size: 
   const item = Array.isArray(json.data) ? asObject(json.data[0]) : undefined;
   const b64 = asBase64(item?.b64_json);
   const url = asString(item?.url);
-  const media = b64 ? { bytes: mediaFromBase64(b64, ctx) } : url ? await download(url, ctx) : undefined;
-  if (!media) throw new AppError("empty_response", "Upstream returned no image data");
   const usage = asObject(json.usage) as Usage | undefined;
   const quality = typeof json.quality === "string" ? json.quality : asked.quality;
+  const meter = { tokens: tokenMeter(usage), images: 1, quality, imageSize: typeof json.size === "string" ? json.size : asked.size };
+  if (!b64 && !url) throw new AppError("empty_response", "Upstream returned no image data");
+  // The image is generated and billed: one too large to accept or a failed download keeps the job's cost.
+  const media = await (async () => (b64 ? { bytes: mediaFromBase64(b64, ctx) } : download(url!, ctx)))().catch((error: unknown) =>
+    Promise.reject(afterBilling(error, { usage, meter })),
+  );
   const extra = typeof item?.revised_prompt === "string" ? { revised_prompt: item.revised_prompt } : undefined;
-  return { ...media, usage, meter: { tokens: tokenMeter(usage), images: 1, quality, imageSize: typeof json.size === "string" ? json.size : asked.size }, extra };
+  return { ...media, usage, meter, extra };
 }
 
 async function generateImage(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {

@@ -183,10 +183,8 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
     throw failure;
   }
   const usage = asObject(json.usage);
-  // The image was generated and billed: one past the cap keeps OpenRouter's cost on the failed row.
-  const media = await imageBytes(imageUrl, ctx).catch((error: unknown) =>
-    Promise.reject(error instanceof AppError && error.type === "invalid_response" ? afterBilling(error, { costUsd: asNumber(usage?.cost), usage }) : error),
-  );
+  // The image was generated and billed: one past the cap, empty or whose download fails keeps OpenRouter's cost.
+  const media = await imageBytes(imageUrl, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, { costUsd: asNumber(usage?.cost), usage })));
   return {
     ...media,
     usage: usage as Usage | undefined,

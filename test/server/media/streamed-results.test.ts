@@ -17,6 +17,8 @@ const COST = 2.688;
 
 /** What the fake does with the next download. */
 let mode: "declared" | "chunked" | "gzip" | "cut" | "dribble" = "declared";
+/** How the fake answers an image request: a URL to an endless PNG, or b64_json decoding to 67.5 MiB. */
+let imageMode: "endless_url" | "huge_b64" = "endless_url";
 /** How long the fake waits before answering a generation, in ms. */
 let delayMs = 0;
 let answering = 0;
@@ -84,6 +86,9 @@ beforeAll(() => {
       try {
         if (delayMs) await Bun.sleep(delayMs);
         if (path.endsWith("/videos/generations")) return Response.json({ data: [{ url: `${base}/files/video.mp4` }], duration_seconds: 8, cost_usd: COST });
+        if (path.endsWith("/images/generations") && imageMode === "huge_b64") {
+          return new Response(`{"data":[{"b64_json":"${"A".repeat(90 * 1048576)}"}],"cost_usd":0.04}`, { headers: { "content-type": "application/json" } });
+        }
         if (path.endsWith("/images/generations")) return Response.json({ data: [{ url: `${base}/files/image.png` }], cost_usd: 0.04 });
         return Response.json({ error: { message: "unknown" } }, { status: 404 });
       } finally {
@@ -145,6 +150,21 @@ describe("streamed downloads", () => {
     expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.04 });
     expect(partials(h.workDir)).toEqual([]);
     expect(existsSync(join(h.workDir, "assets", "generated")) ? readdirSync(join(h.workDir, "assets", "generated")) : []).toEqual([]);
+  });
+
+  test("base64 decoding past the image cap is refused before decoding, naming the limit; the reported cost is kept", async () => {
+    using h = harness();
+    imageMode = "huge_b64";
+    try {
+      const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
+      expect(status).toBe(502);
+      expect(body).toMatchObject({ success: false, error_type: "invalid_response" });
+      expect(body.error).toContain("67.5 MiB, over mediagen's 64 MiB limit for image results");
+      expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.04 });
+      expect(existsSync(join(h.workDir, "assets"))).toBe(false);
+    } finally {
+      imageMode = "endless_url";
+    }
   });
 
   test("a download that breaks off mid-way fails, keeps the job's cost and leaves no temp file", async () => {
