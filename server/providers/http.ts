@@ -146,7 +146,7 @@ export function resultTooLarge(type: MediaType, bytes?: number): AppError {
   const size = bytes === undefined ? "larger than" : `${(bytes / 1048576).toFixed(1)} MiB, over`;
   return new AppError(
     "invalid_response",
-    `Upstream ${NOUNS[type]} is ${size} mediagen's ${MAX_RESULT_MIB[type]} MiB limit for ${type} results (MAX_RESULT_MIB.${type}); it was not downloaded further`,
+    `Upstream ${NOUNS[type]} is ${size} mediagen's ${MAX_RESULT_MIB[type]} MiB limit for ${type} results (MAX_RESULT_MIB.${type}); it was cancelled and not saved`,
   );
 }
 
@@ -251,7 +251,10 @@ export async function readMedia(response: Response, ctx: CallContext): Promise<M
     await response.body?.cancel().catch(() => {});
     throw resultTooLarge(type, declared);
   }
-  const spool = await ctx.openSpool();
+  const spool = await ctx.openSpool().catch(async (error: unknown) => {
+    await response.body?.cancel().catch(() => {});
+    throw error;
+  });
   // Checked without touching `body` (see readBytes).
   if (declared !== undefined && !compressed(response)) return pipeDeclared(response, spool, declared, ctx);
   const reader = response.body?.getReader();

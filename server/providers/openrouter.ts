@@ -142,7 +142,7 @@ async function imageBytes(url: Base64Text, ctx: CallContext): Promise<MediaPaylo
   if (match) {
     const bytes = mediaFromBase64(url instanceof LargeText ? url : url.replace(/\s+/g, ""), ctx, match[0].length);
     if (bytes.length === 0) throw new AppError("empty_response", "OpenRouter returned an empty image");
-    return { bytes, mimeType: match[1] || undefined };
+    return { bytes, mimeType: match[1]?.replaceAll("\\/", "/") || undefined };
   }
   if (url instanceof LargeText || !/^https?:\/\//.test(url)) throw new AppError("invalid_response", `OpenRouter returned an image URL mediagen cannot read: ${start.slice(0, 60)}`);
   // A plain link is fetched without the key: it is not known to be OpenRouter's.
