@@ -75,8 +75,17 @@ export const MIN_FREE_OUTPUT_MIB = { image: 8, video: 64, audio: 8 } as const;
 
 /** Largest JSON (or text) answer read from a provider, in MiB: base64 media included, so about 190 MiB of media. */
 export const MAX_UPSTREAM_JSON_MIB = 256;
-/** Largest media file downloaded from a provider, in MiB. */
-export const MAX_UPSTREAM_MEDIA_MIB = 2048;
+/**
+ * Largest result accepted per media type, in MiB: a download whose Content-Length or streamed bytes pass it, or
+ * base64 whose decoded size does, is cancelled as an invalid_response naming the limit. Videos stream to disk, so
+ * their cap guards the disk (a 4K 8 s Veo clip is about 100 MiB); images and speech are checked in memory (a 4K PNG
+ * is about 50 MiB; 8,000 characters of 48 kHz stereo WAV about 100 MiB before resampling).
+ */
+export const MAX_RESULT_MIB = { image: 64, video: 2048, audio: 128 } as const;
+/** Downloads are written to their temp file in pieces of this size, in KiB (fewer system calls than fetch's chunks). */
+export const SPOOL_WRITE_KIB = 1024;
+/** A result larger than this, in MiB, is followed by a garbage collection once saved, so its buffers go back to the system. */
+export const COLLECT_AFTER_RESULT_MIB = 16;
 
 /**
  * What budgets count for a finished generation billed at an unknown cost with no estimate, in USD per request:

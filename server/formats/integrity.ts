@@ -21,7 +21,44 @@ export function mediaDefect(bytes: Uint8Array, mimeType: string): string | undef
 /** Throws invalid_response when the sniffed media is not a complete file of its format (see mediaDefect). */
 export function checkIntegrity(bytes: Uint8Array, sniffed: SniffedMedia): void {
   const defect = mediaDefect(bytes, sniffed.mimeType);
-  if (defect) throw new AppError("invalid_response", `Upstream returned a corrupt ${sniffed.extension.toUpperCase()} file (${bytes.length} bytes): ${defect}`);
+  if (defect) throw corrupt(sniffed, bytes.length, defect);
+}
+
+const corrupt = (sniffed: SniffedMedia, size: number, defect: string) =>
+  new AppError("invalid_response", `Upstream returned a corrupt ${sniffed.extension.toUpperCase()} file (${size} bytes): ${defect}`);
+
+/** Reads up to `length` bytes at offset `at` of a media file (fewer at its end). */
+export type ReadAt = (at: number, length: number) => Uint8Array;
+
+/** The formats whose structure can be checked from small windows of a file, without reading it whole. */
+const WINDOWED_CHECKS: Record<string, (size: number, read: ReadAt) => string | undefined> = {
+  "video/mp4": (size, read) => isoBmffDefect(size, read, "MP4"),
+  "video/quicktime": (size, read) => isoBmffDefect(size, read, "MOV"),
+  "video/webm": webmDefect,
+};
+
+/** Whether a format's structure is checked from windows of a file (see checkFileIntegrity); other formats are read whole. */
+export const checkedInWindows = (mimeType: string): boolean => mimeType in WINDOWED_CHECKS;
+
+/**
+ * Throws invalid_response when a file of `size` bytes of a windowed format (MP4, MOV, WebM) is not complete:
+ * its boxes or elements are walked by reading a few bytes at each header, so a gigabyte video is never held.
+ */
+export function checkFileIntegrity(size: number, read: ReadAt, sniffed: SniffedMedia): void {
+  const check = WINDOWED_CHECKS[sniffed.mimeType];
+  const defect = check?.(size, read);
+  if (defect) throw corrupt(sniffed, size, defect);
+}
+
+/** A ReadAt over bytes in memory. */
+const inMemory = (bytes: Uint8Array): ReadAt => (at, length) => bytes.subarray(at, at + length);
+
+/** Whether every byte from `from` to `size` is zero (padding after a file's end), read a window at a time. */
+function zeroFrom(size: number, read: ReadAt, from: number): boolean {
+  for (let at = from; at < size; at += 65536) {
+    if (!allZero(read(at, Math.min(65536, size - at)), 0)) return false;
+  }
+  return true;
 }
 
 type StructureCheck = (bytes: Uint8Array, view: DataView) => string | undefined;
@@ -186,26 +223,28 @@ function skipSubBlocks(bytes: Uint8Array, from: number): number {
 }
 
 /**
- * Top-level ISO BMFF boxes from ftyp to the end, each inside the buffer (64-bit largesize and size 0 = "to the
+ * Top-level ISO BMFF boxes from ftyp to the end, each inside the data (64-bit largesize and size 0 = "to the
  * end" handled; zero padding after the last box allowed), with a moov and an mdat among them.
  */
-function isoBmffDefect(bytes: Uint8Array, view: DataView, name: string): string | undefined {
+function isoBmffDefect(total: number, read: ReadAt, name: string): string | undefined {
   const seen = new Set<string>();
   let offset = 0;
-  while (offset < bytes.length) {
-    if (allZero(bytes, offset)) break;
-    if (offset + 8 > bytes.length) return `${name} ends inside a box header at byte ${offset}: truncated`;
-    const type = fourcc(bytes, offset + 4);
+  while (offset < total) {
+    if (zeroFrom(total, read, offset)) break;
+    if (offset + 8 > total) return `${name} ends inside a box header at byte ${offset}: truncated`;
+    const header = read(offset, 16);
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    const type = fourcc(header, 4);
     if (!printable(type)) return `${name} has a damaged box header at byte ${offset}`;
-    let size = view.getUint32(offset);
-    let header = 8;
+    let size = view.getUint32(0);
+    let headerSize = 8;
     if (size === 1) {
-      if (offset + 16 > bytes.length) return `${name} ends inside a box header at byte ${offset}: truncated`;
-      size = Number(view.getBigUint64(offset + 8));
-      header = 16;
-    } else if (size === 0) size = bytes.length - offset;
-    if (size < header) return `${name} ${type} box at byte ${offset} has an impossible size (${size})`;
-    if (offset + size > bytes.length) return `${name} ${type} box at byte ${offset} declares ${size} bytes but only ${bytes.length - offset} are present: truncated`;
+      if (offset + 16 > total) return `${name} ends inside a box header at byte ${offset}: truncated`;
+      size = Number(view.getBigUint64(8));
+      headerSize = 16;
+    } else if (size === 0) size = total - offset;
+    if (size < headerSize) return `${name} ${type} box at byte ${offset} has an impossible size (${size})`;
+    if (offset + size > total) return `${name} ${type} box at byte ${offset} declares ${size} bytes but only ${total - offset} are present: truncated`;
     seen.add(type);
     offset += size;
   }
@@ -233,23 +272,25 @@ const EBML_SEGMENT = 0x18538067;
 const EBML_CLUSTER = 0x1f43b675;
 
 /**
- * EBML header, then a Segment whose children fit in the buffer and include a Cluster. Lenient where live
+ * EBML header, then a Segment whose children fit in the data and include a Cluster. Lenient where live
  * recorders leave sizes unknown: an unknown-size Segment runs to the end; an unknown-size child ends the check.
  */
-function webmDefect(bytes: Uint8Array): string | undefined {
+function webmDefect(total: number, read: ReadAt): string | undefined {
+  // An element header is an ID of at most 4 bytes and a size of at most 8.
   const element = (at: number) => {
-    const id = readVint(bytes, at, true);
-    const size = id && readVint(bytes, at + id.length, false);
+    const window = read(at, 12);
+    const id = readVint(window, 0, true);
+    const size = id && readVint(window, id.length, false);
     return id && size ? { id: id.value!, size: size.value, body: at + id.length + size.length } : undefined;
   };
   const header = element(0);
-  if (!header || header.size === undefined || header.body + header.size > bytes.length) return "WebM ends inside its EBML header: truncated";
+  if (!header || header.size === undefined || header.body + header.size > total) return "WebM ends inside its EBML header: truncated";
   const segment = element(header.body + header.size);
   if (!segment) return "WebM ends after its EBML header, before its Segment: truncated";
   if (segment.id !== EBML_SEGMENT) return "WebM has no Segment after its EBML header";
-  if (segment.size !== undefined && segment.body + segment.size > bytes.length)
-    return `WebM Segment declares ${segment.size} bytes but only ${bytes.length - segment.body} are present: truncated`;
-  const end = segment.size === undefined ? bytes.length : segment.body + segment.size;
+  if (segment.size !== undefined && segment.body + segment.size > total)
+    return `WebM Segment declares ${segment.size} bytes but only ${total - segment.body} are present: truncated`;
+  const end = segment.size === undefined ? total : segment.body + segment.size;
   let offset = segment.body;
   let sawCluster = false;
   while (offset < end) {
@@ -269,9 +310,9 @@ const STRUCTURE_CHECKS: Record<string, StructureCheck> = {
   "image/jpeg": jpegDefect,
   "image/webp": webpDefect,
   "image/gif": gifDefect,
-  "video/mp4": (bytes, view) => isoBmffDefect(bytes, view, "MP4"),
-  "video/quicktime": (bytes, view) => isoBmffDefect(bytes, view, "MOV"),
-  "video/webm": webmDefect,
+  "video/mp4": (bytes) => isoBmffDefect(bytes.length, inMemory(bytes), "MP4"),
+  "video/quicktime": (bytes) => isoBmffDefect(bytes.length, inMemory(bytes), "MOV"),
+  "video/webm": (bytes) => webmDefect(bytes.length, inMemory(bytes)),
   "audio/wav": wavDefect,
   "audio/mpeg": mp3Defect,
   "audio/ogg": oggDefect,

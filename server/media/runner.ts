@@ -3,7 +3,7 @@
 import type { ModelEntry } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
 import { billedCost, costOf, upstreamCost } from "../costs/pricing.ts";
-import { DEFAULT_POLL_INTERVAL_SECONDS } from "../defaults.ts";
+import { COLLECT_AFTER_RESULT_MIB, DEFAULT_POLL_INTERVAL_SECONDS } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { fsReason } from "../formats/fs-facts.ts";
 import { imageSize } from "../formats/media-bytes.ts";
@@ -13,9 +13,9 @@ import type { Logger } from "../log.ts";
 import type { CallContext, Provider, ProviderResult } from "../providers/types.ts";
 import { classify, storeFailure, type LiveJob } from "./jobs.ts";
 import { KINDS } from "./kinds.ts";
-import { generatedDir } from "./output-files.ts";
+import { generatedDir, openSpoolIn } from "./output-files.ts";
 import { failureBody, successBody, type MediaOutcome } from "./responses.ts";
-import { checkResult, writeResult, type CheckedMedia, type Saved } from "./results.ts";
+import { checkResult, discardResult, resultHead, writeResult, type CheckedMedia, type Saved } from "./results.ts";
 import { withRetries, type AttemptRecord } from "./retry.ts";
 
 /** The provider call a job makes: a new generation, or polling an operation started before a restart. */
@@ -86,6 +86,8 @@ export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | un
       ledger.setProgress(id, percent);
       deps.emit(job);
     },
+    // Downloads stream into a temp file beside their final place (the default folder when the job's is unusable).
+    openSpool: () => openSpoolIn([target.dir, generatedDir(undefined, config.defaultOutputDir())]),
   };
   // Once the provider holds an operation, a retry polls it again instead of submitting a second (paid) one.
   const once = () => (job.operationId && provider.resumeVideo ? provider.resumeVideo(job.operationId, ctx) : call(provider, ctx));
@@ -105,6 +107,9 @@ export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | un
     const media = checkResult(type, result);
     const cost = costOf(entry, result, KINDS[type].meter(target.prompt, media, result), config.get().prices);
     const { saved, warning } = await save(deps, type, media, target.dir);
+    // A big answer held in memory (base64 JSON) is garbage once saved: collect it once this job's frame is gone, so the
+    // daemon's RSS goes back near idle instead of waiting for the next allocations to trigger a collection.
+    if (result.bytes && result.bytes.length > COLLECT_AFTER_RESULT_MIB * 1048576) setTimeout(() => Bun.gc(true), 0);
     const recorded = ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined });
     const body = successBody(type, id, entry, target.echo, saved, result, cost.costUsd);
     if (warning) Object.assign(body, { warning, saved_to_default_dir: true });
@@ -118,6 +123,7 @@ export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | un
     if (keepForResume) return { ok: false, error: appError, body: failureBody(type, appError, entry, target.echo, { id }) };
     const status = appError.type === "interrupted" ? "interrupted" : "failed";
     const cost = failureCost(deps, entry, type, target, appError, answered);
+    discardResult(answered);
     ledger.fail(id, { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status, cost });
     log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: cost?.costUsd ?? null, latencyMs: performance.now() - started });
     return storeFailure(ledger, job, appError, cost?.costUsd);
@@ -156,7 +162,7 @@ function failureCost(deps: RunnerDeps, entry: ModelEntry, type: LiveJob["type"],
   const prices = deps.config.get().prices;
   const kind = KINDS[type];
   if (answered) {
-    const facts = { mimeType: answered.mimeType ?? "", ...imageSize(answered.bytes), durationSeconds: answered.durationSeconds };
+    const facts = { mimeType: answered.mimeType ?? "", ...imageSize(resultHead(answered)), durationSeconds: answered.durationSeconds };
     return billedCost(entry, { costUsd: answered.costUsd, usage: answered.usage, meter: answered.meter }, kind.meter(target.prompt, facts, answered), prices);
   }
   if (error.billed) {

@@ -4,9 +4,9 @@ import type { ModelEntry } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import { apiUrl, camelKeys, keyHeader, mapError, modelId, options, postJson, SAFETY_WORDS } from "./gemini-api.ts";
-import { clip, errorForStatus, pause, readBytes, readJsonObject, readText, redact, request, transportError, upstreamMessage } from "./http.ts";
-import { asNumber, asObject, asObjects, asString, fromBase64, type Json, toBase64 } from "./json.ts";
-import type { CallContext, ProviderResult, VideoJob } from "./types.ts";
+import { clip, errorForStatus, mediaFromBase64, pause, readJsonObject, readMedia, readText, redact, request, transportError, upstreamMessage } from "./http.ts";
+import { asBase64, asNumber, asObject, asObjects, asString, type Json, toBase64 } from "./json.ts";
+import type { CallContext, MediaPayload, ProviderResult, VideoJob } from "./types.ts";
 /** Redirects followed when downloading a generated video (the Files API answers one 302 to signed storage). */
 const MAX_REDIRECTS = 5;
 
@@ -63,7 +63,7 @@ async function pollOperation(name: string, ctx: CallContext): Promise<Json> {
 }
 
 /** Fetches a generated file: the key goes to the API's origin only, never to the storage host a 302 points at. */
-async function downloadFile(uri: string, ctx: CallContext): Promise<Uint8Array> {
+async function downloadFile(uri: string, ctx: CallContext): Promise<MediaPayload> {
   const apiOrigin = new URL(ctx.baseUrl).origin;
   let url: URL;
   try {
@@ -92,7 +92,7 @@ async function downloadFile(uri: string, ctx: CallContext): Promise<Uint8Array> 
       }
       throw mapError(response.status, body, response.headers) ?? errorForStatus(response.status, body, response.headers);
     }
-    return readBytes(response, ctx);
+    return readMedia(response, ctx);
   }
   throw new AppError("invalid_response", `Downloading the generated video took more than ${MAX_REDIRECTS} redirects`);
 }
@@ -101,7 +101,7 @@ async function downloadFile(uri: string, ctx: CallContext): Promise<Uint8Array> 
  * Polls an operation until `done` (a missing `done` means pending), then returns the video's bytes. A download
  * that fails after the operation produced the video is marked `billed` with `meter`, so its cost is kept.
  */
-async function finishOperation(name: string, first: Json, ctx: CallContext, meter: Meter): Promise<Uint8Array> {
+async function finishOperation(name: string, first: Json, ctx: CallContext, meter: Meter): Promise<MediaPayload> {
   let operation = first;
   while (operation.done !== true) {
     const progress = asNumber(asObject(operation.metadata)?.progressPercent);
@@ -116,8 +116,14 @@ async function finishOperation(name: string, first: Json, ctx: CallContext, mete
   }
   const result = asObject(asObject(operation.response)?.generateVideoResponse);
   const video = asObject(asObjects(result?.generatedSamples)[0]?.video);
-  const inline = asString(video?.encodedVideo) ?? asString(video?.bytesBase64Encoded);
-  if (inline) return fromBase64(inline);
+  const inline = asBase64(video?.encodedVideo) ?? asBase64(video?.bytesBase64Encoded);
+  if (inline) {
+    try {
+      return { bytes: mediaFromBase64(inline, ctx) };
+    } catch (error) {
+      throw afterBilling(error, { meter });
+    }
+  }
   const uri = asString(video?.uri);
   if (uri) return downloadFile(uri, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, { meter })));
   const reasons = (Array.isArray(result?.raiMediaFilteredReasons) ? result.raiMediaFilteredReasons : []).filter((r): r is string => typeof r === "string");
@@ -145,15 +151,15 @@ export async function video(job: VideoJob, ctx: CallContext): Promise<ProviderRe
   if (!name) throw new AppError("invalid_response", "Veo accepted the request but returned no operation name");
   ctx.onOperation?.(name);
   const meter = { seconds: job.durationSeconds, resolution: opts.resolution ?? "720p" };
-  const bytes = await finishOperation(name, started, ctx, meter);
-  return { bytes, mimeType: "video/mp4", durationSeconds: job.durationSeconds, meter, extra: { operation: name } };
+  const media = await finishOperation(name, started, ctx, meter);
+  return { ...media, mimeType: "video/mp4", durationSeconds: job.durationSeconds, meter, extra: { operation: name } };
 }
 
 /** Finishes a Veo operation started before a restart. Its duration is not known here: the meter carries the resolution only. */
 export async function resumeVideo(operationId: string, ctx: CallContext): Promise<ProviderResult> {
   const meter = { resolution: options(ctx.entry).resolution ?? "720p" };
-  const bytes = await finishOperation(operationId, await pollOperation(operationId, ctx), ctx, meter);
-  return { bytes, mimeType: "video/mp4", meter, extra: { operation: operationId } };
+  const media = await finishOperation(operationId, await pollOperation(operationId, ctx), ctx, meter);
+  return { ...media, mimeType: "video/mp4", meter, extra: { operation: operationId } };
 }
 
 export function checkVideo(job: VideoJob, entry: ModelEntry): void {

@@ -5,8 +5,8 @@ import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import type { Meter, TokenKind } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
 import { encodeWav } from "../formats/wav.ts";
-import { clip, readText, request, upstreamMessage } from "./http.ts";
-import { asNumber, asObject, asObjects, asString, fromBase64, type Json, toBase64 } from "./json.ts";
+import { clip, mediaFromBase64, readText, request, upstreamMessage } from "./http.ts";
+import { asBase64, asNumber, asObject, asObjects, asString, type Base64Text, type Json, toBase64 } from "./json.ts";
 import { apiUrl, keyHeader, mapError, modelId, options, postJson } from "./gemini-api.ts";
 import { checkVideo, resumeVideo, video } from "./gemini-veo.ts";
 import { ASPECT_RATIOS } from "./sizes.ts";
@@ -68,7 +68,7 @@ function tokenMeter(usage: Json | undefined, output: "output_image" | "output_au
 
 /** The useful content of a generateContent answer: media parts (thoughts skipped), text, and why it stopped. */
 interface Answer {
-  media: { mimeType: string; data: string }[];
+  media: { mimeType: string; data: Base64Text }[];
   text: string;
   hasCandidate: boolean;
   blockReason?: string;
@@ -83,7 +83,7 @@ function readAnswer(json: Json): Answer {
   const parts = asObjects(asObject(candidate?.content)?.parts).filter((p) => p.thought !== true);
   const media = parts.flatMap((p) => {
     const inline = asObject(p.inlineData);
-    const data = asString(inline?.data);
+    const data = asBase64(inline?.data);
     return data ? [{ mimeType: asString(inline?.mimeType) ?? "", data }] : [];
   });
   const text = parts.map((p) => (typeof p.text === "string" ? p.text : "")).join("").trim();
@@ -133,11 +133,20 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
   const found = answer.media.filter((m) => m.mimeType === "" || m.mimeType.startsWith("image/")).at(-1);
   if (!found) throw noMediaError(answer, "image");
   const tokens = tokenMeter(answer.usage, "output_image");
+  const usage = answer.usage as Usage | undefined;
+  const meter = tokens ? { tokens, images: 1 } : { images: 1 };
+  let bytes: Uint8Array;
+  try {
+    bytes = mediaFromBase64(found.data, ctx);
+  } catch (error) {
+    // Generated and billed before it turned out too large: keep the cost.
+    throw afterBilling(error, { usage, meter });
+  }
   return {
-    bytes: fromBase64(found.data),
+    bytes,
     mimeType: found.mimeType || undefined,
-    usage: answer.usage as Usage | undefined,
-    meter: tokens ? { tokens, images: 1 } : { images: 1 },
+    usage,
+    meter,
     extra: extraOf(json),
   };
 }
@@ -148,8 +157,9 @@ function canonicalVoice(voice: string): string | undefined {
 }
 
 /** Audio parts as a file: raw s16le PCM (`audio/L16;codec=pcm;rate=24000`) wrapped in a WAV; anything else as sent. */
-function audioFile(parts: Answer["media"]): Uint8Array {
+function audioFile(parts: Answer["media"], ctx: CallContext): Uint8Array {
   const mime = parts[0]!.mimeType;
+  const fromBase64 = (data: Base64Text) => mediaFromBase64(data, ctx);
   const first = fromBase64(parts[0]!.data);
   const isPcm = mime === "" || /^audio\/(l16|pcm)\b/i.test(mime) || /codec=pcm/i.test(mime);
   const isRiff = first.length >= 4 && String.fromCharCode(...first.subarray(0, 4)) === "RIFF";
@@ -178,7 +188,7 @@ async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>
   // The speech was generated (and billed) before its bytes turn out unreadable: keep the cost.
   let bytes: Uint8Array;
   try {
-    bytes = audioFile(audio);
+    bytes = audioFile(audio, ctx);
   } catch (error) {
     throw afterBilling(error, { usage, meter });
   }

@@ -1,10 +1,11 @@
 // Shared HTTP plumbing for providers: transport errors, upstream statuses and JSON bodies mapped into the catalogue.
-import { MAX_UPSTREAM_JSON_MIB, MAX_UPSTREAM_MEDIA_MIB, MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
+import type { MediaType } from "../config/schema.ts";
+import { MAX_RESULT_MIB, MAX_UPSTREAM_JSON_MIB, MAX_UPSTREAM_MESSAGE_CHARS } from "../defaults.ts";
 import { AppError } from "../errors.ts";
-import { readLimited } from "../http/body.ts";
 import { redact } from "../log.ts";
 import type { ModelEntry } from "../config/schema.ts";
-import type { CallContext } from "./types.ts";
+import { parseJsonKeepingLargeText, type Base64Text, decodeBase64 } from "./json.ts";
+import type { CallContext, MediaPayload, Spool } from "./types.ts";
 
 export { redact } from "../log.ts";
 
@@ -162,47 +163,172 @@ export async function checkConnect(url: string, timeoutMs: number, connector: Co
   }
 }
 
-/**
- * Reads a body up to `maxBytes`, mapping a broken or aborted stream into the catalogue. A larger body (declared
- * or streamed) is cancelled as soon as it passes the limit and is an invalid_response: a misbehaving provider
- * cannot make the daemon hold gigabytes.
- */
-export async function readBytes(response: Response, ctx: CallContext, maxBytes = MAX_UPSTREAM_MEDIA_MIB * 1048576): Promise<Uint8Array> {
-  const tooLarge = () => new AppError("invalid_response", `Upstream answer is larger than ${Math.round(maxBytes / 1048576)} MiB; mediagen does not read answers this large`);
-  const declared = Number(response.headers.get("content-length") ?? Number.NaN);
-  if (declared > maxBytes) {
-    await response.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  let bytes: Uint8Array | undefined;
-  try {
-    bytes = await readLimited(response.body, maxBytes);
-  } catch (error) {
-    throw transportError(error, ctx);
-  }
-  if (!bytes) throw tooLarge();
-  return bytes;
+/** The largest result of a media type mediagen accepts, in bytes (MAX_RESULT_MIB). */
+export const resultCapBytes = (type: MediaType): number => MAX_RESULT_MIB[type] * 1048576;
+
+const NOUNS: Record<MediaType, string> = { image: "image", video: "video", audio: "speech" };
+
+/** The invalid_response for a result past its type's cap: its size (when known), the limit and the type. */
+export function resultTooLarge(type: MediaType, bytes?: number): AppError {
+  const size = bytes === undefined ? "larger than" : `${(bytes / 1048576).toFixed(1)} MiB, over`;
+  return new AppError(
+    "invalid_response",
+    `Upstream ${NOUNS[type]} is ${size} mediagen's ${MAX_RESULT_MIB[type]} MiB limit for ${type} results (MAX_RESULT_MIB.${type}); it was cancelled and not saved`,
+  );
 }
+
+/**
+ * Reads a body into one buffer up to `maxBytes`, mapping a broken or aborted stream into the catalogue. A larger body
+ * (declared or streamed) is cancelled as soon as it passes the limit and is `tooLarge(declared)`.
+ */
+export async function readBytes(
+  response: Response,
+  ctx: CallContext,
+  maxBytes = resultCapBytes(ctx.entry.type),
+  tooLarge: (bytes?: number) => AppError = (bytes) => resultTooLarge(ctx.entry.type, bytes),
+): Promise<Uint8Array> {
+  const declared = declaredLength(response);
+  if (declared !== undefined && declared > maxBytes) {
+    await response.body?.cancel().catch(() => {});
+    throw tooLarge(declared);
+  }
+  // A declared length is read natively into one buffer (a read loop leaves every chunk behind as garbage: twice the
+  // body); a compressed body is not, since its declared length says nothing about what it inflates to. `body` is not
+  // touched before: making the stream object turns Bun's native read into a stream read, twice the body again.
+  if (declared !== undefined && !compressed(response)) {
+    try {
+      return await response.bytes();
+    } catch (error) {
+      throw transportError(error, ctx);
+    }
+  }
+  if (!response.body) return new Uint8Array();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (total + value.byteLength > maxBytes) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+      total += value.byteLength;
+    }
+  } catch (error) {
+    throw error instanceof AppError ? error : transportError(error, ctx);
+  }
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
+}
+
+/** Whether fetch inflates the body (its Content-Length counts the compressed bytes). */
+const compressed = (response: Response): boolean => !["", "identity"].includes((response.headers.get("content-encoding") ?? "").trim().toLowerCase());
+
+const declaredLength = (response: Response): number | undefined => {
+  const value = Number(response.headers.get("content-length") ?? Number.NaN);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+};
+
+const jsonTooLarge = (bytes?: number) =>
+  new AppError("invalid_response", `Upstream answer is ${bytes === undefined ? "larger than" : `${(bytes / 1048576).toFixed(1)} MiB, over`} ${MAX_UPSTREAM_JSON_MIB} MiB; mediagen does not read answers this large`);
 
 /** Reads a body as text (at most MAX_UPSTREAM_JSON_MIB), mapping a broken or aborted stream into the catalogue. */
 export async function readText(response: Response, ctx: CallContext): Promise<string> {
-  return new TextDecoder().decode(await readBytes(response, ctx, MAX_UPSTREAM_JSON_MIB * 1048576));
+  return new TextDecoder().decode(await readBytes(response, ctx, MAX_UPSTREAM_JSON_MIB * 1048576, jsonTooLarge));
 }
 
-/** Reads a body as a JSON object; anything else is invalid_response. */
+/**
+ * Reads a body as a JSON object; anything else is invalid_response. Long base64 strings (media) stay LargeTexts over
+ * the body's bytes (see parseJsonKeepingLargeText): decode them with `mediaFromBase64`.
+ */
 export async function readJsonObject(response: Response, ctx: CallContext): Promise<Record<string, unknown>> {
-  const text = await readText(response, ctx);
+  const raw = await readBytes(response, ctx, MAX_UPSTREAM_JSON_MIB * 1048576, jsonTooLarge);
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJsonKeepingLargeText(raw);
   } catch {
-    throw new AppError("invalid_response", `Invalid JSON response from upstream: ${redact(text.slice(0, 120), [ctx.apiKey]) || "(empty body)"}`);
+    const start = new TextDecoder().decode(raw.subarray(0, 480)).slice(0, 120);
+    throw new AppError("invalid_response", `Invalid JSON response from upstream: ${redact(start, [ctx.apiKey]) || "(empty body)"}`);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new AppError("invalid_response", "Invalid JSON response from upstream: expected an object");
   }
   return value as Record<string, unknown>;
 }
+
+/** Decodes base64 media (from character `from` on) within the job type's cap: a larger one is refused before decoding. */
+export function mediaFromBase64(text: Base64Text, ctx: CallContext, from = 0): Uint8Array {
+  const type = ctx.entry.type;
+  return decodeBase64(text, resultCapBytes(type), (bytes) => resultTooLarge(type, bytes), from);
+}
+
+/**
+ * Reads a media body within the job type's cap: streamed into a spool file when the call has one (bounded memory,
+ * whatever the size), else into memory. A body past the cap (declared or streamed) is cancelled; a body that breaks
+ * off leaves no file behind.
+ */
+export async function readMedia(response: Response, ctx: CallContext): Promise<MediaPayload> {
+  if (!ctx.openSpool) return { bytes: await readBytes(response, ctx) };
+  const type = ctx.entry.type;
+  const cap = resultCapBytes(type);
+  const declared = declaredLength(response);
+  if (declared !== undefined && declared > cap) {
+    await response.body?.cancel().catch(() => {});
+    throw resultTooLarge(type, declared);
+  }
+  const spool = await ctx.openSpool().catch(async (error: unknown) => {
+    await response.body?.cancel().catch(() => {});
+    throw error;
+  });
+  // Checked without touching `body` (see readBytes).
+  if (declared !== undefined && !compressed(response)) return pipeDeclared(response, spool, declared, ctx);
+  const reader = response.body?.getReader();
+  try {
+    for (;;) {
+      const next = reader ? await reader.read().catch((error: unknown) => Promise.reject(transportError(error, ctx))) : { done: true as const };
+      if (next.done) break;
+      if (spool.size + next.value.byteLength > cap) throw resultTooLarge(type);
+      try {
+        spool.write(next.value);
+      } catch (error) {
+        throw new AppError("storage_error", `The download could not be written to ${spool.path}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return { file: await spool.finish() };
+  } catch (error) {
+    spool.discard();
+    await reader?.cancel().catch(() => {});
+    throw error instanceof AppError ? error : new AppError("storage_error", `The download could not be saved to ${spool.path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Disk errors a write can end with (anything else that breaks a download is the transport's). */
+const DISK_ERRORS = new Set(["ENOSPC", "EDQUOT", "EIO", "EROFS", "EFBIG", "EBADF", "EACCES", "EPERM"]);
+
+/**
+ * A body of a declared length (within the cap) written by Bun natively: about the speed of `curl -o`, where a
+ * read loop in JavaScript takes half as long again. A body that breaks off or ends short leaves no file behind.
+ */
+async function pipeDeclared(response: Response, spool: Spool, declared: number, ctx: CallContext): Promise<MediaPayload> {
+  try {
+    await spool.pipe(response);
+    if (spool.size !== declared) throw new AppError("network_error", `The download ended after ${spool.size} of its ${declared} bytes`);
+    return { file: await spool.finish() };
+  } catch (error) {
+    spool.discard();
+    if (error instanceof AppError) throw error;
+    const code = String((error as { code?: unknown })?.code ?? "");
+    if (!ctx.signal.aborted && DISK_ERRORS.has(code)) {
+      throw new AppError("storage_error", `The download could not be written to ${spool.path}: ${error instanceof Error ? error.message : code}`);
+    }
+    throw transportError(error, ctx);
+  }
+}
+
+/** The size in bytes of a result's media. */
+export const payloadSize = (media: MediaPayload): number => (media.file ? media.file.size : media.bytes.length);
 
 /** Waits `ms` between polls; a cancel (timeout, shutdown) ends the wait at once and throws its reason. */
 export async function pause(ms: number, ctx: CallContext): Promise<void> {
@@ -218,9 +344,9 @@ export async function pause(ms: number, ctx: CallContext): Promise<void> {
   if (signal.aborted) throw transportError(signal.reason, ctx);
 }
 
-/** Downloads a result file the provider linked to. */
-export async function download(url: string, ctx: CallContext, headers: Record<string, string> = {}): Promise<Uint8Array> {
-  return readBytes(await request(url, { headers }, ctx), ctx);
+/** Downloads a result file the provider linked to (streamed to disk when the call has a spool; see readMedia). */
+export async function download(url: string, ctx: CallContext, headers: Record<string, string> = {}): Promise<MediaPayload> {
+  return readMedia(await request(url, { headers }, ctx), ctx);
 }
 
 /** Joins a base URL and a path with exactly one slash. */

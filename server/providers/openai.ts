@@ -1,15 +1,16 @@
 // OpenAI Images (generations JSON, edits multipart) and Speech, natively; also any OpenAI-compatible server.
-import { AppError, invalidArgument } from "../errors.ts";
+import { rmSync } from "node:fs";
+import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import type { Meter, TokenKind } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
-import { download, joinUrl, readBytes, readJsonObject, readText, request, upstreamMessage } from "./http.ts";
+import { download, joinUrl, mediaFromBase64, payloadSize, readBytes, readJsonObject, readMedia, readText, request, upstreamMessage } from "./http.ts";
 import { OpenAIOptions } from "./options.ts";
-import { asNumber, asObject, asString, fromBase64 } from "./json.ts";
+import { asBase64, asNumber, asObject, asString, fromBase64 } from "./json.ts";
 import { DALLE3_SIZES, GPT_IMAGE_2_OUTPUT_TOKENS, GPT_IMAGE_OUTPUT_TOKENS, GPT_IMAGE_SIZES } from "./sizes.ts";
 import { SKILL_VOICES } from "./voices.ts";
-import type { CallContext, EstimateTuning, ImageJob, Provider, ProviderResult, RequestFacts, SpeechJob } from "./types.ts";
+import type { CallContext, EstimateTuning, ImageJob, MediaPayload, Provider, ProviderResult, RequestFacts, SpeechJob } from "./types.ts";
 import { DEFAULT_QUALITY } from "./estimate.ts";
 
 /** Voices each OpenAI speech model accepts. */
@@ -76,14 +77,18 @@ function imageSize(model: string, aspect: Aspect): string {
 async function imageResult(response: Response, ctx: CallContext, asked: { size: string; quality?: string }): Promise<ProviderResult> {
   const json = await readJsonObject(response, ctx);
   const item = Array.isArray(json.data) ? asObject(json.data[0]) : undefined;
-  const b64 = asString(item?.b64_json);
+  const b64 = asBase64(item?.b64_json);
   const url = asString(item?.url);
-  const bytes = b64 ? fromBase64(b64) : url ? await download(url, ctx) : undefined;
-  if (!bytes) throw new AppError("empty_response", "Upstream returned no image data");
   const usage = asObject(json.usage) as Usage | undefined;
   const quality = typeof json.quality === "string" ? json.quality : asked.quality;
+  const meter = { tokens: tokenMeter(usage), images: 1, quality, imageSize: typeof json.size === "string" ? json.size : asked.size };
+  if (!b64 && !url) throw new AppError("empty_response", "Upstream returned no image data");
+  // The image is generated and billed: one too large to accept or a failed download keeps the job's cost.
+  const media = await (async () => (b64 ? { bytes: mediaFromBase64(b64, ctx) } : download(url!, ctx)))().catch((error: unknown) =>
+    Promise.reject(afterBilling(error, { usage, meter })),
+  );
   const extra = typeof item?.revised_prompt === "string" ? { revised_prompt: item.revised_prompt } : undefined;
-  return { bytes, usage, meter: { tokens: tokenMeter(usage), images: 1, quality, imageSize: typeof json.size === "string" ? json.size : asked.size }, extra };
+  return { ...media, usage, meter, extra };
 }
 
 async function generateImage(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
@@ -175,13 +180,20 @@ async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>
     mapError,
   );
   // A proxy or compatible server may answer plain audio although the SSE form was asked for: keep that audio.
-  const answer = await readBytes(response, ctx);
-  const { bytes, usage } = sse && isEventStream(response, answer) ? sseAudio(new TextDecoder().decode(answer)) : { bytes: answer, usage: undefined };
-  if (bytes.length === 0) throw new AppError("empty_response", "Upstream returned no audio data");
+  let answer: MediaPayload & { usage?: Usage };
+  if (sse) {
+    const raw = await readBytes(response, ctx);
+    answer = isEventStream(response, raw) ? sseAudio(new TextDecoder().decode(raw)) : { bytes: raw };
+  } else answer = await readMedia(response, ctx);
+  const { usage, ...media } = answer;
+  if (payloadSize(media) === 0) {
+    if (media.file) rmSync(media.file.path, { force: true });
+    throw new AppError("empty_response", "Upstream returned no audio data");
+  }
   const meter: Meter = usage
     ? { tokens: { input_text: Number(usage.input_tokens ?? 0), output_audio: Number(usage.output_tokens ?? 0) } }
     : { characters: job.input.length };
-  return { bytes, mimeType: response.headers.get("content-type") ?? undefined, usage, voice, meter };
+  return { ...media, mimeType: response.headers.get("content-type") ?? undefined, usage, voice, meter };
 }
 
 /** GET models/{model}: the cheapest call that proves the key and the model id. */

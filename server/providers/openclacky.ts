@@ -2,11 +2,11 @@
 // Bearer auth, base64 results in data[0], usage and cost_usd passed through (clacky-reference.md §3.1).
 import { afterBilling, AppError } from "../errors.ts";
 import type { Usage } from "../ledger/schema.ts";
-import { download, joinUrl, readJsonObject, request } from "./http.ts";
-import { asObject, asString, dataUrl, fromBase64, toBase64 } from "./json.ts";
+import { download, joinUrl, mediaFromBase64, readJsonObject, request } from "./http.ts";
+import { asBase64, asObject, asString, dataUrl, toBase64 } from "./json.ts";
 import { GPT_IMAGE_SIZES } from "./sizes.ts";
 import { SKILL_VOICES } from "./voices.ts";
-import type { CallContext, Provider, ProviderResult } from "./types.ts";
+import type { CallContext, MediaPayload, Provider, ProviderResult } from "./types.ts";
 
 async function post(path: string, body: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>> {
   const response = await request(
@@ -21,17 +21,21 @@ async function post(path: string, body: Record<string, unknown>, ctx: CallContex
   return readJsonObject(response, ctx);
 }
 
-async function mediaOf(json: Record<string, unknown>, what: string, ctx: CallContext): Promise<{ bytes: Uint8Array; mimeType?: string }> {
+async function mediaOf(json: Record<string, unknown>, what: string, ctx: CallContext): Promise<MediaPayload & { mimeType?: string }> {
   const item = Array.isArray(json.data) ? asObject(json.data[0]) : undefined;
   const mimeType = typeof item?.mime_type === "string" ? item.mime_type : undefined;
-  const b64 = asString(item?.b64_json);
-  if (b64) return { bytes: fromBase64(b64), mimeType };
-  const url = asString(item?.url);
-  if (url && /^https?:\/\//.test(url)) {
-    // The gateway has generated (and billed) the media: a failed download keeps the reported cost.
-    const bytes = await download(url, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, reported(json))));
-    return { bytes, mimeType };
+  const b64 = asBase64(item?.b64_json);
+  // The gateway has generated (and billed) the media: a download that fails or an answer past the cap keeps the reported cost.
+  const billed = (error: unknown) => Promise.reject(afterBilling(error, reported(json)));
+  if (b64) {
+    try {
+      return { bytes: mediaFromBase64(b64, ctx), mimeType };
+    } catch (error) {
+      return billed(error);
+    }
   }
+  const url = asString(item?.url);
+  if (url && /^https?:\/\//.test(url)) return { ...(await download(url, ctx).catch(billed)), mimeType };
   throw new AppError("empty_response", `Upstream returned no ${what} data`);
 }
 

@@ -1,13 +1,14 @@
 // OpenRouter: images through chat completions (data-URL images, usage.cost) and the asynchronous video API (submit, poll, download).
+import { rmSync } from "node:fs";
 import { afterBilling, AppError, invalidArgument, type ErrorDetails, type ErrorType } from "../errors.ts";
 import type { ModelEntry } from "../config/schema.ts";
 import type { CostLine, Meter } from "../costs/price-schema.ts";
 import type { Usage } from "../ledger/schema.ts";
-import { download, joinUrl, pause, readBytes, readJsonObject, redact, request, retryAfterSeconds, saysUnknownModel, upstreamMessage } from "./http.ts";
-import { asNonBlank, asNumber, asObject, dataUrl, defined, fromBase64, type Json } from "./json.ts";
+import { download, joinUrl, mediaFromBase64, pause, payloadSize, readJsonObject, readMedia, redact, request, retryAfterSeconds, saysUnknownModel, upstreamMessage } from "./http.ts";
+import { asBase64, asNonBlank, asNumber, asObject, type Base64Text, dataUrl, defined, type Json, LargeText } from "./json.ts";
 import { ASPECT_RATIOS } from "./sizes.ts";
 import { OpenRouterOptions } from "./options.ts";
-import type { CallContext, ImageJob, Provider, ProviderResult, VideoJob } from "./types.ts";
+import type { CallContext, ImageJob, MediaPayload, Provider, ProviderResult, VideoJob } from "./types.ts";
 
 /** Model families that only output images: asking them for text as well finds no endpoint (404). */
 const IMAGE_ONLY = /^(black-forest-labs|sourceful|recraft|bytedance-seed)\//;
@@ -184,16 +185,17 @@ function noImage(choice: Json | undefined, message: Json | undefined, ctx: CallC
 }
 
 /** The bytes of `message.images[0].image_url.url`: a base64 data URL, or (not documented, not seen) a plain https link. */
-async function imageBytes(url: string, ctx: CallContext): Promise<{ bytes: Uint8Array; mimeType?: string }> {
-  const match = /^data:([^;,]*)(?:;[^,]*)?;base64,(.*)$/s.exec(url);
+async function imageBytes(url: Base64Text, ctx: CallContext): Promise<MediaPayload & { mimeType?: string }> {
+  const start = url instanceof LargeText ? url.head(512) : url.slice(0, 512);
+  const match = /^data:([^;,]*)(?:;[^,]*)?;base64,/.exec(start);
   if (match) {
-    const bytes = fromBase64(match[2]!.replace(/\s+/g, ""));
+    const bytes = mediaFromBase64(url instanceof LargeText ? url : url.replace(/\s+/g, ""), ctx, match[0].length);
     if (bytes.length === 0) throw new AppError("empty_response", "OpenRouter returned an empty image");
-    return { bytes, mimeType: match[1] || undefined };
+    return { bytes, mimeType: match[1]?.replaceAll("\\/", "/") || undefined };
   }
-  if (!/^https?:\/\//.test(url)) throw new AppError("invalid_response", `OpenRouter returned an image URL mediagen cannot read: ${url.slice(0, 60)}`);
+  if (url instanceof LargeText || !/^https?:\/\//.test(url)) throw new AppError("invalid_response", `OpenRouter returned an image URL mediagen cannot read: ${start.slice(0, 60)}`);
   // A plain link is fetched without the key: it is not known to be OpenRouter's.
-  return { bytes: await download(url, ctx) };
+  return download(url, ctx);
 }
 
 async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
@@ -221,7 +223,7 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
   if (!choice) throw new AppError("invalid_response", "OpenRouter answered without choices");
   const message = asObject(choice.message);
   const first = Array.isArray(message?.images) ? asObject(message.images[0]) : undefined;
-  const imageUrl = first ? asNonBlank(asObject(first.image_url)?.url) ?? asNonBlank(first.image_url) : undefined;
+  const imageUrl = first ? (asBase64(asObject(first.image_url)?.url) ?? asBase64(first.image_url)) : undefined;
   if (!imageUrl) {
     // A refusal can still be billed (the prompt was processed): keep OpenRouter's figure with the failure.
     const failure = noImage(choice, message, ctx);
@@ -229,11 +231,11 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
     if (charged !== undefined && charged > 0) failure.details.cost_usd = charged;
     throw failure;
   }
-  const { bytes, mimeType } = await imageBytes(imageUrl, ctx);
   const usage = asObject(json.usage);
+  // The image was generated and billed: one past the cap, empty or whose download fails keeps OpenRouter's cost.
+  const media = await imageBytes(imageUrl, ctx).catch((error: unknown) => Promise.reject(afterBilling(error, { costUsd: asNumber(usage?.cost), usage })));
   return {
-    bytes,
-    mimeType,
+    ...media,
     usage: usage as Usage | undefined,
     ...routerCharge(usage),
     meter: defined({ tokens: tokenMeter(usage), images: 1 }),
@@ -284,15 +286,17 @@ async function jobResult(id: string, view: Json, ctx: CallContext, durationSecon
   const charge = routerCharge(usage);
   const billed = { costUsd: charge.costUsd, usage, meter: defined({ seconds: durationSeconds, resolution: options(ctx.entry).resolution }) };
   // The job is done and billed: a download that fails from here keeps its cost on the failed row.
-  const { bytes, mimeType } = await (async () => {
+  const media = await (async () => {
     const response = await request(contentUrl(id, view, ctx), { headers: headers(ctx) }, ctx, mapError);
-    const body = await readBytes(response, ctx);
-    if (body.length === 0) throw new AppError("empty_response", `OpenRouter video job ${id} completed but its content is empty`);
-    return { bytes: body, mimeType: response.headers.get("content-type") ?? undefined };
+    const body = await readMedia(response, ctx);
+    if (payloadSize(body) === 0) {
+      if (body.file) rmSync(body.file.path, { force: true });
+      throw new AppError("empty_response", `OpenRouter video job ${id} completed but its content is empty`);
+    }
+    return { ...body, mimeType: response.headers.get("content-type") ?? undefined };
   })().catch((error: unknown) => Promise.reject(afterBilling(error, billed)));
   return {
-    bytes,
-    mimeType,
+    ...media,
     usage: usage as Usage | undefined,
     ...charge,
     durationSeconds,

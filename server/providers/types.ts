@@ -19,7 +19,33 @@ export interface CallContext {
   onOperation?(operationId: string): void;
   /** Called with progress (0-100) when the provider reports it. */
   onProgress?(percent: number): void;
+  /**
+   * Opens a temp file in the job's output folder (or the default one) that a downloaded result is streamed into, so
+   * a large video never sits in memory. Absent (connection tests, unit tests): downloads are read into memory.
+   */
+  openSpool?(): Promise<Spool>;
 }
+
+/** A temp file a download is streamed into: `write` appends, `finish` flushes, syncs and closes it, `discard` removes it. */
+export interface Spool {
+  path: string;
+  /** Bytes written so far. */
+  size: number;
+  write(chunk: Uint8Array): void;
+  /** Writes a whole response body natively (for a declared length already checked against the cap); rejects when it breaks off. */
+  pipe(response: Response): Promise<void>;
+  finish(): Promise<SpooledFile>;
+  discard(): void;
+}
+
+/** A result already on disk: a synced temp file that saving renames into place (never copied when on the same disk). */
+export interface SpooledFile {
+  path: string;
+  size: number;
+}
+
+/** The media of a result: bytes in memory, or a file a download was streamed into. */
+export type MediaPayload = { bytes: Uint8Array; file?: undefined } | { file: SpooledFile; bytes?: undefined };
 
 /** What is known about a request before it is sent (for estimating its cost). */
 export interface RequestFacts {
@@ -57,9 +83,11 @@ export interface SpeechJob {
   voice?: string;
 }
 
-/** What a provider hands back: the media bytes and whatever it reported about them. */
-export interface ProviderResult {
-  bytes: Uint8Array;
+/** What a provider hands back: the media (in memory or on disk) and whatever it reported about them. */
+export type ProviderResult = MediaPayload & ResultReport;
+
+/** What a provider reported about its media. */
+export interface ResultReport {
   mimeType?: string;
   usage?: Usage;
   /** Cost the provider itself reported, in USD. */

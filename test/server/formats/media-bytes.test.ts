@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "../../../server/errors.ts";
-import { checkIntegrity, mediaDefect } from "../../../server/formats/integrity.ts";
+import { checkedInWindows, checkFileIntegrity, checkIntegrity, mediaDefect, type ReadAt } from "../../../server/formats/integrity.ts";
 import { imageSize, type SniffedMedia, sniffMedia } from "../../../server/formats/media-bytes.ts";
 import { makeAac, makeJpeg, makeMp3, makeMp4, makeOggOpus, makePng, makeWav, makeWebp } from "../../fakes/media.ts";
 
@@ -285,6 +285,57 @@ describe("mediaDefect", () => {
   ];
   test.each(damaged)("%s is caught", (_name, bytes, mime, message) => {
     expect(mediaDefect(bytes, mime)).toMatch(message);
+  });
+});
+
+describe("checkFileIntegrity: videos checked from windows give the same verdict as in memory", () => {
+  /** A reader over `bytes` that adds up how much it was asked for. */
+  const counting = (bytes: Uint8Array) => {
+    const stats = { bytesRead: 0 };
+    const read: ReadAt = (at, length) => {
+      const window = bytes.subarray(at, at + length);
+      stats.bytesRead += window.length;
+      return window;
+    };
+    return { read, stats };
+  };
+  const verdict = (bytes: Uint8Array, mime: string) => {
+    const sniffed: SniffedMedia = { mimeType: mime, extension: mime.split("/")[1]!, kind: "video" };
+    try {
+      checkFileIntegrity(bytes.length, counting(bytes).read, sniffed);
+      return "whole";
+    } catch (error) {
+      expect(error).toBeInstanceOf(AppError);
+      return "corrupt";
+    }
+  };
+  const videos = FORMATS.filter((f) => checkedInWindows(f.mime));
+  const cases = [
+    ...videos.flatMap((f) => [[`${f.name}, whole`, f.valid, f.mime] as const, ...cutsOf(f).map((n) => [`${f.name} cut to ${n} bytes`, f.valid.subarray(0, n), f.mime] as const)]),
+    ["MP4 followed by zero padding", concat(makeMp4(1024), new Uint8Array(5)), "video/mp4"] as const,
+    ["MP4 whose mdat has size 0", concat(MP4_HEAD, MOOV, [0, 0, 0, 0], ascii("mdat"), new Uint8Array(100)), "video/mp4"] as const,
+    ["MP4 with moov but no mdat", concat(MP4_HEAD, MOOV), "video/mp4"] as const,
+    ["WebM recorded live", makeWebm({ liveSizes: true }), "video/webm"] as const,
+  ];
+  test.each(cases)("%s", (_name, bytes, mime) => {
+    expect(verdict(bytes, mime)).toBe(mediaDefect(bytes, mime) === undefined ? "whole" : "corrupt");
+  });
+
+  test("a 1 GiB MP4 is checked by reading a few windows, not the file", () => {
+    const head = makeMp4(4096);
+    const size = 1024 * 1048576;
+    // ftyp and moov as makeMp4 writes them, then one mdat box declared to the end of the gigabyte (zeros past the head).
+    const at = Buffer.from(head).indexOf("mdat") - 4;
+    new DataView(head.buffer, head.byteOffset).setUint32(at, size - at);
+    const stats = { bytesRead: 0 };
+    const read: ReadAt = (offset, length) => {
+      const window = new Uint8Array(Math.max(0, Math.min(length, size - offset)));
+      if (offset < head.length) window.set(head.subarray(offset, offset + window.length));
+      stats.bytesRead += window.length;
+      return window;
+    };
+    expect(() => checkFileIntegrity(size, read, sniffMedia(head)!)).not.toThrow();
+    expect(stats.bytesRead).toBeLessThan(1048576);
   });
 });
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { MediaType } from "../../../server/config/schema.ts";
 import { AppError } from "../../../server/errors.ts";
-import { FILE_PREFIX, generatedDir, outputFileName, writeNewFile } from "../../../server/media/output-files.ts";
+import { FILE_PREFIX, generatedDir, openSpool, openSpoolIn, outputFileName, placeFile, writeNewFile } from "../../../server/media/output-files.ts";
 import { makePng } from "../../fakes/media.ts";
 import { tempDir } from "../../helpers.ts";
 
@@ -105,5 +105,67 @@ describe("writeNewFile", () => {
     using dir = tempDir();
     const path = await writeNewFile(dir.path, () => "tts_20260101_000000_00000000.wav", new Uint8Array());
     expect(statSync(path).size).toBe(0);
+  });
+});
+
+describe("spools and placeFile", () => {
+  const bytes = makePng(64, 64);
+
+  /** A synced spool holding `bytes`, written in pieces smaller and larger than its write buffer. */
+  async function spoolOf(dir: string, data: Uint8Array) {
+    const spool = openSpool(dir);
+    spool.write(data.subarray(0, 10));
+    spool.write(data.subarray(10));
+    return spool.finish();
+  }
+
+  test("a spool is a .mediagen-*.partial file; placeFile moves it under the new name, byte for byte", async () => {
+    using dir = tempDir();
+    const file = await spoolOf(dir.path, bytes);
+    expect(file.path.split("/").at(-1)).toStartWith(".mediagen-");
+    expect(file.size).toBe(bytes.length);
+    const target = await placeFile(join(dir.path, "out"), () => "img_20260101_000000_00000000.png", file);
+    expect(Buffer.compare(readFileSync(target), bytes)).toBe(0);
+    expect(existsSync(file.path)).toBe(false);
+  });
+
+  test("placeFile never overwrites: a taken name gets another", async () => {
+    using dir = tempDir();
+    writeFileSync(join(dir.path, "taken.png"), "the user's file");
+    const names = ["taken.png", "free.png"];
+    const target = await placeFile(dir.path, () => names.shift()!, await spoolOf(dir.path, bytes));
+    expect(target).toBe(join(dir.path, "free.png"));
+    expect(readFileSync(join(dir.path, "taken.png"), "utf8")).toBe("the user's file");
+  });
+
+  test("across file systems the spool is copied, synced and removed", async () => {
+    if (!existsSync("/dev/shm") || statSync("/dev/shm").dev === statSync(import.meta.dir).dev) return;
+    const shm = mkdtempSync("/dev/shm/mediagen-test-");
+    try {
+      using dir = tempDir();
+      const file = await spoolOf(shm, bytes);
+      const target = await placeFile(dir.path, () => "img_20260101_000000_00000000.png", file);
+      expect(Buffer.compare(readFileSync(target), bytes)).toBe(0);
+      expect(readdirSync(shm)).toEqual([]);
+      expect(readdirSync(dir.path)).toEqual(["img_20260101_000000_00000000.png"]);
+    } finally {
+      rmSync(shm, { recursive: true, force: true });
+    }
+  });
+
+  test("discard removes the spool; openSpoolIn falls back to the next folder and says why when none takes it", async () => {
+    using dir = tempDir();
+    const spool = openSpool(dir.path);
+    spool.write(bytes);
+    spool.discard();
+    expect(readdirSync(dir.path)).toEqual([]);
+    const blocker = join(dir.path, "a-file");
+    writeFileSync(blocker, "x");
+    const fallback = await openSpoolIn([join(blocker, "sub"), join(dir.path, "fallback")]);
+    expect(fallback.path).toStartWith(join(dir.path, "fallback") + "/");
+    fallback.discard();
+    const error = await openSpoolIn([join(blocker, "sub")]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).type).toBe("storage_error");
   });
 });

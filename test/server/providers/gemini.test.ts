@@ -435,7 +435,7 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     const { name } = (await start.json()) as { name: string };
     const before = fake.requests.length;
     const result = await gemini.resumeVideo!(name, context("veo-3.1-generate-preview"));
-    expect(Buffer.from(result.bytes.subarray(4, 8)).toString()).toBe("ftyp");
+    expect(Buffer.from(result.bytes!.subarray(4, 8)).toString()).toBe("ftyp");
     expect(result.extra).toEqual({ operation: name });
     const requests = since(before);
     expect(requests.map((r) => r.path.replace(/[a-z0-9]{12,}/g, "<id>"))).toEqual([

@@ -399,7 +399,7 @@ describe("provider hooks", () => {
     expect(sent[0]!.path).toBe(`/api/v1/videos/${operation}`);
     expect(result.costUsd).toBe(openrouterVideoCost(VIDEO_MODEL, 8, "720p"));
     expect(result.extra).toMatchObject({ openrouter_job_id: operation });
-    expect(result.bytes.length).toBeGreaterThan(0);
+    expect(result.bytes!.length).toBeGreaterThan(0);
   });
 
   test("resumeVideo of an unknown job is the provider's 404", async () => {

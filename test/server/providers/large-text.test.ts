@@ -1,0 +1,41 @@
+// Long base64 strings of JSON answers stay raw bytes (LargeText) and decode in steps, within a cap checked first.
+import { describe, expect, test } from "bun:test";
+import { randomBytes } from "node:crypto";
+import { asBase64, decodeBase64, LargeText, parseJsonKeepingLargeText } from "../../../server/providers/json.ts";
+
+const media = new Uint8Array(randomBytes(3 * 1048576 + 2));
+const b64 = Buffer.from(media).toString("base64");
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+const tooLarge = (bytes: number) => new Error(`too large: ${bytes}`);
+
+describe("parseJsonKeepingLargeText", () => {
+  test("a long base64 string becomes a LargeText that decodes to the same bytes; the rest parses as usual", () => {
+    const json = parseJsonKeepingLargeText(encode({ data: [{ b64_json: b64, note: 'a "quoted" \\ text' }], cost_usd: 0.04 })) as any;
+    expect(json.cost_usd).toBe(0.04);
+    expect(json.data[0].note).toBe('a "quoted" \\ text');
+    expect(json.data[0].b64_json).toBeInstanceOf(LargeText);
+    expect(Buffer.compare(decodeBase64(asBase64(json.data[0].b64_json)!, 1 << 30, tooLarge), media)).toBe(0);
+  });
+
+  test("a data: URL keeps its header readable and decodes from after it; escaped slashes are unescaped", () => {
+    const url = `data:image/png;base64,${b64}`;
+    const raw = new TextEncoder().encode(`{"url":"${url.replaceAll("/", "\\/")}"}`);
+    const text = (parseJsonKeepingLargeText(raw) as { url: LargeText }).url;
+    expect(text.head(22)).toBe("data:image\\/png;base64");
+    const prefix = /^data:[^,]*,/.exec(text.head(64))![0].length;
+    expect(Buffer.compare(text.decodeBase64(prefix, 1 << 30, tooLarge), media)).toBe(0);
+  });
+
+  test("short strings and long non-base64 text stay strings", () => {
+    const prose = "a long sentence. ".repeat(8000);
+    const json = parseJsonKeepingLargeText(encode({ short: "abc", prose })) as Record<string, unknown>;
+    expect(json).toEqual({ short: "abc", prose });
+  });
+});
+
+describe("decodeBase64 caps the decoded size before decoding", () => {
+  test.each([["a string", b64], ["a LargeText", new LargeText(new TextEncoder().encode(b64))]] as const)("%s past the cap throws the cap error", (_name, text) => {
+    expect(() => decodeBase64(text, 1048576, tooLarge)).toThrow(`too large: ${media.length}`);
+    expect(decodeBase64(text, media.length, tooLarge).length).toBe(media.length);
+  });
+});
