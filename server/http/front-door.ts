@@ -41,6 +41,9 @@ const LONG_WAITS: readonly { method: string; path: RegExp }[] = [
   { method: "POST", path: /^\/api\/media\/(?:image|video|audio\/speech)\/?$/ },
   { method: "POST", path: /^\/api\/config\/models\/test\/?$/ },
   { method: "GET", path: /^\/api\/media\/jobs\/[^/]+\/events\/?$/ },
+  // MCP over Streamable HTTP: a tool call waits for its generation; GET is the session's event stream.
+  { method: "POST", path: /^\/mcp\/?$/ },
+  { method: "GET", path: /^\/mcp\/?$/ },
 ];
 
 /** Whether a request may wait minutes with no bytes flowing (so its idle timeout is lifted once its body is in). */

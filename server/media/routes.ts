@@ -14,8 +14,8 @@ import type { MediaOutcome, SubmitOptions } from "./service.ts";
 
 type Set = { status?: number | string; headers: Record<string, string | number> };
 
-/** Where this front door serves a job's status and its events. */
-const JOB_URLS: JobUrls = { status: (id) => `/api/media/jobs/${id}`, events: (id) => `/api/media/jobs/${id}/events` };
+/** Where the daemon serves a job's status and its events (doors inside the daemon point at them too). */
+export const JOB_URLS: JobUrls = { status: (id) => `/api/media/jobs/${id}`, events: (id) => `/api/media/jobs/${id}/events` };
 
 /** Async when the body says `"async": true` or the client sends `Prefer: respond-async`. */
 function submitOptions(request: Request, body: Record<string, unknown>): SubmitOptions {
