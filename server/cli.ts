@@ -9,10 +9,14 @@ export type ServeCommand = { kind: "serve"; host: string; port: number; dataDir:
 /** Print how each configured model is priced (and with `all`, the whole catalogue); `json` for machines. */
 export type PricesCommand = { kind: "prices"; dataDir: string; all: boolean; json: boolean };
 
+/** Serve the MCP tools on stdio, forwarding to the daemon at `url` (else MEDIAGEN_URL); or print a client's config. */
+export type McpCommand = { kind: "mcp"; url?: string; printConfig: boolean };
+
 /** What the command line asked for. */
 export type Command =
   | ServeCommand
   | PricesCommand
+  | McpCommand
   | { kind: "version" }
   | { kind: "help" }
   | { kind: "error"; message: string };
@@ -23,6 +27,7 @@ export const USAGE = `mediagen: a local media-generation gateway (images, video,
 Usage:
   mediagen [serve] [--host H] [--port P] [--data-dir D]
   mediagen prices [--data-dir D] [--all] [--json]
+  mediagen mcp [--url U] [--print-config]
   mediagen --version
   mediagen --help
 
@@ -33,6 +38,9 @@ Options:
   --data-dir D   Folder for config.yml and mediagen.db (env MEDIAGEN_DATA_DIR, default ~/${DEFAULT_DATA_DIR_NAME}).
   --all          prices: list the whole price catalogue too, not only the configured models.
   --json         prices: print JSON (the body of GET /api/costs/prices).
+  --url U        mcp: the daemon to forward to (env MEDIAGEN_URL, default http://127.0.0.1:7070;
+                 token from MEDIAGEN_TOKEN). The same tools are served by the daemon at /mcp.
+  --print-config mcp: print the JSON an MCP client needs to start \`mediagen mcp\`.
   --version      Print the version and exit.
   --help         Print this help and exit.
 
@@ -43,6 +51,7 @@ MEDIAGEN_IDLE_TIMEOUT_SECONDS (silent connections closed after, default 30, at m
 
 /** Parses argv (without the executable) and the environment into a Command. */
 export function parseArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): Command {
+  if (argv[0] === "mcp") return parseMcpArgs(argv.slice(1));
   const options: Record<string, string> = {};
   const args = [...argv];
   const prices = args[0] === "prices";
@@ -73,4 +82,25 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
     return { kind: "error", message: `port must be a whole number from 0 to 65535, got "${portText}"` };
   }
   return { kind: "serve", host, port, dataDir };
+}
+
+/** `mediagen mcp [--url U] [--print-config]`. */
+function parseMcpArgs(argv: readonly string[]): Command {
+  const command: McpCommand = { kind: "mcp", printConfig: false };
+  const args = [...argv];
+  while (args.length > 0) {
+    const arg = args.shift()!;
+    if (arg === "--version" || arg === "-v") return { kind: "version" };
+    if (arg === "--help" || arg === "-h") return { kind: "help" };
+    if (arg === "--print-config") {
+      command.printConfig = true;
+      continue;
+    }
+    if (arg !== "--url" && !arg.startsWith("--url=")) return { kind: "error", message: `unknown argument "${arg}"` };
+    const value = arg === "--url" ? args.shift() : arg.slice("--url=".length);
+    if (!value) return { kind: "error", message: "--url needs a value" };
+    if (!URL.canParse(value) || !/^https?:$/.test(new URL(value).protocol)) return { kind: "error", message: `--url must be an http(s) URL such as http://127.0.0.1:7070, got "${value}"` };
+    command.url = value;
+  }
+  return command;
 }

@@ -16,5 +16,6 @@ if (command.kind === "error") {
   process.exit(2);
 }
 // Dynamic imports: the bundle evaluates a command's modules only when it runs.
-if (command.kind === "prices") void import("./costs/prices-command.ts").then(({ printPrices }) => printPrices(command));
+if (command.kind === "mcp") void import("./mcp/command.ts").then(({ runMcp }) => runMcp(command));
+else if (command.kind === "prices") void import("./costs/prices-command.ts").then(({ printPrices }) => printPrices(command));
 else void import("./serve.ts").then(({ serve }) => serve(command));

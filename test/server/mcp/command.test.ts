@@ -1,0 +1,102 @@
+// `mediagen mcp`: its command line, the client config it prints, and the stdio server run from source by the MCP
+// SDK's Client against a daemon on loopback (and against none).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join, resolve } from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { parseArgs, USAGE } from "../../../server/cli.ts";
+import { clientConfig, noDaemonMessage } from "../../../server/mcp/command.ts";
+import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
+import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
+
+const REPO = resolve(import.meta.dir, "../../..");
+const BUN = join(REPO, "node_modules/.bin/bun");
+
+describe("mediagen mcp: command line", () => {
+  test.each([
+    [["mcp"], { kind: "mcp", printConfig: false }],
+    [["mcp", "--url", "http://127.0.0.1:7171"], { kind: "mcp", url: "http://127.0.0.1:7171", printConfig: false }],
+    [["mcp", "--url=http://h:1/", "--print-config"], { kind: "mcp", url: "http://h:1/", printConfig: true }],
+    [["mcp", "--help"], { kind: "help" }],
+  ] as const)("%j", (argv, expected) => {
+    expect(parseArgs(argv, {})).toEqual(expected);
+  });
+
+  test.each([
+    [["mcp", "--port", "1"], 'unknown argument "--port"'],
+    [["mcp", "--url"], "--url needs a value"],
+    [["mcp", "--url", "127.0.0.1:7070"], "--url must be an http(s) URL"],
+  ])("%j is an error", (argv, message) => {
+    const command = parseArgs(argv, {});
+    expect(command.kind === "error" && command.message).toContain(message);
+  });
+
+  test("--help documents the command", () => {
+    expect(USAGE).toContain("mediagen mcp [--url U] [--print-config]");
+    expect(USAGE).toContain("MEDIAGEN_TOKEN");
+  });
+
+  test("--print-config: the mcpServers entry that starts this command, with a non-default URL and the token", () => {
+    const plain = clientConfig({ kind: "mcp", printConfig: true }, {}) as { mcpServers: { mediagen: { command: string; args: string[]; env?: unknown } } };
+    expect(plain.mcpServers.mediagen.command).toBe(process.execPath);
+    expect(plain.mcpServers.mediagen.args.at(-1)).toBe("mcp");
+    expect(plain.mcpServers.mediagen.env).toBeUndefined();
+    const custom = clientConfig({ kind: "mcp", printConfig: true }, { MEDIAGEN_URL: "http://127.0.0.1:7171", MEDIAGEN_TOKEN: "t0k" }) as typeof plain;
+    expect(custom.mcpServers.mediagen.args.slice(-3)).toEqual(["mcp", "--url", "http://127.0.0.1:7171"]);
+    expect(custom.mcpServers.mediagen.env).toEqual({ MEDIAGEN_TOKEN: "t0k" });
+  });
+
+  test("no daemon: the message gives the exact command that starts one at that address", () => {
+    const self = { command: "/opt/mediagen", args: [] };
+    expect(noDaemonMessage("http://127.0.0.1:7070", self)).toContain("`/opt/mediagen serve`");
+    expect(noDaemonMessage("http://127.0.0.1:7171", self)).toContain("`/opt/mediagen serve --port 7171`");
+    expect(noDaemonMessage("http://studio.lan:7070", self)).toContain("Start it on studio.lan");
+  });
+});
+
+describe("mediagen mcp over stdio, from source", () => {
+  let fake: FakeClacky;
+  let h: Harness;
+  let server: ReturnType<typeof Bun.serve>;
+  const clients: Client[] = [];
+  beforeAll(() => {
+    fake = startFakeClacky();
+    h = createHarness({ config: clackyConfig(fake.url, fake.key) });
+    server = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: (request) => h.app.handle(request) });
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close().catch(() => {})));
+    await server.stop(true);
+    h[Symbol.dispose]();
+    await fake.close();
+  });
+
+  async function start(url: string, name: string): Promise<Client> {
+    const client = new Client({ name, version: "0.1" });
+    await client.connect(new StdioClientTransport({ command: BUN, args: [join(REPO, "server/main.ts"), "mcp", "--url", url], cwd: h.root, env: { PATH: process.env.PATH ?? "" }, stderr: "pipe" }));
+    clients.push(client);
+    return client;
+  }
+
+  test("forwards to the daemon: the generation is recorded with door mcp and the client's name", async () => {
+    const client = await start(server.url.href, "stdio-agent");
+    expect((await client.listTools()).tools).toHaveLength(7);
+    const result = (await client.callTool({ name: "generate_speech", arguments: { input: "Over stdio.", output_dir: h.workDir } })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    const record = result.structuredContent as { id: string; audio: string };
+    expect(record.audio.startsWith(h.workDir)).toBe(true);
+    expect(h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "stdio-agent" });
+  });
+
+  test("no daemon: every tool is a tool error saying how to start one", async () => {
+    const client = await start("http://127.0.0.1:9", "lonely-agent");
+    for (const name of ["media_types", "generate_image"]) {
+      const result = (await client.callTool({ name, arguments: name === "generate_image" ? { prompt: "x" } : {} })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      const text = result.content[0]?.type === "text" ? result.content[0].text : "";
+      expect(text).toStartWith("daemon_unreachable: No mediagen daemon answers at http://127.0.0.1:9.");
+      expect(text).toContain("serve --port 9");
+    }
+  });
+});
