@@ -19,7 +19,7 @@ interface Session {
   transport: WebStandardStreamableHTTPServerTransport;
   /** When it last received a request (ms since the epoch). */
   seen: number;
-  /** Requests being answered now: a session in the middle of a tool call is never closed for idleness. */
+  /** Requests and tool calls in progress: a session in the middle of one is never closed to make room. */
   busy: number;
 }
 
@@ -28,8 +28,16 @@ function rpcError(status: number, code: number, message: string): Response {
   return Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status });
 }
 
+/** Limits of the session table (tests make them small). */
+export interface SessionLimits {
+  now?: () => number;
+  maxSessions?: number;
+  idleMinutes?: number;
+}
+
 /** The sessions of the daemon's /mcp and the handler of its requests. */
-export function mcpSessions(deps: AppDeps, now: () => number = Date.now) {
+export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
+  const { now = Date.now, maxSessions = MAX_MCP_SESSIONS, idleMinutes = MCP_SESSION_IDLE_MINUTES } = limits;
   const sessions = new Map<string, Session>();
 
   const close = (id: string) => {
@@ -41,10 +49,10 @@ export function mcpSessions(deps: AppDeps, now: () => number = Date.now) {
 
   /** Closes sessions idle too long, then the least recently used idle ones while there is no room for one more. */
   const makeRoom = () => {
-    const idleSince = now() - MCP_SESSION_IDLE_MINUTES * 60_000;
+    const idleSince = now() - idleMinutes * 60_000;
     for (const [id, session] of sessions) if (session.busy === 0 && session.seen < idleSince) close(id);
     const idle = [...sessions].filter(([, s]) => s.busy === 0).sort(([, a], [, b]) => a.seen - b.seen);
-    while (sessions.size >= MAX_MCP_SESSIONS && idle.length > 0) close(idle.shift()![0]);
+    while (sessions.size >= maxSessions && idle.length > 0) close(idle.shift()![0]);
   };
 
   const open = async (): Promise<Session> => {
@@ -52,6 +60,10 @@ export function mcpSessions(deps: AppDeps, now: () => number = Date.now) {
     session.server = createMcpServer({
       version: deps.version,
       backend: (client) => localBackend(deps, { door: "mcp", client }),
+      activity: (delta) => {
+        session.busy += delta;
+        session.seen = now();
+      },
     });
     session.transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -90,7 +102,7 @@ export function mcpSessions(deps: AppDeps, now: () => number = Date.now) {
       }
       if (request.method !== "POST") return rpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
       makeRoom();
-      if (sessions.size >= MAX_MCP_SESSIONS) return rpcError(503, -32000, `Too many MCP sessions in use (${MAX_MCP_SESSIONS}); retry later`);
+      if (sessions.size >= maxSessions) return rpcError(503, -32000, `Too many MCP sessions in use (${maxSessions}); retry later`);
       const session = await open();
       const response = await answer(session, request);
       // Anything but an initialize request leaves the new session unused.

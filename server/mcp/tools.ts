@@ -33,6 +33,8 @@ export interface ToolOptions {
   backend: (client: string) => McpBackend;
   /** Turns an error the backend threw (no daemon answering) into a tool error; others become `internal`. */
   failure?: (error: unknown) => CallToolResult | undefined;
+  /** Told when a tool call starts (+1) and ends (-1), so a session is not closed in the middle of one. */
+  activity?: (delta: 1 | -1) => void;
 }
 
 /** Shown to the model once per session: the skill's rules in brief. */
@@ -172,12 +174,15 @@ export function createMcpServer(options: ToolOptions): McpServer {
 
   /** Runs a tool body; a backend that cannot be reached or a bug becomes a tool error instead of a protocol error. */
   const safely = async (run: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+    options.activity?.(1);
     try {
       return await run();
     } catch (error) {
       const described = options.failure?.(error);
       if (described) return described;
       return toolError("internal", error instanceof Error ? error.message : String(error));
+    } finally {
+      options.activity?.(-1);
     }
   };
 
