@@ -40,10 +40,13 @@ export function answerError(status: number, body: unknown, schema?: z.ZodType): 
   return toolError(type, message, body, schema);
 }
 
-/** A record answered as it is: structuredContent plus its JSON as text (for clients that read only text). */
-export function recordResult(record: object, summary?: string): CallToolResult {
-  const text = summary ?? JSON.stringify(record);
-  return { content: [{ type: "text", text }], structuredContent: record as Record<string, unknown> };
+/**
+ * A record as structuredContent with a text summary. The record is read through its output schema, so a field a
+ * newer daemon added is dropped rather than failing the client's validation of the declared schema.
+ */
+export function recordResult(schema: z.ZodType, record: object, summary: string): CallToolResult {
+  const parsed = schema.safeParse(record);
+  return { content: [{ type: "text", text: summary }], structuredContent: (parsed.success ? parsed.data : record) as Record<string, unknown> };
 }
 
 function money(usd: unknown): string | undefined {

@@ -245,7 +245,7 @@ export function createMcpServer(options: ToolOptions): McpServer {
         const { status, body } = await backend().types();
         if (status !== 200) return answerError(status, body);
         const lines = Object.entries(body as MediaTypes).map(([type, s]) => `${type}: ${s.configured ? `${s.model} (${s.provider}${s.name ? `, "${s.name}"` : ""})` : "not configured"}`);
-        return recordResult(body, lines.join("\n"));
+        return recordResult(MediaTypesOutput, body, lines.join("\n"));
       }),
   );
 
@@ -266,7 +266,7 @@ export function createMcpServer(options: ToolOptions): McpServer {
         const summary = [`Job ${body.id} (${body.type}): ${progressMessage(body)}`];
         if (typeof path === "string") summary.push(`File: ${path}`);
         if (body.error) summary.push(`${body.error_type}: ${body.error}`);
-        return recordResult(body, summary.join("\n"));
+        return recordResult(JobView, body, summary.join("\n"));
       }),
   );
 
@@ -297,7 +297,7 @@ export function createMcpServer(options: ToolOptions): McpServer {
           (g) => `${g.id} ${g.created_at} ${g.type} ${g.status} ${g.model_name ?? g.model} ${g.cost_usd === null ? "cost unknown" : costText(g.cost_usd)} ${g.output_path ?? "-"} "${g.prompt.slice(0, 80)}"`,
         );
         lines.unshift(`${body.items.length} generation(s)${body.next_cursor ? `; more with cursor ${body.next_cursor}` : ""}`);
-        return recordResult(body, lines.join("\n"));
+        return recordResult(GenerationPage, body, lines.join("\n"));
       }),
   );
 
@@ -322,7 +322,7 @@ export function createMcpServer(options: ToolOptions): McpServer {
         const unknown = (n: number) => (n > 0 ? `, ${n} of unknown cost` : "");
         const lines = [`${costText(body.total.cost_usd)} over ${body.total.count} generation(s)${unknown(body.total.unknown_cost_count)}, ${body.from} to ${body.to}`];
         for (const g of body.groups) lines.push(`${g.key}: ${costText(g.cost_usd)} (${g.count}${unknown(g.unknown_cost_count)})`);
-        return recordResult(body, lines.join("\n"));
+        return recordResult(CostSummary, body, lines.join("\n"));
       }),
   );
 
