@@ -89,6 +89,34 @@ describe("mediagen mcp over stdio, from source", () => {
     expect(h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "stdio-agent" });
   });
 
+  test("a cancelled call cancels its queued job in the daemon; progress arrives while it waits", async () => {
+    fake.slowMs = 800;
+    const client = await start(server.url.href, "stdio-canceller");
+    const blocker = client.callTool({ name: "generate_image", arguments: { prompt: "stdio blocker [[fake:slow]]", output_dir: h.workDir } });
+    await Bun.sleep(100);
+    const controller = new AbortController();
+    const messages: string[] = [];
+    const waiting = client.callTool({ name: "generate_image", arguments: { prompt: "stdio never made", output_dir: h.workDir } }, undefined, {
+      signal: controller.signal,
+      onprogress: (p) => messages.push(p.message ?? ""),
+    });
+    await Bun.sleep(300);
+    controller.abort("not needed");
+    await waiting.catch(() => {});
+    await blocker;
+    expect(messages).toContain("queued: position 1 in the image queue");
+    const row = await (async () => {
+      for (let i = 0; i < 50; i++) {
+        const found = h.ledger.list({ q: "stdio never made", limit: 1 }).items[0];
+        if (found?.status === "cancelled") return found;
+        await Bun.sleep(20);
+      }
+      return h.ledger.list({ q: "stdio never made", limit: 1 }).items[0];
+    })();
+    expect(row).toMatchObject({ status: "cancelled", door: "mcp", client: "stdio-canceller" });
+    expect(fake.requests.some((r) => String(r.body.prompt).includes("stdio never made"))).toBe(false);
+  });
+
   test("no daemon: every tool is a tool error saying how to start one", async () => {
     const client = await start("http://127.0.0.1:9", "lonely-agent");
     for (const name of ["media_types", "generate_image"]) {
