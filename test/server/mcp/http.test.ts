@@ -7,6 +7,7 @@ import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ListRootsRequestSchema, type CallToolResult, type Progress } from "@modelcontextprotocol/sdk/types.js";
+import { startFakeGemini } from "../../fakes/gemini.ts";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
 
@@ -28,11 +29,12 @@ afterAll(async () => {
 });
 
 /** A connected SDK client named `name`; with `root`, it declares that folder as its root. */
-async function connect(name: string, options: { root?: string; headers?: Record<string, string> } = {}): Promise<Client> {
+async function connect(name: string, options: { root?: string; headers?: Record<string, string>; harness?: Harness } = {}): Promise<Client> {
+  const app = (options.harness ?? h).app;
   const client = new Client({ name, version: "1.0.0" }, { capabilities: options.root ? { roots: {} } : {} });
   if (options.root) client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [{ uri: pathToFileURL(options.root!).href, name: "project" }] }));
   const transport = new StreamableHTTPClientTransport(new URL("http://127.0.0.1:7070/mcp"), {
-    fetch: (url, init) => h.app.handle(new Request(url, init)),
+    fetch: (url, init) => app.handle(new Request(url, init)),
     requestInit: { headers: options.headers ?? {} },
   });
   await client.connect(transport);
@@ -159,6 +161,30 @@ describe("/mcp over Streamable HTTP", () => {
     const costs = await call(client, "cost_summary", { group_by: "type" });
     expect(costs.structuredContent).toMatchObject({ group_by: "type", total: { count: expect.any(Number) } });
     expect(text(costs)).toContain("audio: $");
+  });
+});
+
+describe("/mcp progress from the provider", () => {
+  test("a Veo job's progressPercent reaches the client in its progress messages", async () => {
+    const gemini = startFakeGemini();
+    gemini.pendingPolls = 3;
+    gemini.reportProgress = true;
+    const veo = createHarness({
+      config: { models: [{ type: "video", provider: "gemini", model: "veo-3.1-generate-preview", api_key: gemini.key, base_url: gemini.url }] },
+      pollIntervalSeconds: 0.2,
+    });
+    try {
+      mkdirSync(veo.workDir, { recursive: true });
+      const client = await connect("veo-watcher", { harness: veo });
+      const seen: Progress[] = [];
+      const result = await call(client, "generate_video", { prompt: "a wave", duration_seconds: 8, output_dir: veo.workDir }, (p) => seen.push(p));
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toMatchObject({ success: true, provider: "gemini" });
+      expect(seen.some((p) => /^running at gemini \(veo-3\.1-generate-preview\), \d+ s elapsed, (33|67)% done$/.test(p.message ?? ""))).toBe(true);
+    } finally {
+      veo[Symbol.dispose]();
+      await gemini.close();
+    }
   });
 });
 
