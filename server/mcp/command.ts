@@ -4,7 +4,7 @@
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import pkg from "../../package.json" with { type: "json" };
 import type { McpCommand } from "../cli.ts";
-import { DaemonClient, DaemonUnreachable, DEFAULT_DAEMON_URL, daemonTarget } from "../client/daemon-client.ts";
+import { DaemonClient, DaemonUnreachable, DEFAULT_DAEMON_URL, daemonTarget, type Answer } from "../client/daemon-client.ts";
 import { isLoopback } from "../http/guard.ts";
 import { toolError } from "./results.ts";
 import { createMcpServer } from "./tools.ts";
@@ -37,6 +37,18 @@ export function clientConfig(command: McpCommand, env: Record<string, string | u
   return { mcpServers: { mediagen: entry } };
 }
 
+/** The daemon's API for `mediagen mcp`: a refused token says where this process reads one. */
+class McpDaemonClient extends DaemonClient {
+  override async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
+    const answer = await super.call<T>(method, path, body, signal);
+    const fields = answer.body as Record<string, unknown>;
+    if (answer.status === 401 && typeof fields.error === "string") {
+      fields.error += " Set MEDIAGEN_TOKEN in this MCP server's environment to the daemon's server.token.";
+    }
+    return answer;
+  }
+}
+
 /** Runs `mediagen mcp`: prints the client config, or serves the tools on stdin/stdout until the client goes away. */
 export async function runMcp(command: McpCommand): Promise<void> {
   if (command.printConfig) {
@@ -46,7 +58,7 @@ export async function runMcp(command: McpCommand): Promise<void> {
   const { url, token } = daemonTarget({ url: command.url });
   const server = createMcpServer({
     version: pkg.version,
-    backend: (client) => new DaemonClient({ url, token, door: "mcp", client }),
+    backend: (client) => new McpDaemonClient({ url, token, door: "mcp", client }),
     failure: (error) => (error instanceof DaemonUnreachable ? toolError("daemon_unreachable", noDaemonMessage(url)) : undefined),
   });
   // stdout carries the protocol: anything else this process has to say goes to stderr.

@@ -117,6 +117,20 @@ describe("mediagen mcp over stdio, from source", () => {
     expect(fake.requests.some((r) => String(r.body.prompt).includes("stdio never made"))).toBe(false);
   });
 
+  test("a daemon that requires a token: the tool error says to set MEDIAGEN_TOKEN", async () => {
+    h.config.update((doc) => doc.setIn(["server", "token"], "stdio-secret-token-0123"));
+    try {
+      const client = await start(server.url.href, "tokenless");
+      const result = (await client.callTool({ name: "media_types", arguments: {} })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      const text = result.content[0]?.type === "text" ? result.content[0].text : "";
+      expect(text).toStartWith("unauthorized: ");
+      expect(text).toContain("Set MEDIAGEN_TOKEN");
+    } finally {
+      h.config.update((doc) => doc.deleteIn(["server", "token"]));
+    }
+  });
+
   test("no daemon: every tool is a tool error saying how to start one", async () => {
     const client = await start("http://127.0.0.1:9", "lonely-agent");
     for (const name of ["media_types", "generate_image"]) {
