@@ -59,6 +59,7 @@ export async function runMcp(command: McpCommand): Promise<void> {
   const server = createMcpServer({
     version: pkg.version,
     backend: (client) => new McpDaemonClient({ url, token, door: "mcp", client }),
+    logError: (message) => console.error(`mediagen mcp: ${message}`),
     failure: (error) => (error instanceof DaemonUnreachable ? toolError("daemon_unreachable", noDaemonMessage(url)) : undefined),
   });
   // stdout carries the protocol: anything else this process has to say goes to stderr.

@@ -60,6 +60,7 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
     session.server = createMcpServer({
       version: deps.version,
       backend: (client) => localBackend(deps, { door: "mcp", client }),
+      logError: (message) => deps.log.error(message),
       activity: (delta) => {
         session.busy += delta;
         session.seen = now();

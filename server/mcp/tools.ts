@@ -13,6 +13,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { MEDIA_TYPES, MediaType } from "../config/schema.ts";
+import { AppError, ERROR_CATALOGUE } from "../errors.ts";
 import { CostGroupBy, CostSummary, Door, GenerationPage, GenerationStatus } from "../ledger/schema.ts";
 import { JobView, MediaResponse, MediaTypeStatus, type JobAccepted, type MediaTypes } from "../media/schema.ts";
 import type { McpBackend } from "./backend.ts";
@@ -33,6 +34,8 @@ export interface ToolOptions {
   backend: (client: string) => McpBackend;
   /** Turns an error the backend threw (no daemon answering) into a tool error; others become `internal`. */
   failure?: (error: unknown) => CallToolResult | undefined;
+  /** Where an unexpected error is reported in full (the client gets the generic `internal`). */
+  logError: (message: string) => void;
   /** Told when a tool call starts (+1) and ends (-1), so a session is not closed in the middle of one. */
   activity?: (delta: 1 | -1) => void;
 }
@@ -178,9 +181,11 @@ export function createMcpServer(options: ToolOptions): McpServer {
     try {
       return await run();
     } catch (error) {
+      if (error instanceof AppError) return toolError(error.type, error.message);
       const described = options.failure?.(error);
       if (described) return described;
-      return toolError("internal", error instanceof Error ? error.message : String(error));
+      options.logError(`MCP tool call failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      return toolError("internal", ERROR_CATALOGUE.internal.message);
     } finally {
       options.activity?.(-1);
     }
