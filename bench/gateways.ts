@@ -133,13 +133,13 @@ export function quantile(samples: number[], q: number): number {
 /** A number with `digits` decimals, for the printed tables. */
 export const fixed = (value: number, digits = 2) => Number(value.toFixed(digits));
 
-/** Reads `--name value` flags after the script name. */
-export function flags(defaults: Record<string, number>): Record<string, number> {
+/** Reads `--name value` flags after the script name; each must be one of `defaults`' keys. */
+export function flags<K extends string>(defaults: Record<K, number>): Record<K, number> {
   const out = { ...defaults };
   for (let i = 2; i + 1 < process.argv.length; i += 2) {
     const name = process.argv[i]!.replace(/^--/, "");
     if (!(name in defaults)) throw new Error(`unknown flag --${name}; known: ${Object.keys(defaults).join(", ")}`);
-    out[name] = Number(process.argv[i + 1]);
+    out[name as K] = Number(process.argv[i + 1]);
   }
   return out;
 }
