@@ -1,11 +1,9 @@
 // The price catalogue (prices.yml) and the arithmetic that turns a provider's usage into dollars.
-import { parse } from "yaml";
-import { z } from "zod";
-import catalogText from "./prices.yml" with { type: "text" };
-import { PriceEntry, type CostLine, type Meter, type PricedCost, type TokenKind } from "./price-schema.ts";
+import { catalogEntries } from "./catalog-data.ts" with { type: "macro" };
+import type { CostLine, Meter, PriceEntry, PricedCost, TokenKind } from "./price-schema.ts";
 
-/** The bundled catalogue, validated at load. */
-export const CATALOG: readonly PriceEntry[] = z.object({ entries: z.array(PriceEntry) }).parse(parse(catalogText)).entries;
+/** The bundled catalogue (prices.yml), validated when the code is bundled or loaded. */
+export const CATALOG: readonly PriceEntry[] = catalogEntries();
 
 /** The entry for a provider's model among `entries` (exact id or alias). */
 export function findPrice(entries: readonly PriceEntry[], provider: string, model: string): PriceEntry | undefined {
