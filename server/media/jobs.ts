@@ -50,11 +50,16 @@ export function classify(log: Logger, error: unknown, apiKey?: string): AppError
   return toAppError(error);
 }
 
+/** A job's failure answer (what replays and job polls return once it is stored). Writes nothing. */
+export function failureOutcome(job: Pick<LiveJob, "id" | "type" | "entry" | "echo">, error: AppError, costUsd?: number | null): MediaOutcome {
+  return { ok: false, error, body: failureBody(job.type, error, job.entry, job.echo, { id: job.id, costUsd }) };
+}
+
 /** Records a job's failure answer (for replays and job polls) and returns it. */
 export function storeFailure(ledger: Ledger, job: Pick<LiveJob, "id" | "type" | "entry" | "echo">, error: AppError, costUsd?: number | null): MediaOutcome {
-  const body = failureBody(job.type, error, job.entry, job.echo, { id: job.id, costUsd });
-  ledger.setResponse(job.id, { status: error.status, body });
-  return { ok: false, error, body };
+  const outcome = failureOutcome(job, error, costUsd);
+  ledger.setResponse(job.id, { status: error.status, body: outcome.body });
+  return outcome;
 }
 
 /** The queue per media type and the live jobs. */
@@ -108,12 +113,20 @@ export class Jobs {
     this.dispatch(job.type);
   }
 
-  /** Starts a job now, outside the queue (a resumed job: its provider is already working on it). */
-  start(job: LiveJob): void {
+  /** Whether a new `type` job would start at once: a slot is free and nobody waits for it. */
+  hasFreeSlot(type: MediaType): boolean {
+    return this.active[type] < this.deps.config.get().jobs[type].concurrency && this.waiting[type].length === 0;
+  }
+
+  /**
+   * Starts a job now, outside the queue: a resumed job (its provider is already working on it), or a new one
+   * given a free slot (see hasFreeSlot). `recordedRunning`: its row was inserted as running, so it is not updated.
+   */
+  start(job: LiveJob, recordedRunning = false): void {
     this.active[job.type]++;
     job.state = "running";
     job.startedAt = this.deps.now();
-    this.deps.ledger.markRunning(job.id);
+    if (!recordedRunning) this.deps.ledger.markRunning(job.id);
     this.emit(job);
     // run() answers every failure itself; these catches are the last guard, so a bug can never end the daemon.
     void job
@@ -207,8 +220,9 @@ export class Jobs {
 
   /** Ends a job that never ran: recorded with `status`, answered with `error`. */
   private end(job: LiveJob, status: "cancelled" | "interrupted", error: AppError): void {
-    this.deps.ledger.fail(job.id, { status, error: error.message, errorType: error.type });
-    this.finish(job, storeFailure(this.deps.ledger, job, error));
+    const outcome = failureOutcome(job, error);
+    this.deps.ledger.failWithAnswer(job.id, { status, error: error.message, errorType: error.type }, { status: error.status, body: outcome.body });
+    this.finish(job, outcome);
   }
 
   /** Starts queued jobs of `type` while slots are free (the limit is read from config each time). */

@@ -180,7 +180,9 @@ export class MediaService {
       const estimate = estimateCost(type, entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(entry.model, entry.provider, type));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
       const params = { ...prepared.params, output_dir: dir };
-      const id = ledger.enqueue({
+      // With a free slot the job is recorded as running at once (one insert, no later markRunning).
+      const startsNow = this.jobs.hasFreeSlot(type);
+      const record = {
         type,
         model: entry.model,
         modelName: entry.name,
@@ -192,7 +194,8 @@ export class MediaService {
         estimatedCostUsd: estimate,
         idempotencyKey: options.idempotencyKey,
         requestHash: hash,
-      });
+      };
+      const id = startsNow ? ledger.start(record) : ledger.enqueue(record);
       const target: Target = { dir, prompt: prepared.prompt, params, echo: prepared.echo };
       const job = this.jobs.track({
         id,
@@ -204,7 +207,8 @@ export class MediaService {
         run: () => runJob(this.runner, job, apiKey, (_provider, ctx) => generate(prepared.job, ctx), target),
       });
       inputs?.holdUntil(job.done);
-      this.jobs.enqueue(job);
+      if (startsNow) this.jobs.start(job, true);
+      else this.jobs.enqueue(job);
       if (options.async) return this.accepted(id, options);
       return await job.done;
     } catch (error) {
