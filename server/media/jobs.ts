@@ -2,6 +2,7 @@
 // registry with its listeners (events), cancel and drain. How a job runs is the runner's business.
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
+import { IDLE_GC_DELAY_MS } from "../defaults.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { iso } from "../ledger/records.ts";
@@ -37,6 +38,10 @@ export interface JobsDeps {
   ledger: Ledger;
   log: Logger;
   now: () => number;
+  /** Runs once when the daemon has had no job for IDLE_GC_DELAY_MS (default: a full `Bun.gc`). */
+  collectGarbage?: () => void;
+  /** Overrides IDLE_GC_DELAY_MS (tests). */
+  idleGcDelayMs?: number;
 }
 
 
@@ -69,6 +74,7 @@ export class Jobs {
   private readonly active: Record<MediaType, number> = { image: 0, video: 0, audio: 0 };
   /** Set by drain: no new job starts. */
   closing = false;
+  private idleTimer?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly deps: JobsDeps) {}
 
@@ -124,6 +130,7 @@ export class Jobs {
    */
   start(job: LiveJob, recordedRunning = false): void {
     this.active[job.type]++;
+    clearTimeout(this.idleTimer);
     job.state = "running";
     job.startedAt = this.deps.now();
     if (!recordedRunning) this.deps.ledger.markRunning(job.id);
@@ -243,6 +250,16 @@ export class Jobs {
     this.emit(job);
     job.listeners.clear();
     if (!this.closing) this.dispatch(job.type);
+    if (this.live.size === 0) this.collectWhenIdle();
+  }
+
+  /** Once no job has run for a moment, frees what the last ones left (answers, media buffers) in one full collection. */
+  private collectWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.live.size === 0) (this.deps.collectGarbage ?? (() => Bun.gc(true)))();
+    }, this.deps.idleGcDelayMs ?? IDLE_GC_DELAY_MS);
+    this.idleTimer.unref?.();
   }
 
   private notifyPositions(type: MediaType): void {

@@ -46,6 +46,10 @@ export interface MediaServiceDeps {
   /** Cap of input image bytes held by queued and running jobs together; default MAX_QUEUED_INPUT_MIB. */
   maxQueuedInputBytes?: number;
   now?: () => number;
+  /** What runs once the daemon has been idle for a moment (default: a full Bun.gc); see IDLE_GC_DELAY_MS. */
+  collectGarbage?: () => void;
+  /** Overrides IDLE_GC_DELAY_MS (tests). */
+  idleGcDelayMs?: number;
 }
 
 /** Canonical JSON (sorted keys) of a request body, without the fields that only steer delivery. */
@@ -75,7 +79,7 @@ export class MediaService {
     this.providers = deps.providers ?? PROVIDERS;
     this.now = deps.now ?? Date.now;
     this.inputs = new InputBudget(deps.maxQueuedInputBytes);
-    this.jobs = new Jobs({ config: deps.config, ledger: deps.ledger, log: deps.log, now: this.now });
+    this.jobs = new Jobs({ config: deps.config, ledger: deps.ledger, log: deps.log, now: this.now, collectGarbage: deps.collectGarbage, idleGcDelayMs: deps.idleGcDelayMs });
     this.runner = {
       config: deps.config,
       ledger: deps.ledger,

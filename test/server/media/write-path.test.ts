@@ -52,7 +52,7 @@ function countWrites(db: Database): { db: Database; writes: string[] } {
 }
 
 /** The app on a temp data folder whose ledger writes are counted. */
-function countedHarness(jobs: Record<string, unknown>) {
+function countedHarness(jobs: Record<string, unknown>, idle: { collectGarbage?: () => void; idleGcDelayMs?: number } = {}) {
   const dir = tempDir();
   const dataDir = join(dir.path, "data");
   Bun.spawnSync(["mkdir", "-p", dataDir]);
@@ -62,7 +62,7 @@ function countedHarness(jobs: Record<string, unknown>) {
   const { db, writes } = countWrites(raw);
   const log = memoryLogger();
   const ledger = new Ledger(db, Date.now);
-  const media = new MediaService({ config, ledger, log, pollIntervalSeconds: 0.01 });
+  const media = new MediaService({ config, ledger, log, pollIntervalSeconds: 0.01, ...idle });
   const app = createApp({ config, ledger, media, log, version: "test", startedAt: Date.now(), bindHost: "127.0.0.1" });
   const post = async (body: unknown) => {
     const response = await app.handle(new Request("http://127.0.0.1:7070/api/media/image", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
@@ -187,5 +187,28 @@ describe("ledger writes per generation", () => {
     expect(row).toMatchObject({ status: "succeeded", output_path: body.image, cost_usd: 0.04, attempts: [expect.objectContaining({ outcome: "succeeded" })] });
     // What is stored for replays is the success the job produced, as before the disk failed.
     expect(h.ledger.response(body.id)).toMatchObject({ status: 200, body: { success: true, image: body.image, id: body.id } });
+  });
+});
+
+describe("memory once idle", () => {
+  test("one full collection runs after the last job of a burst ends and the daemon stays idle, none while jobs run", async () => {
+    let collections = 0;
+    using h = countedHarness({ concurrency: 2, max_attempts: 1 }, { collectGarbage: () => collections++, idleGcDelayMs: 150 });
+    fake.slowMs = 100;
+    const burst = [1, 2, 3].map((i) => h.post({ prompt: `burst ${i} [[fake:slow]]`, output_dir: h.workDir }));
+    await Bun.sleep(120);
+    expect(collections).toBe(0);
+    await Promise.all(burst);
+    expect(collections).toBe(0);
+    await Bun.sleep(300);
+    expect(collections).toBe(1);
+    // A job that starts within the delay cancels the pending collection; the next quiet moment runs one.
+    await h.post({ prompt: "one more", output_dir: h.workDir });
+    const next = h.post({ prompt: "and another [[fake:slow]]", output_dir: h.workDir });
+    await Bun.sleep(60);
+    expect(collections).toBe(1);
+    await next;
+    await Bun.sleep(300);
+    expect(collections).toBe(2);
   });
 });
