@@ -253,8 +253,11 @@ export class Jobs {
     if (this.live.size === 0) this.collectWhenIdle();
   }
 
-  /** Once no job has run for a moment, frees what the last ones left (answers, media buffers) in one full collection. */
-  private collectWhenIdle(): void {
+  /**
+   * Once no job has run for a moment, frees what the last ones left (answers, media buffers) in one full
+   * collection; called when the last job ends, and once at start (what loading the config and the ledger left).
+   */
+  collectWhenIdle(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => {
       if (this.live.size === 0) (this.deps.collectGarbage ?? (() => Bun.gc(true)))();

@@ -146,7 +146,9 @@ export class MediaService {
 
   /** At start: resumes the previous run's resumable jobs and closes the others. */
   recover(): { resumed: number; interrupted: number } {
-    return recoverJobs(this.runner, this.jobs, this.providers);
+    const recovered = recoverJobs(this.runner, this.jobs, this.providers);
+    if (recovered.resumed === 0) this.jobs.collectWhenIdle();
+    return recovered;
   }
 
   /** Generates `type` from a request body: blocking until the answer, or 202 at once when `options.async`. */
