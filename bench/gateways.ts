@@ -61,14 +61,26 @@ export async function mediagenBinary(): Promise<string> {
   return outfile;
 }
 
-const freePort = () => 20000 + Math.floor(Math.random() * 20000);
+/** A port below Linux's ephemeral range (32768 up), where client sockets would collide with a listener. */
+const randomPort = () => 10000 + Math.floor(Math.random() * 20000);
 
-async function waitReady(url: string, proc: Bun.Subprocess): Promise<void> {
+/** Spawns a server on a random port until one binds (another process may hold the first pick); resolves once `health` answers. */
+export async function spawnServer(command: (port: number) => string[], health: (port: number) => string, cwd?: string): Promise<{ proc: Bun.Subprocess; port: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const port = randomPort();
+    const proc = Bun.spawn(command(port), { stdout: "ignore", stderr: attempt < 5 ? "ignore" : "inherit", cwd });
+    if (await waitReady(health(port), proc)) return { proc, port };
+    if (attempt >= 5) throw new Error(`${command(port)[0]} did not start on 5 ports`);
+  }
+}
+
+async function waitReady(url: string, proc: Bun.Subprocess): Promise<boolean> {
   for (let i = 0; i < 400; i++) {
-    if (proc.exitCode !== null) throw new Error(`${url}: the process exited with ${proc.exitCode}`);
-    if (await fetch(url).then((r) => r.ok).catch(() => false)) return;
+    if (proc.exitCode !== null) return false;
+    if (await fetch(url).then((r) => r.ok).catch(() => false)) return true;
     await Bun.sleep(25);
   }
+  proc.kill();
   throw new Error(`${url} did not answer`);
 }
 
@@ -91,10 +103,8 @@ export async function startMediagen(bin: string, fake: FakeClacky, root: string,
   const dataDir = join(root, "mediagen-data");
   const outputDir = join(root, "mediagen-out");
   await Bun.write(join(dataDir, "config.yml"), stringify({ ...clackyConfig(fake.url, fake.key), jobs: { image: { concurrency, queue: 10_000 } } }));
-  const port = freePort();
-  const proc = Bun.spawn([bin, "--port", String(port), "--data-dir", dataDir], { stdout: "ignore", stderr: "inherit", cwd: root });
+  const { proc, port } = await spawnServer((p) => [bin, "--port", String(p), "--data-dir", dataDir], (p) => `http://127.0.0.1:${p}/api/health`, root);
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(`${url}/api/health`, proc);
   return {
     name: "mediagen",
     url,
@@ -106,12 +116,10 @@ export async function startMediagen(bin: string, fake: FakeClacky, root: string,
 
 /** Starts the minimal gateway (bench/minimal-gateway.ts, compiled to `bin`) with `concurrency` provider calls at once. */
 export async function startMinimal(bin: string, fake: FakeClacky, root: string, concurrency: number): Promise<Gateway> {
-  const port = freePort();
   const outputDir = join(root, "minimal-out");
-  const args = ["--port", String(port), "--data-dir", join(root, "minimal-data"), "--provider", fake.url, "--key", fake.key, "--concurrency", String(concurrency)];
-  const proc = Bun.spawn([bin, ...args], { stdout: "ignore", stderr: "inherit", cwd: root });
+  const args = (p: number) => [bin, "--port", String(p), "--data-dir", join(root, "minimal-data"), "--provider", fake.url, "--key", fake.key, "--concurrency", String(concurrency)];
+  const { proc, port } = await spawnServer(args, (p) => `http://127.0.0.1:${p}/health`, root);
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(`${url}/health`, proc);
   return { name: "minimal", url, pid: proc.pid, generate: (prompt) => post(`${url}/image`, { prompt, output_dir: outputDir }), stop: stopper(proc) };
 }
 

@@ -2,7 +2,7 @@
 // generations (once idle again) against its own idle RSS; the minimal gateway's figures printed beside them.
 // Run: bun bench/memory.ts [--generations 500] [--clients 8] [--settle 5]
 import { join } from "node:path";
-import { benchDir, compile, fixed, flags, type Gateway, mediagenBinary, minimalBinary, rssMb, startMediagen, startMinimal, startProvider } from "./gateways.ts";
+import { benchDir, compile, spawnServer, fixed, flags, type Gateway, mediagenBinary, minimalBinary, rssMb, startMediagen, startMinimal, startProvider } from "./gateways.ts";
 
 const { generations, clients, settle } = flags({ generations: 500, clients: 8, settle: 5 });
 using dir = benchDir();
@@ -10,9 +10,7 @@ const fake = startProvider();
 
 async function helloWorldRss(): Promise<number> {
   const bin = await compile(join(import.meta.dir, "hello-world.ts"), join(dir.path, "hello-world"));
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const proc = Bun.spawn([bin, String(port)], { stdout: "ignore", stderr: "inherit" });
-  for (let i = 0; i < 200 && !(await fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok).catch(() => false)); i++) await Bun.sleep(25);
+  const { proc } = await spawnServer((port) => [bin, String(port)], (port) => `http://127.0.0.1:${port}/`);
   await Bun.sleep(settle * 1000);
   const rss = await rssMb(proc.pid);
   proc.kill();
