@@ -190,6 +190,18 @@ describe("ledger writes per generation", () => {
   });
 });
 
+describe("recovery at start", () => {
+  test("a job the previous run left running is closed as interrupted with its answer in one update", () => {
+    using h = countedHarness({ concurrency: 1, max_attempts: 1 });
+    const id = h.ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "lost", params: { output_dir: h.workDir } });
+    h.writes.length = 0;
+    expect(h.media.recover()).toEqual({ resumed: 0, interrupted: 1 });
+    expect(h.writes).toEqual(["UPDATE status"]);
+    expect(h.ledger.get(id)).toMatchObject({ status: "interrupted", error_type: "interrupted", cost_note: expect.stringContaining("may have billed") });
+    expect(h.ledger.response(id)).toMatchObject({ status: 503, body: { success: false, error_type: "interrupted" } });
+  });
+});
+
 describe("memory once idle", () => {
   test("one full collection runs after the last job of a burst ends and the daemon stays idle, none while jobs run", async () => {
     let collections = 0;
