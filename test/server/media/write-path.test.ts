@@ -135,13 +135,14 @@ describe("ledger writes per generation", () => {
 
   test("a failure is one update too: status, error, upstream status, answer and attempt", async () => {
     using h = countedHarness({ concurrency: 1, max_attempts: 1 });
+    // The fake's 400 says "unknown image model": the skill's 400 unknown_model.
     const { status, body } = await h.post({ prompt: "refused [[fake:400]]", output_dir: h.workDir });
-    expect(status).toBe(502);
+    expect(status).toBe(400);
     expect(h.writes).toEqual(["INSERT", "UPDATE status"]);
     const row = h.ledger.get(body.id)!;
     expect(row).toMatchObject({ status: "failed", error_type: body.error_type, upstream_status: 400, output_path: null });
     expect(row.attempts).toEqual([expect.objectContaining({ n: 1, outcome: body.error_type, upstream_status: 400 })]);
-    expect(h.ledger.response(body.id)).toEqual({ status: 502, body });
+    expect(h.ledger.response(body.id)).toEqual({ status: 400, body });
   });
 
   test("a retried call is recorded before the wait; the last one goes with the outcome", async () => {
