@@ -80,7 +80,8 @@ const BASE64_VALUES = (() => {
 
 /** Base64 decoded per slice of this many characters (a multiple of 4): only one slice is ever a JS string. */
 const BASE64_SLICE_CHARS = 1 << 20;
-const ascii = new TextDecoder();
+/** The string of ASCII bytes (Buffer's latin1 decoding: a few times faster than TextDecoder on a view). */
+const asciiString = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
 
 /** `Uint8Array.prototype.setFromBase64` (TC39, in Bun): decodes a string straight into an existing array. */
 type SetFromBase64 = (text: string, options: { alphabet: "base64" | "base64url"; lastChunkHandling: "loose" | "strict" }) => { read: number; written: number };
@@ -96,7 +97,7 @@ function decodeBase64Bytes(text: Uint8Array, out: Uint8Array): number {
     for (let at = 0; at < text.length; at += BASE64_SLICE_CHARS) {
       const last = at + BASE64_SLICE_CHARS >= text.length;
       const target = out.subarray(written) as Uint8Array & { setFromBase64: SetFromBase64 };
-      written += target.setFromBase64(ascii.decode(text.subarray(at, at + BASE64_SLICE_CHARS)), { alphabet, lastChunkHandling: last ? "loose" : "strict" }).written;
+      written += target.setFromBase64(asciiString(text.subarray(at, at + BASE64_SLICE_CHARS)), { alphabet, lastChunkHandling: last ? "loose" : "strict" }).written;
     }
     return written;
   } catch {
