@@ -33,6 +33,8 @@ export interface FrontDoorOptions {
   apiGuard: (request: Request, path: string) => AppError | undefined;
   /** The body limit in force, in bytes (server.max_body_mib, read per request so config edits apply). */
   maxBodyBytes: () => number;
+  /** Seconds a silent connection is kept (the server's idleTimeout), restored after a long wait that answered whole. */
+  idleTimeoutSeconds?: number;
   log: Logger;
 }
 
@@ -84,9 +86,16 @@ export function createFrontDoor(options: FrontDoorOptions) {
     }
 
     if (!waitsLong(request.method, path)) return { response: await options.handle(forwarded), path };
-    // No idle timeout while waiting; the connection closes after the answer so it cannot idle forever afterwards.
+    // No idle timeout while waiting. A whole answer (a generation's JSON) gets the idle timeout back, so the client
+    // keeps its connection for the next request; a stream (job events) closes after its last event instead, so its
+    // connection cannot idle forever afterwards.
     server.timeout(request, 0);
     const response = await options.handle(forwarded);
+    const streams = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
+    if (!streams) {
+      server.timeout(request, options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS);
+      return { response, path };
+    }
     try {
       response.headers.set("connection", "close");
       return { response, path };
