@@ -467,6 +467,20 @@ describe("safety answers with HTTP 200 -> 422 content_filtered", () => {
   });
 });
 
+describe("Imagen", () => {
+  test("an imagen-* id on the Gemini API is refused before any call, saying Google ended it there", async () => {
+    using h = harness("image", "imagen-4.0-generate-001");
+    const before = fake.requests.length;
+    const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
+    expect(status).toBe(422);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "not_implemented" });
+    expect(body.error).toContain("Imagen remains on Vertex AI only");
+    expect(fake.requests.length).toBe(before);
+    const tested = await gemini.testConnection!(context("imagen-4.0-generate-001")).catch((e: unknown) => e);
+    expect(tested).toMatchObject({ type: "not_implemented" });
+  });
+});
+
 describe("finishReason NO_IMAGE is not a safety block", () => {
   test("NO_IMAGE -> empty_response, not content_filtered", async () => {
     using h = harness("image", "gemini-3.1-flash-image-preview");
