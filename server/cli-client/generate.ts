@@ -149,8 +149,10 @@ export async function runGenerate(name: keyof typeof GENERATE_COMMANDS, argv: re
     unregister();
   }
   if (interrupted) {
+    // A queued job is cancelled; one already running at its provider finishes (and is billed) anyway.
     const cancel = await client.cancel(accepted.id).catch(() => undefined);
-    io.err(`mediagen ${name}: interrupted; ${cancel?.status === 200 ? `job ${accepted.id} cancelled` : `job ${accepted.id} could not be cancelled and may still finish (mediagen jobs)`}\n`);
+    const reason = (cancel?.body as { error?: string } | undefined)?.error;
+    io.err(`mediagen ${name}: interrupted; ${cancel?.status === 200 ? `job ${accepted.id} cancelled` : `job ${accepted.id} not cancelled: ${reason ?? "the daemon did not answer"}`}\n`);
     return EXIT.interrupted;
   }
   if (typeof job === "number") return job;
