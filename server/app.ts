@@ -7,6 +7,7 @@ import { costRoutes } from "./costs/routes.ts";
 import { generationRoutes } from "./ledger/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { mediaRoutes } from "./media/routes.ts";
+import { openaiRoutes } from "./openai-api/routes.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** The mediagen HTTP API. */
@@ -38,7 +39,8 @@ export function createApp(deps: AppDeps) {
     .use(mediaRoutes(deps))
     .use(generationRoutes(deps))
     .use(costRoutes(deps))
-    .use(configRoutes(deps));
+    .use(configRoutes(deps))
+    .use(openaiRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;
