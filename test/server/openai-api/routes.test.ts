@@ -162,7 +162,7 @@ describe("through the front door", () => {
 
   test("a token configured: another Bearer, or none, is a 401 in OpenAI's envelope; the token passes", async () => {
     const fetch = frontDoor("secret-token");
-    for (const headers of [{ authorization: "Bearer sk-whatever" }, {}]) {
+    for (const headers of [{ authorization: "Bearer sk-whatever" }, {}] as Record<string, string>[]) {
       expect(await envelope(await fetch("/v1/models", { headers }))).toMatchObject({ status: 401, type: "authentication_error", code: "invalid_api_key" });
     }
     expect((await fetch("/v1/models", { headers: { authorization: "Bearer secret-token" } })).status).toBe(200);
