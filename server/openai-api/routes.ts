@@ -95,6 +95,9 @@ async function videos(deps: AppDeps, request: Request) {
   return createVideo(deps, body, { image, caller: callerOf(request), idempotencyKey: idempotencyKey(request) });
 }
 
+/** OpenAI's 404 for a path or method this door does not serve. */
+const notServed = ({ request }: { request: Request }) => openaiErrorResponse(unknownEndpoint(request.method, new URL(request.url).pathname));
+
 /**
  * `POST /v1/images/generations`, `/v1/images/edits`, `/v1/audio/speech`, `/v1/videos`; `GET /v1/videos/{id}`,
  * `/v1/videos/{id}/content`, `/v1/models`, `/v1/models/{id}`. Any other /v1 path is OpenAI's 404.
@@ -115,4 +118,5 @@ export const openaiRoutes = (deps: AppDeps) =>
     )
     .get("/models", () => answered(deps, undefined, () => listModels(deps.config)))
     .get("/models/:id", ({ params }) => answered(deps, undefined, () => findModel(deps.config, decodeURIComponent(params.id))))
-    .all("/*", ({ request }) => openaiErrorResponse(unknownEndpoint(request.method, new URL(request.url).pathname)), { parse: "none" });
+    .all("", notServed, { parse: "none" })
+    .all("/*", notServed, { parse: "none" });

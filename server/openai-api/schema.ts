@@ -40,6 +40,7 @@ const imageFields = {
   output_format: enumOf("output_format", ["png", "jpeg", "webp", "gif", "svg"]),
   background: enumOf("background", ["auto", "transparent", "opaque"]),
   user: optionalText("user"),
+  stream: z.preprocess((value) => (value === "false" ? false : value), z.literal(false, { error: "stream is not supported: images are answered whole" })).nullish(),
 };
 
 /** Body of `POST /v1/images/generations`. Unknown fields are ignored, as OpenAI's newer fields may be sent. */

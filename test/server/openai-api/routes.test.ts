@@ -47,6 +47,7 @@ describe("requests refused before anything is generated", () => {
     ["/v1/images/generations", { prompt: "x", response_format: "png" }, "response_format"],
     ["/v1/images/generations", { prompt: "x", size: "wide" }, "size"],
     ["/v1/images/generations", { prompt: "x", model: "nope" }, "model"],
+    ["/v1/images/generations", { prompt: "x", stream: true }, "stream"],
     ["/v1/audio/speech", { input: "" }, "input"],
     ["/v1/audio/speech", { input: "hi", response_format: "ogg" }, "response_format"],
     ["/v1/audio/speech", { input: "hi", model: "offline", response_format: "mp3" }, "response_format"],
@@ -135,7 +136,7 @@ describe("answers", () => {
   });
 
   test("unknown /v1 paths and methods are OpenAI's 404", async () => {
-    for (const [method, path] of [["GET", "/v1/chat/completions"], ["POST", "/v1/embeddings"], ["GET", "/v1/images/generations"]]) {
+    for (const [method, path] of [["GET", "/v1"], ["GET", "/v1/chat/completions"], ["POST", "/v1/embeddings"], ["GET", "/v1/images/generations"]]) {
       const answer = await envelope(await h.call(path!, { method }));
       expect(answer).toMatchObject({ status: 404, type: "invalid_request_error", code: "not_found", param: null });
     }
