@@ -106,7 +106,8 @@ export async function createImages(deps: OpenAIServiceDeps, request: ImageGenera
   const keyOf = (i: number) => (call.idempotencyKey === undefined ? undefined : n === 1 ? call.idempotencyKey : `${call.idempotencyKey}#${i + 1}`);
   const outcomes = await Promise.all(Array.from({ length: n }, (_, i) => deps.media.submit("image", raw, call.caller, { idempotencyKey: keyOf(i) })));
   const made = outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.body);
-  if (made.length === 0) resultOf(outcomes[0]!);
+  const failed = outcomes.find((outcome) => !outcome.ok);
+  if (made.length === 0 && failed && !failed.ok) throw failed.error;
   const asUrl = request.response_format === "url";
   const data = await Promise.all(
     made.map(async (body) => {

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { createFrontDoor } from "../../../server/http/front-door.ts";
+import { createFrontDoor, waitsLong } from "../../../server/http/front-door.ts";
 import { createGuard } from "../../../server/http/guard.ts";
 import { memoryLogger } from "../../../server/log.ts";
 import { makePng } from "../../fakes/media.ts";
@@ -149,6 +149,17 @@ describe("answers", () => {
 });
 
 describe("through the front door", () => {
+  test.each([
+    ["POST", "/v1/images/generations", true],
+    ["POST", "/v1/images/edits", true],
+    ["POST", "/v1/audio/speech", true],
+    ["POST", "/v1/videos", false],
+    ["GET", "/v1/videos/abc", false],
+    ["GET", "/v1/models", false],
+  ])("the idle timeout is lifted for %s %s: %p (blocking generations only)", (method, path, expected) => {
+    expect(waitsLong(method, path)).toBe(expected);
+  });
+
   function frontDoor(token?: string, bindHost = "127.0.0.1") {
     const guard = createGuard({ bindHost, allowedHosts: () => [], token: () => token });
     const door = createFrontDoor({ handle: (request) => h.app.handle(request), uiGuard: guard, apiGuard: guard, maxBodyBytes: () => 1024, log: memoryLogger() });
