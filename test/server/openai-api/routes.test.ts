@@ -97,6 +97,18 @@ describe("answers", () => {
     expect(row.output_path!.startsWith(h.config.defaultOutputDir())).toBe(true);
   });
 
+  test("n images where one fails: the one made is answered, both are recorded; all failing is the provider's error", async () => {
+    fake.next("500");
+    const some = await h.call("/v1/images/generations", json({ prompt: "two cats", n: 2 }));
+    expect(some.status).toBe(200);
+    expect(((await some.json()) as { data: unknown[] }).data).toHaveLength(1);
+    const rows = h.ledger.list({ door: "openai", q: "two cats" }).items;
+    expect(rows.map((row) => row.status).sort()).toEqual(["failed", "succeeded"]);
+    fake.next("500", "500");
+    const none = await envelope(await h.call("/v1/images/generations", json({ prompt: "two dogs", n: 2 })));
+    expect(none).toMatchObject({ status: 502, type: "server_error", code: "api_error" });
+  });
+
   test("speech from a model that gave WAV, asked as mp3, is a 400 naming the saved generation and what it can give", async () => {
     const response = await h.call("/v1/audio/speech", json({ input: "Hello.", model: "tts", response_format: "mp3" }));
     const answer = await envelope(response);
