@@ -111,9 +111,11 @@ export async function createImages(deps: OpenAIServiceDeps, request: ImageGenera
   const asUrl = request.response_format === "url";
   const data = await Promise.all(
     made.map(async (body) => {
-      const path = String(body.image);
-      if (asUrl) return { url: `${call.origin}/api/generations/${body.id}/file` };
-      return { b64_json: Buffer.from(await Bun.file(path).bytes()).toString("base64") };
+      // The prompt the model says it used (DALL-E 3) is kept in the ledger's params.
+      const revised = deps.ledger.get(String(body.id))?.params.revised_prompt;
+      const extra = typeof revised === "string" ? { revised_prompt: revised } : {};
+      if (asUrl) return { url: `${call.origin}/api/generations/${body.id}/file`, ...extra };
+      return { b64_json: Buffer.from(await Bun.file(String(body.image)).bytes()).toString("base64"), ...extra };
     }),
   );
   const first = made[0]!;
