@@ -7,6 +7,7 @@ import { costRoutes } from "./costs/routes.ts";
 import { generationRoutes } from "./ledger/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { mediaRoutes } from "./media/routes.ts";
+import { openaiRoutes } from "./openai-api/routes.ts";
 import { skillRoutes } from "./skill/routes.ts";
 import type { AppDeps } from "./deps.ts";
 
@@ -40,7 +41,8 @@ export function createApp(deps: AppDeps) {
     .use(generationRoutes(deps))
     .use(costRoutes(deps))
     .use(configRoutes(deps))
-    .use(skillRoutes(deps));
+    .use(skillRoutes(deps))
+    .use(openaiRoutes(deps));
 }
 
 export type App = ReturnType<typeof createApp>;

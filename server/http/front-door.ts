@@ -4,6 +4,7 @@
 // legitimately waits minutes with no bytes flowing.
 import { AppError, errorResponse, toAppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { openaiErrorResponse } from "../openai-api/errors.ts";
 import { isUiPath, serveUi } from "../ui.ts";
 import { readRequestBody } from "./body.ts";
 
@@ -43,7 +44,16 @@ const LONG_WAITS: readonly { method: string; path: RegExp }[] = [
   { method: "POST", path: /^\/api\/media\/(?:image|video|audio\/speech)\/?$/ },
   { method: "POST", path: /^\/api\/config\/models\/test\/?$/ },
   { method: "GET", path: /^\/api\/media\/jobs\/[^/]+\/events\/?$/ },
+  { method: "POST", path: /^\/v1\/(?:images\/(?:generations|edits)|audio\/speech)\/?$/ },
 ];
+
+/** Whether a path belongs to the OpenAI-compatible door, whose errors are OpenAI's envelope. */
+const isOpenAIPath = (path: string) => path === "/v1" || path.startsWith("/v1/");
+
+/** An error answered at the door, in the shape of the API the path belongs to. */
+function refusal(path: string, error: AppError, headers: Record<string, string> = {}): Response {
+  return isOpenAIPath(path) ? openaiErrorResponse(error, undefined, headers) : errorResponse(error, headers);
+}
 
 /** Whether a request may wait minutes with no bytes flowing (so its idle timeout is lifted once its body is in). */
 export function waitsLong(method: string, path: string): boolean {
@@ -73,15 +83,18 @@ export function createFrontDoor(options: FrontDoorOptions) {
     // The whole body is read here, under the idle timeout: a client that declares a body and never sends it is
     // closed like any silent connection, even on a route that may then wait minutes for its provider. A request
     // the guard refuses is answered first, before any of its body is read.
+    // The OpenAI door's refusals are answered here too, so that the SDKs read them in OpenAI's envelope.
     let forwarded = request;
-    if (request.body) {
+    if (request.body || isOpenAIPath(path)) {
       const refused = options.apiGuard(request, path);
-      if (refused) return { response: errorResponse(refused, { connection: "close" }), path };
+      if (refused) return { response: refusal(path, refused, request.body ? { connection: "close" } : {}), path };
+    }
+    if (request.body) {
       try {
         const body = await readRequestBody(request, options.maxBodyBytes());
         forwarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
       } catch (error) {
-        return { response: errorResponse(toAppError(error), { connection: "close" }), path };
+        return { response: refusal(path, toAppError(error), { connection: "close" }), path };
       }
     }
 
