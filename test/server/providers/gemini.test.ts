@@ -391,7 +391,8 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     const { status, body } = await h.post("/api/media/video", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(504);
     expect(body.error_type).toBe("timeout");
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Without the deadline it would poll a million times; the bound is loose because machines are shared.
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 
   test("reports the operation name at once and any progressPercent while pending", async () => {
