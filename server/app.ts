@@ -8,6 +8,8 @@ import { generationRoutes } from "./ledger/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { mediaRoutes } from "./media/routes.ts";
 import { mcpRoutes } from "./mcp/routes.ts";
+import { openaiRoutes } from "./openai-api/routes.ts";
+import { skillRoutes } from "./skill/routes.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** The mediagen HTTP API. */
@@ -40,6 +42,8 @@ export function createApp(deps: AppDeps) {
     .use(generationRoutes(deps))
     .use(costRoutes(deps))
     .use(configRoutes(deps))
+    .use(skillRoutes(deps))
+    .use(openaiRoutes(deps))
     .use(mcpRoutes(deps));
 }
 

@@ -1,4 +1,6 @@
-// Command-line parsing: mediagen [serve] [--host H] [--port P] [--data-dir D] | prices [--all] [--json] | --version | --help.
+// Command-line parsing: mediagen [serve] [--host H] [--port P] [--data-dir D] | prices [--all] [--json] | a client
+// command (image, video, speak, types, history, costs, jobs, skill: their flags are parsed by server/cli-client/) |
+// mcp [--url U] [--print-config] | --version | --help.
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { DEFAULT_DATA_DIR_NAME, DEFAULT_HOST, DEFAULT_PORT } from "./defaults.ts";
@@ -9,6 +11,13 @@ export type ServeCommand = { kind: "serve"; host: string; port: number; dataDir:
 /** Print how each configured model is priced (and with `all`, the whole catalogue); `json` for machines. */
 export type PricesCommand = { kind: "prices"; dataDir: string; all: boolean; json: boolean };
 
+/** The commands that talk to a running daemon (server/cli-client/). */
+export const CLIENT_COMMANDS = ["image", "video", "speak", "types", "history", "costs", "jobs", "skill"] as const;
+export type ClientCommandName = (typeof CLIENT_COMMANDS)[number];
+
+/** A client command and its arguments after its name, parsed by its own module (each has its own --help). */
+export type ClientCommand = { kind: "client"; name: ClientCommandName; argv: string[] };
+
 /** Serve the MCP tools on stdio, forwarding to the daemon at `url` (else MEDIAGEN_URL); or print a client's config. */
 export type McpCommand = { kind: "mcp"; url?: string; printConfig: boolean };
 
@@ -16,6 +25,7 @@ export type McpCommand = { kind: "mcp"; url?: string; printConfig: boolean };
 export type Command =
   | ServeCommand
   | PricesCommand
+  | ClientCommand
   | McpCommand
   | { kind: "version" }
   | { kind: "help" }
@@ -27,6 +37,11 @@ export const USAGE = `mediagen: a local media-generation gateway (images, video,
 Usage:
   mediagen [serve] [--host H] [--port P] [--data-dir D]
   mediagen prices [--data-dir D] [--all] [--json]
+  mediagen image <prompt> [--aspect A] [--edit FILE ...] [--out DIR] [--model NAME]
+  mediagen video <prompt> [--duration S] [--aspect A] [--first-frame FILE] [--out DIR] [--model NAME]
+  mediagen speak <text> [--voice V] [--out DIR] [--model NAME]
+  mediagen types | history [filters] | costs [--month] | jobs
+  mediagen skill install [--for AGENT] [--dir DIR] | skill print
   mediagen mcp [--url U] [--print-config]
   mediagen --version
   mediagen --help
@@ -44,6 +59,10 @@ Options:
   --version      Print the version and exit.
   --help         Print this help and exit.
 
+Client commands talk to a running daemon at --url URL (env MEDIAGEN_URL, default http://${DEFAULT_HOST}:${DEFAULT_PORT};
+token in MEDIAGEN_TOKEN), take --json (the API's own answer) and --help, and exit 0 success, 1 other failure,
+2 bad input, 3 not configured, 4 provider failure, 5 no daemon. Files land in --out DIR (default: the current folder).
+
 One daemon per data folder (<data-dir>/mediagen.lock) and per port.
 Environment: MEDIAGEN_POLL_INTERVAL_SECONDS (provider polls, default 10),
 MEDIAGEN_IDLE_TIMEOUT_SECONDS (silent connections closed after, default 30, at most 255).
@@ -51,6 +70,8 @@ MEDIAGEN_IDLE_TIMEOUT_SECONDS (silent connections closed after, default 30, at m
 
 /** Parses argv (without the executable) and the environment into a Command. */
 export function parseArgs(argv: readonly string[], env: Record<string, string | undefined> = process.env): Command {
+  const name = CLIENT_COMMANDS.find((command) => command === argv[0]);
+  if (name) return { kind: "client", name, argv: argv.slice(1) };
   if (argv[0] === "mcp") return parseMcpArgs(argv.slice(1));
   const options: Record<string, string> = {};
   const args = [...argv];

@@ -25,6 +25,12 @@ export const DEFAULT_MAX_ATTEMPTS = 3;
 /** First retry delay and the cap of the exponential backoff, in ms. */
 export const RETRY_BASE_DELAY_MS = 1000;
 export const RETRY_MAX_DELAY_MS = 60_000;
+/**
+ * Quiet time after the last job ends before the daemon runs one full garbage collection, in ms: a burst of
+ * generations leaves megabytes of answers and media buffers that the engine would otherwise keep until the next
+ * allocation-driven collection, which an idle daemon never reaches.
+ */
+export const IDLE_GC_DELAY_MS = 1000;
 /** How long an Idempotency-Key is remembered, in hours. */
 export const IDEMPOTENCY_WINDOW_HOURS = 24;
 /** Delay between polls of a long-running provider operation (Veo, video jobs), in seconds. */

@@ -1,4 +1,5 @@
-// Entry point: parse the command line; answer --version and --help at once, and load the daemon only to serve.
+// Entry point: parse the command line; answer --version and --help at once, and load the daemon only to serve
+// (a client command loads only its own modules).
 import pkg from "../package.json" with { type: "json" };
 import { parseArgs, USAGE } from "./cli.ts";
 
@@ -16,6 +17,7 @@ if (command.kind === "error") {
   process.exit(2);
 }
 // Dynamic imports: the bundle evaluates a command's modules only when it runs.
-if (command.kind === "mcp") void import("./mcp/command.ts").then(({ runMcp }) => runMcp(command));
-else if (command.kind === "prices") void import("./costs/prices-command.ts").then(({ printPrices }) => printPrices(command));
+if (command.kind === "prices") void import("./costs/prices-command.ts").then(({ printPrices }) => printPrices(command));
+else if (command.kind === "client") void import("./cli-client/run.ts").then(({ runClient }) => runClient(command));
+else if (command.kind === "mcp") void import("./mcp/command.ts").then(({ runMcp }) => runMcp(command));
 else void import("./serve.ts").then(({ serve }) => serve(command));

@@ -75,6 +75,7 @@ export function serve(command: ServeCommand): void {
     uiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => undefined }),
     apiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => config.get().server.token }),
     maxBodyBytes: () => config.get().server.max_body_mib * 1048576,
+    idleTimeoutSeconds,
     log,
   });
 

@@ -66,10 +66,9 @@ export class DaemonClient {
   }
 
   /** Sends one request; a connection that cannot be made is DaemonUnreachable, any HTTP answer is returned. */
-  async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
-    let response: Response;
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Response> {
     try {
-      response = await fetch(`${this.url}${path}`, {
+      return await fetch(`${this.url}${path}`, {
         method,
         headers: this.headers(body !== undefined),
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -81,6 +80,11 @@ export class DaemonClient {
       if (signal?.aborted) throw error;
       throw new DaemonUnreachable(this.url, error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** Sends one request and reads its JSON answer (a body that is not JSON reads as an invalid_response error). */
+  async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
+    const response = await this.send(method, path, body, signal);
     const text = await response.text();
     let parsed: unknown;
     try {
@@ -93,6 +97,12 @@ export class DaemonClient {
 
   health(): Promise<Answer<Health>> {
     return this.call("GET", "/api/health");
+  }
+
+  /** GET /skill.md: the agent skill as this daemon serves it (Markdown, or the JSON error of a refusal). */
+  async skill(): Promise<Answer<string>> {
+    const response = await this.send("GET", "/skill.md");
+    return { status: response.status, body: await response.text() };
   }
 
   types(): Promise<Answer<MediaTypes>> {

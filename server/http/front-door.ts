@@ -4,6 +4,7 @@
 // legitimately waits minutes with no bytes flowing.
 import { AppError, errorResponse, toAppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import { openaiErrorResponse } from "../openai-api/errors.ts";
 import { isUiPath, serveUi } from "../ui.ts";
 import { readRequestBody } from "./body.ts";
 
@@ -33,6 +34,8 @@ export interface FrontDoorOptions {
   apiGuard: (request: Request, path: string) => AppError | undefined;
   /** The body limit in force, in bytes (server.max_body_mib, read per request so config edits apply). */
   maxBodyBytes: () => number;
+  /** Seconds a silent connection is kept (the server's idleTimeout), restored after a long wait that answered whole. */
+  idleTimeoutSeconds?: number;
   log: Logger;
 }
 
@@ -41,10 +44,19 @@ const LONG_WAITS: readonly { method: string; path: RegExp }[] = [
   { method: "POST", path: /^\/api\/media\/(?:image|video|audio\/speech)\/?$/ },
   { method: "POST", path: /^\/api\/config\/models\/test\/?$/ },
   { method: "GET", path: /^\/api\/media\/jobs\/[^/]+\/events\/?$/ },
+  { method: "POST", path: /^\/v1\/(?:images\/(?:generations|edits)|audio\/speech)\/?$/ },
   // MCP over Streamable HTTP: a tool call waits for its generation; GET is the session's event stream.
   { method: "POST", path: /^\/mcp\/?$/ },
   { method: "GET", path: /^\/mcp\/?$/ },
 ];
+
+/** Whether a path belongs to the OpenAI-compatible door, whose errors are OpenAI's envelope. */
+const isOpenAIPath = (path: string) => path === "/v1" || path.startsWith("/v1/");
+
+/** An error answered at the door, in the shape of the API the path belongs to. */
+function refusal(path: string, error: AppError, headers: Record<string, string> = {}): Response {
+  return isOpenAIPath(path) ? openaiErrorResponse(error, undefined, headers) : errorResponse(error, headers);
+}
 
 /** Whether a request may wait minutes with no bytes flowing (so its idle timeout is lifted once its body is in). */
 export function waitsLong(method: string, path: string): boolean {
@@ -74,22 +86,32 @@ export function createFrontDoor(options: FrontDoorOptions) {
     // The whole body is read here, under the idle timeout: a client that declares a body and never sends it is
     // closed like any silent connection, even on a route that may then wait minutes for its provider. A request
     // the guard refuses is answered first, before any of its body is read.
+    // The OpenAI door's refusals are answered here too, so that the SDKs read them in OpenAI's envelope.
     let forwarded = request;
-    if (request.body) {
+    if (request.body || isOpenAIPath(path)) {
       const refused = options.apiGuard(request, path);
-      if (refused) return { response: errorResponse(refused, { connection: "close" }), path };
+      if (refused) return { response: refusal(path, refused, request.body ? { connection: "close" } : {}), path };
+    }
+    if (request.body) {
       try {
         const body = await readRequestBody(request, options.maxBodyBytes());
         forwarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
       } catch (error) {
-        return { response: errorResponse(toAppError(error), { connection: "close" }), path };
+        return { response: refusal(path, toAppError(error), { connection: "close" }), path };
       }
     }
 
     if (!waitsLong(request.method, path)) return { response: await options.handle(forwarded), path };
-    // No idle timeout while waiting; the connection closes after the answer so it cannot idle forever afterwards.
+    // No idle timeout while waiting. A whole answer (a generation's JSON) gets the idle timeout back, so the client
+    // keeps its connection for the next request; a stream (job events) closes after its last event instead, so its
+    // connection cannot idle forever afterwards.
     server.timeout(request, 0);
     const response = await options.handle(forwarded);
+    const streams = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
+    if (!streams) {
+      server.timeout(request, options.idleTimeoutSeconds ?? DEFAULT_IDLE_TIMEOUT_SECONDS);
+      return { response, path };
+    }
     try {
       response.headers.set("connection", "close");
       return { response, path };

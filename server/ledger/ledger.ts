@@ -202,51 +202,36 @@ export class Ledger {
 
   /** Completes a running generation as succeeded. */
   succeed(id: string, result: GenerationSuccess): boolean {
-    const at = this.now();
-    const label = `succeed ${id}: ${result.outputPath}, cost ${result.cost.costUsd === null ? "unknown" : `$${result.cost.costUsd}`}`;
-    return this.writes.run(label, () => this.db
-      .query(
-        `UPDATE generations SET status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
-           width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
-           cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
-           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, params = coalesce($params, params),
-           finished_at = $at, latency_ms = $at - started_at
-         WHERE id = $id AND status = 'running'`,
-      )
-      .run({
-        id,
-        at,
-        outputPath: result.outputPath,
-        mimeType: result.mimeType,
-        bytes: result.bytes,
-        width: result.width ?? null,
-        height: result.height ?? null,
-        durationSeconds: result.durationSeconds ?? null,
-        usage: result.usage ? JSON.stringify(result.usage) : null,
-        params: result.params ? JSON.stringify(result.params) : null,
-        ...costColumns(result.cost),
-      }));
+    const params = { id, at: this.now(), ...successParams(result) };
+    return this.writes.run(succeedLabel(id, result), () => this.db.query(`UPDATE generations SET ${SUCCEED_SET} WHERE id = $id AND status = 'running'`).run(params));
   }
 
-  /** Completes a running generation as failed or interrupted. */
+  /** Completes a running or queued generation as failed, interrupted or cancelled. */
   fail(id: string, failure: GenerationFailure): boolean {
-    const at = this.now();
-    return this.writes.run(`fail ${id}`, () => this.db
-      .query(
-        `UPDATE generations SET status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
-           cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
-           cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, finished_at = $at, latency_ms = $at - started_at
-         WHERE id = $id AND status IN ('queued', 'running')`,
-      )
-      .run({
-        id,
-        at,
-        status: failure.status,
-        error: failure.error,
-        errorType: failure.errorType,
-        upstreamStatus: failure.upstreamStatus ?? null,
-        ...costColumns(failure.cost ?? { costUsd: null, source: "unknown" }),
-      }));
+    const params = { id, at: this.now(), ...failureParams(failure) };
+    return this.writes.run(`fail ${id}`, () => this.db.query(`UPDATE generations SET ${FAIL_SET} WHERE id = $id AND status IN ('queued', 'running')`).run(params));
+  }
+
+  /**
+   * Completes a running generation as succeeded, with its answer for replays and its last provider call, in one
+   * statement: the same facts as succeed + addAttempt + setResponse. Deferred as one write when the disk fails.
+   */
+  succeedWithAnswer(id: string, result: GenerationSuccess, answer: StoredResponse, lastAttempt?: Attempt): boolean {
+    const params = { id, at: this.now(), ...successParams(result), ...answerParams(answer, lastAttempt) };
+    return this.writes.run(succeedLabel(id, result), () =>
+      this.db.query(`UPDATE generations SET ${SUCCEED_SET}, ${ANSWER_SET} WHERE id = $id AND status = 'running'`).run(params),
+    );
+  }
+
+  /**
+   * Completes a running or queued generation as failed, interrupted or cancelled, with its answer and its last
+   * provider call (if any), in one statement: the same facts as fail + addAttempt + setResponse.
+   */
+  failWithAnswer(id: string, failure: GenerationFailure, answer: StoredResponse, lastAttempt?: Attempt): boolean {
+    const params = { id, at: this.now(), ...failureParams(failure), ...answerParams(answer, lastAttempt) };
+    return this.writes.run(`fail ${id}`, () =>
+      this.db.query(`UPDATE generations SET ${FAIL_SET}, ${ANSWER_SET} WHERE id = $id AND status IN ('queued', 'running')`).run(params),
+    );
   }
 
   /** Deletes one record (the file is the caller's business). */
@@ -454,6 +439,52 @@ export class Ledger {
     }
     return stretches;
   }
+}
+
+const SUCCEED_SET = `status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
+  width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
+  cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
+  cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, params = coalesce($params, params),
+  finished_at = $at, latency_ms = $at - started_at`;
+
+const FAIL_SET = `status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
+  cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
+  cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, finished_at = $at, latency_ms = $at - started_at`;
+
+/** The stored answer and, when given, one more attempt appended (what setResponse and addAttempt write). */
+const ANSWER_SET = `response = $response, response_status = $responseStatus,
+  attempts = CASE WHEN $attempt IS NULL THEN attempts ELSE json_insert(attempts, '$[#]', json($attempt)) END`;
+
+/** The label of a success write in the deferred queue and in the shutdown report: where the file is and its cost. */
+const succeedLabel = (id: string, result: GenerationSuccess) =>
+  `succeed ${id}: ${result.outputPath}, cost ${result.cost.costUsd === null ? "unknown" : `$${result.cost.costUsd}`}`;
+
+function successParams(result: GenerationSuccess) {
+  return {
+    outputPath: result.outputPath,
+    mimeType: result.mimeType,
+    bytes: result.bytes,
+    width: result.width ?? null,
+    height: result.height ?? null,
+    durationSeconds: result.durationSeconds ?? null,
+    usage: result.usage ? JSON.stringify(result.usage) : null,
+    params: result.params ? JSON.stringify(result.params) : null,
+    ...costColumns(result.cost),
+  };
+}
+
+function failureParams(failure: GenerationFailure) {
+  return {
+    status: failure.status,
+    error: failure.error,
+    errorType: failure.errorType,
+    upstreamStatus: failure.upstreamStatus ?? null,
+    ...costColumns(failure.cost ?? { costUsd: null, source: "unknown" }),
+  };
+}
+
+function answerParams(answer: StoredResponse, lastAttempt: Attempt | undefined) {
+  return { response: JSON.stringify(answer.body), responseStatus: answer.status, attempt: lastAttempt ? JSON.stringify(lastAttempt) : null };
 }
 
 /** The WHERE terms and parameters of a list query, only for the filters given (so SQLite can use an index). */

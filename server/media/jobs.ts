@@ -2,6 +2,7 @@
 // registry with its listeners (events), cancel and drain. How a job runs is the runner's business.
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
+import { IDLE_GC_DELAY_MS } from "../defaults.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { iso } from "../ledger/records.ts";
@@ -37,6 +38,10 @@ export interface JobsDeps {
   ledger: Ledger;
   log: Logger;
   now: () => number;
+  /** Runs once when the daemon has had no job for IDLE_GC_DELAY_MS (default: a full `Bun.gc`). */
+  collectGarbage?: () => void;
+  /** Overrides IDLE_GC_DELAY_MS (tests). */
+  idleGcDelayMs?: number;
 }
 
 
@@ -50,11 +55,16 @@ export function classify(log: Logger, error: unknown, apiKey?: string): AppError
   return toAppError(error);
 }
 
+/** A job's failure answer (what replays and job polls return once it is stored). Writes nothing. */
+export function failureOutcome(job: Pick<LiveJob, "id" | "type" | "entry" | "echo">, error: AppError, costUsd?: number | null): MediaOutcome {
+  return { ok: false, error, body: failureBody(job.type, error, job.entry, job.echo, { id: job.id, costUsd }) };
+}
+
 /** Records a job's failure answer (for replays and job polls) and returns it. */
 export function storeFailure(ledger: Ledger, job: Pick<LiveJob, "id" | "type" | "entry" | "echo">, error: AppError, costUsd?: number | null): MediaOutcome {
-  const body = failureBody(job.type, error, job.entry, job.echo, { id: job.id, costUsd });
-  ledger.setResponse(job.id, { status: error.status, body });
-  return { ok: false, error, body };
+  const outcome = failureOutcome(job, error, costUsd);
+  ledger.setResponse(job.id, { status: error.status, body: outcome.body });
+  return outcome;
 }
 
 /** The queue per media type and the live jobs. */
@@ -64,6 +74,7 @@ export class Jobs {
   private readonly active: Record<MediaType, number> = { image: 0, video: 0, audio: 0 };
   /** Set by drain: no new job starts. */
   closing = false;
+  private idleTimer?: ReturnType<typeof setTimeout>;
 
   constructor(private readonly deps: JobsDeps) {}
 
@@ -108,12 +119,21 @@ export class Jobs {
     this.dispatch(job.type);
   }
 
-  /** Starts a job now, outside the queue (a resumed job: its provider is already working on it). */
-  start(job: LiveJob): void {
+  /** Whether a new `type` job would start at once: a slot is free and nobody waits for it. */
+  hasFreeSlot(type: MediaType): boolean {
+    return this.active[type] < this.deps.config.get().jobs[type].concurrency && this.waiting[type].length === 0;
+  }
+
+  /**
+   * Starts a job now, outside the queue: a resumed job (its provider is already working on it), or a new one
+   * given a free slot (see hasFreeSlot). `recordedRunning`: its row was inserted as running, so it is not updated.
+   */
+  start(job: LiveJob, recordedRunning = false): void {
     this.active[job.type]++;
+    clearTimeout(this.idleTimer);
     job.state = "running";
     job.startedAt = this.deps.now();
-    this.deps.ledger.markRunning(job.id);
+    if (!recordedRunning) this.deps.ledger.markRunning(job.id);
     this.emit(job);
     // run() answers every failure itself; these catches are the last guard, so a bug can never end the daemon.
     void job
@@ -207,8 +227,9 @@ export class Jobs {
 
   /** Ends a job that never ran: recorded with `status`, answered with `error`. */
   private end(job: LiveJob, status: "cancelled" | "interrupted", error: AppError): void {
-    this.deps.ledger.fail(job.id, { status, error: error.message, errorType: error.type });
-    this.finish(job, storeFailure(this.deps.ledger, job, error));
+    const outcome = failureOutcome(job, error);
+    this.deps.ledger.failWithAnswer(job.id, { status, error: error.message, errorType: error.type }, { status: error.status, body: outcome.body });
+    this.finish(job, outcome);
   }
 
   /** Starts queued jobs of `type` while slots are free (the limit is read from config each time). */
@@ -229,6 +250,19 @@ export class Jobs {
     this.emit(job);
     job.listeners.clear();
     if (!this.closing) this.dispatch(job.type);
+    if (this.live.size === 0) this.collectWhenIdle();
+  }
+
+  /**
+   * Once no job has run for a moment, frees what the last ones left (answers, media buffers) in one full
+   * collection; called when the last job ends, and once at start (what loading the config and the ledger left).
+   */
+  collectWhenIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      if (this.live.size === 0) (this.deps.collectGarbage ?? (() => Bun.gc(true)))();
+    }, this.deps.idleGcDelayMs ?? IDLE_GC_DELAY_MS);
+    this.idleTimer.unref?.();
   }
 
   private notifyPositions(type: MediaType): void {

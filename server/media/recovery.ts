@@ -48,8 +48,8 @@ export function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Partial<Rec
           ? `The daemon stopped and operation ${row.operation_id} cannot be resumed (no ${row.provider} model configured to poll it with)`
           : "The daemon stopped (crash or kill) before the generation finished; the provider's answer was lost";
     const cost: CostFigure | undefined = row.status === "running" ? { costUsd: null, source: "unknown", note: MAYBE_BILLED } : undefined;
-    deps.ledger.fail(row.id, { status: "interrupted", error: message, errorType: "interrupted", cost });
-    deps.ledger.setResponse(row.id, { status: 503, body: failureBody(row.type, new AppError("interrupted", message), undefined, { prompt: row.prompt }) });
+    const answer = { status: 503, body: failureBody(row.type, new AppError("interrupted", message), undefined, { prompt: row.prompt }) };
+    deps.ledger.failWithAnswer(row.id, { status: "interrupted", error: message, errorType: "interrupted", cost }, answer);
     interrupted++;
   }
   return { resumed, interrupted };

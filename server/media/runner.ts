@@ -11,7 +11,7 @@ import type { CostFigure, Ledger } from "../ledger/ledger.ts";
 import type { Attempt } from "../ledger/schema.ts";
 import type { Logger } from "../log.ts";
 import type { CallContext, Provider, ProviderResult } from "../providers/types.ts";
-import { classify, storeFailure, type LiveJob } from "./jobs.ts";
+import { classify, failureOutcome, type LiveJob } from "./jobs.ts";
 import { KINDS } from "./kinds.ts";
 import { generatedDir, openSpoolIn } from "./output-files.ts";
 import { failureBody, successBody, type MediaOutcome } from "./responses.ts";
@@ -93,12 +93,19 @@ export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | un
   const once = () => (job.operationId && provider.resumeVideo ? provider.resumeVideo(job.operationId, ctx) : call(provider, ctx));
   // Set once the provider has answered: from then on the job is paid for, and its cost is kept whatever fails.
   let answered: ProviderResult | undefined;
+  // A call that will be retried is recorded at once; the last call is recorded with the outcome, in the same statement.
+  let lastAttempt: Attempt | undefined;
+  const onAttempt = (record: AttemptRecord) => {
+    const attempt = attemptOf(record);
+    if (record.retryInMs === undefined) lastAttempt = attempt;
+    else ledger.addAttempt(id, attempt);
+  };
   try {
     const answer = await withRetries(once, {
       maxAttempts: limits.max_attempts,
       deadline: deps.now() + timeoutSeconds * 1000,
       signal: job.controller.signal,
-      onAttempt: (record) => ledger.addAttempt(id, attemptOf(record)),
+      onAttempt,
     });
     // A resumed operation cannot know the requested duration; the job's parameters do.
     const requested = typeof target.params.duration_seconds === "number" ? target.params.duration_seconds : undefined;
@@ -110,23 +117,28 @@ export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | un
     // A big answer held in memory (base64 JSON) is garbage once saved: collect it once this job's frame is gone, so the
     // daemon's RSS goes back near idle instead of waiting for the next allocations to trigger a collection.
     if (result.bytes && result.bytes.length > COLLECT_AFTER_RESULT_MIB * 1048576) setTimeout(() => Bun.gc(true), 0);
-    const recorded = ledger.succeed(id, { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined });
     const body = successBody(type, id, entry, target.echo, saved, result, cost.costUsd);
     if (warning) Object.assign(body, { warning, saved_to_default_dir: true });
-    ledger.setResponse(id, { status: 200, body });
+    const success = { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined };
+    const recorded = ledger.succeedWithAnswer(id, success, { status: 200, body }, lastAttempt);
     log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
     if (!recorded) return unrecorded(job, target.echo, saved, cost.costUsd);
     return { ok: true, body };
   } catch (error) {
     const appError = classify(log, error, apiKey);
     const keepForResume = appError.type === "interrupted" && job.operationId !== undefined && provider.resumeVideo !== undefined;
-    if (keepForResume) return { ok: false, error: appError, body: failureBody(type, appError, entry, target.echo, { id }) };
+    if (keepForResume) {
+      if (lastAttempt) ledger.addAttempt(id, lastAttempt);
+      return { ok: false, error: appError, body: failureBody(type, appError, entry, target.echo, { id }) };
+    }
     const status = appError.type === "interrupted" ? "interrupted" : "failed";
     const cost = failureCost(deps, entry, type, target, appError, answered);
     discardResult(answered);
-    ledger.fail(id, { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status, cost });
+    const outcome = failureOutcome(job, appError, cost?.costUsd);
+    const failure = { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status, cost } as const;
+    ledger.failWithAnswer(id, failure, { status: appError.status, body: outcome.body }, lastAttempt);
     log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: cost?.costUsd ?? null, latencyMs: performance.now() - started });
-    return storeFailure(ledger, job, appError, cost?.costUsd);
+    return outcome;
   } finally {
     clearTimeout(timer);
   }

@@ -46,6 +46,10 @@ export interface MediaServiceDeps {
   /** Cap of input image bytes held by queued and running jobs together; default MAX_QUEUED_INPUT_MIB. */
   maxQueuedInputBytes?: number;
   now?: () => number;
+  /** What runs once the daemon has been idle for a moment (default: a full Bun.gc); see IDLE_GC_DELAY_MS. */
+  collectGarbage?: () => void;
+  /** Overrides IDLE_GC_DELAY_MS (tests). */
+  idleGcDelayMs?: number;
 }
 
 /** Canonical JSON (sorted keys) of a request body, without the fields that only steer delivery. */
@@ -75,7 +79,7 @@ export class MediaService {
     this.providers = deps.providers ?? PROVIDERS;
     this.now = deps.now ?? Date.now;
     this.inputs = new InputBudget(deps.maxQueuedInputBytes);
-    this.jobs = new Jobs({ config: deps.config, ledger: deps.ledger, log: deps.log, now: this.now });
+    this.jobs = new Jobs({ config: deps.config, ledger: deps.ledger, log: deps.log, now: this.now, collectGarbage: deps.collectGarbage, idleGcDelayMs: deps.idleGcDelayMs });
     this.runner = {
       config: deps.config,
       ledger: deps.ledger,
@@ -142,7 +146,9 @@ export class MediaService {
 
   /** At start: resumes the previous run's resumable jobs and closes the others. */
   recover(): { resumed: number; interrupted: number } {
-    return recoverJobs(this.runner, this.jobs, this.providers);
+    const recovered = recoverJobs(this.runner, this.jobs, this.providers);
+    if (recovered.resumed === 0) this.jobs.collectWhenIdle();
+    return recovered;
   }
 
   /** Generates `type` from a request body: blocking until the answer, or 202 at once when `options.async`. */
@@ -184,7 +190,9 @@ export class MediaService {
       const estimate = estimateCost(type, chosen, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(chosen.model, chosen.provider, type));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
       const params = { ...prepared.params, output_dir: dir };
-      const id = ledger.enqueue({
+      // With a free slot the job is recorded as running at once (one insert, no later markRunning).
+      const startsNow = this.jobs.hasFreeSlot(type);
+      const record = {
         type,
         model: chosen.model,
         modelName: chosen.name,
@@ -197,7 +205,8 @@ export class MediaService {
         estimatedCostUsd: estimate,
         idempotencyKey: options.idempotencyKey,
         requestHash: hash,
-      });
+      };
+      const id = startsNow ? ledger.start(record) : ledger.enqueue(record);
       const target: Target = { dir, prompt: prepared.prompt, params, echo: prepared.echo };
       const job = this.jobs.track({
         id,
@@ -209,7 +218,8 @@ export class MediaService {
         run: () => runJob(this.runner, job, apiKey, (_provider, ctx) => generate(prepared.job, ctx), target),
       });
       inputs?.holdUntil(job.done);
-      this.jobs.enqueue(job);
+      if (startsNow) this.jobs.start(job, true);
+      else this.jobs.enqueue(job);
       if (options.async) return this.accepted(id, options);
       return await job.done;
     } catch (error) {

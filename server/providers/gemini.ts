@@ -198,6 +198,7 @@ async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult>
 /** GET models/{model}: the cheapest call that proves the key and the model id. */
 async function testConnection(ctx: CallContext): Promise<string> {
   const model = modelId(ctx.entry);
+  if (/^imagen-/i.test(model)) throw new AppError("not_implemented", `${model}: ${IMAGEN_GONE}`);
   const response = await request(apiUrl(ctx, `models/${model}`), { headers: keyHeader(ctx) }, ctx, (status, body, headers) =>
     status === 404
       ? new AppError("not_found", `Connected, but Gemini has no model '${model}': ${upstreamMessage(body)}`, { upstream_status: 404 })
@@ -207,9 +208,14 @@ async function testConnection(ctx: CallContext): Promise<string> {
   return `Connected; model '${model}' is available.`;
 }
 
+/** Why an Imagen id configured on the Gemini API cannot work (Google ended its `:predict` image generation there). */
+export const IMAGEN_GONE =
+  "Google stopped serving Imagen through the Gemini API (its :predict image generation ended in August 2026; Imagen remains on Vertex AI only). Configure a Gemini image model instead, e.g. gemini-3-pro-image or gemini-3.1-flash-image, in the settings page";
+
 function checkImage(_job: ImageJob, entry: ModelEntry): void {
   const size = options(entry).image_size;
   const model = modelId(entry);
+  if (/^imagen-/i.test(model)) throw new AppError("not_implemented", `${model}: ${IMAGEN_GONE}`);
   const sizes = IMAGE_SIZES.find(([pattern]) => pattern.test(model))?.[1];
   if (size && sizes && !sizes.includes(size)) {
     throw invalidArgument("image_size", `${model} does not take image_size "${size}"; set options.image_size to one of ${sizes.join(", ")} in config.yml`, sizes);

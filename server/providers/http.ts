@@ -114,19 +114,29 @@ export async function request(
   mapError?: (status: number, body: string, headers: Headers) => AppError | undefined,
 ): Promise<Response> {
   let response: Response;
+  const origin = new URL(url).origin;
   try {
     // timeout: false turns off Bun's 5-minute idle timer: a provider may say nothing for minutes while it works.
-    // The total deadline is ctx.signal; the connection itself is checked first, within the connect timeout.
-    if (ctx.connectTimeoutMs) await checkConnect(url, ctx.connectTimeoutMs);
+    // The total deadline is ctx.signal; the connection itself is checked first, within the connect timeout, unless
+    // this origin answered moments ago (then a refused connection still fails at once, as not sent).
+    const vouched = Date.now() - (reachable.get(origin) ?? -Infinity) < CONNECT_CHECK_TTL_MS;
+    if (ctx.connectTimeoutMs && !vouched) await checkConnect(url, ctx.connectTimeoutMs);
     response = await fetch(url, { ...init, signal: ctx.signal, redirect: init.redirect ?? "follow", timeout: false });
   } catch (error) {
+    reachable.delete(origin);
     throw transportError(error, ctx);
   }
+  reachable.set(origin, Date.now());
   if (response.ok) return response;
   const body = await readText(response, ctx);
   const safeBody = redact(body, [ctx.apiKey]);
   throw mapError?.(response.status, safeBody, response.headers) ?? unknownModelError(response.status, safeBody, ctx.entry) ?? errorForStatus(response.status, safeBody, response.headers);
 }
+
+/** How long an answer from an origin vouches for it: calls within this skip the separate connect check (a TCP handshake each). */
+const CONNECT_CHECK_TTL_MS = 30_000;
+/** When each origin last answered, in ms. */
+const reachable = new Map<string, number>();
 
 /** Error code given to a connection that did not open within the connect timeout. */
 const CONNECT_TIMEOUT = "ConnectTimeout";

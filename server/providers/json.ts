@@ -78,11 +78,38 @@ const BASE64_VALUES = (() => {
   return values;
 })();
 
+/** Base64 decoded per slice of this many characters (a multiple of 4): only one slice is ever a JS string. */
+const BASE64_SLICE_CHARS = 1 << 20;
+/** The string of ASCII bytes (Buffer's latin1 decoding: a few times faster than TextDecoder on a view). */
+const asciiString = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+
+/** `Uint8Array.prototype.setFromBase64` (TC39, in Bun): decodes a string straight into an existing array. */
+type SetFromBase64 = (text: string, options: { alphabet: "base64" | "base64url"; lastChunkHandling: "loose" | "strict" }) => { read: number; written: number };
+
+/**
+ * Decodes base64 characters from bytes into `out`, returning the bytes written: natively, one 1 MiB slice at a time
+ * (about 20x the JavaScript loop), else, for text with characters outside the alphabet, by the loop below.
+ */
+function decodeBase64Bytes(text: Uint8Array, out: Uint8Array): number {
+  try {
+    const alphabet = text.includes(0x2d) || text.includes(0x5f) ? "base64url" : "base64";
+    let written = 0;
+    for (let at = 0; at < text.length; at += BASE64_SLICE_CHARS) {
+      const last = at + BASE64_SLICE_CHARS >= text.length;
+      const target = out.subarray(written) as Uint8Array & { setFromBase64: SetFromBase64 };
+      written += target.setFromBase64(asciiString(text.subarray(at, at + BASE64_SLICE_CHARS)), { alphabet, lastChunkHandling: last ? "loose" : "strict" }).written;
+    }
+    return written;
+  } catch {
+    return decodeBase64Loop(text, out);
+  }
+}
+
 /**
  * Decodes base64 characters straight from bytes into `out` (no JS string, so no garbage the size of the text),
  * skipping characters outside the alphabet as Buffer does; returns the bytes written.
  */
-function decodeBase64Bytes(text: Uint8Array, out: Uint8Array): number {
+function decodeBase64Loop(text: Uint8Array, out: Uint8Array): number {
   let written = 0;
   let at = 0;
   for (; at + 4 <= text.length; at += 4) {

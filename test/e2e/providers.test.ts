@@ -154,7 +154,8 @@ describe("openai", () => {
     const cost = (50 * 5) / M + (1568 * 30) / M;
     expect(cost).toBeCloseTo(0.04729, 10);
     expect(body).toMatchObject({ success: true, provider: "openai", model: "gpt-image-2", prompt, aspect_ratio: "landscape", size: "1536x1024" });
-    expect(body.usage).toMatchObject({ input_tokens: 50, output_tokens: 1568 });
+    // The answer's usage is in the skill's shape; the provider's own stays in the ledger.
+    expect(body.usage).toMatchObject({ prompt_tokens: 50, completion_tokens: 1568 });
     expect(body.cost_usd).toBeCloseTo(cost, 10);
 
     const row = await ledgerRow(body.id);
@@ -216,7 +217,7 @@ describe("openai", () => {
     const { body } = await postAnswer(`${daemon.url}/api/media/audio/speech`, { input, voice: "Kore", output_dir: workspace }, 200);
     // The skill's Gemini voice name becomes the model's default voice.
     expect(body).toMatchObject({ success: true, provider: "openai", model: "gpt-4o-mini-tts", input, voice: "coral", mime_type: "audio/wav" });
-    expect(body.usage).toEqual({ input_tokens: 15, output_tokens: 80, total_tokens: 95 });
+    expect(body.usage).toEqual({ prompt_tokens: 15, completion_tokens: 80, cache_read_tokens: 0, cache_write_tokens: 0, total_tokens: 95 });
     expect(body.cost_usd).toBeCloseTo(cost, 12);
 
     const row = await savedSpeech(body, 4);
@@ -294,7 +295,7 @@ describe("gemini", () => {
     const cost = (12 * 0.5) / M + (75 * 10) / M;
     const { body } = await postAnswer(`${daemon.url}/api/media/audio/speech`, { input, voice: "Puck", output_dir: workspace }, 200);
     expect(body).toMatchObject({ success: true, provider: "gemini", model: "gemini-2.5-flash-preview-tts", input, voice: "Puck", mime_type: "audio/wav" });
-    expect(body.usage).toMatchObject({ promptTokenCount: 12, candidatesTokenCount: 75 });
+    expect(body.usage).toMatchObject({ prompt_tokens: 12, completion_tokens: 75 });
     expect(body.cost_usd).toBeCloseTo(cost, 12);
 
     const row = await savedSpeech(body, 3);
@@ -360,7 +361,7 @@ describe("openrouter", () => {
     // usage.cost as the fake reports it: 6 prompt tokens at $0.3/M, 9 text and 1,290 image completion tokens at $2.5/M and $30/M.
     const cost = 0.0387243;
     expect(body).toMatchObject({ success: true, provider: "openrouter", model: "google/gemini-2.5-flash-image", prompt, size: "1344x768" });
-    expect(body.usage).toMatchObject({ prompt_tokens: 6, completion_tokens: 1299, cost });
+    expect(body.usage).toMatchObject({ prompt_tokens: 6, completion_tokens: 1299 });
     expect(body.cost_usd).toBe(cost);
 
     const row = await ledgerRow(body.id);

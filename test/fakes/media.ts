@@ -43,6 +43,34 @@ export function makePng(width: number, height: number, rgb: [number, number, num
 }
 
 /**
+ * A valid RGB PNG of seeded random pixels: incompressible, so its size is about width * height * 3 bytes
+ * (600 x 560 is about 1 MB), like a real photo and unlike a solid colour.
+ */
+export function makeNoisePng(width: number, height: number, seed = 1): Uint8Array {
+  const header = new Uint8Array(13);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  header.set([8, 2, 0, 0, 0], 8);
+  const raw = new Uint8Array((1 + width * 3) * height);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < raw.length; i++) {
+    if (i % (1 + width * 3) === 0) continue; // filter byte 0
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    raw[i] = state & 0xff;
+  }
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(raw, { level: 1 })),
+    chunk("IEND", new Uint8Array()),
+  ];
+  return Buffer.concat(parts);
+}
+
+/**
  * A complete baseline grayscale JPEG of the given size, all mid-grey: SOI, APP0 (JFIF), SOF0, DQT, one-code
  * Huffman tables, SOS and entropy-coded 8x8 blocks (DC difference 0, then end-of-block: two bits each), EOI.
  */

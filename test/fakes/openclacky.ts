@@ -45,6 +45,8 @@ export interface FakeClacky {
   retryAfter: string;
   /** When set, every answer reports this cost_usd (a misbehaving gateway: negative, huge). */
   reportedCost?: number;
+  /** When set, every image request is answered with these bytes (a large photo-like PNG for benchmarks). */
+  image?: Uint8Array;
   /** Generation requests being answered right now, and the most ever at once. */
   inFlight: number;
   maxInFlight: number;
@@ -91,7 +93,7 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
     const failure = scenarioAnswer(scenario, fake.retryAfter);
     if (failure) return failure;
     await transport(scenario);
-    const { bytes, mime, extra: reports } = media(path, body);
+    const { bytes, mime, extra: reports } = fake.image && path.endsWith("/images/generations") ? { bytes: fake.image, mime: "image/png", extra: CLACKY_REPORTS.image } : media(path, body);
     const extra = fake.reportedCost === undefined ? reports : { ...reports, cost_usd: fake.reportedCost };
     if (scenario === "url_missing") return json(200, { data: [{ url: `${fake.url}/files/expired.png` }], ...extra });
     if (scenario === "url") {
@@ -99,12 +101,22 @@ export function startFakeClacky(key = "clacky-test-key-0123456789abcdef"): FakeC
       files.set(file, bytes);
       return json(200, { data: [{ url: `${fake.url}${file}` }], ...extra });
     }
-    const b64Json = scenario === "truncated" ? b64(bytes).slice(0, 106) : b64(bytes);
+    const b64Json = scenario === "truncated" ? b64(bytes).slice(0, 106) : encoded(bytes);
     return json(200, { data: [{ b64_json: b64Json, mime_type: mime }], ...extra });
   };
 
   const fake: FakeClacky = Object.assign(startFakeServer<ClackyScenario, RecordedRequest>(answer, { record }), { key, retryAfter: "7" });
   return fake;
+}
+
+const encodings = new WeakMap<Uint8Array, string>();
+/** The base64 of `bytes`, encoded once per buffer (a benchmark's fixed image is not re-encoded per request). */
+function encoded(bytes: Uint8Array): string {
+  const known = encodings.get(bytes);
+  if (known !== undefined) return known;
+  const text = b64(bytes);
+  encodings.set(bytes, text);
+  return text;
 }
 
 /** What the gateway records: method, path, headers and the JSON body (`{raw}` when it did not parse); downloads and listings left out. */

@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "../../../server/errors.ts";
 import { readJsonBody } from "../../../server/http/body.ts";
-import { createFrontDoor, waitsLong } from "../../../server/http/front-door.ts";
+import { createFrontDoor, DEFAULT_IDLE_TIMEOUT_SECONDS, waitsLong } from "../../../server/http/front-door.ts";
 import { memoryLogger } from "../../../server/log.ts";
 
 const MiB = 1024 * 1024;
@@ -77,8 +77,24 @@ describe("the idle timeout of a long-waiting request", () => {
     body.send('"a cat"}');
     body.end();
     const response = await answered;
-    expect(d.timeouts).toEqual([0]);
+    // Lifted while the provider works, given back once the answer is whole: the connection is kept for the next request.
+    expect(d.timeouts).toEqual([0, DEFAULT_IDLE_TIMEOUT_SECONDS]);
     expect(d.received).toEqual(['{"prompt":"a cat"}']);
+    expect(response.headers.get("connection")).toBeNull();
+  });
+
+  test("a stream of job events keeps no idle timeout and closes its connection after its last event", async () => {
+    const timeouts: number[] = [];
+    const frontDoor = createFrontDoor({
+      handle: async () => new Response("event: succeeded\ndata: {}\n\n", { headers: { "content-type": "text/event-stream" } }),
+      uiGuard: () => undefined,
+      apiGuard: () => undefined,
+      maxBodyBytes: () => MiB,
+      idleTimeoutSeconds: 7,
+      log: memoryLogger(),
+    });
+    const response = await frontDoor.fetch(new Request(`${ORIGIN}/api/media/jobs/abc/events`), { timeout: (_r: Request, seconds: number) => void timeouts.push(seconds) } as never);
+    expect(timeouts).toEqual([0]);
     expect(response.headers.get("connection")).toBe("close");
   });
 

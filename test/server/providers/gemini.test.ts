@@ -391,7 +391,8 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     const { status, body } = await h.post("/api/media/video", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(504);
     expect(body.error_type).toBe("timeout");
-    expect(performance.now() - started).toBeLessThan(2000);
+    // Without the deadline it would poll a million times; the bound is loose because machines are shared.
+    expect(performance.now() - started).toBeLessThan(15_000);
   });
 
   test("reports the operation name at once and any progressPercent while pending", async () => {
@@ -464,6 +465,20 @@ describe("safety answers with HTTP 200 -> 422 content_filtered", () => {
     expect(body).toMatchObject({ success: false, [type]: null, error_type: "content_filtered" });
     expect(body.error).toMatch(message);
     expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: "content_filtered" });
+  });
+});
+
+describe("Imagen", () => {
+  test("an imagen-* id on the Gemini API is refused before any call, saying Google ended it there", async () => {
+    using h = harness("image", "imagen-4.0-generate-001");
+    const before = fake.requests.length;
+    const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
+    expect(status).toBe(422);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "not_implemented" });
+    expect(body.error).toContain("Imagen remains on Vertex AI only");
+    expect(fake.requests.length).toBe(before);
+    const tested = await gemini.testConnection!(context("imagen-4.0-generate-001")).catch((e: unknown) => e);
+    expect(tested).toMatchObject({ type: "not_implemented" });
   });
 });
 

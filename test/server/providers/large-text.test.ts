@@ -39,3 +39,16 @@ describe("decodeBase64 caps the decoded size before decoding", () => {
     expect(decodeBase64(text, media.length, tooLarge).length).toBe(media.length);
   });
 });
+
+describe("decoding is native, slice by slice, and falls back for unusual text", () => {
+  const field = (text: string) => (parseJsonKeepingLargeText(encode({ b64: text })) as { b64: LargeText }).b64;
+
+  test("3 MiB in several 1 MiB slices, the URL-safe alphabet, and text with characters outside the alphabet all decode to the bytes", () => {
+    expect(Buffer.compare(decodeBase64(asBase64(field(b64))!, 1 << 30, tooLarge), media)).toBe(0);
+    const urlSafe = b64.replaceAll("+", "-").replaceAll("/", "_");
+    expect(Buffer.compare(decodeBase64(asBase64(field(urlSafe))!, 1 << 30, tooLarge), media)).toBe(0);
+    // A space every 76 characters (MIME-style wrapping as some servers send it) shifts the slices: the loop decodes it.
+    const wrapped = b64.replace(/(.{76})/g, "$1 ");
+    expect(Buffer.compare(decodeBase64(asBase64(field(wrapped))!, 1 << 30, tooLarge), media)).toBe(0);
+  });
+});

@@ -267,3 +267,22 @@ test("a daemon that cannot say which models are configured gives a readable erro
   expect(view.root.querySelector("[role=alert]")!.textContent).toContain("unauthorized");
   expect(hasButton(view.root, "Retry")).toBe(true);
 });
+
+test("with several models of a type, any of them can serve the next request (sent as model); the default stays what agents get", async () => {
+  const view = (index: number, name: string | undefined, model: string, inUse: boolean) => ({ index, type: "image", provider: "openai", model, default: inUse, in_use: inUse, api_key: { set: true, masked: "sk-…" }, ...(name ? { name } : {}) });
+  const { sent } = daemon({
+    "GET /api/config/models": { models: [view(0, "pics", "gpt-image-2", true), view(1, undefined, "gpt-image-1.5", false), view(2, "cheap", "gpt-image-1-mini", false)] },
+    "POST /api/media/image": accepted("img00009", "image"),
+    "GET /api/media/jobs/img00009/events": () => jobStream().response(),
+  });
+  using page = await openTab("Image");
+  await until(() => page.root.querySelector(".playground-model-select select") !== null);
+  const select = page.root.querySelector(".playground-model-select select");
+  expect(optionValues(select)).toEqual(["", "gpt-image-1.5", "cheap"]);
+  expect(select!.textContent).toContain("pics (openai · gpt-image-2) · default, what agents get");
+  choose(select, "cheap");
+  typeInto(page.root.querySelector("textarea"), "a lighthouse");
+  submit(page.root);
+  await until(() => sent.some((r) => r.method === "POST"));
+  expect(sent.find((r) => r.method === "POST")!.body).toMatchObject({ prompt: "a lighthouse", model: "cheap", async: true });
+});

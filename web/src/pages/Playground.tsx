@@ -4,6 +4,7 @@ import { Link } from "../components/Link.tsx";
 import { PlaygroundForm } from "../components/PlaygroundForm.tsx";
 import { PlaygroundImageFields } from "../components/PlaygroundImageFields.tsx";
 import { PlaygroundJob } from "../components/PlaygroundJob.tsx";
+import { PlaygroundModelSelect } from "../components/PlaygroundModelSelect.tsx";
 import { PlaygroundSpeechFields } from "../components/PlaygroundSpeechFields.tsx";
 import { PlaygroundTabs } from "../components/PlaygroundTabs.tsx";
 import { PlaygroundVideoFields } from "../components/PlaygroundVideoFields.tsx";
@@ -41,6 +42,11 @@ export function Playground() {
   const [tab, setTab] = createSignal<MediaType>("image");
   const [types, { refetch: refetchTypes }] = createResource(() => api.mediaTypes());
   const [catalog] = createResource(() => api.models.catalog());
+  const [configured] = createResource(() => api.models.list());
+  // The model picked per tab: "" is the type's default (agents keep getting it; the pick is for this page only).
+  const [picked, setPicked] = createSignal<Record<MediaType, string>>({ image: "", video: "", audio: "" });
+  const modelsOfTab = () => (configured.error ? [] : (configured()?.models ?? []).filter((m) => m.type === tab()));
+  const withModel = <B extends object>(body: B): B & { model?: string } => (picked()[tab()] ? { ...body, model: picked()[tab()] } : body);
 
   // Each tab's form keeps what was typed while another tab is shown.
   const [image, setImage] = createSignal<ImageForm>({ prompt: "", aspect: ASPECTS.image[0], images: [] });
@@ -56,9 +62,9 @@ export function Playground() {
 
   /** The request the current tab's form describes. */
   const request = (): CurlRequest => {
-    if (tab() === "image") return { type: "image", body: imageBody(image()) };
-    if (tab() === "video") return { type: "video", body: videoBody({ ...video(), firstFrame: video().firstFrame[0] }) };
-    return { type: "audio", body: speechBody(speech()) };
+    if (tab() === "image") return { type: "image", body: withModel(imageBody(image())) };
+    if (tab() === "video") return { type: "video", body: withModel(videoBody({ ...video(), firstFrame: video().firstFrame[0] })) };
+    return { type: "audio", body: withModel(speechBody(speech())) };
   };
 
   const submit = async (event: Event) => {
@@ -104,9 +110,16 @@ export function Playground() {
             </div>
           </Match>
           <Match when={status()?.configured}>
-            <p class="muted playground-model">
-              {t("playground.model", { name: status()!.name ?? status()!.model ?? "", provider: status()!.provider ?? "", model: status()!.model ?? "" })}
-            </p>
+            <Show
+              when={modelsOfTab().length > 1}
+              fallback={
+                <p class="muted playground-model">
+                  {t("playground.model", { name: status()!.name ?? status()!.model ?? "", provider: status()!.provider ?? "", model: status()!.model ?? "" })}
+                </p>
+              }
+            >
+              <PlaygroundModelSelect models={modelsOfTab()} value={picked()[tab()]} onChange={(choice) => setPicked((all) => ({ ...all, [tab()]: choice }))} />
+            </Show>
             <PlaygroundForm request={request} submitting={submitting()} error={submitError()} onSubmit={submit}>
               <Switch>
                 <Match when={tab() === "image"}>

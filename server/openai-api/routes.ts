@@ -1,0 +1,122 @@
+// The OpenAI-compatible door: /v1/images, /v1/audio/speech, /v1/videos and /v1/models on mediagen's own jobs.
+// Every request goes through `media.submit` with door `openai`; every error is answered in OpenAI's envelope.
+import { Elysia } from "elysia";
+import type { MediaType } from "../config/schema.ts";
+import { MAX_NAME_CHARS } from "../defaults.ts";
+import type { AppDeps } from "../deps.ts";
+import { AppError, invalidArgument, toAppError } from "../errors.ts";
+import { readJsonBody, readRequestBody } from "../http/body.ts";
+import { fileResponse } from "../http/range.ts";
+import type { Caller } from "../media/requests.ts";
+import { parseOrThrow } from "../validate.ts";
+import { openaiErrorResponse, unknownEndpoint } from "./errors.ts";
+import { ImageEditRequest, ImageGenerationRequest, SpeechRequest, VideoContentQuery, VideoCreateRequest } from "./schema.ts";
+import { createImages, createSpeech, createVideo, findModel, findVideo, listModels, openaiField, videoFile } from "./service.ts";
+
+/** Who is asking: this door, and the SDK's User-Agent. */
+function callerOf(request: Request): Caller {
+  return { door: "openai", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
+}
+
+/** The client's Idempotency-Key header, checked as the seed API checks it. */
+function idempotencyKey(request: Request): string | undefined {
+  const key = request.headers.get("idempotency-key");
+  if (key === null) return undefined;
+  if (key.trim() === "" || key.length > 255) throw invalidArgument("idempotency_key", "Idempotency-Key must be a non-empty string of at most 255 characters");
+  return key.trim();
+}
+
+const maxBodyBytes = (deps: AppDeps) => deps.config.get().server.max_body_mib * 1048576;
+
+/** A multipart body read within the body limit: its text fields, and its files by field name. */
+async function readForm(deps: AppDeps, request: Request): Promise<{ fields: Record<string, string>; files: Map<string, File[]> }> {
+  const bytes = await readRequestBody(request, maxBodyBytes(deps));
+  let form: FormData;
+  try {
+    form = await new Response(bytes, { headers: { "content-type": request.headers.get("content-type") ?? "" } }).formData();
+  } catch {
+    throw invalidArgument("body", "Request body is not valid multipart/form-data");
+  }
+  const fields: Record<string, string> = {};
+  const files = new Map<string, File[]>();
+  for (const [name, value] of form.entries()) {
+    if (typeof value === "string") fields[name] = value;
+    else files.set(name, [...(files.get(name) ?? []), value]);
+  }
+  return { fields, files };
+}
+
+const isMultipart = (request: Request) => /^multipart\/form-data\b/i.test(request.headers.get("content-type") ?? "");
+const base64Of = async (file: File) => Buffer.from(await file.arrayBuffer()).toString("base64");
+
+/** Runs a handler; any error it throws is answered in OpenAI's envelope, with `param` in OpenAI's field names. */
+async function answered(deps: AppDeps, type: MediaType | undefined, run: () => Promise<unknown> | unknown): Promise<unknown> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof AppError)) deps.log.error(`unhandled error in the OpenAI door: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return openaiErrorResponse(toAppError(error), type ? openaiField(type) : undefined);
+  }
+}
+
+async function imageGenerations(deps: AppDeps, request: Request) {
+  const body = parseOrThrow(ImageGenerationRequest, await readJsonBody(request, maxBodyBytes(deps)));
+  return createImages(deps, body, { caller: callerOf(request), origin: new URL(request.url).origin, idempotencyKey: idempotencyKey(request) });
+}
+
+async function imageEdits(deps: AppDeps, request: Request) {
+  if (!isMultipart(request)) throw invalidArgument("body", "images/edits takes multipart/form-data with the image file(s) under image or image[]");
+  const { fields, files } = await readForm(deps, request);
+  const body = parseOrThrow(ImageEditRequest, fields);
+  if (files.has("mask") || fields.mask !== undefined) {
+    throw invalidArgument("mask", "mask is not supported: mediagen's providers edit the whole image from the prompt; describe the area to change in the prompt instead");
+  }
+  const uploads = [...(files.get("image") ?? []), ...(files.get("image[]") ?? [])];
+  if (uploads.length === 0) throw invalidArgument("image", "image is required: one or more image files (image or image[])");
+  const images = await Promise.all(uploads.map(base64Of));
+  return createImages(deps, body, { images, caller: callerOf(request), origin: new URL(request.url).origin, idempotencyKey: idempotencyKey(request) });
+}
+
+async function speech(deps: AppDeps, request: Request) {
+  const body = parseOrThrow(SpeechRequest, await readJsonBody(request, maxBodyBytes(deps)));
+  const { bytes, contentType } = await createSpeech(deps, body, callerOf(request), idempotencyKey(request));
+  return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType, "content-length": String(bytes.length) } });
+}
+
+async function videos(deps: AppDeps, request: Request) {
+  if (!isMultipart(request)) {
+    const body = parseOrThrow(VideoCreateRequest, await readJsonBody(request, maxBodyBytes(deps)));
+    return createVideo(deps, body, { caller: callerOf(request), idempotencyKey: idempotencyKey(request) });
+  }
+  const { fields, files } = await readForm(deps, request);
+  const body = parseOrThrow(VideoCreateRequest, fields);
+  const reference = files.get("input_reference")?.[0];
+  const image = reference ? await base64Of(reference) : undefined;
+  return createVideo(deps, body, { image, caller: callerOf(request), idempotencyKey: idempotencyKey(request) });
+}
+
+/** OpenAI's 404 for a path or method this door does not serve. */
+const notServed = ({ request }: { request: Request }) => openaiErrorResponse(unknownEndpoint(request.method, new URL(request.url).pathname));
+
+/**
+ * `POST /v1/images/generations`, `/v1/images/edits`, `/v1/audio/speech`, `/v1/videos`; `GET /v1/videos/{id}`,
+ * `/v1/videos/{id}/content`, `/v1/models`, `/v1/models/{id}`. Any other /v1 path is OpenAI's 404.
+ */
+export const openaiRoutes = (deps: AppDeps) =>
+  new Elysia({ name: "openai-api", prefix: "/v1" })
+    .post("/images/generations", ({ request }) => answered(deps, "image", () => imageGenerations(deps, request)), { parse: "none" })
+    .post("/images/edits", ({ request }) => answered(deps, "image", () => imageEdits(deps, request)), { parse: "none" })
+    .post("/audio/speech", ({ request }) => answered(deps, "audio", () => speech(deps, request)), { parse: "none" })
+    .post("/videos", ({ request }) => answered(deps, "video", () => videos(deps, request)), { parse: "none" })
+    .get("/videos/:id", ({ params }) => answered(deps, "video", () => findVideo(deps, params.id)))
+    .get("/videos/:id/content", ({ params, query, request }) =>
+      answered(deps, "video", () => {
+        parseOrThrow(VideoContentQuery, query);
+        const file = videoFile(deps, params.id);
+        return fileResponse(request, file.path, file.mimeType);
+      }),
+    )
+    .get("/models", () => answered(deps, undefined, () => listModels(deps.config)))
+    .get("/models/:id", ({ params }) => answered(deps, undefined, () => findModel(deps.config, decodeURIComponent(params.id))))
+    .all("", notServed, { parse: "none" })
+    .all("/*", notServed, { parse: "none" });
