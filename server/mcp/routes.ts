@@ -2,12 +2,20 @@
 // per client (an Mcp-Session-Id): its own server, so the client's name from its handshake is recorded with every
 // request, and the server can ask that client for its roots and stream its progress notifications.
 import { randomUUID } from "node:crypto";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { localBackend } from "./backend.ts";
-import { createMcpServer } from "./tools.ts";
+
+/** The MCP SDK and the tools, loaded on the first /mcp request: a daemon nobody reaches over MCP never holds them. */
+const mcpModules = async () => {
+  const [{ WebStandardStreamableHTTPServerTransport }, { createMcpServer }] = await Promise.all([
+    import("@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js"),
+    import("./tools.ts"),
+  ]);
+  return { WebStandardStreamableHTTPServerTransport, createMcpServer };
+};
 
 /** Sessions kept at once; the least recently used idle one is closed to make room. */
 export const MAX_MCP_SESSIONS = 64;
@@ -56,6 +64,7 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
   };
 
   const open = async (): Promise<Session> => {
+    const { WebStandardStreamableHTTPServerTransport, createMcpServer } = await mcpModules();
     const session: Session = { seen: now(), busy: 0 } as Session;
     session.server = createMcpServer({
       version: deps.version,
