@@ -219,13 +219,18 @@ async function asyncWanImage(job: ImageJob, ctx: CallContext, opts: DashScopeOpt
   delete parameters.negative_prompt;
   const started = await postJson(ctx, TEXT2IMAGE_PATH, { model, input, parameters }, { "x-dashscope-async": "enable" });
   const taskId = taskIdOf(started);
-  const done = await finishTask(taskId, started, ctx);
+  ctx.onOperation?.(taskId);
+  return finishImageTask(taskId, started, ctx, String(parameters.size));
+}
+
+async function finishImageTask(taskId: string, first: Json | undefined, ctx: CallContext, size?: string): Promise<ProviderResult> {
+  const done = await finishTask(taskId, first, ctx);
   const usage = asObject(done.usage) as Usage | undefined;
-  const meter = { images: 1, imageSize: meterSize(String(parameters.size)) };
+  const meter = { images: 1, ...(size ? { imageSize: meterSize(size) } : {}) };
   const url = asObjects(asObject(done.output)?.results).map((result) => asString(result.url)).find((found) => found !== undefined);
   if (!url) throw new AppError("empty_response", `DashScope finished image task ${taskId} without an image`);
   const media = await fetchResult(url, ctx, { usage, meter });
-  return { ...media, usage, meter, extra: { task_id: taskId, size: parameters.size, ...requestId(done) } };
+  return { ...media, usage, meter, extra: { task_id: taskId, ...(size ? { size } : {}), ...requestId(done) } };
 }
 
 function taskIdOf(json: Json): string {
@@ -240,7 +245,6 @@ async function pollTask(taskId: string, ctx: CallContext): Promise<Json> {
 
 /** Polls a task until it ends; SUCCEEDED answers the last poll, FAILED / CANCELED / UNKNOWN (expired) are errors. */
 async function finishTask(taskId: string, first: Json | undefined, ctx: CallContext): Promise<Json> {
-  ctx.onOperation?.(taskId);
   let task = first ?? (await pollTask(taskId, ctx));
   for (;;) {
     const output = asObject(task.output);
@@ -299,11 +303,16 @@ async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
   };
   const started = await postJson(ctx, VIDEO_PATH, { model, input, parameters }, { "x-dashscope-async": "enable" });
   const taskId = taskIdOf(started);
+  ctx.onOperation?.(taskId);
   return finishVideo(taskId, started, ctx, { seconds: job.durationSeconds, resolution });
 }
 
-/** Finishes a Wan task started before a restart: the billed seconds come from the task's usage. */
+/**
+ * Finishes a task started before a restart (or a retry): a Wan video, whose billed seconds come from the task's usage,
+ * or a Wan text-to-image task (the runner resumes every job that recorded an operation through this method).
+ */
 async function resumeVideo(taskId: string, ctx: CallContext): Promise<ProviderResult> {
+  if (ctx.entry.type === "image") return finishImageTask(taskId, undefined, ctx);
   return finishVideo(taskId, undefined, ctx, { resolution: options(ctx.entry).resolution ?? DEFAULT_RESOLUTION });
 }
 
