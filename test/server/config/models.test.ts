@@ -79,7 +79,7 @@ describe("GET /api/config/catalog", () => {
     using h = createHarness();
     const { body } = await h.get("/api/config/catalog");
     const byId = Object.fromEntries(body.providers.map((p: { id: string }) => [p.id, p]));
-    expect(Object.keys(byId).sort()).toEqual(["gemini", "local", "openai", "openai-compatible", "openclacky", "openrouter"]);
+    expect(Object.keys(byId).sort()).toEqual(["dashscope", "gemini", "local", "openai", "openai-compatible", "openclacky", "openrouter"]);
     expect(byId.gemini.types).toEqual(["image", "video", "audio"]);
     expect(byId.gemini.models.video).toContain("veo-3.1-generate-preview");
     expect(byId.gemini.voices["gemini-2.5-flash-preview-tts"]).toContain("Kore");
