@@ -87,6 +87,8 @@ describe("GET /api/config/catalog", () => {
     expect(byId.openclacky.models.image).toContain("or-gemini-3-1-flash-image");
     expect(byId.local).toMatchObject({ key_required: false, types: ["audio"] });
     expect(byId["openai-compatible"].key_required).toBe(false);
+    // The key's usual environment variable, offered by the Models page as ${NAME}.
+    expect([byId.dashscope.key_env, byId.openai.key_env, byId.gemini.key_env, byId["openai-compatible"].key_env]).toEqual(["DASHSCOPE_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", undefined]);
   });
 });
 
