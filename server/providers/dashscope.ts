@@ -7,7 +7,7 @@ import type { Usage } from "../ledger/schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import type { InputImage } from "../formats/input-images.ts";
 import { afterBilling, AppError, invalidArgument } from "../errors.ts";
-import { clip, download, joinUrl, mediaFromBase64, pause, readJsonObject, readText, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
+import { clip, joinUrl, mediaFromBase64, pause, readJsonObject, readMedia, readText, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
 import { asBase64, asNumber, asObject, asObjects, asString, type Json, toBase64 } from "./json.ts";
 import { DashScopeOptions } from "./options.ts";
 import { SKILL_VOICES } from "./voices.ts";
@@ -149,14 +149,20 @@ async function postJson(ctx: CallContext, path: string, body: Json, extra: Recor
   return readAnswer(await request(apiUrl(ctx, path), init, ctx, mapErrorFor(ctx)), ctx);
 }
 
-/** Downloads a result URL (a signed OSS URL: no key is sent). A failure after billing keeps the cost. */
+/**
+ * Downloads a result URL (a signed OSS URL: no key is sent). Storage refusing it (an expired signature is a 403) is an
+ * api_error, not a key problem; any failure after generation keeps the cost.
+ */
 async function fetchResult(url: string, ctx: CallContext, billed: { usage?: Usage; meter: Meter }): Promise<MediaPayload> {
+  const noun = ctx.entry.type === "audio" ? "speech" : ctx.entry.type;
+  const refused = (status: number, body: string) =>
+    status >= 400 && status < 500
+      ? new AppError("api_error", `Could not download the generated ${noun} from DashScope's storage (Upstream ${status}: ${upstreamMessage(body)}); its URL expires 24 hours after generation`, { upstream_status: status })
+      : undefined;
   try {
-    return await download(url, ctx);
+    return await readMedia(await request(url, {}, ctx, refused), ctx);
   } catch (error) {
-    const appError = error instanceof AppError ? error : new AppError("network_error", String(error));
-    const why = `Could not download the generated ${ctx.entry.type === "audio" ? "speech" : ctx.entry.type} from DashScope (${appError.message}); its URL expires 24 hours after generation`;
-    throw afterBilling(new AppError(appError.type, why, appError.details), billed);
+    throw afterBilling(error, billed);
   }
 }
 
@@ -369,7 +375,7 @@ function checkImage(job: ImageJob, entry: ModelEntry): void {
     if (job.inputs.length > MAX_EDIT_INPUTS) throw invalidArgument("images", `${model} takes at most ${MAX_EDIT_INPUTS} input images, not ${job.inputs.length}`);
     return;
   }
-  if (job.inputs.length > 0 && /^(qwen-image|wan)/.test(model)) {
+  if (job.inputs.length > 0 && /^qwen-image(?!-edit)|^wanx?[0-9.]*-t2i/.test(model)) {
     throw invalidArgument("images", `${model} makes images from text only; configure a qwen-image-edit model (e.g. qwen-image-edit-plus) to edit images`);
   }
 }

@@ -139,7 +139,7 @@ describe("images (multimodal-generation)", () => {
   test("an expired result URL is a failure that says so, with the image's cost kept", async () => {
     using h = harness("image", "qwen-image-plus");
     const { body } = await h.post("/api/media/image", { prompt: "p [[fake:expired_url]]", output_dir: h.workDir });
-    expect(body).toMatchObject({ success: false });
+    expect(body).toMatchObject({ success: false, error_type: "api_error", upstream_status: 403 });
     expect(body.error).toContain("expires 24 hours");
     expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.029 });
   });
