@@ -33,6 +33,7 @@ export type DashScopeScenario =
   | "task_canceled" // task CANCELED
   | "expired_url" // the result URL answers 403 (expired signature)
   | "mp3" // CosyVoice answers with MP3 bytes whatever was asked
+  | "rate_22050" // CosyVoice answers a 22,050 Hz WAV whatever sample_rate was asked
   | "slow"
   | "hang"
   | "reset";
@@ -240,7 +241,7 @@ export function startFakeDashScope(key = "sk-fake-dashscope-0123456789abcdef"): 
     if (typeof text !== "string" || text.trim() === "") return invalid("Input text is required.");
     if (typeof input.voice !== "string" || input.voice === "") return invalid("voice is required.");
     const format = String(input.format ?? "mp3");
-    const rate = Number(input.sample_rate ?? 22050);
+    const rate = scenario === "rate_22050" ? 22050 : Number(input.sample_rate ?? 22050);
     const seconds = Math.max(0.5, text.length / 15);
     const mp3 = scenario === "mp3" || format === "mp3";
     const url = mp3 ? store(makeMp3(seconds), "audio/mpeg", "mp3") : store(makeWav(seconds, rate), "audio/wav", "wav", scenario === "expired_url");

@@ -332,6 +332,14 @@ describe("speech (Qwen-TTS and CosyVoice)", () => {
     expect(body.audio).toEndWith(".mp3");
   });
 
+  test("a WAV at another rate is resampled to the skill's 24 kHz mono", async () => {
+    using h = harness("audio", "cosyvoice-v3-flash");
+    const { body } = await h.post("/api/media/audio/speech", { input: "a longer sentence to speak [[fake:rate_22050]]", output_dir: h.workDir });
+    expect(body).toMatchObject({ success: true, mime_type: "audio/wav" });
+    const wav = decodeWav(new Uint8Array(readFileSync(body.audio)));
+    expect(wav.sampleRate).toBe(24_000);
+  });
+
   test("no audio URL is empty_response", async () => {
     using h = harness("audio", "qwen3-tts-flash");
     const { body } = await h.post("/api/media/audio/speech", { input: "hi [[fake:empty]]", output_dir: h.workDir });
