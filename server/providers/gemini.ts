@@ -234,6 +234,7 @@ export const gemini: Provider = {
   id: "gemini",
   requiresKey: true,
   defaultBaseUrl: "https://generativelanguage.googleapis.com",
+  keyEnv: "GEMINI_API_KEY",
   image,
   speech,
   video,

@@ -70,6 +70,7 @@ export const openclacky: Provider = {
   requiresKey: true,
   reportsCost: true,
   defaultBaseUrl: "https://api.openclacky.com",
+  keyEnv: "CLACKY_API_KEY",
   models: {
     image: ["or-gemini-3-1-flash-image", "or-gemini-3-pro-image", "or-gpt-image-2"],
     video: ["or-veo-3-1", "or-veo-3-1-fast", "or-veo-3", "or-veo-3-fast"],

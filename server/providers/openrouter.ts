@@ -387,6 +387,7 @@ export const openrouter: Provider = {
   requiresKey: true,
   reportsCost: true,
   defaultBaseUrl: "https://openrouter.ai/api/v1",
+  keyEnv: "OPENROUTER_API_KEY",
   models: {
     image: ["google/gemini-2.5-flash-image", "google/gemini-3-pro-image-preview", "google/gemini-3.1-flash-image-preview", "openai/gpt-image-2", "openai/gpt-image-1", "black-forest-labs/flux.2-pro"],
   },

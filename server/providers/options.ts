@@ -48,6 +48,25 @@ export const OpenRouterOptions = z
   .strict();
 export type OpenRouterOptions = z.infer<typeof OpenRouterOptions>;
 
+/** DashScope (Alibaba Cloud Model Studio) images, Wan video and speech. */
+export const DashScopeOptions = z
+  .object({
+    // A `W*H` size replacing the one chosen from the aspect (images only); `1328x1328` written by hand is read as `1328*1328`.
+    size: z
+      .preprocess((v) => (typeof v === "string" ? v.trim().replace(/^(\d+)\s*[x×]\s*(\d+)$/i, "$1*$2") : v), z.string().regex(/^\d+\*\d+$/, "must be W*H, e.g. 1328*1328"))
+      .optional(),
+    // Wan video tier; `720p` written by hand is read as `720P`.
+    resolution: z.preprocess((v) => (typeof v === "string" ? v.trim().toUpperCase() : v), z.enum(["480P", "720P", "1080P"])).optional(),
+    negative_prompt: z.string().max(500).optional(),
+    prompt_extend: z.boolean().optional(),
+    watermark: z.boolean().optional(),
+    seed: z.number().int().min(0).max(2147483647).optional(),
+    language_type: z.string().optional(),
+    instructions: z.string().optional(),
+  })
+  .strict();
+export type DashScopeOptions = z.infer<typeof DashScopeOptions>;
+
 const None = z.object({}).strict();
 
 /** The options schema of each provider. */
@@ -58,4 +77,5 @@ export const PROVIDER_OPTIONS: Record<ProviderId, z.ZodType> = {
   "openai-compatible": OpenAIOptions,
   gemini: GeminiOptions,
   openrouter: OpenRouterOptions,
+  dashscope: DashScopeOptions,
 };

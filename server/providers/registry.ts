@@ -1,6 +1,7 @@
 // The provider registry: provider id -> implementation.
 import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
+import { dashscope } from "./dashscope.ts";
 import { estimateUnits } from "./estimate.ts";
 import { gemini } from "./gemini.ts";
 import { local } from "./local.ts";
@@ -17,6 +18,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   gemini,
   openrouter,
   local,
+  dashscope,
 };
 
 /** The provider method that makes each media type. */

@@ -109,6 +109,8 @@ export interface Provider {
   requiresKey: boolean;
   /** Used when the entry has no base_url. */
   defaultBaseUrl: string;
+  /** The environment variable a key for this provider is usually kept in (a hint for the Models page: `${NAME}`). */
+  keyEnv?: string;
   /** Whether the provider states each generation's cost in its answer (OpenRouter's usage.cost), so no catalogue price is needed. */
   reportsCost?: boolean;
   /** Model ids known for this provider besides those in the price catalogue, per media type (offered by the Models page). */

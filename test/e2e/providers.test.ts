@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { startFakeDashScope, type FakeDashScope } from "../fakes/dashscope.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeGemini, type FakeGemini } from "../fakes/gemini.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
@@ -43,6 +44,7 @@ let runDir = "";
 let openai: FakeOpenAI;
 let gemini: FakeGemini;
 let openrouter: FakeOpenRouter;
+let dashscope: FakeDashScope;
 let daemon: Daemon;
 
 type Entry = { type: "image" | "video" | "audio"; provider: string; model: string; api_key: string; base_url: string };
@@ -118,6 +120,8 @@ beforeAll(async () => {
   openai = startFakeOpenAI();
   gemini = startFakeGemini();
   openrouter = startFakeOpenRouter();
+  dashscope = startFakeDashScope();
+  const onDashScope = { api_key: dashscope.key, base_url: dashscope.url };
   const on = { openai: { api_key: openai.key!, base_url: `${openai.url}/v1` }, gemini: { api_key: gemini.key, base_url: gemini.url }, openrouter: { api_key: openrouter.key, base_url: `${openrouter.url}/api/v1` } };
   models = {
     "openai-image": { type: "image", provider: "openai", model: "gpt-image-2", ...on.openai },
@@ -127,6 +131,9 @@ beforeAll(async () => {
     "gemini-video": { type: "video", provider: "gemini", model: "veo-3.1-fast-generate-preview", ...on.gemini },
     "openrouter-image": { type: "image", provider: "openrouter", model: "google/gemini-2.5-flash-image", ...on.openrouter },
     "openrouter-video": { type: "video", provider: "openrouter", model: "google/veo-3.1", ...on.openrouter },
+    "dashscope-image": { type: "image", provider: "dashscope", model: "qwen-image-plus", ...onDashScope },
+    "dashscope-speech": { type: "audio", provider: "dashscope", model: "qwen3-tts-flash", ...onDashScope },
+    "dashscope-video": { type: "video", provider: "dashscope", model: "wan2.5-t2v-preview", ...onDashScope },
   };
   writeConfig(dataDir, configWith([]));
   daemon = await startDaemon({
@@ -139,7 +146,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await daemon?.stop("SIGTERM").catch(() => daemon.dispose());
-  await Promise.all([openai?.close(), gemini?.close(), openrouter?.close()]);
+  await Promise.all([openai?.close(), gemini?.close(), openrouter?.close(), dashscope?.close()]);
   root[Symbol.dispose]();
 });
 
@@ -430,6 +437,68 @@ describe("openrouter", () => {
   });
 });
 
+describe("dashscope", () => {
+  const it = withModels("dashscope-image", "dashscope-speech", "dashscope-video");
+
+  it("generates a Qwen-Image picture: the signed result URL fetched without the key, priced per image", async () => {
+    const seen = dashscope.requests.length;
+    const prompt = "A hand-drawn poster of a tea house";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace }, 200);
+    expect(body).toMatchObject({ success: true, provider: "dashscope", model: "qwen-image-plus", prompt, size: "64x36" });
+    expect(body.cost_usd).toBeCloseTo(0.029, 10);
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
+    expect(formatOf(bytes)).toBe("png");
+    expect(row).toMatchObject({ cost_source: "catalog", cost_quantity: 1, cost_unit_price: 0.029 });
+    const [sent, fetched] = dashscope.requests.slice(seen);
+    expect(sent!.headers.authorization).toBe(`Bearer ${dashscope.key}`);
+    expect(sent!.body).toMatchObject({ model: "qwen-image-plus", parameters: { size: "1664*928", watermark: false } });
+    expect(fetched!.path).toMatch(/^\/results\//);
+    expect(JSON.stringify(fetched)).not.toContain(dashscope.key);
+  });
+
+  it("synthesises Qwen-TTS speech: the skill's Kore becomes Cherry, a 24 kHz WAV, priced per billed character", async () => {
+    // 45 characters: 3.0 s of audio in the fake; usage.characters 45 at $0.10 per 10,000.
+    const input = "Hello and welcome. This is the Qwen voice....";
+    expect(input.length).toBe(45);
+    const { body } = await postAnswer(`${daemon.url}/api/media/audio/speech`, { input, voice: "Kore", output_dir: workspace }, 200);
+    expect(body).toMatchObject({ success: true, provider: "dashscope", model: "qwen3-tts-flash", voice: "Cherry", mime_type: "audio/wav" });
+    expect(body.cost_usd).toBeCloseTo(45 * 0.00001, 12);
+    const row = await savedSpeech(body, 3);
+    expect(row).toMatchObject({ cost_source: "catalog", cost_quantity: 45 });
+  });
+
+  it("generates a Wan video: the async task is polled, the video fetched, priced per second at 720P", async () => {
+    dashscope.pendingPolls = 3;
+    const seen = dashscope.requests.length;
+    const prompt = "A fox detective walking through a rainy neon street";
+    const { body } = await postAnswer(`${daemon.url}/api/media/video`, { prompt, aspect_ratio: "landscape", duration_seconds: 5, output_dir: workspace }, 200, ["--max-time", "50"]);
+    // wan2.5-t2v-preview at 720P: CNY 0.60/s converted at 7.1 = $0.0845 a second, 5 seconds.
+    const cost = 0.0845 * 5;
+    expect(body).toMatchObject({ success: true, provider: "dashscope", model: "wan2.5-t2v-preview", duration_seconds: 5 });
+    expect(body.cost_usd).toBeCloseTo(cost, 10);
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.video), generatedDir, VIDEO_NAME, row);
+    expect(formatOf(bytes)).toBe("mp4");
+    expect(row).toMatchObject({ cost_source: "catalog", cost_quantity: 5, cost_unit_price: 0.0845 });
+    const traffic = dashscope.requests.slice(seen);
+    const submit = traffic.find((r) => r.method === "POST")!;
+    expect(submit.headers["x-dashscope-async"]).toBe("enable");
+    expect(submit.body).toMatchObject({ model: "wan2.5-t2v-preview", parameters: { size: "1280*720", duration: 5 } });
+    // Three pending answers, then SUCCEEDED: four polls.
+    expect(traffic.filter((r) => r.path === `/api/v1/tasks/${row.operation_id}`)).toHaveLength(4);
+    dashscope.pendingPolls = 2;
+  });
+
+  it("a DataInspectionFailed refusal is a 422 content_filtered, unpriced", async () => {
+    const prompt = "Something the inspector refuses [[fake:data_inspection]]";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 422);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "content_filtered", upstream_status: 400, provider: "dashscope" });
+    expect(String(body.error)).toContain("DataInspectionFailed");
+    expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "content_filtered", cost_usd: null });
+  });
+});
+
 describe("after all providers", () => {
   test("one ledger row per generation, no keys anywhere in the output, nothing written beside the executable", async () => {
     const page = (await getJson(`${daemon.url}/api/generations?limit=200`)).json<{ items: { provider: string; status: string }[] }>();
@@ -437,8 +506,9 @@ describe("after all providers", () => {
     expect([count("openai", "succeeded"), count("openai", "failed")]).toEqual([3, 1]);
     expect([count("gemini", "succeeded"), count("gemini", "failed")]).toEqual([3, 1]);
     expect([count("openrouter", "succeeded"), count("openrouter", "failed")]).toEqual([2, 1]);
+    expect([count("dashscope", "succeeded"), count("dashscope", "failed")]).toEqual([3, 1]);
     const output = daemon.stdout() + daemon.stderr();
-    for (const key of [openai.key!, gemini.key, openrouter.key]) expect(output).not.toContain(key);
+    for (const key of [openai.key!, gemini.key, openrouter.key, dashscope.key]) expect(output).not.toContain(key);
     expect(readdirSync(runDir)).toEqual(["mediagen"]);
   });
 });

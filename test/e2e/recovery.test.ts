@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { startFakeDashScope, type FakeDashScope } from "../fakes/dashscope.ts";
 import { startFakeGemini, type FakeGemini } from "../fakes/gemini.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
@@ -38,6 +39,7 @@ let runDir = "";
 let gemini: FakeGemini;
 let openrouter: FakeOpenRouter;
 let openai: FakeOpenAI;
+let dashscope: FakeDashScope;
 const daemons: Daemon[] = [];
 const curls: ReturnType<typeof Bun.spawn>[] = [];
 let folders = 0;
@@ -50,12 +52,13 @@ beforeAll(async () => {
   gemini = startFakeGemini();
   openrouter = startFakeOpenRouter();
   openai = startFakeOpenAI();
+  dashscope = startFakeDashScope();
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const proc of curls) proc.kill("SIGKILL");
   await Promise.all(daemons.map((daemon) => daemon.dispose()));
-  await Promise.all([gemini?.close(), openrouter?.close(), openai?.close()]);
+  await Promise.all([gemini?.close(), openrouter?.close(), openai?.close(), dashscope?.close()]);
   root[Symbol.dispose]();
 });
 
@@ -149,8 +152,10 @@ const hits = (requests: { path: string }[], path: string) => requests.filter((r)
 
 /** A video provider whose long-running operations a test can hold open and then let finish. */
 interface VideoCase {
-  provider: "gemini" | "openrouter";
+  provider: "gemini" | "openrouter" | "dashscope";
   model: string;
+  /** Durations of the async and the blocking job, in seconds (the model's own durations where it has few). */
+  seconds?: [number, number];
   entry(): Record<string, unknown>;
   hold(): void;
   finish(): void;
@@ -197,6 +202,23 @@ const VIDEO_CASES: VideoCase[] = [
     costSource: "upstream",
     perSecond: 0.4,
   },
+  {
+    provider: "dashscope",
+    model: "wan2.5-t2v-preview",
+    seconds: [5, 5],
+    entry: () => ({ type: "video", provider: "dashscope", model: "wan2.5-t2v-preview", api_key: dashscope.key, base_url: dashscope.url }),
+    hold: () => void (dashscope.pendingPolls = FOREVER),
+    finish: () => void (dashscope.pendingPolls = 0),
+    restore: () => void (dashscope.pendingPolls = 2),
+    submits: (marker) =>
+      dashscope.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/services/aigc/video-generation/video-synthesis" && JSON.stringify(r.body).includes(marker)).length,
+    pollPath: (operationId) => `/api/v1/tasks/${operationId}`,
+    requests: () => dashscope.requests,
+    operationPattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    // The price catalogue: wan2.5-t2v-preview at 720P, CNY 0.60 a second converted at 7.1 = $0.0845.
+    costSource: "catalog",
+    perSecond: 0.0845,
+  },
 ];
 
 describe.each(VIDEO_CASES)("kill -9 during a video job at $provider", (video) => {
@@ -208,12 +230,13 @@ describe.each(VIDEO_CASES)("kill -9 during a video job at $provider", (video) =>
       try {
         const first = await launch(dataDir);
         const asyncJob = marked("A timelapse of clouds over a city skyline");
-        const accepted = await postJson(`${first.url}/api/media/video`, { prompt: asyncJob.prompt, duration_seconds: 6, output_dir: workDir, async: true });
+        const [asyncSeconds, blockingSeconds] = video.seconds ?? [6, 8];
+        const accepted = await postJson(`${first.url}/api/media/video`, { prompt: asyncJob.prompt, duration_seconds: asyncSeconds, output_dir: workDir, async: true });
         expect(accepted.status).toBe(202);
         const asyncId = String(accepted.json().task_id);
 
         const blockingJob = marked("A paper boat drifting down a rainy street");
-        const blocking = settle(postJson(`${first.url}/api/media/video`, { prompt: blockingJob.prompt, duration_seconds: 8, output_dir: workDir }, ["--max-time", "100"]));
+        const blocking = settle(postJson(`${first.url}/api/media/video`, { prompt: blockingJob.prompt, duration_seconds: blockingSeconds, output_dir: workDir }, ["--max-time", "100"]));
         const blockingId = await rowIdOf(first, blockingJob.marker);
 
         const operations = { [asyncId]: await operationOf(first, asyncId), [blockingId]: await operationOf(first, blockingId) };
@@ -238,7 +261,7 @@ describe.each(VIDEO_CASES)("kill -9 during a video job at $provider", (video) =>
         expect(second.stdout()).not.toContain("recorded as interrupted");
 
         const views = await watchUntilDone(second, [asyncId, blockingId]);
-        const seconds = { [asyncId]: 6, [blockingId]: 8 };
+        const seconds = { [asyncId]: asyncSeconds, [blockingId]: blockingSeconds };
         for (const view of views) {
           const id = String(view.id);
           expect(view).toMatchObject({ status: "succeeded", type: "video", provider: video.provider, model: video.model });

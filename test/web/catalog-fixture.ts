@@ -7,6 +7,7 @@ export const PROVIDERS: ProviderInfo[] = [
     id: "openclacky",
     key_required: true,
     default_base_url: "https://api.openclacky.com",
+    key_env: "CLACKY_API_KEY",
     types: ["image", "video", "audio"],
     models: { image: ["or-gpt-image-2"], video: ["or-veo-3-1", "or-veo-3-1-fast"], audio: ["or-tts-gemini-2-5-flash"] },
     voices: { "or-tts-gemini-2-5-flash": ["Kore", "Puck"] },

@@ -79,7 +79,7 @@ describe("GET /api/config/catalog", () => {
     using h = createHarness();
     const { body } = await h.get("/api/config/catalog");
     const byId = Object.fromEntries(body.providers.map((p: { id: string }) => [p.id, p]));
-    expect(Object.keys(byId).sort()).toEqual(["gemini", "local", "openai", "openai-compatible", "openclacky", "openrouter"]);
+    expect(Object.keys(byId).sort()).toEqual(["dashscope", "gemini", "local", "openai", "openai-compatible", "openclacky", "openrouter"]);
     expect(byId.gemini.types).toEqual(["image", "video", "audio"]);
     expect(byId.gemini.models.video).toContain("veo-3.1-generate-preview");
     expect(byId.gemini.voices["gemini-2.5-flash-preview-tts"]).toContain("Kore");
@@ -87,6 +87,8 @@ describe("GET /api/config/catalog", () => {
     expect(byId.openclacky.models.image).toContain("or-gemini-3-1-flash-image");
     expect(byId.local).toMatchObject({ key_required: false, types: ["audio"] });
     expect(byId["openai-compatible"].key_required).toBe(false);
+    // The key's usual environment variable, offered by the Models page as ${NAME}.
+    expect([byId.dashscope.key_env, byId.openai.key_env, byId.gemini.key_env, byId["openai-compatible"].key_env]).toEqual(["DASHSCOPE_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", undefined]);
   });
 });
 

@@ -51,10 +51,13 @@ test("the add form offers only providers of the chosen type, their known models,
   expect(known()).toEqual(["or-veo-3-1", "or-veo-3-1-fast"]);
   expect(field(view.root, "model").getAttribute("list")).toBe("models-known-models");
   expect(field(view.root, "base_url").placeholder).toBe("https://api.openclacky.com");
+  // The key's usual environment variable is offered as a ${NAME} reference.
+  expect(field(view.root, "api_key").placeholder).toBe("${CLACKY_API_KEY}");
   choose(field(view.root, "type"), "audio");
   choose(field(view.root, "provider"), "local");
   await until(() => known().join() === "flite");
   expect(field(view.root, "base_url").placeholder).toBe("local:");
+  expect(field(view.root, "api_key").placeholder).toBe("");
   expect(view.root.querySelector("#models-form-options")).toBeNull();
 });
 
