@@ -7,6 +7,14 @@ export type MediaType = z.infer<typeof MediaType>;
 export const MEDIA_TYPES = MediaType.options;
 
 /** Provider ids a model entry can name. */
-export const ProviderId = z.enum(["openclacky", "openai", "gemini", "openrouter", "openai-compatible", "local"]);
+export const ProviderId = z.enum([
+  "openclacky",
+  "openai",
+  "gemini",
+  "openrouter",
+  "openai-compatible",
+  "local",
+  "volcengine",
+]);
 export type ProviderId = z.infer<typeof ProviderId>;
 export const PROVIDER_IDS = ProviderId.options;

@@ -180,6 +180,8 @@ export const ProviderInfo = z.object({
   id: ProviderId,
   key_required: z.boolean(),
   default_base_url: z.string(),
+  /** The environment variable an api_key of this provider usually comes from (`${ARK_API_KEY}`), as a hint. */
+  key_env: z.string().optional(),
   types: z.array(MediaType),
   models: z.partialRecord(MediaType, z.array(z.string())),
   /** Voices per speech model (an empty list: any voice name may be sent). */
@@ -204,7 +206,8 @@ export function providerCatalog(): { providers: ProviderInfo[] } {
       }
       const types = MEDIA_TYPES.filter((type) => canMake(provider, type));
       const voices = Object.fromEntries((models.audio ?? []).map((model) => [model, provider?.voices?.(model) ?? []]));
-      return { id, key_required: provider?.requiresKey ?? true, default_base_url: provider?.defaultBaseUrl ?? "", types, models, voices };
+      const keyEnv = provider?.keyEnv ? { key_env: provider.keyEnv } : {};
+      return { id, key_required: provider?.requiresKey ?? true, default_base_url: provider?.defaultBaseUrl ?? "", ...keyEnv, types, models, voices };
     }),
   };
 }

@@ -197,7 +197,7 @@ export function ModelsForm(props: { providers: ProviderInfo[]; saved?: ModelView
                   autocomplete="new-password"
                   aria-labelledby="models-key-label"
                   value={(draft().key as { value: string }).value}
-                  placeholder={saved?.api_key.set ? t("models.key.emptyKeeps") : ""}
+                  placeholder={saved?.api_key.set ? t("models.key.emptyKeeps") : provider()?.key_env ? `\${${provider()!.key_env}}` : ""}
                   onInput={(e) => setKey({ mode: "enter", value: e.currentTarget.value })}
                   aria-invalid={ariaInvalid("api_key")} aria-describedby={describedBy("api_key")}
                 />
