@@ -290,11 +290,9 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
   const error = asObject(answer.error);
   const first = asObjects(answer.data)[0];
   const itemError = asObject(first?.error);
-  if (!first || itemError || (error && !first)) {
-    const failure = itemError ?? error;
-    if (failure) throw errorOf(200, failure, "", new Headers(), entry);
-    throw new AppError("empty_response", "Upstream returned no image data");
-  }
+  const failure = itemError ?? (first ? undefined : error);
+  if (failure) throw errorOf(200, failure, "", new Headers(), entry);
+  if (!first) throw new AppError("empty_response", "Upstream returned no image data");
   const images = asNumber(usage?.generated_images) ?? 1;
   const meter = defined({ images, imageSize: asNonBlank(first.size), tokens: asNumber(usage?.output_tokens) === undefined ? undefined : { output_image: asNumber(usage?.output_tokens)! } }) as Meter;
   const billed = { usage, meter };
