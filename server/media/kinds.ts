@@ -75,8 +75,9 @@ function checkVideoFields(provider: Provider, job: VideoJob, entry: ModelEntry):
     if (field === "ratio") {
       throw invalidArgument("aspect_ratio", `aspect_ratio "${job.more?.ratio}" is only taken by Seedance (provider volcengine); ${entry.provider} makes landscape or portrait video`, ["landscape", "portrait"]);
     }
-    const what = field === "first_frame" ? "first_frame as a URL (mediagen does not download inputs; pass a file path or base64)" : field;
-    throw invalidArgument(field, `${what} is not taken by ${entry.provider} (${entry.model}); it is a Seedance field (provider volcengine). Nothing was sent`);
+    const what = field === "first_frame" ? "A first frame given as a URL (image or first_frame)" : field;
+    const hint = field === "first_frame" ? "mediagen does not download inputs for it; pass a file path or base64" : "it is a Seedance field (provider volcengine)";
+    throw invalidArgument(field, `${what} is not taken by ${entry.provider} (${entry.model}); ${hint}. Nothing was sent`);
   }
 }
 
