@@ -29,6 +29,8 @@ const PIXELS: Record<string, Record<string, [number, number]>> = {
   "720p": { "16:9": [1248, 704], "4:3": [1120, 832], "1:1": [960, 960], "3:4": [832, 1120], "9:16": [704, 1248], "21:9": [1504, 640] },
   "1080p": { "16:9": [1920, 1088], "4:3": [1664, 1248], "1:1": [1440, 1440], "3:4": [1248, 1664], "9:16": [1088, 1920], "21:9": [2176, 928] },
 };
+/** Time given to the DELETE of a queued task whose job timed out, in ms. */
+const CANCEL_TIMEOUT_MS = 10_000;
 /** Seedance frames per second (Ark's `framespersecond`), for estimates. */
 const FPS = 24;
 
@@ -179,17 +181,36 @@ function taskMeter(entry: ModelEntry, task: Json, requested: boolean | undefined
   }) as Meter;
 }
 
-/** Polls a task until it reaches a final status (`first`: its latest known state, if any). */
+/**
+ * Polls a task until it reaches a final status (`first`: its latest known state, if any). A task still queued when
+ * the job's deadline passes is cancelled at Ark (only queued tasks can be, and they are not billed); one stopped by a
+ * shutdown is left running, to be resumed at the next start.
+ */
 async function awaitTask(id: string, ctx: CallContext, first?: Json): Promise<Json> {
   let task = first;
-  for (;;) {
-    if (task) {
-      const status = asNonBlank(task.status);
-      if (!status) throw new AppError("invalid_response", `Ark's answer about task ${id} has no status`);
-      if (FINAL.has(status)) return task;
-      await pause(ctx.pollIntervalMs, ctx);
+  try {
+    for (;;) {
+      if (task) {
+        const status = asNonBlank(task.status);
+        if (!status) throw new AppError("invalid_response", `Ark's answer about task ${id} has no status`);
+        if (FINAL.has(status)) return task;
+        await pause(ctx.pollIntervalMs, ctx);
+      }
+      task = await getJson(ctx, `contents/generations/tasks/${encodeURIComponent(id)}`);
     }
-    task = await getJson(ctx, `contents/generations/tasks/${encodeURIComponent(id)}`);
+  } catch (error) {
+    const reason: unknown = ctx.signal.reason;
+    if (ctx.signal.aborted && reason instanceof AppError && reason.type === "timeout" && task?.status === "queued") await cancelQueued(id, ctx);
+    throw error;
+  }
+}
+
+/** Best effort: `DELETE` a queued task so it never runs (and is never billed). */
+async function cancelQueued(id: string, ctx: CallContext): Promise<void> {
+  try {
+    await fetch(`${apiRoot(ctx.baseUrl)}/contents/generations/tasks/${encodeURIComponent(id)}`, { method: "DELETE", headers: headers(ctx), signal: AbortSignal.timeout(CANCEL_TIMEOUT_MS) });
+  } catch {
+    // the task stays queued at Ark; nothing more can be done from here
   }
 }
 

@@ -310,6 +310,16 @@ describe("provider hooks", () => {
     expect((unknown as AppError).type).toBe("unknown_model");
   });
 
+  test("the Models page's Test connection (POST /api/config/models/test) answers ok for a good entry, and says why for a bad key", async () => {
+    const good = await h.post("/api/config/models/test", { type: "video", provider: "volcengine", model: VIDEO, api_key: fake.key, base_url: fake.url });
+    expect(good.status).toBe(200);
+    expect(good.body).toMatchObject({ ok: true });
+    expect(String(good.body.message)).toMatch(/key accepted/);
+    const bad = await h.post("/api/config/models/test", { type: "image", provider: "volcengine", model: IMAGE, api_key: "wrong", base_url: fake.url });
+    expect(bad.body.ok).toBe(false);
+    expect(JSON.stringify(bad.body)).toMatch(/AuthenticationError/);
+  });
+
   test("resumeVideo finishes a task created before a restart from Ark's own answer (duration, tokens)", async () => {
     const created = await fetch(`${fake.url}/api/v3/contents/generations/tasks`, {
       method: "POST",
@@ -320,6 +330,25 @@ describe("provider hooks", () => {
     expect(result.durationSeconds).toBe(4);
     expect(result.meter).toEqual({ tokens: { output_video: arkVideoTokens("1080p", "9:16", 4) }, seconds: 4, resolution: "1080p" });
     expect(result.extra).toMatchObject({ ark_task_id: created.id, ratio: "9:16" });
+  });
+
+  test("a task still queued when the deadline passes is cancelled at Ark; one stopped by a shutdown is left to resume", async () => {
+    const run = async (reason: AppError) => {
+      const controller = new AbortController();
+      let id = "";
+      fake.pendingPolls = 1_000_000;
+      try {
+        const call = volcengine.video!({ prompt: "p", aspect: "landscape", durationSeconds: 5 }, ctx("video", VIDEO, { signal: controller.signal, pollIntervalMs: 60_000, onOperation: (taskId) => (id = taskId) }));
+        while (!id || fake.tasks.get(id)!.polls < 1) await Bun.sleep(5);
+        controller.abort(reason);
+        expect((await call.catch((e: AppError) => e) as AppError).type).toBe(reason.type);
+      } finally {
+        fake.pendingPolls = 2;
+      }
+      return fake.tasks.get(id)!;
+    };
+    expect((await run(new AppError("timeout"))).deleted).toBe(true);
+    expect((await run(new AppError("interrupted"))).deleted).toBeUndefined();
   });
 
   test("onOperation gets the task id as soon as Ark answers the create", async () => {
