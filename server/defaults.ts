@@ -10,6 +10,9 @@ export const DEFAULT_DATA_DIR_NAME = ".mediagen";
 export const DEFAULT_MAX_BODY_MIB = 64;
 /** Largest single input image accepted, in MiB. */
 export const MAX_INPUT_IMAGE_MIB = 20;
+/** Largest reference video / audio clip read from a file or inline data for Seedance, in MiB (Ark's own limits per item, as mirrored). */
+export const MAX_REFERENCE_VIDEO_MIB = 50;
+export const MAX_REFERENCE_AUDIO_MIB = 15;
 /** Seconds running generations get to finish after SIGINT/SIGTERM before they are recorded as interrupted. */
 export const DEFAULT_SHUTDOWN_GRACE_SECONDS = 30;
 /** Total time allowed for one generation (all attempts), in seconds, per media type. */

@@ -15,6 +15,7 @@ export const ProviderId = z.enum([
   "openai-compatible",
   "local",
   "dashscope",
+  "volcengine",
 ]);
 export type ProviderId = z.infer<typeof ProviderId>;
 export const PROVIDER_IDS = ProviderId.options;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { MediaType, ProviderId } from "../enums.ts";
 
 /** Token kinds a price can be given for, per million tokens. */
-export const TokenKind = z.enum(["input_text", "input_cached_text", "input_image", "input_cached_image", "output_text", "output_image", "output_audio"]);
+export const TokenKind = z.enum(["input_text", "input_cached_text", "input_image", "input_cached_image", "output_text", "output_image", "output_audio", "output_video", "output_video_silent"]);
 export type TokenKind = z.infer<typeof TokenKind>;
 
 const usd = z.number().min(0, "must be a price in USD, 0 or more");

@@ -3,7 +3,8 @@
 import type { MediaType, ModelEntry } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import type { InputBudget } from "../formats/input-images.ts";
-import type { CallContext, Provider, ProviderResult } from "../providers/types.ts";
+import { invalidArgument } from "../errors.ts";
+import type { CallContext, Provider, ProviderResult, VideoExtras, VideoField, VideoJob } from "../providers/types.ts";
 import { prepareImage, prepareSpeech, prepareVideo, stringField, type Prepared } from "./requests.ts";
 import type { MediaResponse } from "./schema.ts";
 
@@ -40,6 +41,46 @@ export interface MediaKind {
   answer(facts: ResultFacts, result: ProviderResult, echo: Record<string, unknown>): Partial<MediaResponse>;
 }
 
+/** The request field each video extra came from. */
+const EXTRA_FIELDS: Record<keyof VideoExtras, VideoField> = {
+  firstFrameUrl: "first_frame",
+  lastFrame: "last_frame",
+  referenceImages: "reference_images",
+  referenceVideos: "reference_videos",
+  referenceAudios: "reference_audios",
+  resolution: "resolution",
+  generateAudio: "generate_audio",
+  watermark: "watermark",
+  seed: "seed",
+  ratio: "ratio",
+};
+
+/** The skill's video durations, for providers that declare no wider range. */
+const SKILL_SECONDS = { min: 4, max: 8 };
+
+/**
+ * Refuses, before anything is recorded or sent, a video field the entry's provider cannot use (the original passed
+ * Seedance's fields to every adapter, which ignored them: here a video that silently ignored a frame or a reference
+ * would be paid for and wrong) and a duration outside what the provider takes.
+ */
+function checkVideoFields(provider: Provider, job: VideoJob, entry: ModelEntry): void {
+  const seconds = provider.videoSeconds ?? SKILL_SECONDS;
+  if (job.durationSeconds < seconds.min || job.durationSeconds > seconds.max) {
+    throw invalidArgument("duration_seconds", `duration_seconds must be from ${seconds.min} to ${seconds.max} for ${entry.provider} (${entry.model})`);
+  }
+  const taken = new Set(provider.videoFields ?? []);
+  for (const key of Object.keys(job.more ?? {}) as (keyof VideoExtras)[]) {
+    const field = EXTRA_FIELDS[key];
+    if (taken.has(field)) continue;
+    if (field === "ratio") {
+      throw invalidArgument("aspect_ratio", `aspect_ratio "${job.more?.ratio}" is only taken by Seedance (provider volcengine); ${entry.provider} makes landscape or portrait video`, ["landscape", "portrait"]);
+    }
+    const what = field === "first_frame" ? "A first frame given as a URL (image or first_frame)" : field;
+    const hint = field === "first_frame" ? "mediagen does not download inputs for it; pass a file path or base64" : "it is a Seedance field (provider volcengine)";
+    throw invalidArgument(field, `${what} is not taken by ${entry.provider} (${entry.model}); ${hint}. Nothing was sent`);
+  }
+}
+
 const bind = <J>(method: ((job: J, ctx: CallContext) => Promise<ProviderResult>) | undefined, provider: Provider) =>
   method ? (job: unknown, ctx: CallContext) => method.call(provider, job as J, ctx) : undefined;
 
@@ -65,7 +106,10 @@ export const KINDS: Record<MediaType, MediaKind> = {
     noun: "video",
     prepare: prepareVideo,
     call: (provider) => bind(provider.video, provider),
-    check: (provider, job, entry) => provider.checkVideo?.(job as never, entry),
+    check: (provider, job, entry) => {
+      checkVideoFields(provider, job as VideoJob, entry);
+      provider.checkVideo?.(job as VideoJob, entry);
+    },
     rawEcho: (raw) => ({ prompt: stringField(raw, "prompt") ?? "" }),
     storedEcho: (prompt, params) => ({ prompt, aspect_ratio: params.aspect_ratio, duration_seconds: params.duration_seconds }),
     meter: (_prompt, facts, result) => ({ seconds: facts.durationSeconds ?? result.durationSeconds, ...result.meter }),

@@ -83,6 +83,15 @@ export function acceptedBody(view: JobView, urls: JobUrls): JobAccepted {
   };
 }
 
+/**
+ * The original server's answer to a Seedance submission: `status: "submitted"` and the task id to poll at
+ * `GET /api/media/video/status` (here the job's id, which that endpoint and /api/media/jobs/{id} both answer).
+ */
+export function receiptBody(id: string, entry: ModelEntry, echo: Record<string, unknown>, params: Record<string, unknown>): MediaResponse {
+  const ratio = typeof params.ratio === "string" ? params.ratio : params.aspect_ratio === "portrait" ? "9:16" : "16:9";
+  return { success: true, status: "submitted", task_id: id, id, provider: entry.provider, model: entry.model, ...echo, ratio };
+}
+
 /** The original server's `GET /api/media/video/status` shape, for agents written against it. */
 export function legacyStatus(job: JobView) {
   const base = { task_id: job.id, provider: job.provider, model: job.model };

@@ -56,7 +56,18 @@ export const InlineImage = z.object({
   mime_type: z.string().max(MAX_NAME_CHARS, limited("image.mime_type", MAX_NAME_CHARS)).optional(),
 });
 
-/** Body of `POST /api/media/video`. */
+/** The widest duration any video provider takes (Seedance 2.0: up to 15 s); each provider narrows it (the skill's 4 to 8 by default). */
+export const MAX_VIDEO_SECONDS = 15;
+
+/** A Seedance media reference: a public URL, a file path, base64, a data: URL, or {b64_json, mime_type}. */
+const mediaRef = (field: string) =>
+  z.union([z.string({ error: `${field} must be a string` }).trim().min(1, `${field} is empty`), z.object({ b64_json: z.string().min(1, `${field}.b64_json is empty`), mime_type: z.string().max(MAX_NAME_CHARS).optional() })], {
+    error: `${field} must be a URL, an absolute file path, base64 data, a data: URL or {b64_json, mime_type}`,
+  });
+const mediaRefs = (field: string, max: number) => z.array(mediaRef(field), { error: `${field} must be an array` }).max(max, `${field} takes at most ${max} items`).optional();
+const flag = (field: string) => z.boolean({ error: `${field} must be true or false` }).optional();
+
+/** Body of `POST /api/media/video`. The Seedance fields (first_frame ... seed) are refused for a model that cannot use them. */
 export const VideoRequest = z.object({
   prompt,
   aspect_ratio: aspectRatio,
@@ -68,10 +79,24 @@ export const VideoRequest = z.object({
       z
         .number()
         .int("duration_seconds must be a whole number of seconds from 4 to 8")
-        .min(4, "duration_seconds must be from 4 to 8")
-        .max(8, "duration_seconds must be from 4 to 8"),
+        .min(1, "duration_seconds must be from 4 to 8 (Seedance: 2 to 15)")
+        .max(MAX_VIDEO_SECONDS, "duration_seconds must be from 4 to 8 (Seedance: 2 to 15)"),
     )
     .default(8),
+  first_frame: mediaRef("first_frame").optional(),
+  last_frame: mediaRef("last_frame").optional(),
+  reference_images: mediaRefs("reference_images", 9),
+  reference_videos: mediaRefs("reference_videos", 3),
+  reference_audios: mediaRefs("reference_audios", 3),
+  resolution: z
+    .string({ error: "resolution must be a string: 480p, 720p or 1080p" })
+    .trim()
+    .toLowerCase()
+    .refine((r) => ["480p", "720p", "1080p"].includes(r), "resolution must be 480p, 720p or 1080p")
+    .optional(),
+  generate_audio: flag("generate_audio"),
+  watermark: flag("watermark"),
+  seed: z.number({ error: "seed must be a whole number" }).int("seed must be a whole number").min(-1, "seed must be -1 (random) or more").max(4294967295, "seed must be at most 4294967295").optional(),
   image: z.union([InlineImage, imageRef], { error: "image must be {b64_json, mime_type}, a file path, base64 data or a data: URL" }).optional(),
   output_dir: outputDir,
   session_id: sessionId,

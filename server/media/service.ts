@@ -1,7 +1,7 @@
 // The media feature as every front door uses it: submit a request (validate, idempotency, budget gate, enqueue),
 // follow and cancel jobs, drain at shutdown, recover at start. Knows nothing about HTTP.
 import { createHash } from "node:crypto";
-import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
+import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, selectModel, type ConfigStore } from "../config/store.ts";
 import { checkBudget, estimateCost } from "../costs/budget.ts";
 import { CATALOG } from "../costs/catalog.ts";
@@ -12,12 +12,12 @@ import type { Ledger } from "../ledger/ledger.ts";
 import type { Logger } from "../log.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { Provider } from "../providers/types.ts";
-import { classify, Jobs } from "./jobs.ts";
+import { classify, Jobs, type LiveJob } from "./jobs.ts";
 import { KINDS } from "./kinds.ts";
 import { generatedDir, outputDirProblem } from "./output-files.ts";
 import { recoverJobs } from "./recovery.ts";
 import { stringField, type Caller } from "./requests.ts";
-import { acceptedBody, failureBody, type JobUrls, type MediaOutcome } from "./responses.ts";
+import { acceptedBody, failureBody, receiptBody, type JobUrls, type MediaOutcome } from "./responses.ts";
 import { runJob, type RunnerDeps, type Target } from "./runner.ts";
 import type { JobView, MediaResponse, MediaTypes } from "./schema.ts";
 
@@ -221,6 +221,7 @@ export class MediaService {
       if (startsNow) this.jobs.start(job, true);
       else this.jobs.enqueue(job);
       if (options.async) return this.accepted(id, options);
+      if (type === "video" && provider.answersVideoWithReceipt && (caller.door ?? "api") === "api") return await this.receipt(job, chosen, prepared.echo, params);
       return await job.done;
     } catch (error) {
       const appError = classify(this.deps.log, error);
@@ -229,6 +230,23 @@ export class MediaService {
       // Refused, replayed or failed before it was queued: its inputs are no longer held (a queued job holds them itself).
       inputs?.release();
     }
+  }
+
+  /**
+   * The original server's answer to a Seedance request on the seed API: once the provider holds the task, a
+   * `status: "submitted"` receipt whose task_id GET /api/media/video/status answers; a job that fails (or finishes)
+   * before that answers as any blocking request does.
+   */
+  private async receipt(job: LiveJob, entry: ModelEntry, echo: Record<string, unknown>, params: Record<string, unknown>): Promise<MediaOutcome> {
+    let stop = () => {};
+    const submitted = new Promise<undefined>((resolve) => {
+      stop = this.jobs.subscribe(job.id, () => {
+        if (job.operationId !== undefined) resolve(undefined);
+      });
+    });
+    const finished = await Promise.race([job.done, submitted]).finally(() => stop());
+    if (finished) return finished;
+    return { ok: true, body: receiptBody(job.id, entry, echo, params) };
   }
 
   /** The 202 answer of an async job. */

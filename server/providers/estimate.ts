@@ -21,7 +21,7 @@ const ESTIMATES: Record<MediaType, (facts: RequestFacts, typicalTokens: Meter["t
     quality: tuning.quality ?? DEFAULT_QUALITY,
     tokens: typicalTokens && { ...typicalTokens, ...tuning.tokens },
   }),
-  video: (facts, _typicalTokens, tuning) => ({ seconds: facts.seconds, resolution: tuning.resolution ?? DEFAULT_RESOLUTION }),
+  video: (facts, _typicalTokens, tuning) => ({ seconds: facts.seconds, resolution: tuning.resolution ?? DEFAULT_RESOLUTION, ...(tuning.tokens ? { tokens: tuning.tokens } : {}) }),
   audio: (facts) => {
     const characters = facts.characters ?? 0;
     const tokens = { input_text: Math.ceil(characters / CHARS_PER_TOKEN), output_audio: Math.ceil((characters / CHARS_PER_SECOND) * AUDIO_TOKENS_PER_SECOND) };

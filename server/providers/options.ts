@@ -67,6 +67,20 @@ export const DashScopeOptions = z
   .strict();
 export type DashScopeOptions = z.infer<typeof DashScopeOptions>;
 
+/** Volcengine Ark (BytePlus ModelArk): Seedance video and Seedream images. */
+export const VolcengineOptions = z
+  .object({
+    /** Seedance resolution when the request names none (Ark's own default differs per model; the original sent 720p). */
+    resolution: z.preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.enum(["480p", "720p", "1080p"])).optional(),
+    /** Seedream size: 1K, 2K, 4K, or WxH (lower-case x). */
+    size: z.string().regex(/^([124]K|\d{3,5}x\d{3,5})$/, "size must be 1K, 2K, 4K or WxH such as 2048x2048").optional(),
+    watermark: z.boolean().optional(),
+    camera_fixed: z.boolean().optional(),
+    service_tier: z.enum(["default", "flex"]).optional(),
+  })
+  .strict();
+export type VolcengineOptions = z.infer<typeof VolcengineOptions>;
+
 const None = z.object({}).strict();
 
 /** The options schema of each provider. */
@@ -78,4 +92,6 @@ export const PROVIDER_OPTIONS: Record<ProviderId, z.ZodType> = {
   gemini: GeminiOptions,
   openrouter: OpenRouterOptions,
   dashscope: DashScopeOptions,
+
+  volcengine: VolcengineOptions,
 };

@@ -9,6 +9,7 @@ import { openai, openaiCompatible } from "./openai.ts";
 import { openclacky } from "./openclacky.ts";
 import { openrouter } from "./openrouter.ts";
 import type { Provider, RequestFacts } from "./types.ts";
+import { volcengine } from "./volcengine.ts";
 
 /** Providers by id. Ids accepted by the config schema but missing here answer not_implemented. */
 export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
@@ -19,6 +20,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   openrouter,
   local,
   dashscope,
+  volcengine,
 };
 
 /** The provider method that makes each media type. */

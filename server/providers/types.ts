@@ -50,6 +50,9 @@ export type MediaPayload = { bytes: Uint8Array; file?: undefined } | { file: Spo
 /** What is known about a request before it is sent (for estimating its cost). */
 export interface RequestFacts {
   aspect?: Aspect;
+  /** A video's resolution and ratio when the request names them (Seedance). */
+  resolution?: string;
+  ratio?: string;
   seconds?: number;
   characters?: number;
 }
@@ -75,7 +78,41 @@ export interface VideoJob {
   aspect: Aspect;
   durationSeconds: number;
   firstFrame?: InputImage;
+  /** Request fields only some providers take (Seedance's); each one given is listed in `Provider.videoFields` or refused. */
+  more?: VideoExtras;
 }
+
+/** A media input as a provider receives it: bytes read from a file or inline data, or a public http(s) URL passed on unread. */
+export type MediaInput = InputImage | { url: string; source: string; bytes?: undefined; mimeType?: undefined };
+
+/** The request's optional video fields beyond the skill's (named as in the request, see `VideoField`). */
+export interface VideoExtras {
+  /** `first_frame` given as a URL (a file or inline image is `VideoJob.firstFrame`). */
+  firstFrameUrl?: string;
+  lastFrame?: MediaInput;
+  referenceImages?: MediaInput[];
+  referenceVideos?: MediaInput[];
+  referenceAudios?: MediaInput[];
+  resolution?: string;
+  generateAudio?: boolean;
+  watermark?: boolean;
+  seed?: number;
+  /** `aspect_ratio` given as a ratio the skill's names cannot say (1:1, 4:3, 3:4, 21:9, adaptive). */
+  ratio?: string;
+}
+
+/** The optional video request fields a provider may take (the original server's Seedance fields). */
+export type VideoField =
+  | "first_frame"
+  | "last_frame"
+  | "reference_images"
+  | "reference_videos"
+  | "reference_audios"
+  | "resolution"
+  | "generate_audio"
+  | "watermark"
+  | "seed"
+  | "ratio";
 
 /** A speech synthesis. `voice` has been checked by `checkSpeech` when the provider has one. */
 export interface SpeechJob {
@@ -113,6 +150,16 @@ export interface Provider {
   keyEnv?: string;
   /** Whether the provider states each generation's cost in its answer (OpenRouter's usage.cost), so no catalogue price is needed. */
   reportsCost?: boolean;
+  /** The optional video request fields this provider uses; any other one given is refused before anything is sent. */
+  videoFields?: readonly VideoField[];
+  /** Video durations in seconds this provider's models may take, when wider than the skill's 4 to 8. */
+  videoSeconds?: { min: number; max: number };
+  /**
+   * Whether a video request without `async` is answered with the original server's submission receipt
+   * (`status: "submitted"`, a task id to poll at /api/media/video/status) once the provider accepted the task,
+   * instead of blocking until the video is saved (Seedance's behaviour in the original).
+   */
+  answersVideoWithReceipt?: boolean;
   /** Model ids known for this provider besides those in the price catalogue, per media type (offered by the Models page). */
   models?: Partial<Record<MediaType, readonly string[]>>;
   image?(job: ImageJob, ctx: CallContext): Promise<ProviderResult>;

@@ -9,6 +9,7 @@ import { startFakeGemini, type FakeGemini } from "../fakes/gemini.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
 import { startFakeOpenRouter, type FakeOpenRouter } from "../fakes/openrouter.ts";
+import { startFakeArk, type FakeArk } from "../fakes/volcengine.ts";
 import { tempDir } from "../helpers.ts";
 import {
   BUILD_TIMEOUT_MS,
@@ -40,6 +41,7 @@ let gemini: FakeGemini;
 let openrouter: FakeOpenRouter;
 let openai: FakeOpenAI;
 let dashscope: FakeDashScope;
+let ark: FakeArk;
 const daemons: Daemon[] = [];
 const curls: ReturnType<typeof Bun.spawn>[] = [];
 let folders = 0;
@@ -53,12 +55,13 @@ beforeAll(async () => {
   openrouter = startFakeOpenRouter();
   openai = startFakeOpenAI();
   dashscope = startFakeDashScope();
+  ark = startFakeArk();
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const proc of curls) proc.kill("SIGKILL");
   await Promise.all(daemons.map((daemon) => daemon.dispose()));
-  await Promise.all([gemini?.close(), openrouter?.close(), openai?.close(), dashscope?.close()]);
+  await Promise.all([gemini?.close(), openrouter?.close(), openai?.close(), dashscope?.close(), ark?.close()]);
   root[Symbol.dispose]();
 });
 
@@ -283,6 +286,60 @@ describe.each(VIDEO_CASES)("kill -9 during a video job at $provider", (video) =>
         expect(await second.stop("SIGTERM")).toBe(0);
       } finally {
         video.restore();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("kill -9 during a Seedance task", () => {
+  test(
+    "the task answered with the original's receipt resumes at the next start; /video/status answers running, then the saved video",
+    async () => {
+      const { dataDir, workDir, outDir } = setup({ models: [{ type: "video", provider: "volcengine", model: "seedance-1-0-pro-250528", api_key: ark.key, base_url: ark.url }] });
+      ark.pendingPolls = FOREVER;
+      try {
+        const first = await launch(dataDir);
+        const job = marked("A kite over a windy beach");
+        const receipt = await postJson(`${first.url}/api/media/video`, { prompt: job.prompt, duration_seconds: 5, output_dir: workDir });
+        expect(receipt.status).toBe(200);
+        const body = receipt.json();
+        expect(body).toMatchObject({ success: true, status: "submitted", provider: "volcengine", model: "seedance-1-0-pro-250528", ratio: "16:9", duration_seconds: 5 });
+        const id = String(body.task_id);
+        const taskId = await operationOf(first, id);
+        expect(taskId).toMatch(/^cgt-\d{14}-[a-z0-9]+$/);
+        await poll(() => (hits(ark.requests, `/api/v3/contents/generations/tasks/${taskId}`) > 1 ? true : undefined), 20_000, "polls of the task");
+        expect((await getJson(`${first.url}/api/media/video/status?task_id=${id}`)).json()).toMatchObject({ success: true, status: "running", task_id: id });
+
+        await killHard(first);
+        expect(readLedgerRow(dataDir, id)).toMatchObject({ status: "running", operation_id: taskId, output_path: null });
+
+        ark.pendingPolls = 0;
+        const second = await launch(dataDir);
+        await second.waitForLine(new RegExp(`resuming video job ${id}: polling volcengine operation ${taskId}`));
+        const done = await poll(
+          async () => {
+            const status = (await getJson(`${second.url}/api/media/video/status?task_id=${id}`)).json();
+            return status.status === "running" ? undefined : status;
+          },
+          45_000,
+          "the resumed task to end",
+          50,
+        );
+        // 720p 16:9 (1248x704) x 24 fps x 5 s / 1024 = 102,960 tokens at $2.5 per million.
+        expect(done).toMatchObject({ success: true, status: "succeeded", task_id: id, provider: "volcengine", cost_usd: 0.2574 });
+        const path = String(done.video);
+        expect(path.startsWith(outDir + "/")).toBe(true);
+        expect(formatOf(new Uint8Array(readFileSync(path)))).toBe("mp4");
+        const row = (await getJson(`${second.url}/api/generations/${id}`)).json();
+        expect(row).toMatchObject({ status: "succeeded", output_path: path, cost_source: "catalog", operation_id: taskId });
+        // Resumed, not created (and paid for) a second time; the signed video URL never saw the key.
+        const creates = ark.requests.filter((r) => r.method === "POST" && r.path === "/api/v3/contents/generations/tasks" && JSON.stringify(r.body).includes(job.marker));
+        expect(creates).toHaveLength(1);
+        expect(ark.requests.filter((r) => r.path === `/ark-content/${taskId}.mp4`).every((r) => r.headers.authorization === undefined)).toBe(true);
+        expect(await second.stop("SIGTERM")).toBe(0);
+      } finally {
+        ark.pendingPolls = 2;
       }
     },
     TEST_TIMEOUT_MS,

@@ -1,6 +1,7 @@
 // Editing config.yml through the API (what the Models page does), the provider catalogue, deleting
 // generations, budget status and token-carrying file URLs.
 import { describe, expect, test } from "bun:test";
+import { PROVIDER_IDS } from "../../../server/enums.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { startFakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, createHarness } from "../../helpers.ts";
@@ -79,7 +80,8 @@ describe("GET /api/config/catalog", () => {
     using h = createHarness();
     const { body } = await h.get("/api/config/catalog");
     const byId = Object.fromEntries(body.providers.map((p: { id: string }) => [p.id, p]));
-    expect(Object.keys(byId).sort()).toEqual(["dashscope", "gemini", "local", "openai", "openai-compatible", "openclacky", "openrouter"]);
+    expect(Object.keys(byId).sort()).toEqual(expect.arrayContaining(["gemini", "local", "openai", "openai-compatible", "openclacky", "openrouter"]));
+    expect(Object.keys(byId).sort()).toEqual([...PROVIDER_IDS].sort());
     expect(byId.gemini.types).toEqual(["image", "video", "audio"]);
     expect(byId.gemini.models.video).toContain("veo-3.1-generate-preview");
     expect(byId.gemini.voices["gemini-2.5-flash-preview-tts"]).toContain("Kore");
@@ -89,6 +91,10 @@ describe("GET /api/config/catalog", () => {
     expect(byId["openai-compatible"].key_required).toBe(false);
     // The key's usual environment variable, offered by the Models page as ${NAME}.
     expect([byId.dashscope.key_env, byId.openai.key_env, byId.gemini.key_env, byId["openai-compatible"].key_env]).toEqual(["DASHSCOPE_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", undefined]);
+    expect(byId.volcengine).toMatchObject({ key_required: true, key_env: "ARK_API_KEY", default_base_url: "https://ark.cn-beijing.volces.com/api/v3", types: ["image", "video"] });
+    expect(byId.volcengine.models.video).toContain("doubao-seedance-1-0-pro-250528");
+    expect(byId.volcengine.models.video).toContain("seedance-1-0-pro-250528");
+    expect(byId.volcengine.models.image).toContain("doubao-seedream-4-0-250828");
   });
 });
 
