@@ -44,7 +44,9 @@ export async function readRequestBody(request: Request, maxBytes: number): Promi
   if (declared !== undefined && declared > maxBytes) throw payloadTooLarge(maxBytes, declared);
   let bytes: Uint8Array<ArrayBuffer> | undefined;
   try {
-    bytes = await readLimited(request.body, maxBytes);
+    // A declared length (within the limit) is read natively in one piece; touching `request.body` would turn it into
+    // a stream read. Without one, the stream is read and counted as it arrives.
+    bytes = declared !== undefined && Number.isSafeInteger(declared) ? await request.bytes() : await readLimited(request.body, maxBytes);
   } catch {
     throw invalidArgument("body", "Request body could not be read: the connection broke off before it was complete");
   }

@@ -36,6 +36,12 @@ export const fromBase64 = (data: string): Uint8Array => {
 export const LARGE_TEXT_BYTES = 64 * 1024;
 
 /**
+ * Bodies smaller than this are parsed whole (a few copies of a few MiB cost less than the byte-level decoding, which
+ * pays for itself only on big answers, where holding the body, a string and the bytes at once would hurt).
+ */
+export const LARGE_BODY_BYTES = 8 * 1048576;
+
+/**
  * A long string of an upstream JSON answer (base64 media, a data: URL) kept as its raw UTF-8 bytes inside the
  * answer's body instead of as a JS string, so decoding it never holds the body, a string copy and the bytes at once.
  */
@@ -177,12 +183,13 @@ const PLACEHOLDER = "\\u0000mediagen-large-text-";
 const MARK = JSON.parse(`"${PLACEHOLDER}"`) as string;
 
 /**
- * Parses a JSON body, keeping every string of LARGE_TEXT_BYTES or more as a LargeText over `raw` (only the rest of
- * the body becomes a JS string). Throws SyntaxError like JSON.parse.
+ * Parses a JSON body of `minBodyBytes` or more keeping every string of LARGE_TEXT_BYTES or more as a LargeText over
+ * `raw` (only the rest of the body becomes a JS string); a smaller body is parsed whole. Throws SyntaxError like
+ * JSON.parse.
  */
-export function parseJsonKeepingLargeText(raw: Uint8Array): unknown {
+export function parseJsonKeepingLargeText(raw: Uint8Array, minBodyBytes = LARGE_BODY_BYTES): unknown {
   const decoder = new TextDecoder();
-  if (raw.length < LARGE_TEXT_BYTES) return JSON.parse(decoder.decode(raw));
+  if (raw.length < Math.max(minBodyBytes, LARGE_TEXT_BYTES)) return JSON.parse(decoder.decode(raw));
   const large: LargeText[] = [];
   const pieces: string[] = [];
   let copied = 0;
