@@ -53,6 +53,17 @@ describe("falling back", () => {
     expect(job.body).toMatchObject({ model: "or-gpt-image-2", fallback_from: [{ model: "or-gemini-3-1-flash-image", provider: "openclacky", name: "first", error_type: "overloaded" }] });
   });
 
+  test("when every entry is busy the job fails with the last one's error, on the last entry", async () => {
+    fake.requests.length = 0;
+    fake.next("503", "429");
+    const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
+    expect(status).toBe(429);
+    expect(body).toMatchObject({ error_type: "rate_limited", model: "or-gpt-image-2" });
+    const row = h.ledger.get(body.id)!;
+    expect(row).toMatchObject({ status: "failed", model: "or-gpt-image-2", model_name: "second", cost_usd: null });
+    expect(row.attempts.map((attempt) => [attempt.entry, attempt.outcome])).toEqual([["first", "overloaded"], ["second", "rate_limited"]]);
+  });
+
   test("a content refusal does not fall through", async () => {
     fake.requests.length = 0;
     fake.next("content_filter");
