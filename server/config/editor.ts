@@ -22,6 +22,8 @@ export const ModelView = z.object({
   api_key: z.object({ set: z.boolean(), masked: z.string(), env: z.string().optional() }),
   name: z.string().optional(),
   base_url: z.string().optional(),
+  /** Entries of the same type tried in order when this one answers "not now" and charged nothing. */
+  fallbacks: z.array(z.string()).optional(),
   options: z.record(z.string(), z.unknown()).optional(),
 });
 export type ModelView = z.infer<typeof ModelView>;
@@ -50,6 +52,7 @@ function viewOf(entry: ModelEntry, index: number, inUse: boolean): ModelView {
   };
   if (entry.name) view.name = entry.name;
   if (entry.base_url) view.base_url = entry.base_url;
+  if (entry.fallbacks?.length) view.fallbacks = entry.fallbacks;
   if (entry.options) view.options = entry.options;
   return view;
 }
@@ -108,6 +111,7 @@ function fieldsOf(input: ModelInput, saved?: ModelEntry): Record<string, unknown
     api_key: keyToWrite(input, saved),
     base_url: input.base_url,
     default: input.default || undefined,
+    fallbacks: input.fallbacks && input.fallbacks.length > 0 ? input.fallbacks : undefined,
     options: input.options && Object.keys(input.options).length > 0 ? input.options : undefined,
   };
   return fields;

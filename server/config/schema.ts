@@ -41,6 +41,8 @@ export const ModelEntry = z
     api_key: bounded(MAX_SECRET_CHARS).optional(),
     base_url: bounded(MAX_PATH_CHARS).pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL" })).optional(),
     default: z.boolean().optional(),
+    /** Names of entries of the same type tried in order when this one answers "not now" and charged nothing. */
+    fallbacks: z.array(bounded(MAX_NAME_CHARS).trim().min(1, "must name a model entry")).max(16, "at most 16 fallbacks").optional(),
     options: z
       .record(z.string(), z.unknown())
       .refine((options) => JSON.stringify(options).length <= MAX_OPTIONS_JSON_CHARS, `must be at most ${MAX_OPTIONS_JSON_CHARS} characters of JSON`)
@@ -118,6 +120,7 @@ export const Config = z
   .superRefine((config, ctx) => {
     const seen = new Map<string, number>();
     config.models.forEach((entry, index) => {
+      checkFallbacks(config.models, index, ctx);
       const options = PROVIDER_OPTIONS[entry.provider].safeParse(entry.options ?? {});
       for (const issue of options.success ? [] : options.error.issues) {
         ctx.addIssue({ code: "custom", path: ["models", index, "options", ...issue.path], message: issue.message });
@@ -138,3 +141,27 @@ export const Config = z
     });
   });
 export type Config = z.infer<typeof Config>;
+
+/**
+ * Each name in `models[index].fallbacks` must be another entry's `name`, of the same type, listed once. A cycle
+ * (a → b, b → a) is allowed: a job's chain is its chosen entry and that entry's own list, never followed further.
+ */
+function checkFallbacks(models: readonly ModelEntry[], index: number, ctx: z.RefinementCtx): void {
+  const entry = models[index]!;
+  const listed = new Set<string>();
+  entry.fallbacks?.forEach((name, position) => {
+    const path = ["models", index, "fallbacks", position];
+    const target = models.find((other) => other.name === name);
+    const problem = !target
+      ? `names no model entry; use the name of another ${entry.type} entry`
+      : target === entry
+        ? "names the entry itself"
+        : target.type !== entry.type
+          ? `names a ${target.type} entry; fallbacks must be ${entry.type} entries`
+          : listed.has(name)
+            ? "is listed twice"
+            : undefined;
+    listed.add(name);
+    if (problem) ctx.addIssue({ code: "custom", path, message: `"${name}" ${problem}` });
+  });
+}

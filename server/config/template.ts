@@ -34,6 +34,8 @@ models:
   #   api_key: \${CLACKY_API_KEY}   # a literal key, or \${ENV_VAR} read from the daemon's environment at request time
   #   base_url: https://api.openclacky.com   # optional: the provider's default otherwise
   #   default: true                # optional: the model used for its type
+  # An entry may add fallbacks: [names of other entries of its type], tried in order when it is overloaded,
+  # rate limited, unreachable or has no key, and nothing was charged.
 
   # Offline speech synthesis built into mediagen (Flite): no key, no network, free.
   # Voices: slt (default), rms, awb, kal16, kal; the Gemini names Kore, Puck, Charon, Fenrir, Aoede map onto them.

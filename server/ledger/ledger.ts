@@ -121,6 +121,14 @@ export class Ledger {
     return this.writes.run(`operation ${id}`, () => this.db.query("UPDATE generations SET operation_id = $operationId WHERE id = $id").run({ id, operationId }));
   }
 
+  /** Names the model entry now serving a running job (after a fallback), so the row and its rollups follow it. */
+  setModel(id: string, served: { model: string; provider: string; modelName?: string }): boolean {
+    const params = { id, model: served.model, provider: served.provider, modelName: served.modelName ?? null };
+    return this.writes.run(`model ${id}`, () =>
+      this.db.query("UPDATE generations SET model = $model, provider = $provider, model_name = $modelName WHERE id = $id AND status = 'running'").run(params),
+    );
+  }
+
   /** Records the progress (0-100) a provider reported. */
   setProgress(id: string, progress: number): boolean {
     return this.writes.run(`progress ${id}`, () => this.db.query("UPDATE generations SET progress = $progress WHERE id = $id").run({ id, progress }));

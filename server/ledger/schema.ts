@@ -23,7 +23,7 @@ export type CostSource = z.infer<typeof CostSource>;
 export const Usage = z.record(z.string(), z.unknown());
 export type Usage = z.infer<typeof Usage>;
 
-/** One call to the provider: when, and how it ended. */
+/** One call to the provider: when, how it ended, and (since fallbacks; older rows lack it) which model entry made it. */
 export const Attempt = z.object({
   n: z.number(),
   started_at: z.string(),
@@ -32,6 +32,10 @@ export const Attempt = z.object({
   error_type: z.string().optional(),
   upstream_status: z.number().optional(),
   retry_in_ms: z.number().optional(),
+  model: z.string().optional(),
+  provider: z.string().optional(),
+  /** The entry's `name` in config.yml, when it has one. */
+  entry: z.string().optional(),
 });
 export type Attempt = z.infer<typeof Attempt>;
 

@@ -6,7 +6,7 @@ import { IDLE_GC_DELAY_MS } from "../defaults.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { iso } from "../ledger/records.ts";
-import { isFinished, type Generation } from "../ledger/schema.ts";
+import { isFinished, type Attempt, type Generation } from "../ledger/schema.ts";
 import type { Logger } from "../log.ts";
 import { redact } from "../log.ts";
 import type { Provider } from "../providers/types.ts";
@@ -65,6 +65,19 @@ export function storeFailure(ledger: Ledger, job: Pick<LiveJob, "id" | "type" | 
   const outcome = failureOutcome(job, error, costUsd);
   ledger.setResponse(job.id, { status: error.status, body: outcome.body });
   return outcome;
+}
+
+/** The entries a job fell back from, read from its attempts: each one tried other than `current`, with how it last ended. */
+export function fallbackFrom(attempts: readonly Attempt[], current: { model: string; provider: string; name?: string }): NonNullable<JobView["fallback_from"]> {
+  const tried: NonNullable<JobView["fallback_from"]> = [];
+  for (const attempt of attempts) {
+    if (attempt.model === undefined || attempt.provider === undefined) continue;
+    const last = tried.at(-1);
+    const same = last && last.model === attempt.model && last.provider === attempt.provider && last.name === attempt.entry;
+    if (same) last.error_type = attempt.outcome;
+    else tried.push({ model: attempt.model, provider: attempt.provider, ...(attempt.entry ? { name: attempt.entry } : {}), error_type: attempt.outcome });
+  }
+  return tried.filter((entry) => entry.model !== current.model || entry.provider !== current.provider || entry.name !== current.name);
 }
 
 /** The queue per media type and the live jobs. */
@@ -286,6 +299,8 @@ export class Jobs {
       finished_at: row.finished_at,
       attempts: row.attempts,
     };
+    const fellBack = fallbackFrom(row.attempts, { model: row.model, provider: row.provider, name: row.model_name ?? undefined });
+    if (fellBack.length > 0) view.fallback_from = fellBack;
     if (row.status === "queued") view.position = this.waiting[row.type].indexOf(row.id) + 1 || undefined;
     if (row.status === "running" && row.started_at) view.elapsed_seconds = Math.round((this.deps.now() - Date.parse(row.started_at)) / 100) / 10;
     if (row.progress !== null) view.progress = row.progress;

@@ -17,6 +17,18 @@ export function isRetryable(error: AppError): boolean {
 }
 
 /**
+ * Whether a job may move on to its next fallback entry after `error`: the entry answered "not now" and provably
+ * charged nothing (overloaded, rate limited past its retries, never reached, a 5xx before any work, no key
+ * configured). Never after a billed answer, a reported cost, a refusal, bad input or a timeout.
+ */
+export function fallsThrough(error: AppError): boolean {
+  if (error.billed || error.details.cost_usd !== undefined) return false;
+  // auth_required is 422 when no key is configured here, 502 (details.status) when the provider rejected the key.
+  if (error.type === "auth_required") return error.status === 422;
+  return isRetryable(error);
+}
+
+/**
  * Delay before retry `attempt` (1 = the first retry): exponential with full jitter, capped, and never
  * shorter than the provider's Retry-After / retryDelay.
  */

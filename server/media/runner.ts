@@ -16,7 +16,7 @@ import { KINDS } from "./kinds.ts";
 import { generatedDir, openSpoolIn } from "./output-files.ts";
 import { failureBody, successBody, type MediaOutcome } from "./responses.ts";
 import { checkResult, discardResult, resultHead, writeResult, type CheckedMedia, type Saved } from "./results.ts";
-import { withRetries, type AttemptRecord } from "./retry.ts";
+import { fallsThrough, withRetries, type AttemptRecord } from "./retry.ts";
 
 /** The provider call a job makes: a new generation, or polling an operation started before a restart. */
 export type Call = (provider: Provider, ctx: CallContext) => Promise<ProviderResult>;
@@ -46,28 +46,87 @@ export interface RunnerDeps {
 /** The cost note of a job whose request reached the provider but whose answer was lost. */
 export const MAYBE_BILLED = "The request reached the provider but its answer was lost (timeout, dropped connection or a stopped daemon); the provider may have billed it";
 
-function attemptOf(record: AttemptRecord): Attempt {
+/** One model entry a job may run at: the chosen entry first, then its fallbacks in order. */
+export interface Link {
+  entry: ModelEntry;
+  provider: Provider;
+  apiKey: string | undefined;
+  /** The call at this entry (one that only throws auth_required when its key is not configured). */
+  call: Call;
+}
+
+/** A link that answered "not now" without any charge: the job moves on to the next one. */
+interface FellThrough {
+  fellThrough: AppError;
+}
+
+function attemptOf(record: AttemptRecord, entry: ModelEntry): Attempt {
   const attempt: Attempt = {
     n: record.n,
     started_at: new Date(record.startedAt).toISOString(),
     finished_at: new Date(record.finishedAt).toISOString(),
     outcome: record.error ? record.error.type : "succeeded",
+    model: entry.model,
+    provider: entry.provider,
   };
+  if (entry.name) attempt.entry = entry.name;
   if (record.error?.details.upstream_status !== undefined) attempt.upstream_status = record.error.details.upstream_status;
   if (record.retryInMs !== undefined) attempt.retry_in_ms = record.retryInMs;
   return attempt;
 }
 
-/** Calls the provider with retries and a deadline, then saves, prices and records the result. */
+function timeoutOf(deps: RunnerDeps, type: LiveJob["type"]): number {
+  return deps.timeoutsSeconds?.[type] ?? deps.config.get().jobs[type].timeout_seconds;
+}
+
+/** Calls the job's own entry with retries and a deadline, then saves, prices and records the result. */
 export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | undefined, call: Call, target: Target): Promise<MediaOutcome> {
+  const outcome = await runLink(deps, job, apiKey, call, target, deps.now() + timeoutOf(deps, job.type) * 1000, false);
+  if ("fellThrough" in outcome) throw outcome.fellThrough;
+  return outcome;
+}
+
+/**
+ * Runs a job at its chain of entries in order, under one deadline: the next entry only when the previous one
+ * answered "not now" and provably charged nothing (see fallsThrough). The row names the entry now serving it.
+ */
+export async function runChain(deps: RunnerDeps, job: LiveJob, links: readonly Link[], target: Target): Promise<MediaOutcome> {
+  const deadline = deps.now() + timeoutOf(deps, job.type) * 1000;
+  for (const [index, link] of links.entries()) {
+    const last = index === links.length - 1;
+    if (index > 0) {
+      job.entry = link.entry;
+      job.provider = link.provider;
+      job.progress = undefined;
+      deps.ledger.setModel(job.id, { model: link.entry.model, provider: link.entry.provider, modelName: link.entry.name });
+      deps.emit(job);
+    }
+    const outcome = await runLink(deps, job, link.apiKey, link.call, target, deadline, !last);
+    if (!("fellThrough" in outcome)) return outcome;
+    const next = links[index + 1]!.entry;
+    deps.log.warn(`job ${job.id}: ${link.entry.provider} ${link.entry.model} answered ${outcome.fellThrough.type}; falling back to ${next.provider} ${next.model}`);
+  }
+  throw new Error("a job needs at least one model entry");
+}
+
+/** One entry's run: calls with retries until `deadline`; with `mayFallBack`, a "not now" failure returns FellThrough unrecorded. */
+async function runLink(
+  deps: RunnerDeps,
+  job: LiveJob,
+  apiKey: string | undefined,
+  call: Call,
+  target: Target,
+  deadline: number,
+  mayFallBack: boolean,
+): Promise<MediaOutcome | FellThrough> {
   const { ledger, log, config } = deps;
   const { id, type, entry, provider } = job;
   const limits = config.get().jobs[type];
-  const timeoutSeconds = deps.timeoutsSeconds?.[type] ?? limits.timeout_seconds;
+  const timeoutSeconds = timeoutOf(deps, type);
   const started = performance.now();
   const timer = setTimeout(
     () => job.controller.abort(new AppError("timeout", `${entry.provider} did not finish the ${type} within ${timeoutSeconds} s`)),
-    timeoutSeconds * 1000,
+    Math.max(0, deadline - deps.now()),
   );
   const ctx: CallContext = {
     entry,
@@ -96,14 +155,14 @@ export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | un
   // A call that will be retried is recorded at once; the last call is recorded with the outcome, in the same statement.
   let lastAttempt: Attempt | undefined;
   const onAttempt = (record: AttemptRecord) => {
-    const attempt = attemptOf(record);
+    const attempt = attemptOf(record, entry);
     if (record.retryInMs === undefined) lastAttempt = attempt;
     else ledger.addAttempt(id, attempt);
   };
   try {
     const answer = await withRetries(once, {
       maxAttempts: limits.max_attempts,
-      deadline: deps.now() + timeoutSeconds * 1000,
+      deadline,
       signal: job.controller.signal,
       onAttempt,
     });
@@ -126,6 +185,11 @@ export async function runJob(deps: RunnerDeps, job: LiveJob, apiKey: string | un
     return { ok: true, body };
   } catch (error) {
     const appError = classify(log, error, apiKey);
+    // Nothing was answered, no operation is held at the provider, and the error proves no charge: try the next entry.
+    if (mayFallBack && !answered && job.operationId === undefined && fallsThrough(appError)) {
+      if (lastAttempt) ledger.addAttempt(id, lastAttempt);
+      return { fellThrough: appError };
+    }
     const keepForResume = appError.type === "interrupted" && job.operationId !== undefined && provider.resumeVideo !== undefined;
     if (keepForResume) {
       if (lastAttempt) ledger.addAttempt(id, lastAttempt);

@@ -136,6 +136,8 @@ export const JobView = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   attempts: z.array(Attempt),
+  /** The entries tried before the one named by model/provider, in order, each with the error that moved the job on. */
+  fallback_from: z.array(z.object({ model: z.string(), provider: z.string(), name: z.string().optional(), error_type: z.string() })).optional(),
   /** 1-based place in its type's queue, while queued. */
   position: z.number().optional(),
   /** Seconds since it started, while running. */

@@ -18,7 +18,7 @@ import { generatedDir, outputDirProblem } from "./output-files.ts";
 import { recoverJobs } from "./recovery.ts";
 import { stringField, type Caller } from "./requests.ts";
 import { acceptedBody, failureBody, receiptBody, type JobUrls, type MediaOutcome } from "./responses.ts";
-import { runJob, type RunnerDeps, type Target } from "./runner.ts";
+import { runChain, type Link, type RunnerDeps, type Target } from "./runner.ts";
 import type { JobView, MediaResponse, MediaTypes } from "./schema.ts";
 
 export type { MediaOutcome } from "./responses.ts";
@@ -65,6 +65,19 @@ function requestHash(type: MediaType, raw: unknown): string {
     );
   };
   return createHash("sha256").update(`${type}\n${JSON.stringify(canonical(raw))}`).digest("hex");
+}
+
+/** An entry's key; throws auth_required when its provider needs one and none is configured (or its variable is unset). */
+function keyOf(entry: ModelEntry, provider: Provider): string | undefined {
+  const apiKey = resolveApiKey(entry);
+  if (provider.requiresKey && !apiKey) throw new AppError("auth_required", `api_key not configured for ${describeEntry(entry)}`);
+  return apiKey;
+}
+
+/** The largest of a chain's estimates; unknown (null) only when no entry has one. */
+function maxEstimate(estimates: readonly (number | null)[]): number | null {
+  const known = estimates.filter((estimate): estimate is number => estimate !== null);
+  return known.length ? Math.max(...known) : null;
 }
 
 /** Runs image, video and speech generations as jobs. */
@@ -173,8 +186,9 @@ export class MediaService {
       const generate = provider && kind.call(provider);
       if (!provider || !generate) throw new AppError("not_implemented", `Provider '${chosen.provider}' cannot generate ${type} in this version of mediagen`);
       kind.check(provider, prepared.job, chosen);
-      const apiKey = resolveApiKey(chosen);
-      if (provider.requiresKey && !apiKey) throw new AppError("auth_required", `api_key not configured for ${describeEntry(chosen)}`);
+      const links = this.chain(type, chosen, prepared.job);
+      // Without a key anywhere in the chain the request is refused before it is queued, naming the chosen entry.
+      if (!links.some((link) => link.apiKey !== undefined || !link.provider.requiresKey)) keyOf(chosen, provider);
       const dir = this.outputFolder(type, raw, prepared.outputDir);
       ledger.assertWritable();
 
@@ -187,7 +201,8 @@ export class MediaService {
           retry_after_seconds: this.jobs.retryAfter(type),
         });
       }
-      const estimate = estimateCost(type, chosen, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(chosen.model, chosen.provider, type));
+      // The chain is budgeted at its dearest entry: a fallback never spends past a limit the chosen entry would not.
+      const estimate = maxEstimate(links.map((link) => estimateCost(type, link.entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(link.entry.model, link.entry.provider, type))));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
       const params = { ...prepared.params, output_dir: dir };
       // With a free slot the job is recorded as running at once (one insert, no later markRunning).
@@ -215,13 +230,13 @@ export class MediaService {
         provider,
         state: "queued",
         echo: target.echo,
-        run: () => runJob(this.runner, job, apiKey, (_provider, ctx) => generate(prepared.job, ctx), target),
+        run: () => runChain(this.runner, job, links, target),
       });
       inputs?.holdUntil(job.done);
       if (startsNow) this.jobs.start(job, true);
       else this.jobs.enqueue(job);
       if (options.async) return this.accepted(id, options);
-      if (type === "video" && provider.answersVideoWithReceipt && (caller.door ?? "api") === "api") return await this.receipt(job, chosen, prepared.echo, params);
+      if (type === "video" && provider.answersVideoWithReceipt && (caller.door ?? "api") === "api") return await this.receipt(job, prepared.echo, params);
       return await job.done;
     } catch (error) {
       const appError = classify(this.deps.log, error);
@@ -233,11 +248,40 @@ export class MediaService {
   }
 
   /**
+   * The entries a job may run at: the chosen one, then those its `fallbacks` name (not theirs in turn), leaving out
+   * any whose provider cannot make this request. An entry without a configured key stays in the chain: its call
+   * fails with auth_required before sending, which falls through to the next.
+   */
+  private chain(type: MediaType, chosen: ModelEntry, request: unknown): Link[] {
+    const kind = KINDS[type];
+    const models = this.deps.config.get().models;
+    const entries = [chosen, ...(chosen.fallbacks ?? []).map((name) => models.find((entry) => entry.name === name && entry.type === type))];
+    return entries.flatMap((entry): Link[] => {
+      const provider = entry && this.providers[entry.provider];
+      const generate = provider && kind.call(provider);
+      if (!entry || !provider || !generate) return [];
+      if (entry !== chosen) {
+        try {
+          kind.check(provider, request, entry);
+        } catch {
+          return [];
+        }
+      }
+      try {
+        const apiKey = keyOf(entry, provider);
+        return [{ entry, provider, apiKey, call: (_provider, ctx) => generate(request, ctx) }];
+      } catch (error) {
+        return [{ entry, provider, apiKey: undefined, call: () => Promise.reject(error) }];
+      }
+    });
+  }
+
+  /**
    * The original server's answer to a Seedance request on the seed API: once the provider holds the task, a
    * `status: "submitted"` receipt whose task_id GET /api/media/video/status answers; a job that fails (or finishes)
    * before that answers as any blocking request does.
    */
-  private async receipt(job: LiveJob, entry: ModelEntry, echo: Record<string, unknown>, params: Record<string, unknown>): Promise<MediaOutcome> {
+  private async receipt(job: LiveJob, echo: Record<string, unknown>, params: Record<string, unknown>): Promise<MediaOutcome> {
     let stop = () => {};
     const submitted = new Promise<undefined>((resolve) => {
       stop = this.jobs.subscribe(job.id, () => {
@@ -246,7 +290,7 @@ export class MediaService {
     });
     const finished = await Promise.race([job.done, submitted]).finally(() => stop());
     if (finished) return finished;
-    return { ok: true, body: receiptBody(job.id, entry, echo, params) };
+    return { ok: true, body: receiptBody(job.id, job.entry, echo, params) };
   }
 
   /** The 202 answer of an async job. */

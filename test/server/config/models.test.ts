@@ -51,6 +51,8 @@ describe("GET/POST/PUT/DELETE /api/config/models", () => {
     [{ type: "image", provider: "openai", model: "m", options: { quality: "ultra" } }, "models[1].options.quality"],
     [{ name: "offline-speech", type: "image", provider: "openai", model: "m" }, "models[1].name"],
     [{ type: "image", provider: "openai-compatible", model: "m" }, "models[1].base_url"],
+    [{ type: "image", provider: "openai", model: "m", fallbacks: ["nope"] }, "models[1].fallbacks[0]"],
+    [{ type: "image", provider: "openai", model: "m", fallbacks: ["offline-speech"] }, "models[1].fallbacks[0]"],
   ])("an invalid entry %j is a 400 naming %s, and the file is unchanged", async (entry, field) => {
     using h = createHarness();
     const before = readFileSync(h.config.path, "utf8");
@@ -58,6 +60,21 @@ describe("GET/POST/PUT/DELETE /api/config/models", () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ error_type: "invalid_argument", field });
     expect(readFileSync(h.config.path, "utf8")).toBe(before);
+  });
+
+  test("fallbacks round-trip: listed, kept on an edit that sends them, removed by one that does not", async () => {
+    using h = createHarness();
+    const entry = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: "image", provider: "openai", model: "gpt-image-2", api_key: SECRET, ...extra });
+    await send(h, "POST", "/api/config/models", entry("b"));
+    const added = await send(h, "POST", "/api/config/models", entry("a", { fallbacks: ["b"] }));
+    expect(added.body).toMatchObject({ name: "a", fallbacks: ["b"] });
+    expect(readFileSync(h.config.path, "utf8")).toContain("fallbacks:");
+    const view = (await h.get("/api/config/models")).body.models[2];
+    const edited = await send(h, "PUT", "/api/config/models/2", { ...entry("a"), api_key: view.api_key.masked, fallbacks: view.fallbacks });
+    expect(edited.body.fallbacks).toEqual(["b"]);
+    const cleared = await send(h, "PUT", "/api/config/models/2", { ...entry("a"), api_key: view.api_key.masked });
+    expect(cleared.body.fallbacks).toBeUndefined();
+    expect(h.config.get().models[2]!.fallbacks).toBeUndefined();
   });
 
   test("make default clears the other default of that type; delete removes; a bad index is a 404", async () => {

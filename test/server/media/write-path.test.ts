@@ -103,7 +103,7 @@ describe("ledger writes per generation", () => {
     expect(row.started_at).not.toBeNull();
     expect(row.finished_at).not.toBeNull();
     expect(row.latency_ms).toBeGreaterThanOrEqual(0);
-    expect(row.attempts).toEqual([{ n: 1, started_at: expect.any(String), finished_at: expect.any(String), outcome: "succeeded" }]);
+    expect(row.attempts).toEqual([{ n: 1, started_at: expect.any(String), finished_at: expect.any(String), outcome: "succeeded", model: "or-gpt-image-2", provider: "openclacky", entry: "img" }]);
     expect(h.ledger.response(body.id)).toEqual({ status: 200, body });
   });
 

@@ -24,6 +24,15 @@ describe("offers", () => {
 describe("bodies", () => {
   const saved = MODELS[0]!;
 
+  test("fallbacks round-trip as comma-separated names; an empty field sends none", () => {
+    const withFallbacks = { ...saved, fallbacks: ["b", "c"] };
+    const draft = draftOf(PROVIDERS, withFallbacks);
+    expect(draft.fallbacks).toBe("b, c");
+    expect(saveInput({ ...draft, fallbacks: " b ,, d " }, withFallbacks)).toMatchObject({ fallbacks: ["b", "d"] });
+    expect(saveInput({ ...draft, fallbacks: " " }, withFallbacks)).not.toHaveProperty("fallbacks");
+    expect(formFieldOf("models[0].fallbacks[1]")).toBe("fallbacks");
+  });
+
   test("a saved key is kept by leaving it out; the options and default go along", () => {
     const draft = { ...draftOf(PROVIDERS, saved), model: " gpt-image-1.5 " };
     expect(draft.key).toEqual({ mode: "keep", masked: "sk-t****fXYZ" });

@@ -4,7 +4,7 @@ import { formatDuration } from "../lib/format.ts";
 import { formatTimestamp, orDash } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 
-/** Each call to the provider: when it started and finished, its outcome, the upstream status and the wait before a retry. */
+/** Each call to the provider: when it started and finished, the model entry it went to, its outcome, the upstream status and the wait before a retry. */
 export function HistoryAttempts(props: { attempts: Generation["attempts"] }) {
   return (
     <div class="history-table-wrap">
@@ -14,6 +14,7 @@ export function HistoryAttempts(props: { attempts: Generation["attempts"] }) {
             <th scope="col">#</th>
             <th scope="col">{t("history.field.started")}</th>
             <th scope="col">{t("history.field.finished")}</th>
+            <th scope="col">{t("history.field.entry")}</th>
             <th scope="col">{t("history.field.outcome")}</th>
             <th scope="col">{t("history.field.upstreamStatus")}</th>
             <th scope="col" class="num">{t("history.field.retryIn")}</th>
@@ -26,6 +27,7 @@ export function HistoryAttempts(props: { attempts: Generation["attempts"] }) {
                 <td>{a.n}</td>
                 <td>{formatTimestamp(a.started_at)}</td>
                 <td>{formatTimestamp(a.finished_at)}</td>
+                <td>{a.model === undefined ? "—" : `${a.provider} · ${a.entry ?? a.model}`}</td>
                 <td>
                   {a.outcome}
                   <Show when={a.error_type}>{(type) => <code> ({type()})</code>}</Show>

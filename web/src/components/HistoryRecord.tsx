@@ -3,6 +3,7 @@ import type { Generation } from "../lib/api.ts";
 import { formatBytes, formatDuration, formatUsd } from "../lib/format.ts";
 import { fieldRows, formatTimestamp, formatUnitPrice, mediaSize, orDash } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
+import { fallbackText, fellBackFromAttempts } from "../lib/job-display.ts";
 import { HistoryAttempts } from "./HistoryAttempts.tsx";
 import { HistoryCostBreakdown } from "./HistoryCostBreakdown.tsx";
 import { HistoryFields, HistorySection, type FieldRow } from "./HistoryFields.tsx";
@@ -69,6 +70,9 @@ export function HistoryRecord(props: { generation: Generation }) {
       </HistorySection>
 
       <HistorySection title={t("history.section.attempts")}>
+        <Show when={fellBackFromAttempts(g()).length > 0}>
+          <p class="history-fallback">{t("jobs.fellBack", { from: fallbackText(fellBackFromAttempts(g())) })}</p>
+        </Show>
         <Show when={g().attempts.length > 0} fallback={<p class="muted">{t("history.none")}</p>}>
           <HistoryAttempts attempts={g().attempts} />
         </Show>

@@ -167,6 +167,20 @@ export function ModelsForm(props: { providers: ProviderInfo[]; saved?: ModelView
           <FieldError field="base_url" />
         </label>
 
+        <label class="models-form-wide">
+          {t("models.field.fallbacks")}
+          <input
+            id={fieldId("fallbacks")}
+            autocomplete="off"
+            value={draft().fallbacks}
+            placeholder={t("models.field.fallbacksPlaceholder")}
+            onInput={(e) => update({ fallbacks: e.currentTarget.value })}
+            aria-invalid={ariaInvalid("fallbacks")} aria-describedby={describedBy("fallbacks")}
+          />
+          <span class="muted">{t("models.field.fallbacksHint")}</span>
+          <FieldError field="fallbacks" />
+        </label>
+
         <div class="models-form-wide models-key" role="group" aria-labelledby="models-key-label">
           <span id="models-key-label" class="models-key-label">
             {t("models.field.apiKey")}

@@ -4,7 +4,7 @@ import { isFinished } from "../lib/enums.ts";
 import { formatUsd } from "../lib/format.ts";
 import { followJob } from "../lib/job-follow.ts";
 import { t } from "../lib/i18n.ts";
-import { elapsedSeconds, formatClock, shortId } from "../lib/job-display.ts";
+import { elapsedSeconds, fallbackText, fellBackFrom, formatClock, shortId } from "../lib/job-display.ts";
 import { createNow } from "../lib/now.ts";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 
@@ -75,6 +75,9 @@ export function PlaygroundJob(props: { accepted: JobAccepted; label: string }) {
         </code>
       </div>
       <p class="playground-job-prompt">{props.label}</p>
+      <Show when={fellBackFrom(view()).length > 0}>
+        <p class="muted playground-job-fallback">{t("jobs.fellBack", { from: fallbackText(fellBackFrom(view())) })}</p>
+      </Show>
       <div aria-live="polite">
         <Switch>
           <Match when={status() === "queued"}>

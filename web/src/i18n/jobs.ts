@@ -10,6 +10,7 @@ export const jobs = {
     "jobs.cancelJob": "Cancel job {id}",
     "jobs.cancelled": "Job {id} was cancelled; nothing was charged.",
     "jobs.runningHint": "A running job is already being charged and cannot be cancelled",
+    "jobs.fellBack": "Fell back from {from}",
   },
   zh: {
     "jobs.intro": "正在排队或正在服务商处生成的任务，每 2 秒刷新一次。",
@@ -21,5 +22,6 @@ export const jobs = {
     "jobs.cancelJob": "取消任务 {id}",
     "jobs.cancelled": "任务 {id} 已取消，未产生费用。",
     "jobs.runningHint": "运行中的任务已在计费，无法取消",
+    "jobs.fellBack": "已从 {from} 回退",
   },
 };

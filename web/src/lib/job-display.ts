@@ -1,5 +1,5 @@
 // How a live job reads: its short id, and the elapsed time ticking locally between server updates.
-import type { JobView } from "./api.ts";
+import type { Generation, JobView } from "./api.ts";
 
 /**
  * Seconds a running job has been running at `now`: the server's `elapsed_seconds` at `receivedAt` plus the
@@ -19,6 +19,39 @@ export function formatClock(seconds: number): string {
   const m = Math.floor((total % 3600) / 60);
   const s = String(total % 60).padStart(2, "0");
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/** One model entry a job fell back from: how to name it and the error that moved the job on. */
+export interface FellBack {
+  label: string;
+  errorType: string;
+}
+
+/** The entries a live job fell back from (its view's `fallback_from`), labelled `provider · name-or-model`. */
+export function fellBackFrom(view: Pick<JobView, "fallback_from">): FellBack[] {
+  return (view.fallback_from ?? []).map((entry) => ({ label: `${entry.provider} · ${entry.name ?? entry.model}`, errorType: entry.error_type }));
+}
+
+/**
+ * The entries a ledger row fell back from, read from its attempts: each entry tried other than the one the row
+ * names, with how its last call ended. Attempts recorded before fallbacks existed name no entry and are skipped.
+ */
+export function fellBackFromAttempts(row: Pick<Generation, "attempts" | "model" | "provider" | "model_name">): FellBack[] {
+  const tried: (FellBack & { key: string })[] = [];
+  const current = `${row.provider}\n${row.model}\n${row.model_name ?? ""}`;
+  for (const attempt of row.attempts) {
+    if (attempt.model === undefined || attempt.provider === undefined) continue;
+    const key = `${attempt.provider}\n${attempt.model}\n${attempt.entry ?? ""}`;
+    const last = tried.at(-1);
+    if (last?.key === key) last.errorType = attempt.outcome;
+    else tried.push({ key, label: `${attempt.provider} · ${attempt.entry ?? attempt.model}`, errorType: attempt.outcome });
+  }
+  return tried.filter((entry) => entry.key !== current).map(({ label, errorType }) => ({ label, errorType }));
+}
+
+/** "a (overloaded), b (rate_limited)": the entries a job fell back from, for one line of text. */
+export function fallbackText(entries: readonly FellBack[]): string {
+  return entries.map((entry) => `${entry.label} (${entry.errorType})`).join(", ");
 }
 
 /** The last 8 characters of a job id: ids are time-ordered UUIDs, so their heads are alike and their tails differ. */

@@ -14,13 +14,15 @@ export interface ModelDraft {
   baseUrl: string;
   name: string;
   isDefault: boolean;
+  /** Names of the entries to fall back to, comma-separated. */
+  fallbacks: string;
   options: string;
   key: KeyDraft;
 }
 
 /** A form field the page can show a message next to. */
-export type FormField = "type" | "provider" | "model" | "base_url" | "name" | "api_key" | "default" | "options";
-const FORM_FIELDS: readonly string[] = ["type", "provider", "model", "base_url", "name", "api_key", "default", "options"];
+export type FormField = "type" | "provider" | "model" | "base_url" | "name" | "api_key" | "default" | "fallbacks" | "options";
+const FORM_FIELDS: readonly string[] = ["type", "provider", "model", "base_url", "name", "api_key", "default", "fallbacks", "options"];
 
 /** Providers able to produce `type`. */
 export function providersFor(providers: readonly ProviderInfo[], type: MediaType): ProviderInfo[] {
@@ -41,7 +43,7 @@ export function providerForType(providers: readonly ProviderInfo[], type: MediaT
 /** A form for a new entry of `type`, or one filled from a saved entry. */
 export function draftOf(providers: readonly ProviderInfo[], saved?: ModelView, type: MediaType = "image"): ModelDraft {
   if (!saved) {
-    return { type, provider: providerForType(providers, type, ""), model: "", baseUrl: "", name: "", isDefault: false, options: "", key: { mode: "enter", value: "" } };
+    return { type, provider: providerForType(providers, type, ""), model: "", baseUrl: "", name: "", isDefault: false, fallbacks: "", options: "", key: { mode: "enter", value: "" } };
   }
   return {
     type: saved.type,
@@ -50,6 +52,7 @@ export function draftOf(providers: readonly ProviderInfo[], saved?: ModelView, t
     baseUrl: saved.base_url ?? "",
     name: saved.name ?? "",
     isDefault: saved.default,
+    fallbacks: (saved.fallbacks ?? []).join(", "),
     options: saved.options ? JSON.stringify(saved.options, null, 2) : "",
     key: saved.api_key.set ? { mode: "keep", masked: saved.api_key.masked } : { mode: "enter", value: "" },
   };
@@ -99,6 +102,8 @@ export function saveInput(draft: ModelDraft, saved?: ModelView): ModelInput | Dr
   if (isProblem(options)) return options;
   const input = commonFields(draft);
   input.default = draft.isDefault;
+  const fallbacks = draft.fallbacks.split(",").map((name) => name.trim()).filter((name) => name !== "");
+  if (fallbacks.length > 0) input.fallbacks = fallbacks;
   if (options) input.options = options;
   if (draft.key.mode === "remove") input.api_key = null;
   if (draft.key.mode === "enter" && draft.key.value.trim()) input.api_key = draft.key.value.trim();

@@ -2,7 +2,7 @@ import { createSignal, For, onCleanup, Show } from "solid-js";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { api, type JobView } from "../lib/api.ts";
 import { t } from "../lib/i18n.ts";
-import { elapsedSeconds, formatClock, shortId } from "../lib/job-display.ts";
+import { elapsedSeconds, fallbackText, fellBackFrom, formatClock, shortId } from "../lib/job-display.ts";
 import { MEDIA_TYPES } from "../lib/enums.ts";
 import { createNow } from "../lib/now.ts";
 import "./Jobs.css";
@@ -88,6 +88,9 @@ export function Jobs() {
                           </span>
                           <span class="jobs-model">
                             {job.provider} · {job.model}
+                            <Show when={fellBackFrom(job).length > 0}>
+                              <span class="muted"> · {t("jobs.fellBack", { from: fallbackText(fellBackFrom(job)) })}</span>
+                            </Show>
                           </span>
                           <span class="jobs-when">
                             {job.status === "queued"
