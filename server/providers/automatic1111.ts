@@ -20,7 +20,7 @@ export const SD15_SIZES: Record<Aspect, string> = { landscape: "768x512", square
 /** Checkpoint names that are SD 1.x/2.x (512-based) rather than SDXL-sized. */
 const SD15 = /(^|[^a-z0-9])(v1-[45]|sd-?1[._-]?5|sd15|v2-1_512)/i;
 /** Progress polls are at least this far apart, in ms. */
-const MIN_PROGRESS_POLL_MS = 250;
+const MIN_PROGRESS_POLL_MS = 50;
 
 function options(entry: ModelEntry): Automatic1111Options {
   return Automatic1111Options.parse(entry.options ?? {});
