@@ -55,6 +55,8 @@ function mapError(status: number, body: string): AppError | undefined {
   }
   const detail = asString(json?.detail);
   const upstream = { upstream_status: status };
+  // The web UI's own errors put the exception class in `error` and the human text in `detail` (or str(e) in `errors`).
+  const said = detail ?? asString(json?.errors) ?? upstreamMessage(body);
   if (status === 404 && detail === "Not Found") {
     return new AppError("api_error", `Upstream 404: no /sdapi/v1 API here; start the web UI with --api (and check base_url)`, upstream);
   }
@@ -62,7 +64,10 @@ function mapError(status: number, body: string): AppError | undefined {
     return invalidArgument("options.sampler", `Upstream 404: ${detail}; set options.sampler to one of GET /sdapi/v1/samplers`);
   }
   if (status === 401) {
-    return new AppError("auth_required", `Upstream 401: ${upstreamMessage(body)} (the web UI runs with --api-auth: set api_key to user:password)`, { ...upstream, status: 502 });
+    return new AppError("auth_required", `Upstream 401: ${said} (the web UI runs with --api-auth: set api_key to user:password)`, { ...upstream, status: 502 });
+  }
+  if (status === 404 && detail && /model not found/i.test(detail)) {
+    return new AppError("unknown_model", `Upstream 404: ${detail}: the checkpoint is not installed in the web UI; fix options.checkpoint or the model name (GET /sdapi/v1/sd-models lists them)`, upstream);
   }
   if (status === 422 && Array.isArray(json?.detail)) {
     const first = asObjects(json.detail)[0];

@@ -11,9 +11,11 @@
 // every /sdapi route when the web UI was started without --api.
 // A scenario is chosen per request: queued with `next()`, or named in the prompt as `[[fake:<scenario>]]`.
 //
-// Not confirmed: the 401 wording (api.py's auth, read from memory); what an unknown `sd_model_checkpoint` override does
-// (the fake keeps the loaded checkpoint and says so in info.sd_model_name, as the web UI is reported to); the CUDA
-// out-of-memory body (an unhandled exception in the same four-key shape); Forge/SD.Next differences.
+// Confirmed in api.py: routes, the four-key error body (also for the 401 of --api-auth, "Incorrect username or password",
+// and the 404 "Sampler not found"), progress's formula and job_count == 0 answer, the sd-models and samplers items.
+// Not confirmed: the 404 "Model not found" for an unknown `override_settings.sd_model_checkpoint` (seen in one stored
+// version of api.py, `validate_model`; other versions may load nothing and keep the current checkpoint); the CUDA
+// out-of-memory text; Forge/SD.Next differences; `errors` of HTTPExceptions is str(e), rendered here as "<status>: <detail>".
 import { json, type RecordedRequest } from "./common.ts";
 import { type FakeCall, startFakeServer } from "./harness.ts";
 import { b64, imageInfo, makePng } from "./media.ts";
@@ -81,11 +83,11 @@ export function startFakeAutomatic1111(): FakeAutomatic1111 {
       if (b[field] !== undefined && !Number.isInteger(b[field])) return invalid(field, "value is not a valid integer", "type_error.integer");
     }
     if (b.cfg_scale !== undefined && typeof b.cfg_scale !== "number") return invalid("cfg_scale", "value is not a valid float", "type_error.float");
-    if (b.sampler_name !== undefined && !FAKE_SAMPLERS.includes(String(b.sampler_name))) return webuiError(404, "HTTPException", "Sampler not found");
+    if (b.sampler_name !== undefined && !FAKE_SAMPLERS.includes(String(b.sampler_name))) return webuiError(404, "HTTPException", "Sampler not found", "404: Sampler not found");
     let init: { width: number; height: number } | undefined;
     if (kind === "img2img") {
       const images = Array.isArray(b.init_images) ? b.init_images : [];
-      if (images.length === 0) return webuiError(404, "HTTPException", "Init image not found");
+      if (images.length === 0) return webuiError(404, "HTTPException", "Init image not found", "404: Init image not found");
       const text = String(images[0]);
       const raw = text.startsWith("data:") ? text.slice(text.indexOf(",") + 1) : text;
       init = imageInfo(new Uint8Array(Buffer.from(raw, "base64")));
@@ -101,6 +103,7 @@ export function startFakeAutomatic1111(): FakeAutomatic1111 {
     const steps = (b.steps as number | undefined) ?? 20;
     const override = (b.override_settings ?? {}) as Record<string, unknown>;
     const wanted = typeof override.sd_model_checkpoint === "string" ? findCheckpoint(override.sd_model_checkpoint) : undefined;
+    if (typeof override.sd_model_checkpoint === "string" && !wanted) return webuiError(404, "HTTPException", "Model not found", "404: Model not found");
     const model = wanted?.model_name ?? fake.loaded;
 
     // One job at a time: a second request waits for the running one.
@@ -158,7 +161,7 @@ export function startFakeAutomatic1111(): FakeAutomatic1111 {
     if (fake.auth) {
       const given = request.headers.get("authorization") ?? "";
       if (given !== `Basic ${Buffer.from(fake.auth).toString("base64")}`)
-        return json(401, { detail: "Incorrect username or password" }, { "www-authenticate": "Basic" });
+        return json(401, { error: "HTTPException", detail: "Incorrect username or password", body: "", errors: "401: Incorrect username or password" }, { "www-authenticate": "Basic" });
     }
     const route = `${request.method} ${path}`;
     switch (route) {

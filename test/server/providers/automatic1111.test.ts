@@ -172,6 +172,16 @@ describe("automatic1111 failures", () => {
     expect(body.error).toMatch(/Sampler not found.*options\.sampler/);
   });
 
+  test("a checkpoint the web UI does not have (404 Model not found) is unknown_model, not retried", async () => {
+    using h = a1111Harness("flux1-dev");
+    const before = fake.requests.length;
+    const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
+    expect(status).toBe(400);
+    expect(body).toMatchObject({ error_type: "unknown_model" });
+    expect(body.error).toMatch(/Model not found.*sd-models/);
+    expect(fake.requests.slice(before).filter((r) => r.method === "POST")).toHaveLength(1);
+  });
+
   test("a web UI started without --api (FastAPI's 404 Not Found) says to start it with --api", async () => {
     fake.api = false;
     using h = a1111Harness();
