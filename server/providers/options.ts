@@ -1,6 +1,7 @@
 // Per-provider `options:` of a model entry in config.yml, checked when the config loads.
 import { z } from "zod";
 import type { ProviderId } from "../enums.ts";
+import { Automatic1111Options } from "./automatic1111-options.ts";
 
 /** OpenAI and OpenAI-compatible images and speech. */
 export const OpenAIOptions = z
@@ -94,4 +95,5 @@ export const PROVIDER_OPTIONS: Record<ProviderId, z.ZodType> = {
   dashscope: DashScopeOptions,
 
   volcengine: VolcengineOptions,
+  automatic1111: Automatic1111Options,
 };
