@@ -2,6 +2,7 @@
 import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import { dashscope } from "./dashscope.ts";
+import { elevenlabs } from "./elevenlabs.ts";
 import { estimateUnits } from "./estimate.ts";
 import { gemini } from "./gemini.ts";
 import { local } from "./local.ts";
@@ -21,6 +22,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   local,
   dashscope,
   volcengine,
+  elevenlabs,
 };
 
 /** The provider method that makes each media type. */
