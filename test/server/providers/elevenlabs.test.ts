@@ -171,6 +171,17 @@ describe("connection test and the Models page", () => {
     expect((error as AppError).type).toBe("auth_required");
   });
 
+  test("the Models page's Test connection (POST /api/config/models/test) answers ok, and says why for a bad key", async () => {
+    using h = createHarness();
+    const good = await h.post("/api/config/models/test", { type: "audio", provider: "elevenlabs", model: "eleven_flash_v2_5", api_key: fake.key, base_url: fake.url });
+    expect(good.body).toMatchObject({ ok: true, provider: "elevenlabs" });
+    expect(String(good.body.message)).toContain("3 voices");
+    const bad = await h.post("/api/config/models/test", { type: "audio", provider: "elevenlabs", model: "eleven_flash_v2_5", api_key: "wrong", base_url: fake.url });
+    expect(bad.body).toMatchObject({ ok: false, error_type: "auth_required" });
+    expect(String(bad.body.message)).toContain("invalid_api_key");
+    expect(String(bad.body.message)).not.toContain("wrong");
+  });
+
   test("the catalogue offers elevenlabs for audio with its known models and key variable", async () => {
     using h = createHarness();
     const { body } = await h.get("/api/config/catalog");
