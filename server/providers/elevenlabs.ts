@@ -86,6 +86,7 @@ export function mapError(status: number, body: string, responseHeaders?: Headers
     // system_busy: ElevenLabs itself is loaded (back off); too_many_concurrent_requests: the plan's concurrency (queue).
     return new AppError(word === "system_busy" ? "overloaded" : "rate_limited", message, details);
   }
+  if (status === 402 || status === 503 || status === 529) return undefined;
   if (word === "model_not_found" || /model_not_found|model .* (does not exist|not found)/i.test(detail.message)) return undefined;
   return detail.status || detail.message !== upstreamMessage(body) ? new AppError("api_error", message, upstream) : undefined;
 }

@@ -154,6 +154,14 @@ describe("failure mapping", () => {
     expect(failure.message).toContain("system_busy");
   });
 
+  test("a 503 with ElevenLabs' envelope is overloaded, a 402 insufficient_credits (the default mapping)", async () => {
+    const { mapError } = await import("../../../server/providers/elevenlabs.ts");
+    const body = JSON.stringify({ detail: { status: "service_unavailable", message: "down" } });
+    expect(mapError(503, body, new Headers())).toBeUndefined();
+    expect(mapError(402, body, new Headers())).toBeUndefined();
+    expect(mapError(400, JSON.stringify({ detail: { status: "invalid_uid", message: "bad" } }), new Headers())).toMatchObject({ type: "api_error", message: "Upstream 400: invalid_uid: bad" });
+  });
+
   test("through the API, quota_exceeded answers insufficient_credits", async () => {
     using h = harness();
     fake.next("quota");
