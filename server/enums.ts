@@ -17,6 +17,7 @@ export const ProviderId = z.enum([
   "dashscope",
   "volcengine",
   "automatic1111",
+  "elevenlabs",
 ]);
 export type ProviderId = z.infer<typeof ProviderId>;
 export const PROVIDER_IDS = ProviderId.options;

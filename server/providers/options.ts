@@ -82,6 +82,21 @@ export const VolcengineOptions = z
   .strict();
 export type VolcengineOptions = z.infer<typeof VolcengineOptions>;
 
+/** ElevenLabs text-to-speech: the default voice (id or name) and the voice settings sent with each request. */
+export const ElevenLabsOptions = z
+  .object({
+    voice: z.string().min(1).optional(),
+    stability: z.number().min(0).max(1).optional(),
+    similarity_boost: z.number().min(0).max(1).optional(),
+    style: z.number().min(0).max(1).optional(),
+    use_speaker_boost: z.boolean().optional(),
+    speed: z.number().min(0.7).max(1.2).optional(),
+    language_code: z.string().optional(),
+    seed: z.number().int().min(0).max(4294967295).optional(),
+  })
+  .strict();
+export type ElevenLabsOptions = z.infer<typeof ElevenLabsOptions>;
+
 const None = z.object({}).strict();
 
 /** The options schema of each provider. */
@@ -93,7 +108,7 @@ export const PROVIDER_OPTIONS: Record<ProviderId, z.ZodType> = {
   gemini: GeminiOptions,
   openrouter: OpenRouterOptions,
   dashscope: DashScopeOptions,
-
   volcengine: VolcengineOptions,
   automatic1111: Automatic1111Options,
+  elevenlabs: ElevenLabsOptions,
 };

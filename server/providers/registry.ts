@@ -3,6 +3,7 @@ import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import { automatic1111 } from "./automatic1111.ts";
 import { dashscope } from "./dashscope.ts";
+import { elevenlabs } from "./elevenlabs.ts";
 import { estimateUnits } from "./estimate.ts";
 import { gemini } from "./gemini.ts";
 import { local } from "./local.ts";
@@ -23,6 +24,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   dashscope,
   volcengine,
   automatic1111,
+  elevenlabs,
 };
 
 /** The provider method that makes each media type. */
