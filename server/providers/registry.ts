@@ -3,6 +3,7 @@ import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import { dashscope } from "./dashscope.ts";
 import { estimateUnits } from "./estimate.ts";
+import { fal } from "./fal.ts";
 import { gemini } from "./gemini.ts";
 import { local } from "./local.ts";
 import { openai, openaiCompatible } from "./openai.ts";
@@ -21,6 +22,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   local,
   dashscope,
   volcengine,
+  fal,
 };
 
 /** The provider method that makes each media type. */
