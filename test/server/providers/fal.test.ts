@@ -274,6 +274,17 @@ describe("connection test and Models page", () => {
     expect((error as AppError).type).toBe("auth_required");
   });
 
+  test("Test connection on the Models page (POST /api/config/models/test) answers ok for the key, and names a bad one", async () => {
+    using h = harness("image", "fal-ai/flux/dev");
+    const entry = { type: "image", provider: "fal", model: "fal-ai/flux/dev", base_url: fake.url };
+    const good = await h.post("/api/config/models/test", { ...entry, api_key: fake.key });
+    expect(good.body).toMatchObject({ ok: true, provider: "fal", model: "fal-ai/flux/dev" });
+    expect(good.body.message).toContain("fal accepted the key");
+    const bad = await h.post("/api/config/models/test", { ...entry, api_key: "not-the-key" });
+    expect(bad.body).toMatchObject({ ok: false, error_type: "auth_required" });
+    expect(bad.body.message).not.toContain("not-the-key");
+  });
+
   test("the Models page lists fal with FAL_KEY and its known models for each type", async () => {
     using h = createHarness();
     const { body } = await h.get("/api/config/catalog");
