@@ -10,6 +10,7 @@ import { afterBilling, AppError } from "../errors.ts";
 import { clip, joinUrl, pause, readJsonObject, readMedia, readText, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
 import { asNumber, asObject, asObjects, asString, dataUrl, type Json } from "./json.ts";
 import { FalOptions } from "./options.ts";
+import { SKILL_VOICES } from "./voices.ts";
 import type { CallContext, ImageJob, MediaPayload, Provider, ProviderResult, SpeechJob, VideoJob } from "./types.ts";
 
 /** fal's `image_size` presets per aspect (1 megapixel or less, so a per-megapixel price bills one). */
@@ -117,8 +118,17 @@ function videoInput(model: string, job: VideoJob, opts: FalOptions): Json {
   };
 }
 
+/** The skill's Gemini voice names; a request naming one gets the model's default voice. */
+const SKILL_VOICE_KEYS = new Set(SKILL_VOICES.map((voice) => voice.toLowerCase()));
+
+/** The voice to send: none (the model's default) for an empty one or the skill's Gemini names, else as given. */
+function voiceFor(voice: string | undefined): string | undefined {
+  const name = voice?.trim();
+  return name && !SKILL_VOICE_KEYS.has(name.toLowerCase()) ? name : undefined;
+}
+
 function speechInput(model: string, job: SpeechJob, opts: FalOptions): Json {
-  const voice = job.voice?.trim() || undefined;
+  const voice = voiceFor(job.voice);
   if (/minimax/i.test(model)) return { text: job.input, ...(voice ? { voice_setting: { voice_id: voice } } : {}), ...opts.input };
   if (/kokoro/i.test(model)) return { prompt: job.input, ...(voice ? { voice } : {}), ...opts.input };
   return { text: job.input, ...(voice ? { voice } : {}), ...opts.input };
@@ -238,7 +248,8 @@ async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
 async function speech(job: SpeechJob, ctx: CallContext): Promise<ProviderResult> {
   const id = await submit(speechInput(ctx.entry.model, job, options(ctx.entry)), ctx);
   const done = await result(id, await finish(id, ctx), ctx, { characters: job.input.length });
-  return job.voice ? { ...done, voice: job.voice } : done;
+  const voice = voiceFor(job.voice);
+  return voice ? { ...done, voice } : done;
 }
 
 /** Finishes a request submitted before a restart, whatever its media (the runner resumes every recorded operation here). */
@@ -278,8 +289,13 @@ export const fal: Provider = {
   speech,
   resumeVideo,
   testConnection,
-  estimateTuning: (entry) => {
-    const resolution = FalOptions.safeParse(entry.options ?? {}).data?.resolution;
-    return resolution ? { resolution } : {};
+  estimateTuning: (entry, facts) => {
+    const opts = FalOptions.safeParse(entry.options ?? {}).data;
+    if (entry.type === "video") return opts?.resolution ? { resolution: opts.resolution } : {};
+    if (entry.type !== "image") return {};
+    const size = opts?.image_size;
+    if (size === undefined) return { imageSize: FAL_IMAGE_SIZES[facts.aspect ?? "landscape"].size };
+    const known = typeof size === "string" ? Object.values(FAL_IMAGE_SIZES).find((s) => s.preset === size)?.size : `${size.width}x${size.height}`;
+    return known ? { imageSize: known } : {};
   },
 };

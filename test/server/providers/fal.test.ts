@@ -257,12 +257,29 @@ describe("speech", () => {
     expect(row.cost_usd).toBeCloseTo(20 * 0.0001, 10);
   });
 
+  test("the skill's Gemini voice names leave the model's default voice", async () => {
+    using h = harness("audio", "fal-ai/minimax/speech-02-hd");
+    const before = fake.requests.length;
+    const { status } = await h.post("/api/media/audio/speech", { input: "Hi.", voice: "Kore", output_dir: h.workDir });
+    expect(status).toBe(200);
+    expect(since(before)[0]!.body).toEqual({ text: "Hi." });
+  });
+
   test("Kokoro takes prompt and voice", async () => {
     using h = harness("audio", "fal-ai/kokoro/american-english");
     const before = fake.requests.length;
     const { status } = await h.post("/api/media/audio/speech", { input: "Hi.", voice: "af_heart", output_dir: h.workDir });
     expect(status).toBe(200);
     expect(since(before)[0]!.body).toEqual({ prompt: "Hi.", voice: "af_heart" });
+  });
+});
+
+describe("estimates", () => {
+  test("an image is estimated at the preset fal will be asked for, so per-megapixel prices apply before the call", () => {
+    const entry = { type: "image", provider: "fal", model: "fal-ai/flux/dev" } as ModelEntry;
+    expect(fal.estimateTuning!(entry, { aspect: "portrait" })).toEqual({ imageSize: "576x1024" });
+    expect(fal.estimateTuning!({ ...entry, options: { image_size: { width: 2048, height: 2048 } } }, {})).toEqual({ imageSize: "2048x2048" });
+    expect(fal.estimateTuning!({ ...entry, type: "video", options: { resolution: "1080P" } }, {})).toEqual({ resolution: "1080p" });
   });
 });
 
