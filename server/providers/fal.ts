@@ -27,6 +27,11 @@ const NIL_REQUEST = "00000000-0000-0000-0000-000000000000";
 /** Time given to the best-effort cancel sent when a call is abandoned, in ms. */
 const CANCEL_TIMEOUT_MS = 5_000;
 
+/** `WxH` of an `image_size` (a preset mediagen knows, or {width, height}); undefined for other presets. */
+function sizeOf(size: NonNullable<FalOptions["image_size"]>): string | undefined {
+  return typeof size === "string" ? Object.values(FAL_IMAGE_SIZES).find((s) => s.preset === size)?.size : `${size.width}x${size.height}`;
+}
+
 function options(entry: ModelEntry): FalOptions {
   return FalOptions.parse(entry.options ?? {});
 }
@@ -103,7 +108,7 @@ function imageInput(job: ImageJob, opts: FalOptions): { input: Json; size?: stri
     num_images: 1,
     ...(job.inputs.length > 0 ? { image_urls: job.inputs.map(dataUrl) } : {}),
   };
-  const known = typeof size === "string" ? Object.values(FAL_IMAGE_SIZES).find((s) => s.preset === size)?.size : `${size.width}x${size.height}`;
+  const known = sizeOf(size);
   return { input: { ...input, ...opts.input }, ...(known ? { size: known } : {}) };
 }
 
@@ -295,7 +300,7 @@ export const fal: Provider = {
     if (entry.type !== "image") return {};
     const size = opts?.image_size;
     if (size === undefined) return { imageSize: FAL_IMAGE_SIZES[facts.aspect ?? "landscape"].size };
-    const known = typeof size === "string" ? Object.values(FAL_IMAGE_SIZES).find((s) => s.preset === size)?.size : `${size.width}x${size.height}`;
+    const known = sizeOf(size);
     return known ? { imageSize: known } : {};
   },
 };
