@@ -18,6 +18,7 @@ export const ProviderId = z.enum([
   "volcengine",
   "automatic1111",
   "elevenlabs",
+  "fal",
 ]);
 export type ProviderId = z.infer<typeof ProviderId>;
 export const PROVIDER_IDS = ProviderId.options;

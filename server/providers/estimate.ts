@@ -17,7 +17,7 @@ const DEFAULT_RESOLUTION = "720p";
 const ESTIMATES: Record<MediaType, (facts: RequestFacts, typicalTokens: Meter["tokens"], tuning: EstimateTuning) => Meter> = {
   image: (facts, typicalTokens, tuning) => ({
     images: 1,
-    imageSize: GPT_IMAGE_SIZES[facts.aspect ?? "landscape"],
+    imageSize: tuning.imageSize ?? GPT_IMAGE_SIZES[facts.aspect ?? "landscape"],
     quality: tuning.quality ?? DEFAULT_QUALITY,
     tokens: typicalTokens && { ...typicalTokens, ...tuning.tokens },
   }),

@@ -97,6 +97,21 @@ export const ElevenLabsOptions = z
   .strict();
 export type ElevenLabsOptions = z.infer<typeof ElevenLabsOptions>;
 
+/** fal: any model on its queue API. */
+export const FalOptions = z
+  .object({
+    /** fal's `image_size`: a preset (square_hd, landscape_16_9, ...) or {width, height}, replacing the aspect's preset. */
+    image_size: z.union([z.string().min(1), z.object({ width: z.number().int().min(64), height: z.number().int().min(64) }).strict()]).optional(),
+    /** The video resolution billed (720p, 1080p), for models priced per second by resolution. */
+    resolution: z.preprocess((v) => (typeof v === "string" ? v.trim().toLowerCase() : v), z.string().regex(/^\d+p$|^4k$/, "must be like 720p or 1080p")).optional(),
+    /** Queue priority (`x-fal-queue-priority`). */
+    priority: z.enum(["normal", "low"]).optional(),
+    /** Fields sent in the model's input as given, over the ones mediagen fills in (the model's own schema on fal.ai). */
+    input: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type FalOptions = z.infer<typeof FalOptions>;
+
 const None = z.object({}).strict();
 
 /** The options schema of each provider. */
@@ -111,4 +126,5 @@ export const PROVIDER_OPTIONS: Record<ProviderId, z.ZodType> = {
   volcengine: VolcengineOptions,
   automatic1111: Automatic1111Options,
   elevenlabs: ElevenLabsOptions,
+  fal: FalOptions,
 };

@@ -5,6 +5,7 @@ import { automatic1111 } from "./automatic1111.ts";
 import { dashscope } from "./dashscope.ts";
 import { elevenlabs } from "./elevenlabs.ts";
 import { estimateUnits } from "./estimate.ts";
+import { fal } from "./fal.ts";
 import { gemini } from "./gemini.ts";
 import { local } from "./local.ts";
 import { openai, openaiCompatible } from "./openai.ts";
@@ -25,6 +26,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   volcengine,
   automatic1111,
   elevenlabs,
+  fal,
 };
 
 /** The provider method that makes each media type. */

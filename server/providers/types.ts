@@ -61,6 +61,8 @@ export interface RequestFacts {
 export interface EstimateTuning {
   quality?: string;
   resolution?: string;
+  /** The image size the request will ask for, when the provider picks it itself (fal's presets), replacing the GPT size. */
+  imageSize?: string;
   /** Token counts the request is expected to use, by kind, replacing the price entry's typical ones (size, quality). */
   tokens?: Meter["tokens"];
 }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { startFakeDashScope, type FakeDashScope } from "../fakes/dashscope.ts";
+import { startFakeFal, type FakeFal } from "../fakes/fal.ts";
 import { startFakeGemini, type FakeGemini } from "../fakes/gemini.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
@@ -42,6 +43,7 @@ let openrouter: FakeOpenRouter;
 let openai: FakeOpenAI;
 let dashscope: FakeDashScope;
 let ark: FakeArk;
+let falFake: FakeFal;
 const daemons: Daemon[] = [];
 const curls: ReturnType<typeof Bun.spawn>[] = [];
 let folders = 0;
@@ -56,12 +58,13 @@ beforeAll(async () => {
   openai = startFakeOpenAI();
   dashscope = startFakeDashScope();
   ark = startFakeArk();
+  falFake = startFakeFal();
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const proc of curls) proc.kill("SIGKILL");
   await Promise.all(daemons.map((daemon) => daemon.dispose()));
-  await Promise.all([gemini?.close(), openrouter?.close(), openai?.close(), dashscope?.close(), ark?.close()]);
+  await Promise.all([gemini?.close(), openrouter?.close(), openai?.close(), dashscope?.close(), ark?.close(), falFake?.close()]);
   root[Symbol.dispose]();
 });
 
@@ -155,7 +158,7 @@ const hits = (requests: { path: string }[], path: string) => requests.filter((r)
 
 /** A video provider whose long-running operations a test can hold open and then let finish. */
 interface VideoCase {
-  provider: "gemini" | "openrouter" | "dashscope";
+  provider: "gemini" | "openrouter" | "dashscope" | "fal";
   model: string;
   /** Durations of the async and the blocking job, in seconds (the model's own durations where it has few). */
   seconds?: [number, number];
@@ -221,6 +224,22 @@ const VIDEO_CASES: VideoCase[] = [
     // The price catalogue: wan2.5-t2v-preview at 720P, CNY 0.60 a second converted at 7.1 = $0.0845.
     costSource: "catalog",
     perSecond: 0.0845,
+  },
+  {
+    provider: "fal",
+    model: "fal-ai/kling-video/v2.1/master/text-to-video",
+    seconds: [5, 10],
+    entry: () => ({ type: "video", provider: "fal", model: "fal-ai/kling-video/v2.1/master/text-to-video", api_key: falFake.key, base_url: falFake.url }),
+    hold: () => void (falFake.pendingPolls = FOREVER),
+    finish: () => void (falFake.pendingPolls = 0),
+    restore: () => void (falFake.pendingPolls = 2),
+    submits: (marker) => falFake.requests.filter((r) => r.method === "POST" && r.path === "/fal-ai/kling-video/v2.1/master/text-to-video" && String(r.body.prompt).includes(marker)).length,
+    pollPath: (operationId) => `/fal-ai/kling-video/requests/${operationId}/status`,
+    requests: () => falFake.requests,
+    operationPattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    // The price catalogue: Kling 2.1 master on fal, $0.28 a second.
+    costSource: "catalog",
+    perSecond: 0.28,
   },
 ];
 
