@@ -81,6 +81,16 @@ export const VolcengineOptions = z
   .strict();
 export type VolcengineOptions = z.infer<typeof VolcengineOptions>;
 
+/** Replicate predictions: extra model input fields, the input field for images, and how long to wait on creation. */
+export const ReplicateOptions = z
+  .object({
+    input: z.record(z.string(), z.unknown()).optional(),
+    image_field: z.string().min(1).optional(),
+    wait_seconds: z.number().int().min(1).max(60).optional(),
+  })
+  .strict();
+export type ReplicateOptions = z.infer<typeof ReplicateOptions>;
+
 const None = z.object({}).strict();
 
 /** The options schema of each provider. */
@@ -94,4 +104,5 @@ export const PROVIDER_OPTIONS: Record<ProviderId, z.ZodType> = {
   dashscope: DashScopeOptions,
 
   volcengine: VolcengineOptions,
+  replicate: ReplicateOptions,
 };

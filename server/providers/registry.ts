@@ -8,6 +8,7 @@ import { local } from "./local.ts";
 import { openai, openaiCompatible } from "./openai.ts";
 import { openclacky } from "./openclacky.ts";
 import { openrouter } from "./openrouter.ts";
+import { replicate } from "./replicate.ts";
 import type { Provider, RequestFacts } from "./types.ts";
 import { volcengine } from "./volcengine.ts";
 
@@ -21,6 +22,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   local,
   dashscope,
   volcengine,
+  replicate,
 };
 
 /** The provider method that makes each media type. */
