@@ -237,3 +237,30 @@ describe("test connection", () => {
     expect(bad).toMatchObject({ type: "auth_required" });
   });
 });
+
+describe("restart recovery", () => {
+  test.each([
+    ["image", "black-forest-labs/flux-schnell", { prompt: "p" }, 0.003],
+    ["video", "minimax/video-01", { prompt: "p", duration: 6 }, null],
+  ] as [MediaKind, string, Record<string, unknown>, number | null][])(
+    "a %s job left running with a recorded prediction is resumed by polling it, not submitted again",
+    async (type, model, input, cost) => {
+      using h = harness(type, model);
+      const predictionId = await startPrediction(model, input);
+      const id = h.ledger.enqueue({ type, model, provider: "replicate", prompt: "p", params: { output_dir: h.workDir } });
+      h.ledger.markRunning(id);
+      h.ledger.setOperation(id, predictionId);
+      const before = fake.requests.length;
+      expect(h.media.recover()).toEqual({ resumed: 1, interrupted: 0 });
+      let row = h.ledger.get(id)!;
+      for (let i = 0; i < 200 && row.status === "running"; i++) {
+        await Bun.sleep(20);
+        row = h.ledger.get(id)!;
+      }
+      expect(row).toMatchObject({ status: "succeeded", operation_id: predictionId, cost_usd: cost });
+      expect(readFileSync(row.output_path!).length).toBeGreaterThan(0);
+      expect(since(before).filter((r) => r.method === "POST")).toHaveLength(0);
+      expect(since(before).some((r) => r.path === `/v1/predictions/${predictionId}`)).toBe(true);
+    },
+  );
+});
