@@ -39,7 +39,10 @@ export function creation(model: string): { path: string; version?: string } {
   const [name, version] = trimmed.split(":", 2);
   const [owner, rest] = (name ?? "").split("/", 2);
   if (!owner || !rest) throw invalidArgument("model", `Replicate model "${model}" must be owner/name, owner/name:<version> or a 64-hex version id`);
-  if (version) return { path: "predictions", version: trimmed };
+  if (version) {
+    if (!VERSION_ID.test(version)) throw invalidArgument("model", `Replicate model "${model}": the version after ':' must be a 64-hex id`);
+    return { path: "predictions", version };
+  }
   return { path: `models/${encodeURIComponent(owner)}/${encodeURIComponent(rest)}/predictions` };
 }
 

@@ -49,7 +49,8 @@ async function startPrediction(model: string, input: Record<string, unknown>): P
 describe("model ids", () => {
   test("owner/name uses the model's route; owner/name:version and a bare version go to /predictions", () => {
     expect(creation("black-forest-labs/flux-schnell")).toEqual({ path: "models/black-forest-labs/flux-schnell/predictions" });
-    expect(creation(`stability-ai/sdxl:${SDXL_VERSION}`)).toEqual({ path: "predictions", version: `stability-ai/sdxl:${SDXL_VERSION}` });
+    expect(creation(`stability-ai/sdxl:${SDXL_VERSION}`)).toEqual({ path: "predictions", version: SDXL_VERSION });
+    expect(() => creation("stability-ai/sdxl:latest")).toThrow(AppError);
     expect(creation(SDXL_VERSION)).toEqual({ path: "predictions", version: SDXL_VERSION });
     expect(() => creation("flux-schnell")).toThrow(AppError);
   });
@@ -92,7 +93,7 @@ describe("images", () => {
     const created = since(before)[0]!;
     expect(created).toMatchObject({ method: "POST", path: "/v1/predictions" });
     expect(created.headers.prefer).toBe("wait=10");
-    expect(created.body.version).toBe(`stability-ai/sdxl:${SDXL_VERSION}`);
+    expect(created.body.version).toBe(SDXL_VERSION);
     expect(created.body.input).toMatchObject({ prompt: "p", aspect_ratio: "1:1", num_inference_steps: 20 });
     expect(String((created.body.input as Record<string, unknown>).image)).toStartWith("data:image/png;base64,");
     expect(h.ledger.get(body.id)!.cost_source).toBe("unknown");
@@ -263,4 +264,25 @@ describe("restart recovery", () => {
       expect(since(before).some((r) => r.path === `/v1/predictions/${predictionId}`)).toBe(true);
     },
   );
+});
+
+describe("the Models page", () => {
+  test("the catalogue offers replicate with its key variable, types and known models", async () => {
+    using h = createHarness();
+    const { body } = await h.get("/api/config/catalog");
+    const offered = body.providers.find((p: { id: string }) => p.id === "replicate");
+    expect(offered).toMatchObject({ key_required: true, key_env: "REPLICATE_API_TOKEN", default_base_url: "https://api.replicate.com", types: ["image", "video"] });
+    expect(offered.models.image).toContain("black-forest-labs/flux-schnell");
+    expect(offered.models.video).toContain("minimax/video-01");
+  });
+
+  test("Test connection checks the token and the model through the API", async () => {
+    using h = createHarness();
+    const entry = { name: "flux", type: "image", provider: "replicate", model: "black-forest-labs/flux-schnell", api_key: fake.key, base_url: fake.url };
+    const ok = await h.post("/api/config/models/test", entry);
+    expect(ok.body).toMatchObject({ ok: true });
+    expect(JSON.stringify(ok.body)).toContain("fake-user");
+    const unknown = await h.post("/api/config/models/test", { ...entry, model: "nobody/nothing" });
+    expect(JSON.stringify(unknown.body)).toContain("unknown_model");
+  });
 });
