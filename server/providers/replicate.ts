@@ -47,7 +47,7 @@ export function creation(model: string): { path: string; version?: string } {
 }
 
 /** Replicate's problem+json errors (`{title, detail, status}`) mapped into the catalogue; undefined leaves the default. */
-function mapErrorFor(ctx: CallContext) {
+function mapErrorFor(ctx: CallContext, predictionId?: string) {
   return (status: number, body: string, responseHeaders: Headers): AppError | undefined => {
     const message = `Upstream ${status}: ${upstreamMessage(body)}`;
     const upstream = { upstream_status: status };
@@ -56,6 +56,9 @@ function mapErrorFor(ctx: CallContext) {
     if (status === 429) {
       const retry = retryAfterSeconds(responseHeaders.get("retry-after")) ?? retryAfterSeconds(/resets in ~?(\d+)s/.exec(body)?.[1] ?? null);
       return new AppError("rate_limited", message, retry === undefined ? upstream : { ...upstream, retry_after_seconds: retry });
+    }
+    if (status === 404 && predictionId) {
+      return new AppError("api_error", `Replicate does not know prediction ${predictionId} (${message}); it may belong to another account`, upstream);
     }
     if (status === 404 && ctx.entry) {
       return new AppError(
@@ -84,7 +87,7 @@ async function readPrediction(response: Response, ctx: CallContext): Promise<Jso
 }
 
 async function getPrediction(id: string, ctx: CallContext): Promise<Json> {
-  return readPrediction(await request(apiUrl(ctx, `predictions/${encodeURIComponent(id)}`), { headers: headers(ctx) }, ctx, mapErrorFor(ctx)), ctx);
+  return readPrediction(await request(apiUrl(ctx, `predictions/${encodeURIComponent(id)}`), { headers: headers(ctx) }, ctx, mapErrorFor(ctx, id)), ctx);
 }
 
 /** Cancels a prediction after our own cancel (timeout, shutdown): best effort, with its own short deadline. */

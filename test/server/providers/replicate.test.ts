@@ -166,6 +166,8 @@ describe("video", () => {
   test("resuming a prediction Replicate does not know is an error", async () => {
     const error = await replicate.resumeVideo!("nosuchprediction", context("video", "minimax/video-01")).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ type: "api_error" });
+    expect((error as AppError).message).toContain("does not know prediction nosuchprediction");
   });
 
   test("a cancel (timeout, shutdown) while polling cancels the prediction upstream", async () => {
