@@ -86,6 +86,8 @@ export const ReplicateOptions = z
   .object({
     input: z.record(z.string(), z.unknown()).optional(),
     image_field: z.string().min(1).optional(),
+    /** The input field the video's seconds go in (default `duration`); null leaves them out, for models without one. */
+    duration_field: z.string().min(1).nullable().optional(),
     wait_seconds: z.number().int().min(1).max(60).optional(),
   })
   .strict();

@@ -186,7 +186,7 @@ async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
   const input: Json = {
     prompt: job.prompt,
     aspect_ratio: ASPECT_RATIOS[job.aspect],
-    duration: job.durationSeconds,
+    ...(opts.duration_field === null ? {} : { [opts.duration_field ?? "duration"]: job.durationSeconds }),
     ...(job.firstFrame ? { [opts.image_field ?? "image"]: dataUrl(job.firstFrame) } : {}),
     ...(opts.input ?? {}),
   };
@@ -197,7 +197,8 @@ async function video(job: VideoJob, ctx: CallContext): Promise<ProviderResult> {
 /** Continues a prediction started before a restart (image or video: the runner resumes every recorded operation here). */
 async function resumeVideo(id: string, ctx: CallContext): Promise<ProviderResult> {
   const done = await finish(await getPrediction(id, ctx), ctx);
-  const seconds = ctx.entry.type === "video" ? asNumber(asObject(done.input)?.duration) : undefined;
+  const field = options(ctx.entry).duration_field;
+  const seconds = ctx.entry.type === "video" && field !== null ? asNumber(asObject(done.input)?.[field ?? "duration"]) : undefined;
   return fetchOutput(done, ctx, seconds);
 }
 

@@ -148,6 +148,16 @@ describe("video", () => {
     expect(h.ledger.get(body.id)!.cost_source).toBe("unknown");
   });
 
+  test("options.duration_field renames the seconds' field, or null leaves it out", async () => {
+    const before = fake.requests.length;
+    await replicate.video!({ prompt: "p", aspect: "square", durationSeconds: 5 }, { ...context("video", "minimax/video-01"), entry: { type: "video", provider: "replicate", model: "minimax/video-01", options: { duration_field: "seconds" } } as ModelEntry });
+    expect(since(before)[0]!.body.input).toEqual({ prompt: "p", aspect_ratio: "1:1", seconds: 5 });
+    const again = fake.requests.length;
+    const result = await replicate.video!({ prompt: "p", aspect: "square", durationSeconds: 5 }, { ...context("video", "minimax/video-01"), entry: { type: "video", provider: "replicate", model: "minimax/video-01", options: { duration_field: null } } as ModelEntry });
+    expect(since(again)[0]!.body.input).toEqual({ prompt: "p", aspect_ratio: "1:1" });
+    expect(result.meter).toEqual({ seconds: 5 });
+  });
+
   test("resumeVideo finishes a video prediction started earlier, billing the seconds it was asked", async () => {
     const id = await startPrediction("minimax/video-01", { prompt: "p", duration: 7 });
     const result = await replicate.resumeVideo!(id, context("video", "minimax/video-01"));
