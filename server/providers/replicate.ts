@@ -1,8 +1,8 @@
 // Replicate, natively (predictions API): any model, as `owner/name` (an official model: POST /models/{owner}/{name}/predictions)
 // or with a version (`owner/name:<id>` or a bare 64-hex id: POST /predictions with `version`). Images are asked with
 // `Prefer: wait` and polled if not done in time; video is polled. The prediction id is recorded at once so a restart
-// resumes it; a cancel (timeout, shutdown) cancels the prediction. Output URLs are deleted after an hour, so every
-// result is downloaded at once.
+// resumes it; a timeout or a user's cancel cancels the prediction (a shutdown leaves it to resume). Output URLs are
+// deleted after an hour, so every result is downloaded at once.
 import type { ModelEntry } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import { afterBilling, AppError, invalidArgument } from "../errors.ts";
@@ -90,7 +90,7 @@ async function getPrediction(id: string, ctx: CallContext): Promise<Json> {
   return readPrediction(await request(apiUrl(ctx, `predictions/${encodeURIComponent(id)}`), { headers: headers(ctx) }, ctx, mapErrorFor(ctx, id)), ctx);
 }
 
-/** Cancels a prediction after our own cancel (timeout, shutdown): best effort, with its own short deadline. */
+/** Cancels a prediction after our own cancel (timeout, a user's cancel): best effort, with its own short deadline. */
 async function cancelPrediction(id: string, ctx: CallContext): Promise<void> {
   const own = { ...ctx, signal: AbortSignal.timeout(5000), connectTimeoutMs: undefined };
   try {
@@ -118,7 +118,9 @@ async function finish(first: Json, ctx: CallContext): Promise<Json> {
       prediction = await getPrediction(id, ctx);
     }
   } catch (error) {
-    if (ctx.signal.aborted) await cancelPrediction(id, ctx);
+    // A timeout or a user's cancel ends the prediction upstream; a shutdown (interrupted) leaves it running to resume.
+    const reason: unknown = ctx.signal.reason;
+    if (ctx.signal.aborted && !(reason instanceof AppError && reason.type === "interrupted")) await cancelPrediction(id, ctx);
     throw error;
   }
 }

@@ -180,7 +180,18 @@ describe("video", () => {
     expect((error as AppError).message).toContain("does not know prediction nosuchprediction");
   });
 
-  test("a cancel (timeout, shutdown) while polling cancels the prediction upstream", async () => {
+  test("a shutdown (interrupted) while polling leaves the prediction running, to be resumed at the next start", async () => {
+    fake.pendingPolls = 1000;
+    const controller = new AbortController();
+    const seen: string[] = [];
+    const running = replicate.video!({ prompt: "p", aspect: "landscape", durationSeconds: 5 }, context("video", "minimax/video-01", { signal: controller.signal, onOperation: (id) => seen.push(id) }));
+    await Bun.sleep(50);
+    controller.abort(new AppError("interrupted", "The daemon stopped"));
+    expect(await running.catch((e: unknown) => e)).toMatchObject({ type: "interrupted" });
+    expect(fake.canceled).not.toContain(seen[0]!);
+  });
+
+  test("a cancel (timeout) while polling cancels the prediction upstream", async () => {
     fake.pendingPolls = 1000;
     const controller = new AbortController();
     const seen: string[] = [];
