@@ -19,6 +19,7 @@ export const ProviderId = z.enum([
   "automatic1111",
   "elevenlabs",
   "fal",
+  "replicate",
 ]);
 export type ProviderId = z.infer<typeof ProviderId>;
 export const PROVIDER_IDS = ProviderId.options;

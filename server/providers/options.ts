@@ -112,6 +112,18 @@ export const FalOptions = z
   .strict();
 export type FalOptions = z.infer<typeof FalOptions>;
 
+/** Replicate predictions: extra model input fields, the input field for images, and how long to wait on creation. */
+export const ReplicateOptions = z
+  .object({
+    input: z.record(z.string(), z.unknown()).optional(),
+    image_field: z.string().min(1).optional(),
+    /** The input field the video's seconds go in (default `duration`); null leaves them out, for models without one. */
+    duration_field: z.string().min(1).nullable().optional(),
+    wait_seconds: z.number().int().min(1).max(60).optional(),
+  })
+  .strict();
+export type ReplicateOptions = z.infer<typeof ReplicateOptions>;
+
 const None = z.object({}).strict();
 
 /** The options schema of each provider. */
@@ -127,4 +139,5 @@ export const PROVIDER_OPTIONS: Record<ProviderId, z.ZodType> = {
   automatic1111: Automatic1111Options,
   elevenlabs: ElevenLabsOptions,
   fal: FalOptions,
+  replicate: ReplicateOptions,
 };

@@ -11,6 +11,7 @@ import { local } from "./local.ts";
 import { openai, openaiCompatible } from "./openai.ts";
 import { openclacky } from "./openclacky.ts";
 import { openrouter } from "./openrouter.ts";
+import { replicate } from "./replicate.ts";
 import type { Provider, RequestFacts } from "./types.ts";
 import { volcengine } from "./volcengine.ts";
 
@@ -27,6 +28,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   automatic1111,
   elevenlabs,
   fal,
+  replicate,
 };
 
 /** The provider method that makes each media type. */
