@@ -16,6 +16,7 @@ export const ProviderId = z.enum([
   "local",
   "dashscope",
   "volcengine",
+  "comfyui",
 ]);
 export type ProviderId = z.infer<typeof ProviderId>;
 export const PROVIDER_IDS = ProviderId.options;

@@ -1,6 +1,7 @@
 // The provider registry: provider id -> implementation.
 import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
+import { comfyui } from "./comfyui.ts";
 import { dashscope } from "./dashscope.ts";
 import { estimateUnits } from "./estimate.ts";
 import { gemini } from "./gemini.ts";
@@ -21,6 +22,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   local,
   dashscope,
   volcengine,
+  comfyui,
 };
 
 /** The provider method that makes each media type. */
