@@ -13,7 +13,7 @@ import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import { clip, joinUrl, pause, readJsonObject, readMedia, request, upstreamMessage } from "./http.ts";
 import { asNumber, asObject, asObjects, asString, type Json } from "./json.ts";
 import { ComfyUIOptions } from "./options.ts";
-import type { CallContext, ImageJob, MediaPayload, Provider, ProviderResult, VideoJob } from "./types.ts";
+import type { CallContext, ImageJob, MediaPayload, Provider, ProviderResult, SpeechJob, VideoJob } from "./types.ts";
 import imageEditWorkflow from "./comfyui/image-edit.json" with { type: "json" };
 import textToImageWorkflow from "./comfyui/text-to-image.json" with { type: "json" };
 
@@ -316,7 +316,7 @@ async function collect(promptId: string, entry: Json, ctx: CallContext, extra: {
 }
 
 /** Fills, queues and follows one workflow run. */
-async function run(ctx: CallContext, prompt: string, aspect: Aspect, inputs: InputImage[], seconds?: number): Promise<ProviderResult> {
+async function run(ctx: CallContext, prompt: string, aspect: Aspect, inputs: InputImage[], seconds?: number, voice?: string): Promise<ProviderResult> {
   const opts = options(ctx.entry);
   const graph = loadWorkflow(ctx.entry);
   const [width, height] = opts.size ? (opts.size.split("x").map(Number) as [number, number]) : DEFAULT_SIZES[aspect];
@@ -329,6 +329,7 @@ async function run(ctx: CallContext, prompt: string, aspect: Aspect, inputs: Inp
     height,
     checkpoint: opts.checkpoint ?? DEFAULT_CHECKPOINT,
   };
+  if (ctx.entry.type === "audio") fill.voice = voice ?? "";
   if (seconds !== undefined) {
     const fps = opts.fps ?? DEFAULT_FPS;
     Object.assign(fill, { duration: seconds, fps, frames: Math.round(seconds * fps) + 1 });
@@ -366,6 +367,9 @@ async function run(ctx: CallContext, prompt: string, aspect: Aspect, inputs: Inp
 
 const image = (job: ImageJob, ctx: CallContext) => run(ctx, job.prompt, job.aspect, job.inputs);
 
+/** Speech (or any audio) from a workflow with an audio save node; the voice placeholder is the request's voice. */
+const speech = (job: SpeechJob, ctx: CallContext) => run(ctx, job.input, "square", [], undefined, job.voice);
+
 const video = (job: VideoJob, ctx: CallContext) => run(ctx, job.prompt, job.aspect, job.firstFrame ? [job.firstFrame] : [], job.durationSeconds);
 
 /** Continues a prompt queued before a restart: its events went to the old socket, so /history is polled. */
@@ -402,6 +406,7 @@ export const comfyui: Provider = {
   models: { image: Object.keys(SHIPPED_WORKFLOWS) },
   image,
   video,
+  speech,
   resumeVideo,
   checkImage,
   testConnection,
