@@ -358,10 +358,37 @@ async function run(ctx: CallContext, prompt: string, aspect: Aspect, inputs: Inp
     }
     watcher?.setPromptId(promptId);
     ctx.onOperation?.(promptId);
-    const entry = await finishPrompt(promptId, ctx, watcher);
+    let entry: Json;
+    try {
+      entry = await finishPrompt(promptId, ctx, watcher);
+    } catch (error) {
+      if (ctx.signal.aborted) await cancelPrompt(promptId, ctx);
+      throw error;
+    }
     return await collect(promptId, entry, ctx, { seed, startedAt, seconds });
   } finally {
     watcher?.close();
+  }
+}
+
+/** How long the clean-up after a cancelled job may take, in ms. */
+const CANCEL_CLEANUP_MS = 3_000;
+
+/**
+ * A cancelled job's prompt is taken off ComfyUI's queue (`POST /queue {delete}`), and interrupted when `GET /queue` shows
+ * it running (`/interrupt` stops whatever runs, so only then; the prompt_id in the body lets newer servers check it too).
+ * Best effort: failures are ignored.
+ */
+async function cancelPrompt(promptId: string, ctx: CallContext): Promise<void> {
+  const signal = AbortSignal.timeout(CANCEL_CLEANUP_MS);
+  const post = (path: string, body: Json) => fetch(url(ctx, path), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+  try {
+    await post("queue", { delete: [promptId] });
+    const queue = (await (await fetch(url(ctx, "queue"), { signal })).json()) as Json;
+    const running = Array.isArray(queue.queue_running) && queue.queue_running.some((item) => Array.isArray(item) && item[1] === promptId);
+    if (running) await post("interrupt", { prompt_id: promptId });
+  } catch {
+    // The job is cancelled either way; ComfyUI may finish the prompt on its own.
   }
 }
 

@@ -9,6 +9,7 @@
 //                               {error: {type, message, details, extra_info}, node_errors} when the graph is refused
 //   GET  /history/{prompt_id}   {} until the prompt ended, then {id: {prompt, outputs, status: {status_str, completed, messages}}}
 //   GET  /view?filename&subfolder&type   the file's bytes
+//   GET  /queue, POST /queue {delete: [ids]}, POST /interrupt   (cancelling)
 //   GET  /system_stats          {system: {comfyui_version, ...}, devices: [{name, type, vram_total, ...}]}
 // Outputs per node class: SaveImage -> images (type output), PreviewImage -> images (type temp), SaveVideo -> images +
 // animated, VHS_VideoCombine -> gifs (an .mp4), SaveAudio -> audio (a .flac).
@@ -60,6 +61,8 @@ interface Prompt {
   done: boolean;
   historyPolls: number;
   entry?: Json;
+  running: boolean;
+  interrupted: boolean;
 }
 
 const MARKER = /\[\[fake:([a-z_0-9]+)\]\]/;
@@ -119,6 +122,8 @@ export function startFakeComfyUI(): FakeComfyUI {
       if (keep) messages.push([type, full]);
     };
     await Bun.sleep(5);
+    if (!prompts.has(pid)) return; // deleted from the queue before it ran
+    prompt.running = true;
     event("execution_start", { timestamp: start }, true);
     event("execution_cached", { nodes: [], timestamp: start }, true);
     const sampler = Object.entries(prompt.graph).find(([, node]) => node.class_type === "KSampler")?.[0] ?? "1";
@@ -130,6 +135,7 @@ export function startFakeComfyUI(): FakeComfyUI {
       await Bun.sleep(fake.stepMs);
       if (prompt.scenario === "exec_error" && value * 2 >= fake.steps) break;
       if (prompt.scenario === "interrupted" && value * 2 >= fake.steps) break;
+      if (prompt.interrupted) break;
     }
     let status: Json;
     let outputs: Json = {};
@@ -140,7 +146,7 @@ export function startFakeComfyUI(): FakeComfyUI {
       };
       event("execution_error", data, true);
       status = { status_str: "error", completed: false, messages };
-    } else if (prompt.scenario === "interrupted") {
+    } else if (prompt.scenario === "interrupted" || prompt.interrupted) {
       event("execution_interrupted", { node_id: sampler, node_type: "KSampler", executed: [], timestamp: start + fake.gpuMs }, true);
       status = { status_str: "error", completed: false, messages };
     } else {
@@ -152,6 +158,7 @@ export function startFakeComfyUI(): FakeComfyUI {
     }
     prompt.entry = { prompt: [number, pid, prompt.graph, { client_id: prompt.clientId }, Object.keys(outputs)], outputs, status, meta: {} };
     prompt.done = true;
+    prompt.running = false;
     if (prompt.clientId) send(prompt.clientId, "status", { status: { exec_info: { queue_remaining: 0 } } });
   }
 
@@ -232,10 +239,24 @@ export function startFakeComfyUI(): FakeComfyUI {
         const refused = validate(graph);
         if (refused) return refused;
         const id = crypto.randomUUID();
-        const prompt: Prompt = { id, scenario, graph: graph as Prompt["graph"], clientId: typeof rec.body.client_id === "string" ? rec.body.client_id : undefined, done: false, historyPolls: 0 };
+        const prompt: Prompt = { id, scenario, graph: graph as Prompt["graph"], clientId: typeof rec.body.client_id === "string" ? rec.body.client_id : undefined, done: false, historyPolls: 0, running: false, interrupted: false };
         prompts.set(id, prompt);
         void execute(prompt);
         return json(200, { prompt_id: id, number: number++, node_errors: {} });
+      }
+      if (request.method === "GET" && path === "/queue") {
+        const row = (p: Prompt) => [0, p.id, p.graph, { client_id: p.clientId }, []];
+        const live = [...prompts.values()].filter((p) => !p.done);
+        return json(200, { queue_running: live.filter((p) => p.running).map(row), queue_pending: live.filter((p) => !p.running).map(row) });
+      }
+      if (request.method === "POST" && path === "/queue") {
+        for (const id of Array.isArray(rec.body.delete) ? rec.body.delete : []) if (!prompts.get(String(id))?.running) prompts.delete(String(id));
+        return new Response(null, { status: 200 });
+      }
+      if (request.method === "POST" && path === "/interrupt") {
+        // Stock ComfyUI interrupts whatever runs; newer builds check an optional prompt_id.
+        for (const p of prompts.values()) if (p.running && (rec.body.prompt_id === undefined || rec.body.prompt_id === p.id)) p.interrupted = true;
+        return new Response(null, { status: 200 });
       }
       const history = /^\/history\/([^/]+)$/.exec(path);
       if (request.method === "GET" && history) {

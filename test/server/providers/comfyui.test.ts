@@ -229,6 +229,22 @@ describe("failures", () => {
     expect((error as AppError).requestNotSent).toBe(true);
   });
 
+  test("a cancelled job deletes its prompt from the queue and interrupts it when it is the one running", async () => {
+    fake.steps = 50;
+    const abort = new AbortController();
+    const before = fake.requests.length;
+    const started = comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { signal: abort.signal, onProgress: () => abort.abort() }));
+    const error = await started.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    const sent = since(before);
+    const deleted = sent.find((r) => r.method === "POST" && r.path === "/queue")!.body.delete as string[];
+    expect(deleted).toHaveLength(1);
+    expect(sent.some((r) => r.method === "GET" && r.path === "/queue")).toBe(true);
+    expect(sent.find((r) => r.path === "/interrupt")!.body).toEqual({ prompt_id: deleted[0] });
+    await Bun.sleep(100);
+    expect(fake.events.some((e) => e.type === "execution_interrupted" && (e.data as { prompt_id: string }).prompt_id === deleted[0])).toBe(true);
+  });
+
   test("history read late after the end is waited for", async () => {
     fake.lateHistoryPolls = 2;
     const result = await comfyui.image!({ prompt: "p [[fake:late_history]]", aspect: "square", inputs: [] }, context("image", "text-to-image"));
