@@ -161,6 +161,8 @@ interface Watch {
   ended: Promise<void>;
   /** The error an execution_error / execution_interrupted event described, if any. */
   failure?: string;
+  /** Whether the socket closed before an end event (then /history is polled at the plain interval). */
+  lost: boolean;
   setPromptId(id: string): void;
 }
 
@@ -186,8 +188,12 @@ async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefi
   let promptId: string | undefined;
   let end!: () => void;
   const ended = new Promise<void>((resolve) => (end = resolve));
-  const state: Watch = { close: () => socket.close(), ended, setPromptId: (id) => (promptId = id) };
-  socket.addEventListener("close", () => end());
+  let finished = false;
+  const state: Watch = { close: () => socket.close(), ended, lost: false, setPromptId: (id) => (promptId = id) };
+  socket.addEventListener("close", () => {
+    if (!finished) state.lost = true;
+    end();
+  });
   socket.addEventListener("message", (event) => {
     if (typeof event.data !== "string") return; // binary frames: preview images
     let message: Json | undefined;
@@ -199,6 +205,7 @@ async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefi
     const type = asString(message?.type);
     const data = asObject(message?.data);
     if (!data || !promptId || asString(data.prompt_id) !== promptId) return;
+    if (/^execution_(error|interrupted|success)$/.test(type ?? "") || (type === "executing" && data.node === null)) finished = true;
     if (type === "progress") {
       const value = asNumber(data.value);
       const max = asNumber(data.max);
@@ -233,7 +240,7 @@ async function finishPrompt(promptId: string, ctx: CallContext, watcher?: Watch)
     }
     if (entry && (status?.completed === true || statusStr === "success" || (!status && asObject(entry.outputs)))) return entry;
     if (!entry && watcher?.failure) throw new AppError("api_error", `ComfyUI prompt ${promptId} failed: ${watcher.failure}`);
-    if (watcher) await Promise.race([watcher.ended.then(() => pause(Math.min(ctx.pollIntervalMs, 250), ctx)), pause(Math.max(ctx.pollIntervalMs, 1000), ctx)]);
+    if (watcher && !watcher.lost) await Promise.race([watcher.ended.then(() => pause(Math.min(ctx.pollIntervalMs, 250), ctx)), pause(Math.max(ctx.pollIntervalMs, 1000), ctx)]);
     else await pause(ctx.pollIntervalMs, ctx);
   }
 }

@@ -46,6 +46,8 @@ export interface FakeComfyUI {
   lateHistoryPolls: number;
   /** Checkpoint files the fake knows; another ckpt_name is refused as ComfyUI's validation does. */
   checkpoints: string[];
+  /** False: /ws answers 404 (a proxy that does not pass websockets), so clients must poll /history. */
+  websockets: boolean;
   close(): Promise<void>;
 }
 
@@ -204,6 +206,7 @@ export function startFakeComfyUI(): FakeComfyUI {
       const path = url.pathname.replace(/^\/api(?=\/)/, "");
       if (path === "/ws") {
         fake.requests.push({ method: "GET", path: url.pathname, query: Object.fromEntries(url.searchParams), headers: Object.fromEntries(request.headers), body: {} });
+        if (!fake.websockets) return new Response("404: Not Found", { status: 404 });
         const clientId = url.searchParams.get("clientId") ?? crypto.randomUUID().replaceAll("-", "");
         if (srv.upgrade(request, { data: { clientId } })) return undefined as unknown as Response;
         return new Response("websocket expected", { status: 400 });
@@ -295,6 +298,7 @@ export function startFakeComfyUI(): FakeComfyUI {
     gpuMs: 2500,
     stepMs: 5,
     lateHistoryPolls: 0,
+    websockets: true,
     checkpoints: ["v1-5-pruned-emaonly-fp16.safetensors", "sdxl.safetensors"],
     close: async () => {
       for (const ws of sockets) ws.close();

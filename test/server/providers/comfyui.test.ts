@@ -22,6 +22,7 @@ afterEach(() => {
   fake.steps = 4;
   fake.gpuMs = 2500;
   fake.lateHistoryPolls = 0;
+  fake.websockets = true;
 });
 
 type MediaKind = "image" | "video" | "audio";
@@ -243,6 +244,16 @@ describe("failures", () => {
     expect(sent.find((r) => r.path === "/interrupt")!.body).toEqual({ prompt_id: deleted[0] });
     await Bun.sleep(100);
     expect(fake.events.some((e) => e.type === "execution_interrupted" && (e.data as { prompt_id: string }).prompt_id === deleted[0])).toBe(true);
+  });
+
+  test("without a websocket (refused upgrade) the prompt is followed by polling /history", async () => {
+    fake.websockets = false;
+    const progress: number[] = [];
+    const before = fake.requests.length;
+    const result = await comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onProgress: (p) => progress.push(p) }));
+    expect(result.mimeType).toBe("image/png");
+    expect(progress).toEqual([]);
+    expect(since(before).filter((r) => r.path.startsWith("/history/")).length).toBeGreaterThanOrEqual(1);
   });
 
   test("history read late after the end is waited for", async () => {
