@@ -86,6 +86,27 @@ describe("text-to-image (shipped workflow)", () => {
     expect(result.mimeType).toBe("image/png");
   });
 
+  test("an async job's recorded progress (what the Playground, SSE and MCP show) follows the step events", async () => {
+    fake.steps = 10;
+    fake.stepMs = 30;
+    try {
+      using h = harness("image", "text-to-image");
+      const accepted = await h.post("/api/media/image", { prompt: "p", async: true, output_dir: h.workDir });
+      expect(accepted.status).toBe(202);
+      const seen = new Set<number>();
+      for (let i = 0; i < 300 && h.ledger.get(accepted.body.id)!.status === "running"; i++) {
+        const progress = h.ledger.get(accepted.body.id)!.progress;
+        if (progress !== null) seen.add(progress);
+        await Bun.sleep(5);
+      }
+      expect(h.ledger.get(accepted.body.id)!.status).toBe("succeeded");
+      expect([...seen].some((p) => p > 0 && p < 99)).toBe(true);
+      expect(h.ledger.get(accepted.body.id)!.operation_id).toBeTruthy();
+    } finally {
+      fake.stepMs = 5;
+    }
+  });
+
   test("options.size and options.checkpoint fill width/height and the checkpoint; the seed is random when unset", async () => {
     const before = fake.requests.length;
     const result = await comfyui.image!({ prompt: "p", aspect: "landscape", inputs: [] }, context("image", "text-to-image", { size: "1024x1024", checkpoint: "sdxl.safetensors" }));
