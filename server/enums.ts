@@ -20,6 +20,7 @@ export const ProviderId = z.enum([
   "elevenlabs",
   "fal",
   "replicate",
+  "comfyui",
 ]);
 export type ProviderId = z.infer<typeof ProviderId>;
 export const PROVIDER_IDS = ProviderId.options;

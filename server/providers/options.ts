@@ -124,6 +124,23 @@ export const ReplicateOptions = z
   .strict();
 export type ReplicateOptions = z.infer<typeof ReplicateOptions>;
 
+/** ComfyUI: the workflow to run and the values of its placeholders (server/providers/comfyui.ts). */
+export const ComfyUIOptions = z
+  .object({
+    /** A shipped example (text-to-image, image-edit) or an absolute path to a workflow in API format; absent: the model id. */
+    workflow: z.string().min(1).optional(),
+    checkpoint: z.string().min(1).optional(),
+    negative_prompt: z.string().optional(),
+    seed: z.number().int().min(0).max(2 ** 53 - 1).optional(),
+    /** WxH for every aspect, replacing the defaults (1024x576, 768x768, 576x1024). */
+    size: z.string().regex(/^\d{2,5}x\d{2,5}$/, "size must be WxH such as 1024x1024").optional(),
+    fps: z.number().int().min(1).max(120).optional(),
+    /** Price of one second of GPU time (execution_start to execution_success), in USD; absent: free. */
+    gpu_usd_per_second: z.number().min(0).optional(),
+  })
+  .strict();
+export type ComfyUIOptions = z.infer<typeof ComfyUIOptions>;
+
 const None = z.object({}).strict();
 
 /** The options schema of each provider. */
@@ -140,4 +157,5 @@ export const PROVIDER_OPTIONS: Record<ProviderId, z.ZodType> = {
   elevenlabs: ElevenLabsOptions,
   fal: FalOptions,
   replicate: ReplicateOptions,
+  comfyui: ComfyUIOptions,
 };

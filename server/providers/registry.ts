@@ -2,6 +2,7 @@
 import type { MediaType, ModelEntry, ProviderId } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import { automatic1111 } from "./automatic1111.ts";
+import { comfyui } from "./comfyui.ts";
 import { dashscope } from "./dashscope.ts";
 import { elevenlabs } from "./elevenlabs.ts";
 import { estimateUnits } from "./estimate.ts";
@@ -29,6 +30,7 @@ export const PROVIDERS: Partial<Record<ProviderId, Provider>> = {
   elevenlabs,
   fal,
   replicate,
+  comfyui,
 };
 
 /** The provider method that makes each media type. */
