@@ -29,7 +29,7 @@ server:
 models:
   # - name: banana                 # optional, unique label
   #   type: image                  # required: image | video | audio
-  #   provider: openclacky         # required: openclacky | openai | gemini | openrouter | openai-compatible | local | dashscope | volcengine | replicate
+  #   provider: openclacky         # required: openclacky | openai | gemini | openrouter | openai-compatible | local | dashscope | volcengine | comfyui | automatic1111 | fal | replicate | elevenlabs
   #   model: or-gemini-3-1-flash-image   # required: the provider's model id
   #   api_key: \${CLACKY_API_KEY}   # a literal key, or \${ENV_VAR} read from the daemon's environment at request time
   #   base_url: https://api.openclacky.com   # optional: the provider's default otherwise
