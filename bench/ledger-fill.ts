@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { MediaType } from "../server/config/schema.ts";
 import { openDatabase } from "../server/ledger/database.ts";
 import { Ledger } from "../server/ledger/ledger.ts";
+import { prng } from "../test/prng.ts";
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
 const BATCH = 5000;
@@ -18,17 +19,6 @@ if (!dataDir || !countArg) {
 }
 const total = Number(countArg);
 
-/** A small deterministic PRNG (mulberry32), so two fills with one seed are the same ledger. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const random = prng(Number(seedArg ?? 42));
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const weighted = <T>(items: readonly (readonly [T, number])[]): T => {

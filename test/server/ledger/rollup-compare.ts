@@ -7,6 +7,7 @@ import { ASSUMED_COST_USD } from "../../../server/defaults.ts";
 import { openDatabase } from "../../../server/ledger/database.ts";
 import { Ledger } from "../../../server/ledger/ledger.ts";
 import type { CostGroup, CostGroupBy } from "../../../server/ledger/schema.ts";
+import { prng } from "../../prng.ts";
 
 const OLD_KEY: Record<CostGroupBy, string> = {
   day: "strftime('%Y-%m-%d', created_at / 1000, 'unixepoch', 'localtime')",
@@ -28,17 +29,6 @@ const OLD_SPEND = `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running')
     ELSE coalesce(cost_usd, 0) END), 0) AS spend
   FROM generations WHERE created_at >= $from AND ($type IS NULL OR type = $type)`;
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
