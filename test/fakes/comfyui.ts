@@ -48,6 +48,8 @@ export interface FakeComfyUI {
   checkpoints: string[];
   /** False: /ws answers 404 (a proxy that does not pass websockets), so clients must poll /history. */
   websockets: boolean;
+  /** True: a running prompt stops after its first step event until set back to false (a long sampler run). */
+  held: boolean;
   close(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ export function startFakeComfyUI(): FakeComfyUI {
     for (const ws of sockets) if (ws.data.clientId === prompt.clientId) ws.send(new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2]));
     for (let value = 1; value <= fake.steps; value++) {
       event("progress", { value, max: fake.steps, node: sampler });
+      while (fake.held && !prompt.interrupted) await Bun.sleep(10);
       await Bun.sleep(fake.stepMs);
       if (prompt.scenario === "exec_error" && value * 2 >= fake.steps) break;
       if (prompt.scenario === "interrupted" && value * 2 >= fake.steps) break;
@@ -299,6 +302,7 @@ export function startFakeComfyUI(): FakeComfyUI {
     stepMs: 5,
     lateHistoryPolls: 0,
     websockets: true,
+    held: false,
     checkpoints: ["v1-5-pruned-emaonly-fp16.safetensors", "sdxl.safetensors"],
     close: async () => {
       for (const ws of sockets) ws.close();
