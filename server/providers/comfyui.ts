@@ -224,11 +224,35 @@ async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefi
 const executionFailure = (data: Json) =>
   `node ${asString(data.node_id) ?? "?"} (${asString(data.node_type) ?? "?"}) failed: ${asString(data.exception_type) ?? "error"}: ${clip(asString(data.exception_message)?.trim() ?? "no message")}`;
 
-/** A finished history entry, read until it is there. The websocket (when open) wakes the wait early. */
+/**
+ * Reads of a prompt found neither in /history nor in /queue after which it is given up: ComfyUI keeps both in memory,
+ * so a ComfyUI restarted while mediagen was down (or a prompt deleted from its queue) would otherwise be polled until
+ * the job's deadline. More than one read, in case the history lags the queue.
+ */
+export const FORGOTTEN_READS = 3;
+
+/** Whether ComfyUI's queue holds the prompt, running or pending (GET /queue). */
+async function queued(promptId: string, ctx: CallContext): Promise<boolean> {
+  const queue = await getJson(ctx, "queue");
+  const rows = [...(Array.isArray(queue.queue_running) ? queue.queue_running : []), ...(Array.isArray(queue.queue_pending) ? queue.queue_pending : [])];
+  return rows.some((row) => Array.isArray(row) && row[1] === promptId);
+}
+
+/**
+ * A finished history entry, read until it is there. The websocket (when open) wakes the wait early. Without one (a
+ * resumed job, a lost socket) the queue is checked too, so a prompt ComfyUI forgot fails at once instead of at the deadline.
+ */
 async function finishPrompt(promptId: string, ctx: CallContext, watcher?: Watch): Promise<Json> {
+  let forgotten = 0;
   for (;;) {
     const history = await getJson(ctx, `history/${encodeURIComponent(promptId)}`);
     const entry = asObject(history[promptId]);
+    if (!entry && (!watcher || watcher.lost)) {
+      forgotten = (await queued(promptId, ctx)) ? 0 : forgotten + 1;
+      if (forgotten >= FORGOTTEN_READS) {
+        throw new AppError("api_error", `ComfyUI no longer knows prompt ${promptId}: it is neither queued, running nor in its history (ComfyUI was restarted, or the prompt was deleted from its queue); generate it again`);
+      }
+    }
     const status = asObject(entry?.status);
     const statusStr = asString(status?.status_str);
     if (entry && statusStr === "error") {

@@ -455,6 +455,42 @@ describe.each(IMAGE_OPERATION_CASES)("kill -9 during an image operation at $prov
   );
 });
 
+describe("kill -9 during a ComfyUI prompt, and ComfyUI restarted too (a reboot)", () => {
+  test(
+    "the resumed job finds the prompt gone from ComfyUI's queue and history and fails at once, saying so, without resubmitting",
+    async () => {
+      const { dataDir, workDir, outDir } = setup({ models: [IMAGE_OPERATION_CASES[1]!.entry()] });
+      comfy.held = true;
+      try {
+        const first = await launch(dataDir);
+        const job = marked("A tram in the rain at night");
+        const accepted = await postJson(`${first.url}/api/media/image`, { prompt: job.prompt, output_dir: workDir, async: true });
+        expect(accepted.status).toBe(202);
+        const id = String(accepted.json().task_id);
+        const operation = await operationOf(first, id);
+        await IMAGE_OPERATION_CASES[1]!.underWay(operation);
+
+        await killHard(first);
+        comfy.restart();
+        comfy.held = false;
+        const second = await launch(dataDir);
+        await second.waitForLine(new RegExp(`resuming image job ${id}: polling comfyui operation ${operation}`));
+        const [view] = await watchUntilDone(second, [id], 20_000);
+        expect(view).toMatchObject({ status: "failed", error_type: "api_error", result: { success: false, image: null } });
+        expect(String(view!.error)).toContain(`ComfyUI no longer knows prompt ${operation}`);
+        const row = (await getJson(`${second.url}/api/generations/${id}`)).json();
+        expect(row).toMatchObject({ status: "failed", error_type: "api_error", output_path: null, operation_id: operation });
+        expect(IMAGE_OPERATION_CASES[1]!.creates(job.marker)).toBe(1);
+        expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
+        expect(await second.stop("SIGTERM")).toBe(0);
+      } finally {
+        comfy.held = false;
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
 describe("kill -9 during a Seedance task", () => {
   test(
     "the task answered with the original's receipt resumes at the next start; /video/status answers running, then the saved video",

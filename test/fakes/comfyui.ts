@@ -50,6 +50,8 @@ export interface FakeComfyUI {
   websockets: boolean;
   /** True: a running prompt stops after its first step event until set back to false (a long sampler run). */
   held: boolean;
+  /** ComfyUI restarted: its queue and history (both kept in memory) are gone; a running prompt never finishes. */
+  restart(): void;
   close(): Promise<void>;
 }
 
@@ -303,6 +305,10 @@ export function startFakeComfyUI(): FakeComfyUI {
     lateHistoryPolls: 0,
     websockets: true,
     held: false,
+    restart: () => {
+      for (const prompt of prompts.values()) prompt.interrupted = true;
+      prompts.clear();
+    },
     checkpoints: ["v1-5-pruned-emaonly-fp16.safetensors", "sdxl.safetensors"],
     close: async () => {
       for (const ws of sockets) ws.close();

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelEntry } from "../../../server/config/schema.ts";
 import { AppError } from "../../../server/errors.ts";
-import { comfyui, fillWorkflow, gpuSeconds, pickOutput, placeholders, SHIPPED_WORKFLOWS } from "../../../server/providers/comfyui.ts";
+import { comfyui, FORGOTTEN_READS, fillWorkflow, gpuSeconds, pickOutput, placeholders, SHIPPED_WORKFLOWS } from "../../../server/providers/comfyui.ts";
 import type { CallContext } from "../../../server/providers/types.ts";
 import { startFakeComfyUI, type ComfyUIScenario, type FakeComfyUI } from "../../fakes/comfyui.ts";
 import { b64, makePng } from "../../fakes/media.ts";
@@ -23,6 +23,7 @@ afterEach(() => {
   fake.gpuMs = 2500;
   fake.lateHistoryPolls = 0;
   fake.websockets = true;
+  fake.held = false;
 });
 
 type MediaKind = "image" | "video" | "audio";
@@ -39,6 +40,11 @@ const png = () => `data:image/png;base64,${b64(makePng(32, 24))}`;
 function context(type: MediaKind, model: string, options?: Record<string, unknown>, extra: Partial<CallContext> = {}): CallContext {
   const entry = { type, provider: "comfyui", model, ...(options ? { options } : {}) } as ModelEntry;
   return { entry, baseUrl: fake.url, signal: new AbortController().signal, pollIntervalMs: 5, ...extra };
+}
+
+/** Resolves once `check` holds, polling every 5 ms (the test's own timeout bounds it). */
+async function waitFor(check: () => boolean): Promise<void> {
+  while (!check()) await Bun.sleep(5);
 }
 
 /** A workflow file in API format written to a temp folder; answers its absolute path. */
@@ -306,6 +312,35 @@ describe("resume and connection", () => {
     expect(result.costUsd).toBeCloseTo(0.0025, 10);
     const sent = since(before).map((r) => r.path);
     expect(sent).toEqual([`/history/${operations[0]}`, "/view"]);
+  });
+
+  test("a resumed prompt ComfyUI forgot (restarted: neither queued nor in its history) fails at once, not at the deadline", async () => {
+    const operations: string[] = [];
+    await comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onOperation: (id) => operations.push(id) }));
+    fake.restart();
+    const before = fake.requests.length;
+    const error = await comfyui.resumeVideo!(operations[0]!, context("image", "text-to-image")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).type).toBe("api_error");
+    expect((error as AppError).message).toContain(`ComfyUI no longer knows prompt ${operations[0]}`);
+    const sent = since(before).map((r) => r.path);
+    expect(sent.filter((path) => path === `/history/${operations[0]}`)).toHaveLength(FORGOTTEN_READS);
+    expect(sent.filter((path) => path === "/queue")).toHaveLength(FORGOTTEN_READS);
+  });
+
+  test("a resumed prompt still running in ComfyUI's queue is waited for however long its history stays empty", async () => {
+    fake.held = true;
+    fake.websockets = false;
+    const operations: string[] = [];
+    const first = comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onOperation: (id) => operations.push(id) }));
+    await waitFor(() => operations.length > 0);
+    const before = fake.requests.length;
+    const resumed = comfyui.resumeVideo!(operations[0]!, context("image", "text-to-image"));
+    await waitFor(() => since(before).filter((r) => r.path === "/queue").length > FORGOTTEN_READS * 2);
+    fake.held = false;
+    const [original, result] = await Promise.all([first, resumed]);
+    expect(result.mimeType).toBe("image/png");
+    expect(result.extra).toMatchObject({ prompt_id: operations[0], output: original.extra!.output });
   });
 
   test("testConnection reads /system_stats and checks the workflow", async () => {
