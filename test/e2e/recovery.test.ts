@@ -456,10 +456,11 @@ describe.each(IMAGE_OPERATION_CASES)("kill -9 during an image operation at $prov
 });
 
 describe("kill -9 during a ComfyUI prompt, and ComfyUI restarted too (a reboot)", () => {
+  const image = IMAGE_OPERATION_CASES.find((c) => c.provider === "comfyui")!;
   test(
     "the resumed job finds the prompt gone from ComfyUI's queue and history and fails at once, saying so, without resubmitting",
     async () => {
-      const { dataDir, workDir, outDir } = setup({ models: [IMAGE_OPERATION_CASES[1]!.entry()] });
+      const { dataDir, workDir, outDir } = setup({ models: [image.entry()] });
       comfy.held = true;
       try {
         const first = await launch(dataDir);
@@ -468,7 +469,7 @@ describe("kill -9 during a ComfyUI prompt, and ComfyUI restarted too (a reboot)"
         expect(accepted.status).toBe(202);
         const id = String(accepted.json().task_id);
         const operation = await operationOf(first, id);
-        await IMAGE_OPERATION_CASES[1]!.underWay(operation);
+        await image.underWay(operation);
 
         await killHard(first);
         comfy.restart();
@@ -480,7 +481,7 @@ describe("kill -9 during a ComfyUI prompt, and ComfyUI restarted too (a reboot)"
         expect(String(view!.error)).toContain(`ComfyUI no longer knows prompt ${operation}`);
         const row = (await getJson(`${second.url}/api/generations/${id}`)).json();
         expect(row).toMatchObject({ status: "failed", error_type: "api_error", output_path: null, operation_id: operation });
-        expect(IMAGE_OPERATION_CASES[1]!.creates(job.marker)).toBe(1);
+        expect(image.creates(job.marker)).toBe(1);
         expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
         expect(await second.stop("SIGTERM")).toBe(0);
       } finally {
