@@ -231,11 +231,14 @@ const executionFailure = (data: Json) =>
  */
 export const FORGOTTEN_READS = 3;
 
-/** Whether ComfyUI's queue holds the prompt, running or pending (GET /queue). */
-async function queued(promptId: string, ctx: CallContext): Promise<boolean> {
+/**
+ * The prompt's row in ComfyUI's queue, running or pending (GET /queue: `[number, prompt_id, graph, extra_data, outputs]`,
+ * extra_data holding the `client_id` it was queued under), or undefined when it is in neither.
+ */
+async function queueRow(promptId: string, ctx: CallContext): Promise<unknown[] | undefined> {
   const queue = await getJson(ctx, "queue");
   const rows = [...(Array.isArray(queue.queue_running) ? queue.queue_running : []), ...(Array.isArray(queue.queue_pending) ? queue.queue_pending : [])];
-  return rows.some((row) => Array.isArray(row) && row[1] === promptId);
+  return rows.find((row): row is unknown[] => Array.isArray(row) && row[1] === promptId);
 }
 
 /**
@@ -248,7 +251,7 @@ async function finishPrompt(promptId: string, ctx: CallContext, watcher?: Watch)
     const history = await getJson(ctx, `history/${encodeURIComponent(promptId)}`);
     const entry = asObject(history[promptId]);
     if (!entry && (!watcher || watcher.lost)) {
-      forgotten = (await queued(promptId, ctx)) ? 0 : forgotten + 1;
+      forgotten = (await queueRow(promptId, ctx)) ? 0 : forgotten + 1;
       if (forgotten >= FORGOTTEN_READS) {
         throw new AppError("api_error", `ComfyUI no longer knows prompt ${promptId}: it is neither queued, running nor in its history (ComfyUI was restarted, or the prompt was deleted from its queue); generate it again`);
       }
@@ -430,10 +433,22 @@ const speech = (job: SpeechJob, ctx: CallContext) => run(ctx, job.input, "square
 
 const video = (job: VideoJob, ctx: CallContext) => run(ctx, job.prompt, job.aspect, job.firstFrame ? [job.firstFrame] : [], job.durationSeconds);
 
-/** Continues a prompt queued before a restart: its events went to the old socket, so /history is polled. */
+/**
+ * Continues a prompt queued before a restart. ComfyUI sends a prompt's events to the client id it was queued under, so
+ * while the prompt is still queued or running a websocket is opened again under that id (read from GET /queue) and its
+ * step events keep reporting progress; /history is read for the result either way.
+ */
 async function resumeVideo(promptId: string, ctx: CallContext): Promise<ProviderResult> {
-  const entry = await finishPrompt(promptId, ctx);
-  return collect(promptId, entry, ctx, {});
+  const row = await queueRow(promptId, ctx);
+  const clientId = asString(asObject(row?.[3])?.client_id);
+  const watcher = clientId ? await watch(ctx, clientId) : undefined;
+  watcher?.setPromptId(promptId);
+  try {
+    const entry = await finishPrompt(promptId, ctx, watcher);
+    return await collect(promptId, entry, ctx, {});
+  } finally {
+    watcher?.close();
+  }
 }
 
 /** GET /system_stats (free, no GPU): the ComfyUI version and first device; the workflow is loaded and checked too. */

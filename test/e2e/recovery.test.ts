@@ -333,6 +333,10 @@ interface ImageOperationCase {
   underWay(operationId: string): Promise<unknown>;
   /** What the running job shows before the kill (ComfyUI: progress from the first step event). */
   runningView?: Record<string, unknown>;
+  /** A count of the daemon's requests that follow the operation (polls, websockets); it grows once a restart picks it up. */
+  followed(operationId: string): number;
+  /** What the resumed job's ledger row shows beyond the file and cost (ComfyUI: progress from the later step events). */
+  resumedRow?: Record<string, unknown>;
   /** Creations (paid or GPU-spending submissions) the fake received for prompts containing `marker`. */
   creates(marker: string): number;
   operationPattern: RegExp;
@@ -357,6 +361,7 @@ const IMAGE_OPERATION_CASES: ImageOperationCase[] = [
     finish: () => void (replicateFake.pendingPolls = 0),
     restore: () => void (replicateFake.pendingPolls = 2),
     underWay: (id) => poll(() => (predictionPolls(id) > 1 ? true : undefined), 20_000, `polls of prediction ${id}`),
+    followed: predictionPolls,
     creates: (marker) =>
       replicateFake.requests.filter((r) => r.method === "POST" && r.path === "/v1/models/black-forest-labs/flux-schnell/predictions" && JSON.stringify(r.body).includes(marker)).length,
     operationPattern: /^[a-z0-9]{26}$/,
@@ -377,6 +382,10 @@ const IMAGE_OPERATION_CASES: ImageOperationCase[] = [
     underWay: (id) => poll(() => (comfy.events.some((e) => e.type === "progress" && (e.data as { prompt_id?: string }).prompt_id === id) ? true : undefined), 20_000, `a step event of prompt ${id}`),
     // The first of four step events, seen over the websocket: 25 %.
     runningView: { status: "running", progress: 25 },
+    // The restarted daemon opens a websocket again under the prompt's client id (read from GET /queue).
+    followed: () => comfy.requests.filter((r) => r.path === "/ws").length,
+    // Steps 2 to 4 arrive over that websocket after the restart: the last, capped, is 99 %.
+    resumedRow: { progress: 99 },
     creates: (marker) => comfy.requests.filter((r) => r.method === "POST" && r.path === "/prompt" && JSON.stringify(r.body).includes(marker)).length,
     operationPattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
     // The GPU seconds the history reports (execution_start to execution_success: 2.5 s) at $0.001 a second.
@@ -425,11 +434,14 @@ describe.each(IMAGE_OPERATION_CASES)("kill -9 during an image operation at $prov
         if (caller) expect(await caller).toBeInstanceOf(Error);
         expect(readLedgerRow(dataDir, id)).toMatchObject({ status: "running", operation_id: operation, output_path: null, finished_at: null });
 
-        image.finish();
+        // Still held: the restarted daemon picks the operation up while the provider is still working on it.
+        const followedBefore = image.followed(operation);
         const second = await launch(dataDir);
         const line = await second.waitForLine(new RegExp(`resuming image job ${id}: polling ${image.provider} operation`));
         expect(line).toContain(operation);
         expect(second.stdout()).not.toContain("recorded as interrupted");
+        await poll(() => (image.followed(operation) > followedBefore ? true : undefined), 20_000, `the restarted daemon to follow ${operation}`);
+        image.finish();
 
         const [view] = await watchUntilDone(second, [id]);
         expect(view).toMatchObject({ status: "succeeded", type: "image", provider: image.provider, model: image.model });
@@ -443,6 +455,7 @@ describe.each(IMAGE_OPERATION_CASES)("kill -9 during an image operation at $prov
         expect(row).toMatchObject({ status: "succeeded", output_path: path, bytes: bytes.length, cost_source: image.costSource, operation_id: operation, door: "api" });
         expect(row.cost_usd).toBeCloseTo(image.costUsd, 10);
         expect(row.params).toMatchObject(image.params(operation));
+        if (image.resumedRow) expect(row).toMatchObject(image.resumedRow);
         // Resumed, not submitted (and paid for, or run on the GPU) a second time.
         expect(image.creates(job.marker)).toBe(1);
         expect(readdirSync(outDir)).toEqual([basename(path)]);

@@ -303,7 +303,7 @@ describe("cost", () => {
 });
 
 describe("resume and connection", () => {
-  test("resumeVideo polls /history for a prompt queued before a restart and downloads its output", async () => {
+  test("resumeVideo of a prompt that has finished reads it from /history (no longer queued: no websocket) and downloads its output", async () => {
     const operations: string[] = [];
     await comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onOperation: (id) => operations.push(id) }));
     const before = fake.requests.length;
@@ -311,7 +311,7 @@ describe("resume and connection", () => {
     expect(result.mimeType).toBe("image/png");
     expect(result.costUsd).toBeCloseTo(0.0025, 10);
     const sent = since(before).map((r) => r.path);
-    expect(sent).toEqual([`/history/${operations[0]}`, "/view"]);
+    expect(sent).toEqual(["/queue", `/history/${operations[0]}`, "/view"]);
   });
 
   test("a resumed prompt ComfyUI forgot (restarted: neither queued nor in its history) fails at once, not at the deadline", async () => {
@@ -325,7 +325,29 @@ describe("resume and connection", () => {
     expect((error as AppError).message).toContain(`ComfyUI no longer knows prompt ${operations[0]}`);
     const sent = since(before).map((r) => r.path);
     expect(sent.filter((path) => path === `/history/${operations[0]}`)).toHaveLength(FORGOTTEN_READS);
-    expect(sent.filter((path) => path === "/queue")).toHaveLength(FORGOTTEN_READS);
+    // One look at the queue for the prompt's client id, then one beside each empty history read.
+    expect(sent.filter((path) => path === "/queue")).toHaveLength(FORGOTTEN_READS + 1);
+  });
+
+  test("a resumed prompt still running gets a websocket under the client id it was queued with: its later steps report progress", async () => {
+    fake.held = true;
+    const operations: string[] = [];
+    const clients: string[] = [];
+    const before = fake.requests.length;
+    const first = comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onOperation: (id) => operations.push(id) }));
+    await waitFor(() => operations.length > 0 && fake.events.some((e) => e.type === "progress" && (e.data as { prompt_id?: string }).prompt_id === operations[0]));
+    clients.push(...since(before).filter((r) => r.path === "/ws").map((r) => r.query.clientId!));
+    const progress: number[] = [];
+    const resumedFrom = fake.requests.length;
+    const resumed = comfyui.resumeVideo!(operations[0]!, context("image", "text-to-image", undefined, { onProgress: (p) => progress.push(p) }));
+    await waitFor(() => since(resumedFrom).some((r) => r.path === "/ws"));
+    fake.held = false;
+    const result = await resumed;
+    await first;
+    expect(result.extra).toMatchObject({ prompt_id: operations[0] });
+    expect(since(resumedFrom).filter((r) => r.path === "/ws").map((r) => r.query.clientId)).toEqual(clients);
+    // Steps 2 to 4 of 4 ran after the resumed socket opened.
+    expect(progress).toEqual([50, 75, 99]);
   });
 
   test("a resumed prompt still running in ComfyUI's queue is waited for however long its history stays empty", async () => {
