@@ -133,7 +133,7 @@ export async function createImages(deps: OpenAIServiceDeps, request: ImageGenera
  * Speech models whose results are always WAV (the runner normalises WAV to 24 kHz mono 16-bit): a container other
  * than wav or pcm is refused before anything is generated. Other providers' results are checked once made.
  */
-const WAV_PROVIDERS: ReadonlySet<string> = new Set(["local", "gemini", "openai"]);
+const WAV_PROVIDERS: ReadonlySet<string> = new Set(["local", "gemini", "openai", "elevenlabs"]);
 
 /** The content type of each container OpenAI names. */
 const SPEECH_TYPES: Record<SpeechFormat, string> = {
