@@ -166,6 +166,9 @@ interface Watch {
   setPromptId(id: string): void;
 }
 
+/** Events about a prompt kept while its id is not known yet (each step is one; a workflow has far fewer before POST /prompt answers). */
+const MAX_EARLY_EVENTS = 1000;
+
 /** Opens the websocket (before queueing, so no event is missed); resolves undefined when it cannot be opened. */
 async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefined> {
   const wsUrl = `${url(ctx, "ws").replace(/^http/, "ws")}?clientId=${encodeURIComponent(clientId)}`;
@@ -186,10 +189,35 @@ async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefi
     return undefined;
   }
   let promptId: string | undefined;
+  // Events that arrive before POST /prompt has answered with the id (an idle ComfyUI starts at once): kept, then replayed.
+  const early: { type: string | undefined; data: Json }[] = [];
   let end!: () => void;
   const ended = new Promise<void>((resolve) => (end = resolve));
   let finished = false;
-  const state: Watch = { close: () => socket.close(), ended, lost: false, setPromptId: (id) => (promptId = id) };
+  const handle = (type: string | undefined, data: Json): void => {
+    if (asString(data.prompt_id) !== promptId) return;
+    if (/^execution_(error|interrupted|success)$/.test(type ?? "") || (type === "executing" && data.node === null)) finished = true;
+    if (type === "progress") {
+      const value = asNumber(data.value);
+      const max = asNumber(data.max);
+      if (value !== undefined && max) ctx.onProgress?.(Math.max(0, Math.min(99, Math.round((value / max) * 100))));
+    } else if (type === "execution_error") {
+      state.failure = executionFailure(data);
+      end();
+    } else if (type === "execution_interrupted") {
+      state.failure = "the prompt was interrupted in ComfyUI";
+      end();
+    } else if (type === "execution_success" || (type === "executing" && data.node === null)) end();
+  };
+  const state: Watch = {
+    close: () => socket.close(),
+    ended,
+    lost: false,
+    setPromptId: (id) => {
+      promptId = id;
+      for (const { type, data } of early.splice(0)) handle(type, data);
+    },
+  };
   socket.addEventListener("close", () => {
     if (!finished) state.lost = true;
     end();
@@ -204,19 +232,12 @@ async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefi
     }
     const type = asString(message?.type);
     const data = asObject(message?.data);
-    if (!data || !promptId || asString(data.prompt_id) !== promptId) return;
-    if (/^execution_(error|interrupted|success)$/.test(type ?? "") || (type === "executing" && data.node === null)) finished = true;
-    if (type === "progress") {
-      const value = asNumber(data.value);
-      const max = asNumber(data.max);
-      if (value !== undefined && max) ctx.onProgress?.(Math.max(0, Math.min(99, Math.round((value / max) * 100))));
-    } else if (type === "execution_error") {
-      state.failure = executionFailure(data);
-      end();
-    } else if (type === "execution_interrupted") {
-      state.failure = "the prompt was interrupted in ComfyUI";
-      end();
-    } else if (type === "execution_success" || (type === "executing" && data.node === null)) end();
+    if (!data) return;
+    if (promptId === undefined) {
+      if (asString(data.prompt_id) && early.length < MAX_EARLY_EVENTS) early.push({ type, data });
+      return;
+    }
+    handle(type, data);
   });
   return state;
 }

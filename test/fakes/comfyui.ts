@@ -52,6 +52,8 @@ export interface FakeComfyUI {
   held: boolean;
   /** ComfyUI restarted: its queue and history (both kept in memory) are gone; a running prompt never finishes. */
   restart(): void;
+  /** Delay of POST /prompt's answer while the prompt already runs (an idle server that starts before the answer arrives), in ms. */
+  promptAnswerDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -250,7 +252,9 @@ export function startFakeComfyUI(): FakeComfyUI {
         const prompt: Prompt = { id, scenario, graph: graph as Prompt["graph"], clientId: typeof rec.body.client_id === "string" ? rec.body.client_id : undefined, done: false, historyPolls: 0, running: false, interrupted: false };
         prompts.set(id, prompt);
         void execute(prompt);
-        return json(200, { prompt_id: id, number: number++, node_errors: {} });
+        const answer = json(200, { prompt_id: id, number: number++, node_errors: {} });
+        if (fake.promptAnswerDelayMs > 0) await Bun.sleep(fake.promptAnswerDelayMs);
+        return answer;
       }
       if (request.method === "GET" && path === "/queue") {
         const row = (p: Prompt) => [0, p.id, p.graph, { client_id: p.clientId }, []];
@@ -305,6 +309,7 @@ export function startFakeComfyUI(): FakeComfyUI {
     lateHistoryPolls: 0,
     websockets: true,
     held: false,
+    promptAnswerDelayMs: 0,
     restart: () => {
       for (const prompt of prompts.values()) prompt.interrupted = true;
       prompts.clear();

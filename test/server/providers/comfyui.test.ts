@@ -24,6 +24,8 @@ afterEach(() => {
   fake.lateHistoryPolls = 0;
   fake.websockets = true;
   fake.held = false;
+  fake.promptAnswerDelayMs = 0;
+  fake.stepMs = 5;
 });
 
 type MediaKind = "image" | "video" | "audio";
@@ -271,6 +273,22 @@ describe("failures", () => {
     expect(sent.find((r) => r.path === "/interrupt")!.body).toEqual({ prompt_id: deleted[0] });
     await Bun.sleep(100);
     expect(fake.events.some((e) => e.type === "execution_interrupted" && (e.data as { prompt_id: string }).prompt_id === deleted[0])).toBe(true);
+  });
+
+  test("step events sent before POST /prompt answers (an idle ComfyUI starts at once) still report progress and end the wait", async () => {
+    fake.promptAnswerDelayMs = 150;
+    // The history lags the end by one read, so the wait after it must be woken by the end event.
+    fake.lateHistoryPolls = 1;
+    const progress: number[] = [];
+    const before = fake.requests.length;
+    const started = performance.now();
+    const job = { prompt: "p [[fake:late_history]]", aspect: "square" as const, inputs: [] };
+    const result = await comfyui.image!(job, context("image", "text-to-image", undefined, { onProgress: (p) => progress.push(p), pollIntervalMs: 60_000 }));
+    expect(result.mimeType).toBe("image/png");
+    expect(progress).toEqual([25, 50, 75, 99]);
+    // The end event, kept until the id was known, woke the wait: the second history read came at once, not a minute later.
+    expect(since(before).filter((r) => r.path.startsWith("/history/"))).toHaveLength(2);
+    expect(performance.now() - started).toBeLessThan(30_000);
   });
 
   test("without a websocket (refused upgrade) the prompt is followed by polling /history", async () => {
