@@ -10,7 +10,7 @@ import type { ModelEntry } from "../config/schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import type { InputImage } from "../formats/input-images.ts";
 import { afterBilling, AppError, invalidArgument } from "../errors.ts";
-import { clip, joinUrl, pause, readJsonObject, readMedia, request, upstreamMessage } from "./http.ts";
+import { cancelsUpstream, clip, joinUrl, pause, readJsonObject, readMedia, request, upstreamMessage } from "./http.ts";
 import { asNumber, asObject, asObjects, asString, type Json } from "./json.ts";
 import { ComfyUIOptions } from "./options.ts";
 import type { CallContext, ImageJob, MediaPayload, Provider, ProviderResult, SpeechJob, VideoJob } from "./types.ts";
@@ -417,7 +417,8 @@ async function run(ctx: CallContext, prompt: string, aspect: Aspect, inputs: Inp
     try {
       entry = await finishPrompt(promptId, ctx, watcher);
     } catch (error) {
-      if (ctx.signal.aborted) await cancelPrompt(promptId, ctx);
+      // A shutdown (interrupted) leaves the prompt in ComfyUI's queue, to be resumed at the next start.
+      if (cancelsUpstream(ctx.signal)) await cancelPrompt(promptId, ctx);
       throw error;
     }
     return await collect(promptId, entry, ctx, { seed, startedAt, seconds });

@@ -275,6 +275,27 @@ describe("failures", () => {
     expect(fake.events.some((e) => e.type === "execution_interrupted" && (e.data as { prompt_id: string }).prompt_id === deleted[0])).toBe(true);
   });
 
+  test("a shutdown (interrupted) leaves the prompt in ComfyUI's queue, to be resumed at the next start", async () => {
+    fake.held = true;
+    const abort = new AbortController();
+    const operations: string[] = [];
+    const before = fake.requests.length;
+    const progress: number[] = [];
+    const started = comfyui.image!(
+      { prompt: "p", aspect: "square", inputs: [] },
+      context("image", "text-to-image", undefined, { signal: abort.signal, onOperation: (id) => operations.push(id), onProgress: (p) => progress.push(p) }),
+    );
+    await waitFor(() => progress.length > 0);
+    abort.abort(new AppError("interrupted", "The daemon stopped"));
+    expect(await started.catch((e: unknown) => e)).toMatchObject({ type: "interrupted" });
+    const sent = since(before);
+    expect(sent.some((r) => r.method === "POST" && (r.path === "/queue" || r.path === "/interrupt"))).toBe(false);
+    // ComfyUI finishes it; the next start's resume reads the result.
+    fake.held = false;
+    const result = await comfyui.resumeVideo!(operations[0]!, context("image", "text-to-image"));
+    expect(result.mimeType).toBe("image/png");
+  });
+
   test("step events sent before POST /prompt answers (an idle ComfyUI starts at once) still report progress and end the wait", async () => {
     fake.promptAnswerDelayMs = 150;
     // The history lags the end by one read, so the wait after it must be woken by the end event.
