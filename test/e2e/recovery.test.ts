@@ -1,5 +1,6 @@
 // The built executable under crashes, kills and disconnects: provider operations (Veo, OpenRouter, DashScope, fal and
-// Seedance video jobs, Replicate predictions, ComfyUI prompts) survive kill -9 and SIGTERM and finish at the next start; a killed image generation is recorded as interrupted with its temp
+// Seedance video jobs, Replicate predictions, ComfyUI prompts) survive kill -9 and SIGTERM and finish at the next start
+// with one submission (a ComfyUI that forgot its prompt fails the job at once); a killed image generation is recorded as interrupted with its temp
 // files cleaned; a blocking caller that hangs up does not cancel its job, and its Idempotency-Key replays the result.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -704,6 +705,53 @@ describe("SIGTERM while a Veo job is polling", () => {
         expect(await second.stop("SIGTERM")).toBe(0);
       } finally {
         video.restore();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("SIGTERM while a ComfyUI prompt runs", () => {
+  const image = IMAGE_OPERATION_CASES.find((c) => c.provider === "comfyui")!;
+  test(
+    "with a 1 s grace the prompt is left in ComfyUI's queue (not deleted, not interrupted), and the next start finishes it",
+    async () => {
+      const { dataDir, workDir, outDir } = setup({ models: [image.entry()], server: { shutdown_grace_seconds: 1 } });
+      comfy.held = true;
+      try {
+        const first = await launch(dataDir);
+        const { prompt, marker } = marked("A windmill under a starry sky");
+        const accepted = await postJson(`${first.url}/api/media/image`, { prompt, output_dir: workDir, async: true });
+        expect(accepted.status).toBe(202);
+        const id = String(accepted.json().task_id);
+        const operation = await operationOf(first, id);
+        await image.underWay(operation);
+        const sentBefore = comfy.requests.length;
+
+        first.proc.kill("SIGTERM");
+        expect(await first.waitExit(20_000)).toBe(0);
+        expect(first.stdout()).toContain(`INFO image job ${id} left running at comfyui (operation ${operation}); it resumes at the next start`);
+        expect(readLedgerRow(dataDir, id)).toMatchObject({ status: "running", operation_id: operation, error: null, finished_at: null });
+        // ComfyUI was told nothing: the prompt is neither deleted from its queue nor interrupted.
+        expect(comfy.requests.slice(sentBefore).filter((r) => r.method === "POST")).toEqual([]);
+
+        const followedBefore = image.followed(operation);
+        const second = await launch(dataDir);
+        await second.waitForLine(new RegExp(`resuming image job ${id}: polling comfyui operation ${operation}`));
+        await poll(() => (image.followed(operation) > followedBefore ? true : undefined), 20_000, "the restarted daemon to follow the prompt");
+        comfy.held = false;
+        const [view] = await watchUntilDone(second, [id]);
+        expect(view).toMatchObject({ status: "succeeded", result: { success: true } });
+        const path = String(view!.result.image);
+        expect(path.startsWith(outDir + "/")).toBe(true);
+        expect(formatOf(new Uint8Array(readFileSync(path)))).toBe("png");
+        const row = (await getJson(`${second.url}/api/generations/${id}`)).json();
+        expect(row).toMatchObject({ status: "succeeded", output_path: path, operation_id: operation, cost_source: "upstream", progress: 99 });
+        expect(row.cost_usd).toBeCloseTo(image.costUsd, 10);
+        expect(image.creates(marker)).toBe(1);
+        expect(await second.stop("SIGTERM")).toBe(0);
+      } finally {
+        comfy.held = false;
       }
     },
     TEST_TIMEOUT_MS,
