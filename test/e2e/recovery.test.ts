@@ -1,7 +1,8 @@
 // The built executable under crashes, kills and disconnects: provider operations (Veo, OpenRouter, DashScope, fal and
 // Seedance video jobs, Replicate predictions, ComfyUI prompts) survive kill -9 and SIGTERM and finish at the next start
-// with one submission (a ComfyUI that forgot its prompt fails the job at once); a killed image generation is recorded as interrupted with its temp
-// files cleaned; a blocking caller that hangs up does not cancel its job, and its Idempotency-Key replays the result.
+// with one submission (a ComfyUI that forgot its prompt fails the job at once); a killed image generation without an
+// operation is recorded as interrupted with its temp files cleaned; a blocking caller that hangs up does not cancel its
+// job, and its Idempotency-Key replays the result.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
