@@ -1,6 +1,7 @@
 // ComfyUI's step events in the Playground, in a real browser against the compiled executable: with a fake ComfyUI as
 // the image model, a job's progress bar follows the sampler's steps as the fake's websocket reports them (25, 50, 75 %
-// of four steps), then the image appears with its cost, and the ledger records the UI's door.
+// of four steps, also on the running History card), then the image appears with its cost, and the ledger records the
+// UI's door.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -68,6 +69,12 @@ describe.if(enabled)("the Playground with ComfyUI", () => {
         // Held at the first of four steps.
         await percent.filter({ hasText: /^25 %$/ }).waitFor();
         expect(await bar.evaluate((element) => (element as HTMLProgressElement).value)).toBe(25);
+        // History shows the running generation with the same progress.
+        const history = await openPage(ui.browser, `${daemon.url}/history`);
+        opened.push(history);
+        const card = history.page.locator("article.history-card").filter({ hasText: PROMPT });
+        await card.locator(".badge", { hasText: "running" }).waitFor({ timeout: WAIT_MS });
+        await card.getByText("25%", { exact: true }).waitFor({ timeout: WAIT_MS });
         comfy.held = false;
         await percent.filter({ hasText: /^50 %$/ }).waitFor();
         await percent.filter({ hasText: /^75 %$/ }).waitFor();
