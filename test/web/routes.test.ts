@@ -16,5 +16,5 @@ test.each([
   ["/constructor", undefined],
   ["/__proto__", undefined],
 ])("canonicalUiPath(%s) is %p", (path, expected) => {
-  expect(canonicalUiPath(path)).toBe(expected as string | undefined);
+  expect(canonicalUiPath(path) as string | undefined).toBe(expected as string | undefined);
 });
