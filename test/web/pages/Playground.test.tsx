@@ -1,6 +1,7 @@
 // The Playground: request bodies per type (input images as data URLs), a job followed live to its result, errors, not configured.
 import { afterEach, expect, test } from "bun:test";
 import type { MediaTypes } from "../../../web/src/lib/api.ts";
+import { playground } from "../../../web/src/lib/playground-store.ts";
 import { Playground } from "../../../web/src/pages/Playground.tsx";
 import { PROVIDERS } from "../catalog-fixture.ts";
 import { button, choose, hasButton, optionValues, typeInto } from "../dom.ts";
@@ -11,6 +12,8 @@ let restore = () => {};
 afterEach(() => {
   restore();
   localStorage.clear();
+  playground.reset();
+  sessionStorage.clear();
 });
 
 const ALL_CONFIGURED: MediaTypes = {

@@ -5,11 +5,12 @@ import type { CostQuery, CostSummary, Deleted, Generation, GenerationPage, Gener
 import type { ImageRequest, JobAccepted, JobList, JobView, MediaResponse, MediaTypes, SpeechRequest, VideoRequest } from "../../../server/media/schema.ts";
 import type { ModelInput, ModelList, ModelView, ProviderCatalog, ProviderInfo } from "../../../server/config/editor.ts";
 import type { BudgetStatus, SpendSoFar } from "../../../server/costs/summary.ts";
+import type { EstimateAnswer, EstimateRequest, ModelEstimate } from "../../../server/costs/estimate.ts";
 import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
 
-export type { CostSummary, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
+export type { CostSummary, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
 
 /** An API error with the server's sentence, error_type and, for bad input, the field at fault. */
 export class ApiError extends Error {
@@ -162,5 +163,7 @@ export const api = {
   costs: {
     summary: (params: Partial<CostQuery>) => call<CostSummary>("GET", `/api/costs/summary${query(params as Record<string, string | undefined>)}`),
     budget: () => call<BudgetStatus>("GET", "/api/costs/budget"),
+    /** What a request would cost per model before it is sent (the estimate the budget check uses). */
+    estimate: (request: EstimateRequest) => call<EstimateAnswer>("POST", "/api/costs/estimate", request),
   },
 };
