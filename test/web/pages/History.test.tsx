@@ -327,11 +327,12 @@ test("the detail dialog shows every recorded field: cost source, unit price, bre
   expect(detail.querySelector("a[target=_blank]")?.textContent).toBe("Open file");
 });
 
-test("an unknown cost is explained, not shown as $0", async () => {
+test("a failed job without a charge says so, neither $0 nor 'not in the price catalogue'", async () => {
   daemon([[FAILED]]);
   using view = mount(() => <History />);
   const detail = await openDetail(view.root, "gen-failed");
-  expect(detail.textContent).toContain("Not priced: the provider reported no cost and the model is not in the price catalogue.");
+  expect(detail.textContent).toContain("The job ended without the provider billing anything, so there is no cost.");
+  expect(detail.textContent).not.toContain("price catalogue");
   expect(detail.querySelector("a[target=_blank]")).toBeNull();
 });
 

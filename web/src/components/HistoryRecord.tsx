@@ -2,6 +2,7 @@ import { Show } from "solid-js";
 import type { Generation } from "../lib/api.ts";
 import { formatBytes, formatDuration, formatUsd } from "../lib/format.ts";
 import { fieldRows, formatTimestamp, formatUnitPrice, mediaSize, orDash } from "../lib/history.ts";
+import { costSourceText } from "../lib/cost-source.ts";
 import { t } from "../lib/i18n.ts";
 import { fallbackText, fellBackFromAttempts } from "../lib/job-display.ts";
 import { HistoryAttempts } from "./HistoryAttempts.tsx";
@@ -42,8 +43,8 @@ export function HistoryRecord(props: { generation: Generation }) {
             [
               t("history.field.costSource"),
               <>
-                <span class={`history-source ${g().cost_source}`}>{t(`history.source.${g().cost_source}`)}</span>{" "}
-                <span class="muted">{t(`history.sourceHelp.${g().cost_source}`)}</span>
+                <span class={`history-source ${g().cost_source}`}>{t(costSourceText(g()).label)}</span>{" "}
+                <span class="muted">{t(costSourceText(g()).help)}</span>
               </>,
             ],
             [t("history.field.unit"), orDash(g().cost_unit)],
