@@ -148,14 +148,14 @@ test("a job is followed live: queue position, elapsed time ticking, progress, th
   submit(view.root);
   const job = () => view.root.querySelector(".playground-job")?.textContent ?? "";
   await until(() => job().includes("Position 2 in the queue"));
-  expect(job()).toContain("queued");
+  expect(job()).toContain("Queued");
   expect(job()).toContain("45abcdef");
 
   stream.send(jobView({ id: "job12345abcdef", status: "queued", position: 1 }));
   await until(() => job().includes("Position 1 in the queue"));
   stream.send(jobView({ id: "job12345abcdef", status: "running", started_at: new Date().toISOString(), elapsed_seconds: 3 }));
   await until(() => job().includes("Running for 0:03"));
-  expect(job()).toContain("running");
+  expect(job()).toContain("Running");
   await until(() => job().includes("Running for 0:04"), 2500);
   stream.send(jobView({ id: "job12345abcdef", status: "running", elapsed_seconds: 5, progress: 40 }));
   await until(() => view.root.querySelector(".playground-job progress") !== null);
@@ -170,7 +170,7 @@ test("a job is followed live: queue position, elapsed time ticking, progress, th
   );
   await until(() => view.root.querySelector(".playground-job img") !== null);
   expect(view.root.querySelector(".playground-job img")!.getAttribute("src")).toBe("/api/generations/job12345abcdef/file");
-  expect(job()).toContain("succeeded");
+  expect(job()).toContain("Succeeded");
   expect(job()).toContain("1536x1024");
   expect(view.root.querySelector(".playground-cost")?.textContent).toBe("$0.040");
   expect(view.root.querySelector(".playground-job progress")).toBeNull();

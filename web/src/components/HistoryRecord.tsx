@@ -3,7 +3,7 @@ import type { Generation } from "../lib/api.ts";
 import { formatBytes, formatDuration, formatUsd } from "../lib/format.ts";
 import { fieldRows, formatTimestamp, formatUnitPrice, mediaSize, orDash } from "../lib/history.ts";
 import { costSourceText } from "../lib/cost-source.ts";
-import { t } from "../lib/i18n.ts";
+import { codeText, t } from "../lib/i18n.ts";
 import { fallbackText, fellBackFromAttempts } from "../lib/job-display.ts";
 import { HistoryAttempts } from "./HistoryAttempts.tsx";
 import { HistoryCostBreakdown } from "./HistoryCostBreakdown.tsx";
@@ -26,13 +26,13 @@ export function HistoryRecord(props: { generation: Generation }) {
 
       <HistorySection title={t("history.section.params")}>
         <Show when={fieldRows(g().params).length > 0} fallback={<p class="muted">{t("history.none")}</p>}>
-          <HistoryFields rows={fieldRows(g().params).map(([key, value]): FieldRow => [key, <code>{value}</code>])} />
+          <HistoryFields rows={fieldRows(g().params).map(([key, value]): FieldRow => [codeText("param", key), <code title={key}>{value}</code>])} />
         </Show>
       </HistorySection>
 
       <HistorySection title={t("history.section.usage")}>
         <Show when={fieldRows(g().usage).length > 0} fallback={<p class="muted">{t("history.noUsage")}</p>}>
-          <HistoryFields rows={fieldRows(g().usage).map(([key, value]): FieldRow => [key, <code>{value}</code>])} />
+          <HistoryFields rows={fieldRows(g().usage).map(([key, value]): FieldRow => [codeText("usage", key), <code title={key}>{value}</code>])} />
         </Show>
       </HistorySection>
 
