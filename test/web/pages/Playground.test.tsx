@@ -374,6 +374,11 @@ test("the estimated cost is shown before running and follows the form", async ()
   choose(view.root.querySelector("form select"), "square");
   await until(() => estimate().includes("$0.034"), 3000);
   expect(estimates.at(-1)).toEqual({ type: "image", aspect_ratio: "square" });
+  // Another tab never shows the image's estimate (this fake only estimates images).
+  button(view.root, "Video").click();
+  await until(() => view.root.querySelector("form select") !== null && estimate() === "");
+  await until(() => estimates.some((body) => (body as { type: string }).type === "video"), 3000);
+  expect(estimate()).toBe("");
 });
 
 test("an unknown estimate says so, never $0", async () => {

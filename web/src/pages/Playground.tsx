@@ -99,6 +99,8 @@ export function Playground() {
     onCleanup(() => clearTimeout(timer));
   });
   const [estimate] = createResource(estimateSource, (key) => api.costs.estimate(JSON.parse(key)));
+  /** The estimates to show: none while there is nothing to estimate, nor another tab's. */
+  const shownEstimates = () => (estimateKey() !== undefined && !estimate.error && estimate()?.type === tab() ? estimate()?.estimates : undefined);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -191,7 +193,7 @@ export function Playground() {
                 <PlaygroundCompare
                   models={modelsOfTab()}
                   chosen={compared()}
-                  estimates={estimate.error ? undefined : estimate()?.estimates}
+                  estimates={shownEstimates()}
                   onChange={(models) => {
                     setProblem("");
                     playground.setCompare(tab(), { models });
@@ -235,7 +237,7 @@ export function Playground() {
                   onInput={(e) => change(tab())({ outputDir: e.currentTarget.value })}
                 />
               </label>
-              <PlaygroundEstimate estimates={estimate.error ? undefined : estimate()?.estimates} error={estimate.error} compare={comparing()} />
+              <PlaygroundEstimate estimates={shownEstimates()} error={estimate.error} compare={comparing()} />
             </PlaygroundForm>
           </Match>
         </Switch>
