@@ -4,7 +4,7 @@
 // Gemini and OpenRouter servers plus a keyless OpenAI-compatible server, makes a week of generations of every type
 // through the API (one refused by moderation, one with no known price), and saves 1280x860 PNGs into
 // docs/screenshots/: each page in light mode, History with its detail dialog, Costs and History in dark mode, one
-// page in Chinese, a 390 px wide Playground, and Jobs with work queued behind a slow fake.
+// page in Chinese, a 390 px wide Playground, a comparison of three models, and Jobs with work queued behind a slow fake.
 //
 // The generations are all made through the API today; to give the cost chart a week of history the daemon is then
 // stopped once and the older ones are moved back by whole days in the ledger (created/started/finished and the
@@ -382,6 +382,23 @@ try {
   await reveal(narrow, "article.playground-job", ".playground-form");
   await shoot(narrow, "playground-narrow");
   await narrow.context().close();
+
+  // Playground comparing one prompt across three image models, each card with its time, size and cost.
+  const compare = await open("/");
+  await compare.getByLabel("Compare models").check();
+  const choices = compare.getByRole("group", { name: /Models to compare/ });
+  for (const name of ["gpt-image", "nano-banana", "router"]) await choices.getByRole("checkbox", { name: new RegExp(`^${name} `) }).check();
+  const comparePrompt = "A red kite over green hills, gouache";
+  await compare.getByLabel("Prompt").fill(comparePrompt);
+  await compare.locator(".playground-estimate").getByText(/Estimated total/).waitFor();
+  await compare.getByRole("button", { name: "Compare 3 models" }).click();
+  await compare.waitForFunction(() => {
+    const cards = [...document.querySelectorAll(".playground-compare-grid article")];
+    return cards.length === 3 && cards.every((card) => card.querySelector(".playground-bytes") && (card.querySelector("img") as HTMLImageElement | null)?.complete);
+  });
+  await reveal(compare, ".playground-compare-run", ".playground-compare");
+  await shoot(compare, "playground-compare");
+  await compare.context().close();
   log("pages done; queueing work for Jobs");
 
   // Jobs with work waiting: the fake OpenAI answers slowly, so one image runs and two wait behind it (one image at a
