@@ -120,3 +120,14 @@ export async function serveUi(request: Request, path: string): Promise<Response 
   if (request.method === "HEAD") return new Response(null, { status, headers });
   return new Response(gzip ? ((await gzip) as Uint8Array<ArrayBuffer>) : file.body, { status, headers });
 }
+
+/** Bytes of each UI file as sent to a browser that accepts gzip (text gzipped, the rest as is), by URL path ("/" for the page). */
+export async function uiWireSizes(): Promise<Map<string, number>> {
+  const { page, assets } = await uiBundle();
+  const sizes = new Map<string, number>();
+  for (const [path, file] of [["/", page] as const, ...assets]) {
+    const gzip = gzipOf(file);
+    sizes.set(path, gzip ? (await gzip).length : file.body.size);
+  }
+  return sizes;
+}

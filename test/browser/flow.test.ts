@@ -8,9 +8,10 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { formatUsd } from "../../web/src/lib/format.ts";
 import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
 import { OPENAI_REPORTS, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
-import { browserAvailable, openPage, startUi, type UiFixture } from "./browser.ts";
+import { browserAvailable, guardPages, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
+guardPages();
 let ui: UiFixture;
 let daemon: Daemon;
 let browser: Browser;

@@ -7,7 +7,7 @@ import { codeText, t } from "../lib/i18n.ts";
 /** Each call to the provider: when it started and finished, the model entry it went to, its outcome, the upstream status and the wait before a retry. */
 export function HistoryAttempts(props: { attempts: Generation["attempts"] }) {
   return (
-    <div class="history-table-wrap">
+    <div class="history-table-wrap" role="region" aria-label={t("history.section.attempts")} tabindex="0">
       <table>
         <thead>
           <tr>
