@@ -8,6 +8,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { formatUsd } from "../../web/src/lib/format.ts";
 import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
 import { OPENAI_REPORTS, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
+import { expectAccessible } from "./axe.ts";
 import { browserAvailable, guardPages, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
@@ -348,6 +349,7 @@ describe.if(enabled)("the user journey", () => {
       expect(await card.locator(".playground-took").textContent()).toMatch(/^\d+(\.\d)? (ms|s)$/);
       expect(await card.locator(".playground-cost").textContent()).toMatch(/^\$0\.\d+$/);
     }
+    await expectAccessible(page, "Playground comparing two models");
     // Side by side: the two cards share a row on a wide screen.
     const [a, b] = [await cards.nth(0).boundingBox(), await cards.nth(1).boundingBox()];
     expect(a!.y).toBe(b!.y);
