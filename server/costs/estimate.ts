@@ -24,9 +24,14 @@ export const EstimateRequest = z
     type: MediaType,
     /** Configured models by name (or a model id only one entry has); absent: the type's default. */
     models: z
-      .array(z.string({ error: "must be the name of a configured model" }).trim().min(1, "must name a configured model").max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`), {
-        error: "models must be an array of configured model names",
-      })
+      .array(
+        z
+          .string({ error: "must be the name of a configured model" })
+          .trim()
+          .min(1, "must name a configured model")
+          .max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`),
+        { error: "models must be an array of configured model names" },
+      )
       .min(1, "models must name at least one configured model")
       .max(MAX_ESTIMATE_MODELS, `models takes at most ${MAX_ESTIMATE_MODELS} names`)
       .optional(),

@@ -62,7 +62,8 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   try {
     parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
-    throw new ApiError(`Unexpected answer from the daemon (HTTP ${response.status})`, "invalid_response", response.status, undefined, { key: "error.unexpectedAnswer", vars: { status: response.status } });
+    const local = { key: "error.unexpectedAnswer", vars: { status: response.status } };
+    throw new ApiError(`Unexpected answer from the daemon (HTTP ${response.status})`, "invalid_response", response.status, undefined, local);
   }
   if (!response.ok) {
     const field = typeof parsed.field === "string" ? parsed.field : undefined;
@@ -89,7 +90,10 @@ function jobEvents(id: string, onEvent: (view: JobView) => void, onError: (error
   void (async () => {
     try {
       const response = await fetch(`/api/media/jobs/${encodeURIComponent(id)}/events`, { headers: headers(false), signal: controller.signal });
-      if (!response.ok || !response.body) throw new ApiError(`Job events unavailable (HTTP ${response.status})`, "api_error", response.status, undefined, { key: "error.eventsUnavailable", vars: { status: response.status } });
+      if (!response.ok || !response.body) {
+        const local = { key: "error.eventsUnavailable", vars: { status: response.status } };
+        throw new ApiError(`Job events unavailable (HTTP ${response.status})`, "api_error", response.status, undefined, local);
+      }
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {

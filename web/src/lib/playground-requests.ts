@@ -1,6 +1,7 @@
 // The playground's request bodies built from its forms, input images as data URLs or file paths, the voices on offer,
 // and a form filled in from a recorded generation ("Open in Playground" in History).
 import type { EstimateRequest, Generation, ImageBody, MediaTypes, ProviderInfo, SpeechBody, VideoBody } from "./api.ts";
+import type { CurlRequest } from "./curl.ts";
 
 /** Input images an image request may carry (the server's limit). */
 export const MAX_INPUT_IMAGES = 16;
@@ -123,7 +124,9 @@ export function prefillFrom(g: Pick<Generation, "type" | "prompt" | "params" | "
   if (g.type === "audio") return { type: "audio", form: { text: g.prompt, voice: textParam(g.params.voice) ?? "", outputDir }, model, droppedInputs: false };
   if (g.type === "video") {
     const frame = g.params.first_frame;
-    const seconds = typeof g.params.duration_seconds === "number" && (VIDEO_SECONDS as readonly number[]).includes(g.params.duration_seconds) ? g.params.duration_seconds : VIDEO_SECONDS[VIDEO_SECONDS.length - 1]!;
+    const recorded = g.params.duration_seconds;
+    const offered = typeof recorded === "number" && (VIDEO_SECONDS as readonly number[]).includes(recorded);
+    const seconds = offered ? recorded : VIDEO_SECONDS[VIDEO_SECONDS.length - 1]!;
     return {
       type: "video",
       form: { prompt: g.prompt, aspect: aspect === "portrait" ? "portrait" : "landscape", seconds, firstFrame: isPath(frame) ? [pathImage(frame)] : [], outputDir },
@@ -142,7 +145,7 @@ export function prefillFrom(g: Pick<Generation, "type" | "prompt" | "params" | "
 }
 
 /** The estimate query of a request: the fields that decide its price, for the models it would run at ("" is the default). */
-export function estimateQueryOf(request: { type: "image"; body: ImageBody } | { type: "video"; body: VideoBody } | { type: "audio"; body: SpeechBody }, choices: readonly string[]): EstimateRequest {
+export function estimateQueryOf(request: CurlRequest, choices: readonly string[]): EstimateRequest {
   const named = choices.filter((choice) => choice !== "");
   // The default is named by leaving models out; alongside others it is named explicitly by the caller.
   const models = named.length > 0 ? { models: named } : {};

@@ -215,7 +215,14 @@ export function Playground() {
                 <p class="playground-warning">{t("playground.pickGone", { model: playground.picked()[tab()] })}</p>
               </Show>
             </Show>
-            <PlaygroundForm request={curlRequest} submitting={submitting()} error={submitError()} problem={problem()} onSubmit={submit} submitLabel={comparing() ? t("playground.compare.submit", { count: compared().length }) : undefined}>
+            <PlaygroundForm
+              request={curlRequest}
+              submitting={submitting()}
+              error={submitError()}
+              problem={problem()}
+              onSubmit={submit}
+              submitLabel={comparing() ? t("playground.compare.submit", { count: compared().length }) : undefined}
+            >
               <Switch>
                 <Match when={tab() === "image"}>
                   <PlaygroundImageFields form={playground.forms().image} onChange={change("image")} />
