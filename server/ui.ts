@@ -3,7 +3,7 @@
 // (Bun's native `routes` would answer before any guard runs.)
 import { basename, join } from "node:path";
 import index from "../web/index.html";
-import { UI_PATHS } from "../web/src/routes.ts";
+import { canonicalUiPath, UI_ALIASES, UI_PATHS } from "../web/src/routes.ts";
 
 /** Client-side routes that get the UI page (declared in web/src/routes.ts). Listed explicitly so unknown paths still get JSON 404s. */
 export const UI_PAGES: ReadonlySet<string> = new Set(UI_PATHS);
@@ -75,17 +75,36 @@ async function loadBundle(): Promise<UiBundle> {
   return { page, assets };
 }
 
-/** Whether `path` may be one of the UI's files (a page or a top-level asset); checked before the bundle loads. */
-export function isUiPath(path: string): boolean {
-  return UI_PAGES.has(path) || /^\/[\w.-]+\.(?:js|css|map|svg|png|ico|woff2?)$/.test(path);
+/** A top-level asset of the built UI (a hashed script, stylesheet, image or font). */
+const ASSET_PATH = /^\/[\w.-]+\.(?:js|css|map|svg|png|ico|woff2?)$/;
+
+/**
+ * Whether a path belongs to the API or a door (`/api`, `/v1`, `/mcp`, `/skill.md`, in any letter case): those keep
+ * their JSON answers and JSON 404s; every other path is the UI's.
+ */
+export function isApiPath(path: string): boolean {
+  return /^\/(?:api|v1|mcp)(?:\/|$)/i.test(path) || path.toLowerCase() === "/skill.md";
 }
 
-/** The UI's answer to a GET/HEAD of `path`, or undefined when `path` is none of its files. */
+/**
+ * The UI's answer to a GET/HEAD of a path outside the API, or undefined for other methods and for an asset the
+ * bundle does not have (left to the API's JSON 404). A page path gets the page; the same path in other case or with
+ * a trailing slash, or an alias such as `/settings`, is redirected to the page's own path (query kept); any other
+ * path gets the page with status 404, so the client router shows its Not Found page.
+ */
 export async function serveUi(request: Request, path: string): Promise<Response | undefined> {
   if (request.method !== "GET" && request.method !== "HEAD") return undefined;
+  const canonical = canonicalUiPath(path);
+  if (canonical) {
+    const alias = Object.hasOwn(UI_ALIASES, path.replace(/\/+$/, "").toLowerCase());
+    const search = new URL(request.url).search;
+    return new Response(null, { status: alias ? 302 : 301, headers: { location: `${canonical}${search}`, "cache-control": "no-cache" } });
+  }
   const { page, assets } = await uiBundle();
-  const file = UI_PAGES.has(path) ? page : assets.get(path);
+  const isPage = UI_PAGES.has(path);
+  const file = isPage ? page : ASSET_PATH.test(path) ? assets.get(path) : page;
   if (!file) return undefined;
+  const status = isPage || file !== page ? 200 : 404;
   // Text files go gzipped to clients that accept it (the JavaScript shrinks to about a third).
   const gzip = /\bgzip\b/i.test(request.headers.get("accept-encoding") ?? "") ? gzipOf(file) : undefined;
   const etag = gzip ? `${file.etag.slice(0, -1)}-gz"` : file.etag;
@@ -97,7 +116,18 @@ export async function serveUi(request: Request, path: string): Promise<Response 
     "cache-control": file === page ? "no-cache" : "public, max-age=31536000, immutable",
   };
   if (gzip) headers["content-encoding"] = "gzip";
-  if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
-  if (request.method === "HEAD") return new Response(null, { headers });
-  return new Response(gzip ? ((await gzip) as Uint8Array<ArrayBuffer>) : file.body, { headers });
+  if (status === 200 && request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
+  if (request.method === "HEAD") return new Response(null, { status, headers });
+  return new Response(gzip ? ((await gzip) as Uint8Array<ArrayBuffer>) : file.body, { status, headers });
+}
+
+/** Bytes of each UI file as sent to a browser that accepts gzip (text gzipped, the rest as is), by URL path ("/" for the page). */
+export async function uiWireSizes(): Promise<Map<string, number>> {
+  const { page, assets } = await uiBundle();
+  const sizes = new Map<string, number>();
+  for (const [path, file] of [["/", page] as const, ...assets]) {
+    const gzip = gzipOf(file);
+    sizes.set(path, gzip ? (await gzip).length : file.body.size);
+  }
+  return sizes;
 }

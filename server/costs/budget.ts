@@ -7,6 +7,26 @@ import type { PriceEntry } from "./price-schema.ts";
 import { estimateMeter } from "../providers/registry.ts";
 
 
+/** Where an estimate came from: a user price, the catalogue, this model's recent recorded costs, or nowhere. */
+export type EstimateBasis = "override" | "catalog" | "recent" | "unknown";
+
+/** A request's cost before it is sent and where that figure came from; `usd` is null when it cannot be estimated. */
+export function estimateCostWithBasis(
+  type: MediaType,
+  entry: ModelEntry,
+  facts: RequestFacts,
+  overrides: readonly PriceEntry[],
+  catalog: readonly PriceEntry[],
+  recentAverage: () => number | undefined,
+): { usd: number | null; basis: EstimateBasis } {
+  const override = findPrice(overrides, entry.provider, entry.model);
+  const price = override ?? findPrice(catalog, entry.provider, entry.model);
+  const priced = price && priceMeter(price, estimateMeter(type, entry, facts, price.typical?.tokens));
+  if (priced) return { usd: priced.usd, basis: override ? "override" : "catalog" };
+  const recent = recentAverage();
+  return recent === undefined ? { usd: null, basis: "unknown" } : { usd: recent, basis: "recent" };
+}
+
 /**
  * A request's cost before it is sent: priced from the overrides or the catalogue, else the average of
  * this model's recent recorded costs, else null (unknown).
@@ -19,10 +39,7 @@ export function estimateCost(
   catalog: readonly PriceEntry[],
   recentAverage: () => number | undefined,
 ): number | null {
-  const price = findPrice(overrides, entry.provider, entry.model) ?? findPrice(catalog, entry.provider, entry.model);
-  const priced = price && priceMeter(price, estimateMeter(type, entry, facts, price.typical?.tokens));
-  if (priced) return priced.usd;
-  return recentAverage() ?? null;
+  return estimateCostWithBasis(type, entry, facts, overrides, catalog, recentAverage).usd;
 }
 
 /** Local midnight today and the first of this month, in ms. */

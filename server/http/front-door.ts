@@ -5,7 +5,7 @@
 import { AppError, errorResponse, toAppError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { openaiErrorResponse } from "../openai-api/errors.ts";
-import { isUiPath, serveUi } from "../ui.ts";
+import { isApiPath, serveUi } from "../ui.ts";
 import { readRequestBody } from "./body.ts";
 
 /** Seconds an open connection may stay silent (no request, or a keep-alive between requests) before it is closed. */
@@ -76,7 +76,9 @@ export function createFrontDoor(options: FrontDoorOptions) {
     }
     const path = url.pathname;
 
-    if (!path.startsWith("/api/") && isUiPath(path)) {
+    // Every GET/HEAD outside the API is the UI's: a page, an asset, a redirect to a page's own path, or the page
+    // with a 404 that the client router turns into its Not Found page.
+    if (!isApiPath(path) && (request.method === "GET" || request.method === "HEAD")) {
       const refused = options.uiGuard(request, path);
       if (refused) return { response: errorResponse(refused), path };
       const page = await serveUi(request, path);

@@ -8,9 +8,11 @@ import type { Browser, Locator, Page } from "playwright-core";
 import { formatUsd } from "../../web/src/lib/format.ts";
 import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
 import { OPENAI_REPORTS, startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
-import { browserAvailable, openPage, startUi, type UiFixture } from "./browser.ts";
+import { expectAccessible } from "./axe.ts";
+import { browserAvailable, guardPages, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
+guardPages();
 let ui: UiFixture;
 let daemon: Daemon;
 let browser: Browser;
@@ -252,10 +254,10 @@ describe.if(enabled)("the user journey", () => {
     };
     await filters.getByLabel("Type").selectOption("image");
     await shown(1, IMAGE_PROMPT);
-    expect(await cards.first().locator(".badge").allTextContents()).toEqual(["succeeded", "Image"]);
+    expect(await cards.first().locator(".badge").allTextContents()).toEqual(["Succeeded", "Image"]);
     await filters.getByLabel("Type").selectOption("audio");
     await shown(1, SPEECH_TEXT);
-    expect(await cards.first().locator(".badge").allTextContents()).toEqual(["succeeded", "Speech"]);
+    expect(await cards.first().locator(".badge").allTextContents()).toEqual(["Succeeded", "Speech"]);
     await filters.getByRole("button", { name: "Clear filters" }).click();
     await shown(2, "");
   }, TEST_MS);
@@ -302,5 +304,66 @@ describe.if(enabled)("the user journey", () => {
     await nav.getByRole("link", { name: "历史", exact: true }).click();
     await heading(page, "历史").waitFor();
     await page.getByRole("button", { name: "详情" }).first().waitFor();
+  }, TEST_MS);
+
+  test("playground compare: one prompt to two models side by side, each with its estimate, time, file size and cost; kept after a reload", async () => {
+    // A second image model at the same fake; the first stays the default agents get.
+    const added = await fetch(`${daemon.url}/api/config/models`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "second", type: "image", provider: "openai", model: "gpt-image-1.5", api_key: fake.key, base_url: `${fake.url}/v1` }),
+    });
+    expect(added.status).toBe(201);
+    const expected = (await (
+      await fetch(`${daemon.url}/api/costs/estimate`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ type: "image", models: ["gpt-image-2", "second"], aspect_ratio: "landscape" }) })
+    ).json()) as { estimates: { choice: string; estimated_cost_usd: number }[] };
+    expect(expected.estimates.map((e) => e.choice)).toEqual(["gpt-image-2", "second"]);
+
+    const page = await visit("/");
+    await heading(page, "Playground").waitFor();
+    // Before running: the estimate of the default model.
+    await page.locator(".playground-estimate").getByText(`Estimated cost: ${formatUsd(expected.estimates[0]!.estimated_cost_usd)} · from the price catalogue`).waitFor();
+
+    await page.getByLabel("Compare models").check();
+    const choices = page.getByRole("group", { name: /Models to compare/ });
+    await choices.getByRole("checkbox", { name: /^gpt-image-2/ }).check();
+    await choices.getByRole("checkbox", { name: /^second/ }).check();
+    for (const estimate of expected.estimates) await choices.getByText(`${formatUsd(estimate.estimated_cost_usd)} · from the price catalogue`).first().waitFor();
+    const total = expected.estimates.reduce((sum, e) => sum + e.estimated_cost_usd, 0);
+    await page.locator(".playground-estimate").getByText(`Estimated total: ${formatUsd(total)}`).waitFor();
+
+    const prompt = "A red kite over green hills, gouache";
+    await page.getByLabel("Prompt").fill(prompt);
+    await page.getByRole("button", { name: "Compare 2 models" }).click();
+    const run = page.getByRole("region", { name: `Comparison: ${prompt}` });
+    const cards = run.locator("article.playground-job");
+    await cards.nth(1).waitFor();
+    expect(await cards.count()).toBe(2);
+    for (const [i, model] of ["gpt-image-2", "gpt-image-1.5"].entries()) {
+      const card = cards.nth(i);
+      await card.locator(".badge", { hasText: "Succeeded" }).waitFor();
+      expect(await card.locator(".playground-job-head").textContent()).toContain(`openai · ${model}`);
+      await card.getByRole("img", { name: prompt }).waitFor();
+      await card.locator(".playground-bytes").waitFor();
+      expect(await card.locator(".playground-bytes").textContent()).toMatch(/^\d+(\.\d)? (B|KB|MB)$/);
+      expect(await card.locator(".playground-took").textContent()).toMatch(/^\d+(\.\d)? (ms|s)$/);
+      expect(await card.locator(".playground-cost").textContent()).toMatch(/^\$0\.\d+$/);
+    }
+    await expectAccessible(page, "Playground comparing two models");
+    // Side by side: the two cards share a row on a wide screen.
+    const [a, b] = [await cards.nth(0).boundingBox(), await cards.nth(1).boundingBox()];
+    expect(a!.y).toBe(b!.y);
+    expect(b!.x).toBeGreaterThan(a!.x);
+
+    // Both went through the normal API, recorded as the web UI's, each at its own model; the default is unchanged.
+    const rows = (await (await fetch(`${daemon.url}/api/generations?door=ui&q=kite`)).json()) as { items: { model: string; door: string }[] };
+    expect(rows.items.map((r) => r.model).sort()).toEqual(["gpt-image-1.5", "gpt-image-2"]);
+    const types = (await (await fetch(`${daemon.url}/api/media/types`)).json()) as { image: { model: string } };
+    expect(types.image.model).toBe("gpt-image-2");
+
+    // The comparison and the prompt are still there after a reload.
+    await page.reload();
+    await run.locator("article.playground-job").nth(1).locator(".badge", { hasText: "Succeeded" }).waitFor();
+    expect(await page.getByLabel("Prompt").inputValue()).toBe(prompt);
   }, TEST_MS);
 });

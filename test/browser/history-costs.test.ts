@@ -4,9 +4,10 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
-import { browserAvailable, openPage, startUi, type UiFixture } from "./browser.ts";
+import { browserAvailable, guardPages, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
+guardPages();
 let ui: UiFixture;
 let root: string;
 let daemon: Daemon;

@@ -1,10 +1,12 @@
-// Screenshots of every page for the docs: `bun test/browser/screenshots.ts` (a script, not a test).
+// Screenshots of every page for the docs (a script, not a test; docs/web-ui.md says how to run and extend it):
+//   bun test/browser/screenshots.ts [--out DIR] [--list] [SHOT ...]
+// With no SHOT names every shot in SHOTS is taken; --out writes somewhere other than docs/screenshots/.
 //
 // Starts the compiled executable (MEDIAGEN_BINARY, else a fresh build) on a temporary data dir with fake OpenAI,
 // Gemini and OpenRouter servers plus a keyless OpenAI-compatible server, makes a week of generations of every type
-// through the API (one refused by moderation, one with no known price), and saves 1280x860 PNGs into
-// docs/screenshots/: each page in light mode, History with its detail dialog, Costs and History in dark mode, one
-// page in Chinese, a 390 px wide Playground, and Jobs with work queued behind a slow fake.
+// through the API from several callers (agents over MCP, the CLI, a script on the seed API, the UI; one refused by
+// moderation, one with no known price), and saves 1280x860 PNGs into docs/screenshots/: each page in light mode, History with its detail dialog, Costs and History in dark mode, one
+// page in Chinese, a 390 px wide Playground, a comparison of three models, and Jobs with work queued behind a slow fake.
 //
 // The generations are all made through the API today; to give the cost chart a week of history the daemon is then
 // stopped once and the older ones are moved back by whole days in the ledger (created/started/finished and the
@@ -16,6 +18,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { cleanEnv, prepareExecutable, REPO_ROOT, startDaemon, writeConfig, type Daemon } from "../e2e/daemon.ts";
 import { startFakeGemini } from "../fakes/gemini.ts";
@@ -23,10 +26,34 @@ import { startFakeOpenAI } from "../fakes/openai.ts";
 import { startFakeOpenRouter } from "../fakes/openrouter.ts";
 import { browserAvailable, launchBrowser, openPage } from "./browser.ts";
 
-const OUT = resolve(REPO_ROOT, "docs/screenshots");
+/** The command line: `--out DIR`, `--list`, and the names of the shots to take (default: all). */
+const { values: flags, positionals: wanted } = parseArgs({ args: Bun.argv.slice(2), options: { out: { type: "string" }, list: { type: "boolean" } }, allowPositionals: true });
+const OUT = resolve(flags.out ?? join(REPO_ROOT, "docs/screenshots"));
 const WIDTH = 1280;
 const HEIGHT = 860;
 const WAIT_MS = 60_000;
+
+/** Every shot, in the order taken: a name to ask for it on the command line, and the function (below) that takes it. */
+const SHOTS: { name: string; take: () => Promise<void> }[] = [
+  { name: "playground", take: playgroundShot },
+  { name: "models", take: modelsShot },
+  { name: "history", take: historyShots },
+  { name: "costs", take: costsShots },
+  { name: "history-zh", take: chineseShot },
+  { name: "playground-narrow", take: narrowShot },
+  { name: "playground-compare", take: compareShot },
+  { name: "jobs", take: jobsShot },
+];
+
+if (flags.list) {
+  for (const shot of SHOTS) console.log(shot.name);
+  process.exit();
+}
+const unknown = wanted.filter((name) => !SHOTS.some((shot) => shot.name === name));
+if (unknown.length > 0) {
+  console.error(`no such shot: ${unknown.join(", ")} (there are: ${SHOTS.map((shot) => shot.name).join(", ")})`);
+  process.exit(2);
+}
 
 if (!browserAvailable()) process.exit(1);
 
@@ -171,12 +198,23 @@ function config() {
   };
 }
 
-async function api<T = Record<string, any>>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const response = await fetch(`${daemon!.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+/** Who made a generation, as the ledger records it: the door (`api` unless labelled) and the client's User-Agent. */
+type Caller = { door: "api" | "mcp" | "cli" | "ui"; client: string; session?: string };
+
+/** The agents and tools of the made-up user, so History, Jobs and Costs have callers to filter and group by. */
+const CALLERS = {
+  claude: { door: "mcp", client: "claude-code", session: "refactor-docs" },
+  cursor: { door: "mcp", client: "cursor" },
+  cli: { door: "cli", client: "mediagen-cli/0.1.0" },
+  script: { door: "api", client: "python-requests/2.32.3" },
+  ui: { door: "ui", client: "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0" },
+} satisfies Record<string, Caller>;
+
+async function api<T = Record<string, any>>(method: string, path: string, body?: unknown, caller: Caller = CALLERS.ui): Promise<{ status: number; json: T }> {
+  const headers: Record<string, string> = { "user-agent": caller.client };
+  if (caller.door !== "api") headers["x-mediagen-door"] = caller.door;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const response = await fetch(`${daemon!.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: response.status, json: (await response.json()) as T };
 }
 
@@ -192,11 +230,11 @@ async function use(name: string): Promise<void> {
 type Kind = "image" | "video" | "audio";
 const ENDPOINT: Record<Kind, string> = { image: "/api/media/image", video: "/api/media/video", audio: "/api/media/audio/speech" };
 
-/** One generation through the API with the model `name`; `ok: false` when it is meant to fail. */
-async function generate(kind: Kind, name: string, text: string, extra: Record<string, unknown> = {}, ok = true): Promise<void> {
+/** One generation by `caller` through the API with the model `name`; `ok: false` when it is meant to fail. */
+async function generate(caller: Caller, kind: Kind, name: string, text: string, extra: Record<string, unknown> = {}, ok = true): Promise<void> {
   await use(name);
-  const body = kind === "audio" ? { input: text, ...extra } : { prompt: text, ...extra };
-  const answer = await api("POST", ENDPOINT[kind], body);
+  const body = { ...(kind === "audio" ? { input: text } : { prompt: text }), ...(caller.session ? { session_id: caller.session } : {}), ...extra };
+  const answer = await api("POST", ENDPOINT[kind], body, caller);
   if ((answer.json.success === true) !== ok) throw new Error(`${kind} with ${name} ${ok ? "failed" : "succeeded"}: ${JSON.stringify(answer.json)}`);
 }
 
@@ -226,7 +264,7 @@ async function open(path: string, options: { colorScheme?: "light" | "dark"; wid
   const { page, errors, outside } = await openPage(browser!, `${daemon!.url}${path}`, { colorScheme: options.colorScheme, width: options.width ?? WIDTH, height: HEIGHT });
   page.setDefaultTimeout(WAIT_MS);
   page.on("close", () => {
-    for (const error of errors) problems.push(`${path}: page error: ${error}`);
+    for (const error of errors) problems.push(`${path}: ${error}`);
     for (const url of outside) problems.push(`${path}: request left the daemon: ${url}`);
   });
   if (options.locale === "zh") {
@@ -237,7 +275,7 @@ async function open(path: string, options: { colorScheme?: "light" | "dark"; wid
   return page;
 }
 
-/** Saves the viewport as docs/screenshots/<name>.png once fonts and pictures have loaded. */
+/** Saves the viewport as <name>.png in the output folder (docs/screenshots/) once fonts and pictures have loaded. */
 async function shoot(page: Page, name: string): Promise<void> {
   await page.evaluate(async () => {
     await document.fonts.ready;
@@ -275,75 +313,83 @@ async function playgroundImage(page: Page, prompt: string): Promise<void> {
   }, prompt);
 }
 
-try {
-  mkdirSync(OUT, { recursive: true });
-  const { binary, runDir } = await prepareExecutable(root);
-  log("executable ready");
-  writeConfig(dataDir, config());
-  const env = cleanEnv({ HOME: root, MEDIAGEN_POLL_INTERVAL_SECONDS: "0.05" });
-  daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir, env });
-
-  // A week of generations, oldest first (the list is newest first, so the videos, whose fake files are headers only
-  // that a browser cannot play, end up at the bottom of History).
+/** Makes a week of generations of every type from every caller, then today's; moves the older ones back by days. */
+async function seed(binary: string, runDir: string, env: Record<string, string>): Promise<void> {
+  // Oldest first (the list is newest first, so the videos, whose fake files are headers only that a browser cannot
+  // play, end up at the bottom of History).
   const days = new Map<string, number>();
-  const older = async (back: number, kind: Kind, name: string, text: string, extra: Record<string, unknown> = {}, ok = true) => {
-    await generate(kind, name, text, extra, ok);
+  const older = async (back: number, caller: Caller, kind: Kind, name: string, text: string, extra: Record<string, unknown> = {}, ok = true) => {
+    await generate(caller, kind, name, text, extra, ok);
     days.set(text, back);
   };
-  await older(6, "video", "veo", "Drone flight over a pine forest in morning fog", { aspect_ratio: "landscape", duration_seconds: 4 });
-  await older(6, "image", "gpt-image", "Product shot of a ceramic teapot on linen, soft window light");
-  await older(6, "audio", "narrator", "Good morning. You have two meetings today.");
-  await older(5, "video", "router-video", "Waves rolling onto a black sand beach, slow motion", { aspect_ratio: "landscape", duration_seconds: 5 });
-  await older(5, "image", "gpt-image", "Flat illustration of a bicycle courier in the rain");
-  await older(5, "audio", "offline-speech", "Your build finished successfully.");
-  await older(4, "image", "nano-banana", "Isometric illustration of a tiny bakery at night", { aspect_ratio: "square" });
-  await older(4, "image", "gpt-image", "Mountain cabin under the northern lights");
-  await older(4, "audio", "narrator", "Welcome back. Here is your daily summary.");
-  await older(3, "image", "router", "Poster of a jazz festival, bold geometric shapes", { aspect_ratio: "portrait" });
-  await older(3, "image", "gpt-image", "Hero illustration for a note-taking app, pastel gradient");
-  await older(3, "image", "gpt-image", "Book cover: a lighthouse keeper's diary", { aspect_ratio: "portrait" });
-  await older(2, "audio", "gemini-voice", "Chapter one. The lighthouse keeper woke before dawn.", { voice: "Puck" });
-  await older(2, "image", "gpt-image", "Watercolour map of an imaginary island");
-  await older(2, "image", "nano-banana", "Sticker of a cheerful cactus", { aspect_ratio: "square" });
-  await older(1, "image", "lan-server", "Desert highway at sunset, retro postcard", { aspect_ratio: "square" });
-  await older(1, "image", "gpt-image", "Alpine lake panorama, early morning");
+  const { claude, cursor, cli, script, ui } = CALLERS;
+  await older(6, claude, "video", "veo", "Drone flight over a pine forest in morning fog", { aspect_ratio: "landscape", duration_seconds: 4 });
+  await older(6, claude, "image", "gpt-image", "Product shot of a ceramic teapot on linen, soft window light");
+  await older(6, script, "audio", "narrator", "Good morning. You have two meetings today.");
+  await older(5, cursor, "video", "router-video", "Waves rolling onto a black sand beach, slow motion", { aspect_ratio: "landscape", duration_seconds: 5 });
+  await older(5, ui, "image", "gpt-image", "Flat illustration of a bicycle courier in the rain");
+  await older(5, cli, "audio", "offline-speech", "Your build finished successfully.");
+  await older(4, cursor, "image", "nano-banana", "Isometric illustration of a tiny bakery at night", { aspect_ratio: "square" });
+  await older(4, claude, "image", "gpt-image", "Mountain cabin under the northern lights");
+  await older(4, script, "audio", "narrator", "Welcome back. Here is your daily summary.");
+  await older(3, ui, "image", "router", "Poster of a jazz festival, bold geometric shapes", { aspect_ratio: "portrait" });
+  await older(3, claude, "image", "gpt-image", "Hero illustration for a note-taking app, pastel gradient");
+  await older(3, cli, "image", "gpt-image", "Book cover: a lighthouse keeper's diary", { aspect_ratio: "portrait" });
+  await older(2, claude, "audio", "gemini-voice", "Chapter one. The lighthouse keeper woke before dawn.", { voice: "Puck" });
+  await older(2, cursor, "image", "gpt-image", "Watercolour map of an imaginary island");
+  await older(2, ui, "image", "nano-banana", "Sticker of a cheerful cactus", { aspect_ratio: "square" });
+  await older(1, cli, "image", "lan-server", "Desert highway at sunset, retro postcard", { aspect_ratio: "square" });
+  await older(1, claude, "image", "gpt-image", "Alpine lake panorama, early morning");
   openai.next("moderation_blocked");
-  await older(1, "image", "gpt-image", "Photo of a famous actor signing my poster", {}, false);
-  await daemon.stop("SIGTERM");
+  await older(1, cursor, "image", "gpt-image", "Photo of a famous actor signing my poster", {}, false);
+  await daemon!.stop("SIGTERM");
   backdate(days);
   log(`${days.size} older generations made and moved back`);
 
   daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir, env });
-  await generate("audio", "narrator", "Three new comments are waiting for your review.");
-  await generate("image", "nano-banana", "Valley with a winding river, morning haze", { aspect_ratio: "square" });
-  await generate("image", "gpt-image", "水墨风格的山间小屋，清晨薄雾");
-  await generate("audio", "offline-speech", "Deployment to staging is complete.");
+  await generate(script, "audio", "narrator", "Three new comments are waiting for your review.");
+  await generate(cursor, "image", "nano-banana", "Valley with a winding river, morning haze", { aspect_ratio: "square" });
+  await generate(claude, "image", "gpt-image", "水墨风格的山间小屋，清晨薄雾");
+  await generate(cli, "audio", "offline-speech", "Deployment to staging is complete.");
   await use("veo");
   await use("gpt-image");
-  browser = await launchBrowser();
-  log("today's generations made, browser up");
+  // The ledger must know who asked, or a view by caller would show one bar.
+  const { json } = await api<{ items: { door: string; client: string | null }[] }>("GET", "/api/generations?limit=100");
+  for (const caller of Object.values(CALLERS)) {
+    if (!json.items.some((g) => g.door === caller.door && g.client === caller.client)) throw new Error(`no generation recorded for ${caller.client} (${caller.door})`);
+  }
+}
 
-  // Playground with a finished image.
-  const playground = await open("/");
-  await playgroundImage(playground, "A lighthouse on a rocky coast at dawn, watercolour");
-  await reveal(playground, "article.playground-job", ".playground-form");
-  await shoot(playground, "playground");
-  await playground.context().close();
+// One function per shot: open pages with `open`, get them into the state to show, save with `shoot`, close the
+// context. Each starts from the seeded ledger and leaves it usable for the next (Jobs, which leaves slow work queued,
+// comes last).
 
-  // Models: the entry in use per type and every entry, keys masked.
-  const models = await open("/models");
-  await models.locator(".models-entry").first().waitFor();
-  await shoot(models, "models");
-  await models.context().close();
+/** playground.png: the Playground with a finished image. */
+async function playgroundShot(): Promise<void> {
+  const page = await open("/");
+  await playgroundImage(page, "A lighthouse on a rocky coast at dawn, watercolour");
+  await reveal(page, "article.playground-job", ".playground-form");
+  await shoot(page, "playground");
+  await page.context().close();
+}
 
-  // History, then the detail dialog of the newest image.
+/** models.png: the entry in use per type and every entry, keys masked. */
+async function modelsShot(): Promise<void> {
+  const page = await open("/models");
+  await page.locator(".models-entry").first().waitFor();
+  await shoot(page, "models");
+  await page.context().close();
+}
+
+/** history.png, history-detail.png (the newest image's details) and history-dark.png. */
+async function historyShots(): Promise<void> {
   for (const colorScheme of ["light", "dark"] as const) {
-    const history = await open("/history", { colorScheme });
-    await history.locator("article.history-card img").first().waitFor();
-    await shoot(history, colorScheme === "light" ? "history" : "history-dark");
+    const page = await open("/history", { colorScheme });
+    await page.locator("article.history-card img").first().waitFor();
+    await shoot(page, colorScheme === "light" ? "history" : "history-dark");
     if (colorScheme === "light") {
-      await history.locator("article.history-card").filter({ has: history.getByRole("img") }).first().getByRole("button", { name: "Details" }).click();
-      const dialog = history.getByRole("dialog", { name: "Generation details" });
+      await page.locator("article.history-card").filter({ has: page.getByRole("img") }).first().getByRole("button", { name: "Details" }).click();
+      const dialog = page.getByRole("dialog", { name: "Generation details" });
       await dialog.waitFor();
       await dialog.getByRole("table", { name: "Cost breakdown" }).waitFor();
       // Scrolled to the usage and cost sections, just under the dialog's sticky title bar.
@@ -352,64 +398,106 @@ try {
         const header = element.querySelector(".history-detail-header")!;
         element.scrollTop += usage.getBoundingClientRect().top - header.getBoundingClientRect().bottom - 12;
       });
-      await shoot(history, "history-detail");
+      await shoot(page, "history-detail");
     }
-    await history.context().close();
+    await page.context().close();
   }
+}
 
-  // Costs over the last week with the chart, light and dark.
+/** costs.png and costs-dark.png: the last week with the chart. */
+async function costsShots(): Promise<void> {
   for (const colorScheme of ["light", "dark"] as const) {
-    const costs = await open("/costs", { colorScheme });
-    await costs.getByRole("button", { name: "Last 7 days" }).click();
-    await costs.waitForFunction(() => document.querySelector(".costs-chart .u-legend")?.textContent?.includes("Image"));
-    await costs.locator(".costs-chart canvas").waitFor();
-    await costs.locator("table.costs-models").waitFor();
-    await reveal(costs, ".costs-chart", ".costs-totals");
-    await shoot(costs, colorScheme === "light" ? "costs" : "costs-dark");
-    await costs.context().close();
+    const page = await open("/costs", { colorScheme });
+    await page.getByRole("button", { name: "Last 7 days" }).click();
+    await page.waitForFunction(() => document.querySelector(".costs-chart .u-legend")?.textContent?.includes("Image"));
+    await page.locator(".costs-chart canvas").waitFor();
+    await page.locator("table.costs-models").waitFor();
+    await reveal(page, ".costs-chart", ".costs-totals");
+    await shoot(page, colorScheme === "light" ? "costs" : "costs-dark");
+    await page.context().close();
   }
+}
 
-  // One page in Chinese.
-  const chinese = await open("/history", { locale: "zh" });
-  await chinese.getByRole("heading", { level: 1, name: "历史" }).waitFor();
-  await chinese.locator("article.history-card img").first().waitFor();
-  await shoot(chinese, "history-zh");
-  await chinese.context().close();
+/** history-zh.png: one page in Chinese. */
+async function chineseShot(): Promise<void> {
+  const page = await open("/history", { locale: "zh" });
+  await page.getByRole("heading", { level: 1, name: "历史" }).waitFor();
+  await page.locator("article.history-card img").first().waitFor();
+  await shoot(page, "history-zh");
+  await page.context().close();
+}
 
-  // A phone-sized Playground with a finished image.
-  const narrow = await open("/", { width: 390 });
-  await playgroundImage(narrow, "Paper boats on a rainy window sill");
-  await reveal(narrow, "article.playground-job", ".playground-form");
-  await shoot(narrow, "playground-narrow");
-  await narrow.context().close();
-  log("pages done; queueing work for Jobs");
+/** playground-narrow.png: a phone-sized Playground with a finished image. */
+async function narrowShot(): Promise<void> {
+  const page = await open("/", { width: 390 });
+  await playgroundImage(page, "Paper boats on a rainy window sill");
+  await reveal(page, "article.playground-job", ".playground-form");
+  await shoot(page, "playground-narrow");
+  await page.context().close();
+}
 
-  // Jobs with work waiting: the fake OpenAI answers slowly, so one image runs and two wait behind it (one image at a
-  // time by default), a Veo clip runs with the progress its operation reports, and a speech runs.
+/** playground-compare.png: one prompt compared across three image models, each card with its time, size and cost. */
+async function compareShot(): Promise<void> {
+  const page = await open("/");
+  await page.getByLabel("Compare models").check();
+  const choices = page.getByRole("group", { name: /Models to compare/ });
+  for (const name of ["gpt-image", "nano-banana", "router"]) await choices.getByRole("checkbox", { name: new RegExp(`^${name} `) }).check();
+  await page.getByLabel("Prompt").fill("A red kite over green hills, gouache");
+  await page.locator(".playground-estimate").getByText(/Estimated total/).waitFor();
+  await page.getByRole("button", { name: "Compare 3 models" }).click();
+  await page.waitForFunction(() => {
+    const cards = [...document.querySelectorAll(".playground-compare-grid article")];
+    return cards.length === 3 && cards.every((card) => card.querySelector(".playground-bytes") && (card.querySelector("img") as HTMLImageElement | null)?.complete);
+  });
+  await reveal(page, ".playground-compare-run", ".playground-compare");
+  await shoot(page, "playground-compare");
+  await page.context().close();
+}
+
+/**
+ * jobs.png: the fake OpenAI answers slowly, so one image runs and two wait behind it (one image at a time by
+ * default), a Veo clip runs with the progress its operation reports, and a speech runs. Leaves that work queued.
+ */
+async function jobsShot(): Promise<void> {
   openai.slowMs = 120_000;
   openai.next("slow", "slow", "slow", "slow");
   gemini.pendingPolls = 400;
   gemini.reportProgress = true;
   await use("veo");
   await use("narrator");
-  const submit = async (kind: Kind, text: string) => {
-    const answer = await api("POST", ENDPOINT[kind], kind === "audio" ? { input: text, async: true } : { prompt: text, async: true });
+  const submit = async (caller: Caller, kind: Kind, text: string) => {
+    const answer = await api("POST", ENDPOINT[kind], kind === "audio" ? { input: text, async: true } : { prompt: text, async: true }, caller);
     if (answer.status !== 202) throw new Error(`async ${kind} refused: ${JSON.stringify(answer.json)}`);
   };
-  await submit("image", "Banner for the spring sale, cherry blossoms");
-  await submit("image", "Icon set for a weather app, flat style");
-  await submit("image", "Cover art for a lo-fi playlist");
-  await submit("video", "Timelapse of clouds over a mountain ridge");
-  await submit("audio", "Your weekly report is ready. Spending is under budget.");
-  const jobs = await open("/jobs");
-  await jobs.locator(".jobs-row").nth(4).waitFor();
+  await submit(CALLERS.claude, "image", "Banner for the spring sale, cherry blossoms");
+  await submit(CALLERS.cursor, "image", "Icon set for a weather app, flat style");
+  await submit(CALLERS.ui, "image", "Cover art for a lo-fi playlist");
+  await submit(CALLERS.claude, "video", "Timelapse of clouds over a mountain ridge");
+  await submit(CALLERS.script, "audio", "Your weekly report is ready. Spending is under budget.");
+  const page = await open("/jobs");
+  await page.locator(".jobs-row").nth(4).waitFor();
   // Let the clocks and the video's progress move a little.
-  await jobs.waitForFunction(() => Number(document.querySelector<HTMLProgressElement>(".jobs-row progress")?.value ?? 0) >= 20, undefined, { timeout: WAIT_MS });
-  await jobs.getByText(/running for 0:(0[3-9]|[1-5]\d)/).first().waitFor();
-  await shoot(jobs, "jobs");
-  await jobs.context().close();
-  log("done");
+  await page.waitForFunction(() => Number(document.querySelector<HTMLProgressElement>(".jobs-row progress")?.value ?? 0) >= 20, undefined, { timeout: WAIT_MS });
+  await page.getByText(/running for 0:(0[3-9]|[1-5]\d)/).first().waitFor();
+  await shoot(page, "jobs");
+  await page.context().close();
+}
 
+try {
+  mkdirSync(OUT, { recursive: true });
+  const { binary, runDir } = await prepareExecutable(root);
+  log("executable ready");
+  writeConfig(dataDir, config());
+  const env = cleanEnv({ HOME: root, MEDIAGEN_POLL_INTERVAL_SECONDS: "0.05" });
+  daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir, env });
+  await seed(binary, runDir, env);
+  browser = await launchBrowser();
+  log("today's generations made, browser up");
+  for (const shot of SHOTS) {
+    if (wanted.length > 0 && !wanted.includes(shot.name)) continue;
+    await shot.take();
+    log(`${shot.name} done`);
+  }
   if (problems.length > 0) throw new Error(`problems while taking the screenshots:\n${problems.join("\n")}`);
 } catch (error) {
   console.error(error);

@@ -2,9 +2,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Browser } from "playwright-core";
 import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
-import { browserAvailable, openPage, startUi, type UiFixture } from "./browser.ts";
+import { browserAvailable, guardPages, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
+guardPages();
 let ui: UiFixture;
 let daemon: Daemon;
 let browser: Browser;
@@ -54,4 +55,23 @@ describe.if(enabled)("shell", () => {
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toContain("application/json");
   });
+
+  test("an unknown page shows Not Found; /settings, /models/ and /Costs land on their pages", async () => {
+    const { page, errors } = await openPage(browser, daemon.url);
+    const unknown = await page.goto(`${daemon.url}/playground`);
+    expect(unknown?.status()).toBe(404);
+    await page.getByRole("heading", { level: 1, name: "Page not found" }).waitFor();
+    await page.getByRole("link", { name: "Back to the playground" }).click();
+    await page.getByRole("heading", { level: 1, name: "Playground" }).waitFor();
+    for (const [path, landing, heading] of [
+      ["/settings", "/models", "Models"],
+      ["/models/", "/models", "Models"],
+      ["/Costs", "/costs", "Costs"],
+    ] as const) {
+      await page.goto(`${daemon.url}${path}`);
+      await page.getByRole("heading", { level: 1, name: heading }).waitFor();
+      expect(new URL(page.url()).pathname).toBe(landing);
+    }
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

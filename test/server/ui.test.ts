@@ -1,5 +1,7 @@
-// The UI's files: served gzipped to clients that accept it, identical once decoded, revalidated by ETag per encoding.
+// The UI's files: served gzipped to clients that accept it, identical once decoded, revalidated by ETag per encoding;
+// and their total weight on the wire against the size before issue 15.
 import { expect, test } from "bun:test";
+import { UI_GZIP_BASELINE_BYTES, UI_GZIP_LIMIT, uiGzipTotal } from "../../bench/ui-gzip.ts";
 import { serveUi } from "../../server/ui.ts";
 
 const get = (path: string, headers: Record<string, string> = {}) => serveUi(new Request(`http://127.0.0.1:7070${path}`, { headers }), path);
@@ -24,4 +26,17 @@ test("the page and its script go gzipped when the client accepts gzip, and decod
   const etag = js.headers.get("etag")!;
   expect(etag).not.toBe((await get(script!))!.headers.get("etag"));
   expect((await get(script!, { "accept-encoding": "gzip", "if-none-match": etag }))!.status).toBe(304);
+});
+
+test("the whole UI on the wire stays within UI_GZIP_LIMIT of its size before issue 15 (bench/ui-gzip.ts)", async () => {
+  const { total, files } = await uiGzipTotal();
+  expect(files.map(([path]) => path)).toContain("/");
+  expect(files.some(([path]) => path.endsWith(".js"))).toBe(true);
+  const ratio = total / UI_GZIP_BASELINE_BYTES;
+  if (ratio > UI_GZIP_LIMIT) {
+    throw new Error(
+      `the UI is ${total} bytes gzipped, ${ratio.toFixed(2)}x the ${UI_GZIP_BASELINE_BYTES} of e1bb0f2 (limit ${UI_GZIP_LIMIT}x): ` +
+        "make it lighter, or raise UI_GZIP_LIMIT in bench/ui-gzip.ts and say in docs/benchmarks.md what the extra bytes buy",
+    );
+  }
 });

@@ -46,3 +46,19 @@ test("a daemon that needs a token gets a prompt once, and the token is remembere
   await until(() => view.root.querySelector("form.token") === null && view.root.querySelector("main h1") !== null);
   expect(localStorage.getItem("mediagen.token")).toBe("secret-token-123");
 });
+
+test("an unknown path shows the Not Found page; /settings opens Models at its own path", async () => {
+  fakeApi(false);
+  const { navigate } = await import("../../web/src/lib/router.ts");
+  navigate("/playground");
+  {
+    using view = mount(() => <App />);
+    await until(() => view.root.querySelector("main h1") !== null);
+    expect(view.root.querySelector("main h1")?.textContent).toBe("Page not found");
+  }
+  navigate("/settings");
+  expect(location.pathname).toBe("/models");
+  navigate("/Costs/");
+  expect(location.pathname).toBe("/costs");
+  navigate("/");
+});

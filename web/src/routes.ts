@@ -14,3 +14,18 @@ export type UiPath = (typeof UI_ROUTES)[number]["path"];
 
 /** Every page's path. */
 export const UI_PATHS: readonly UiPath[] = UI_ROUTES.map((route) => route.path);
+
+/** Other names of a page: the skill sends users to "the settings page" (设置页), which is Models. */
+export const UI_ALIASES: Readonly<Record<string, UiPath>> = { "/settings": "/models" };
+
+/**
+ * The page a typed path means when it is not the page's exact path: the same path in other letter case or with
+ * trailing slashes (`/Costs`, `/models/`), or an alias (`/settings`). Undefined for an exact page path and for
+ * paths that name no page.
+ */
+export function canonicalUiPath(path: string): UiPath | undefined {
+  if ((UI_PATHS as readonly string[]).includes(path)) return undefined;
+  const folded = path.replace(/\/+$/, "").toLowerCase() || "/";
+  if ((UI_PATHS as readonly string[]).includes(folded)) return folded as UiPath;
+  return Object.hasOwn(UI_ALIASES, folded) ? UI_ALIASES[folded] : undefined;
+}

@@ -1,7 +1,8 @@
 // Playground request bodies, first frames from data URLs, voices of the configured speech model, and job times.
-import { expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
+import type { Generation } from "../../../web/src/lib/api.ts";
 import { elapsedSeconds, formatClock, shortId } from "../../../web/src/lib/job-display.ts";
-import { imageBody, inlineImage, MAX_INPUT_IMAGES, readDataUrl, speechBody, videoBody, voicesFor } from "../../../web/src/lib/playground-requests.ts";
+import { estimateQueryOf, estimateTotal, imageBody, inlineImage, MAX_INPUT_IMAGES, prefillFrom, readDataUrl, speechBody, toggleChoice, videoBody, voicesFor } from "../../../web/src/lib/playground-requests.ts";
 import { PROVIDERS } from "../catalog-fixture.ts";
 
 const png = { name: "a.png", dataUrl: "data:image/png;base64,iVBORw0KGgo=" };
@@ -51,4 +52,73 @@ test("elapsed time ticks locally from the server's last figure; only while runni
 test("a short id is the tail of a time-ordered id, where ids differ", () => {
   expect(shortId("01a20add-1313-700e-a920-7259d474a252")).toBe("d474a252");
   expect(shortId("abc")).toBe("abc");
+});
+
+test("input images from History go by their path; a blank output folder is left out, a given one trimmed", () => {
+  const fromHistory = { name: "cat.png", path: "/work/project/cat.png" };
+  expect(imageBody({ prompt: "x", aspect: "square", images: [png, fromHistory], outputDir: "  " })).toEqual({ prompt: "x", aspect_ratio: "square", images: [png.dataUrl, "/work/project/cat.png"] });
+  expect(videoBody({ prompt: "x", aspect: "landscape", seconds: 4, firstFrame: fromHistory, outputDir: " /work/out " })).toEqual({
+    prompt: "x",
+    aspect_ratio: "landscape",
+    duration_seconds: 4,
+    image: "/work/project/cat.png",
+    output_dir: "/work/out",
+  });
+  expect(speechBody({ text: "hi", voice: "", outputDir: "/w" })).toEqual({ input: "hi", output_dir: "/w" });
+});
+
+test("voices follow the picked speech model when one is picked", () => {
+  const types = { image: { configured: false }, video: { configured: false }, audio: { configured: true, provider: "openai", model: "tts-1" } };
+  expect(voicesFor(types, PROVIDERS, { provider: "openclacky", model: "or-tts-gemini-2-5-flash" })).toEqual(["Kore", "Puck"]);
+  expect(voicesFor(types, PROVIDERS, undefined)).toEqual(["alloy"]);
+});
+
+describe("prefillFrom: a recorded generation as a Playground form", () => {
+  const row = (fields: Partial<Generation>) =>
+    ({ type: "image", prompt: "p", params: {}, model: "gpt-image-2", model_name: null, ...fields }) as Pick<Generation, "type" | "prompt" | "params" | "model" | "model_name">;
+
+  test("image: prompt, model by entry name, aspect, output folder, path inputs kept and inline ones reported", () => {
+    const prefill = prefillFrom(row({ model_name: "pics", params: { aspect_ratio: "portrait", output_dir: "/w/assets/generated", inputs: ["/w/a.png", "data-url", "/w/b.jpg"] } }));
+    expect(prefill).toEqual({
+      type: "image",
+      model: "pics",
+      droppedInputs: true,
+      form: { prompt: "p", aspect: "portrait", outputDir: "/w/assets/generated", images: [{ name: "a.png", path: "/w/a.png" }, { name: "b.jpg", path: "/w/b.jpg" }] },
+    });
+  });
+
+  test("video: duration, first frame by path; an unknown aspect or duration falls back to the defaults", () => {
+    expect(prefillFrom(row({ type: "video", model: "veo", params: { aspect_ratio: "portrait", duration_seconds: 5, first_frame: "/w/f.png" } }))).toEqual({
+      type: "video",
+      model: "veo",
+      droppedInputs: false,
+      form: { prompt: "p", aspect: "portrait", seconds: 5, firstFrame: [{ name: "f.png", path: "/w/f.png" }], outputDir: "" },
+    });
+    const odd = prefillFrom(row({ type: "video", params: { aspect_ratio: "21:9", duration_seconds: 12, first_frame: "base64" } }));
+    expect(odd.form).toMatchObject({ aspect: "landscape", seconds: 8, firstFrame: [] });
+    expect(odd.droppedInputs).toBe(true);
+  });
+
+  test("speech: text and voice", () => {
+    expect(prefillFrom(row({ type: "audio", prompt: "Hello", model: "flite", params: { voice: "slt", output_dir: "/w" } }))).toEqual({
+      type: "audio",
+      model: "flite",
+      droppedInputs: false,
+      form: { text: "Hello", voice: "slt", outputDir: "/w" },
+    });
+  });
+});
+
+test("the estimate query carries only what decides the price, and the models unless it is the default", () => {
+  expect(estimateQueryOf({ type: "image", body: { prompt: "x", aspect_ratio: "square", images: ["data:..."] } }, [""])).toEqual({ type: "image", aspect_ratio: "square" });
+  expect(estimateQueryOf({ type: "video", body: { prompt: "x", aspect_ratio: "portrait", duration_seconds: 5 } }, ["a", "b"])).toEqual({ type: "video", aspect_ratio: "portrait", duration_seconds: 5, models: ["a", "b"] });
+  expect(estimateQueryOf({ type: "audio", body: { input: "Hello" } }, ["voice"])).toEqual({ type: "audio", characters: 5, models: ["voice"] });
+});
+
+test("choosing models to compare: toggled, never past the maximum; the total says when it is partial", () => {
+  expect(toggleChoice(["a"], "b", 2)).toEqual(["a", "b"]);
+  expect(toggleChoice(["a", "b"], "c", 2)).toEqual(["a", "b"]);
+  expect(toggleChoice(["a", "b"], "a", 2)).toEqual(["b"]);
+  expect(estimateTotal([{ estimated_cost_usd: 0.05 }, { estimated_cost_usd: 0.02 }])).toEqual({ usd: 0.07, partial: false });
+  expect(estimateTotal([{ estimated_cost_usd: 0.05 }, { estimated_cost_usd: null }])).toEqual({ usd: 0.05, partial: true });
 });

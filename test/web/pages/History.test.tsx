@@ -160,7 +160,7 @@ test("the gallery shows newest first: lazy thumbnails, inline video and audio pl
   const audio = card(view.root, "gen-speech")!.querySelector("audio")!;
   expect(audio.hasAttribute("controls")).toBe(true);
   expect(audio.getAttribute("preload")).toBe("none");
-  expect(card(view.root, "gen-cat")!.querySelector(".badge.succeeded")?.textContent).toBe("succeeded");
+  expect(card(view.root, "gen-cat")!.querySelector(".badge.succeeded")?.textContent).toBe("Succeeded");
   expect(card(view.root, "gen-cat")!.textContent).toContain("$0.040");
   expect(view.root.textContent).toContain("That is all of them.");
 });
@@ -178,7 +178,7 @@ test("a failed generation shows its error and error type, an unknown cost as a d
   using view = mount(() => <History />);
   await until(() => cards(view.root).length === 1);
   const failed = card(view.root, "gen-failed")!;
-  expect(failed.querySelector(".badge.failed")?.textContent).toBe("failed");
+  expect(failed.querySelector(".badge.failed")?.textContent).toBe("Failed");
   expect(failed.querySelector(".history-error")?.textContent).toBe("The provider refused the request on safety grounds. (content_filtered)");
   expect(failed.querySelector("img, video, audio")).toBeNull();
   expect(failed.querySelector(".history-meta")?.textContent).toContain("—");
@@ -306,8 +306,8 @@ test("the detail dialog shows every recorded field: cost source, unit price, bre
   expect(field("Unit")).toBe("token");
   expect(field("Quantity")).toBe("49");
   expect(field("Unit price")).toBe("$0.000019");
-  expect(field("voice")).toBe("Kore");
-  expect(field("output_tokens")).toBe("44");
+  expect(field("Voice")).toBe("Kore");
+  expect(field("Output tokens")).toBe("44");
   expect(field("Path")).toBe("/home/me/out/gen-speech.wav");
   expect(field("MIME type")).toBe("audio/wav");
   expect(field("Size on disk")).toBe("200.0 KB");
@@ -327,11 +327,12 @@ test("the detail dialog shows every recorded field: cost source, unit price, bre
   expect(detail.querySelector("a[target=_blank]")?.textContent).toBe("Open file");
 });
 
-test("an unknown cost is explained, not shown as $0", async () => {
+test("a failed job without a charge says so, neither $0 nor 'not in the price catalogue'", async () => {
   daemon([[FAILED]]);
   using view = mount(() => <History />);
   const detail = await openDetail(view.root, "gen-failed");
-  expect(detail.textContent).toContain("Not priced: the provider reported no cost and the model is not in the price catalogue.");
+  expect(detail.textContent).toContain("The job ended without the provider billing anything, so there is no cost.");
+  expect(detail.textContent).not.toContain("price catalogue");
   expect(detail.querySelector("a[target=_blank]")).toBeNull();
 });
 

@@ -27,9 +27,9 @@ test("lists jobs per media type with short id, status, model, position or elapse
   const [image, video, speech] = sections.map((s) => s.textContent ?? "");
   expect(image).toContain("33334444");
   expect(image).not.toContain("que0000033334444");
-  expect(image).toContain("queued");
+  expect(image).toContain("Queued");
   expect(image).toContain("#2 in the queue");
-  expect(video).toContain("running");
+  expect(video).toContain("Running");
   expect(video).toContain("gemini · veo-3.1-generate-preview");
   expect(video).toContain("running for 1:05");
   expect(video).toContain("30 %");

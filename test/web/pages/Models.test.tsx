@@ -145,6 +145,24 @@ test("a 400 on base_url lands next to the base URL field", async () => {
   expect(view.root.querySelector("#models-form-base_url-error")?.textContent).toBe("base_url: must be an http(s) URL");
 });
 
+test("in Chinese a field's error leads with Chinese words before the daemon's sentence", async () => {
+  const { setLocale } = await import("../../../web/src/lib/i18n.ts");
+  daemon({ "POST /api/config/models": () => errorAnswer(400, "base_url: must be an http(s) URL", "invalid_argument", { field: "base_url" }) });
+  using view = await openPage();
+  setLocale("zh");
+  try {
+    button(view.root, "添加模型").click();
+    await until(() => form(view.root) !== null);
+    typeInto(field(view.root, "model"), "m");
+    typeInto(field(view.root, "base_url"), "ftp://x");
+    form(view.root).requestSubmit();
+    await until(() => view.root.querySelector("#models-form-base_url-error") !== null);
+    expect(view.root.querySelector("#models-form-base_url-error")?.textContent).toBe("请求字段无效。 base_url: must be an http(s) URL");
+  } finally {
+    setLocale("en");
+  }
+});
+
 test("test connection sends the form's values with the masked key and the entry's name, and shows the answer", async () => {
   const { sent } = daemon({
     "POST /api/config/models/test": { ok: false, message: "Upstream 401: Invalid API key", error_type: "auth_required", provider: "openai", model: "gpt-image-1.5" },

@@ -1,16 +1,19 @@
 // The Playground: request bodies per type (input images as data URLs), a job followed live to its result, errors, not configured.
 import { afterEach, expect, test } from "bun:test";
 import type { MediaTypes } from "../../../web/src/lib/api.ts";
+import { playground } from "../../../web/src/lib/playground-store.ts";
 import { Playground } from "../../../web/src/pages/Playground.tsx";
 import { PROVIDERS } from "../catalog-fixture.ts";
 import { button, choose, hasButton, optionValues, typeInto } from "../dom.ts";
-import { errorAnswer, fakeRoutes, jobStream, jobView, type Route } from "../fake-routes.ts";
+import { errorAnswer, fakeRoutes, jobStream, jobView, type Route, type SentRequest } from "../fake-routes.ts";
 import { mount, until } from "../render.ts";
 
 let restore = () => {};
 afterEach(() => {
   restore();
   localStorage.clear();
+  playground.reset();
+  sessionStorage.clear();
 });
 
 const ALL_CONFIGURED: MediaTypes = {
@@ -145,14 +148,14 @@ test("a job is followed live: queue position, elapsed time ticking, progress, th
   submit(view.root);
   const job = () => view.root.querySelector(".playground-job")?.textContent ?? "";
   await until(() => job().includes("Position 2 in the queue"));
-  expect(job()).toContain("queued");
+  expect(job()).toContain("Queued");
   expect(job()).toContain("45abcdef");
 
   stream.send(jobView({ id: "job12345abcdef", status: "queued", position: 1 }));
   await until(() => job().includes("Position 1 in the queue"));
   stream.send(jobView({ id: "job12345abcdef", status: "running", started_at: new Date().toISOString(), elapsed_seconds: 3 }));
   await until(() => job().includes("Running for 0:03"));
-  expect(job()).toContain("running");
+  expect(job()).toContain("Running");
   await until(() => job().includes("Running for 0:04"), 2500);
   stream.send(jobView({ id: "job12345abcdef", status: "running", elapsed_seconds: 5, progress: 40 }));
   await until(() => view.root.querySelector(".playground-job progress") !== null);
@@ -167,7 +170,7 @@ test("a job is followed live: queue position, elapsed time ticking, progress, th
   );
   await until(() => view.root.querySelector(".playground-job img") !== null);
   expect(view.root.querySelector(".playground-job img")!.getAttribute("src")).toBe("/api/generations/job12345abcdef/file");
-  expect(job()).toContain("succeeded");
+  expect(job()).toContain("Succeeded");
   expect(job()).toContain("1536x1024");
   expect(view.root.querySelector(".playground-cost")?.textContent).toBe("$0.040");
   expect(view.root.querySelector(".playground-job progress")).toBeNull();
@@ -285,4 +288,188 @@ test("with several models of a type, any of them can serve the next request (sen
   submit(page.root);
   await until(() => sent.some((r) => r.method === "POST"));
   expect(sent.find((r) => r.method === "POST")!.body).toMatchObject({ prompt: "a lighthouse", model: "cheap", async: true });
+});
+
+const modelView = (index: number, type: string, name: string | undefined, model: string, provider: string, inUse: boolean) => ({
+  index,
+  type,
+  provider,
+  model,
+  default: inUse,
+  in_use: inUse,
+  api_key: { set: true, masked: "k-…" },
+  ...(name ? { name } : {}),
+});
+const IMAGE_MODELS = {
+  models: [
+    modelView(0, "image", "pics", "gpt-image-2", "openai", true),
+    modelView(1, "image", undefined, "gpt-image-1.5", "openai", false),
+    modelView(2, "image", "gateway", "or-gpt-image-2", "openclacky", false),
+    modelView(3, "audio", "voice", "tts-1", "openai", true),
+    modelView(4, "audio", "gem", "or-tts-gemini-2-5-flash", "openclacky", false),
+  ],
+};
+
+test("a blank or whitespace-only prompt is answered with a message and nothing is sent", async () => {
+  const { sent } = daemon();
+  using view = await openTab("Image");
+  typeInto(view.root.querySelector("textarea"), "   \n  ");
+  submit(view.root);
+  await until(() => view.root.querySelector(".playground-problem") !== null);
+  expect(view.root.querySelector(".playground-problem")!.textContent).toBe("Enter a prompt: it cannot be blank.");
+  expect(view.root.querySelector(".playground-problem")!.getAttribute("role")).toBe("alert");
+  expect(sent.filter((r) => r.path.startsWith("/api/media/") && r.method === "POST")).toEqual([]);
+  // Typing clears it.
+  typeInto(view.root.querySelector("textarea"), "a fox");
+  await until(() => view.root.querySelector(".playground-problem") === null);
+  button(view.root, "Speech").click();
+  await until(() => view.root.querySelector("form textarea") !== null);
+  submit(view.root);
+  await until(() => view.root.querySelector(".playground-problem")?.textContent === "Enter the text to speak: it cannot be blank.");
+});
+
+test("'Copied to the clipboard.' goes away on another tab", async () => {
+  daemon();
+  Object.defineProperty(navigator, "clipboard", { value: { writeText: async () => {} }, configurable: true });
+  using view = await openTab("Image");
+  typeInto(view.root.querySelector("textarea"), "x");
+  button(view.root, "Copy as curl").click();
+  await until(() => view.root.textContent?.includes("Copied to the clipboard.") === true);
+  button(view.root, "Video").click();
+  await until(() => view.root.textContent?.includes("Copied to the clipboard.") === false);
+});
+
+test("the prompt and the results survive leaving the page and coming back, and are saved for a reload", async () => {
+  daemon({ "POST /api/media/image": accepted("img00042", "image"), "GET /api/media/jobs/img00042/events": () => jobStream().response() });
+  {
+    using view = await openTab("Image");
+    typeInto(view.root.querySelector("textarea"), "a harbour at night");
+    submit(view.root);
+    await until(() => view.root.querySelector(".playground-job") !== null);
+    typeInto(view.root.querySelector("textarea"), "the next idea");
+  }
+  using again = mount(() => <Playground />);
+  await until(() => again.root.querySelector(".playground-job") !== null && again.root.querySelector("textarea") !== null);
+  expect((again.root.querySelector("textarea") as HTMLTextAreaElement).value).toBe("the next idea");
+  expect(again.root.querySelector(".playground-job")!.textContent).toContain("a harbour at night");
+  // Saved a moment after the last change, per browser tab.
+  await until(() => (sessionStorage.getItem("mediagen.playground.forms") ?? "").includes("the next idea"), 2000);
+  expect(sessionStorage.getItem("mediagen.playground.runs")).toContain("img00042");
+});
+
+test("the estimated cost is shown before running and follows the form", async () => {
+  const estimates: unknown[] = [];
+  daemon({
+    "POST /api/costs/estimate": (request: SentRequest) => {
+      estimates.push(request.body);
+      const square = (request.body as { aspect_ratio?: string }).aspect_ratio === "square";
+      return Response.json({ type: "image", estimates: [{ choice: "pics", name: "pics", model: "gpt-image-2", provider: "openai", default: true, estimated_cost_usd: square ? 0.034 : 0.047, basis: "catalog" }] });
+    },
+  });
+  using view = await openTab("Image");
+  const estimate = () => view.root.querySelector(".playground-estimate")?.textContent ?? "";
+  await until(() => estimate().includes("$0.047"), 3000);
+  expect(estimate()).toBe("Estimated cost: $0.047 · from the price catalogue");
+  expect(estimates[0]).toEqual({ type: "image", aspect_ratio: "landscape" });
+  choose(view.root.querySelector("form select"), "square");
+  await until(() => estimate().includes("$0.034"), 3000);
+  expect(estimates.at(-1)).toEqual({ type: "image", aspect_ratio: "square" });
+  // Another tab never shows the image's estimate (this fake only estimates images).
+  button(view.root, "Video").click();
+  await until(() => view.root.querySelector("form select") !== null && estimate() === "");
+  await until(() => estimates.some((body) => (body as { type: string }).type === "video"), 3000);
+  expect(estimate()).toBe("");
+});
+
+test("an unknown estimate says so, never $0", async () => {
+  daemon({
+    "POST /api/costs/estimate": () => Response.json({ type: "audio", estimates: [{ choice: "voice", name: "voice", model: "tts-1", provider: "openai", default: true, estimated_cost_usd: null, basis: "unknown" }] }),
+  });
+  using view = await openTab("Speech");
+  await until(() => (view.root.querySelector(".playground-estimate")?.textContent ?? "").includes("unknown"), 3000);
+  expect(view.root.querySelector(".playground-estimate")!.textContent).toBe("Estimated cost: unknown: no price for this model and no cost recorded yet");
+});
+
+test("compare: one prompt to the chosen models side by side, each card with its time, file size and cost, or its own error", async () => {
+  const streams = { a: jobStream(), b: jobStream() };
+  const { sent } = daemon({
+    "GET /api/config/models": IMAGE_MODELS,
+    "POST /api/costs/estimate": (request: SentRequest) =>
+      Response.json({
+        type: "image",
+        estimates: ((request.body as { models?: string[] }).models ?? ["pics"]).map((choice) => ({
+          choice,
+          name: choice === "gpt-image-1.5" ? null : choice,
+          model: choice,
+          provider: "openai",
+          default: choice === "pics",
+          estimated_cost_usd: choice === "gateway" ? null : 0.05,
+          basis: choice === "gateway" ? "unknown" : "catalog",
+        })),
+      }),
+    "POST /api/media/image": (request: SentRequest) => {
+      const model = (request.body as { model?: string }).model;
+      if (model === "gateway") return errorAnswer(401, "api_key not configured for gateway", "auth_required");
+      const id = model === "pics" ? "cmpaaaa1" : "cmpbbbb2";
+      return Response.json({ success: true, status: "running", task_id: id, id, type: "image", model: model === "pics" ? "gpt-image-2" : "gpt-image-1.5", provider: "openai" }, { status: 202 });
+    },
+    "GET /api/media/jobs/cmpaaaa1/events": () => streams.a.response(),
+    "GET /api/media/jobs/cmpbbbb2/events": () => streams.b.response(),
+    "GET /api/generations/cmpaaaa1": { bytes: 2_202_009 },
+    "GET /api/generations/cmpbbbb2": { bytes: 1_048_576 },
+  });
+  using view = await openTab("Image");
+  await until(() => view.root.querySelector(".playground-compare-toggle input") !== null);
+  const toggle = view.root.querySelector(".playground-compare-toggle input") as HTMLInputElement;
+  toggle.click();
+  await until(() => view.root.querySelector(".playground-compare") !== null);
+  const boxes = () => [...view.root.querySelectorAll(".playground-compare input[type=checkbox]")] as HTMLInputElement[];
+  expect(boxes().map((b) => b.value)).toEqual(["pics", "gpt-image-1.5", "gateway"]);
+  // One chosen is not a comparison yet.
+  boxes()[0]!.click();
+  typeInto(view.root.querySelector("textarea"), "a red kite over hills");
+  submit(view.root);
+  await until(() => view.root.querySelector(".playground-problem")?.textContent === "Choose at least 2 models to compare.");
+  boxes()[1]!.click();
+  boxes()[2]!.click();
+  await until(() => (view.root.querySelector(".playground-estimate")?.textContent ?? "").includes("at least"), 3000);
+  expect(view.root.querySelector(".playground-estimate")!.textContent).toBe("Estimated total: at least $0.100 (some models have no estimate)");
+  expect(view.root.querySelector(".playground-compare")!.textContent).toContain("$0.050 · from the price catalogue");
+  expect(button(view.root, "Compare 3 models")).toBeDefined();
+  button(view.root, "Compare 3 models").click();
+  await until(() => view.root.querySelectorAll(".playground-compare-grid > article").length === 3);
+  const posts = sent.filter((r) => r.method === "POST" && r.path === "/api/media/image");
+  expect(posts.map((r) => (r.body as { model: string }).model)).toEqual(["pics", "gpt-image-1.5", "gateway"]);
+  for (const post of posts) {
+    expect(post.body).toMatchObject({ prompt: "a red kite over hills", aspect_ratio: "landscape", async: true });
+    expect(post.headers.get("x-mediagen-door")).toBe("ui");
+  }
+  // The refused model shows its own error in its card; the others run.
+  const cards = () => [...view.root.querySelectorAll(".playground-compare-grid > article")];
+  expect(cards()[2]!.textContent).toContain("api_key not configured for gateway");
+  expect(cards()[2]!.textContent).toContain("auth_required");
+
+  const started = "2026-11-29T10:00:00.000Z";
+  streams.a.send(jobView({ id: "cmpaaaa1", status: "succeeded", started_at: started, finished_at: "2026-11-29T10:00:12.300Z", result: { success: true, image: "/o/a.png", size: "1536x1024", cost_usd: 0.047 } }));
+  streams.b.send(jobView({ id: "cmpbbbb2", model: "gpt-image-1.5", status: "succeeded", started_at: started, finished_at: "2026-11-29T10:00:08.000Z", result: { success: true, image: "/o/b.png", size: "1536x1024", cost_usd: 0.05 } }));
+  await until(() => cards()[0]!.querySelector(".playground-bytes") !== null && cards()[1]!.querySelector(".playground-bytes") !== null);
+  expect(cards()[0]!.querySelector(".playground-took")!.textContent).toBe("12.3 s");
+  expect(cards()[0]!.querySelector(".playground-bytes")!.textContent).toBe("2.1 MB");
+  expect(cards()[0]!.querySelector(".playground-cost")!.textContent).toBe("$0.047");
+  expect(cards()[1]!.querySelector(".playground-took")!.textContent).toBe("8.0 s");
+  expect(cards()[1]!.querySelector(".playground-bytes")!.textContent).toBe("1.0 MB");
+  expect(cards()[1]!.textContent).toContain("gpt-image-1.5");
+  // Comparing never touches the configured default.
+  expect(sent.some((r) => r.path.startsWith("/api/config/models/") && r.method !== "GET")).toBe(false);
+});
+
+test("the voice list follows the picked speech model", async () => {
+  daemon({ "GET /api/config/models": IMAGE_MODELS });
+  using view = await openTab("Speech");
+  await until(() => view.root.querySelector(".playground-model-select select") !== null);
+  const voice = () => [...view.root.querySelectorAll("form select")].at(-1)!;
+  expect(optionValues(voice())).toEqual(["", "alloy"]);
+  choose(view.root.querySelector(".playground-model-select select"), "gem");
+  await until(() => optionValues(voice()).includes("Kore"));
+  expect(optionValues(voice())).toEqual(["", "Kore", "Puck"]);
 });

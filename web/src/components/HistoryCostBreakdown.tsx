@@ -7,7 +7,7 @@ import { t } from "../lib/i18n.ts";
 /** How a generation's cost adds up: unit, quantity, unit price and cost per line. */
 export function HistoryCostBreakdown(props: { lines: NonNullable<Generation["cost_breakdown"]> }) {
   return (
-    <div class="history-table-wrap">
+    <div class="history-table-wrap" role="region" aria-label={t("history.breakdown")} tabindex="0">
       <table class="history-breakdown">
         <caption>{t("history.breakdown")}</caption>
         <thead>

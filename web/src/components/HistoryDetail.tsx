@@ -9,6 +9,9 @@ import { api, type Generation, type JobAccepted } from "../lib/api.ts";
 import { isFinished } from "../lib/enums.ts";
 import { rerunRequest } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
+import { prefillFrom } from "../lib/playground-requests.ts";
+import { playground } from "../lib/playground-store.ts";
+import { navigate } from "../lib/router.ts";
 
 /** What a delete did, for the page to drop the card and say so. */
 export interface DeleteOutcome {
@@ -127,6 +130,17 @@ export function HistoryDetail(props: { generation: Generation; onClose: () => vo
             disabled={busy() || confirmRerun()}
           >
             {t("history.rerun")}
+          </button>
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => {
+              playground.prefill(prefillFrom(g()));
+              close();
+              navigate("/");
+            }}
+          >
+            {t("history.openInPlayground")}
           </button>
           <Show when={hasFile() && g().status === "succeeded"}>
             <a class="history-open" href={api.generations.fileUrl(g().id)} target="_blank" rel="noopener noreferrer">

@@ -2,7 +2,8 @@ import { Show } from "solid-js";
 import type { Generation } from "../lib/api.ts";
 import { formatBytes, formatDuration, formatUsd } from "../lib/format.ts";
 import { fieldRows, formatTimestamp, formatUnitPrice, mediaSize, orDash } from "../lib/history.ts";
-import { t } from "../lib/i18n.ts";
+import { costSourceText } from "../lib/cost-source.ts";
+import { codeText, t } from "../lib/i18n.ts";
 import { fallbackText, fellBackFromAttempts } from "../lib/job-display.ts";
 import { HistoryAttempts } from "./HistoryAttempts.tsx";
 import { HistoryCostBreakdown } from "./HistoryCostBreakdown.tsx";
@@ -25,13 +26,13 @@ export function HistoryRecord(props: { generation: Generation }) {
 
       <HistorySection title={t("history.section.params")}>
         <Show when={fieldRows(g().params).length > 0} fallback={<p class="muted">{t("history.none")}</p>}>
-          <HistoryFields rows={fieldRows(g().params).map(([key, value]): FieldRow => [key, <code>{value}</code>])} />
+          <HistoryFields rows={fieldRows(g().params).map(([key, value]): FieldRow => [codeText("param", key), <code title={key}>{value}</code>])} />
         </Show>
       </HistorySection>
 
       <HistorySection title={t("history.section.usage")}>
         <Show when={fieldRows(g().usage).length > 0} fallback={<p class="muted">{t("history.noUsage")}</p>}>
-          <HistoryFields rows={fieldRows(g().usage).map(([key, value]): FieldRow => [key, <code>{value}</code>])} />
+          <HistoryFields rows={fieldRows(g().usage).map(([key, value]): FieldRow => [codeText("usage", key), <code title={key}>{value}</code>])} />
         </Show>
       </HistorySection>
 
@@ -42,8 +43,8 @@ export function HistoryRecord(props: { generation: Generation }) {
             [
               t("history.field.costSource"),
               <>
-                <span class={`history-source ${g().cost_source}`}>{t(`history.source.${g().cost_source}`)}</span>{" "}
-                <span class="muted">{t(`history.sourceHelp.${g().cost_source}`)}</span>
+                <span class={`history-source ${g().cost_source}`}>{t(costSourceText(g()).label)}</span>{" "}
+                <span class="muted">{t(costSourceText(g()).help)}</span>
               </>,
             ],
             [t("history.field.unit"), orDash(g().cost_unit)],

@@ -1,6 +1,6 @@
 import { createSignal, For, Match, Show, Switch } from "solid-js";
 import { api, ApiError, type ModelTestResult, type ModelView, type ProviderInfo } from "../lib/api.ts";
-import { t } from "../lib/i18n.ts";
+import { hasText, locale, t } from "../lib/i18n.ts";
 import {
   draftOf,
   formFieldOf,
@@ -39,8 +39,10 @@ export function ModelsForm(props: { providers: ProviderInfo[]; saved?: ModelView
   /** Puts an error next to its field when the server (or the form) names one, else above the buttons. */
   const report = (error: unknown) => {
     const field = error instanceof ApiError ? formFieldOf(error.field) : undefined;
-    if (field && error instanceof Error) {
-      setErrors({ [field]: error.message });
+    if (field && error instanceof ApiError) {
+      // The daemon's sentence is English: another language leads with its own words for the error type.
+      const summary = locale() !== "en" && hasText(`errortype.${error.errorType}`) ? `${t(`errortype.${error.errorType}`)} ` : "";
+      setErrors({ [field]: `${summary}${error.message}` });
       document.getElementById(fieldId(field))?.focus();
       return;
     }

@@ -83,7 +83,17 @@ export function PlaygroundImagePicker(props: { id: string; label: string; hint: 
           <For each={props.images}>
             {(image, index) => (
               <li>
-                <img src={image.dataUrl} alt={image.name} />
+                <Show
+                  when={image.dataUrl}
+                  fallback={
+                    <span class="playground-thumb-path" title={image.path}>
+                      <span class="sr-only">{t("playground.images.path")}: </span>
+                      {image.name}
+                    </span>
+                  }
+                >
+                  {(src) => <img src={src()} alt={image.name} />}
+                </Show>
                 <button
                   type="button"
                   class="secondary"

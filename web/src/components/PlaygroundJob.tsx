@@ -1,7 +1,7 @@
-import { createSignal, Match, onCleanup, Show, Switch } from "solid-js";
+import { createEffect, createResource, createSignal, Match, onCleanup, Show, Switch } from "solid-js";
 import { api, ApiError, type JobAccepted, type JobView } from "../lib/api.ts";
 import { isFinished } from "../lib/enums.ts";
-import { formatUsd } from "../lib/format.ts";
+import { formatBytes, formatDuration, formatUsd } from "../lib/format.ts";
 import { followJob } from "../lib/job-follow.ts";
 import { t } from "../lib/i18n.ts";
 import { elapsedSeconds, fallbackText, fellBackFrom, formatClock, shortId } from "../lib/job-display.ts";
@@ -29,7 +29,10 @@ function viewOf(accepted: JobAccepted): JobView {
 const numberIn = (result: Record<string, unknown> | undefined, key: string) => (typeof result?.[key] === "number" ? (result[key] as number) : undefined);
 const textIn = (result: Record<string, unknown> | undefined, key: string) => (typeof result?.[key] === "string" && result[key] !== "" ? (result[key] as string) : undefined);
 
-/** One submitted job followed live: queue position, elapsed time, progress, then the media with its cost, or the error. */
+/** Milliseconds from a job's start to its end, when it has both. */
+const tookMs = (view: JobView) => (view.started_at && view.finished_at ? Math.max(0, Date.parse(view.finished_at) - Date.parse(view.started_at)) : undefined);
+
+/** One submitted job followed live: queue position, elapsed time, progress, then the media with its time, file size and cost, or the error. */
 export function PlaygroundJob(props: { accepted: JobAccepted; label: string }) {
   const id = props.accepted.id;
   const [view, setView] = createSignal<JobView>(viewOf(props.accepted));
@@ -62,6 +65,15 @@ export function PlaygroundJob(props: { accepted: JobAccepted; label: string }) {
   };
   const failure = () => new ApiError(view().error ?? textIn(result(), "error") ?? t(`status.${status()}`), view().error_type ?? textIn(result(), "error_type") ?? status(), 0);
   const fileUrl = () => api.generations.fileUrl(id);
+  // The file's size is in its ledger row, read once the job has succeeded.
+  const [succeeded, setSucceeded] = createSignal(false);
+  createEffect(() => {
+    if (status() === "succeeded") setSucceeded(true);
+  });
+  const [record] = createResource(
+    () => succeeded() || undefined,
+    () => api.generations.get(id).catch(() => undefined),
+  );
 
   return (
     <article class="card playground-job" aria-label={t("playground.job.label", { id: shortId(id) })}>
@@ -125,6 +137,22 @@ export function PlaygroundJob(props: { accepted: JobAccepted; label: string }) {
                   </>
                 )}
               </Show>
+              <Show when={tookMs(view())}>
+                {(ms) => (
+                  <>
+                    <dt>{t("playground.job.took")}</dt>
+                    <dd class="playground-took">{formatDuration(ms())}</dd>
+                  </>
+                )}
+              </Show>
+              <Show when={record()?.bytes}>
+                {(bytes) => (
+                  <>
+                    <dt>{t("playground.job.bytes")}</dt>
+                    <dd class="playground-bytes">{formatBytes(bytes())}</dd>
+                  </>
+                )}
+              </Show>
               <dt>{t("playground.job.cost")}</dt>
               <dd class="playground-cost">{cost()}</dd>
               <Show when={textIn(result(), view().type)}>
@@ -146,6 +174,7 @@ export function PlaygroundJob(props: { accepted: JobAccepted; label: string }) {
           </Match>
           <Match when={isFinished(status())}>
             <ErrorMessage error={failure()} />
+            <Show when={tookMs(view())}>{(ms) => <p class="muted playground-took">{t("playground.job.failedAfter", { time: formatDuration(ms()) })}</p>}</Show>
             <Show when={numberIn(result(), "cost_usd") !== undefined}>
               <p class="muted">{t("playground.job.chargedAnyway", { cost: cost() })}</p>
             </Show>

@@ -5,19 +5,27 @@ import type { CostQuery, CostSummary, Deleted, Generation, GenerationPage, Gener
 import type { ImageRequest, JobAccepted, JobList, JobView, MediaResponse, MediaTypes, SpeechRequest, VideoRequest } from "../../../server/media/schema.ts";
 import type { ModelInput, ModelList, ModelView, ProviderCatalog, ProviderInfo } from "../../../server/config/editor.ts";
 import type { BudgetStatus, SpendSoFar } from "../../../server/costs/summary.ts";
+import type { EstimateAnswer, EstimateRequest, ModelEstimate } from "../../../server/costs/estimate.ts";
 import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
 
-export type { CostSummary, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
+export type { CostSummary, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
 
-/** An API error with the server's sentence, error_type and, for bad input, the field at fault. */
+/** The UI's own words for an error it made itself (no daemon sentence to show): an i18n key and its values. */
+export interface LocalText {
+  key: string;
+  vars: Record<string, string | number>;
+}
+
+/** An API error with the server's sentence, error_type and, for bad input, the field at fault; `local` when the UI wrote the sentence. */
 export class ApiError extends Error {
   constructor(
     message: string,
     readonly errorType: string,
     readonly status: number,
     readonly field?: string,
+    readonly local?: LocalText,
   ) {
     super(message);
     this.name = "ApiError";
@@ -46,14 +54,16 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
   try {
     response = await fetch(path, { method, headers: headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (error) {
-    throw new ApiError(`The daemon cannot be reached (${error instanceof Error ? error.message : String(error)})`, "network_error", 0);
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new ApiError(`The daemon cannot be reached (${detail})`, "network_error", 0, undefined, { key: "error.daemonUnreachable", vars: { detail } });
   }
   const text = await response.text();
   let parsed: Record<string, unknown> = {};
   try {
     parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
-    throw new ApiError(`Unexpected answer from the daemon (HTTP ${response.status})`, "invalid_response", response.status);
+    const local = { key: "error.unexpectedAnswer", vars: { status: response.status } };
+    throw new ApiError(`Unexpected answer from the daemon (HTTP ${response.status})`, "invalid_response", response.status, undefined, local);
   }
   if (!response.ok) {
     const field = typeof parsed.field === "string" ? parsed.field : undefined;
@@ -80,7 +90,10 @@ function jobEvents(id: string, onEvent: (view: JobView) => void, onError: (error
   void (async () => {
     try {
       const response = await fetch(`/api/media/jobs/${encodeURIComponent(id)}/events`, { headers: headers(false), signal: controller.signal });
-      if (!response.ok || !response.body) throw new ApiError(`Job events unavailable (HTTP ${response.status})`, "api_error", response.status);
+      if (!response.ok || !response.body) {
+        const local = { key: "error.eventsUnavailable", vars: { status: response.status } };
+        throw new ApiError(`Job events unavailable (HTTP ${response.status})`, "api_error", response.status, undefined, local);
+      }
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {
@@ -162,5 +175,7 @@ export const api = {
   costs: {
     summary: (params: Partial<CostQuery>) => call<CostSummary>("GET", `/api/costs/summary${query(params as Record<string, string | undefined>)}`),
     budget: () => call<BudgetStatus>("GET", "/api/costs/budget"),
+    /** What a request would cost per model before it is sent (the estimate the budget check uses). */
+    estimate: (request: EstimateRequest) => call<EstimateAnswer>("POST", "/api/costs/estimate", request),
   },
 };

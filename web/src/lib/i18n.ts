@@ -2,6 +2,7 @@
 import { createSignal } from "solid-js";
 import { common } from "../i18n/common.ts";
 import { costs } from "../i18n/costs.ts";
+import { errors } from "../i18n/errors.ts";
 import { history } from "../i18n/history.ts";
 import { jobs } from "../i18n/jobs.ts";
 import { models } from "../i18n/models.ts";
@@ -12,8 +13,8 @@ export const LOCALES = { en: "English", zh: "简体中文" } as const;
 export type Locale = keyof typeof LOCALES;
 
 const DICTIONARIES: Record<Locale, Record<string, string>> = {
-  en: { ...common.en, ...models.en, ...playground.en, ...history.en, ...costs.en, ...jobs.en },
-  zh: { ...common.zh, ...models.zh, ...playground.zh, ...history.zh, ...costs.zh, ...jobs.zh },
+  en: { ...common.en, ...models.en, ...playground.en, ...history.en, ...costs.en, ...jobs.en, ...errors.en },
+  zh: { ...common.zh, ...models.zh, ...playground.zh, ...history.zh, ...costs.zh, ...jobs.zh, ...errors.zh },
 };
 
 const STORAGE_KEY = "mediagen.locale";
@@ -47,6 +48,16 @@ export function setLocale(next: Locale): void {
 export function t(key: string, vars: Record<string, string | number> = {}): string {
   const text = DICTIONARIES[locale()][key] ?? DICTIONARIES.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
+}
+
+/** Whether `key` has a text (for codes that are shown as they are when no text names them). */
+export function hasText(key: string): boolean {
+  return Object.hasOwn(DICTIONARIES.en, key);
+}
+
+/** The words for a code of the ledger or the API (`prefix.code`), or the code itself when none are known. */
+export function codeText(prefix: string, code: string): string {
+  return hasText(`${prefix}.${code}`) ? t(`${prefix}.${code}`) : code;
 }
 
 /** Keys present in one language but not the other (tests keep this empty). */
