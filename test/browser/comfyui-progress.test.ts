@@ -2,15 +2,14 @@
 // the image model, a job's progress bar follows the sampler's steps as the fake's websocket reports them (25, 50, 75 %
 // of four steps, also on the running History card), then the image appears with its cost, and the ledger records the
 // UI's door.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { join } from "node:path";
-import type { Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { formatUsd } from "../../web/src/lib/format.ts";
-import { BUILD_TIMEOUT_MS, poll, writeConfig, type Daemon } from "../e2e/daemon.ts";
+import { BUILD_TIMEOUT_MS, poll, type Daemon } from "../e2e/daemon.ts";
 import { startFakeComfyUI, type FakeComfyUI } from "../fakes/comfyui.ts";
-import { browserAvailable, openPage, startUi, type UiFixture } from "./browser.ts";
+import { browserAvailable, guardPages, openPage, startUi, type UiFixture } from "./browser.ts";
 
 const enabled = browserAvailable();
+guardPages();
 const WAIT_MS = 30_000;
 const TEST_MS = 90_000;
 const PROMPT = "A paper crane on a wooden desk, morning light";
@@ -20,28 +19,17 @@ const STEP_MS = 700;
 let ui: UiFixture;
 let daemon: Daemon;
 let comfy: FakeComfyUI;
-const opened: { page: Page; errors: string[]; outside: string[] }[] = [];
 
 beforeAll(async () => {
   if (!enabled) return;
   comfy = startFakeComfyUI();
   comfy.steps = 4;
   comfy.stepMs = STEP_MS;
-  ui = await startUi("mediagen-browser-comfyui-");
-  daemon = ui.daemon;
-  writeConfig(join(ui.root, "data"), {
+  ui = await startUi("mediagen-browser-comfyui-", {
     models: [{ name: "my-gpu", type: "image", provider: "comfyui", model: "text-to-image", base_url: comfy.url, options: { gpu_usd_per_second: 0.002 } }],
   });
+  daemon = ui.daemon;
 }, BUILD_TIMEOUT_MS);
-
-afterEach(async () => {
-  const pages = opened.splice(0);
-  for (const { page } of pages) await page.context().close();
-  for (const { errors, outside } of pages) {
-    expect(errors).toEqual([]);
-    expect(outside).toEqual([]);
-  }
-});
 
 afterAll(async () => {
   await ui?.close();
@@ -52,9 +40,7 @@ describe.if(enabled)("the Playground with ComfyUI", () => {
   test(
     "the job's progress bar shows the sampler's steps from ComfyUI's websocket, then the image and its cost",
     async () => {
-      const entry = await openPage(ui.browser, `${daemon.url}/`);
-      opened.push(entry);
-      const { page } = entry;
+      const { page } = await openPage(ui.browser, `${daemon.url}/`);
       page.setDefaultTimeout(WAIT_MS);
       await page.getByRole("heading", { level: 1, name: "Playground", exact: true }).waitFor();
       await page.getByText("Model: my-gpu (comfyui · text-to-image)").waitFor();
@@ -71,7 +57,6 @@ describe.if(enabled)("the Playground with ComfyUI", () => {
         expect(await bar.evaluate((element) => (element as HTMLProgressElement).value)).toBe(25);
         // History shows the running generation with the same progress.
         const history = await openPage(ui.browser, `${daemon.url}/history`);
-        opened.push(history);
         const card = history.page.locator("article.history-card").filter({ hasText: PROMPT });
         await card.locator(".badge", { hasText: "running" }).waitFor({ timeout: WAIT_MS });
         await card.getByText("25%", { exact: true }).waitFor({ timeout: WAIT_MS });
