@@ -158,7 +158,7 @@ export function startFakeAutomatic1111(): FakeAutomatic1111 {
     return json(200, {
       progress: fraction,
       eta_relative: running ? 1.5 : 0,
-      state: { skipped: false, interrupted: false, stopping_generation: false, ...state },
+      state: { skipped: false, stopping_generation: false, ...state },
       current_image: null,
       textinfo: null,
       current_task: currentTask,
