@@ -107,3 +107,5 @@ export const ASSUMED_COST_USD = { image: 0.25, video: 4.8, audio: 0.25 } as cons
 export const REFUSAL_FOLD_MS = 60_000;
 /** Most new refused rows written per hour; past it, refusals fold into the newest one (a flood cannot grow the ledger without limit). */
 export const MAX_REFUSED_ROWS_PER_HOUR = 120;
+/** Largest spending limit accepted in `budget:`, in USD (a typo guard, not a policy). */
+export const MAX_BUDGET_USD = 1_000_000;

@@ -30,8 +30,11 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export interface ToolOptions {
   /** mediagen's version, reported in the initialize handshake. */
   version: string;
-  /** The backend for one call; `client` is the MCP client's name from the handshake, recorded in the ledger. */
-  backend: (client: string) => McpBackend;
+  /**
+   * The backend for one call; `client` is the MCP client's name from the handshake and `session` the transport's
+   * session id (Streamable HTTP), both recorded in the ledger.
+   */
+  backend: (client: string, session?: string) => McpBackend;
   /** Turns an error the backend threw (no daemon answering) into a tool error; others become `internal`. */
   failure?: (error: unknown) => CallToolResult | undefined;
   /** Where an unexpected error is reported in full (the client gets the generic `internal`). */
@@ -153,7 +156,7 @@ function costText(usd: number): string {
 export function createMcpServer(options: ToolOptions): McpServer {
   const server = new McpServer({ name: "mediagen", version: options.version }, { instructions: INSTRUCTIONS });
   const clientName = () => server.server.getClientVersion()?.name ?? "mcp-client";
-  const backend = () => options.backend(clientName());
+  const backend = (extra?: Extra) => options.backend(clientName(), extra?.sessionId);
 
   // The client's first file:// root, asked once per session (again after it says its roots changed).
   let root: Promise<string | undefined> | undefined;
@@ -193,7 +196,7 @@ export function createMcpServer(options: ToolOptions): McpServer {
 
   const generate = async (type: MediaType, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> => {
     const schema = MEDIA_OUTPUT[type];
-    const api = backend();
+    const api = backend(extra);
     const body = given(args);
     if (body.output_dir === undefined) {
       const dir = await rootDir(extra);

@@ -7,7 +7,7 @@ export const MEDIA_TYPES = ["image", "video", "audio"] as const satisfies readon
 export type MediaType = (typeof MEDIA_TYPES)[number];
 
 /** Every status a generation or job can have, in lifecycle order. */
-export const GENERATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted"] as const satisfies readonly ServerGenerationStatus[];
+export const GENERATION_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled", "interrupted", "refused"] as const satisfies readonly ServerGenerationStatus[];
 export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
 
 // Compile-time guard: a type or status the server adds must be listed above.
