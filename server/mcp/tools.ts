@@ -282,12 +282,14 @@ export function createMcpServer(options: ToolOptions): McpServer {
     "list_generations",
     {
       title: "Past generations",
-      description: "mediagen's ledger of generations, newest first: prompt, model, status, file, cost. Filter by type, status, model, door, q (words of the prompt), from/to (YYYY-MM-DD or ISO time); page with limit and cursor (the previous page's next_cursor).",
+      description: "mediagen's ledger of generations, newest first: prompt, model, status, file, cost. Filter by type, status (refused: turned away before any provider call), model, door, client, session, q (words of the prompt), from/to (YYYY-MM-DD or ISO time); page with limit and cursor (the previous page's next_cursor).",
       inputSchema: {
         type: MediaType.optional(),
         status: GenerationStatus.optional(),
         model: z.string().optional().describe("Model id or configured name"),
         door: Door.optional().describe("How the request came in: api, ui, mcp, openai, cli"),
+        client: z.string().optional().describe("The caller's User-Agent or MCP client name"),
+        session: z.string().optional().describe("The caller's session id"),
         q: z.string().optional().describe("Words of the prompt"),
         from: z.string().optional().describe("From this local date (YYYY-MM-DD) or ISO time"),
         to: z.string().optional().describe("To this local date (inclusive) or ISO time"),
@@ -313,12 +315,14 @@ export function createMcpServer(options: ToolOptions): McpServer {
     "cost_summary",
     {
       title: "Spend",
-      description: "Money spent on generations from `from` to `to` (local dates, `to` inclusive, or ISO times; default the last 30 days), grouped by day, model, type or provider. Generations of unknown cost are counted apart, never as $0.",
+      description: "Money spent on generations from `from` to `to` (local dates, `to` inclusive, or ISO times; default the last 30 days), grouped by day, model, type, provider, door or client (the caller). Generations of unknown cost are counted apart, never as $0; requests refused before any provider call and failures the provider charged for are counted too.",
       inputSchema: {
         from: z.string().optional().describe("YYYY-MM-DD or ISO time"),
         to: z.string().optional().describe("YYYY-MM-DD (inclusive) or ISO time"),
-        group_by: CostGroupBy.optional().describe("day (default), model, type or provider"),
+        group_by: CostGroupBy.optional().describe("day (default), model, type, provider, door or client"),
         type: MediaType.optional().describe("Only this media type"),
+        door: Door.optional().describe("Only requests that came in this way: api, ui, mcp, openai, cli"),
+        client: z.string().optional().describe("Only this client (User-Agent or MCP client name)"),
       },
       outputSchema: CostSummary,
       annotations: { readOnlyHint: true, openWorldHint: false },
