@@ -12,6 +12,8 @@ export type { Refusal } from "./refusals.ts";
 export type { CostFigure, GenerationFailure, GenerationSuccess, NewGeneration, SavedOutput, StoredResponse, TimeRange } from "./records.ts";
 
 const HOUR_MS = 3_600_000;
+/** How long before its file was saved a generation is looked for by findByOutput, in ms (longer jobs are not found). */
+const OUTPUT_LOOKBACK_MS = 2 * HOUR_MS;
 const DAY_MS = 86_400_000;
 /** The shortest `q` the trigram index can answer; shorter ones are matched row by row. */
 const TRIGRAM = 3;
@@ -220,6 +222,24 @@ export class Ledger {
       )
       .get({ model, provider, type, count });
     return row?.average ?? undefined;
+  }
+
+  /**
+   * The id of the generation whose output file is `path`, found through the time in a mediagen file name
+   * (`img_20261129_091919_6536c98b.png`, local time it was saved): rows created up to OUTPUT_LOOKBACK_MS before it.
+   * Undefined for any other name.
+   */
+  findByOutput(path: string): string | undefined {
+    const match = /(?:^|[\\/])(?:img|vid|tts)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})_[0-9a-f]{8}\.\w+$/.exec(path);
+    if (!match) return undefined;
+    const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+    const savedAt = new Date(y, mo - 1, d, h, mi, s).getTime();
+    const row = this.db
+      .query<{ id: string }, { from: number; to: number; path: string }>(
+        "SELECT id FROM generations INDEXED BY generations_spend WHERE created_at >= $from AND created_at <= $to AND output_path = $path LIMIT 1",
+      )
+      .get({ from: savedAt - OUTPUT_LOOKBACK_MS, to: savedAt + 2000, path });
+    return row?.id;
   }
 
   /** Jobs left queued or running (by a crash, for recovery at start). */

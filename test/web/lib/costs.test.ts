@@ -1,5 +1,8 @@
 // Cost aggregation: days, zero-filled series per type, stacking, totals, budget bars and CSV.
 import { describe, expect, test } from "bun:test";
+
+/** No refusals and no billed failures in a group. */
+const NONE = { refused_count: 0, billed_failure_count: 0, billed_failure_usd: 0 };
 import {
   addDays,
   axisUsd,
@@ -22,7 +25,7 @@ import {
   toCsv,
 } from "../../../web/src/lib/costs.ts";
 
-const group = (key: string, cost_usd: number, count = 1, unknown_cost_count = 0) => ({ key, count, cost_usd, unknown_cost_count });
+const group = (key: string, cost_usd: number, count = 1, unknown_cost_count = 0) => ({ key, count, cost_usd, unknown_cost_count, ...NONE });
 
 describe("days", () => {
   test.each([
@@ -63,15 +66,15 @@ describe("series", () => {
     expect(series.byType.image.map((d) => d.cost_usd)).toEqual([9, 0, 0.04, 0]);
     expect(series.byType.video.map((d) => d.cost_usd)).toEqual([0, 0, 1.2, 0]);
     expect(series.byType.audio.map((d) => d.count)).toEqual([0, 3, 0, 0]);
-    expect(series.byType.image[2]).toEqual({ count: 2, cost_usd: 0.04, unknown_cost_count: 1 });
+    expect(series.byType.image[2]).toEqual({ count: 2, cost_usd: 0.04, unknown_cost_count: 1, ...NONE });
   });
 
   test("a type with no summary at all is all zeros", () => {
     const empty = dailySeries(["2026-11-23"], {});
     expect(empty.byType).toEqual({
-      image: [{ count: 0, cost_usd: 0, unknown_cost_count: 0 }],
-      video: [{ count: 0, cost_usd: 0, unknown_cost_count: 0 }],
-      audio: [{ count: 0, cost_usd: 0, unknown_cost_count: 0 }],
+      image: [{ count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE }],
+      video: [{ count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE }],
+      audio: [{ count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE }],
     });
   });
 
@@ -86,25 +89,25 @@ describe("series", () => {
 
   test("totals per type and overall; out-of-range groups are not counted", () => {
     const totals = seriesTotals(series);
-    expect(totals.image).toEqual({ count: 3, cost_usd: 9.04, unknown_cost_count: 1 });
-    expect(totals.audio).toEqual({ count: 3, cost_usd: 0, unknown_cost_count: 0 });
+    expect(totals.image).toEqual({ count: 3, cost_usd: 9.04, unknown_cost_count: 1, ...NONE });
+    expect(totals.audio).toEqual({ count: 3, cost_usd: 0, unknown_cost_count: 0, ...NONE });
     expect(totals.all.count).toBe(7);
     expect(totals.all.cost_usd).toBeCloseTo(10.24, 10);
     expect(totals.all.unknown_cost_count).toBe(1);
-    expect(sumTotals([])).toEqual({ count: 0, cost_usd: 0, unknown_cost_count: 0 });
+    expect(sumTotals([])).toEqual({ count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE });
   });
 
   test("dayTotals sums the types of one day", () => {
-    expect(dayTotals(series, 2)).toEqual({ count: 3, cost_usd: 0.04 + 1.2, unknown_cost_count: 1 });
-    expect(dayTotals(series, 3)).toEqual({ count: 0, cost_usd: 0, unknown_cost_count: 0 });
+    expect(dayTotals(series, 2)).toEqual({ count: 3, cost_usd: 0.04 + 1.2, unknown_cost_count: 1, ...NONE });
+    expect(dayTotals(series, 3)).toEqual({ count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE });
   });
 
   test.each([
-    [{ count: 0, cost_usd: 0, unknown_cost_count: 0 }, 0],
-    [{ count: 3, cost_usd: 0, unknown_cost_count: 0 }, 0],
-    [{ count: 3, cost_usd: 0, unknown_cost_count: 3 }, null],
-    [{ count: 3, cost_usd: 0, unknown_cost_count: 1 }, 0],
-    [{ count: 1, cost_usd: 0.01, unknown_cost_count: 1 }, 0.01],
+    [{ count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE }, 0],
+    [{ count: 3, cost_usd: 0, unknown_cost_count: 0, ...NONE }, 0],
+    [{ count: 3, cost_usd: 0, unknown_cost_count: 3, ...NONE }, null],
+    [{ count: 3, cost_usd: 0, unknown_cost_count: 1, ...NONE }, 0],
+    [{ count: 1, cost_usd: 0.01, unknown_cost_count: 1, ...NONE }, 0.01],
   ])("knownCost of %j is %p: null only when nothing in the group was priced or charged", (totals, expected) => {
     expect(knownCost(totals)).toBe(expected);
   });

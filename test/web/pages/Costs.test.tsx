@@ -8,6 +8,9 @@ import { button, choose } from "../dom.ts";
 import { apiError, fakeFetch, type Route, type SentRequest } from "../history-costs-fetch.ts";
 import { mount, until } from "../render.ts";
 
+/** No refusals and no billed failures in a group. */
+const NONE = { refused_count: 0, billed_failure_count: 0, billed_failure_usd: 0 };
+
 let restore = () => {};
 afterEach(() => restore());
 
@@ -15,12 +18,12 @@ const today = localDate(new Date());
 const yesterday = addDays(today, -1);
 const rangeStart = addDays(today, 1 - DEFAULT_RANGE_DAYS);
 
-const group = (key: string, cost_usd: number, count: number, unknown_cost_count = 0) => ({ key, count, cost_usd, unknown_cost_count });
+const group = (key: string, cost_usd: number, count: number, unknown_cost_count = 0) => ({ key, count, cost_usd, unknown_cost_count, ...NONE });
 
 function summary(groups: CostSummary["groups"], group_by: CostSummary["group_by"]): CostSummary {
   const total = groups.reduce(
-    (sum, g) => ({ count: sum.count + g.count, cost_usd: sum.cost_usd + g.cost_usd, unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count }),
-    { count: 0, cost_usd: 0, unknown_cost_count: 0 },
+    (sum, g) => ({ count: sum.count + g.count, cost_usd: sum.cost_usd + g.cost_usd, unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count, ...NONE }),
+    { count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE },
   );
   return { from: "", to: "", group_by, total, groups };
 }

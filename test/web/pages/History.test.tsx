@@ -51,6 +51,8 @@ function generation(fields: Partial<Generation> & { id: string }): Generation {
     session_id: null,
     client: null,
     door: "api",
+    refusal_count: null,
+    billed_failure: false,
     ...fields,
   };
 }
