@@ -11,6 +11,11 @@ export const jobs = {
     "jobs.cancelled": "Job {id} was cancelled; nothing was charged.",
     "jobs.runningHint": "A running job is already being charged and cannot be cancelled",
     "jobs.fellBack": "Fell back from {from}",
+    "jobs.caller": "Caller: {caller}",
+    "jobs.session": "session {session}",
+    "jobs.inputs": "Input images",
+    "jobs.inputFile": "Input: {source}",
+    "jobs.noCancel": "Running at the provider: it cannot be stopped without being charged, so it will finish and be saved.",
   },
   zh: {
     "jobs.intro": "正在排队或正在服务商处生成的任务，每 2 秒刷新一次。",
@@ -23,5 +28,10 @@ export const jobs = {
     "jobs.cancelled": "任务 {id} 已取消，未产生费用。",
     "jobs.runningHint": "运行中的任务已在计费，无法取消",
     "jobs.fellBack": "已从 {from} 回退",
+    "jobs.caller": "调用方：{caller}",
+    "jobs.session": "会话 {session}",
+    "jobs.inputs": "输入图片",
+    "jobs.inputFile": "输入：{source}",
+    "jobs.noCancel": "正在服务商处运行：无法在不计费的情况下停止，它会完成并保存。",
   },
 };
