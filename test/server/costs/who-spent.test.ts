@@ -105,3 +105,23 @@ describe("PUT /api/costs/budget", () => {
     expect(readFileSync(file, "utf8")).toBe(before);
   });
 });
+
+describe("a live job's view", () => {
+  test("has its prompt, its caller, whether cancel can work, and an input that is an earlier generation's file by id", async () => {
+    const first = await h.post("/api/media/image", { prompt: "a harbour", output_dir: h.workDir });
+    expect(first.status).toBe(200);
+    const earlier = (await h.get("/api/generations?limit=1")).body.items[0];
+    const accepted = await h.post(
+      "/api/media/image",
+      { prompt: "make it stormy [[fake:slow]]", image: first.body.image, output_dir: h.workDir, async: true },
+      { "x-mediagen-door": "mcp", "user-agent": "claude-code", "x-mediagen-session": "edit-session" },
+    );
+    expect(accepted.status).toBe(202);
+    const view = (await h.get(`/api/media/jobs/${accepted.body.id}`)).body;
+    expect(view).toMatchObject({ prompt: "make it stormy [[fake:slow]]", door: "mcp", client: "claude-code", session_id: "edit-session" });
+    expect(view.inputs).toEqual([{ source: first.body.image, generation_id: earlier.id }]);
+    expect(view.cancellable).toBe(view.status === "queued");
+    const list = (await h.get("/api/media/jobs")).body.items;
+    expect(list.find((job: { id: string }) => job.id === accepted.body.id)?.inputs[0].generation_id).toBe(earlier.id);
+  });
+});
