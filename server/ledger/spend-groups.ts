@@ -1,6 +1,7 @@
-// Spend grouped by caller or split into series, and the refusals and billed failures of any grouping. Whole hours
-// come from the hourly rollups by caller (door, client) or by model and provider when one holds every column the
-// query needs; the partial hours at both ends, a session's spend and any other mix are read from the rows.
+// Spend grouped by caller or split into series, and the refusals and billed failures of any grouping. Whole UTC days
+// (caller groupings) or hours (per-day series, local days) come from the rollups by caller (door, client) or by model
+// and provider when one holds every column the query needs; the partial buckets at both ends, a session's spend and
+// any other mix are read from the rows. Refusals and billed failures are few: read from their covering indexes.
 import type { Database } from "bun:sqlite";
 import type { MediaType } from "../config/schema.ts";
 import { BILLED_FAILURE } from "./database.ts";
@@ -44,11 +45,15 @@ const ROW_FILTER: Record<keyof SpendFilters, string> = {
   session: "session_id = $session",
 };
 
-/** The hourly rollups and the columns each holds (besides hour and type). */
+const DAY_MS = 86_400_000;
+
+/** The rollups, each with its bucket (a UTC hour or day) and the columns it holds besides type; the smallest that fits is used. */
 const ROLLUPS = [
-  { table: "ledger_caller_hours", columns: ["door", "client"] },
-  { table: "ledger_model_hours", columns: ["model", "provider"] },
+  { table: "ledger_caller_days", bucket: "day", unit: DAY_MS, columns: ["door", "client"] },
+  { table: "ledger_caller_hours", bucket: "hour", unit: HOUR_MS, columns: ["door", "client"] },
+  { table: "ledger_model_hours", bucket: "hour", unit: HOUR_MS, columns: ["model", "provider"] },
 ] as const;
+type Rollup = (typeof ROLLUPS)[number];
 
 type Sums = { n_included: number; count: number; cost_usd: number; unknown_cost_count: number };
 type Part = Sums & { key: string; series: string | null };
@@ -75,11 +80,18 @@ function filterTerms(query: SpendFilters, rollup = false): { terms: string[]; pa
   return { terms, params };
 }
 
-/** The local date (YYYY-MM-DD) of a time in ms, as the daemon's process sees it. */
-function localDate(ms: number): string {
+/** The local date (YYYY-MM-DD) of a time in ms, as the daemon's process sees it; `seen` caches it per instant. */
+function localDate(ms: number, seen?: Map<number, string>): string {
+  const known = seen?.get(ms);
+  if (known !== undefined) return known;
   const d = new Date(ms);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  seen?.set(ms, date);
+  return date;
 }
+
+/** Every UTC offset is a whole number of quarter hours, so a local midnight never cuts one of these buckets, in ms. */
+const QUARTER_HOUR_MS = 900_000;
 
 /** Adds `part` into the group of its key and series. */
 function add(into: Map<string, Part>, part: Part): void {
@@ -100,8 +112,8 @@ function rowParts(db: Database, query: SpendQuery, from: number, to: number): Pa
   if (from >= to) return [];
   const { terms, params } = filterTerms(query);
   const series = query.series ? ROW_KEY[query.series] : "NULL";
-  // A session's or client's rows through their own index; a time window through the covering created_at one.
-  const table = query.session || query.client ? "generations" : "generations INDEXED BY generations_spend";
+  // A session's rows through its own index (they are few); any other window through the covering created_at one.
+  const table = query.session ? "generations" : "generations INDEXED BY generations_spend";
   return db
     .query<Part, Record<string, string | number>>(
       `SELECT ${ROW_KEY[query.groupBy]} AS key, ${series} AS series, ${ROW_SUMS}
@@ -110,20 +122,24 @@ function rowParts(db: Database, query: SpendQuery, from: number, to: number): Pa
     .all({ ...params, from, to });
 }
 
-/** The hourly rollup holding every column the query groups, splits or filters by; undefined when none does. */
-function rollupFor(query: SpendQuery): (typeof ROLLUPS)[number] | undefined {
+/**
+ * The rollup holding every column the query groups, splits or filters by; undefined when none does. Local days
+ * need hours (a UTC day is not a local one); other groupings take whole UTC days where a daily rollup fits.
+ */
+function rollupFor(query: SpendQuery): Rollup | undefined {
   if (query.session !== undefined) return undefined;
   const needed = [query.groupBy, query.series, query.door !== undefined ? "door" : undefined, query.client !== undefined ? "client" : undefined].filter(
     (column): column is string => column !== undefined && column !== "day" && column !== "type",
   );
-  return ROLLUPS.find((rollup) => needed.every((column) => (rollup.columns as readonly string[]).includes(column)));
+  return ROLLUPS.find((rollup) => (rollup.bucket === "hour" || query.groupBy !== "day") && needed.every((column) => (rollup.columns as readonly string[]).includes(column)));
 }
 
-/** Sums of the whole hours [start, end) from a rollup; by day, each hour goes to its local date (one cut by a local midnight is read from its rows). */
-function rollupParts(db: Database, query: SpendQuery, table: string, start: number, end: number): Part[] {
+/** Sums of the whole buckets [start, end) of a rollup; by day, each hour goes to its local date (one cut by a local midnight is read from its rows). */
+function rollupParts(db: Database, query: SpendQuery, rollup: Rollup, start: number, end: number): Part[] {
   if (start >= end) return [];
   const { terms, params } = filterTerms(query, true);
-  const where = ["hour >= $start", "hour < $end", ...terms].join(" AND ");
+  const table = rollup.table;
+  const where = [`${rollup.bucket} >= $start`, `${rollup.bucket} < $end`, ...terms].join(" AND ");
   const series = query.series ?? "NULL";
   if (query.groupBy !== "day") {
     return db
@@ -135,9 +151,10 @@ function rollupParts(db: Database, query: SpendQuery, table: string, start: numb
     .all({ ...params, start, end });
   const parts: Part[] = [];
   const cut = new Set<number>();
+  const seen = new Map<number, string>();
   for (const { hour, ...sums } of hours) {
-    const first = localDate(hour);
-    if (first === localDate(hour + HOUR_MS - 1)) parts.push({ ...sums, key: first });
+    const first = localDate(hour, seen);
+    if (first === localDate(hour + HOUR_MS - 1, seen)) parts.push({ ...sums, key: first });
     else cut.add(hour);
   }
   for (const hour of cut) parts.push(...rowParts(db, query, hour, hour + HOUR_MS));
@@ -149,19 +166,23 @@ function exceptions(db: Database, query: SpendQuery): Map<string, Pick<CostGroup
   const { terms, params } = filterTerms(query);
   const series = query.series ? ROW_KEY[query.series] : "NULL";
   const range = ["created_at >= $from", "created_at < $to", ...terms];
+  // By day: quarter hours, dated here (a localtime conversion per row is most of the time otherwise).
+  const key = query.groupBy === "day" ? `created_at / ${QUARTER_HOUR_MS} * ${QUARTER_HOUR_MS}` : ROW_KEY[query.groupBy];
   const rows = db
     .query<{ key: string; series: string | null; refused_count: number; billed_failure_count: number; billed_failure_usd: number }, Record<string, string | number>>(
-      `SELECT ${ROW_KEY[query.groupBy]} AS key, ${series} AS series, sum(refusal_count) AS refused_count, 0 AS billed_failure_count, 0 AS billed_failure_usd
+      `SELECT ${key} AS key, ${series} AS series, sum(refusal_count) AS refused_count, 0 AS billed_failure_count, 0 AS billed_failure_usd
          FROM generations INDEXED BY generations_refused WHERE ${["refusal_count IS NOT NULL", ...range].join(" AND ")} GROUP BY 1, 2
        UNION ALL
-       SELECT ${ROW_KEY[query.groupBy]}, ${series}, 0, count(*), sum(coalesce(cost_usd, 0))
+       SELECT ${key}, ${series}, 0, count(*), sum(coalesce(cost_usd, 0))
          FROM generations INDEXED BY generations_billed_failures WHERE ${[BILLED_FAILURE, ...range].join(" AND ")} GROUP BY 1, 2`,
     )
     .all({ ...params, from: query.fromMs, to: query.toMs });
   const found = new Map<string, { key: string; series: string | null; refused_count: number; billed_failure_count: number; billed_failure_usd: number }>();
+  const seen = new Map<number, string>();
   for (const row of rows) {
-    const id = `${row.key}\u0000${row.series ?? ""}`;
-    const sum = found.get(id) ?? { key: row.key, series: row.series, refused_count: 0, billed_failure_count: 0, billed_failure_usd: 0 };
+    const groupKey = query.groupBy === "day" ? localDate(Number(row.key), seen) : row.key;
+    const id = `${groupKey}\u0000${row.series ?? ""}`;
+    const sum = found.get(id) ?? { key: groupKey, series: row.series, refused_count: 0, billed_failure_count: 0, billed_failure_usd: 0 };
     sum.refused_count += row.refused_count;
     sum.billed_failure_count += row.billed_failure_count;
     sum.billed_failure_usd += row.billed_failure_usd;
@@ -185,10 +206,11 @@ export function spendGroups(db: Database, query: SpendQuery, plain?: Pick<CostGr
     for (const group of plain) add(sums, { ...group, series: null, n_included: 1 });
   } else {
     const rollup = rollupFor(query);
-    let start = Math.ceil(query.fromMs / HOUR_MS) * HOUR_MS;
-    let end = Math.floor(query.toMs / HOUR_MS) * HOUR_MS;
+    const unit = rollup?.unit ?? HOUR_MS;
+    let start = Math.ceil(query.fromMs / unit) * unit;
+    let end = Math.floor(query.toMs / unit) * unit;
     if (!rollup || start >= end) start = end = query.toMs;
-    const parts = [...rowParts(db, query, query.fromMs, start), ...(rollup ? rollupParts(db, query, rollup.table, start, end) : []), ...rowParts(db, query, end, query.toMs)];
+    const parts = [...rowParts(db, query, query.fromMs, start), ...(rollup ? rollupParts(db, query, rollup, start, end) : []), ...rowParts(db, query, end, query.toMs)];
     for (const part of parts) add(sums, part);
   }
   const extra = exceptions(db, query);
