@@ -2,7 +2,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { JobView } from "../../../web/src/lib/api.ts";
 import { Jobs } from "../../../web/src/pages/Jobs.tsx";
-import { button } from "../dom.ts";
+import { button, choose, typeInto } from "../dom.ts";
 import { errorAnswer, fakeRoutes, jobView, type Route } from "../fake-routes.ts";
 import { mount, until } from "../render.ts";
 
@@ -136,4 +136,20 @@ test("Cancel is offered only where the daemon says it can work; a running job sa
   expect(named(stuck.id).querySelector("button")).toBeNull();
   expect(named(running.id).querySelector("button")).toBeNull();
   expect(named(running.id).querySelector(".jobs-no-cancel")?.getAttribute("title")).toContain("cannot be stopped without being charged");
+});
+
+test("the queue can be narrowed to one door and to a client or session", async () => {
+  const mcp = jobView({ id: "mcp0000011112222", status: "queued", position: 1, door: "mcp", client: "claude-code", session_id: "conv-7" });
+  const cli = jobView({ id: "cli0000033334444", status: "queued", position: 2, door: "cli", client: "mediagen-cli/1.0" });
+  daemon(() => [mcp, cli]);
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 2);
+  choose(view.root.querySelector(".jobs-filter select"), "mcp");
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
+  expect(view.root.querySelector(".jobs-row")?.textContent).toContain("11112222");
+  choose(view.root.querySelector(".jobs-filter select"), "");
+  typeInto(view.root.querySelector(".jobs-filter input"), "CONV-7");
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
+  typeInto(view.root.querySelector(".jobs-filter input"), "mediagen-cli");
+  await until(() => view.root.querySelector(".jobs-row")?.textContent?.includes("33334444") === true);
 });

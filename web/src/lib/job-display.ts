@@ -73,3 +73,17 @@ export function inputName(source: string): string {
   const trimmed = source.replace(/[?#].*$/, "").replace(/[\\/]+$/, "");
   return trimmed.split(/[\\/]/).at(-1) || source;
 }
+
+/** What the Jobs page narrows the live queue to: a door and text found in the client or session ("" for any). */
+export interface CallerFilter {
+  door: "" | JobView["door"];
+  text: string;
+}
+
+/** Whether a job's caller passes the filter (the text is matched case-insensitively in the client and the session). */
+export function matchesCaller(job: Pick<JobView, "door" | "client" | "session_id">, filter: CallerFilter): boolean {
+  if (filter.door && job.door !== filter.door) return false;
+  const text = filter.text.trim().toLowerCase();
+  if (!text) return true;
+  return [job.client, job.session_id].some((value) => value?.toLowerCase().includes(text) === true);
+}

@@ -2,8 +2,8 @@ import { createSignal, For, onCleanup, Show } from "solid-js";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { api, type JobView } from "../lib/api.ts";
 import { t } from "../lib/i18n.ts";
-import { callerText, elapsedSeconds, fallbackText, fellBackFrom, formatClock, inputName, shortId } from "../lib/job-display.ts";
-import { MEDIA_TYPES } from "../lib/enums.ts";
+import { callerText, elapsedSeconds, fallbackText, fellBackFrom, formatClock, inputName, matchesCaller, shortId, type CallerFilter } from "../lib/job-display.ts";
+import { DOORS, MEDIA_TYPES } from "../lib/enums.ts";
 import { createNow } from "../lib/now.ts";
 import "./Jobs.css";
 
@@ -57,12 +57,26 @@ export function Jobs() {
     }
   };
 
-  const ofType = (type: string) => (items() ?? []).filter((job) => job.type === type);
+  const [filter, setFilter] = createSignal<CallerFilter>({ door: "", text: "" });
+  const ofType = (type: string) => (items() ?? []).filter((job) => job.type === type && matchesCaller(job, filter()));
 
   return (
     <section class="jobs-page">
       <h1>{t("nav.jobs")}</h1>
       <p class="muted">{t("jobs.intro")}</p>
+      <form class="card jobs-filter" role="search" aria-label={t("jobs.filter")} onSubmit={(e) => e.preventDefault()}>
+        <label>
+          <span>{t("jobs.door")}</span>
+          <select value={filter().door} onChange={(e) => setFilter({ ...filter(), door: e.currentTarget.value as CallerFilter["door"] })}>
+            <option value="">{t("jobs.anyDoor")}</option>
+            <For each={DOORS}>{(door) => <option value={door}>{t(`door.${door}`)}</option>}</For>
+          </select>
+        </label>
+        <label>
+          <span>{t("jobs.clientOrSession")}</span>
+          <input type="search" value={filter().text} onInput={(e) => setFilter({ ...filter(), text: e.currentTarget.value })} />
+        </label>
+      </form>
       <Show when={loadError()}>{(error) => <ErrorMessage error={error()} onRetry={() => void load()} />}</Show>
       <Show when={cancelError()}>{(error) => <ErrorMessage error={error()} />}</Show>
       <Show when={notice()}>
