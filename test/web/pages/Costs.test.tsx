@@ -148,8 +148,8 @@ test("grouped by door: the chart, the table and the totals follow, refusals and 
   const headers = [...view.root.querySelectorAll(".costs-daily-table thead th")].map((th) => th.textContent);
   expect(headers).toEqual(["Day", "MCP", "HTTP API", "CLI", "Total"]);
   const note = view.root.querySelector(".costs-exceptions")?.textContent ?? "";
-  expect(note).toContain("2 requests in this range were refused before any provider call");
-  expect(note).toContain("1 jobs failed after the provider charged ($0.500)");
+  expect(note).toContain("Refused before any provider call in this range: 2");
+  expect(note).toContain("Failed after the provider charged: 1 ($0.500)");
   expect(totalCard(view.root, "Selected range").querySelector(".costs-total-exceptions")?.textContent).toBe("2 refused · 1 billed failures ($0.500)");
 });
 

@@ -53,8 +53,9 @@ export const costs = {
     "costs.billedFailures": "Billed failures",
     "costs.refusedCount": "{count} refused",
     "costs.billedFailureCount": "{count} billed failures ({usd})",
-    "costs.exceptionsExplain":
-      "{refused} requests in this range were refused before any provider call (not configured, over budget, bad input, queue full): nothing was charged; History lists them under the status Refused. {billed} jobs failed after the provider charged ({usd}): their cost is in these sums.",
+    "costs.refusedExplain":
+      "Refused before any provider call in this range: {count} (not configured, over budget, bad input, queue full). Nothing was charged; History lists them under the status Refused.",
+    "costs.billedExplain": "Failed after the provider charged: {count} ({usd}). Their cost is in these sums.",
     "costs.caller": "Caller",
     "costs.anyDoor": "Any door",
     "costs.clientFilter": "Client",
@@ -122,8 +123,8 @@ export const costs = {
     "costs.billedFailures": "已计费的失败",
     "costs.refusedCount": "{count} 次被拒绝",
     "costs.billedFailureCount": "{count} 次计费后失败（{usd}）",
-    "costs.exceptionsExplain":
-      "此范围内有 {refused} 个请求在调用服务商之前被拒绝（未配置、超出预算、输入错误、队列已满）：没有产生费用；历史记录中以状态“已拒绝”列出。{billed} 个任务在服务商计费后失败（{usd}）：其费用已计入这些合计。",
+    "costs.refusedExplain": "此范围内在调用服务商之前被拒绝的请求：{count} 个（未配置、超出预算、输入错误、队列已满）。没有产生费用；历史记录中以状态“已拒绝”列出。",
+    "costs.billedExplain": "服务商计费后失败的任务：{count} 个（{usd}）。其费用已计入这些合计。",
     "costs.caller": "调用方",
     "costs.anyDoor": "任意入口",
     "costs.clientFilter": "客户端",

@@ -131,7 +131,12 @@ export function Costs() {
             </p>
             <Show when={d().total.refused_count > 0 || d().total.billed_failure_count > 0}>
               <p class="costs-unknown costs-exceptions" role="note">
-                {t("costs.exceptionsExplain", { refused: d().total.refused_count, billed: d().total.billed_failure_count, usd: formatUsd(d().total.billed_failure_usd) })}
+                {[
+                  d().total.refused_count > 0 ? t("costs.refusedExplain", { count: d().total.refused_count }) : "",
+                  d().total.billed_failure_count > 0 ? t("costs.billedExplain", { count: d().total.billed_failure_count, usd: formatUsd(d().total.billed_failure_usd) }) : "",
+                ]
+                  .filter(Boolean)
+                  .join(" ")}
               </p>
             </Show>
           </>
