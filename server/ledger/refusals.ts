@@ -54,41 +54,44 @@ export class RefusalLog {
     }
     const same = this.recent.get(key);
     const into = same ?? (this.rowsThisHour >= MAX_REFUSED_ROWS_PER_HOUR ? this.newest : undefined);
-    if (into) {
-      this.writes.run(`refusal ${into.id}`, () =>
-        this.db
-          .query("UPDATE generations SET refusal_count = refusal_count + 1, finished_at = $at, error = $error, error_type = $errorType WHERE id = $id")
-          .run({ id: into.id, at, error: refusal.error, errorType: refusal.errorType }),
-      );
-      return into.id;
-    }
-    const id = Bun.randomUUIDv7();
-    this.writes.run(`refusal ${id}`, () =>
-      this.db
-        .query(
-          `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, created_at, finished_at, session_id, client, door, error, error_type, refusal_count)
-           VALUES ($id, $type, 'failed', $model, $modelName, $provider, $prompt, $at, $at, $sessionId, $client, $door, $error, $errorType, 1)`,
-        )
-        .run({
-          id,
-          type: refusal.type,
-          model: refusal.model,
-          modelName: refusal.modelName ?? null,
-          provider: refusal.provider,
-          prompt: refusal.prompt,
-          at,
-          sessionId: refusal.sessionId ?? null,
-          client: refusal.client ?? null,
-          door: refusal.door,
-          error: refusal.error,
-          errorType: refusal.errorType,
-        }),
-    );
-    const folded = { id, at };
-    this.recent.set(key, folded);
-    this.newest = folded;
+    const id = into?.id ?? Bun.randomUUIDv7();
+    // Folded into the row that counts this caller's refusals, or a new row (also when that one was deleted meanwhile).
+    this.writes.run(`refusal ${id}`, () => {
+      const folded = into
+        ? this.db
+            .query("UPDATE generations SET refusal_count = refusal_count + 1, finished_at = $at, error = $error, error_type = $errorType WHERE id = $id AND refusal_count IS NOT NULL")
+            .run({ id, at, error: refusal.error, errorType: refusal.errorType }).changes > 0
+        : false;
+      if (!folded) this.insert(id, at, refusal);
+    });
+    if (into) return id;
+    const made = { id, at };
+    this.recent.set(key, made);
+    this.newest = made;
     this.rowsThisHour++;
     return id;
+  }
+
+  private insert(id: string, at: number, refusal: Refusal): void {
+    this.db
+      .query(
+        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, created_at, finished_at, session_id, client, door, error, error_type, refusal_count)
+         VALUES ($id, $type, 'failed', $model, $modelName, $provider, $prompt, $at, $at, $sessionId, $client, $door, $error, $errorType, 1)`,
+      )
+      .run({
+        id,
+        type: refusal.type,
+        model: refusal.model,
+        modelName: refusal.modelName ?? null,
+        provider: refusal.provider,
+        prompt: refusal.prompt,
+        at,
+        sessionId: refusal.sessionId ?? null,
+        client: refusal.client ?? null,
+        door: refusal.door,
+        error: refusal.error,
+        errorType: refusal.errorType,
+      });
   }
 
   private forgetBefore(since: number): void {

@@ -89,3 +89,12 @@ describe("refused requests", () => {
     expect(ledger.get(id)).toMatchObject({ status: "failed", billed_failure: true, cost_usd: 0.04 });
   });
 });
+
+test("a refusal folded into a row deleted meanwhile starts that row again instead of being lost", () => {
+  const { ledger, clock } = ledgerAt();
+  const first = ledger.refuse(refusal());
+  expect(ledger.remove(first)).toBe(true);
+  clock.now += 1000;
+  expect(ledger.refuse(refusal())).toBe(first);
+  expect(ledger.get(first)).toMatchObject({ status: "refused", refusal_count: 1 });
+});
