@@ -102,3 +102,10 @@ export const COLLECT_AFTER_RESULT_MIB = 16;
  * an 8 s Veo clip at $0.60/s, 8,000 characters of HD speech). Never $0: an unknown cost is not free.
  */
 export const ASSUMED_COST_USD = { image: 0.25, video: 4.8, audio: 0.25 } as const;
+
+/** Refusals of the same caller, type and error within this window share one ledger row (its count grows), in ms. */
+export const REFUSAL_FOLD_MS = 60_000;
+/** Most new refused rows written per hour; past it, refusals fold into the newest one (a flood cannot grow the ledger without limit). */
+export const MAX_REFUSED_ROWS_PER_HOUR = 120;
+/** Largest spending limit accepted in `budget:`, in USD (a typo guard, not a policy). */
+export const MAX_BUDGET_USD = 1_000_000;

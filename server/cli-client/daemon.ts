@@ -8,9 +8,13 @@ import type { Parsed } from "./options.ts";
 /** The caller recorded in the ledger for every CLI request. */
 export const CLI_CLIENT = `mediagen-cli/${pkg.version}`;
 
-/** A client of the daemon at --url, else MEDIAGEN_URL, else the default address. */
+/**
+ * A client of the daemon at --url, else MEDIAGEN_URL, else the default address. A script that sets MEDIAGEN_SESSION
+ * groups its commands under that session in the ledger (each command is its own process, so none is made up).
+ */
 export function clientFor(values: Parsed["values"], io: Io): DaemonClient {
-  return new DaemonClient({ url: values.url ? String(values.url) : undefined, door: "cli", client: CLI_CLIENT, env: io.env });
+  const session = io.env.MEDIAGEN_SESSION?.trim() || undefined;
+  return new DaemonClient({ url: values.url ? String(values.url) : undefined, door: "cli", client: CLI_CLIENT, session, env: io.env });
 }
 
 /** Runs `call`; when no daemon answers, says so (and how to start one) and gives the exit status 5 instead. */

@@ -42,13 +42,15 @@ const types: ReadCommand<MediaTypes> = {
 };
 
 const history: ReadCommand<GenerationPage> = {
-  usage: "mediagen history [--type T] [--status S] [--model M] [--door D] [--q TEXT] [--from DATE] [--to DATE] [--limit N] [--cursor C] [--url URL] [--json]",
+  usage: "mediagen history [--type T] [--status S] [--model M] [--door D] [--client C] [--session S] [--q TEXT] [--from DATE] [--to DATE] [--limit N] [--cursor C] [--url URL] [--json]",
   summary: "Lists recorded generations, newest first (GET /api/generations).",
   flags: {
     type: filter("T", "image, video or audio."),
-    status: filter("S", "queued, running, succeeded, failed, cancelled or interrupted."),
+    status: filter("S", "queued, running, succeeded, failed, cancelled, interrupted or refused."),
     model: filter("M", "A model id or configured name."),
     door: filter("D", "api, ui, mcp, openai or cli: the way the request came in."),
+    client: filter("C", "The caller's User-Agent or MCP client name."),
+    session: filter("S", "The caller's session (MCP session, X-Mediagen-Session, MEDIAGEN_SESSION)."),
     q: filter("TEXT", "Words in the prompt."),
     from: filter("DATE", "From this local date (YYYY-MM-DD) or ISO time."),
     to: filter("DATE", "Up to this local date (inclusive) or ISO time."),
@@ -56,7 +58,7 @@ const history: ReadCommand<GenerationPage> = {
     cursor: filter("C", "The next page: the cursor the previous page printed."),
   },
   fetch: (client, values) => {
-    const keys = ["type", "status", "model", "door", "q", "from", "to", "limit", "cursor"] as const;
+    const keys = ["type", "status", "model", "door", "client", "session", "q", "from", "to", "limit", "cursor"] as const;
     return client.generations(Object.fromEntries(keys.map((key) => [key, values[key] as string | undefined])));
   },
   print(body, io) {
@@ -71,14 +73,16 @@ const history: ReadCommand<GenerationPage> = {
 };
 
 const costs: ReadCommand<CostSummary> = {
-  usage: "mediagen costs [--month | --from DATE --to DATE] [--group-by G] [--type T] [--url URL] [--json]",
-  summary: "Shows spend, grouped by day (default), model, type or provider (GET /api/costs/summary). Default: the last 30 days.",
+  usage: "mediagen costs [--month | --from DATE --to DATE] [--group-by G] [--type T] [--door D] [--client C] [--url URL] [--json]",
+  summary: "Shows spend, grouped by day (default), model, type, provider, door or client (GET /api/costs/summary). Default: the last 30 days.",
   flags: {
     month: { kind: "switch", help: "This calendar month so far (from its first day, local time)." },
     from: filter("DATE", "From this local date (YYYY-MM-DD) or ISO time."),
     to: filter("DATE", "Up to this local date (inclusive) or ISO time."),
-    "group-by": filter("G", "day, model, type or provider."),
+    "group-by": filter("G", "day, model, type, provider, door or client."),
     type: filter("T", "Only image, video or audio."),
+    door: filter("D", "Only requests that came in this way: api, ui, mcp, openai or cli."),
+    client: filter("C", "Only this client (User-Agent or MCP client name)."),
   },
   fetch: (client, values, now) =>
     client.costs({
@@ -86,10 +90,14 @@ const costs: ReadCommand<CostSummary> = {
       to: values.to as string | undefined,
       group_by: values["group-by"] as string | undefined,
       type: values.type as string | undefined,
+      door: values.door as string | undefined,
+      client: values.client as string | undefined,
     }),
   print(body, io) {
     const unknown = body.total.unknown_cost_count > 0 ? ` (${body.total.unknown_cost_count} without a known cost)` : "";
-    io.out(`${body.from} to ${body.to}: ${body.total.count} generation(s), ${money(body.total.cost_usd)}${unknown}\n`);
+    const refused = body.total.refused_count > 0 ? `, ${body.total.refused_count} refused` : "";
+    const billed = body.total.billed_failure_count > 0 ? `, ${body.total.billed_failure_count} billed failure(s) (${money(body.total.billed_failure_usd)})` : "";
+    io.out(`${body.from} to ${body.to}: ${body.total.count} generation(s), ${money(body.total.cost_usd)}${unknown}${refused}${billed}\n`);
     for (const group of body.groups) io.out(`  ${group.key.padEnd(28)} ${String(group.count).padStart(6)}  ${money(group.cost_usd).padStart(12)}${group.unknown_cost_count ? `  (${group.unknown_cost_count} unknown)` : ""}\n`);
   },
 };

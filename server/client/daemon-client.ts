@@ -36,6 +36,8 @@ export interface DaemonClientOptions {
   door: Door;
   /** User-Agent recorded as the caller's client. */
   client: string;
+  /** Sent as `X-Mediagen-Session`: the session the ledger records requests under. */
+  session?: string;
   env?: Record<string, string | undefined>;
 }
 
@@ -60,6 +62,7 @@ export class DaemonClient {
 
   private headers(json: boolean): Record<string, string> {
     const headers: Record<string, string> = { "x-mediagen-door": this.options.door, "user-agent": this.options.client };
+    if (this.options.session) headers["x-mediagen-session"] = this.options.session;
     if (json) headers["content-type"] = "application/json";
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     return headers;

@@ -2,6 +2,7 @@
 import { isAbsolute } from "node:path";
 import { z } from "zod";
 import {
+  MAX_BUDGET_USD,
   DEFAULT_CONCURRENCY,
   DEFAULT_CONNECT_TIMEOUT_SECONDS,
   DEFAULT_MAX_ATTEMPTS,
@@ -94,7 +95,11 @@ export const JobSettings = z
   .strict();
 
 /** A daily and a monthly spending limit, in USD. */
-const Limits = z.object({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() }).strict();
+const usdLimit = z
+  .number({ error: "must be a number of US dollars" })
+  .positive("must be more than 0 (leave it out for no limit)")
+  .max(MAX_BUDGET_USD, `must be at most ${MAX_BUDGET_USD}`);
+const Limits = z.object({ daily_usd: usdLimit.optional(), monthly_usd: usdLimit.optional() }).strict();
 export type Limits = z.infer<typeof Limits>;
 
 /** Spending limits overall and per media type. */

@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { Budget, MEDIA_TYPES, type MediaType } from "../config/schema.ts";
 import type { Ledger, TimeRange } from "../ledger/ledger.ts";
+import { plainGrouping, spendGroups, type SpendQuery } from "../ledger/spend-groups.ts";
 import { periodStarts } from "./budget.ts";
 import { DEFAULT_COST_WINDOW_DAYS } from "../defaults.ts";
 import { invalidArgument } from "../errors.ts";
@@ -28,7 +29,8 @@ export function timeRange(from: string | undefined, to: string | undefined): Tim
 }
 
 /**
- * Spend between `from` and `to` (see `timeRange`) grouped by day, model, type or provider, optionally of one type.
+ * Spend between `from` and `to` (see `timeRange`) grouped by day, model, type, provider, door or client (a day
+ * grouping optionally split into `series`), narrowed by type and caller, with refusals and billed failures.
  * Without `from`, the last 30 days; without `to`, up to now.
  */
 export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()): CostSummary {
@@ -36,12 +38,29 @@ export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()):
   const toMs = range.toMs ?? now + 1;
   const fromMs = range.fromMs ?? toMs - DEFAULT_COST_WINDOW_DAYS * DAY_MS;
   if (fromMs >= toMs) throw invalidArgument("from", `from (${query.from}) must be before to (${query.to ?? "now"})`);
-  const groups = ledger.costGroups(fromMs, toMs, query.group_by, query.type);
+  const spend: SpendQuery = { fromMs, toMs, groupBy: query.group_by, series: query.series, type: query.type, door: query.door, client: query.client, session: query.session };
+  const groups = plainGrouping(spend)
+    ? spendGroups(ledger.database, spend, ledger.costGroups(fromMs, toMs, spend.groupBy, query.type))
+    : spendGroups(ledger.database, spend);
   const total = groups.reduce(
-    (sum, g) => ({ count: sum.count + g.count, cost_usd: sum.cost_usd + g.cost_usd, unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count }),
-    { count: 0, cost_usd: 0, unknown_cost_count: 0 },
+    (sum, g) => ({
+      count: sum.count + g.count,
+      cost_usd: sum.cost_usd + g.cost_usd,
+      unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count,
+      refused_count: sum.refused_count + g.refused_count,
+      billed_failure_count: sum.billed_failure_count + g.billed_failure_count,
+      billed_failure_usd: sum.billed_failure_usd + g.billed_failure_usd,
+    }),
+    { count: 0, cost_usd: 0, unknown_cost_count: 0, refused_count: 0, billed_failure_count: 0, billed_failure_usd: 0 },
   );
-  return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), group_by: query.group_by, total, groups };
+  return {
+    from: new Date(fromMs).toISOString(),
+    to: new Date(toMs).toISOString(),
+    group_by: query.group_by,
+    ...(query.series ? { series: query.series } : {}),
+    total,
+    groups,
+  };
 }
 
 const SpendByScope = z.object({ overall: z.number(), image: z.number(), video: z.number(), audio: z.number() });

@@ -3,6 +3,56 @@ import { Database } from "bun:sqlite";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 
+/** SQL true of a billed failure: a job that failed, was cancelled or interrupted after its provider charged (or may have). */
+export const BILLED_FAILURE = "status IN ('failed', 'cancelled', 'interrupted') AND (cost_usd > 0 OR cost_note IS NOT NULL)";
+
+/** What each rollup row sums, as SQL of one generations row (`r.` stands for new. or old.). */
+const ROLLUP_MEASURES: [column: string, of: (r: string) => string][] = [
+  ["included", (r) => `(${r}status = 'succeeded' OR ${r}cost_usd IS NOT NULL OR ${r}cost_note IS NOT NULL)`],
+  ["succeeded", (r) => `(${r}status = 'succeeded')`],
+  ["cost_usd", (r) => `coalesce(${r}cost_usd, 0)`],
+  ["unknown_cost", (r) => `(${r}cost_usd IS NULL AND (${r}status = 'succeeded' OR ${r}cost_note IS NOT NULL))`],
+];
+
+/** A rollup's time bucket: its column and the SQL of a row's bucket (`r` is new. or old.). */
+type Bucket = { column: string; of: (r: string) => string };
+const HOUR_BUCKET: Bucket = { column: "hour", of: (r) => `${r}created_at / 3600000 * 3600000` };
+const DAY_BUCKET: Bucket = { column: "day", of: (r) => `${r}created_at / 86400000 * 86400000` };
+
+/**
+ * A rollup of the rows the cost summary counts per UTC hour or day, type and `keys` (SQL of a generations row,
+ * `columns` their names), built from the existing rows and kept equal to them by insert, delete and update triggers.
+ */
+function rollup(table: string, bucket: Bucket, keys: string[], columns: string[]): string {
+  const of = (r: string) => keys.map((key) => key.replace(/\b(door|client|model|provider|session_id)\b/g, `${r}$1`));
+  const row = (r: string, sign: string) =>
+    `SELECT ${bucket.of(r)}, ${r}type, ${of(r).join(", ")}, ${ROLLUP_MEASURES.map(([, m]) => `${sign}${m(r)}`).join(", ")}
+       WHERE ${ROLLUP_MEASURES[0]![1](r)}`;
+  const upsert = (r: string, sign: string) =>
+    `INSERT INTO ${table} (${bucket.column}, type, ${columns.join(", ")}, ${ROLLUP_MEASURES.map(([c]) => c).join(", ")})
+       ${row(r, sign)}
+       ON CONFLICT DO UPDATE SET ${ROLLUP_MEASURES.map(([c]) => `${c} = ${c} + excluded.${c}`).join(", ")};`;
+  const watched = ["created_at", "type", "status", "cost_usd", "cost_note", ...columns];
+  return `CREATE TABLE ${table} (
+     ${bucket.column} INTEGER NOT NULL, type TEXT NOT NULL, ${columns.map((c) => `${c} TEXT NOT NULL`).join(", ")},
+     included INTEGER NOT NULL, succeeded INTEGER NOT NULL, cost_usd REAL NOT NULL, unknown_cost INTEGER NOT NULL,
+     PRIMARY KEY (${bucket.column}, type, ${columns.join(", ")})
+   ) WITHOUT ROWID;
+   INSERT INTO ${table} (${bucket.column}, type, ${columns.join(", ")}, ${ROLLUP_MEASURES.map(([c]) => c).join(", ")})
+     SELECT ${bucket.of("")}, type, ${keys.join(", ")}, ${ROLLUP_MEASURES.map(([, m]) => `sum(${m("")})`).join(", ")}
+     FROM generations WHERE ${ROLLUP_MEASURES[0]![1]("")} GROUP BY 1, 2, ${keys.map((_, i) => i + 3).join(", ")};
+   CREATE TRIGGER ${table}_insert AFTER INSERT ON generations BEGIN
+     ${upsert("new.", "")}
+   END;
+   CREATE TRIGGER ${table}_delete AFTER DELETE ON generations BEGIN
+     ${upsert("old.", "-")}
+   END;
+   CREATE TRIGGER ${table}_update AFTER UPDATE OF ${watched.join(", ")} ON generations BEGIN
+     ${upsert("old.", "-")}
+     ${upsert("new.", "")}
+   END;`;
+}
+
 /** Ordered schema migrations; migration i brings the database to user_version i + 1. Never edit a shipped one. */
 export const MIGRATIONS: readonly string[] = [
   // The ledger: one row per job, from queued to its end, with everything needed to audit its cost
@@ -203,6 +253,20 @@ export const MIGRATIONS: readonly string[] = [
   // Which front door a request came through (api, ui, mcp, openai, cli); older rows are the seed API's.
   `ALTER TABLE generations ADD COLUMN door TEXT NOT NULL DEFAULT 'api';
    CREATE INDEX generations_door ON generations (door) WHERE door <> 'api';`,
+  // Who spent what. refusal_count marks a request refused before any provider call (stored as status 'failed',
+  // which the API reports as 'refused': SQLite cannot widen the status CHECK without rebuilding the table) and
+  // how many refusals of the same caller the row stands for. Covering partial indexes read the rare refused rows
+  // and billed failures (a provider charged, mediagen failed afterwards) without touching the table; partial
+  // indexes find one client's or session's rows, newest first. Rollups by caller (door, client) per UTC day
+  // answer the caller groupings; per UTC hour by caller and by model and provider, the per-day series.
+  `ALTER TABLE generations ADD COLUMN refusal_count INTEGER;
+   CREATE INDEX generations_refused ON generations (created_at, type, model, provider, door, client, refusal_count) WHERE refusal_count IS NOT NULL;
+   CREATE INDEX generations_billed_failures ON generations (created_at, type, model, provider, door, client, cost_usd, status, cost_note) WHERE ${BILLED_FAILURE};
+   CREATE INDEX generations_client ON generations (client) WHERE client IS NOT NULL;
+   CREATE INDEX generations_session ON generations (session_id) WHERE session_id IS NOT NULL;
+   ${rollup("ledger_caller_days", DAY_BUCKET, ["door", "coalesce(client, '')"], ["door", "client"])}
+   ${rollup("ledger_caller_hours", HOUR_BUCKET, ["door", "coalesce(client, '')"], ["door", "client"])}
+   ${rollup("ledger_model_hours", HOUR_BUCKET, ["model", "provider"], ["model", "provider"])}`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -4,12 +4,16 @@ import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
 import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { DeferredWrites, type StorageStatus } from "./deferred-writes.ts";
+import { RefusalLog, type Refusal } from "./refusals.ts";
 import { costColumns, GROUP_KEY, LOCAL_DAY, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
-import type { Attempt, CostGroup, CostGroupBy, Generation, GenerationPage, GenerationQuery, GenerationStatus } from "./schema.ts";
+import type { Attempt, CostGroup, Generation, GenerationPage, GenerationQuery, GenerationStatus } from "./schema.ts";
 
+export type { Refusal } from "./refusals.ts";
 export type { CostFigure, GenerationFailure, GenerationSuccess, NewGeneration, SavedOutput, StoredResponse, TimeRange } from "./records.ts";
 
 const HOUR_MS = 3_600_000;
+/** How long before its file was saved a generation is looked for by findByOutput, in ms (longer jobs are not found). */
+const OUTPUT_LOOKBACK_MS = 2 * HOUR_MS;
 const DAY_MS = 86_400_000;
 /** The shortest `q` the trigram index can answer; shorter ones are matched row by row. */
 const TRIGRAM = 3;
@@ -18,6 +22,11 @@ const SEARCH_RANGE_ROWS = 100_000;
 /** How many seqs `page` searches at a time, and how long it may hold the thread before letting other requests run. */
 const SEARCH_SLICE_SEQS = 20_000;
 const SEARCH_YIELD_MS = 8;
+
+/** The groupings the day and model rollups answer. */
+export type RollupGroupBy = "day" | "model" | "type" | "provider";
+/** A group's spend as the rollups hold it. */
+export type RollupGroup = Pick<CostGroup, "key" | "count" | "cost_usd" | "unknown_cost_count">;
 
 /** A stretch of seqs, `low` inclusive, `high` exclusive. */
 type SeqSlice = { low: number; high: number };
@@ -32,6 +41,7 @@ function toPage(rows: Row[], limit: number): GenerationPage {
 /** The generations ledger: one row per generation that reached a provider. */
 export class Ledger {
   private readonly writes: DeferredWrites;
+  private readonly refusals: RefusalLog;
 
   /** `onStorageProblem` hears when writes start failing (disk full, read-only, deleted database) and when they recover. */
   constructor(
@@ -40,6 +50,17 @@ export class Ledger {
     onStorageProblem?: (message: string, recovered: boolean) => void,
   ) {
     this.writes = new DeferredWrites(db.filename, onStorageProblem);
+    this.refusals = new RefusalLog(db, this.writes, now);
+  }
+
+  /** Records a request refused before any provider call (folding floods); returns the id of the row counting it. */
+  refuse(refusal: Refusal): string {
+    return this.refusals.record(refusal);
+  }
+
+  /** The SQLite database (for the spend queries in spend-groups.ts). */
+  get database(): Database {
+    return this.db;
   }
 
   /** The database's health for /api/health. */
@@ -203,6 +224,24 @@ export class Ledger {
     return row?.average ?? undefined;
   }
 
+  /**
+   * The id of the generation whose output file is `path`, found through the time in a mediagen file name
+   * (`img_20261129_091919_6536c98b.png`, local time it was saved): rows created up to OUTPUT_LOOKBACK_MS before it.
+   * Undefined for any other name.
+   */
+  findByOutput(path: string): string | undefined {
+    const match = /(?:^|[\\/])(?:img|vid|tts)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})_[0-9a-f]{8}\.\w+$/.exec(path);
+    if (!match) return undefined;
+    const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+    const savedAt = new Date(y, mo - 1, d, h, mi, s).getTime();
+    const row = this.db
+      .query<{ id: string }, { from: number; to: number; path: string }>(
+        "SELECT id FROM generations INDEXED BY generations_spend WHERE created_at >= $from AND created_at <= $to AND output_path = $path LIMIT 1",
+      )
+      .get({ from: savedAt - OUTPUT_LOOKBACK_MS, to: savedAt + 2000, path });
+    return row?.id;
+  }
+
   /** Jobs left queued or running (by a crash, for recovery at start). */
   unfinished(): Generation[] {
     return this.db.query<Row, []>("SELECT * FROM generations WHERE status IN ('queued', 'running') ORDER BY seq").all().map(toGeneration);
@@ -313,6 +352,9 @@ export class Ledger {
     // the union of its model and model_name halves, a status without a type as the union of the (type, status)
     // index's three types (a status no row has would otherwise read the whole table); then only the page's rows are read.
     const run = (sql: string, more: Record<string, string> = {}) => this.db.query<Row, Record<string, string | number>>(sql).all({ ...params, ...more, limit });
+    // Refused rows are few (folded and capped): their partial index; a session's or client's rows: theirs.
+    if (query.status === "refused") return run(`SELECT * FROM generations INDEXED BY generations_refused WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $limit`);
+    if (query.session || query.client) return run(`SELECT * FROM generations WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $limit`);
     if (range.fromMs !== undefined || range.toMs !== undefined) {
       return run(`SELECT * FROM generations WHERE seq IN (${seqs(where, "generations INDEXED BY generations_spend")}) ORDER BY seq DESC`);
     }
@@ -369,7 +411,7 @@ export class Ledger {
    * model, type or provider; all types unless `type` is given. Whole hours (day) or whole UTC days (model, type,
    * provider) come from the rollups kept by triggers, the partial ones at both ends from the rows themselves.
    */
-  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType): CostGroup[] {
+  costGroups(fromMs: number, toMs: number, groupBy: RollupGroupBy, type?: MediaType): RollupGroup[] {
     const unit = groupBy === "day" ? HOUR_MS : DAY_MS;
     let start = Math.ceil(fromMs / unit) * unit;
     let end = Math.floor(toMs / unit) * unit;
@@ -387,7 +429,7 @@ export class Ledger {
         : `SELECT ${groupBy} AS key, ${sums} FROM ledger_days WHERE day >= $start AND day < $end${typed} GROUP BY ${groupBy}`;
     const params = { from: fromMs, to: toMs, start, end, ...(type ? { type } : {}), ...(groupBy === "day" ? { offsets: JSON.stringify(this.offsets(start, end)) } : {}) };
     return this.db
-      .query<CostGroup, Record<string, string | number>>(
+      .query<RollupGroup, Record<string, string | number>>(
         `WITH parts AS (${[whole, edge("$from", "$start"), edge("$end", "$to")].join("\n UNION ALL ")})
          SELECT key, sum(n_succeeded) AS count, sum(sum_cost) AS cost_usd, sum(n_unknown) AS unknown_cost_count
          FROM parts GROUP BY key HAVING sum(n_included) > 0 ORDER BY key`,
@@ -507,9 +549,11 @@ function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRan
     where.push(`${table}type = $type`);
     params.type = query.type;
   }
-  if (query.status) {
+  if (query.status === "refused") where.push(`${table}refusal_count IS NOT NULL`);
+  else if (query.status) {
     where.push(`${table}status = $status`);
     params.status = query.status;
+    if (query.status === "failed") where.push(`${table}refusal_count IS NULL`);
   }
   if (query.model) {
     where.push(`(${table}model = $model OR ${table}model_name = $model)`);
@@ -518,6 +562,14 @@ function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRan
   if (query.door) {
     where.push(`${table}door = $door`);
     params.door = query.door;
+  }
+  if (query.client) {
+    where.push(`${table}client = $client`);
+    params.client = query.client;
+  }
+  if (query.session) {
+    where.push(`${table}session_id = $session`);
+    params.session = query.session;
   }
   if (query.q) {
     where.push(`instr(lower(${table}prompt), lower($q)) > 0`);

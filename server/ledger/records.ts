@@ -42,6 +42,7 @@ export type Row = {
   session_id: string | null;
   client: string | null;
   door: Door;
+  refusal_count: number | null;
   operation_id: string | null;
   progress: number | null;
   attempts: string;
@@ -123,7 +124,8 @@ export function toGeneration(row: Row): Generation {
   return {
     id: row.id,
     type: row.type,
-    status: row.status,
+    // A refused request is stored as failed (the status CHECK predates it) and marked by its refusal_count.
+    status: row.refusal_count === null ? row.status : "refused",
     model: row.model,
     model_name: row.model_name,
     provider: row.provider,
@@ -157,7 +159,14 @@ export function toGeneration(row: Row): Generation {
     session_id: row.session_id,
     client: row.client,
     door: row.door,
+    refusal_count: row.refusal_count,
+    billed_failure: isBilledFailure(row),
   };
+}
+
+/** Whether a row failed after its provider charged (or may have): the same test as BILLED_FAILURE in SQL. */
+export function isBilledFailure(row: Pick<Row, "status" | "cost_usd" | "cost_note">): boolean {
+  return (row.status === "failed" || row.status === "cancelled" || row.status === "interrupted") && ((row.cost_usd ?? 0) > 0 || row.cost_note !== null);
 }
 
 /** SQL of the local date (YYYY-MM-DD) of a time in seconds since the epoch. */
@@ -169,6 +178,8 @@ export const GROUP_KEY: Record<CostGroupBy, string> = {
   model: "model",
   type: "type",
   provider: "provider",
+  door: "door",
+  client: "coalesce(client, '')",
 };
 
 /** The cost columns of an update, from a cost figure. */

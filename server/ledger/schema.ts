@@ -3,15 +3,15 @@ import { z } from "zod";
 import { MediaType } from "../config/schema.ts";
 import { MAX_NAME_CHARS, MAX_PAGE_SIZE, MAX_QUERY_TEXT_CHARS } from "../defaults.ts";
 
-/** Lifecycle of one generation in the ledger. */
-export const GenerationStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted"]);
+/** Lifecycle of one generation in the ledger; `refused`: turned away before any provider call (no cost). */
+export const GenerationStatus = z.enum(["queued", "running", "succeeded", "failed", "cancelled", "interrupted", "refused"]);
 export type GenerationStatus = z.infer<typeof GenerationStatus>;
 
 /** The front door a request came through: the seed HTTP API, the web UI, MCP, the OpenAI-compatible API, the CLI. */
 export const Door = z.enum(["api", "ui", "mcp", "openai", "cli"]);
 export type Door = z.infer<typeof Door>;
 
-const FINISHED: ReadonlySet<GenerationStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
+const FINISHED: ReadonlySet<GenerationStatus> = new Set(["succeeded", "failed", "cancelled", "interrupted", "refused"]);
 /** Whether a job in this status has ended (nothing will change it any more). */
 export const isFinished = (status: GenerationStatus): boolean => FINISHED.has(status);
 
@@ -75,9 +75,15 @@ export const Generation = z.object({
   started_at: z.string().nullable(),
   finished_at: z.string().nullable(),
   latency_ms: z.number().nullable(),
+  /** The caller's session: the MCP session, the `X-Mediagen-Session` header or the body's `session_id`. */
   session_id: z.string().nullable(),
+  /** The caller's program: its User-Agent, or the MCP client's name. */
   client: z.string().nullable(),
   door: Door,
+  /** For a refused row, how many refusals of the same caller, type and error it stands for (floods are folded). */
+  refusal_count: z.number().nullable(),
+  /** The provider charged (or may have) but the job failed afterwards: counted apart in the costs. */
+  billed_failure: z.boolean(),
 });
 export type Generation = z.infer<typeof Generation>;
 
@@ -93,6 +99,8 @@ export const GenerationQuery = z
     status: GenerationStatus.optional(),
     model: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
     door: Door.optional(),
+    client: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
+    session: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
     q: z.string().min(1).max(MAX_QUERY_TEXT_CHARS, `must be at most ${MAX_QUERY_TEXT_CHARS} characters`).optional(),
     from: dateOrTime.optional(),
     to: dateOrTime.optional(),
@@ -110,18 +118,50 @@ export type GenerationPage = z.infer<typeof GenerationPage>;
 export const Deleted = z.object({ success: z.literal(true), id: z.string(), file_removed: z.boolean() });
 export type Deleted = z.infer<typeof Deleted>;
 
-/** How `GET /api/costs/summary` groups spend. */
-export const CostGroupBy = z.enum(["day", "model", "type", "provider"]);
+/** How `GET /api/costs/summary` groups spend: by day, model, type, provider, or caller (door, client). */
+export const CostGroupBy = z.enum(["day", "model", "type", "provider", "door", "client"]);
 export type CostGroupBy = z.infer<typeof CostGroupBy>;
 
-/** Query of `GET /api/costs/summary`; `type` narrows the spend to one media type. */
+/** What a day-grouped summary splits each day by (`series`), for the stacked chart. */
+export const CostSeriesBy = z.enum(["type", "model", "provider", "door", "client"]);
+export type CostSeriesBy = z.infer<typeof CostSeriesBy>;
+
+const filterText = z.string().max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`);
+
+/**
+ * Query of `GET /api/costs/summary`: `type`, `door`, `client` (`""` for requests without one) and `session` narrow
+ * the spend; `series` splits a day-grouped summary.
+ */
 export const CostQuery = z
-  .object({ from: dateOrTime.optional(), to: dateOrTime.optional(), group_by: CostGroupBy.default("day"), type: MediaType.optional() })
-  .strict();
+  .object({
+    from: dateOrTime.optional(),
+    to: dateOrTime.optional(),
+    group_by: CostGroupBy.default("day"),
+    series: CostSeriesBy.optional(),
+    type: MediaType.optional(),
+    door: Door.optional(),
+    client: filterText.optional(),
+    session: filterText.min(1).optional(),
+  })
+  .strict()
+  .refine((q) => q.series === undefined || q.group_by === "day", { message: "series needs group_by=day", path: ["series"] });
 export type CostQuery = z.infer<typeof CostQuery>;
 
-/** Spend of one group (a day, model, type or provider). */
-export const CostGroup = z.object({ key: z.string(), count: z.number(), cost_usd: z.number(), unknown_cost_count: z.number() });
+/** Spend of one group (a day, model, type, provider, door or client; with `series`, one series of one day). */
+export const CostGroup = z.object({
+  key: z.string(),
+  series: z.string().optional(),
+  /** Succeeded generations. */
+  count: z.number(),
+  /** Known spend, billed failures included. */
+  cost_usd: z.number(),
+  unknown_cost_count: z.number(),
+  /** Requests refused before any provider call (not configured, over budget, bad input, queue full, ...). */
+  refused_count: z.number(),
+  /** Jobs the provider charged (or may have) that failed afterwards, and their known cost. */
+  billed_failure_count: z.number(),
+  billed_failure_usd: z.number(),
+});
 export type CostGroup = z.infer<typeof CostGroup>;
 
 /** Body of `GET /api/costs/summary`. */
@@ -129,7 +169,8 @@ export const CostSummary = z.object({
   from: z.string(),
   to: z.string(),
   group_by: CostGroupBy,
-  total: CostGroup.omit({ key: true }),
+  series: CostSeriesBy.optional(),
+  total: CostGroup.omit({ key: true, series: true }),
   groups: z.array(CostGroup),
 });
 export type CostSummary = z.infer<typeof CostSummary>;

@@ -1,6 +1,7 @@
 // `mediagen mcp`: the MCP tools over stdio, forwarding to the daemon at --url / MEDIAGEN_URL with MEDIAGEN_TOKEN.
 // It never starts a daemon itself: with none answering, each tool says exactly how to start one. `--print-config`
 // prints the JSON an MCP client needs to launch this command.
+import { randomUUID } from "node:crypto";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import pkg from "../../package.json" with { type: "json" };
 import type { McpCommand } from "../cli.ts";
@@ -56,9 +57,11 @@ export async function runMcp(command: McpCommand): Promise<void> {
     return;
   }
   const { url, token } = daemonTarget({ url: command.url });
+  // One stdio process serves one client session: its requests share this id in the ledger.
+  const session = `mcp-stdio-${randomUUID()}`;
   const server = createMcpServer({
     version: pkg.version,
-    backend: (client) => new McpDaemonClient({ url, token, door: "mcp", client }),
+    backend: (client) => new McpDaemonClient({ url, token, door: "mcp", client, session }),
     logError: (message) => console.error(`mediagen mcp: ${message}`),
     failure: (error) => (error instanceof DaemonUnreachable ? toolError("daemon_unreachable", noDaemonMessage(url)) : undefined),
   });

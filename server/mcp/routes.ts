@@ -68,7 +68,7 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
     const session: Session = { seen: now(), busy: 0 } as Session;
     session.server = createMcpServer({
       version: deps.version,
-      backend: (client) => localBackend(deps, { door: "mcp", client }),
+      backend: (client, session) => localBackend(deps, { door: "mcp", client, session }),
       logError: (message) => deps.log.error(message),
       activity: (delta) => {
         session.busy += delta;

@@ -30,8 +30,11 @@ type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 export interface ToolOptions {
   /** mediagen's version, reported in the initialize handshake. */
   version: string;
-  /** The backend for one call; `client` is the MCP client's name from the handshake, recorded in the ledger. */
-  backend: (client: string) => McpBackend;
+  /**
+   * The backend for one call; `client` is the MCP client's name from the handshake and `session` the transport's
+   * session id (Streamable HTTP), both recorded in the ledger.
+   */
+  backend: (client: string, session?: string) => McpBackend;
   /** Turns an error the backend threw (no daemon answering) into a tool error; others become `internal`. */
   failure?: (error: unknown) => CallToolResult | undefined;
   /** Where an unexpected error is reported in full (the client gets the generic `internal`). */
@@ -153,7 +156,7 @@ function costText(usd: number): string {
 export function createMcpServer(options: ToolOptions): McpServer {
   const server = new McpServer({ name: "mediagen", version: options.version }, { instructions: INSTRUCTIONS });
   const clientName = () => server.server.getClientVersion()?.name ?? "mcp-client";
-  const backend = () => options.backend(clientName());
+  const backend = (extra?: Extra) => options.backend(clientName(), extra?.sessionId);
 
   // The client's first file:// root, asked once per session (again after it says its roots changed).
   let root: Promise<string | undefined> | undefined;
@@ -193,7 +196,7 @@ export function createMcpServer(options: ToolOptions): McpServer {
 
   const generate = async (type: MediaType, args: Record<string, unknown>, extra: Extra): Promise<CallToolResult> => {
     const schema = MEDIA_OUTPUT[type];
-    const api = backend();
+    const api = backend(extra);
     const body = given(args);
     if (body.output_dir === undefined) {
       const dir = await rootDir(extra);
@@ -279,12 +282,14 @@ export function createMcpServer(options: ToolOptions): McpServer {
     "list_generations",
     {
       title: "Past generations",
-      description: "mediagen's ledger of generations, newest first: prompt, model, status, file, cost. Filter by type, status, model, door, q (words of the prompt), from/to (YYYY-MM-DD or ISO time); page with limit and cursor (the previous page's next_cursor).",
+      description: "mediagen's ledger of generations, newest first: prompt, model, status, file, cost. Filter by type, status (refused: turned away before any provider call), model, door, client, session, q (words of the prompt), from/to (YYYY-MM-DD or ISO time); page with limit and cursor (the previous page's next_cursor).",
       inputSchema: {
         type: MediaType.optional(),
         status: GenerationStatus.optional(),
         model: z.string().optional().describe("Model id or configured name"),
         door: Door.optional().describe("How the request came in: api, ui, mcp, openai, cli"),
+        client: z.string().optional().describe("The caller's User-Agent or MCP client name"),
+        session: z.string().optional().describe("The caller's session id"),
         q: z.string().optional().describe("Words of the prompt"),
         from: z.string().optional().describe("From this local date (YYYY-MM-DD) or ISO time"),
         to: z.string().optional().describe("To this local date (inclusive) or ISO time"),
@@ -310,12 +315,14 @@ export function createMcpServer(options: ToolOptions): McpServer {
     "cost_summary",
     {
       title: "Spend",
-      description: "Money spent on generations from `from` to `to` (local dates, `to` inclusive, or ISO times; default the last 30 days), grouped by day, model, type or provider. Generations of unknown cost are counted apart, never as $0.",
+      description: "Money spent on generations from `from` to `to` (local dates, `to` inclusive, or ISO times; default the last 30 days), grouped by day, model, type, provider, door or client (the caller). Generations of unknown cost are counted apart, never as $0; requests refused before any provider call and failures the provider charged for are counted too.",
       inputSchema: {
         from: z.string().optional().describe("YYYY-MM-DD or ISO time"),
         to: z.string().optional().describe("YYYY-MM-DD (inclusive) or ISO time"),
-        group_by: CostGroupBy.optional().describe("day (default), model, type or provider"),
+        group_by: CostGroupBy.optional().describe("day (default), model, type, provider, door or client"),
         type: MediaType.optional().describe("Only this media type"),
+        door: Door.optional().describe("Only requests that came in this way: api, ui, mcp, openai, cli"),
+        client: z.string().optional().describe("Only this client (User-Agent or MCP client name)"),
       },
       outputSchema: CostSummary,
       annotations: { readOnlyHint: true, openWorldHint: false },

@@ -60,6 +60,16 @@ export function failureOutcome(job: Pick<LiveJob, "id" | "type" | "entry" | "ech
   return { ok: false, error, body: failureBody(job.type, error, job.entry, job.echo, { id: job.id, costUsd }) };
 }
 
+/** The input images and frames a job's params name (paths, URLs or labels of inline data), in request order. */
+export function inputSources(params: Record<string, unknown>): string[] {
+  const sources: string[] = [];
+  for (const key of ["inputs", "first_frame", "last_frame", "reference_images"]) {
+    const value = params[key];
+    for (const item of Array.isArray(value) ? value : [value]) if (typeof item === "string") sources.push(item);
+  }
+  return sources;
+}
+
 /** Records a job's failure answer (for replays and job polls) and returns it. */
 export function storeFailure(ledger: Ledger, job: Pick<LiveJob, "id" | "type" | "entry" | "echo">, error: AppError, costUsd?: number | null): MediaOutcome {
   const outcome = failureOutcome(job, error, costUsd);
@@ -298,6 +308,15 @@ export class Jobs {
       started_at: row.started_at ?? iso(job?.startedAt),
       finished_at: row.finished_at,
       attempts: row.attempts,
+      prompt: row.prompt,
+      inputs: inputSources(row.params).map((source) => {
+        const generationId = job ? this.deps.ledger.findByOutput(source) : undefined;
+        return generationId ? { source, generation_id: generationId } : { source };
+      }),
+      door: row.door,
+      client: row.client,
+      session_id: row.session_id,
+      cancellable: row.status === "queued" && job !== undefined,
     };
     const fellBack = fallbackFrom(row.attempts, { model: row.model, provider: row.provider, name: row.model_name ?? undefined });
     if (fellBack.length > 0) view.fallback_from = fellBack;

@@ -11,10 +11,12 @@ import type { Door } from "../ledger/schema.ts";
 import { parseOrThrow } from "../validate.ts";
 import { ImageRequest, SpeechRequest, VideoRequest } from "./schema.ts";
 
-/** Who is asking, for the ledger: the front door, and the client (User-Agent, MCP client name). */
+/** Who is asking, for the ledger: the front door, the client (User-Agent, MCP client name) and the session. */
 export interface Caller {
   door?: Door;
   client?: string;
+  /** The MCP session id, or the `X-Mediagen-Session` header of an HTTP request; a body's session_id wins over it. */
+  session?: string;
 }
 
 /** A validated request, ready for a provider. */

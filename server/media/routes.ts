@@ -31,22 +31,30 @@ function submitOptions(request: Request, body: Record<string, unknown>): SubmitO
 /** Doors that reach the daemon through these endpoints and say so with `X-Mediagen-Door` (a label, not a credential). */
 const LABELLED_DOORS = new Set<Door>(["ui", "mcp", "cli"]);
 
-/** Who is asking: the door (the seed API unless the web UI, `mediagen mcp` or the CLI says otherwise) and the User-Agent. */
+/** The caller's session as it names it in `X-Mediagen-Session` (any door over HTTP), or undefined. */
+export function sessionOf(request: Request): string | undefined {
+  return request.headers.get("x-mediagen-session")?.trim().slice(0, MAX_NAME_CHARS) || undefined;
+}
+
+/**
+ * Who is asking: the door (the seed API unless the web UI, `mediagen mcp` or the CLI says otherwise), the
+ * User-Agent and the session the caller names.
+ */
 export function callerOf(request: Request): Caller {
   const said = request.headers.get("x-mediagen-door")?.trim().toLowerCase() as Door | undefined;
-  return { door: said && LABELLED_DOORS.has(said) ? said : "api", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
+  return { door: said && LABELLED_DOORS.has(said) ? said : "api", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), session: sessionOf(request) };
 }
 
 async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set) {
   const maxBytes = deps.config.get().server.max_body_mib * 1048576;
   let outcome: MediaOutcome;
+  const caller = callerOf(request);
   try {
     const body = await readJsonBody(request, maxBytes);
     const options = submitOptions(request, body);
-    const caller = callerOf(request);
     outcome = await deps.media.submit(type, body, caller, options);
   } catch (error) {
-    outcome = deps.media.rejected(type, toAppError(error));
+    outcome = deps.media.rejected(type, toAppError(error), caller);
   }
   if (!outcome.ok) return errorResponse(outcome.error, {}, outcome.body);
   if (outcome.accepted) {

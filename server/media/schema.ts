@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { MAX_INPUT_IMAGE_MIB, MAX_NAME_CHARS, MAX_PATH_CHARS, MAX_PROMPT_CHARS, MAX_SPEECH_INPUT_CHARS } from "../defaults.ts";
 import { MediaType } from "../config/schema.ts";
-import { Attempt, GenerationStatus, Usage } from "../ledger/schema.ts";
+import { Attempt, Door, GenerationStatus, Usage } from "../ledger/schema.ts";
 
 const required = (field: string, what: string) =>
   z
@@ -138,6 +138,16 @@ export const JobView = z.object({
   attempts: z.array(Attempt),
   /** The entries tried before the one named by model/provider, in order, each with the error that moved the job on. */
   fallback_from: z.array(z.object({ model: z.string(), provider: z.string(), name: z.string().optional(), error_type: z.string() })).optional(),
+  /** The prompt (or the text to speak). */
+  prompt: z.string(),
+  /** Input images and frames as the request named them; `generation_id` when one is an earlier generation's file (its thumbnail). */
+  inputs: z.array(z.object({ source: z.string(), generation_id: z.string().optional() })),
+  /** Who asked: the front door, the client (User-Agent, MCP client name) and the session. */
+  door: Door,
+  client: z.string().nullable(),
+  session_id: z.string().nullable(),
+  /** Whether DELETE /api/media/jobs/:id can cancel it now: only while queued (no provider can stop a running job's charge). */
+  cancellable: z.boolean(),
   /** 1-based place in its type's queue, while queued. */
   position: z.number().optional(),
   /** Seconds since it started, while running. */

@@ -116,10 +116,28 @@ export class MediaService {
     ) as MediaTypes;
   }
 
-  /** A failure answer for a request that could not even be read (malformed JSON, oversized body). */
-  rejected(type: MediaType, error: AppError): MediaOutcome {
+  /** A failure answer for a request that could not even be read (malformed JSON, oversized body), recorded as refused. */
+  rejected(type: MediaType, error: AppError, caller: Caller = {}): MediaOutcome {
     const entry = modelFor(this.deps.config.get(), type);
+    this.refused(type, error, entry, undefined, caller);
     return { ok: false, error, body: failureBody(type, error, entry, {}) };
+  }
+
+  /** Records a request turned away before any provider call (what the ledger cannot keep, or a bug, is not a refusal). */
+  private refused(type: MediaType, error: AppError, entry: ModelEntry | undefined, raw: unknown, caller: Caller, sessionId?: string): void {
+    if (error.type === "storage_error" || error.type === "internal") return;
+    this.deps.ledger.refuse({
+      type,
+      model: entry?.model ?? stringField(raw, "model") ?? "",
+      modelName: entry?.name,
+      provider: entry?.provider ?? "",
+      prompt: stringField(raw, "prompt") ?? stringField(raw, "input") ?? "",
+      errorType: error.type,
+      error: error.message,
+      door: caller.door ?? "api",
+      client: caller.client,
+      sessionId: sessionId ?? caller.session,
+    });
   }
 
   /** Number of generations running at a provider now. */
@@ -172,11 +190,14 @@ export class MediaService {
     let entry = modelFor(settings, type);
     let echo = kind.rawEcho(raw);
     let inputs: InputReservation | undefined;
+    let recorded = false;
+    let sessionId: string | undefined;
     try {
       if (this.jobs.closing) throw new AppError("interrupted", "The daemon is shutting down; retry once it is back");
       const prepared = await kind.prepare(raw, this.inputs);
       inputs = prepared.inputs;
       echo = prepared.echo;
+      sessionId = prepared.sessionId;
       // A model named in the request serves it; an unknown name is answered without a model.
       if (prepared.model !== undefined) entry = undefined;
       const chosen = prepared.model === undefined ? entry : selectModel(settings, type, prepared.model);
@@ -214,7 +235,8 @@ export class MediaService {
         provider: chosen.provider,
         prompt: prepared.prompt,
         params,
-        sessionId: prepared.sessionId,
+        // The body's session_id (the seed API's field) names the session, else the door's (MCP session, X-Mediagen-Session).
+        sessionId: prepared.sessionId ?? caller.session,
         client: caller.client,
         door: caller.door,
         estimatedCostUsd: estimate,
@@ -222,6 +244,7 @@ export class MediaService {
         requestHash: hash,
       };
       const id = startsNow ? ledger.start(record) : ledger.enqueue(record);
+      recorded = true;
       const target: Target = { dir, prompt: prepared.prompt, params, echo: prepared.echo };
       const job = this.jobs.track({
         id,
@@ -240,6 +263,7 @@ export class MediaService {
       return await job.done;
     } catch (error) {
       const appError = classify(this.deps.log, error);
+      if (!recorded) this.refused(type, appError, entry, raw, caller, sessionId);
       return { ok: false, error: appError, body: failureBody(type, appError, entry, echo) };
     } finally {
       // Refused, replayed or failed before it was queued: its inputs are no longer held (a queued job holds them itself).

@@ -8,6 +8,7 @@ import { AppError, invalidArgument, toAppError } from "../errors.ts";
 import { readJsonBody, readRequestBody } from "../http/body.ts";
 import { fileResponse } from "../http/range.ts";
 import type { Caller } from "../media/requests.ts";
+import { sessionOf } from "../media/routes.ts";
 import { parseOrThrow } from "../validate.ts";
 import { openaiErrorResponse, unknownEndpoint } from "./errors.ts";
 import { ImageEditRequest, ImageGenerationRequest, SpeechRequest, VideoContentQuery, VideoCreateRequest } from "./schema.ts";
@@ -15,7 +16,7 @@ import { createImages, createSpeech, createVideo, findModel, findVideo, listMode
 
 /** Who is asking: this door, and the SDK's User-Agent. */
 function callerOf(request: Request): Caller {
-  return { door: "openai", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
+  return { door: "openai", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), session: sessionOf(request) };
 }
 
 /** The client's Idempotency-Key header, checked as the seed API checks it. */

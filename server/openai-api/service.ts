@@ -214,7 +214,7 @@ export async function createVideo(deps: OpenAIServiceDeps, request: VideoCreateR
   return findVideo(deps, String(body.id));
 }
 
-const VIDEO_STATUS = { queued: "queued", running: "in_progress", succeeded: "completed", failed: "failed", cancelled: "failed", interrupted: "failed" } as const;
+const VIDEO_STATUS = { queued: "queued", running: "in_progress", succeeded: "completed", failed: "failed", cancelled: "failed", interrupted: "failed", refused: "failed" } as const;
 
 /** A video generation in OpenAI's shape, from its live job and its ledger row; 404 when there is no such video. */
 export function findVideo(deps: OpenAIServiceDeps, id: string): VideoObject {

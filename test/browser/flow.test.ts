@@ -262,7 +262,7 @@ describe.if(enabled)("the user journey", () => {
     await shown(2, "");
   }, TEST_MS);
 
-  test("costs: today's total and the per-model table show the image's cost", async () => {
+  test("costs: today's total and the table grouped by model show the image's cost", async () => {
     const page = await visit("/costs");
     await heading(page, "Costs").waitFor();
     const today = page.getByRole("article").filter({ has: page.getByRole("heading", { name: "Today", exact: true }) });
@@ -272,10 +272,12 @@ describe.if(enabled)("the user journey", () => {
     expect(await today.textContent()).toContain("2 succeeded");
     await page.locator(".costs-chart canvas").waitFor();
 
+    await page.getByLabel("Group by").selectOption("model");
     const table = page.locator("table.costs-models");
     const row = table.locator("tbody tr").filter({ has: page.getByRole("rowheader", { name: "gpt-image-2" }) });
     await row.waitFor();
-    expect(await row.locator("td").allTextContents()).toEqual(["1", formatUsd(IMAGE_COST), "0"]);
+    // Succeeded, cost, not priced, refused, billed failures.
+    expect(await row.locator("td").allTextContents()).toEqual(["1", formatUsd(IMAGE_COST), "0", "0", "0"]);
     await table.locator("tbody tr").filter({ has: page.getByRole("rowheader", { name: "flite" }) }).waitFor();
     expect(await page.getByRole("note").textContent()).toBe("Every generation in this range has a known cost.");
   }, TEST_MS);

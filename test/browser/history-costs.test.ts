@@ -1,5 +1,6 @@
 // History and Costs in a real browser, served by the compiled executable: the uPlot chart on a real canvas in
-// both themes, the native detail dialog and Escape, re-run into Jobs, narrow windows without sideways scrolling.
+// both themes, costs grouped by caller with a refused request, the native detail dialog and Escape, re-run into
+// Jobs, narrow windows without sideways scrolling.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -75,6 +76,49 @@ describe.if(enabled)("history and costs pages", () => {
     expect(new URL(page.url()).pathname).toBe("/jobs");
     expect(errors).toEqual([]);
     await page.context().close();
+  }, 60_000);
+
+  test("costs grouped by caller and a refused request in History: an agent turned away is seen, and why", async () => {
+    // No image model is configured: the MCP agent's request is refused before any provider call.
+    const refused = await fetch(`${daemon.url}/api/media/image`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-mediagen-door": "mcp", "user-agent": "claude-code", "x-mediagen-session": "browser-session" },
+      body: JSON.stringify({ prompt: "a lighthouse at dusk" }),
+    });
+    expect(refused.status).toBe(422);
+
+    const { page, errors } = await openPage(browser, `${daemon.url}/costs`);
+    await page.locator(".costs-chart canvas").waitFor();
+    // At rest the legend shows each series' total for the range, never a dash.
+    const legend = (await page.locator(".costs-chart .u-legend").textContent()) ?? "";
+    expect(legend).toContain("$0");
+    expect(legend).not.toContain("—");
+    await page.getByLabel("Group by").selectOption("door");
+    await page.getByRole("heading", { name: "Spend by door" }).waitFor();
+    const mcp = page.locator(".costs-models tbody tr", { hasText: "MCP" });
+    await mcp.waitFor();
+    expect(await mcp.locator("td").allTextContents()).toEqual(["0", "$0", "0", "1", "0"]);
+    expect(await page.locator(".costs-models tbody tr", { hasText: "HTTP API" }).count()).toBe(1);
+    expect(await page.locator(".costs-chart .u-legend").textContent()).toContain("MCP");
+    const note = (await page.locator(".costs-exceptions").textContent()) ?? "";
+    expect(note).toContain("Refused before any provider call in this range: 1");
+    expect(note).not.toContain("Failed after the provider charged");
+    await page.context().close();
+
+    const history = await openPage(browser, `${daemon.url}/history`);
+    await history.page.locator("article.history-card").first().waitFor();
+    await history.page.getByLabel("Status").selectOption("refused");
+    const card = history.page.locator("article.history-card", { hasText: "a lighthouse at dusk" });
+    await card.waitFor();
+    expect(await history.page.locator("article.history-card").count()).toBe(1);
+    expect(await card.locator(".badge.refused").textContent()).toBe("refused");
+    expect(await card.textContent()).toContain("not_configured");
+    await card.getByRole("button", { name: "Details" }).click();
+    const dialog = history.page.getByRole("dialog", { name: "Generation details" });
+    expect(await dialog.textContent()).toContain("claude-code");
+    expect(errors).toEqual([]);
+    expect(history.errors).toEqual([]);
+    await history.page.context().close();
   }, 60_000);
 
   test("both pages fit a phone-sized window", async () => {

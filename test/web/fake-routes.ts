@@ -67,6 +67,12 @@ export function jobView(fields: Partial<JobView> & Pick<JobView, "id" | "status"
     started_at: null,
     finished_at: null,
     attempts: [],
+    prompt: "a lighthouse at dusk",
+    inputs: [],
+    door: "ui",
+    client: null,
+    session_id: null,
+    cancellable: fields.status === "queued",
     ...fields,
   };
 }

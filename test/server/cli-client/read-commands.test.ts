@@ -136,6 +136,12 @@ describe("the progress line", () => {
     started_at: null,
     finished_at: null,
     attempts: [],
+    prompt: "a clip",
+    inputs: [],
+    door: "cli",
+    client: null,
+    session_id: null,
+    cancellable: true,
     ...over,
   });
   test("queued with its place in line, running with the provider's progress", () => {

@@ -7,6 +7,9 @@ import { AppError } from "../../../server/errors.ts";
 import type { CostGroup, CostGroupBy } from "../../../server/ledger/schema.ts";
 import { costSummary } from "../../../server/costs/summary.ts";
 
+/** No refusals and no billed failures in a group. */
+const NONE = { refused_count: 0, billed_failure_count: 0, billed_failure_usd: 0 };
+
 /** Local time in November 2026 (dates in the API are local days). */
 const nov = (day: number, hour = 0, minute = 0, second = 0) => new Date(2026, 10, day, hour, minute, second).getTime();
 
@@ -67,33 +70,33 @@ describe("costSummary", () => {
     [
       "day",
       [
-        { key: "2026-11-22", count: 2, cost_usd: 0.04, unknown_cost_count: 0 },
-        { key: "2026-11-23", count: 2, cost_usd: 1.21, unknown_cost_count: 1 },
+        { key: "2026-11-22", count: 2, cost_usd: 0.04, unknown_cost_count: 0, ...NONE },
+        { key: "2026-11-23", count: 2, cost_usd: 1.21, unknown_cost_count: 1, ...NONE, billed_failure_count: 1, billed_failure_usd: 0.01 },
       ],
     ],
     [
       "model",
       [
-        { key: "flite", count: 1, cost_usd: 0, unknown_cost_count: 0 },
-        { key: "gpt-image-1", count: 1, cost_usd: 0, unknown_cost_count: 1 },
-        { key: "or-gpt-image-2", count: 1, cost_usd: 0.05, unknown_cost_count: 0 },
-        { key: "or-veo-3-1", count: 1, cost_usd: 1.2, unknown_cost_count: 0 },
+        { key: "flite", count: 1, cost_usd: 0, unknown_cost_count: 0, ...NONE },
+        { key: "gpt-image-1", count: 1, cost_usd: 0, unknown_cost_count: 1, ...NONE },
+        { key: "or-gpt-image-2", count: 1, cost_usd: 0.05, unknown_cost_count: 0, ...NONE, billed_failure_count: 1, billed_failure_usd: 0.01 },
+        { key: "or-veo-3-1", count: 1, cost_usd: 1.2, unknown_cost_count: 0, ...NONE },
       ],
     ],
     [
       "type",
       [
-        { key: "audio", count: 1, cost_usd: 0, unknown_cost_count: 0 },
-        { key: "image", count: 2, cost_usd: 0.05, unknown_cost_count: 1 },
-        { key: "video", count: 1, cost_usd: 1.2, unknown_cost_count: 0 },
+        { key: "audio", count: 1, cost_usd: 0, unknown_cost_count: 0, ...NONE },
+        { key: "image", count: 2, cost_usd: 0.05, unknown_cost_count: 1, ...NONE, billed_failure_count: 1, billed_failure_usd: 0.01 },
+        { key: "video", count: 1, cost_usd: 1.2, unknown_cost_count: 0, ...NONE },
       ],
     ],
     [
       "provider",
       [
-        { key: "local", count: 1, cost_usd: 0, unknown_cost_count: 0 },
-        { key: "openai", count: 1, cost_usd: 0, unknown_cost_count: 1 },
-        { key: "openclacky", count: 2, cost_usd: 1.25, unknown_cost_count: 0 },
+        { key: "local", count: 1, cost_usd: 0, unknown_cost_count: 0, ...NONE },
+        { key: "openai", count: 1, cost_usd: 0, unknown_cost_count: 1, ...NONE },
+        { key: "openclacky", count: 2, cost_usd: 1.25, unknown_cost_count: 0, ...NONE, billed_failure_count: 1, billed_failure_usd: 0.01 },
       ],
     ],
   ];
@@ -105,14 +108,16 @@ describe("costSummary", () => {
     expect(summary.total.count).toBe(4);
     expect(summary.total.cost_usd).toBeCloseTo(1.25, 10);
     expect(summary.total.unknown_cost_count).toBe(1);
+    // The failure the provider charged for is in the spend and counted apart.
+    expect(summary.total).toMatchObject({ billed_failure_count: 1, billed_failure_usd: 0.01, refused_count: 0 });
   });
 
   test("a succeeded generation of unknown cost stays null in the ledger and is counted, not priced at $0", () => {
     const { unknownId } = seed();
     expect(ledger.get(unknownId)).toMatchObject({ cost_usd: null, cost_source: "unknown" });
     const summary = costSummary(ledger, { from: new Date(nov(23, 20)).toISOString(), to: "2026-11-23", group_by: "provider" }, nov(30));
-    expect(summary.groups).toEqual([{ key: "openai", count: 1, cost_usd: 0, unknown_cost_count: 1 }]);
-    expect(summary.total).toEqual({ count: 1, cost_usd: 0, unknown_cost_count: 1 });
+    expect(summary.groups).toEqual([{ key: "openai", count: 1, cost_usd: 0, unknown_cost_count: 1, ...NONE }]);
+    expect(summary.total).toEqual({ count: 1, cost_usd: 0, unknown_cost_count: 1, ...NONE });
   });
 
   test("`to` as a date covers that whole local day; the next midnight is out", () => {
@@ -120,7 +125,7 @@ describe("costSummary", () => {
     const summary = costSummary(ledger, { from: "2026-11-23", to: "2026-11-23", group_by: "day" }, nov(30));
     expect(summary.from).toBe(new Date(nov(23)).toISOString());
     expect(summary.to).toBe(new Date(nov(24)).toISOString());
-    expect(rounded(summary.groups)).toEqual([{ key: "2026-11-23", count: 2, cost_usd: 1.21, unknown_cost_count: 1 }]);
+    expect(rounded(summary.groups)).toEqual([{ key: "2026-11-23", count: 2, cost_usd: 1.21, unknown_cost_count: 1, ...NONE, billed_failure_count: 1, billed_failure_usd: 0.01 }]);
 
     const withNextDay = costSummary(ledger, { from: "2026-11-23", to: "2026-11-24", group_by: "day" }, nov(30));
     expect(withNextDay.groups.map((g) => g.key)).toEqual(["2026-11-23", "2026-11-24"]);
@@ -130,7 +135,7 @@ describe("costSummary", () => {
     seed();
     const at9 = new Date(nov(23, 9)).toISOString();
     const included = costSummary(ledger, { from: at9, to: new Date(nov(23, 9) + 1).toISOString(), group_by: "model" }, nov(30));
-    expect(included.groups).toEqual([{ key: "or-veo-3-1", count: 1, cost_usd: 1.2, unknown_cost_count: 0 }]);
+    expect(included.groups).toEqual([{ key: "or-veo-3-1", count: 1, cost_usd: 1.2, unknown_cost_count: 0, ...NONE }]);
     const excluded = costSummary(ledger, { from: new Date(nov(22)).toISOString(), to: at9, group_by: "model" }, nov(30));
     expect(excluded.groups.map((g) => g.key)).toEqual(["flite", "or-gpt-image-2"]);
   });
@@ -142,7 +147,7 @@ describe("costSummary", () => {
     record({ at: now, type: "image", provider: "openai", model: "now", outcome: "succeeded", cost: usd(3) });
     const summary = costSummary(ledger, { group_by: "model" }, now);
     expect(summary.groups.map((g) => g.key)).toEqual(["now", "recent"]);
-    expect(summary.total).toEqual({ count: 2, cost_usd: 5, unknown_cost_count: 0 });
+    expect(summary.total).toEqual({ count: 2, cost_usd: 5, unknown_cost_count: 0, ...NONE });
     expect(Date.parse(summary.to)).toBe(now + 1);
     expect(Date.parse(summary.to) - Date.parse(summary.from)).toBe(30 * 86_400_000);
   });
@@ -151,7 +156,7 @@ describe("costSummary", () => {
     seed();
     const summary = costSummary(ledger, { from: "2026-10-01", to: "2026-10-31", group_by: "day" }, nov(30));
     expect(summary.groups).toEqual([]);
-    expect(summary.total).toEqual({ count: 0, cost_usd: 0, unknown_cost_count: 0 });
+    expect(summary.total).toEqual({ count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE });
   });
 
   test.each([

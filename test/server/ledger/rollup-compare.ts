@@ -6,7 +6,8 @@ import type { Database } from "bun:sqlite";
 import { ASSUMED_COST_USD } from "../../../server/defaults.ts";
 import { openDatabase } from "../../../server/ledger/database.ts";
 import { Ledger } from "../../../server/ledger/ledger.ts";
-import type { CostGroup, CostGroupBy } from "../../../server/ledger/schema.ts";
+import type { CostGroup, CostGroupBy, CostSeriesBy, Door } from "../../../server/ledger/schema.ts";
+import { spendGroups, type SpendQuery } from "../../../server/ledger/spend-groups.ts";
 import { prng } from "../../prng.ts";
 
 const OLD_KEY: Record<CostGroupBy, string> = {
@@ -14,6 +15,8 @@ const OLD_KEY: Record<CostGroupBy, string> = {
   model: "model",
   type: "type",
   provider: "provider",
+  door: "door",
+  client: "coalesce(client, '')",
 };
 // costGroups and spendSince before the rollups (commit a040cff).
 const oldGroups = (groupBy: CostGroupBy) => `SELECT ${OLD_KEY[groupBy]} AS key,
@@ -34,6 +37,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const TYPES = ["image", "video", "audio"] as const;
 const MODELS = [["m-a", "p1"], ["m-b", "p2"], ["m-a", "p2"], ["m-c", "p3"]] as const;
+const CALLERS: [Door, string | undefined][] = [["api", "curl/8"], ["mcp", "claude-code"], ["ui", undefined], ["cli", "mediagen-cli/1"]];
 
 /**
  * A ledger of `jobs` jobs over about 12 days around `start` written through the Ledger (some left unfinished,
@@ -53,7 +57,13 @@ export function randomLedger(seed: number, jobs = 1500, db: Database = openDatab
     const [model, provider] = MODELS[Math.floor(random() * MODELS.length)]!;
     const type = TYPES[Math.floor(random() * 3)]!;
     const estimate = random() < 0.2 ? null : Math.round(random() * 1000) / 100;
-    const id = ledger.enqueue({ type, model, provider, prompt: `job ${i}`, params: {}, estimatedCostUsd: estimate });
+    const [door, client] = CALLERS[Math.floor(random() * CALLERS.length)]!;
+    const sessionId = random() < 0.5 ? `s${Math.floor(random() * 5)}` : undefined;
+    if (random() < 0.05) {
+      ledger.refuse({ type, model, provider, prompt: `refused ${i}`, errorType: "budget_exceeded", error: "over", door, client, sessionId });
+      continue;
+    }
+    const id = ledger.enqueue({ type, model, provider, prompt: `job ${i}`, params: {}, estimatedCostUsd: estimate, door, client, sessionId });
     ids.push(id);
     const fate = random();
     if (fate < 0.05) continue;
@@ -123,12 +133,67 @@ export function compare(db: Database, ledger: Ledger, windowList: [number, numbe
         });
         if (!same) problems.push(`costGroups(${from}, ${to}, ${groupBy}, ${type}): ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
       }
+      for (const query of callerQueries(from, to, type)) {
+        const expected = expectedGroups(db, query);
+        const actual = spendGroups(db, query);
+        const same = expected.length === actual.length && expected.every((e, i) => {
+          const a = actual[i]!;
+          return a.key === e.key && (a.series ?? null) === (e.series ?? null) && a.count === e.count && a.unknown_cost_count === e.unknown_cost_count &&
+            close(a.cost_usd, e.cost_usd) && a.refused_count === e.refused_count && a.billed_failure_count === e.billed_failure_count && close(a.billed_failure_usd, e.billed_failure_usd);
+        });
+        if (!same) problems.push(`spendGroups(${JSON.stringify(query)}): ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
+      }
       const spend = db.query<{ spend: number }, Record<string, string | number | null>>(OLD_SPEND).get({ from, type: type ?? null, ...ASSUMED_COST_USD })!.spend;
       const actual = ledger.spendSince(from, type);
       if (!close(actual, spend)) problems.push(`spendSince(${from}, ${type}): ${actual} != ${spend}`);
     }
   }
   return problems;
+}
+
+/** The caller groupings, series and filters checked for one window and type. */
+function callerQueries(fromMs: number, toMs: number, type: (typeof TYPES)[number] | undefined): SpendQuery[] {
+  const base = { fromMs, toMs, ...(type ? { type } : {}) };
+  const series: CostSeriesBy[] = ["type", "model", "provider", "door", "client"];
+  return [
+    { ...base, groupBy: "door" },
+    { ...base, groupBy: "client" },
+    ...series.map((by): SpendQuery => ({ ...base, groupBy: "day", series: by })),
+    { ...base, groupBy: "type", door: "mcp" },
+    { ...base, groupBy: "client", door: "api" },
+    { ...base, groupBy: "day", client: "" },
+    { ...base, groupBy: "model", client: "claude-code" },
+    { ...base, groupBy: "door", session: "s1" },
+  ];
+}
+
+/** What spendGroups should answer, straight from the rows. */
+function expectedGroups(db: Database, query: SpendQuery): CostGroup[] {
+  const terms = ["created_at >= $from", "created_at < $to"];
+  const params: Record<string, string | number> = { from: query.fromMs, to: query.toMs };
+  for (const name of ["type", "door", "session"] as const) {
+    if (query[name] === undefined) continue;
+    terms.push(`${name === "session" ? "session_id" : name} = $${name}`);
+    params[name] = query[name]!;
+  }
+  if (query.client !== undefined) {
+    terms.push("coalesce(client, '') = $client");
+    params.client = query.client;
+  }
+  const included = "(status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)";
+  const billed = "(status IN ('failed', 'cancelled', 'interrupted') AND (cost_usd > 0 OR cost_note IS NOT NULL))";
+  const rows = db
+    .query<CostGroup & { series: string | null }, Record<string, string | number>>(
+      `SELECT ${OLD_KEY[query.groupBy]} AS key, ${query.series ? OLD_KEY[query.series] : "NULL"} AS series,
+         count(*) FILTER (WHERE status = 'succeeded') AS count, coalesce(sum(cost_usd) FILTER (WHERE ${included}), 0) AS cost_usd,
+         count(*) FILTER (WHERE cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost_count,
+         coalesce(sum(refusal_count), 0) AS refused_count, count(*) FILTER (WHERE ${billed}) AS billed_failure_count,
+         coalesce(sum(cost_usd) FILTER (WHERE ${billed}), 0) AS billed_failure_usd
+       FROM generations WHERE ${terms.join(" AND ")} AND (${included} OR refusal_count IS NOT NULL OR ${billed})
+       GROUP BY 1, 2 ORDER BY 1, 2`,
+    )
+    .all(params);
+  return rows.map(({ series, ...group }) => ({ ...group, ...(query.series ? { series: series ?? "" } : {}) }));
 }
 
 if (import.meta.main) {

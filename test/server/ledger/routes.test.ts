@@ -4,6 +4,9 @@ import { readFileSync } from "node:fs";
 import type { FakeClacky } from "../../fakes/openclacky.ts";
 import { type Harness, withClackyHarness } from "../../helpers.ts";
 
+/** No refusals and no billed failures in a group. */
+const NONE = { refused_count: 0, billed_failure_count: 0, billed_failure_usd: 0 };
+
 /** A local date `YYYY-MM-DD` (the API's dates are local days). */
 const localDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
 
@@ -122,7 +125,7 @@ describe("GET /api/costs/summary", () => {
     const { status, body } = await h.get("/api/costs/summary?group_by=type");
     expect(status).toBe(200);
     const byKey = Object.fromEntries(body.groups.map((g: { key: string }) => [g.key, g]));
-    expect(byKey.image).toMatchObject({ count: 2, cost_usd: 0.08, unknown_cost_count: 0 });
+    expect(byKey.image).toMatchObject({ count: 2, cost_usd: 0.08, unknown_cost_count: 0, ...NONE });
     expect(byKey.video).toMatchObject({ count: 1, cost_usd: 1.344 });
     expect(body.total.count).toBe(4);
     expect(body.total.cost_usd).toBeCloseTo(0.04 + 0.04 + 1.344 + 0.000259, 9);
@@ -138,7 +141,7 @@ describe("GET /api/costs/summary", () => {
   test("type narrows the spend to one media type", async () => {
     const day = localDay(new Date());
     const video = (await h.get(`/api/costs/summary?group_by=day&type=video&from=${day}&to=${day}`)).body;
-    expect(video.groups).toEqual([{ key: day, count: 1, cost_usd: 1.344, unknown_cost_count: 0 }]);
+    expect(video.groups).toEqual([{ key: day, count: 1, cost_usd: 1.344, unknown_cost_count: 0, ...NONE }]);
     const image = (await h.get("/api/costs/summary?group_by=model&type=image")).body;
     expect(image.groups.map((g: { key: string }) => g.key)).toEqual(["or-gpt-image-2"]);
     expect(image.total).toMatchObject({ count: 2, cost_usd: 0.08 });

@@ -51,7 +51,9 @@ describe("queue and concurrency", () => {
     expect(fake.maxInFlight).toBeLessThanOrEqual(2);
     expect(fake.maxInFlight).toBe(2);
     expect(fake.requests.length - before).toBe(12);
-    const rows = h.ledger.list({ limit: 200 }).items;
+    // The refusals fold into one refused row per caller and error (REFUSAL_FOLD_MS) that counts them all.
+    expect(h.ledger.list({ status: "refused" }).items).toEqual([expect.objectContaining({ error_type: "queue_full", refusal_count: full.length })]);
+    const rows = h.ledger.list({ limit: 200 }).items.filter((r) => r.status !== "refused");
     expect(rows).toHaveLength(12);
     expect(new Set(rows.map((r) => r.id)).size).toBe(12);
     expect(rows.every((r) => r.status === "succeeded")).toBe(true);
@@ -297,7 +299,8 @@ describe("budgets", () => {
     expect(refused.body).toMatchObject({ error_type: "budget_exceeded", limit_usd: 0.1, spent_usd: 0.08, estimated_usd: 0.04, period: "daily", scope: "overall" });
     expect(refused.body.error).toContain("daily limit is $0.1000");
     expect(fake.requests.length - before).toBe(2);
-    expect(h.ledger.list({}).items).toHaveLength(2);
+    expect(h.ledger.list({}).items.filter((r) => r.status !== "refused")).toHaveLength(2);
+    expect(h.ledger.list({ status: "refused" }).items).toEqual([expect.objectContaining({ error_type: "budget_exceeded", cost_usd: null })]);
   });
 
   test("per-type monthly limits use the price catalogue's estimate and count running jobs' estimates", async () => {

@@ -229,7 +229,8 @@ describe("error catalogue through the media endpoints", () => {
     if (c.scenario) fake.next(c.scenario);
     const path = c.path ?? "/api/media/image";
     const body = typeof c.body === "object" && c.body !== null && !("output_dir" in c.body) ? { ...c.body, output_dir: h.workDir } : c.body;
-    const response = await h.post(path, body);
+    // A session of its own per case, so that refusals of one error type are not folded into one row.
+    const response = await h.post(path, body, { "x-mediagen-session": c.name });
     expect(response.status).toBe(c.status);
     const field = path.endsWith("video") ? "video" : path.endsWith("speech") ? "audio" : "image";
     expect(response.body).toMatchObject({ success: false, [field]: null, error_type: c.errorType, ...c.extra });
@@ -240,11 +241,12 @@ describe("error catalogue through the media endpoints", () => {
     expect(JSON.stringify(response.body)).not.toContain(fake.key);
     if (c.errorType === "rate_limited") expect(response.headers.get("retry-after")).toBe("7");
     const rows = h.ledger.list({ limit: 200 }).items;
+    expect(rows.length).toBe(rowsBefore + 1);
     if (c.reachesUpstream) {
-      expect(rows.length).toBe(rowsBefore + 1);
       expect(rows[0]).toMatchObject({ status: "failed", error_type: c.errorType, cost_usd: null, cost_source: "unknown" });
     } else {
-      expect(rows.length).toBe(rowsBefore);
+      // Turned away before any provider call: recorded as refused, with no cost.
+      expect(rows[0]).toMatchObject({ status: "refused", error_type: c.errorType, cost_usd: null, refusal_count: 1 });
     }
   });
 
@@ -253,7 +255,7 @@ describe("error catalogue through the media endpoints", () => {
     const { status, body } = await empty.post("/api/media/video", { prompt: "p", output_dir: empty.workDir });
     expect(status).toBe(422);
     expect(body).toMatchObject({ success: false, video: null, error_type: "not_configured", model: "", provider: "", error: "No video model configured. Add a model with type=video in settings." });
-    expect(empty.ledger.list({}).items).toHaveLength(0);
+    expect(empty.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("auth_required (422) when the entry has no key, and when its ${ENV} variable is unset", async () => {

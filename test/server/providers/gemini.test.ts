@@ -157,7 +157,7 @@ describe("images (generateContent with IMAGE output)", () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ success: false, image: null, error_type: "invalid_argument", field: "image_size", allowed: ["1K", "2K", "4K"] });
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.list({}).items).toHaveLength(0);
+    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("a JPEG answer is saved as .jpg", async () => {
@@ -224,7 +224,7 @@ describe("speech (generateContent with AUDIO output)", () => {
     expect(body.allowed).toEqual(GEMINI_VOICES);
     expect(PROVIDER_VOICES).toEqual(GEMINI_VOICES as never);
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.list({}).items).toHaveLength(0);
+    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("an audio/wav answer passes through as a 24 kHz WAV", async () => {
@@ -381,7 +381,7 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ success: false, video: null, error_type: "invalid_argument", field, allowed });
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.list({}).items).toHaveLength(0);
+    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("the generation timeout stops the polling", async () => {

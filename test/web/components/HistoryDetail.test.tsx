@@ -56,6 +56,8 @@ const EDIT: Generation = {
   session_id: null,
   client: null,
   door: "ui",
+  refusal_count: null,
+  billed_failure: false,
 };
 
 const MODELS = {

@@ -49,6 +49,8 @@ const ROW = {
   session_id: null,
   client: null,
   door: "ui",
+  refusal_count: null,
+  billed_failure: false,
 } satisfies Generation;
 
 test("in Chinese the record's codes read in Chinese; codes without words stay as they are", () => {

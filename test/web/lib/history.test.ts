@@ -18,12 +18,24 @@ describe("historyQuery", () => {
   });
 
   test("every filter, trimmed, and the cursor of the next page", () => {
-    const filters = { type: "video", status: "failed", model: "  veo ", q: " cat  ", from: "2026-11-01", to: "2026-11-23" } as const;
-    expect(historyQuery(filters, "42")).toEqual({ limit: PAGE_SIZE, type: "video", status: "failed", model: "veo", q: "cat", from: "2026-11-01", to: "2026-11-23", cursor: "42" });
+    const filters = { type: "video", status: "refused", model: "  veo ", q: " cat  ", door: "mcp", client: " claude-code ", session: " s-1 ", from: "2026-11-01", to: "2026-11-23" } as const;
+    expect(historyQuery(filters, "42")).toEqual({
+      limit: PAGE_SIZE,
+      type: "video",
+      status: "refused",
+      model: "veo",
+      q: "cat",
+      door: "mcp",
+      client: "claude-code",
+      session: "s-1",
+      from: "2026-11-01",
+      to: "2026-11-23",
+      cursor: "42",
+    });
   });
 
   test("blank text is left out", () => {
-    expect(historyQuery({ ...NO_FILTERS, q: "   ", model: "" }, null)).toEqual({ limit: PAGE_SIZE });
+    expect(historyQuery({ ...NO_FILTERS, q: "   ", model: "", client: "  " }, null)).toEqual({ limit: PAGE_SIZE });
   });
 });
 

@@ -51,6 +51,8 @@ function generation(fields: Partial<Generation> & { id: string }): Generation {
     session_id: null,
     client: null,
     door: "api",
+    refusal_count: null,
+    billed_failure: false,
     ...fields,
   };
 }
@@ -429,4 +431,24 @@ test("switching to Chinese translates the page", async () => {
   } finally {
     setLocale("en");
   }
+});
+
+test("caller filters go into the query; a refused request and a billed failure are marked on their cards", async () => {
+  const refused = generation({ id: "gen-refused", status: "refused", output_path: null, cost_usd: null, error: "Refused before calling the provider: the daily limit is $1.00", error_type: "budget_exceeded", refusal_count: 3, door: "mcp", client: "claude-code" });
+  const billed = generation({ id: "gen-billed", status: "failed", output_path: null, cost_usd: 0.04, error: "The file could not be saved", error_type: "storage_error", billed_failure: true });
+  const fake = fakeFetch({ "GET /api/generations": () => ({ items: [refused, billed], next_cursor: null }) });
+  restore = fake.restore;
+  using view = mount(() => <History />);
+  await until(() => view.root.querySelectorAll(".history-card").length === 2);
+  const card = (id: string) => view.root.querySelector(`.history-card[data-id="${id}"]`)!;
+  expect(card("gen-refused").querySelector(".badge.refused")?.textContent).toBe("Refused");
+  expect(card("gen-refused").textContent).toContain("×3");
+  expect(card("gen-refused").textContent).toContain("budget_exceeded");
+  expect(card("gen-billed").querySelector(".badge.billed")?.textContent).toBe("charged, then failed");
+  const door = [...view.root.querySelectorAll<HTMLSelectElement>(".history-filters select")].find((s) => [...s.options].some((o) => o.value === "mcp"))!;
+  choose(door, "mcp");
+  await until(() => fake.sent.some((r) => r.query.get("door") === "mcp"));
+  const status = [...view.root.querySelectorAll<HTMLSelectElement>(".history-filters select")].find((s) => [...s.options].some((o) => o.value === "refused"))!;
+  choose(status, "refused");
+  await until(() => fake.sent.some((r) => r.query.get("door") === "mcp" && r.query.get("status") === "refused"));
 });

@@ -2,7 +2,7 @@
 import { afterEach, expect, test } from "bun:test";
 import type { JobView } from "../../../web/src/lib/api.ts";
 import { Jobs } from "../../../web/src/pages/Jobs.tsx";
-import { button } from "../dom.ts";
+import { button, choose, typeInto } from "../dom.ts";
 import { errorAnswer, fakeRoutes, jobView, type Route } from "../fake-routes.ts";
 import { mount, until } from "../render.ts";
 
@@ -99,4 +99,57 @@ test("an empty queue says so; a failed read is an error with retry, not a blank 
   button(view.root, "Retry").click();
   await until(() => view.root.textContent?.includes("The queue is empty: nothing is waiting or running.") === true);
   expect(view.root.querySelector("[role=alert]")).toBeNull();
+});
+
+test("each row shows the prompt, the caller and the input images: a thumbnail through the file route when one is an earlier generation's", async () => {
+  const edit = jobView({
+    id: "edi0000055556666",
+    status: "queued",
+    position: 1,
+    prompt: "make the sky stormy",
+    door: "mcp",
+    client: "claude-code",
+    session_id: "5d1c0f3e-2b7a-4d8e-9c11-0a1b2c3d4e5f",
+    inputs: [{ source: "/home/me/out/assets/generated/img_20261129_091919_6536c98b.png", generation_id: "gen-earlier" }, { source: "/home/me/photo.jpg" }],
+  });
+  daemon(() => [edit]);
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
+  const row = view.root.querySelector(".jobs-row")!;
+  expect(row.querySelector(".jobs-prompt")?.textContent).toBe("make the sky stormy");
+  expect(row.querySelector(".jobs-caller")?.textContent).toBe("Caller: MCP · claude-code · session 2c3d4e5f");
+  const thumb = row.querySelector<HTMLImageElement>(".jobs-inputs img")!;
+  expect(thumb.getAttribute("src")).toBe("/api/generations/gen-earlier/file");
+  expect(thumb.getAttribute("alt")).toBe("Input: img_20261129_091919_6536c98b.png");
+  expect(row.querySelector(".jobs-input-name")?.textContent).toBe("photo.jpg");
+});
+
+test("Cancel is offered only where the daemon says it can work; a running job says why not", async () => {
+  const running = jobView({ id: "run0000077778888", status: "running", elapsed_seconds: 3 });
+  const stuck = jobView({ id: "que0000099990000", status: "queued", position: 1, cancellable: false });
+  daemon(() => [running, stuck, QUEUED]);
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 3);
+  const rows = [...view.root.querySelectorAll(".jobs-row")];
+  const named = (id: string) => rows.find((r) => r.textContent?.includes(id.slice(-8)))!;
+  expect(named(QUEUED.id).querySelector("button")?.textContent).toBe("Cancel");
+  expect(named(stuck.id).querySelector("button")).toBeNull();
+  expect(named(running.id).querySelector("button")).toBeNull();
+  expect(named(running.id).querySelector(".jobs-no-cancel")?.getAttribute("title")).toContain("cannot be stopped without being charged");
+});
+
+test("the queue can be narrowed to one door and to a client or session", async () => {
+  const mcp = jobView({ id: "mcp0000011112222", status: "queued", position: 1, door: "mcp", client: "claude-code", session_id: "conv-7" });
+  const cli = jobView({ id: "cli0000033334444", status: "queued", position: 2, door: "cli", client: "mediagen-cli/1.0" });
+  daemon(() => [mcp, cli]);
+  using view = mount(() => <Jobs />);
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 2);
+  choose(view.root.querySelector(".jobs-filter select"), "mcp");
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
+  expect(view.root.querySelector(".jobs-row")?.textContent).toContain("11112222");
+  choose(view.root.querySelector(".jobs-filter select"), "");
+  typeInto(view.root.querySelector(".jobs-filter input"), "CONV-7");
+  await until(() => view.root.querySelectorAll(".jobs-row").length === 1);
+  typeInto(view.root.querySelector(".jobs-filter input"), "mediagen-cli");
+  await until(() => view.root.querySelector(".jobs-row")?.textContent?.includes("33334444") === true);
 });

@@ -1,8 +1,7 @@
 import { createEffect, onCleanup, onMount, Show } from "solid-js";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
-import { axisUsd, dayToSeconds, knownCost, stackedCosts, type DailySeries } from "../lib/costs.ts";
-import { MEDIA_TYPES, type MediaType } from "../lib/enums.ts";
+import { axisUsd, dayToSeconds, knownCost, OTHER, seriesLabel, seriesTotals, stackedCosts, type DailySeries, type Split } from "../lib/costs.ts";
 import { formatUsd, localDate } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";
 
@@ -25,6 +24,12 @@ export function canvasAvailable(): boolean {
 /** Tick spacings of the day axis, in seconds. */
 const DAY_STEPS_S = [1, 2, 7, 14, 30].map((days) => days * 86_400);
 
+/** The CSS colour variable of layer `index` of a split: the type's own colour, else a palette slot (grey for "other"). */
+export function layerColor(split: Split, key: string, index: number): string {
+  if (split === "type") return `--chart-${key}`;
+  return key === OTHER ? "--chart-other" : `--chart-s${index + 1}`;
+}
+
 function chartOptions(host: HTMLElement, series: DailySeries, width: number): uPlot.Options {
   const style = getComputedStyle(host);
   const css = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
@@ -32,8 +37,11 @@ function chartOptions(host: HTMLElement, series: DailySeries, width: number): uP
   const border = css("--border", "#d9dbe0");
   const axis = { stroke: muted, grid: { stroke: border, width: 1 }, ticks: { stroke: border, width: 1 } };
   const bars = uPlot.paths.bars?.({ size: [0.7, 48], align: 0 });
-  // uPlot draws series in order: the tallest stack (all types) first, then each lower layer over it.
-  const topFirst = [...MEDIA_TYPES].reverse();
+  const totals = seriesTotals(series);
+  const first = series.days[0] ?? "";
+  const last = series.days.at(-1) ?? "";
+  // uPlot draws series in order: the tallest stack (all layers) first, then each lower layer over it.
+  const topFirst = series.layers.map((layer, index) => ({ layer, index })).reverse();
   return {
     width,
     height: CHART_HEIGHT_PX,
@@ -47,19 +55,21 @@ function chartOptions(host: HTMLElement, series: DailySeries, width: number): uP
       { ...axis, size: 64, values: (_u, splits) => splits.map(axisUsd) },
     ],
     series: [
-      { label: t("costs.day"), value: (_u, v) => (v === null || v === undefined ? "—" : localDate(new Date(v * 1000))) },
-      ...topFirst.map((type: MediaType): uPlot.Series => {
-        const color = css(`--chart-${type}`, "#888");
+      // At rest (no day under the cursor) the legend shows the whole range and each layer's total for it.
+      { label: t("costs.day"), value: (_u, v) => (v === null || v === undefined ? `${first} – ${last}` : localDate(new Date(v * 1000))) },
+      ...topFirst.map(({ layer, index }): uPlot.Series => {
+        const color = css(layerColor(series.split, layer.key, index), "#888");
         return {
-          label: t(`common.${type}`),
+          label: seriesLabel(series.split, layer.key),
           stroke: color,
           fill: color,
           width: 1,
           paths: bars,
           points: { show: false },
           value: (_u, _v, _s, idx) => {
-            const day = idx === null ? undefined : series.byType[type][idx];
-            return day ? formatUsd(knownCost(day)) : "—";
+            const totalsOfDay = idx === null || idx === undefined ? totals.layers[index] : layer.values[idx];
+            const cost = totalsOfDay ? knownCost(totalsOfDay) : null;
+            return cost === null ? "—" : formatUsd(cost);
           },
         };
       }),
@@ -69,11 +79,10 @@ function chartOptions(host: HTMLElement, series: DailySeries, width: number): uP
 
 function chartData(series: DailySeries): uPlot.AlignedData {
   const stacked = stackedCosts(series);
-  const topFirst = [...MEDIA_TYPES].reverse().map((type) => stacked[MEDIA_TYPES.indexOf(type)] ?? []);
-  return [series.days.map(dayToSeconds), ...topFirst];
+  return [series.days.map(dayToSeconds), ...series.layers.map((_, index) => stacked[index] ?? []).reverse()];
 }
 
-/** Spend per day as bars stacked by type, drawn by uPlot with the theme's colours; redrawn on resize and theme change. */
+/** Spend per day as bars stacked by type, model, provider or caller, drawn by uPlot with the theme's colours; redrawn on resize and theme change. */
 export function CostsChart(props: { series: DailySeries; label: string }) {
   const drawable = canvasAvailable();
   let host!: HTMLDivElement;

@@ -1,12 +1,9 @@
 import { For } from "solid-js";
-import { dayTotals, knownCost, type DailySeries, type Totals } from "../lib/costs.ts";
-import { MEDIA_TYPES } from "../lib/enums.ts";
+import { dayTotals, knownCost, seriesLabel, ZERO, type DailySeries } from "../lib/costs.ts";
 import { formatUsd } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";
 
-const ZERO_TOTALS: Totals = { count: 0, cost_usd: 0, unknown_cost_count: 0 };
-
-/** The chart's numbers as a table, folded: spend per day per media type and the day's total. */
+/** The chart's numbers as a table, folded: spend per day per series (type, model, provider or caller) and the day's total. */
 export function CostsDailyTable(props: { series: DailySeries }) {
   return (
     <details class="costs-daily-table">
@@ -17,7 +14,7 @@ export function CostsDailyTable(props: { series: DailySeries }) {
           <thead>
             <tr>
               <th scope="col">{t("costs.day")}</th>
-              <For each={MEDIA_TYPES}>{(type) => <th scope="col" class="num">{t(`common.${type}`)}</th>}</For>
+              <For each={props.series.layers}>{(layer) => <th scope="col" class="num">{seriesLabel(props.series.split, layer.key)}</th>}</For>
               <th scope="col" class="num">{t("costs.total")}</th>
             </tr>
           </thead>
@@ -26,7 +23,7 @@ export function CostsDailyTable(props: { series: DailySeries }) {
               {(day, i) => (
                 <tr>
                   <th scope="row">{day}</th>
-                  <For each={MEDIA_TYPES}>{(type) => <td class="num">{formatUsd(knownCost(props.series.byType[type][i()] ?? ZERO_TOTALS))}</td>}</For>
+                  <For each={props.series.layers}>{(layer) => <td class="num">{formatUsd(knownCost(layer.values[i()] ?? ZERO))}</td>}</For>
                   <td class="num">{formatUsd(knownCost(dayTotals(props.series, i())))}</td>
                 </tr>
               )}

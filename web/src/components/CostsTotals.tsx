@@ -1,10 +1,9 @@
-import { For, type JSX, Show } from "solid-js";
+import { type JSX, Show } from "solid-js";
 import { knownCost, type Totals } from "../lib/costs.ts";
-import { MEDIA_TYPES, type MediaType } from "../lib/enums.ts";
 import { formatUsd } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";
 
-/** One total: spend, count and not-priced count, or "loading" until `totals` is known. */
+/** One total: spend, count, not-priced count, refusals and billed failures, or "loading" until `totals` is known. */
 function CostsTotalCard(props: { title: string; totals: Totals | undefined; children?: JSX.Element }) {
   return (
     <article class="card costs-total" aria-busy={props.totals === undefined}>
@@ -20,6 +19,19 @@ function CostsTotalCard(props: { title: string; totals: Totals | undefined; chil
                 <span class="costs-unknown-count">{t("costs.unknownCount", { count: totals().unknown_cost_count })}</span>
               </Show>
             </p>
+            <Show when={totals().refused_count > 0 || totals().billed_failure_count > 0}>
+              <p class="muted costs-total-exceptions">
+                <Show when={totals().refused_count > 0}>
+                  <span class="costs-refused-count">{t("costs.refusedCount", { count: totals().refused_count })}</span>
+                </Show>
+                <Show when={totals().refused_count > 0 && totals().billed_failure_count > 0}>{" · "}</Show>
+                <Show when={totals().billed_failure_count > 0}>
+                  <span class="costs-unknown-count">
+                    {t("costs.billedFailureCount", { count: totals().billed_failure_count, usd: formatUsd(totals().billed_failure_usd) })}
+                  </span>
+                </Show>
+              </p>
+            </Show>
             {props.children}
           </>
         )}
@@ -28,28 +40,13 @@ function CostsTotalCard(props: { title: string; totals: Totals | undefined; chil
   );
 }
 
-/** The totals of today, this month and the chosen range, the range's split by media type. */
-export function CostsTotals(props: { day: Totals | undefined; month: Totals | undefined; range: Record<MediaType | "all", Totals> | undefined }) {
+/** The totals of today, this month and the chosen range. */
+export function CostsTotals(props: { day: Totals | undefined; month: Totals | undefined; range: Totals | undefined }) {
   return (
     <div class="costs-totals">
       <CostsTotalCard title={t("costs.today")} totals={props.day} />
       <CostsTotalCard title={t("costs.month")} totals={props.month} />
-      <CostsTotalCard title={t("costs.rangeTotal")} totals={props.range?.all}>
-        <Show when={props.range}>
-          {(range) => (
-            <ul class="costs-by-type muted">
-              <For each={MEDIA_TYPES}>
-                {(type) => (
-                  <li>
-                    <span class={`costs-swatch ${type}`} aria-hidden="true" />
-                    {t(`common.${type}`)} {formatUsd(knownCost(range()[type]))}
-                  </li>
-                )}
-              </For>
-            </ul>
-          )}
-        </Show>
-      </CostsTotalCard>
+      <CostsTotalCard title={t("costs.rangeTotal")} totals={props.range} />
     </div>
   );
 }

@@ -61,6 +61,16 @@ export function HistoryCard(props: { generation: Generation; onOpen: () => void 
         <Show when={g().status === "running" && g().progress !== null}>
           <span class="muted">{Math.round(g().progress ?? 0)}%</span>
         </Show>
+        <Show when={(g().refusal_count ?? 0) > 1}>
+          <span class="muted" title={t("history.refusedTimesHint", { count: g().refusal_count ?? 0 })}>
+            {t("history.refusedTimes", { count: g().refusal_count ?? 0 })}
+          </span>
+        </Show>
+        <Show when={g().billed_failure}>
+          <span class="badge billed" title={t("history.billedFailureHint")}>
+            {t("history.billedFailure")}
+          </span>
+        </Show>
       </div>
       <p class="history-prompt" id={titleId()} title={g().prompt}>
         {g().prompt}

@@ -93,6 +93,7 @@ export function HistoryRecord(props: { generation: Generation }) {
       <HistorySection title={t("history.section.context")}>
         <HistoryFields
           rows={[
+            [t("history.field.door"), t(`door.${g().door}`)],
             [t("history.field.session"), orDash(g().session_id)],
             [t("history.field.client"), orDash(g().client)],
             [t("history.field.operation"), orDash(g().operation_id)],

@@ -22,6 +22,12 @@ function viewOf(accepted: JobAccepted): JobView {
     finished_at: null,
     position: accepted.position,
     attempts: [],
+    prompt: "",
+    inputs: [],
+    door: "ui",
+    client: null,
+    session_id: null,
+    cancellable: accepted.status === "queued",
   };
 }
 

@@ -1,7 +1,7 @@
 // The only module that calls fetch: one function per API call, grouped by resource. Server types come in with
 // `import type` only, so no zod reaches the bundle.
 import type { z } from "zod";
-import type { CostQuery, CostSummary, Deleted, Generation, GenerationPage, GenerationQuery } from "../../../server/ledger/schema.ts";
+import type { CostQuery, CostSummary, Deleted, Door, Generation, GenerationPage, GenerationQuery } from "../../../server/ledger/schema.ts";
 import type { ImageRequest, JobAccepted, JobList, JobView, MediaResponse, MediaTypes, SpeechRequest, VideoRequest } from "../../../server/media/schema.ts";
 import type { ModelInput, ModelList, ModelView, ProviderCatalog, ProviderInfo } from "../../../server/config/editor.ts";
 import type { BudgetStatus, SpendSoFar } from "../../../server/costs/summary.ts";
@@ -10,7 +10,7 @@ import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
 
-export type { CostSummary, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
+export type { CostSummary, Door, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
 
 /** The UI's own words for an error it made itself (no daemon sentence to show): an i18n key and its values. */
 export interface LocalText {
@@ -34,6 +34,9 @@ export class ApiError extends Error {
 
 const TOKEN_KEY = "mediagen.token";
 
+/** This tab's session, sent as X-Mediagen-Session with what it generates (a new one per page load). */
+export const UI_SESSION = `ui-${typeof crypto !== "undefined" && "randomUUID" in crypto ? crypto.randomUUID() : String(Date.now())}`;
+
 /** The bearer token the daemon asked for, remembered in this browser. */
 export const token = {
   get: (): string | null => localStorage.getItem(TOKEN_KEY),
@@ -42,8 +45,8 @@ export const token = {
 };
 
 function headers(json: boolean): Record<string, string> {
-  // Generations started here are recorded as coming through the web UI's door.
-  const out: Record<string, string> = json ? { "content-type": "application/json", "x-mediagen-door": "ui" } : {};
+  // Generations started here are recorded as coming through the web UI's door, in this tab's session.
+  const out: Record<string, string> = json ? { "content-type": "application/json", "x-mediagen-door": "ui", "x-mediagen-session": UI_SESSION } : {};
   const saved = token.get();
   if (saved) out.authorization = `Bearer ${saved}`;
   return out;
@@ -177,5 +180,7 @@ export const api = {
     budget: () => call<BudgetStatus>("GET", "/api/costs/budget"),
     /** What a request would cost per model before it is sent (the estimate the budget check uses). */
     estimate: (request: EstimateRequest) => call<EstimateAnswer>("POST", "/api/costs/estimate", request),
+    /** Replaces the spending limits in config.yml (a limit left out is removed); answers the new status. */
+    setBudget: (budget: Budget) => call<BudgetStatus>("PUT", "/api/costs/budget", budget),
   },
 };

@@ -1,23 +1,42 @@
-// Cost aggregation for the Costs page: summary groups into zero-filled daily series per type, stacking,
-// totals, budget bars and CSV. Pure: no DOM, no fetch.
+// Cost aggregation for the Costs page: summary groups into zero-filled daily series (per type, model, provider or
+// caller), stacking, totals, budget bars and CSV. Pure: no DOM, no fetch.
 import type { Budget, CostSummary, SpendSoFar } from "./api.ts";
-import { MEDIA_TYPES, type MediaType } from "./enums.ts";
+import { MEDIA_TYPES, type Door, type MediaType } from "./enums.ts";
+import { t } from "./i18n.ts";
 
 type CostGroup = CostSummary["groups"][number];
 
-/** Count, spend and not-priced count of a set of generations. */
+/** Count, spend, not-priced count, refusals and billed failures of a set of generations. */
 export interface Totals {
   count: number;
   cost_usd: number;
   unknown_cost_count: number;
+  refused_count: number;
+  billed_failure_count: number;
+  billed_failure_usd: number;
 }
 
-/** Spend per day (zero-filled) of each type over a range of local days. */
+/** What the chart splits each day by and the breakdown table groups by: a type, model, provider or caller. */
+export const SPLITS = ["type", "model", "provider", "door", "client"] as const;
+export type Split = (typeof SPLITS)[number];
+
+/** The key of the layer that gathers the series past MAX_LAYERS. */
+export const OTHER = "\u0000other";
+/** Most layers the chart stacks; the cheapest series past it are added up as one "other" layer. */
+export const MAX_LAYERS = 6;
+
+/** One stacked layer: a series (a type, model, provider, door or client) with one entry per day. */
+export interface Layer {
+  key: string;
+  values: Totals[];
+}
+
+/** Spend per day (zero-filled) of each series over a range of local days, bottom layer first. */
 export interface DailySeries {
   /** Every local day of the range, `YYYY-MM-DD`, oldest first. */
   days: string[];
-  /** Per type, one entry per day. */
-  byType: Record<MediaType, Totals[]>;
+  split: Split;
+  layers: Layer[];
 }
 
 const DAY_MS = 86_400_000;
@@ -51,10 +70,11 @@ export function monthStart(day: string): string {
   return `${day.slice(0, 7)}-01`;
 }
 
-const ZERO: Totals = { count: 0, cost_usd: 0, unknown_cost_count: 0 };
+/** No generations. */
+export const ZERO: Totals = { count: 0, cost_usd: 0, unknown_cost_count: 0, refused_count: 0, billed_failure_count: 0, billed_failure_usd: 0 };
 
 /** The spend to show for a group: null (an em dash, never a made-up $0) when nothing in it was priced or charged. */
-export function knownCost(totals: Totals): number | null {
+export function knownCost(totals: Pick<Totals, "count" | "cost_usd" | "unknown_cost_count">): number | null {
   return totals.cost_usd === 0 && totals.unknown_cost_count > 0 && totals.unknown_cost_count >= totals.count ? null : totals.cost_usd;
 }
 
@@ -63,32 +83,68 @@ export function axisUsd(value: number): string {
   return value === 0 ? "$0" : `$${Number(value.toPrecision(4))}`;
 }
 
-/** Sums counts, spend and not-priced counts. */
+/** Sums counts, spend, not-priced counts, refusals and billed failures. */
 export function sumTotals(items: readonly Totals[]): Totals {
   return items.reduce(
     (sum, g) => ({
       count: sum.count + g.count,
       cost_usd: sum.cost_usd + g.cost_usd,
       unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count,
+      refused_count: sum.refused_count + g.refused_count,
+      billed_failure_count: sum.billed_failure_count + g.billed_failure_count,
+      billed_failure_usd: sum.billed_failure_usd + g.billed_failure_usd,
     }),
     ZERO,
   );
 }
 
-/** Zero-filled daily series from one `group_by=day` summary per type; days outside `days` are dropped. */
-export function dailySeries(days: readonly string[], perType: Partial<Record<MediaType, readonly CostGroup[]>>): DailySeries {
-  const byType = Object.fromEntries(
-    MEDIA_TYPES.map((type) => {
-      const byDay = new Map((perType[type] ?? []).map((g) => [g.key, g]));
-      return [type, days.map((day) => totalsOf(byDay.get(day)))];
-    }),
-  ) as Record<MediaType, Totals[]>;
-  return { days: [...days], byType };
+/** The totals of a summary group. */
+export function totalsOf(group: Totals | undefined): Totals {
+  if (!group) return { ...ZERO };
+  return {
+    count: group.count,
+    cost_usd: group.cost_usd,
+    unknown_cost_count: group.unknown_cost_count,
+    refused_count: group.refused_count,
+    billed_failure_count: group.billed_failure_count,
+    billed_failure_usd: group.billed_failure_usd,
+  };
 }
 
-function totalsOf(group: CostGroup | undefined): Totals {
-  if (!group) return { ...ZERO };
-  return { count: group.count, cost_usd: group.cost_usd, unknown_cost_count: group.unknown_cost_count };
+/**
+ * Zero-filled daily layers from a `group_by=day` summary split by `split` (`series` on each group); days outside
+ * `days` are dropped. Types stack in MEDIA_TYPES order; other splits most expensive first, the series past
+ * MAX_LAYERS - 1 added up as one OTHER layer on top.
+ */
+export function dailySeries(days: readonly string[], split: Split, groups: readonly CostGroup[]): DailySeries {
+  const inRange = new Set(days);
+  const bySeries = new Map<string, Map<string, Totals>>();
+  for (const group of groups) {
+    if (!inRange.has(group.key)) continue;
+    const key = group.series ?? "";
+    const perDay = bySeries.get(key) ?? new Map<string, Totals>();
+    perDay.set(group.key, sumTotals([perDay.get(group.key) ?? ZERO, totalsOf(group)]));
+    bySeries.set(key, perDay);
+  }
+  const layerOf = (key: string, perDay: Map<string, Totals> | undefined): Layer => ({ key, values: days.map((day) => totalsOf(perDay?.get(day))) });
+  if (split === "type") return { days: [...days], split, layers: MEDIA_TYPES.map((type) => layerOf(type, bySeries.get(type))) };
+  const ranked = [...bySeries.entries()]
+    .map(([key, perDay]) => ({ key, perDay, total: sumTotals([...perDay.values()]) }))
+    .sort((a, b) => b.total.cost_usd - a.total.cost_usd || b.total.count - a.total.count || a.key.localeCompare(b.key));
+  const kept = ranked.length > MAX_LAYERS ? ranked.slice(0, MAX_LAYERS - 1) : ranked;
+  const layers = kept.map(({ key, perDay }) => layerOf(key, perDay));
+  const rest = ranked.slice(kept.length);
+  if (rest.length > 0) layers.push({ key: OTHER, values: days.map((day) => sumTotals(rest.map(({ perDay }) => perDay.get(day) ?? ZERO))) });
+  return { days: [...days], split, layers };
+}
+
+/** The name a series is shown under: a type or door in the page's language, "no client", "other", or the key itself. */
+export function seriesLabel(split: Split, key: string): string {
+  if (key === OTHER) return t("costs.other");
+  if (split === "type") return t(`common.${key}`);
+  if (split === "door") return t(`door.${key}`);
+  if (split === "client" && key === "") return t("costs.noClient");
+  return key;
 }
 
 /** Cumulative sums of `layers` (bottom first): result[i][d] is the top of layer i on day d. */
@@ -101,32 +157,51 @@ export function stack(layers: readonly (readonly number[])[]): number[][] {
   return out;
 }
 
-/** Spend per type (MEDIA_TYPES order) stacked day by day: the last layer is each day's total. */
+/** Spend per layer stacked day by day: the last layer is each day's total. */
 export function stackedCosts(series: DailySeries): number[][] {
-  return stack(MEDIA_TYPES.map((type) => series.byType[type].map((t) => t.cost_usd)));
+  return stack(series.layers.map((layer) => layer.values.map((t) => t.cost_usd)));
 }
 
-/** Totals of all types on day number `d` of the series. */
+/** Totals of all layers on day number `d` of the series. */
 export function dayTotals(series: DailySeries, d: number): Totals {
-  return sumTotals(MEDIA_TYPES.map((type) => series.byType[type][d] ?? ZERO));
+  return sumTotals(series.layers.map((layer) => layer.values[d] ?? ZERO));
 }
 
-/** Totals of each type and of all types over the whole series. */
-export function seriesTotals(series: DailySeries): Record<MediaType | "all", Totals> {
-  const perType = Object.fromEntries(MEDIA_TYPES.map((type) => [type, sumTotals(series.byType[type])])) as Record<MediaType, Totals>;
-  return { ...perType, all: sumTotals(Object.values(perType)) };
+/** Totals of each layer (in layer order) and of all of them over the whole series. */
+export function seriesTotals(series: DailySeries): { layers: Totals[]; all: Totals } {
+  const layers = series.layers.map((layer) => sumTotals(layer.values));
+  return { layers, all: sumTotals(layers) };
 }
 
-/** A model's spend; sorted by the page, most expensive first. */
-export interface ModelRow extends Totals {
-  model: string;
+/** The caller the Costs page is narrowed to; empty strings mean "any". */
+export interface CostFilters {
+  door: "" | Door;
+  client: string;
+  session: string;
 }
 
-/** `group_by=model` groups as rows, most expensive first, then most used, then by name. */
-export function modelRows(groups: readonly CostGroup[]): ModelRow[] {
+/** No caller filter. */
+export const NO_COST_FILTERS: CostFilters = { door: "", client: "", session: "" };
+
+/** The summary query fields of the filters that are set. */
+export function costFilterQuery(filters: CostFilters): { door?: Door; client?: string; session?: string } {
+  return {
+    ...(filters.door ? { door: filters.door } : {}),
+    ...(filters.client ? { client: filters.client } : {}),
+    ...(filters.session ? { session: filters.session } : {}),
+  };
+}
+
+/** One group's spend in the breakdown table. */
+export interface GroupRow extends Totals {
+  key: string;
+}
+
+/** Summary groups as rows, most expensive first, then most used, then by name. */
+export function groupRows(groups: readonly CostGroup[]): GroupRow[] {
   return groups
-    .map((g) => ({ model: g.key, count: g.count, cost_usd: g.cost_usd, unknown_cost_count: g.unknown_cost_count }))
-    .sort((a, b) => b.cost_usd - a.cost_usd || b.count - a.count || a.model.localeCompare(b.model));
+    .map((g) => ({ key: g.key, ...totalsOf(g) }))
+    .sort((a, b) => b.cost_usd - a.cost_usd || b.count - a.count || a.key.localeCompare(b.key));
 }
 
 /** One budget limit and the spend against it. */
@@ -177,21 +252,54 @@ export function toCsv(header: readonly string[], rows: readonly (readonly (strin
   return [header, ...rows].map((row) => row.map(csvField).join(",")).join("\r\n") + "\r\n";
 }
 
-/** The per-day-per-type CSV: one row per day and type, zero-filled; a cost nothing priced is left empty, not 0. */
-export function dailyCsv(series: DailySeries): string {
+/** The per-day CSV: one row per day and series, zero-filled; a cost nothing priced is left empty, not 0. */
+export function dailyCsv(series: DailySeries, label: (key: string) => string = (key) => key): string {
   const rows = series.days.flatMap((day, d) =>
-    MEDIA_TYPES.map((type) => {
-      const t = series.byType[type][d] ?? ZERO;
-      return [day, type, t.count, knownCost(t), t.unknown_cost_count];
+    series.layers.map((layer) => {
+      const t = layer.values[d] ?? ZERO;
+      return [day, label(layer.key), t.count, knownCost(t), t.unknown_cost_count, t.refused_count, t.billed_failure_count, t.billed_failure_usd];
     }),
   );
-  return toCsv(["date", "type", "count", "cost_usd", "unknown_cost_count"], rows);
+  return toCsv(["date", series.split, "count", "cost_usd", "unknown_cost_count", "refused_count", "billed_failure_count", "billed_failure_usd"], rows);
 }
 
-/** The per-model CSV; a cost nothing priced is left empty, not 0. */
-export function modelCsv(rows: readonly ModelRow[]): string {
+/** The breakdown CSV (per model, provider, type, door or client); a cost nothing priced is left empty, not 0. */
+export function groupCsv(split: Split, rows: readonly GroupRow[]): string {
   return toCsv(
-    ["model", "count", "cost_usd", "unknown_cost_count"],
-    rows.map((r) => [r.model, r.count, knownCost(r), r.unknown_cost_count]),
+    [split, "count", "cost_usd", "unknown_cost_count", "refused_count", "billed_failure_count", "billed_failure_usd"],
+    rows.map((r) => [r.key, r.count, knownCost(r), r.unknown_cost_count, r.refused_count, r.billed_failure_count, r.billed_failure_usd]),
   );
+}
+
+/** The limits of the budget form, keyed `overall.daily_usd`, `video.monthly_usd`, ...: text as typed. */
+export type BudgetForm = Record<string, string>;
+
+/** The form's fields in display order: overall, then each type; daily then monthly. */
+export const BUDGET_FIELDS = (["overall", ...MEDIA_TYPES] as const).flatMap((scope) => (["daily_usd", "monthly_usd"] as const).map((period) => ({ scope, period, key: `${scope}.${period}` })));
+
+/** The form's text for a budget (empty where no limit is set). */
+export function budgetForm(budget: Budget | null): BudgetForm {
+  return Object.fromEntries(
+    BUDGET_FIELDS.map(({ scope, period, key }) => {
+      const value = scope === "overall" ? budget?.[period] : budget?.per_type?.[scope]?.[period];
+      return [key, value === undefined ? "" : String(value)];
+    }),
+  );
+}
+
+/**
+ * The budget a form describes (an empty field is no limit), or the first field that is not an amount above 0 in
+ * the API's own naming (`daily_usd`, `per_type.video.monthly_usd`).
+ */
+export function budgetFromForm(form: BudgetForm): { budget: Budget } | { invalid: string } {
+  const budget: Budget = {};
+  for (const { scope, period, key } of BUDGET_FIELDS) {
+    const text = (form[key] ?? "").trim();
+    if (text === "") continue;
+    const value = Number(text);
+    if (!Number.isFinite(value) || value <= 0) return { invalid: scope === "overall" ? period : `per_type.${scope}.${period}` };
+    if (scope === "overall") budget[period] = value;
+    else budget.per_type = { ...budget.per_type, [scope]: { ...budget.per_type?.[scope], [period]: value } };
+  }
+  return { budget };
 }

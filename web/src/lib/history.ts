@@ -10,18 +10,32 @@ export interface HistoryFilters {
   status: "" | Generation["status"];
   model: string;
   q: string;
+  /** The caller: a door, a client (User-Agent or MCP client name), a session. */
+  door: "" | Generation["door"];
+  client: string;
+  session: string;
   /** Local dates `YYYY-MM-DD`, `to` inclusive. */
   from: string;
   to: string;
 }
 
 /** No filter at all. */
-export const NO_FILTERS: HistoryFilters = { type: "", status: "", model: "", q: "", from: "", to: "" };
+export const NO_FILTERS: HistoryFilters = { type: "", status: "", model: "", q: "", door: "", client: "", session: "", from: "", to: "" };
 
 /** The `GET /api/generations` query of `filters` (blank fields left out, text trimmed), continuing at `cursor`. */
 export function historyQuery(filters: HistoryFilters, cursor?: string | null): Record<string, string | number> {
   const query: Record<string, string | number> = { limit: PAGE_SIZE };
-  const fields = { type: filters.type, status: filters.status, model: filters.model.trim(), q: filters.q.trim(), from: filters.from, to: filters.to };
+  const fields = {
+    type: filters.type,
+    status: filters.status,
+    model: filters.model.trim(),
+    q: filters.q.trim(),
+    door: filters.door,
+    client: filters.client.trim(),
+    session: filters.session.trim(),
+    from: filters.from,
+    to: filters.to,
+  };
   for (const [key, value] of Object.entries(fields)) if (value) query[key] = value;
   if (cursor) query.cursor = cursor;
   return query;

@@ -1,5 +1,6 @@
 // How a live job reads: its short id, and the elapsed time ticking locally between server updates.
 import type { Generation, JobView } from "./api.ts";
+import { t } from "./i18n.ts";
 
 /**
  * Seconds a running job has been running at `now`: the server's `elapsed_seconds` at `receivedAt` plus the
@@ -57,4 +58,32 @@ export function fallbackText(entries: readonly FellBack[]): string {
 /** The last 8 characters of a job id: ids are time-ordered UUIDs, so their heads are alike and their tails differ. */
 export function shortId(id: string): string {
   return id.length > 8 ? id.slice(-8) : id;
+}
+
+/** The caller of a job or generation as one line: its door, client and session (`MCP · claude-code · session 1a2b3c4d`). */
+export function callerText(caller: Pick<JobView, "door" | "client" | "session_id">): string {
+  const parts = [t(`door.${caller.door}`)];
+  if (caller.client) parts.push(caller.client);
+  if (caller.session_id) parts.push(t("jobs.session", { session: caller.session_id.length > 12 ? caller.session_id.slice(-8) : caller.session_id }));
+  return parts.join(" · ");
+}
+
+/** An input's short name: a file's base name, a URL's last segment, or the label of inline data as recorded. */
+export function inputName(source: string): string {
+  const trimmed = source.replace(/[?#].*$/, "").replace(/[\\/]+$/, "");
+  return trimmed.split(/[\\/]/).at(-1) || source;
+}
+
+/** What the Jobs page narrows the live queue to: a door and text found in the client or session ("" for any). */
+export interface CallerFilter {
+  door: "" | JobView["door"];
+  text: string;
+}
+
+/** Whether a job's caller passes the filter (the text is matched case-insensitively in the client and the session). */
+export function matchesCaller(job: Pick<JobView, "door" | "client" | "session_id">, filter: CallerFilter): boolean {
+  if (filter.door && job.door !== filter.door) return false;
+  const text = filter.text.trim().toLowerCase();
+  if (!text) return true;
+  return [job.client, job.session_id].some((value) => value?.toLowerCase().includes(text) === true);
 }

@@ -3,7 +3,7 @@ import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { HistoryCard } from "../components/HistoryCard.tsx";
 import { type DeleteOutcome, HistoryDetail } from "../components/HistoryDetail.tsx";
 import { api, type Generation } from "../lib/api.ts";
-import { GENERATION_STATUSES } from "../lib/enums.ts";
+import { DOORS, GENERATION_STATUSES } from "../lib/enums.ts";
 import { historyQuery, NO_FILTERS, type HistoryFilters } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 import "./history.css";
@@ -127,6 +127,21 @@ export function History() {
         <label>
           <span>{t("history.model")}</span>
           <input type="text" value={model()} placeholder={t("history.modelPlaceholder")} onInput={(e) => setModel(e.currentTarget.value)} />
+        </label>
+        <label>
+          <span>{t("history.door")}</span>
+          <select value={filters().door} onChange={(e) => update({ door: e.currentTarget.value as HistoryFilters["door"] })}>
+            <option value="">{t("history.any")}</option>
+            <For each={DOORS}>{(door) => <option value={door}>{t(`door.${door}`)}</option>}</For>
+          </select>
+        </label>
+        <label>
+          <span>{t("history.client")}</span>
+          <input type="search" value={filters().client} placeholder={t("history.clientPlaceholder")} onChange={(e) => update({ client: e.currentTarget.value })} />
+        </label>
+        <label>
+          <span>{t("history.session")}</span>
+          <input type="search" value={filters().session} placeholder={t("history.sessionPlaceholder")} onChange={(e) => update({ session: e.currentTarget.value })} />
         </label>
         <label>
           <span>{t("history.from")}</span>

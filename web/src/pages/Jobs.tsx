@@ -2,15 +2,18 @@ import { createSignal, For, onCleanup, Show } from "solid-js";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { api, type JobView } from "../lib/api.ts";
 import { t } from "../lib/i18n.ts";
-import { elapsedSeconds, fallbackText, fellBackFrom, formatClock, shortId } from "../lib/job-display.ts";
-import { MEDIA_TYPES } from "../lib/enums.ts";
+import { callerText, elapsedSeconds, fallbackText, fellBackFrom, formatClock, inputName, matchesCaller, shortId, type CallerFilter } from "../lib/job-display.ts";
+import { DOORS, MEDIA_TYPES } from "../lib/enums.ts";
 import { createNow } from "../lib/now.ts";
 import "./Jobs.css";
 
 /** How often the queue is read while the page is open, in ms. */
 const REFRESH_MS = 2000;
 
-/** The Jobs page: queued and running jobs per media type, refreshed every 2 s, with cancel for queued ones. */
+/**
+ * The Jobs page: queued and running jobs per media type, refreshed every 2 s: prompt, input images (a thumbnail
+ * when one is an earlier generation's file), caller, queue position, elapsed time and progress; cancel where it can work.
+ */
 export function Jobs() {
   const [items, setItems] = createSignal<JobView[]>();
   const [receivedAt, setReceivedAt] = createSignal(Date.now());
@@ -54,12 +57,26 @@ export function Jobs() {
     }
   };
 
-  const ofType = (type: string) => (items() ?? []).filter((job) => job.type === type);
+  const [filter, setFilter] = createSignal<CallerFilter>({ door: "", text: "" });
+  const ofType = (type: string) => (items() ?? []).filter((job) => job.type === type && matchesCaller(job, filter()));
 
   return (
     <section class="jobs-page">
       <h1>{t("nav.jobs")}</h1>
       <p class="muted">{t("jobs.intro")}</p>
+      <form class="card jobs-filter" role="search" aria-label={t("jobs.filter")} onSubmit={(e) => e.preventDefault()}>
+        <label>
+          <span>{t("jobs.door")}</span>
+          <select value={filter().door} onChange={(e) => setFilter({ ...filter(), door: e.currentTarget.value as CallerFilter["door"] })}>
+            <option value="">{t("jobs.anyDoor")}</option>
+            <For each={DOORS}>{(door) => <option value={door}>{t(`door.${door}`)}</option>}</For>
+          </select>
+        </label>
+        <label>
+          <span>{t("jobs.clientOrSession")}</span>
+          <input type="search" value={filter().text} onInput={(e) => setFilter({ ...filter(), text: e.currentTarget.value })} />
+        </label>
+      </form>
       <Show when={loadError()}>{(error) => <ErrorMessage error={error()} onRetry={() => void load()} />}</Show>
       <Show when={cancelError()}>{(error) => <ErrorMessage error={error()} />}</Show>
       <Show when={notice()}>
@@ -92,6 +109,25 @@ export function Jobs() {
                               <span class="muted"> · {t("jobs.fellBack", { from: fallbackText(fellBackFrom(job)) })}</span>
                             </Show>
                           </span>
+                          <div class="jobs-what">
+                            <Show when={job.inputs.length > 0}>
+                              <ul class="jobs-inputs" aria-label={t("jobs.inputs")}>
+                                <For each={job.inputs}>
+                                  {(input) => (
+                                    <li title={input.source}>
+                                      <Show when={input.generation_id} fallback={<span class="jobs-input-name">{inputName(input.source)}</span>}>
+                                        {(id) => <img src={api.generations.fileUrl(id())} alt={t("jobs.inputFile", { source: inputName(input.source) })} loading="lazy" />}
+                                      </Show>
+                                    </li>
+                                  )}
+                                </For>
+                              </ul>
+                            </Show>
+                            <p class="jobs-prompt" title={job.prompt}>
+                              {job.prompt}
+                            </p>
+                            <p class="muted jobs-caller">{t("jobs.caller", { caller: callerText(job) })}</p>
+                          </div>
                           <span class="jobs-when">
                             {job.status === "queued"
                               ? job.position
@@ -104,8 +140,8 @@ export function Jobs() {
                               <progress max="100" value={job.progress} aria-label={t("jobs.progress")} /> {Math.round(job.progress ?? 0)} %
                             </Show>
                           </span>
-                          {/* Only a queued job can be cancelled: a running one is already being charged (the daemon answers 409). */}
-                          <Show when={job.status === "queued"}>
+                          {/* Only where cancel can work (the daemon says so): a queued job; no provider can stop a running one's charge. */}
+                          <Show when={job.cancellable} fallback={<Show when={job.status === "running"}><span class="muted jobs-no-cancel" title={t("jobs.noCancel")}>—</span></Show>}>
                             <button
                               type="button"
                               class="secondary"

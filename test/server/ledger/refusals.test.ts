@@ -1,0 +1,100 @@
+// Requests refused before any provider call: recorded as `refused`, folded per caller, capped per hour, filtered.
+import { describe, expect, test } from "bun:test";
+import { MAX_REFUSED_ROWS_PER_HOUR, REFUSAL_FOLD_MS } from "../../../server/defaults.ts";
+import { openDatabase } from "../../../server/ledger/database.ts";
+import { Ledger, type Refusal } from "../../../server/ledger/ledger.ts";
+
+const refusal = (overrides: Partial<Refusal> = {}): Refusal => ({
+  type: "image",
+  model: "gpt-image-1",
+  provider: "openai",
+  prompt: "a cat",
+  errorType: "budget_exceeded",
+  error: "Refused before calling the provider: the daily limit is $1.00",
+  door: "mcp",
+  client: "claude-code",
+  sessionId: "s-1",
+  ...overrides,
+});
+
+function ledgerAt(start = Date.UTC(2026, 10, 29, 10, 0, 0)) {
+  const clock = { now: start };
+  const db = openDatabase(":memory:");
+  return { db, clock, ledger: new Ledger(db, () => clock.now) };
+}
+
+describe("refused requests", () => {
+  test("a refusal is a row with status refused, its error, its caller and no cost", () => {
+    const { ledger } = ledgerAt();
+    const id = ledger.refuse(refusal());
+    const row = ledger.get(id)!;
+    expect(row).toMatchObject({
+      status: "refused",
+      error_type: "budget_exceeded",
+      door: "mcp",
+      client: "claude-code",
+      session_id: "s-1",
+      cost_usd: null,
+      refusal_count: 1,
+      billed_failure: false,
+      prompt: "a cat",
+    });
+  });
+
+  test("repeats of one caller, type and error within the fold window share a row; later ones start another", () => {
+    const { ledger, clock } = ledgerAt();
+    const first = ledger.refuse(refusal());
+    clock.now += 1000;
+    expect(ledger.refuse(refusal({ error: "second message" }))).toBe(first);
+    expect(ledger.get(first)).toMatchObject({ refusal_count: 2, error: "second message" });
+    // Another error type or another session is its own row.
+    expect(ledger.refuse(refusal({ errorType: "queue_full" }))).not.toBe(first);
+    expect(ledger.refuse(refusal({ sessionId: "s-2" }))).not.toBe(first);
+    clock.now += REFUSAL_FOLD_MS + 1;
+    expect(ledger.refuse(refusal())).not.toBe(first);
+  });
+
+  test("a flood of distinct callers writes at most MAX_REFUSED_ROWS_PER_HOUR rows an hour, and counts every refusal", () => {
+    const { ledger, db, clock } = ledgerAt();
+    const total = MAX_REFUSED_ROWS_PER_HOUR * 3;
+    for (let i = 0; i < total; i++) {
+      ledger.refuse(refusal({ sessionId: `flood-${i}` }));
+      clock.now += 5;
+    }
+    const rows = db.query<{ n: number; refusals: number }, []>("SELECT count(*) AS n, sum(refusal_count) AS refusals FROM generations").get()!;
+    expect(rows.n).toBe(MAX_REFUSED_ROWS_PER_HOUR);
+    expect(rows.refusals).toBe(total);
+    // The next hour starts a new allowance.
+    clock.now += 3_600_000;
+    ledger.refuse(refusal({ sessionId: "next-hour" }));
+    expect(db.query<{ n: number }, []>("SELECT count(*) AS n FROM generations").get()!.n).toBe(MAX_REFUSED_ROWS_PER_HOUR + 1);
+  });
+
+  test("status=refused lists refusals only and status=failed leaves them out; client and session filter", () => {
+    const { ledger } = ledgerAt();
+    const refused = ledger.refuse(refusal());
+    const failed = ledger.start({ type: "image", model: "m", provider: "p", prompt: "x", params: {}, door: "api", client: "curl/8", sessionId: "s-9" });
+    ledger.fail(failed, { status: "failed", error: "bad", errorType: "api_error" });
+    expect(ledger.list({ status: "refused" }).items.map((g) => g.id)).toEqual([refused]);
+    expect(ledger.list({ status: "failed" }).items.map((g) => g.id)).toEqual([failed]);
+    expect(ledger.list({ client: "curl/8" }).items.map((g) => g.id)).toEqual([failed]);
+    expect(ledger.list({ session: "s-1" }).items.map((g) => g.id)).toEqual([refused]);
+    expect(ledger.list({ door: "mcp", status: "refused" }).items.map((g) => g.id)).toEqual([refused]);
+  });
+
+  test("a failure after the provider charged is marked as a billed failure", () => {
+    const { ledger } = ledgerAt();
+    const id = ledger.start({ type: "image", model: "m", provider: "p", prompt: "x", params: {} });
+    ledger.fail(id, { status: "failed", error: "could not save", errorType: "storage_error", cost: { costUsd: 0.04, source: "catalog" } });
+    expect(ledger.get(id)).toMatchObject({ status: "failed", billed_failure: true, cost_usd: 0.04 });
+  });
+});
+
+test("a refusal folded into a row deleted meanwhile starts that row again instead of being lost", () => {
+  const { ledger, clock } = ledgerAt();
+  const first = ledger.refuse(refusal());
+  expect(ledger.remove(first)).toBe(true);
+  clock.now += 1000;
+  expect(ledger.refuse(refusal())).toBe(first);
+  expect(ledger.get(first)).toMatchObject({ status: "refused", refusal_count: 1 });
+});
