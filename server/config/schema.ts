@@ -97,9 +97,10 @@ export const JobSettings = z
 const Limits = z.object({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() }).strict();
 export type Limits = z.infer<typeof Limits>;
 
-/** Spending limits overall and per media type. */
+/** Spending limits overall, per media type, and per team (the `team` of person tokens). */
 export const Budget = Limits.extend({
   per_type: z.object({ image: Limits.optional(), video: Limits.optional(), audio: Limits.optional() }).strict().optional(),
+  per_team: z.record(z.string().min(1).max(64, "a team name is at most 64 characters"), Limits).optional(),
 }).strict();
 export type Budget = z.infer<typeof Budget>;
 

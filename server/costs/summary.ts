@@ -36,7 +36,7 @@ export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()):
   const toMs = range.toMs ?? now + 1;
   const fromMs = range.fromMs ?? toMs - DEFAULT_COST_WINDOW_DAYS * DAY_MS;
   if (fromMs >= toMs) throw invalidArgument("from", `from (${query.from}) must be before to (${query.to ?? "now"})`);
-  const groups = ledger.costGroups(fromMs, toMs, query.group_by, query.type);
+  const groups = ledger.costGroups(fromMs, toMs, query.group_by, query.type, { owner: query.owner, team: query.team });
   const total = groups.reduce(
     (sum, g) => ({ count: sum.count + g.count, cost_usd: sum.cost_usd + g.cost_usd, unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count }),
     { count: 0, cost_usd: 0, unknown_cost_count: 0 },

@@ -203,6 +203,31 @@ export const MIGRATIONS: readonly string[] = [
   // Which front door a request came through (api, ui, mcp, openai, cli); older rows are the seed API's.
   `ALTER TABLE generations ADD COLUMN door TEXT NOT NULL DEFAULT 'api';
    CREATE INDEX generations_door ON generations (door) WHERE door <> 'api';`,
+  // 6 and 7: placeholders for the migrations another branch adds in parallel; the merge puts those here instead.
+  `SELECT 1;`,
+  `SELECT 1;`,
+  // 8. People and tokens: each token stored as its SHA-256 hash with a short prefix for display, its owner (a person
+  // or team name), team, role and its own limits; one active token per name. Each generation records the token it
+  // came with (id, owner name, team), so spend is filtered and budgeted per token and per team.
+  `CREATE TABLE tokens (
+     id                 TEXT PRIMARY KEY,
+     name               TEXT NOT NULL,
+     team               TEXT,
+     role               TEXT NOT NULL CHECK (role IN ('member', 'admin')),
+     prefix             TEXT NOT NULL,
+     hash               TEXT NOT NULL UNIQUE,
+     budget_daily_usd   REAL,
+     budget_monthly_usd REAL,
+     created_at         INTEGER NOT NULL,
+     revoked_at         INTEGER
+   );
+   CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;
+   ALTER TABLE generations ADD COLUMN token_id TEXT;
+   ALTER TABLE generations ADD COLUMN owner TEXT;
+   ALTER TABLE generations ADD COLUMN team TEXT;
+   CREATE INDEX generations_token_spend ON generations (token_id, created_at) WHERE token_id IS NOT NULL;
+   CREATE INDEX generations_owner ON generations (owner, created_at) WHERE owner IS NOT NULL;
+   CREATE INDEX generations_team ON generations (team, created_at) WHERE team IS NOT NULL;`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -19,6 +19,9 @@ const SEARCH_RANGE_ROWS = 100_000;
 const SEARCH_SLICE_SEQS = 20_000;
 const SEARCH_YIELD_MS = 8;
 
+/** Narrows spend to one token owner's name and/or one team. */
+export type OwnerFilter = { owner?: string; team?: string };
+
 /** A stretch of seqs, `low` inclusive, `high` exclusive. */
 type SeqSlice = { low: number; high: number };
 
@@ -86,9 +89,9 @@ export class Ledger {
     this.db
       .query(
         `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client, door,
-           estimated_cost_usd, idempotency_key, request_hash)
+           estimated_cost_usd, idempotency_key, request_hash, token_id, owner, team)
          VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client, $door,
-           $estimate, $idempotencyKey, $requestHash)`,
+           $estimate, $idempotencyKey, $requestHash, $tokenId, $owner, $team)`,
       )
       .run({
         id,
@@ -107,6 +110,9 @@ export class Ledger {
         estimate: input.estimatedCostUsd ?? null,
         idempotencyKey: input.idempotencyKey ?? null,
         requestHash: input.requestHash ?? null,
+        tokenId: input.owner?.tokenId ?? null,
+        owner: input.owner?.name ?? null,
+        team: input.owner?.team ?? null,
       });
   }
 
@@ -187,6 +193,24 @@ export class Ledger {
                  FROM generations INDEXED BY generations_spend WHERE created_at >= $from AND created_at < $hour${typed}) AS spend`,
       )
       .get(type ? { from: fromMs, hour, type, ...ASSUMED_COST_USD } : { from: fromMs, hour, ...ASSUMED_COST_USD });
+    return row?.spend ?? 0;
+  }
+
+  /**
+   * Money spent since `fromMs` (ms) by one token or one team, counted as spendSince counts it (finished costs,
+   * estimates of unfinished jobs, an unknown cost at its estimate or ASSUMED_COST_USD), from the rows themselves.
+   */
+  spendSinceBy(fromMs: number, who: { tokenId: string } | { team: string }): number {
+    const [column, value] = "tokenId" in who ? ["token_id", who.tokenId] : ["team", who.team];
+    const row = this.db
+      .query<{ spend: number }, { from: number; who: string; image: number; video: number; audio: number }>(
+        `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
+                                  WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
+                                  THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
+                                  ELSE coalesce(cost_usd, 0) END), 0) AS spend
+         FROM generations WHERE ${column} = $who AND created_at >= $from`,
+      )
+      .get({ from: fromMs, who: value, ...ASSUMED_COST_USD });
     return row?.spend ?? 0;
   }
 
@@ -369,7 +393,8 @@ export class Ledger {
    * model, type or provider; all types unless `type` is given. Whole hours (day) or whole UTC days (model, type,
    * provider) come from the rollups kept by triggers, the partial ones at both ends from the rows themselves.
    */
-  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType): CostGroup[] {
+  costGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type?: MediaType, who: OwnerFilter = {}): CostGroup[] {
+    if (who.owner !== undefined || who.team !== undefined) return this.ownerCostGroups(fromMs, toMs, groupBy, type, who);
     const unit = groupBy === "day" ? HOUR_MS : DAY_MS;
     let start = Math.ceil(fromMs / unit) * unit;
     let end = Math.floor(toMs / unit) * unit;
@@ -391,6 +416,31 @@ export class Ledger {
         `WITH parts AS (${[whole, edge("$from", "$start"), edge("$end", "$to")].join("\n UNION ALL ")})
          SELECT key, sum(n_succeeded) AS count, sum(sum_cost) AS cost_usd, sum(n_unknown) AS unknown_cost_count
          FROM parts GROUP BY key HAVING sum(n_included) > 0 ORDER BY key`,
+      )
+      .all(params);
+  }
+
+  /** costGroups for one owner or team: read from their rows (the rollups do not split by token). */
+  private ownerCostGroups(fromMs: number, toMs: number, groupBy: CostGroupBy, type: MediaType | undefined, who: OwnerFilter): CostGroup[] {
+    const terms = ["created_at >= $from", "created_at < $to", "(status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL)"];
+    const params: Record<string, string | number> = { from: fromMs, to: toMs };
+    if (type) {
+      terms.push("type = $type");
+      params.type = type;
+    }
+    if (who.owner !== undefined) {
+      terms.push("owner = $owner");
+      params.owner = who.owner;
+    }
+    if (who.team !== undefined) {
+      terms.push("team = $team");
+      params.team = who.team;
+    }
+    return this.db
+      .query<CostGroup, Record<string, string | number>>(
+        `SELECT ${GROUP_KEY[groupBy]} AS key, sum(status = 'succeeded') AS count, sum(coalesce(cost_usd, 0)) AS cost_usd,
+                sum(cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost_count
+         FROM generations WHERE ${terms.join(" AND ")} GROUP BY key ORDER BY key`,
       )
       .all(params);
   }
@@ -518,6 +568,14 @@ function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRan
   if (query.door) {
     where.push(`${table}door = $door`);
     params.door = query.door;
+  }
+  if (query.owner) {
+    where.push(`${table}owner = $owner`);
+    params.owner = query.owner;
+  }
+  if (query.team) {
+    where.push(`${table}team = $team`);
+    params.team = query.team;
   }
   if (query.q) {
     where.push(`instr(lower(${table}prompt), lower($q)) > 0`);

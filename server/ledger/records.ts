@@ -42,6 +42,9 @@ export type Row = {
   session_id: string | null;
   client: string | null;
   door: Door;
+  token_id: string | null;
+  owner: string | null;
+  team: string | null;
   operation_id: string | null;
   progress: number | null;
   attempts: string;
@@ -63,6 +66,8 @@ export interface NewGeneration {
   client?: string;
   /** The front door the request came through; default `api`. */
   door?: Door;
+  /** The token the request came with: its id, its owner's name and team (absent without a person token). */
+  owner?: { tokenId: string; name: string; team: string | null };
   /** Cost estimated before the call, counted against budgets while the job is unfinished. */
   estimatedCostUsd?: number | null;
   idempotencyKey?: string;
@@ -157,6 +162,8 @@ export function toGeneration(row: Row): Generation {
     session_id: row.session_id,
     client: row.client,
     door: row.door,
+    owner: row.owner,
+    team: row.team,
   };
 }
 

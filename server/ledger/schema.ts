@@ -78,6 +78,10 @@ export const Generation = z.object({
   session_id: z.string().nullable(),
   client: z.string().nullable(),
   door: Door,
+  /** The name on the person or team token the request came with; null without one (server.token or no token). */
+  owner: z.string().nullable().optional(),
+  /** That token's team, if it has one. */
+  team: z.string().nullable().optional(),
 });
 export type Generation = z.infer<typeof Generation>;
 
@@ -93,6 +97,8 @@ export const GenerationQuery = z
     status: GenerationStatus.optional(),
     model: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
     door: Door.optional(),
+    owner: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
+    team: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
     q: z.string().min(1).max(MAX_QUERY_TEXT_CHARS, `must be at most ${MAX_QUERY_TEXT_CHARS} characters`).optional(),
     from: dateOrTime.optional(),
     to: dateOrTime.optional(),
@@ -114,9 +120,16 @@ export type Deleted = z.infer<typeof Deleted>;
 export const CostGroupBy = z.enum(["day", "model", "type", "provider"]);
 export type CostGroupBy = z.infer<typeof CostGroupBy>;
 
-/** Query of `GET /api/costs/summary`; `type` narrows the spend to one media type. */
+/** Query of `GET /api/costs/summary`; `type` narrows the spend to one media type, `owner` and `team` to one token's owner or one team. */
 export const CostQuery = z
-  .object({ from: dateOrTime.optional(), to: dateOrTime.optional(), group_by: CostGroupBy.default("day"), type: MediaType.optional() })
+  .object({
+    from: dateOrTime.optional(),
+    to: dateOrTime.optional(),
+    group_by: CostGroupBy.default("day"),
+    type: MediaType.optional(),
+    owner: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
+    team: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
+  })
   .strict();
 export type CostQuery = z.infer<typeof CostQuery>;
 

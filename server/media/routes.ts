@@ -9,6 +9,8 @@ import type { AppDeps } from "../deps.ts";
 import { legacyStatus, type JobUrls } from "./responses.ts";
 import { isFinished, type Door } from "../ledger/schema.ts";
 import type { Caller } from "./requests.ts";
+import type { Principal } from "../tokens/access.ts";
+import { principalOf } from "../tokens/request.ts";
 import { JobList, JobView, MediaTypes } from "./schema.ts";
 import type { MediaOutcome, SubmitOptions } from "./service.ts";
 
@@ -32,9 +34,9 @@ function submitOptions(request: Request, body: Record<string, unknown>): SubmitO
 const LABELLED_DOORS = new Set<Door>(["ui", "mcp", "cli"]);
 
 /** Who is asking: the door (the seed API unless the web UI, `mediagen mcp` or the CLI says otherwise) and the User-Agent. */
-export function callerOf(request: Request): Caller {
+export function callerOf(request: Request, principal?: Principal): Caller {
   const said = request.headers.get("x-mediagen-door")?.trim().toLowerCase() as Door | undefined;
-  return { door: said && LABELLED_DOORS.has(said) ? said : "api", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS) };
+  return { door: said && LABELLED_DOORS.has(said) ? said : "api", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), principal };
 }
 
 async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set) {
@@ -43,7 +45,7 @@ async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set
   try {
     const body = await readJsonBody(request, maxBytes);
     const options = submitOptions(request, body);
-    const caller = callerOf(request);
+    const caller = callerOf(request, principalOf(deps, request));
     outcome = await deps.media.submit(type, body, caller, options);
   } catch (error) {
     outcome = deps.media.rejected(type, toAppError(error));

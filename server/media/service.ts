@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, selectModel, type ConfigStore } from "../config/store.ts";
-import { checkBudget, estimateCost } from "../costs/budget.ts";
+import { checkBudget, checkOwnerBudget, estimateCost } from "../costs/budget.ts";
 import { CATALOG } from "../costs/catalog.ts";
 import { IDEMPOTENCY_WINDOW_HOURS, MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
 import { AppError, invalidArgument, type ErrorType } from "../errors.ts";
@@ -204,6 +204,7 @@ export class MediaService {
       // The chain is budgeted at its dearest entry: a fallback never spends past a limit the chosen entry would not.
       const estimate = maxEstimate(links.map((link) => estimateCost(type, link.entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(link.entry.model, link.entry.provider, type))));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
+      checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, (from, who) => ledger.spendSinceBy(from, who), this.now());
       const params = { ...prepared.params, output_dir: dir };
       // With a free slot the job is recorded as running at once (one insert, no later markRunning).
       const startsNow = this.jobs.hasFreeSlot(type);
@@ -217,6 +218,7 @@ export class MediaService {
         sessionId: prepared.sessionId,
         client: caller.client,
         door: caller.door,
+        owner: caller.principal?.tokenId ? { tokenId: caller.principal.tokenId, name: caller.principal.name ?? "", team: caller.principal.team ?? null } : undefined,
         estimatedCostUsd: estimate,
         idempotencyKey: options.idempotencyKey,
         requestHash: hash,
