@@ -42,13 +42,15 @@ const types: ReadCommand<MediaTypes> = {
 };
 
 const history: ReadCommand<GenerationPage> = {
-  usage: "mediagen history [--type T] [--status S] [--model M] [--door D] [--q TEXT] [--from DATE] [--to DATE] [--limit N] [--cursor C] [--url URL] [--json]",
+  usage: "mediagen history [--type T] [--status S] [--model M] [--door D] [--owner NAME] [--team T] [--q TEXT] [--from DATE] [--to DATE] [--limit N] [--cursor C] [--url URL] [--json]",
   summary: "Lists recorded generations, newest first (GET /api/generations).",
   flags: {
     type: filter("T", "image, video or audio."),
     status: filter("S", "queued, running, succeeded, failed, cancelled or interrupted."),
     model: filter("M", "A model id or configured name."),
     door: filter("D", "api, ui, mcp, openai or cli: the way the request came in."),
+    owner: filter("NAME", "Only requests made with this person's or team's token."),
+    team: filter("T", "Only requests made with tokens of this team."),
     q: filter("TEXT", "Words in the prompt."),
     from: filter("DATE", "From this local date (YYYY-MM-DD) or ISO time."),
     to: filter("DATE", "Up to this local date (inclusive) or ISO time."),
@@ -56,7 +58,7 @@ const history: ReadCommand<GenerationPage> = {
     cursor: filter("C", "The next page: the cursor the previous page printed."),
   },
   fetch: (client, values) => {
-    const keys = ["type", "status", "model", "door", "q", "from", "to", "limit", "cursor"] as const;
+    const keys = ["type", "status", "model", "door", "owner", "team", "q", "from", "to", "limit", "cursor"] as const;
     return client.generations(Object.fromEntries(keys.map((key) => [key, values[key] as string | undefined])));
   },
   print(body, io) {
@@ -71,7 +73,7 @@ const history: ReadCommand<GenerationPage> = {
 };
 
 const costs: ReadCommand<CostSummary> = {
-  usage: "mediagen costs [--month | --from DATE --to DATE] [--group-by G] [--type T] [--url URL] [--json]",
+  usage: "mediagen costs [--month | --from DATE --to DATE] [--group-by G] [--type T] [--owner NAME] [--team T] [--url URL] [--json]",
   summary: "Shows spend, grouped by day (default), model, type or provider (GET /api/costs/summary). Default: the last 30 days.",
   flags: {
     month: { kind: "switch", help: "This calendar month so far (from its first day, local time)." },
@@ -79,6 +81,8 @@ const costs: ReadCommand<CostSummary> = {
     to: filter("DATE", "Up to this local date (inclusive) or ISO time."),
     "group-by": filter("G", "day, model, type or provider."),
     type: filter("T", "Only image, video or audio."),
+    owner: filter("NAME", "Only what this person's or team's token spent."),
+    team: filter("T", "Only what tokens of this team spent."),
   },
   fetch: (client, values, now) =>
     client.costs({
@@ -86,6 +90,8 @@ const costs: ReadCommand<CostSummary> = {
       to: values.to as string | undefined,
       group_by: values["group-by"] as string | undefined,
       type: values.type as string | undefined,
+      owner: values.owner as string | undefined,
+      team: values.team as string | undefined,
     }),
   print(body, io) {
     const unknown = body.total.unknown_cost_count > 0 ? ` (${body.total.unknown_cost_count} without a known cost)` : "";

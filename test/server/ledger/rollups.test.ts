@@ -36,10 +36,11 @@ describe("cost rollups give what the row-by-row statements gave", () => {
       db.exec(sql);
       db.exec(`PRAGMA user_version = ${version + 1}`);
     }
-    // Filled through today's Ledger (which writes the later `door` column), then back to schema 3's columns.
-    db.exec("ALTER TABLE generations ADD COLUMN door TEXT NOT NULL DEFAULT 'api'");
+    // Filled through today's Ledger (which writes the later `door` and owner columns), then back to schema 3's columns.
+    const later = ["door TEXT NOT NULL DEFAULT 'api'", "token_id TEXT", "owner TEXT", "team TEXT"];
+    for (const column of later) db.exec(`ALTER TABLE generations ADD COLUMN ${column}`);
     const { ledger, start, end } = randomLedger(4, 600, db);
-    db.exec("ALTER TABLE generations DROP COLUMN door");
+    for (const column of later) db.exec(`ALTER TABLE generations DROP COLUMN ${column.split(" ")[0]}`);
     migrate(db);
     expect(compare(db, ledger, windows(44, start, end, 20))).toEqual([]);
     expect(new Ledger(db).list({ q: "job 12" }).items.map((g) => g.prompt).sort()).toEqual(
