@@ -9,8 +9,9 @@ import type { EstimateAnswer, EstimateRequest, ModelEstimate } from "../../../se
 import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
+import type { TokenCreate, TokenCreated, TokenList, TokenView, Whoami } from "../../../server/tokens/schema.ts";
 
-export type { CostSummary, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
+export type { CostSummary, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget, TokenCreated, TokenView, Whoami };
 
 /** The UI's own words for an error it made itself (no daemon sentence to show): an i18n key and its values. */
 export interface LocalText {
@@ -177,5 +178,13 @@ export const api = {
     budget: () => call<BudgetStatus>("GET", "/api/costs/budget"),
     /** What a request would cost per model before it is sent (the estimate the budget check uses). */
     estimate: (request: EstimateRequest) => call<EstimateAnswer>("POST", "/api/costs/estimate", request),
+  },
+
+  tokens: {
+    list: () => call<TokenList>("GET", "/api/tokens"),
+    create: (body: z.input<typeof TokenCreate>) => call<TokenCreated>("POST", "/api/tokens", body),
+    revoke: (id: string) => call<TokenView>("DELETE", `/api/tokens/${encodeURIComponent(id)}`),
+    /** Who this browser's token belongs to, and its role. */
+    me: () => call<Whoami>("GET", "/api/tokens/me"),
   },
 };

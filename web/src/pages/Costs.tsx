@@ -6,12 +6,14 @@ import { CostsModelTable } from "../components/CostsModelTable.tsx";
 import { CostsRangeForm } from "../components/CostsRangeForm.tsx";
 import { CostsTotals } from "../components/CostsTotals.tsx";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { OwnerSelect } from "../components/OwnerSelect.tsx";
 import { api } from "../lib/api.ts";
 import { addDays, dailyCsv, dailySeries, daysBetween, knownCost, modelCsv, modelRows, monthStart, seriesTotals } from "../lib/costs.ts";
 import { MEDIA_TYPES } from "../lib/enums.ts";
 import { downloadText } from "../lib/download.ts";
 import { formatUsd, localDate } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";
+import { ownerParams } from "../lib/owners.ts";
 import "./costs.css";
 
 /** Days the page shows when it opens, today included. */
@@ -20,6 +22,8 @@ export const DEFAULT_RANGE_DAYS = 30;
 interface Range {
   from: string;
   to: string;
+  /** Whose spend: "" (everyone), owner:<name> or team:<name>. */
+  who?: string;
 }
 
 /** The note under the totals: why some generations have no cost, or that all do. */
@@ -29,20 +33,22 @@ function unknownNote(count: number): string {
 }
 
 /** Spend of a range: per day per type (zero-filled) from one day-grouped summary per type, and per model. */
-async function loadRange({ from, to }: Range) {
+async function loadRange({ from, to, who = "" }: Range) {
+  const whose = ownerParams(who);
   const [models, ...perType] = await Promise.all([
-    api.costs.summary({ group_by: "model", from, to }),
-    ...MEDIA_TYPES.map((type) => api.costs.summary({ group_by: "day", type, from, to })),
+    api.costs.summary({ group_by: "model", from, to, ...whose }),
+    ...MEDIA_TYPES.map((type) => api.costs.summary({ group_by: "day", type, from, to, ...whose })),
   ]);
   const series = dailySeries(daysBetween(from, to), Object.fromEntries(MEDIA_TYPES.map((type, i) => [type, perType[i]?.groups ?? []])));
   return { from, to, series, totals: seriesTotals(series), models: modelRows(models.groups) };
 }
 
 /** Today's and this month's spend, and the budget with what has been spent against it. */
-async function loadOverview(today: string) {
+async function loadOverview(today: string, who = "") {
+  const whose = ownerParams(who);
   const [day, month, budget] = await Promise.all([
-    api.costs.summary({ group_by: "type", from: today, to: today }),
-    api.costs.summary({ group_by: "type", from: monthStart(today), to: today }),
+    api.costs.summary({ group_by: "type", from: today, to: today, ...whose }),
+    api.costs.summary({ group_by: "type", from: monthStart(today), to: today, ...whose }),
     api.costs.budget(),
   ]);
   return { day: day.total, month: month.total, budget };
@@ -53,13 +59,14 @@ export function Costs() {
   const today = localDate(new Date());
   const [from, setFrom] = createSignal(addDays(today, 1 - DEFAULT_RANGE_DAYS));
   const [to, setTo] = createSignal(today);
+  const [who, setWho] = createSignal("");
   const range = createMemo<Range | undefined>(
-    () => (from() && to() && from() <= to() ? { from: from(), to: to() } : undefined),
+    () => (from() && to() && from() <= to() ? { from: from(), to: to(), who: who() } : undefined),
     undefined,
-    { equals: (a, b) => a?.from === b?.from && a?.to === b?.to },
+    { equals: (a, b) => a?.from === b?.from && a?.to === b?.to && a?.who === b?.who },
   );
   const [spend, { refetch: refetchSpend }] = createResource(range, loadRange);
-  const [overview, { refetch: refetchOverview }] = createResource(() => loadOverview(today));
+  const [overview, { refetch: refetchOverview }] = createResource(() => ({ who: who() }), ({ who }) => loadOverview(today, who));
   // A resource that failed throws when read: look at the error first.
   const data = () => (spend.error ? undefined : spend.latest);
   const summary = () => (overview.error ? undefined : overview.latest);
@@ -78,6 +85,7 @@ export function Costs() {
       <h1>{t("nav.costs")}</h1>
 
       <CostsRangeForm today={today} from={from()} to={to()} onFrom={setFrom} onTo={setTo} />
+      <OwnerSelect value={who()} onChange={setWho} />
       <Show when={!range()}>
         <p class="error" role="alert">
           {t("costs.badRange")}
