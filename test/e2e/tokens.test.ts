@@ -87,7 +87,7 @@ describe("mediagen token, through the executable", () => {
       const noName = await mediagen(["token", "create"]);
       expect(noName.code).toBe(2);
       expect(noName.err).toContain("create needs --name");
-      const badBudget = await mediagen(["token", "create", "--name", "bob", "--budget-daily", "-1"]);
+      const badBudget = await mediagen(["token", "create", "--name", "bob", "--budget-daily", "ten"]);
       expect(badBudget.code).toBe(2);
       expect(badBudget.err).toContain("--budget-daily must be a positive amount");
       const badRole = await mediagen(["token", "create", "--name", "bob", "--role", "owner"]);
