@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { AppError, invalidArgument } from "../errors.ts";
 import type { Principal } from "./access.ts";
-import type { TokenCreated, TokenCreate, TokenList, TokenRole, TokenView } from "./schema.ts";
+import type { TokenCreated, TokenCreate, TokenList, TokenView } from "./schema.ts";
 import type { TokenRecord, TokenStore } from "./store.ts";
 
 /** Every token starts with this, so that a leaked one is recognisable (secret scanners, logs). */
@@ -131,6 +131,3 @@ export class TokenService {
     return this.active > 0;
   }
 }
-
-/** The roles as a list, for messages. */
-export const ROLES: readonly TokenRole[] = ["member", "admin"];

@@ -180,3 +180,19 @@ describe("budgets per token and per team", () => {
     expect(refused.body.error).toContain("budget.per_team.design.daily_usd");
   });
 });
+
+describe("a daemon without server.token", () => {
+  test("needs no token until the first (admin) token exists, then requires one and says so in /api/health", async () => {
+    using local = createHarness({ config: clackyConfig(fake.url, fake.key) });
+    expect((await local.get("/api/health")).body.token_required).toBe(false);
+    expect((await local.get("/api/tokens/me")).body).toEqual({ via: "local", role: "admin", name: null, team: null });
+    const member = await local.post("/api/tokens", { name: "alice" });
+    expect(member.status).toBe(400);
+    expect(member.body).toMatchObject({ field: "role", allowed: ["admin"] });
+    const root = await local.post("/api/tokens", { name: "root", role: "admin" });
+    expect(root.status).toBe(201);
+    expect((await local.get("/api/health")).body.token_required).toBe(true);
+    expect((await local.get("/api/generations")).status).toBe(401);
+    expect((await local.get("/api/generations", as(root.body.token))).status).toBe(200);
+  });
+});
