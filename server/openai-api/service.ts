@@ -8,6 +8,7 @@ import { AppError, invalidArgument } from "../errors.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import type { Generation } from "../ledger/schema.ts";
+import { PROVIDERS } from "../providers/registry.ts";
 import type { Caller } from "../media/requests.ts";
 import type { JobView, MediaResponse } from "../media/schema.ts";
 import type { MediaOutcome, MediaService } from "../media/service.ts";
@@ -129,12 +130,6 @@ export async function createImages(deps: OpenAIServiceDeps, request: ImageGenera
   };
 }
 
-/**
- * Speech models whose results are always WAV (the runner normalises WAV to 24 kHz mono 16-bit): a container other
- * than wav or pcm is refused before anything is generated. Other providers' results are checked once made.
- */
-const WAV_PROVIDERS: ReadonlySet<string> = new Set(["local", "gemini", "openai"]);
-
 /** The content type of each container OpenAI names. */
 const SPEECH_TYPES: Record<SpeechFormat, string> = {
   mp3: "audio/mpeg",
@@ -164,9 +159,12 @@ export function pcmOfWav(wav: Uint8Array): Uint8Array {
   throw new AppError("invalid_response", "The speech result is a WAV without a data chunk");
 }
 
-/** Refuses, before anything is generated, a container the configured model is known never to give. */
+/**
+ * Refuses, before anything is generated, a container the configured model is known never to give: providers whose
+ * speech is always WAV take only wav or pcm. Other providers' results are checked once made.
+ */
 function checkSpeechFormat(entry: ModelEntry | undefined, format: SpeechFormat | null | undefined): void {
-  if (!entry || !format || format === "wav" || format === "pcm" || !WAV_PROVIDERS.has(entry.provider)) return;
+  if (!entry || !format || format === "wav" || format === "pcm" || !PROVIDERS[entry.provider]?.speechIsWav) return;
   throw invalidArgument("response_format", `response_format "${format}" is not available from ${modelLabel(entry)}, which makes WAV; use wav or pcm (24 kHz mono 16-bit)`, ["wav", "pcm"]);
 }
 

@@ -1,12 +1,13 @@
 // AUTOMATIC1111's Stable Diffusion web UI API (`/sdapi/v1`, also Forge and SD.Next), local and keyless by default:
 // txt2img for generations, img2img for edits (both block until the image is done), progress polled from
-// /sdapi/v1/progress meanwhile. The checkpoint goes in `override_settings.sd_model_checkpoint`; the image comes back as
+// /sdapi/v1/progress meanwhile. Each call names its own task (`force_task_id`, web UI 1.6+), so progress is only taken
+// from our own job, and a cancel interrupts the web UI (POST /sdapi/v1/interrupt) only while that task is the one running. The checkpoint goes in `override_settings.sd_model_checkpoint`; the image comes back as
 // bare base64 PNG in `images[0]`. A local generation costs nothing ($0) unless a `prices:` entry says otherwise.
 import type { ModelEntry } from "../config/schema.ts";
 import { AppError, invalidArgument } from "../errors.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import { Automatic1111Options } from "./automatic1111-options.ts";
-import { joinUrl, mediaFromBase64, readJsonObject, request, upstreamMessage } from "./http.ts";
+import { cancelsUpstream, joinUrl, mediaFromBase64, readJsonObject, request, upstreamMessage } from "./http.ts";
 import { asBase64, asNumber, asObject, asObjects, asString, dataUrl, defined } from "./json.ts";
 import type { CallContext, ImageJob, Provider, ProviderResult } from "./types.ts";
 
@@ -21,6 +22,8 @@ export const SD15_SIZES: Record<Aspect, string> = { landscape: "768x512", square
 const SD15 = /(^|[^a-z0-9])(v1-[45]|sd-?1[._-]?5|sd15|v2-1_512)/i;
 /** Progress polls are at least this far apart, in ms. */
 const MIN_PROGRESS_POLL_MS = 50;
+/** How long the progress read and interrupt sent after a cancel may take, in ms. */
+const INTERRUPT_TIMEOUT_MS = 5_000;
 
 function options(entry: ModelEntry): Automatic1111Options {
   return Automatic1111Options.parse(entry.options ?? {});
@@ -83,8 +86,36 @@ function mapError(status: number, body: string): AppError | undefined {
   return undefined;
 }
 
-/** Polls /sdapi/v1/progress until `done` settles, reporting 1-99 %; failures of the poll itself are ignored. */
-async function pollProgress(ctx: CallContext, done: Promise<unknown>): Promise<void> {
+/** GET /sdapi/v1/progress's answer, or undefined when it could not be read. */
+async function readProgress(ctx: CallContext, signal: AbortSignal): Promise<Record<string, unknown> | undefined> {
+  const response = await fetch(joinUrl(ctx.baseUrl, "sdapi/v1/progress?skip_current_image=true"), { headers: headers(ctx), signal });
+  if (!response.ok) return undefined;
+  return asObject(await response.json());
+}
+
+/** Whether a progress answer is about another task than ours (builds before 1.6 name none: then it is taken as ours). */
+function otherTask(progress: Record<string, unknown>, taskId: string): boolean {
+  const current = progress.current_task;
+  return typeof current === "string" && current !== taskId;
+}
+
+/**
+ * After a cancel (not a shutdown): stops the web UI's generation with POST /sdapi/v1/interrupt, but only when the task
+ * running is ours (interrupt stops whatever runs). A task still waiting in the web UI's queue cannot be withdrawn.
+ */
+async function interruptOwnTask(ctx: CallContext, taskId: string): Promise<void> {
+  const signal = AbortSignal.timeout(INTERRUPT_TIMEOUT_MS);
+  try {
+    const progress = await readProgress(ctx, signal);
+    if (progress?.current_task !== taskId) return;
+    await fetch(joinUrl(ctx.baseUrl, "sdapi/v1/interrupt"), { method: "POST", headers: headers(ctx), signal });
+  } catch {
+    // best effort: the job is already cancelled on our side
+  }
+}
+
+/** Polls /sdapi/v1/progress until `done` settles, reporting 1-99 % of our task; failures of the poll itself are ignored. */
+async function pollProgress(ctx: CallContext, done: Promise<unknown>, taskId: string): Promise<void> {
   if (!ctx.onProgress) return;
   let finished = false;
   const stop = new AbortController();
@@ -102,11 +133,11 @@ async function pollProgress(ctx: CallContext, done: Promise<unknown>): Promise<v
     });
     if (finished || signal.aborted) return;
     try {
-      const response = await fetch(joinUrl(ctx.baseUrl, "sdapi/v1/progress?skip_current_image=true"), { headers: headers(ctx), signal });
-      if (!response.ok) continue;
-      const json = asObject(await response.json());
-      const state = asObject(json?.state);
-      const fraction = asNumber(json?.progress);
+      const json = await readProgress(ctx, signal);
+      // Another client's job runs first: ours waits in the web UI's queue.
+      if (!json || otherTask(json, taskId)) continue;
+      const state = asObject(json.state);
+      const fraction = asNumber(json.progress);
       // Between jobs the web UI answers 0 with no job running: nothing to report.
       if (fraction === undefined || fraction <= 0 || state?.job === "") continue;
       const percent = Math.min(99, Math.max(1, Math.round(fraction * 100)));
@@ -118,8 +149,8 @@ async function pollProgress(ctx: CallContext, done: Promise<unknown>): Promise<v
   }
 }
 
-/** The request body both endpoints share. */
-function baseBody(job: ImageJob, entry: ModelEntry): Record<string, unknown> {
+/** The request body both endpoints share; `taskId` names the web UI task (modules/progress.py), seen in progress's current_task. */
+function baseBody(job: ImageJob, entry: ModelEntry, taskId: string): Record<string, unknown> {
   const opts = options(entry);
   const [width, height] = sizeFor(entry, job.aspect).split("x").map(Number);
   const checkpoint = checkpointOf(entry);
@@ -138,11 +169,13 @@ function baseBody(job: ImageJob, entry: ModelEntry): Record<string, unknown> {
     send_images: true,
     save_images: false,
     override_settings: checkpoint ? { sd_model_checkpoint: checkpoint } : undefined,
+    force_task_id: taskId,
   });
 }
 
 async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
-  const body = baseBody(job, ctx.entry);
+  const taskId = `task(mediagen-${crypto.randomUUID()})`;
+  const body = baseBody(job, ctx.entry, taskId);
   const edit = job.inputs.length > 0;
   if (edit) {
     body.init_images = [dataUrl(job.inputs[0]!)];
@@ -150,9 +183,13 @@ async function image(job: ImageJob, ctx: CallContext): Promise<ProviderResult> {
     body.include_init_images = false;
   }
   const path = edit ? "sdapi/v1/img2img" : "sdapi/v1/txt2img";
+  const onCancel = () => {
+    if (cancelsUpstream(ctx.signal)) void interruptOwnTask(ctx, taskId);
+  };
+  ctx.signal.addEventListener("abort", onCancel, { once: true });
   const call = request(joinUrl(ctx.baseUrl, path), { method: "POST", headers: headers(ctx, true), body: JSON.stringify(body) }, ctx, mapError);
-  const progress = pollProgress(ctx, call);
-  const response = await call;
+  const progress = pollProgress(ctx, call, taskId);
+  const response = await call.finally(() => ctx.signal.removeEventListener("abort", onCancel));
   const json = await readJsonObject(response, ctx);
   await progress;
   const images = Array.isArray(json.images) ? json.images : [];

@@ -10,7 +10,7 @@ import type { ModelEntry } from "../config/schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import type { InputImage } from "../formats/input-images.ts";
 import { afterBilling, AppError, invalidArgument } from "../errors.ts";
-import { clip, joinUrl, pause, readJsonObject, readMedia, request, upstreamMessage } from "./http.ts";
+import { cancelsUpstream, clip, joinUrl, pause, readJsonObject, readMedia, request, upstreamMessage } from "./http.ts";
 import { asNumber, asObject, asObjects, asString, type Json } from "./json.ts";
 import { ComfyUIOptions } from "./options.ts";
 import type { CallContext, ImageJob, MediaPayload, Provider, ProviderResult, SpeechJob, VideoJob } from "./types.ts";
@@ -166,6 +166,9 @@ interface Watch {
   setPromptId(id: string): void;
 }
 
+/** Events about a prompt kept while its id is not known yet (each step is one; a workflow has far fewer before POST /prompt answers). */
+const MAX_EARLY_EVENTS = 1000;
+
 /** Opens the websocket (before queueing, so no event is missed); resolves undefined when it cannot be opened. */
 async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefined> {
   const wsUrl = `${url(ctx, "ws").replace(/^http/, "ws")}?clientId=${encodeURIComponent(clientId)}`;
@@ -186,10 +189,35 @@ async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefi
     return undefined;
   }
   let promptId: string | undefined;
+  // Events that arrive before POST /prompt has answered with the id (an idle ComfyUI starts at once): kept, then replayed.
+  const early: { type: string | undefined; data: Json }[] = [];
   let end!: () => void;
   const ended = new Promise<void>((resolve) => (end = resolve));
   let finished = false;
-  const state: Watch = { close: () => socket.close(), ended, lost: false, setPromptId: (id) => (promptId = id) };
+  const handle = (type: string | undefined, data: Json): void => {
+    if (asString(data.prompt_id) !== promptId) return;
+    if (/^execution_(error|interrupted|success)$/.test(type ?? "") || (type === "executing" && data.node === null)) finished = true;
+    if (type === "progress") {
+      const value = asNumber(data.value);
+      const max = asNumber(data.max);
+      if (value !== undefined && max) ctx.onProgress?.(Math.max(0, Math.min(99, Math.round((value / max) * 100))));
+    } else if (type === "execution_error") {
+      state.failure = executionFailure(data);
+      end();
+    } else if (type === "execution_interrupted") {
+      state.failure = "the prompt was interrupted in ComfyUI";
+      end();
+    } else if (type === "execution_success" || (type === "executing" && data.node === null)) end();
+  };
+  const state: Watch = {
+    close: () => socket.close(),
+    ended,
+    lost: false,
+    setPromptId: (id) => {
+      promptId = id;
+      for (const { type, data } of early.splice(0)) handle(type, data);
+    },
+  };
   socket.addEventListener("close", () => {
     if (!finished) state.lost = true;
     end();
@@ -204,19 +232,12 @@ async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefi
     }
     const type = asString(message?.type);
     const data = asObject(message?.data);
-    if (!data || !promptId || asString(data.prompt_id) !== promptId) return;
-    if (/^execution_(error|interrupted|success)$/.test(type ?? "") || (type === "executing" && data.node === null)) finished = true;
-    if (type === "progress") {
-      const value = asNumber(data.value);
-      const max = asNumber(data.max);
-      if (value !== undefined && max) ctx.onProgress?.(Math.max(0, Math.min(99, Math.round((value / max) * 100))));
-    } else if (type === "execution_error") {
-      state.failure = executionFailure(data);
-      end();
-    } else if (type === "execution_interrupted") {
-      state.failure = "the prompt was interrupted in ComfyUI";
-      end();
-    } else if (type === "execution_success" || (type === "executing" && data.node === null)) end();
+    if (!data) return;
+    if (promptId === undefined) {
+      if (asString(data.prompt_id) && early.length < MAX_EARLY_EVENTS) early.push({ type, data });
+      return;
+    }
+    handle(type, data);
   });
   return state;
 }
@@ -224,11 +245,38 @@ async function watch(ctx: CallContext, clientId: string): Promise<Watch | undefi
 const executionFailure = (data: Json) =>
   `node ${asString(data.node_id) ?? "?"} (${asString(data.node_type) ?? "?"}) failed: ${asString(data.exception_type) ?? "error"}: ${clip(asString(data.exception_message)?.trim() ?? "no message")}`;
 
-/** A finished history entry, read until it is there. The websocket (when open) wakes the wait early. */
+/**
+ * Reads of a prompt found neither in /history nor in /queue after which it is given up: ComfyUI keeps both in memory,
+ * so a ComfyUI restarted while mediagen was down (or a prompt deleted from its queue) would otherwise be polled until
+ * the job's deadline. More than one read, in case the history lags the queue.
+ */
+export const FORGOTTEN_READS = 3;
+
+/**
+ * The prompt's row in ComfyUI's queue, running or pending (GET /queue: `[number, prompt_id, graph, extra_data, outputs]`,
+ * extra_data holding the `client_id` it was queued under), or undefined when it is in neither.
+ */
+async function queueRow(promptId: string, ctx: CallContext): Promise<unknown[] | undefined> {
+  const queue = await getJson(ctx, "queue");
+  const rows = [...(Array.isArray(queue.queue_running) ? queue.queue_running : []), ...(Array.isArray(queue.queue_pending) ? queue.queue_pending : [])];
+  return rows.find((row): row is unknown[] => Array.isArray(row) && row[1] === promptId);
+}
+
+/**
+ * A finished history entry, read until it is there. The websocket (when open) wakes the wait early. Without one (a
+ * resumed job, a lost socket) the queue is checked too, so a prompt ComfyUI forgot fails at once instead of at the deadline.
+ */
 async function finishPrompt(promptId: string, ctx: CallContext, watcher?: Watch): Promise<Json> {
+  let forgotten = 0;
   for (;;) {
     const history = await getJson(ctx, `history/${encodeURIComponent(promptId)}`);
     const entry = asObject(history[promptId]);
+    if (!entry && (!watcher || watcher.lost)) {
+      forgotten = (await queueRow(promptId, ctx)) ? 0 : forgotten + 1;
+      if (forgotten >= FORGOTTEN_READS) {
+        throw new AppError("api_error", `ComfyUI no longer knows prompt ${promptId}: it is neither queued, running nor in its history (ComfyUI was restarted, or the prompt was deleted from its queue); generate it again`);
+      }
+    }
     const status = asObject(entry?.status);
     const statusStr = asString(status?.status_str);
     if (entry && statusStr === "error") {
@@ -369,7 +417,8 @@ async function run(ctx: CallContext, prompt: string, aspect: Aspect, inputs: Inp
     try {
       entry = await finishPrompt(promptId, ctx, watcher);
     } catch (error) {
-      if (ctx.signal.aborted) await cancelPrompt(promptId, ctx);
+      // A shutdown (interrupted) leaves the prompt in ComfyUI's queue, to be resumed at the next start.
+      if (cancelsUpstream(ctx.signal)) await cancelPrompt(promptId, ctx);
       throw error;
     }
     return await collect(promptId, entry, ctx, { seed, startedAt, seconds });
@@ -406,10 +455,22 @@ const speech = (job: SpeechJob, ctx: CallContext) => run(ctx, job.input, "square
 
 const video = (job: VideoJob, ctx: CallContext) => run(ctx, job.prompt, job.aspect, job.firstFrame ? [job.firstFrame] : [], job.durationSeconds);
 
-/** Continues a prompt queued before a restart: its events went to the old socket, so /history is polled. */
+/**
+ * Continues a prompt queued before a restart. ComfyUI sends a prompt's events to the client id it was queued under, so
+ * while the prompt is still queued or running a websocket is opened again under that id (read from GET /queue) and its
+ * step events keep reporting progress; /history is read for the result either way.
+ */
 async function resumeVideo(promptId: string, ctx: CallContext): Promise<ProviderResult> {
-  const entry = await finishPrompt(promptId, ctx);
-  return collect(promptId, entry, ctx, {});
+  const row = await queueRow(promptId, ctx);
+  const clientId = asString(asObject(row?.[3])?.client_id);
+  const watcher = clientId ? await watch(ctx, clientId) : undefined;
+  watcher?.setPromptId(promptId);
+  try {
+    const entry = await finishPrompt(promptId, ctx, watcher);
+    return await collect(promptId, entry, ctx, {});
+  } finally {
+    watcher?.close();
+  }
 }
 
 /** GET /system_stats (free, no GPU): the ComfyUI version and first device; the workflow is loaded and checked too. */

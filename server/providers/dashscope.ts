@@ -410,6 +410,7 @@ export const dashscope: Provider = {
   requiresKey: true,
   defaultBaseUrl: "https://dashscope.aliyuncs.com",
   keyEnv: "DASHSCOPE_API_KEY",
+  speechIsWav: true,
   models: {
     image: ["qwen-image-plus", "qwen-image-max", "qwen-image-2.0", "qwen-image-2.0-pro", "qwen-image-edit-plus", "qwen-image-edit", "wan2.6-t2i", "wan2.2-t2i-flash"],
     video: ["wan2.6-t2v", "wan2.5-t2v-preview", "wan2.2-t2v-plus", "wanx2.1-t2v-turbo", "wan2.6-i2v", "wan2.5-i2v-preview", "wan2.2-i2v-flash", "wanx2.1-i2v-turbo"],

@@ -176,6 +176,7 @@ export const elevenlabs: Provider = {
   requiresKey: true,
   defaultBaseUrl: "https://api.elevenlabs.io",
   keyEnv: "ELEVENLABS_API_KEY",
+  speechIsWav: true,
   models: { audio: ELEVENLABS_MODELS },
   speech,
   checkSpeech,

@@ -7,7 +7,7 @@ import type { ModelEntry } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import type { Aspect } from "../formats/aspect.ts";
 import { afterBilling, AppError } from "../errors.ts";
-import { clip, joinUrl, pause, readJsonObject, readMedia, readText, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
+import { cancelsUpstream, clip, joinUrl, pause, readJsonObject, readMedia, readText, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
 import { asNumber, asObject, asObjects, asString, dataUrl, type Json } from "./json.ts";
 import { FalOptions } from "./options.ts";
 import { SKILL_VOICES } from "./voices.ts";
@@ -167,7 +167,7 @@ function progressOf(status: Json): number | undefined {
   return undefined;
 }
 
-/** Best effort: tells fal to drop a request this daemon gave up on (cancelled, timed out, shutting down). */
+/** Best effort: tells fal to drop a request this daemon gave up on (cancelled, timed out). */
 function cancelRequest(id: string, ctx: CallContext): void {
   const signal = AbortSignal.timeout(CANCEL_TIMEOUT_MS);
   request(requestUrl(ctx, id, "/cancel"), { method: "PUT", headers: headers(ctx) }, { ...ctx, signal })
@@ -189,7 +189,8 @@ async function finish(id: string, ctx: CallContext): Promise<Json> {
     }
     return await readJsonObject(await request(requestUrl(ctx, id), { headers: headers(ctx) }, ctx, mapErrorFor(ctx)), ctx);
   } catch (error) {
-    if (ctx.signal.aborted) cancelRequest(id, ctx);
+    // A shutdown (interrupted) leaves the request in fal's queue, to be resumed at the next start.
+    if (cancelsUpstream(ctx.signal)) cancelRequest(id, ctx);
     throw error;
   }
 }

@@ -235,6 +235,7 @@ export const gemini: Provider = {
   requiresKey: true,
   defaultBaseUrl: "https://generativelanguage.googleapis.com",
   keyEnv: "GEMINI_API_KEY",
+  speechIsWav: true,
   image,
   speech,
   video,

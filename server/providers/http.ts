@@ -340,6 +340,16 @@ async function pipeDeclared(response: Response, spool: Spool, declared: number, 
 /** The size in bytes of a result's media. */
 export const payloadSize = (media: MediaPayload): number => (media.file ? media.file.size : media.bytes.length);
 
+/**
+ * Whether the call was given up for a reason that should end the provider's operation too (a user's cancel, the job's
+ * deadline), not for a daemon shutdown (reason `interrupted`), which leaves the operation running to be resumed at the
+ * next start.
+ */
+export function cancelsUpstream(signal: AbortSignal): boolean {
+  const reason: unknown = signal.reason;
+  return signal.aborted && !(reason instanceof AppError && reason.type === "interrupted");
+}
+
 /** Waits `ms` between polls; a cancel (timeout, shutdown) ends the wait at once and throws its reason. */
 export async function pause(ms: number, ctx: CallContext): Promise<void> {
   const { signal } = ctx;

@@ -103,6 +103,7 @@ export const local: Provider = {
   id: "local",
   requiresKey: false,
   defaultBaseUrl: "local:",
+  speechIsWav: true,
 
   voices: () => ALLOWED_VOICES,
 

@@ -239,6 +239,6 @@ function openaiLike(id: "openai" | "openai-compatible", requiresKey: boolean, de
 }
 
 /** OpenAI itself. */
-export const openai: Provider = { ...openaiLike("openai", true, "https://api.openai.com/v1"), keyEnv: "OPENAI_API_KEY" };
+export const openai: Provider = { ...openaiLike("openai", true, "https://api.openai.com/v1"), keyEnv: "OPENAI_API_KEY", speechIsWav: true };
 /** Self-hosted servers speaking OpenAI's images and speech API (LocalAI, vLLM, ...); the key is optional. */
 export const openaiCompatible = openaiLike("openai-compatible", false, "http://localhost:8080/v1");

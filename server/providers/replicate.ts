@@ -7,7 +7,7 @@ import type { ModelEntry } from "../config/schema.ts";
 import type { Meter } from "../costs/price-schema.ts";
 import { afterBilling, AppError, invalidArgument } from "../errors.ts";
 import type { Aspect } from "../formats/aspect.ts";
-import { clip, joinUrl, pause, readJsonObject, readMedia, readText, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
+import { cancelsUpstream, clip, joinUrl, pause, readJsonObject, readMedia, readText, request, retryAfterSeconds, upstreamMessage } from "./http.ts";
 import { asNumber, asObject, asString, dataUrl, type Json } from "./json.ts";
 import { ReplicateOptions } from "./options.ts";
 import type { CallContext, ImageJob, MediaPayload, Provider, ProviderResult, VideoJob } from "./types.ts";
@@ -119,8 +119,7 @@ async function finish(first: Json, ctx: CallContext): Promise<Json> {
     }
   } catch (error) {
     // A timeout or a user's cancel ends the prediction upstream; a shutdown (interrupted) leaves it running to resume.
-    const reason: unknown = ctx.signal.reason;
-    if (ctx.signal.aborted && !(reason instanceof AppError && reason.type === "interrupted")) await cancelPrediction(id, ctx);
+    if (cancelsUpstream(ctx.signal)) await cancelPrediction(id, ctx);
     throw error;
   }
 }

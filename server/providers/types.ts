@@ -162,6 +162,8 @@ export interface Provider {
    * instead of blocking until the video is saved (Seedance's behaviour in the original).
    */
   answersVideoWithReceipt?: boolean;
+  /** Whether every speech result is WAV (normalised to 24 kHz mono 16-bit), so a request for another container can be refused before anything is sent. */
+  speechIsWav?: boolean;
   /** Model ids known for this provider besides those in the price catalogue, per media type (offered by the Models page). */
   models?: Partial<Record<MediaType, readonly string[]>>;
   image?(job: ImageJob, ctx: CallContext): Promise<ProviderResult>;

@@ -1,14 +1,21 @@
-// The built executable, started from an empty folder, driven with the real curl against the fake OpenAI, Gemini and
-// OpenRouter APIs: each provider's seed flows (files checked byte for byte, costs checked against hand-computed figures
-// from the fakes' reported usage) and one mapped failure each. openclacky is covered by binary.test.ts.
+// The built executable, started from an empty folder, driven with the real curl against the fake OpenAI, Gemini,
+// OpenRouter, DashScope, ComfyUI, AUTOMATIC1111, fal, Replicate and ElevenLabs APIs: each provider's seed flows (files
+// checked byte for byte, costs checked against hand-computed figures from the fakes' reported usage, what reached the
+// provider checked on the wire) and one mapped failure each. openclacky is covered by binary.test.ts; every door through
+// the local-GPU and aggregator providers by doors-providers.test.ts.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { startFakeAutomatic1111, type FakeAutomatic1111 } from "../fakes/automatic1111.ts";
+import { startFakeComfyUI, type FakeComfyUI } from "../fakes/comfyui.ts";
 import { startFakeDashScope, type FakeDashScope } from "../fakes/dashscope.ts";
+import { ELEVEN_VOICES, elevenSeconds, startFakeElevenLabs, type FakeElevenLabs } from "../fakes/elevenlabs.ts";
+import { startFakeFal, type FakeFal } from "../fakes/fal.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeGemini, type FakeGemini } from "../fakes/gemini.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
 import { startFakeOpenRouter, type FakeOpenRouter } from "../fakes/openrouter.ts";
+import { startFakeReplicate, type FakeReplicate } from "../fakes/replicate.ts";
 import { tempDir } from "../helpers.ts";
 import {
   BUILD_TIMEOUT_MS,
@@ -45,9 +52,14 @@ let openai: FakeOpenAI;
 let gemini: FakeGemini;
 let openrouter: FakeOpenRouter;
 let dashscope: FakeDashScope;
+let comfy: FakeComfyUI;
+let a1111: FakeAutomatic1111;
+let fal: FakeFal;
+let replicate: FakeReplicate;
+let eleven: FakeElevenLabs;
 let daemon: Daemon;
 
-type Entry = { type: "image" | "video" | "audio"; provider: string; model: string; api_key: string; base_url: string };
+type Entry = { type: "image" | "video" | "audio"; provider: string; model: string; api_key?: string; base_url: string; options?: Record<string, unknown> };
 let models: Record<string, Entry> = {};
 
 /** config.yml with every fake model, the named ones the default of their type; one attempt per job so failures map directly. */
@@ -121,6 +133,11 @@ beforeAll(async () => {
   gemini = startFakeGemini();
   openrouter = startFakeOpenRouter();
   dashscope = startFakeDashScope();
+  comfy = startFakeComfyUI();
+  a1111 = startFakeAutomatic1111();
+  fal = startFakeFal();
+  replicate = startFakeReplicate();
+  eleven = startFakeElevenLabs();
   const onDashScope = { api_key: dashscope.key, base_url: dashscope.url };
   const on = { openai: { api_key: openai.key!, base_url: `${openai.url}/v1` }, gemini: { api_key: gemini.key, base_url: gemini.url }, openrouter: { api_key: openrouter.key, base_url: `${openrouter.url}/api/v1` } };
   models = {
@@ -134,6 +151,12 @@ beforeAll(async () => {
     "dashscope-image": { type: "image", provider: "dashscope", model: "qwen-image-plus", ...onDashScope },
     "dashscope-speech": { type: "audio", provider: "dashscope", model: "qwen3-tts-flash", ...onDashScope },
     "dashscope-video": { type: "video", provider: "dashscope", model: "wan2.5-t2v-preview", ...onDashScope },
+    "comfyui-image": { type: "image", provider: "comfyui", model: "text-to-image", base_url: comfy.url, options: { seed: 42 } },
+    "comfyui-edit": { type: "image", provider: "comfyui", model: "image-edit", base_url: comfy.url, options: { gpu_usd_per_second: 0.0004 } },
+    "a1111-image": { type: "image", provider: "automatic1111", model: "sd_xl_base_1.0", base_url: a1111.url, options: { steps: 12, sampler: "Euler a" } },
+    "fal-image": { type: "image", provider: "fal", model: "fal-ai/flux/dev", api_key: fal.key, base_url: fal.url },
+    "replicate-image": { type: "image", provider: "replicate", model: "black-forest-labs/flux-schnell", api_key: replicate.key, base_url: replicate.url },
+    "eleven-speech": { type: "audio", provider: "elevenlabs", model: "eleven_multilingual_v2", api_key: eleven.key, base_url: eleven.url },
   };
   writeConfig(dataDir, configWith([]));
   daemon = await startDaemon({
@@ -146,7 +169,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await daemon?.stop("SIGTERM").catch(() => daemon.dispose());
-  await Promise.all([openai?.close(), gemini?.close(), openrouter?.close(), dashscope?.close()]);
+  await Promise.all([openai?.close(), gemini?.close(), openrouter?.close(), dashscope?.close(), comfy?.close(), a1111?.close(), fal?.close(), replicate?.close(), eleven?.close()]);
   root[Symbol.dispose]();
 });
 
@@ -499,6 +522,218 @@ describe("dashscope", () => {
   });
 });
 
+describe("comfyui", () => {
+  const it = withModels("comfyui-image");
+
+  it("runs the shipped text-to-image workflow: placeholders filled, the websocket's client id on /prompt, the output fetched from /view, $0", async () => {
+    const seen = comfy.requests.length;
+    const prompt = "A paper lantern festival over a river, ink wash";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "portrait", output_dir: workspace }, 200);
+    expect(body).toMatchObject({ success: true, provider: "comfyui", model: "text-to-image", prompt, aspect_ratio: "portrait", cost_usd: 0 });
+
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
+    expect(formatOf(bytes)).toBe("png");
+    // Local and unpriced: ComfyUI's own figure is $0; the GPU seconds the history reports are kept.
+    expect(row).toMatchObject({ mime_type: "image/png", cost_usd: 0, cost_source: "upstream", params: { seed: 42, gpu_seconds: 2.5, prompt_id: row.operation_id } });
+
+    const traffic = comfy.requests.slice(seen);
+    const socket = traffic.find((r) => r.path === "/ws")!;
+    const queued = traffic.find((r) => r.method === "POST" && r.path === "/prompt")!;
+    expect(queued.body.client_id).toBe(socket.query.clientId);
+    // The portrait default 576x1024, the seed from options, the prompt and the default checkpoint in their nodes.
+    expect(queued.body.prompt).toMatchObject({
+      "3": { inputs: { seed: 42 } },
+      "4": { inputs: { ckpt_name: "v1-5-pruned-emaonly-fp16.safetensors" } },
+      "5": { inputs: { width: 576, height: 1024 } },
+      "6": { inputs: { text: prompt } },
+    });
+    expect(traffic.some((r) => r.path === `/history/${row.operation_id}`)).toBe(true);
+    const view = traffic.find((r) => r.path === "/view")!;
+    expect(view.query).toMatchObject({ type: "output", subfolder: "" });
+    expect(view.query.filename).toMatch(/^mediagen_\d{5}_\.png$/);
+    // Every step event the fake sent went to this job's socket.
+    expect(comfy.events.filter((e) => e.type === "progress" && (e.data as { prompt_id?: string }).prompt_id === row.operation_id)).toHaveLength(comfy.steps);
+  });
+
+  test(
+    "edits a local image with the shipped image-edit workflow: uploaded through /upload/image, the GPU seconds priced",
+    async () => {
+      await use("comfyui-edit");
+      const inputDir = join(workspace, "comfy");
+      mkdirSync(inputDir, { recursive: true });
+      const input = join(inputDir, "room.png");
+      const original = makePng(48, 32, [30, 120, 200]);
+      writeFileSync(input, original);
+      const seen = comfy.requests.length;
+      const prompt = "the same room in autumn light";
+      const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, image: input }, 200);
+      // 2.5 GPU seconds (execution_start to execution_success in the history) at $0.0004 a second.
+      expect(body).toMatchObject({ success: true, provider: "comfyui", model: "image-edit" });
+      expect(body.cost_usd).toBeCloseTo(0.001, 10);
+      const row = await ledgerRow(body.id);
+      const bytes = savedFile(String(body.image), join(inputDir, "assets", "generated"), IMAGE_NAME, row);
+      expect(formatOf(bytes)).toBe("png");
+      expect(row).toMatchObject({ cost_source: "upstream", cost_breakdown: [{ unit: "gpu_second", quantity: 2.5, unit_price_usd: 0.0004, usd: 0.001 }], params: { gpu_seconds: 2.5 } });
+
+      const traffic = comfy.requests.slice(seen);
+      const upload = traffic.find((r) => r.path === "/upload/image")!;
+      const part = upload.parts!.find((p) => p.name === "image")!;
+      expect(part.filename).toMatch(/^mediagen-[0-9a-f-]{36}-1\.png$/);
+      expect(Buffer.from(part.bytes!).equals(Buffer.from(original))).toBe(true);
+      const queued = traffic.find((r) => r.method === "POST" && r.path === "/prompt")!;
+      expect(queued.body.prompt).toMatchObject({ "10": { class_type: "LoadImage", inputs: { image: part.filename } }, "6": { inputs: { text: prompt } } });
+      expect(Buffer.from(readFileSync(input)).equals(Buffer.from(original))).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it("an out-of-memory execution_error is a 502 api_error naming the node and ComfyUI's message", async () => {
+    const prompt = "Too big for this GPU [[fake:exec_error]]";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 502);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "api_error", provider: "comfyui", prompt });
+    expect(String(body.error)).toContain("node 3 (KSampler) failed: torch.OutOfMemoryError: CUDA out of memory");
+    expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "api_error", output_path: null });
+  });
+});
+
+describe("automatic1111", () => {
+  const it = withModels("a1111-image");
+
+  it("txt2img with the entry's checkpoint, sampler and steps; progress read from /sdapi/v1/progress; $0", async () => {
+    a1111.stepMs = 25;
+    try {
+      const seen = a1111.requests.length;
+      const prompt = "A cosy reading nook, volumetric light";
+      const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace }, 200);
+      expect(body).toMatchObject({ success: true, provider: "automatic1111", model: "sd_xl_base_1.0", prompt, size: "1024x576", cost_usd: 0 });
+      const row = await ledgerRow(body.id);
+      const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
+      expect(formatOf(bytes)).toBe("png");
+      expect(pngSize(bytes)).toEqual({ width: 1024, height: 576 });
+      expect(row).toMatchObject({ width: 1024, height: 576, cost_usd: 0, cost_source: "upstream", params: { seed: 1234567, sd_model_name: "sd_xl_base_1.0", sampler: "Euler a", endpoint: "txt2img" } });
+
+      const traffic = a1111.requests.slice(seen);
+      const sent = traffic.find((r) => r.path === "/sdapi/v1/txt2img")!;
+      expect(sent.body).toMatchObject({ prompt, width: 1024, height: 576, steps: 12, sampler_name: "Euler a", seed: -1, send_images: true, save_images: false, override_settings: { sd_model_checkpoint: "sd_xl_base_1.0" } });
+      // 12 steps of 25 ms, the progress route polled every 50 ms meanwhile.
+      expect(traffic.filter((r) => r.path === "/sdapi/v1/progress").length).toBeGreaterThanOrEqual(2);
+    } finally {
+      a1111.stepMs = 0;
+    }
+  });
+
+  it("CUDA out of memory (the web UI's 500) is a 503 overloaded", async () => {
+    const prompt = "A huge mural [[fake:oom]]";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 503);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "overloaded", provider: "automatic1111", prompt });
+    expect(String(body.error)).toContain("CUDA out of memory");
+    expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "overloaded", cost_usd: null });
+  });
+});
+
+describe("fal", () => {
+  const it = withModels("fal-image");
+
+  it("queues a Flux request, polls its status, downloads the CDN file without the key, priced per megapixel", async () => {
+    const seen = fal.requests.length;
+    const prompt = "A glass greenhouse in a snowy forest";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "landscape", output_dir: workspace }, 200);
+    // fal-ai/flux/dev: $0.025 per megapixel rounded up; 1024x576 is one.
+    expect(body).toMatchObject({ success: true, provider: "fal", model: "fal-ai/flux/dev", prompt });
+    expect(body.cost_usd).toBeCloseTo(0.025, 10);
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
+    expect(formatOf(bytes)).toBe("png");
+    expect(row).toMatchObject({ cost_source: "catalog", cost_quantity: 1, cost_unit_price: 0.025 });
+    expect(row.operation_id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const traffic = fal.requests.slice(seen);
+    const submit = traffic.find((r) => r.method === "POST")!;
+    expect(submit.path).toBe("/fal-ai/flux/dev");
+    expect(submit.headers.authorization).toBe(`Key ${fal.key}`);
+    expect(submit.body).toMatchObject({ prompt, image_size: "landscape_16_9", num_images: 1 });
+    // Status and result under {owner}/{app}, without the model's subpath.
+    expect(traffic.filter((r) => r.path === `/fal-ai/flux/requests/${row.operation_id}/status`).length).toBe(fal.pendingPolls + 1);
+    expect(traffic.some((r) => r.path === `/fal-ai/flux/requests/${row.operation_id}`)).toBe(true);
+    const file = traffic.find((r) => r.path.startsWith("/files/"))!;
+    expect(file.headers.authorization).toBeUndefined();
+  });
+
+  it("a content_policy_violation result is a 422 content_filtered", async () => {
+    const prompt = "Something fal's checker flags [[fake:content_policy]]";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 422);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "content_filtered", provider: "fal", prompt });
+    expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "content_filtered", output_path: null });
+  });
+});
+
+describe("replicate", () => {
+  const it = withModels("replicate-image");
+
+  it("creates a prediction on the official model's route with Prefer: wait, downloads the output at once, priced per image", async () => {
+    const seen = replicate.requests.length;
+    const prompt = "A hummingbird made of stained glass";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, aspect_ratio: "square", output_dir: workspace }, 200);
+    expect(body).toMatchObject({ success: true, provider: "replicate", model: "black-forest-labs/flux-schnell", prompt });
+    expect(body.cost_usd).toBeCloseTo(0.003, 10);
+    const row = await ledgerRow(body.id);
+    const bytes = savedFile(String(body.image), generatedDir, IMAGE_NAME, row);
+    // The delivery URL says .webp; the bytes are a PNG, and the file is named from its bytes.
+    expect(formatOf(bytes)).toBe("png");
+    expect(String(body.image)).toEndWith(".png");
+    expect(row).toMatchObject({ cost_source: "catalog", cost_quantity: 1, cost_unit_price: 0.003, params: { prediction_id: row.operation_id, predict_time: 1.2 } });
+
+    const traffic = replicate.requests.slice(seen);
+    const create = traffic.find((r) => r.method === "POST")!;
+    expect(create.path).toBe("/v1/models/black-forest-labs/flux-schnell/predictions");
+    expect(create.headers).toMatchObject({ authorization: `Bearer ${replicate.key}`, prefer: "wait=60" });
+    expect(create.body).toEqual({ input: { prompt, aspect_ratio: "1:1" } });
+    const download = traffic.find((r) => r.path.startsWith("/xezq/"))!;
+    expect(download.headers.authorization).toBeUndefined();
+  });
+
+  it("a 402 is a 402 insufficient_credits", async () => {
+    const prompt = "A bill unpaid [[fake:402]]";
+    const { body } = await postAnswer(`${daemon.url}/api/media/image`, { prompt, output_dir: workspace }, 402);
+    expect(body).toMatchObject({ success: false, image: null, error_type: "insufficient_credits", upstream_status: 402, provider: "replicate", prompt });
+    expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "insufficient_credits", cost_usd: null });
+  });
+});
+
+describe("elevenlabs", () => {
+  const it = withModels("eleven-speech");
+
+  it("speaks with a voice named in the account's list: pcm_24000 wrapped as a 24 kHz WAV, priced per billed character", async () => {
+    const seen = eleven.requests.length;
+    const input = "Good evening, and welcome to the show tonight.";
+    const { body } = await postAnswer(`${daemon.url}/api/media/audio/speech`, { input, voice: "Rachel", output_dir: workspace }, 200);
+    // eleven_multilingual_v2: $0.10 per 1,000 characters; the fake bills the text's length (x-character-count).
+    const cost = input.length * 0.0001;
+    expect(body).toMatchObject({ success: true, provider: "elevenlabs", model: "eleven_multilingual_v2", input, mime_type: "audio/wav" });
+    expect(body.cost_usd).toBeCloseTo(cost, 12);
+    const row = await savedSpeech(body, elevenSeconds(input));
+    expect(row).toMatchObject({ cost_source: "catalog", cost_quantity: input.length });
+    expect(row.cost_usd).toBeCloseTo(cost, 12);
+
+    const traffic = eleven.requests.slice(seen);
+    const rachel = ELEVEN_VOICES.find((v) => v.name === "Rachel")!.voice_id;
+    const spoken = traffic.find((r) => r.method === "POST")!;
+    expect(spoken.path).toBe(`/v1/text-to-speech/${rachel}`);
+    expect(spoken.query).toMatchObject({ output_format: "pcm_24000" });
+    expect(spoken.headers["xi-api-key"]).toBe(eleven.key);
+    expect(spoken.body).toMatchObject({ text: input, model_id: "eleven_multilingual_v2" });
+  });
+
+  it("quota_exceeded is a 402 insufficient_credits", async () => {
+    const input = "One sentence too many [[fake:quota]]";
+    const { body, text } = await postAnswer(`${daemon.url}/api/media/audio/speech`, { input, output_dir: workspace }, 402);
+    expect(body).toMatchObject({ success: false, audio: null, error_type: "insufficient_credits", provider: "elevenlabs" });
+    expect(text).not.toContain(eleven.key);
+    expect(await ledgerRow(body.id)).toMatchObject({ status: "failed", error_type: "insufficient_credits", cost_usd: null });
+  });
+});
+
 describe("after all providers", () => {
   test("one ledger row per generation, no keys anywhere in the output, nothing written beside the executable", async () => {
     const page = (await getJson(`${daemon.url}/api/generations?limit=200`)).json<{ items: { provider: string; status: string }[] }>();
@@ -507,8 +742,10 @@ describe("after all providers", () => {
     expect([count("gemini", "succeeded"), count("gemini", "failed")]).toEqual([3, 1]);
     expect([count("openrouter", "succeeded"), count("openrouter", "failed")]).toEqual([2, 1]);
     expect([count("dashscope", "succeeded"), count("dashscope", "failed")]).toEqual([3, 1]);
+    expect([count("comfyui", "succeeded"), count("comfyui", "failed")]).toEqual([2, 1]);
+    for (const provider of ["automatic1111", "fal", "replicate", "elevenlabs"]) expect([count(provider, "succeeded"), count(provider, "failed")]).toEqual([1, 1]);
     const output = daemon.stdout() + daemon.stderr();
-    for (const key of [openai.key!, gemini.key, openrouter.key, dashscope.key]) expect(output).not.toContain(key);
+    for (const key of [openai.key!, gemini.key, openrouter.key, dashscope.key, fal.key, replicate.key, eleven.key]) expect(output).not.toContain(key);
     expect(readdirSync(runDir)).toEqual(["mediagen"]);
   });
 });

@@ -1,15 +1,19 @@
-// The built executable under crashes, kills and disconnects: provider operations (Veo, OpenRouter video jobs) survive
-// kill -9 and SIGTERM and finish at the next start; a killed image generation is recorded as interrupted with its temp
-// files cleaned; a blocking caller that hangs up does not cancel its job, and its Idempotency-Key replays the result.
+// The built executable under crashes, kills and disconnects: provider operations (Veo, OpenRouter, DashScope, fal and
+// Seedance video jobs, Replicate predictions, ComfyUI prompts) survive kill -9 and SIGTERM and finish at the next start
+// with one submission (a ComfyUI that forgot its prompt fails the job at once); a killed image generation without an
+// operation is recorded as interrupted with its temp files cleaned; a blocking caller that hangs up does not cancel its
+// job, and its Idempotency-Key replays the result.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { startFakeComfyUI, type FakeComfyUI } from "../fakes/comfyui.ts";
 import { startFakeDashScope, type FakeDashScope } from "../fakes/dashscope.ts";
 import { startFakeFal, type FakeFal } from "../fakes/fal.ts";
 import { startFakeGemini, type FakeGemini } from "../fakes/gemini.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeOpenAI, type FakeOpenAI } from "../fakes/openai.ts";
 import { startFakeOpenRouter, type FakeOpenRouter } from "../fakes/openrouter.ts";
+import { startFakeReplicate, type FakeReplicate } from "../fakes/replicate.ts";
 import { startFakeArk, type FakeArk } from "../fakes/volcengine.ts";
 import { tempDir } from "../helpers.ts";
 import {
@@ -44,6 +48,8 @@ let openai: FakeOpenAI;
 let dashscope: FakeDashScope;
 let ark: FakeArk;
 let falFake: FakeFal;
+let replicateFake: FakeReplicate;
+let comfy: FakeComfyUI;
 const daemons: Daemon[] = [];
 const curls: ReturnType<typeof Bun.spawn>[] = [];
 let folders = 0;
@@ -59,12 +65,14 @@ beforeAll(async () => {
   dashscope = startFakeDashScope();
   ark = startFakeArk();
   falFake = startFakeFal();
+  replicateFake = startFakeReplicate();
+  comfy = startFakeComfyUI();
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const proc of curls) proc.kill("SIGKILL");
   await Promise.all(daemons.map((daemon) => daemon.dispose()));
-  await Promise.all([gemini?.close(), openrouter?.close(), openai?.close(), dashscope?.close(), ark?.close(), falFake?.close()]);
+  await Promise.all([gemini?.close(), openrouter?.close(), openai?.close(), dashscope?.close(), ark?.close(), falFake?.close(), replicateFake?.close(), comfy?.close()]);
   root[Symbol.dispose]();
 });
 
@@ -311,6 +319,194 @@ describe.each(VIDEO_CASES)("kill -9 during a video job at $provider", (video) =>
   );
 });
 
+/** An image provider whose work is an operation the daemon polls (a prediction, a queued prompt), held open by the test. */
+interface ImageOperationCase {
+  provider: "replicate" | "comfyui";
+  model: string;
+  /** How the request is sent: async (202 and a job id) or blocking as the skill sends it (the caller dies with the daemon). */
+  mode: "async" | "blocking";
+  /** Text the prompt carries for the fake (a scenario marker) besides the test's own. */
+  promptTail: string;
+  entry(): Record<string, unknown>;
+  hold(): void;
+  finish(): void;
+  restore(): void;
+  /** Resolves once the fake is working on the operation and has said so (a poll answered pending, a step event sent). */
+  underWay(operationId: string): Promise<unknown>;
+  /** What the running job shows before the kill (ComfyUI: progress from the first step event). */
+  runningView?: Record<string, unknown>;
+  /** A count of the daemon's requests that follow the operation (polls, websockets); it grows once a restart picks it up. */
+  followed(operationId: string): number;
+  /** What the resumed job's ledger row shows beyond the file and cost (ComfyUI: progress from the later step events). */
+  resumedRow?: Record<string, unknown>;
+  /** Creations (paid or GPU-spending submissions) the fake received for prompts containing `marker`. */
+  creates(marker: string): number;
+  operationPattern: RegExp;
+  costSource: "catalog" | "upstream";
+  costUsd: number;
+  /** Params the resumed result adds to the ledger row. */
+  params(operationId: string): Record<string, unknown>;
+}
+
+/** Polls the fake Replicate's GET /v1/predictions/{id} received. */
+const predictionPolls = (id: string) => replicateFake.requests.filter((r) => r.method === "GET" && r.path === `/v1/predictions/${id}`).length;
+
+const IMAGE_OPERATION_CASES: ImageOperationCase[] = [
+  {
+    provider: "replicate",
+    model: "black-forest-labs/flux-schnell",
+    mode: "blocking",
+    // `Prefer: wait` runs out: the prediction is answered `processing` and polled.
+    promptTail: "[[fake:slow_prediction]]",
+    entry: () => ({ type: "image", provider: "replicate", model: "black-forest-labs/flux-schnell", api_key: replicateFake.key, base_url: replicateFake.url }),
+    hold: () => void (replicateFake.pendingPolls = FOREVER),
+    finish: () => void (replicateFake.pendingPolls = 0),
+    restore: () => void (replicateFake.pendingPolls = 2),
+    underWay: (id) => poll(() => (predictionPolls(id) > 1 ? true : undefined), 20_000, `polls of prediction ${id}`),
+    followed: predictionPolls,
+    creates: (marker) =>
+      replicateFake.requests.filter((r) => r.method === "POST" && r.path === "/v1/models/black-forest-labs/flux-schnell/predictions" && JSON.stringify(r.body).includes(marker)).length,
+    operationPattern: /^[a-z0-9]{26}$/,
+    // The price catalogue: flux-schnell on Replicate, $0.003 per output image (metrics.image_count 1).
+    costSource: "catalog",
+    costUsd: 0.003,
+    params: (id) => ({ prediction_id: id, predict_time: 1.2 }),
+  },
+  {
+    provider: "comfyui",
+    model: "text-to-image",
+    mode: "async",
+    promptTail: "",
+    entry: () => ({ type: "image", provider: "comfyui", model: "text-to-image", base_url: comfy.url, options: { gpu_usd_per_second: 0.001 } }),
+    hold: () => void (comfy.held = true),
+    finish: () => void (comfy.held = false),
+    restore: () => void (comfy.held = false),
+    underWay: (id) => poll(() => (comfy.events.some((e) => e.type === "progress" && (e.data as { prompt_id?: string }).prompt_id === id) ? true : undefined), 20_000, `a step event of prompt ${id}`),
+    // The first of four step events, seen over the websocket: 25 %.
+    runningView: { status: "running", progress: 25 },
+    // The restarted daemon opens a websocket again under the prompt's client id (read from GET /queue).
+    followed: () => comfy.requests.filter((r) => r.path === "/ws").length,
+    // Steps 2 to 4 arrive over that websocket after the restart: the last, capped, is 99 %.
+    resumedRow: { progress: 99 },
+    creates: (marker) => comfy.requests.filter((r) => r.method === "POST" && r.path === "/prompt" && JSON.stringify(r.body).includes(marker)).length,
+    operationPattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    // The GPU seconds the history reports (execution_start to execution_success: 2.5 s) at $0.001 a second.
+    costSource: "upstream",
+    costUsd: 0.0025,
+    params: (id) => ({ prompt_id: id, gpu_seconds: 2.5 }),
+  },
+];
+
+describe.each(IMAGE_OPERATION_CASES)("kill -9 during an image operation at $provider", (image) => {
+  test(
+    "the job resumes by its operation id at the next start: one submission, the file saved, the cost recorded",
+    async () => {
+      const { dataDir, workDir, outDir } = setup({ models: [image.entry()] });
+      image.hold();
+      try {
+        const first = await launch(dataDir);
+        const job = marked("A red fox in fresh snow");
+        const prompt = `${job.prompt} ${image.promptTail}`.trim();
+        let id: string;
+        let caller: Promise<CurlResult | Error> | undefined;
+        if (image.mode === "async") {
+          const accepted = await postJson(`${first.url}/api/media/image`, { prompt, output_dir: workDir, async: true });
+          expect(accepted.status).toBe(202);
+          id = String(accepted.json().task_id);
+        } else {
+          caller = settle(postJson(`${first.url}/api/media/image`, { prompt, output_dir: workDir }, ["--max-time", "100"]));
+          id = await rowIdOf(first, job.marker);
+        }
+        const operation = await operationOf(first, id);
+        expect(operation).toMatch(image.operationPattern);
+        await image.underWay(operation);
+        if (image.runningView) {
+          const view = await poll(
+            async () => {
+              const current = (await getJson(`${first.url}/api/media/jobs/${id}`)).json();
+              return current.progress === undefined ? undefined : current;
+            },
+            20_000,
+            `job ${id} to report progress`,
+          );
+          expect(view).toMatchObject(image.runningView);
+        }
+
+        await killHard(first);
+        if (caller) expect(await caller).toBeInstanceOf(Error);
+        expect(readLedgerRow(dataDir, id)).toMatchObject({ status: "running", operation_id: operation, output_path: null, finished_at: null });
+
+        // Still held: the restarted daemon picks the operation up while the provider is still working on it.
+        const followedBefore = image.followed(operation);
+        const second = await launch(dataDir);
+        const line = await second.waitForLine(new RegExp(`resuming image job ${id}: polling ${image.provider} operation`));
+        expect(line).toContain(operation);
+        expect(second.stdout()).not.toContain("recorded as interrupted");
+        await poll(() => (image.followed(operation) > followedBefore ? true : undefined), 20_000, `the restarted daemon to follow ${operation}`);
+        image.finish();
+
+        const [view] = await watchUntilDone(second, [id]);
+        expect(view).toMatchObject({ status: "succeeded", type: "image", provider: image.provider, model: image.model });
+        const path = String(view!.result.image);
+        expect(path.startsWith(outDir + "/")).toBe(true);
+        const bytes = new Uint8Array(readFileSync(path));
+        expect(formatOf(bytes)).toBe("png");
+        expect(view!.result).toMatchObject({ success: true, image: path, prompt });
+        expect(view!.result.cost_usd).toBeCloseTo(image.costUsd, 10);
+        const row = (await getJson(`${second.url}/api/generations/${id}`)).json();
+        expect(row).toMatchObject({ status: "succeeded", output_path: path, bytes: bytes.length, cost_source: image.costSource, operation_id: operation, door: "api" });
+        expect(row.cost_usd).toBeCloseTo(image.costUsd, 10);
+        expect(row.params).toMatchObject(image.params(operation));
+        if (image.resumedRow) expect(row).toMatchObject(image.resumedRow);
+        // Resumed, not submitted (and paid for, or run on the GPU) a second time.
+        expect(image.creates(job.marker)).toBe(1);
+        expect(readdirSync(outDir)).toEqual([basename(path)]);
+        expect(await second.stop("SIGTERM")).toBe(0);
+      } finally {
+        image.restore();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("kill -9 during a ComfyUI prompt, and ComfyUI restarted too (a reboot)", () => {
+  const image = IMAGE_OPERATION_CASES.find((c) => c.provider === "comfyui")!;
+  test(
+    "the resumed job finds the prompt gone from ComfyUI's queue and history and fails at once, saying so, without resubmitting",
+    async () => {
+      const { dataDir, workDir, outDir } = setup({ models: [image.entry()] });
+      comfy.held = true;
+      try {
+        const first = await launch(dataDir);
+        const job = marked("A tram in the rain at night");
+        const accepted = await postJson(`${first.url}/api/media/image`, { prompt: job.prompt, output_dir: workDir, async: true });
+        expect(accepted.status).toBe(202);
+        const id = String(accepted.json().task_id);
+        const operation = await operationOf(first, id);
+        await image.underWay(operation);
+
+        await killHard(first);
+        comfy.restart();
+        comfy.held = false;
+        const second = await launch(dataDir);
+        await second.waitForLine(new RegExp(`resuming image job ${id}: polling comfyui operation ${operation}`));
+        const [view] = await watchUntilDone(second, [id], 20_000);
+        expect(view).toMatchObject({ status: "failed", error_type: "api_error", result: { success: false, image: null } });
+        expect(String(view!.error)).toContain(`ComfyUI no longer knows prompt ${operation}`);
+        const row = (await getJson(`${second.url}/api/generations/${id}`)).json();
+        expect(row).toMatchObject({ status: "failed", error_type: "api_error", output_path: null, operation_id: operation });
+        expect(image.creates(job.marker)).toBe(1);
+        expect(existsSync(outDir) ? readdirSync(outDir) : []).toEqual([]);
+        expect(await second.stop("SIGTERM")).toBe(0);
+      } finally {
+        comfy.held = false;
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
 describe("kill -9 during a Seedance task", () => {
   test(
     "the task answered with the original's receipt resumes at the next start; /video/status answers running, then the saved video",
@@ -510,6 +706,53 @@ describe("SIGTERM while a Veo job is polling", () => {
         expect(await second.stop("SIGTERM")).toBe(0);
       } finally {
         video.restore();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("SIGTERM while a ComfyUI prompt runs", () => {
+  const image = IMAGE_OPERATION_CASES.find((c) => c.provider === "comfyui")!;
+  test(
+    "with a 1 s grace the prompt is left in ComfyUI's queue (not deleted, not interrupted), and the next start finishes it",
+    async () => {
+      const { dataDir, workDir, outDir } = setup({ models: [image.entry()], server: { shutdown_grace_seconds: 1 } });
+      comfy.held = true;
+      try {
+        const first = await launch(dataDir);
+        const { prompt, marker } = marked("A windmill under a starry sky");
+        const accepted = await postJson(`${first.url}/api/media/image`, { prompt, output_dir: workDir, async: true });
+        expect(accepted.status).toBe(202);
+        const id = String(accepted.json().task_id);
+        const operation = await operationOf(first, id);
+        await image.underWay(operation);
+        const sentBefore = comfy.requests.length;
+
+        first.proc.kill("SIGTERM");
+        expect(await first.waitExit(20_000)).toBe(0);
+        expect(first.stdout()).toContain(`INFO image job ${id} left running at comfyui (operation ${operation}); it resumes at the next start`);
+        expect(readLedgerRow(dataDir, id)).toMatchObject({ status: "running", operation_id: operation, error: null, finished_at: null });
+        // ComfyUI was told nothing: the prompt is neither deleted from its queue nor interrupted.
+        expect(comfy.requests.slice(sentBefore).filter((r) => r.method === "POST")).toEqual([]);
+
+        const followedBefore = image.followed(operation);
+        const second = await launch(dataDir);
+        await second.waitForLine(new RegExp(`resuming image job ${id}: polling comfyui operation ${operation}`));
+        await poll(() => (image.followed(operation) > followedBefore ? true : undefined), 20_000, "the restarted daemon to follow the prompt");
+        comfy.held = false;
+        const [view] = await watchUntilDone(second, [id]);
+        expect(view).toMatchObject({ status: "succeeded", result: { success: true } });
+        const path = String(view!.result.image);
+        expect(path.startsWith(outDir + "/")).toBe(true);
+        expect(formatOf(new Uint8Array(readFileSync(path)))).toBe("png");
+        const row = (await getJson(`${second.url}/api/generations/${id}`)).json();
+        expect(row).toMatchObject({ status: "succeeded", output_path: path, operation_id: operation, cost_source: "upstream", progress: 99 });
+        expect(row.cost_usd).toBeCloseTo(image.costUsd, 10);
+        expect(image.creates(marker)).toBe(1);
+        expect(await second.stop("SIGTERM")).toBe(0);
+      } finally {
+        comfy.held = false;
       }
     },
     TEST_TIMEOUT_MS,

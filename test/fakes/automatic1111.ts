@@ -5,7 +5,9 @@
 // {images: [bare base64 PNG], parameters: <echo>, info: "<JSON string>"}; GET /sdapi/v1/progress answers the shared
 // state ({progress, eta_relative, state: {job, job_count, job_no, sampling_step, sampling_steps, ...}}), with
 // progress = 0.01 + job_no/job_count + step/steps/job_count while a job runs, 0 and job "" between jobs; GET
-// /sdapi/v1/sd-models, /samplers, /options. Errors: FastAPI's 422 `{detail: [{loc, msg, type}]}` for body validation,
+// /sdapi/v1/sd-models, /samplers, /options; POST /sdapi/v1/interrupt stops the running job (which still answers 200
+// with its image so far). `force_task_id` in a generation body becomes progress's `current_task` while it runs.
+// Errors: FastAPI's 422 `{detail: [{loc, msg, type}]}` for body validation,
 // the web UI's `{error, detail, body, errors}` for handled (404 "Sampler not found") and unhandled (500) exceptions,
 // 401 `{detail: "Incorrect username or password"}` with `--api-auth`, and FastAPI's 404 `{detail: "Not Found"}` for
 // every /sdapi route when the web UI was started without --api.
@@ -58,6 +60,8 @@ export interface FakeAutomatic1111 {
   api: boolean;
   /** The checkpoint currently loaded (model_name). */
   loaded: string;
+  /** The task ids POST /sdapi/v1/interrupt stopped (the `force_task_id` of the job running then, or "" for none). */
+  interrupted: string[];
   close(): Promise<void>;
 }
 
@@ -72,7 +76,9 @@ function findCheckpoint(name: string): SdModel | undefined {
 
 export function startFakeAutomatic1111(): FakeAutomatic1111 {
   // The web UI's shared state: one job at a time.
-  const state = { job: "", job_count: 0, job_no: 0, sampling_step: 0, sampling_steps: 0, job_timestamp: "0" };
+  const state = { job: "", job_count: 0, job_no: 0, sampling_step: 0, sampling_steps: 0, job_timestamp: "0", interrupted: false };
+  // modules/progress.py's current_task: the running job's task id (its `force_task_id`, else a generated one).
+  let currentTask: string | null = null;
   let busy: Promise<void> = Promise.resolve();
 
   async function generate(call: FakeCall<Automatic1111Scenario>, kind: "txt2img" | "img2img"): Promise<Response> {
@@ -112,13 +118,16 @@ export function startFakeAutomatic1111(): FakeAutomatic1111 {
     busy = new Promise((resolve) => (release = resolve));
     await previous;
     try {
-      Object.assign(state, { job: `scripts_${kind}`, job_count: 1, job_no: 0, sampling_step: 0, sampling_steps: steps, job_timestamp: "20261129103000" });
-      if (fake.stepMs > 0) for (let i = 1; i <= steps; i++) {
+      currentTask = typeof b.force_task_id === "string" && b.force_task_id ? b.force_task_id : `task(${crypto.randomUUID().slice(0, 15)})`;
+      Object.assign(state, { job: `scripts_${kind}`, job_count: 1, job_no: 0, sampling_step: 0, sampling_steps: steps, job_timestamp: "20261129103000", interrupted: false });
+      // An interrupt ends sampling at the next step; the web UI still answers 200 with the image so far.
+      if (fake.stepMs > 0) for (let i = 1; i <= steps && !state.interrupted; i++) {
         await Bun.sleep(fake.stepMs);
         state.sampling_step = i;
       }
     } finally {
-      Object.assign(state, { job: "", job_count: 0, job_no: 0, sampling_step: 0, sampling_steps: 0 });
+      Object.assign(state, { job: "", job_count: 0, job_no: 0, sampling_step: 0, sampling_steps: 0, interrupted: false });
+      currentTask = null;
       release();
     }
     if (scenario === "malformed") return new Response('{"images": ["iVBORw0KGgo', { headers: { "content-type": "application/json" } });
@@ -149,10 +158,18 @@ export function startFakeAutomatic1111(): FakeAutomatic1111 {
     return json(200, {
       progress: fraction,
       eta_relative: running ? 1.5 : 0,
-      state: { skipped: false, interrupted: false, stopping_generation: false, ...state },
+      state: { skipped: false, stopping_generation: false, ...state },
       current_image: null,
       textinfo: null,
+      current_task: currentTask,
     });
+  }
+
+  /** POST /sdapi/v1/interrupt: shared.state.interrupt() stops whatever job is running (it names none). */
+  function interrupt(): Response {
+    fake.interrupted.push(state.job === "" ? "" : (currentTask ?? ""));
+    if (state.job !== "") state.interrupted = true;
+    return json(200, {});
   }
 
   const fake = startFakeServer<Automatic1111Scenario>(async (call) => {
@@ -171,6 +188,8 @@ export function startFakeAutomatic1111(): FakeAutomatic1111 {
         return generate(call, "img2img");
       case "GET /sdapi/v1/progress":
         return progress();
+      case "POST /sdapi/v1/interrupt":
+        return interrupt();
       case "GET /sdapi/v1/sd-models":
         return json(200, FAKE_CHECKPOINTS);
       case "GET /sdapi/v1/samplers":
@@ -181,6 +200,6 @@ export function startFakeAutomatic1111(): FakeAutomatic1111 {
         return json(405, { detail: "Method Not Allowed" });
     }
   }) as unknown as FakeAutomatic1111 & { stepMs: number };
-  Object.assign(fake, { stepMs: 0, auth: null, api: true, loaded: "sd_xl_base_1.0" });
+  Object.assign(fake, { stepMs: 0, auth: null, api: true, loaded: "sd_xl_base_1.0", interrupted: [] });
   return fake;
 }

@@ -48,6 +48,12 @@ export interface FakeComfyUI {
   checkpoints: string[];
   /** False: /ws answers 404 (a proxy that does not pass websockets), so clients must poll /history. */
   websockets: boolean;
+  /** True: a running prompt stops after its first step event until set back to false (a long sampler run). */
+  held: boolean;
+  /** ComfyUI restarted: its queue and history (both kept in memory) are gone; a running prompt never finishes. */
+  restart(): void;
+  /** Delay of POST /prompt's answer while the prompt already runs (an idle server that starts before the answer arrives), in ms. */
+  promptAnswerDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -134,6 +140,7 @@ export function startFakeComfyUI(): FakeComfyUI {
     for (const ws of sockets) if (ws.data.clientId === prompt.clientId) ws.send(new Uint8Array([0, 0, 0, 1, 0, 0, 0, 2]));
     for (let value = 1; value <= fake.steps; value++) {
       event("progress", { value, max: fake.steps, node: sampler });
+      while (fake.held && !prompt.interrupted) await Bun.sleep(10);
       await Bun.sleep(fake.stepMs);
       if (prompt.scenario === "exec_error" && value * 2 >= fake.steps) break;
       if (prompt.scenario === "interrupted" && value * 2 >= fake.steps) break;
@@ -245,7 +252,9 @@ export function startFakeComfyUI(): FakeComfyUI {
         const prompt: Prompt = { id, scenario, graph: graph as Prompt["graph"], clientId: typeof rec.body.client_id === "string" ? rec.body.client_id : undefined, done: false, historyPolls: 0, running: false, interrupted: false };
         prompts.set(id, prompt);
         void execute(prompt);
-        return json(200, { prompt_id: id, number: number++, node_errors: {} });
+        const answer = json(200, { prompt_id: id, number: number++, node_errors: {} });
+        if (fake.promptAnswerDelayMs > 0) await Bun.sleep(fake.promptAnswerDelayMs);
+        return answer;
       }
       if (request.method === "GET" && path === "/queue") {
         const row = (p: Prompt) => [0, p.id, p.graph, { client_id: p.clientId }, []];
@@ -299,6 +308,12 @@ export function startFakeComfyUI(): FakeComfyUI {
     stepMs: 5,
     lateHistoryPolls: 0,
     websockets: true,
+    held: false,
+    promptAnswerDelayMs: 0,
+    restart: () => {
+      for (const prompt of prompts.values()) prompt.interrupted = true;
+      prompts.clear();
+    },
     checkpoints: ["v1-5-pruned-emaonly-fp16.safetensors", "sdxl.safetensors"],
     close: async () => {
       for (const ws of sockets) ws.close();

@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelEntry } from "../../../server/config/schema.ts";
+import { AppError } from "../../../server/errors.ts";
 import { automatic1111, sizeFor } from "../../../server/providers/automatic1111.ts";
 import type { CallContext } from "../../../server/providers/types.ts";
 import { type FakeAutomatic1111, startFakeAutomatic1111 } from "../../fakes/automatic1111.ts";
@@ -44,7 +45,9 @@ describe("automatic1111 images", () => {
     const sent = lastGeneration();
     expect(sent.path).toBe("/sdapi/v1/txt2img");
     expect(sent.headers.authorization).toBeUndefined();
+    expect(sent.body.force_task_id).toMatch(/^task\(mediagen-[0-9a-f-]{36}\)$/);
     expect(sent.body).toEqual({
+      force_task_id: sent.body.force_task_id,
       prompt: "a castle at dusk",
       width: 1024,
       height: 576,
@@ -125,6 +128,55 @@ describe("automatic1111 images", () => {
     expect(progress.at(-1)).toBe(100);
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(progress.slice(0, -1).every((p) => p >= 1 && p <= 99)).toBe(true);
+  });
+
+  test("progress of another client's job running first is not reported as ours", async () => {
+    fake.stepMs = 30;
+    const theirs = fetch(`${fake.url}/sdapi/v1/txt2img`, { method: "POST", body: JSON.stringify({ prompt: "theirs", steps: 10, force_task_id: "task(other)" }) });
+    await Bun.sleep(20);
+    const progress: number[] = [];
+    const ours = automatic1111.image!({ prompt: "p", aspect: "square", inputs: [] }, ctx("sd_xl_base_1.0", { onProgress: (p) => progress.push(p) }, { steps: 10 }));
+    await theirs;
+    // Theirs is done: anything reported so far was read while ours waited behind it.
+    const whileWaiting = [...progress];
+    await ours;
+    expect(whileWaiting).toEqual([]);
+    expect(progress.at(-1)).toBe(100);
+  });
+
+  test("a cancel interrupts the web UI only while our task is the one running; a shutdown leaves it running", async () => {
+    fake.stepMs = 30;
+    fake.interrupted.length = 0;
+    // A user cancel (or the job's deadline) while ours runs: POST /sdapi/v1/interrupt.
+    const cancel = new AbortController();
+    const job = automatic1111.image!({ prompt: "p", aspect: "square", inputs: [] }, ctx("sd_xl_base_1.0", { signal: cancel.signal }, { steps: 20 }));
+    await Bun.sleep(150);
+    cancel.abort(new Error("cancelled"));
+    await expect(job).rejects.toThrow();
+    const ownTask = String(lastGeneration().body.force_task_id);
+    for (let i = 0; i < 50 && fake.interrupted.length === 0; i++) await Bun.sleep(10);
+    expect(fake.interrupted).toEqual([ownTask]);
+
+    // A cancel while another client's job runs and ours waits: nothing is interrupted.
+    await Bun.sleep(100);
+    const theirs = fetch(`${fake.url}/sdapi/v1/txt2img`, { method: "POST", body: JSON.stringify({ prompt: "theirs", steps: 10, force_task_id: "task(other)" }) });
+    await Bun.sleep(20);
+    const waiting = new AbortController();
+    const queued = automatic1111.image!({ prompt: "p", aspect: "square", inputs: [] }, ctx("sd_xl_base_1.0", { signal: waiting.signal }, { steps: 5 }));
+    await Bun.sleep(40);
+    waiting.abort(new Error("cancelled"));
+    await expect(queued).rejects.toThrow();
+    expect((await theirs).status).toBe(200);
+    expect(fake.interrupted).toEqual([ownTask]);
+
+    // A shutdown (the job is to resume, or be reported interrupted): the web UI is not interrupted.
+    const shutdown = new AbortController();
+    const running = automatic1111.image!({ prompt: "p", aspect: "square", inputs: [] }, ctx("sd_xl_base_1.0", { signal: shutdown.signal }, { steps: 10 }));
+    await Bun.sleep(100);
+    shutdown.abort(new AppError("interrupted", "the daemon is stopping"));
+    await expect(running).rejects.toThrow();
+    await Bun.sleep(300);
+    expect(fake.interrupted).toEqual([ownTask]);
   });
 
   test("a configured price (prices: override) replaces the $0 and is recorded as such", async () => {

@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelEntry } from "../../../server/config/schema.ts";
 import { AppError } from "../../../server/errors.ts";
-import { comfyui, fillWorkflow, gpuSeconds, pickOutput, placeholders, SHIPPED_WORKFLOWS } from "../../../server/providers/comfyui.ts";
+import { comfyui, FORGOTTEN_READS, fillWorkflow, gpuSeconds, pickOutput, placeholders, SHIPPED_WORKFLOWS } from "../../../server/providers/comfyui.ts";
 import type { CallContext } from "../../../server/providers/types.ts";
 import { startFakeComfyUI, type ComfyUIScenario, type FakeComfyUI } from "../../fakes/comfyui.ts";
 import { b64, makePng } from "../../fakes/media.ts";
@@ -23,6 +23,9 @@ afterEach(() => {
   fake.gpuMs = 2500;
   fake.lateHistoryPolls = 0;
   fake.websockets = true;
+  fake.held = false;
+  fake.promptAnswerDelayMs = 0;
+  fake.stepMs = 5;
 });
 
 type MediaKind = "image" | "video" | "audio";
@@ -39,6 +42,11 @@ const png = () => `data:image/png;base64,${b64(makePng(32, 24))}`;
 function context(type: MediaKind, model: string, options?: Record<string, unknown>, extra: Partial<CallContext> = {}): CallContext {
   const entry = { type, provider: "comfyui", model, ...(options ? { options } : {}) } as ModelEntry;
   return { entry, baseUrl: fake.url, signal: new AbortController().signal, pollIntervalMs: 5, ...extra };
+}
+
+/** Resolves once `check` holds, polling every 5 ms (the test's own timeout bounds it). */
+async function waitFor(check: () => boolean): Promise<void> {
+  while (!check()) await Bun.sleep(5);
 }
 
 /** A workflow file in API format written to a temp folder; answers its absolute path. */
@@ -267,6 +275,43 @@ describe("failures", () => {
     expect(fake.events.some((e) => e.type === "execution_interrupted" && (e.data as { prompt_id: string }).prompt_id === deleted[0])).toBe(true);
   });
 
+  test("a shutdown (interrupted) leaves the prompt in ComfyUI's queue, to be resumed at the next start", async () => {
+    fake.held = true;
+    const abort = new AbortController();
+    const operations: string[] = [];
+    const before = fake.requests.length;
+    const progress: number[] = [];
+    const started = comfyui.image!(
+      { prompt: "p", aspect: "square", inputs: [] },
+      context("image", "text-to-image", undefined, { signal: abort.signal, onOperation: (id) => operations.push(id), onProgress: (p) => progress.push(p) }),
+    );
+    await waitFor(() => progress.length > 0);
+    abort.abort(new AppError("interrupted", "The daemon stopped"));
+    expect(await started.catch((e: unknown) => e)).toMatchObject({ type: "interrupted" });
+    const sent = since(before);
+    expect(sent.some((r) => r.method === "POST" && (r.path === "/queue" || r.path === "/interrupt"))).toBe(false);
+    // ComfyUI finishes it; the next start's resume reads the result.
+    fake.held = false;
+    const result = await comfyui.resumeVideo!(operations[0]!, context("image", "text-to-image"));
+    expect(result.mimeType).toBe("image/png");
+  });
+
+  test("step events sent before POST /prompt answers (an idle ComfyUI starts at once) still report progress and end the wait", async () => {
+    fake.promptAnswerDelayMs = 150;
+    // The history lags the end by one read, so the wait after it must be woken by the end event.
+    fake.lateHistoryPolls = 1;
+    const progress: number[] = [];
+    const before = fake.requests.length;
+    const started = performance.now();
+    const job = { prompt: "p [[fake:late_history]]", aspect: "square" as const, inputs: [] };
+    const result = await comfyui.image!(job, context("image", "text-to-image", undefined, { onProgress: (p) => progress.push(p), pollIntervalMs: 60_000 }));
+    expect(result.mimeType).toBe("image/png");
+    expect(progress).toEqual([25, 50, 75, 99]);
+    // The end event, kept until the id was known, woke the wait: the second history read came at once, not a minute later.
+    expect(since(before).filter((r) => r.path.startsWith("/history/"))).toHaveLength(2);
+    expect(performance.now() - started).toBeLessThan(30_000);
+  });
+
   test("without a websocket (refused upgrade) the prompt is followed by polling /history", async () => {
     fake.websockets = false;
     const progress: number[] = [];
@@ -297,7 +342,7 @@ describe("cost", () => {
 });
 
 describe("resume and connection", () => {
-  test("resumeVideo polls /history for a prompt queued before a restart and downloads its output", async () => {
+  test("resumeVideo of a prompt that has finished reads it from /history (no longer queued: no websocket) and downloads its output", async () => {
     const operations: string[] = [];
     await comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onOperation: (id) => operations.push(id) }));
     const before = fake.requests.length;
@@ -305,7 +350,58 @@ describe("resume and connection", () => {
     expect(result.mimeType).toBe("image/png");
     expect(result.costUsd).toBeCloseTo(0.0025, 10);
     const sent = since(before).map((r) => r.path);
-    expect(sent).toEqual([`/history/${operations[0]}`, "/view"]);
+    expect(sent).toEqual(["/queue", `/history/${operations[0]}`, "/view"]);
+  });
+
+  test("a resumed prompt ComfyUI forgot (restarted: neither queued nor in its history) fails at once, not at the deadline", async () => {
+    const operations: string[] = [];
+    await comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onOperation: (id) => operations.push(id) }));
+    fake.restart();
+    const before = fake.requests.length;
+    const error = await comfyui.resumeVideo!(operations[0]!, context("image", "text-to-image")).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).type).toBe("api_error");
+    expect((error as AppError).message).toContain(`ComfyUI no longer knows prompt ${operations[0]}`);
+    const sent = since(before).map((r) => r.path);
+    expect(sent.filter((path) => path === `/history/${operations[0]}`)).toHaveLength(FORGOTTEN_READS);
+    // One look at the queue for the prompt's client id, then one beside each empty history read.
+    expect(sent.filter((path) => path === "/queue")).toHaveLength(FORGOTTEN_READS + 1);
+  });
+
+  test("a resumed prompt still running gets a websocket under the client id it was queued with: its later steps report progress", async () => {
+    fake.held = true;
+    const operations: string[] = [];
+    const clients: string[] = [];
+    const before = fake.requests.length;
+    const first = comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onOperation: (id) => operations.push(id) }));
+    await waitFor(() => operations.length > 0 && fake.events.some((e) => e.type === "progress" && (e.data as { prompt_id?: string }).prompt_id === operations[0]));
+    clients.push(...since(before).filter((r) => r.path === "/ws").map((r) => r.query.clientId!));
+    const progress: number[] = [];
+    const resumedFrom = fake.requests.length;
+    const resumed = comfyui.resumeVideo!(operations[0]!, context("image", "text-to-image", undefined, { onProgress: (p) => progress.push(p) }));
+    await waitFor(() => since(resumedFrom).some((r) => r.path === "/ws"));
+    fake.held = false;
+    const result = await resumed;
+    await first;
+    expect(result.extra).toMatchObject({ prompt_id: operations[0] });
+    expect(since(resumedFrom).filter((r) => r.path === "/ws").map((r) => r.query.clientId)).toEqual(clients);
+    // Steps 2 to 4 of 4 ran after the resumed socket opened.
+    expect(progress).toEqual([50, 75, 99]);
+  });
+
+  test("a resumed prompt still running in ComfyUI's queue is waited for however long its history stays empty", async () => {
+    fake.held = true;
+    fake.websockets = false;
+    const operations: string[] = [];
+    const first = comfyui.image!({ prompt: "p", aspect: "square", inputs: [] }, context("image", "text-to-image", undefined, { onOperation: (id) => operations.push(id) }));
+    await waitFor(() => operations.length > 0);
+    const before = fake.requests.length;
+    const resumed = comfyui.resumeVideo!(operations[0]!, context("image", "text-to-image"));
+    await waitFor(() => since(before).filter((r) => r.path === "/queue").length > FORGOTTEN_READS * 2);
+    fake.held = false;
+    const [original, result] = await Promise.all([first, resumed]);
+    expect(result.mimeType).toBe("image/png");
+    expect(result.extra).toMatchObject({ prompt_id: operations[0], output: original.extra!.output });
   });
 
   test("testConnection reads /system_stats and checks the workflow", async () => {

@@ -183,6 +183,20 @@ describe("errors", () => {
     expect(fake.cancelled.has(id)).toBe(true);
     expect(fake.requests.some((r) => r.method === "PUT" && r.path === `/fal-ai/flux/requests/${id}/cancel`)).toBe(true);
   });
+
+  test("a shutdown (interrupted) while polling leaves the request in fal's queue, to be resumed at the next start", async () => {
+    fake.pendingPolls = 1_000_000;
+    const controller = new AbortController();
+    let id = "";
+    const run = fal.image!({ prompt: "p", aspect: "square", inputs: [] }, { ...context("image", "fal-ai/flux/dev"), signal: controller.signal, onOperation: (op) => (id = op) });
+    while (!id) await Bun.sleep(5);
+    await Bun.sleep(30);
+    controller.abort(new AppError("interrupted", "The daemon stopped"));
+    expect(await run.catch((e: unknown) => e)).toMatchObject({ type: "interrupted" });
+    await Bun.sleep(100);
+    expect(fake.cancelled.has(id)).toBe(false);
+    expect(fake.requests.some((r) => r.method === "PUT" && r.path.endsWith(`/requests/${id}/cancel`))).toBe(false);
+  });
 });
 
 describe("video", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { readBytes, readText, redact } from "../../../server/providers/http.ts";
+import { AppError } from "../../../server/errors.ts";
+import { cancelsUpstream, readBytes, readText, redact } from "../../../server/providers/http.ts";
 import type { CallContext } from "../../../server/providers/types.ts";
 
 const ctx = { entry: { type: "image", provider: "openai", model: "m" }, baseUrl: "http://127.0.0.1:1", signal: new AbortController().signal, pollIntervalMs: 0 } as unknown as CallContext;
@@ -55,5 +56,21 @@ describe("redact", () => {
     const key = "sk-test-Leak-0123456789";
     expect(redact(`bad key ${key}; ${key.toLowerCase()} and ${key.toUpperCase()}`, [key])).toBe("bad key [redacted]; [redacted] and [redacted]");
     expect(redact("short ab", ["ab"])).toBe("short ab");
+  });
+});
+
+describe("cancelsUpstream: which abandoned calls end the provider's operation too", () => {
+  const aborted = (reason?: unknown) => {
+    const controller = new AbortController();
+    controller.abort(reason);
+    return controller.signal;
+  };
+  test.each([
+    ["a user's cancel (no reason)", aborted(), true],
+    ["the job's deadline", aborted(new AppError("timeout", "too slow")), true],
+    ["a daemon shutdown, left to resume", aborted(new AppError("interrupted", "The daemon stopped")), false],
+    ["a call still running", new AbortController().signal, false],
+  ])("%s", (_name, signal, expected) => {
+    expect(cancelsUpstream(signal)).toBe(expected);
   });
 });
