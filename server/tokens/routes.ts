@@ -26,7 +26,7 @@ export const tokenRoutes = (deps: AppDeps) =>
       { parse: "none", response: { 201: TokenCreated } },
     )
     .delete("/:id", ({ params }) => {
-      const revoked = deps.tokens.revoke(decodeURIComponent(params.id), Boolean(deps.config.get().server.token));
+      const revoked = deps.tokens.revoke(params.id, Boolean(deps.config.get().server.token));
       deps.log.info(`token ${revoked.id} (${revoked.name}) revoked`);
       return revoked;
     }, { response: TokenView });

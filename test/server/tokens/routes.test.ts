@@ -58,6 +58,13 @@ describe("/api/tokens", () => {
     expect(refused.body.error).toContain("revoked");
   });
 
+  test("a name in Chinese is created and revoked by that name", async () => {
+    await makeToken({ name: "张三", team: "设计" });
+    const revoked = await send("DELETE", `/api/tokens/${encodeURIComponent("张三")}`, admin);
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ name: "张三", team: "设计" });
+  });
+
   test("bad input is a 400 naming the field; an unknown token to revoke is a 404", async () => {
     const bad = await h.post("/api/tokens", { name: "dave", role: "owner" }, admin);
     expect(bad.status).toBe(400);
