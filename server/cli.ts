@@ -43,7 +43,7 @@ Usage:
   mediagen types | history [filters] | costs [--month] | jobs
   mediagen skill install [--for AGENT] [--dir DIR] | skill print
   mediagen token create --name NAME [--team T] [--role member|admin] [--budget-daily USD] [--budget-monthly USD]
-  mediagen token list | token revoke <id|name>
+  mediagen token list | token budget <id|name> [--budget-daily USD|none] | token revoke <id|name>
   mediagen mcp [--url U] [--print-config]
   mediagen --version
   mediagen --help

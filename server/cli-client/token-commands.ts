@@ -1,4 +1,4 @@
-// `mediagen token create|list|revoke`: person and team tokens, managed through the running daemon's API with an
+// `mediagen token create|list|budget|revoke`: person and team tokens, managed through the running daemon's API with an
 // admin token (MEDIAGEN_TOKEN: server.token or a token of role admin). With no daemon there is nothing to change:
 // the command says so and exits 5 (the daemon holds the tokens' cache, so it alone may create and revoke them).
 import type { Answer } from "../client/daemon-client.ts";
@@ -8,27 +8,36 @@ import { EXIT, exitCodeFor, type ExitCode } from "./exit-codes.ts";
 import type { Io } from "./io.ts";
 import { EXIT_HELP, type Flag, helpText, parseFlags, type Parsed } from "./options.ts";
 
-const USAGE = "mediagen token create --name NAME [--team TEAM] [--role member|admin] [--budget-daily USD] [--budget-monthly USD] | token list | token revoke <id|name>";
+const USAGE =
+  "mediagen token create --name NAME [--team TEAM] [--role member|admin] [--budget-daily USD] [--budget-monthly USD] | token list |\n" +
+  "       token budget <id|name> [--budget-daily USD|none] [--budget-monthly USD|none] | token revoke <id|name>";
 const SUMMARY =
-  "Manages person and team tokens on the daemon (POST, GET and DELETE /api/tokens); needs an admin token in MEDIAGEN_TOKEN.\n" +
+  "Manages person and team tokens on the daemon (POST, GET, PATCH and DELETE /api/tokens); needs an admin token in MEDIAGEN_TOKEN.\n" +
   "create prints the new token once on stdout: give it to its owner, who sends it as Authorization: Bearer <token>.";
 
 const FLAGS: Record<string, Flag> = {
   name: { kind: "value", arg: "NAME", help: "create: whose token (a person or a team); unique among active tokens." },
   team: { kind: "value", arg: "TEAM", help: "create: the team it spends for (budget.per_team applies; Costs and History filter by it)." },
   role: { kind: "value", arg: "ROLE", help: "create: member (default: generate and read) or admin (also models, config, tokens)." },
-  "budget-daily": { kind: "value", arg: "USD", help: "create: the token's own daily limit in USD." },
-  "budget-monthly": { kind: "value", arg: "USD", help: "create: the token's own monthly limit in USD." },
+  "budget-daily": { kind: "value", arg: "USD", help: "create, budget: the token's own daily limit in USD (budget: none removes it)." },
+  "budget-monthly": { kind: "value", arg: "USD", help: "create, budget: the token's own monthly limit in USD (budget: none removes it)." },
 };
 
-const CREATE_ONLY = ["name", "team", "role", "budget-daily", "budget-monthly"] as const;
+/** The flags each action takes (besides --url, --json and --help). */
+const ACTION_FLAGS: Record<string, readonly string[]> = {
+  create: ["name", "team", "role", "budget-daily", "budget-monthly"],
+  list: [],
+  budget: ["budget-daily", "budget-monthly"],
+  revoke: [],
+};
 
-/** A number given as a flag, or a usage error naming the flag. */
-function usdFlag(values: Parsed["values"], flag: string): number | undefined | { error: string } {
+/** An amount given as a flag (`none` is null where `allowNone`), or a usage error naming the flag. */
+function usdFlag(values: Parsed["values"], flag: string, allowNone = false): number | null | undefined | { error: string } {
   const text = values[flag] as string | undefined;
   if (text === undefined) return undefined;
+  if (allowNone && text === "none") return null;
   const value = Number(text);
-  return Number.isFinite(value) && value > 0 ? value : { error: `--${flag} must be a positive amount in USD, got "${text}"` };
+  return Number.isFinite(value) && value > 0 ? value : { error: `--${flag} must be a positive amount in USD${allowNone ? " or none" : ""}, got "${text}"` };
 }
 
 const line = (token: TokenView) =>
@@ -60,13 +69,12 @@ export async function runToken(argv: readonly string[], io: Io): Promise<ExitCod
     io.err(`mediagen token: ${message}\n\n${help}`);
     return EXIT.usage;
   };
-  if (action !== "create" && action !== "list" && action !== "revoke") return usage(action ? `unknown action "${action}"; use create, list or revoke` : "say create, list or revoke");
-  if (action !== "create") {
-    const stray = CREATE_ONLY.find((flag) => parsed.values[flag] !== undefined);
-    if (stray) return usage(`--${stray} is for token create`);
-  }
-  if (action === "revoke" ? !target || extra !== undefined : target !== undefined) {
-    return usage(action === "revoke" ? "revoke takes one token id or name" : `unexpected argument "${target}"`);
+  if (!action || !Object.hasOwn(ACTION_FLAGS, action)) return usage(action ? `unknown action "${action}"; use create, list, budget or revoke` : "say create, list, budget or revoke");
+  const stray = ACTION_FLAGS.create!.find((flag) => parsed.values[flag] !== undefined && !ACTION_FLAGS[action]!.includes(flag));
+  if (stray) return usage(`--${stray} is not for token ${action}`);
+  const targeted = action === "revoke" || action === "budget";
+  if (targeted ? !target || extra !== undefined : target !== undefined) {
+    return usage(targeted ? `${action} takes one token id or name` : `unexpected argument "${target}"`);
   }
 
   let call: (client: ReturnType<typeof clientFor>) => Promise<Answer<unknown>>;
@@ -74,7 +82,7 @@ export async function runToken(argv: readonly string[], io: Io): Promise<ExitCod
     if (!parsed.values.name) return usage("create needs --name");
     const daily = usdFlag(parsed.values, "budget-daily");
     const monthly = usdFlag(parsed.values, "budget-monthly");
-    for (const amount of [daily, monthly]) if (typeof amount === "object") return usage(amount.error);
+    for (const amount of [daily, monthly]) if (amount !== null && typeof amount === "object") return usage(amount.error);
     const body = {
       name: parsed.values.name,
       team: parsed.values.team,
@@ -85,6 +93,12 @@ export async function runToken(argv: readonly string[], io: Io): Promise<ExitCod
     call = (client) => client.call("POST", "/api/tokens", body);
   } else if (action === "list") {
     call = (client) => client.call("GET", "/api/tokens");
+  } else if (action === "budget") {
+    const daily = usdFlag(parsed.values, "budget-daily", true);
+    const monthly = usdFlag(parsed.values, "budget-monthly", true);
+    for (const amount of [daily, monthly]) if (amount !== null && typeof amount === "object") return usage(amount.error);
+    if (daily === undefined && monthly === undefined) return usage("budget needs --budget-daily and/or --budget-monthly");
+    call = (client) => client.call("PATCH", `/api/tokens/${encodeURIComponent(target!)}`, { budget_daily_usd: daily, budget_monthly_usd: monthly });
   } else {
     call = (client) => client.call("DELETE", `/api/tokens/${encodeURIComponent(target!)}`);
   }
@@ -107,6 +121,8 @@ export async function runToken(argv: readonly string[], io: Io): Promise<ExitCod
     const list = answer.body as TokenList;
     if (list.items.length === 0) io.err("No tokens yet: mediagen token create --name NAME\n");
     for (const token of list.items) io.out(`${line(token)}\n`);
+  } else if (action === "budget") {
+    io.out(`${line(answer.body as TokenView)}\n`);
   } else {
     const revoked = answer.body as TokenView;
     io.out(`revoked ${revoked.id} (${revoked.name})\n`);

@@ -1,10 +1,10 @@
-// /api/tokens: person and team tokens (admins only, by the rule in access.ts), and /api/tokens/me for everyone.
+// /api/tokens: person and team tokens, created, listed, given new limits and revoked (admins only, by the rule in access.ts), and /api/tokens/me for everyone.
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { readJsonBody } from "../http/body.ts";
 import { parseOrThrow } from "../validate.ts";
 import { principalOf } from "./request.ts";
-import { TokenCreate, TokenCreated, TokenList, TokenView, Whoami } from "./schema.ts";
+import { TokenBudgetUpdate, TokenCreate, TokenCreated, TokenList, TokenView, Whoami } from "./schema.ts";
 
 /** Create, list and revoke tokens; say who the caller is. */
 export const tokenRoutes = (deps: AppDeps) =>
@@ -24,6 +24,16 @@ export const tokenRoutes = (deps: AppDeps) =>
         return created;
       },
       { parse: "none", response: { 201: TokenCreated } },
+    )
+    .patch(
+      "/:id",
+      async ({ params, request }) => {
+        const body = await readJsonBody(request, deps.config.get().server.max_body_mib * 1048576);
+        const updated = deps.tokens.setBudget(params.id, parseOrThrow(TokenBudgetUpdate, body));
+        deps.log.info(`token ${updated.id} (${updated.name}) limits set to ${updated.budget_daily_usd ?? "none"}/day, ${updated.budget_monthly_usd ?? "none"}/month`);
+        return updated;
+      },
+      { parse: "none", response: TokenView },
     )
     .delete("/:id", ({ params }) => {
       const revoked = deps.tokens.revoke(params.id, Boolean(deps.config.get().server.token));

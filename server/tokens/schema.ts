@@ -31,6 +31,13 @@ export const TokenCreate = z
   .strict();
 export type TokenCreate = z.infer<typeof TokenCreate>;
 
+/** Body of `PATCH /api/tokens/:id`: a token's own limits; a field left out keeps its limit, `null` removes it. */
+export const TokenBudgetUpdate = z
+  .object({ budget_daily_usd: Usd.nullable().optional(), budget_monthly_usd: Usd.nullable().optional() })
+  .strict()
+  .refine((body) => body.budget_daily_usd !== undefined || body.budget_monthly_usd !== undefined, "send budget_daily_usd and/or budget_monthly_usd (a number, or null to remove it)");
+export type TokenBudgetUpdate = z.infer<typeof TokenBudgetUpdate>;
+
 /** A token as listed: never the secret, only its first characters for recognising it. */
 export const TokenView = z.object({
   id: z.string(),

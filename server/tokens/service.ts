@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { AppError, invalidArgument } from "../errors.ts";
 import type { Principal } from "./access.ts";
-import type { TokenCreated, TokenCreate, TokenList, TokenView } from "./schema.ts";
+import type { TokenBudgetUpdate, TokenCreated, TokenCreate, TokenList, TokenView } from "./schema.ts";
 import type { TokenRecord, TokenStore } from "./store.ts";
 
 /** Every token starts with this, so that a leaked one is recognisable (secret scanners, logs). */
@@ -110,6 +110,17 @@ export class TokenService {
     this.cache.delete(record.hash);
     this.active = undefined;
     return toView({ ...record, revokedAt: at });
+  }
+
+  /** Changes an active token's own limits (a field left out keeps its limit, null removes it), from the next request on. */
+  setBudget(idOrName: string, update: TokenBudgetUpdate): TokenView {
+    const record = this.store.findActive(idOrName);
+    if (!record) throw new AppError("not_found", `No active token has the id or name "${idOrName}"`);
+    const daily = update.budget_daily_usd === undefined ? record.budgetDailyUsd : update.budget_daily_usd;
+    const monthly = update.budget_monthly_usd === undefined ? record.budgetMonthlyUsd : update.budget_monthly_usd;
+    this.store.setBudget(record.id, daily, monthly);
+    this.cache.delete(record.hash);
+    return toView({ ...record, budgetDailyUsd: daily, budgetMonthlyUsd: monthly });
   }
 
   /** The principal of an active token's secret, or undefined (unknown or revoked). */

@@ -29,6 +29,8 @@ export interface TokenStore {
   findActive(idOrName: string): TokenRecord | undefined;
   /** Marks a token revoked at `at` (ms); false when it was not active. */
   revoke(id: string, at: number): boolean;
+  /** Sets an active token's own limits (null: none); false when it is not active. */
+  setBudget(id: string, daily: number | null, monthly: number | null): boolean;
   /** How many active tokens there are, of one role or all. */
   countActive(role?: TokenRole): number;
 }
@@ -105,6 +107,11 @@ export class SqliteTokenStore implements TokenStore {
   /** Marks a token revoked at `at` (ms); false when it was not active. */
   revoke(id: string, at: number): boolean {
     return this.db.query("UPDATE tokens SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL").run({ id, at }).changes > 0;
+  }
+
+  /** Sets an active token's own limits (null: none); false when it is not active. */
+  setBudget(id: string, daily: number | null, monthly: number | null): boolean {
+    return this.db.query("UPDATE tokens SET budget_daily_usd = $daily, budget_monthly_usd = $monthly WHERE id = $id AND revoked_at IS NULL").run({ id, daily, monthly }).changes > 0;
   }
 
   /** How many active tokens there are, of one role or all. */

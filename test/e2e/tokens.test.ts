@@ -63,6 +63,11 @@ describe("mediagen token, through the executable", () => {
       expect(list.out).toContain("$3/day");
       expect(list.out).not.toContain(token);
 
+      const budget = await mediagen(["token", "budget", "alice", "--budget-daily", "none", "--budget-monthly", "50"]);
+      expect(budget.code).toBe(0);
+      expect(budget.out).toContain("$50/month");
+      expect(budget.out).not.toContain("/day");
+
       const member = await mediagen(["token", "list"], { MEDIAGEN_TOKEN: token });
       expect(member.code).toBe(3);
       expect(member.err).toContain("Only an admin may manage tokens");
@@ -94,6 +99,12 @@ describe("mediagen token, through the executable", () => {
       expect(badRole.code).toBe(2);
       expect(badRole.err).toContain("field role");
       expect((await mediagen(["token", "revoke", "nobody"])).code).toBe(2);
+      const strayFlag = await mediagen(["token", "list", "--team", "x"]);
+      expect(strayFlag.code).toBe(2);
+      expect(strayFlag.err).toContain("--team is not for token list");
+      const emptyBudget = await mediagen(["token", "budget", "alice"]);
+      expect(emptyBudget.code).toBe(2);
+      expect(emptyBudget.err).toContain("budget needs --budget-daily and/or --budget-monthly");
 
       const anonymous = await mediagen(["token", "list"], {});
       expect(anonymous.code).toBe(3);

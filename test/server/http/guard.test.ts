@@ -170,6 +170,7 @@ describe("person tokens beside server.token", () => {
     ["member tests a model", "member", "POST", "/api/config/models/test", "forbidden"],
     ["member lists tokens", "member", "GET", "/api/tokens", "forbidden"],
     ["member creates a token", "member", "POST", "/api/tokens", "forbidden"],
+    ["member raises their own limit", "member", "PATCH", "/api/tokens/alice", "forbidden"],
     ["member asks who they are", "member", "GET", "/api/tokens/me", "ok"],
     ["member deletes a record", "member", "DELETE", "/api/generations/x", "forbidden"],
     ["admin token edits a model", "admin", "PUT", "/api/config/models/0", "ok"],

@@ -163,6 +163,17 @@ describe("the ledger records each request's owner, at every door", () => {
 });
 
 describe("budgets per token and per team", () => {
+  test("an admin changes a token's limits with PATCH; an empty or bad body is a 400", async () => {
+    const { id } = await makeToken({ name: "ivy", budget_daily_usd: 1 });
+    const raised = await send("PATCH", `/api/tokens/${id}`, admin, { budget_daily_usd: 4, budget_monthly_usd: 40 });
+    expect(raised.status).toBe(200);
+    expect(raised.body).toMatchObject({ name: "ivy", budget_daily_usd: 4, budget_monthly_usd: 40 });
+    expect((await send("PATCH", "/api/tokens/ivy", admin, { budget_daily_usd: null })).body).toMatchObject({ budget_daily_usd: null, budget_monthly_usd: 40 });
+    expect((await send("PATCH", "/api/tokens/ivy", admin, {})).status).toBe(400);
+    expect((await send("PATCH", "/api/tokens/ivy", admin, { budget_daily_usd: -2 })).body.field).toBe("budget_daily_usd");
+    expect((await send("PATCH", "/api/tokens/nobody", admin, { budget_daily_usd: 1 })).status).toBe(404);
+  });
+
   test("a token's own daily limit refuses before the provider is called, naming the token", async () => {
     const { token } = await makeToken({ name: "frank", budget_daily_usd: 0.06 });
     expect((await h.post("/api/media/image", { prompt: "frank 1", output_dir: h.workDir }, as(token))).status).toBe(200);

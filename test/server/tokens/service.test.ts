@@ -89,6 +89,18 @@ describe("TokenService", () => {
     expect(tokens.revoke("root", true).name).toBe("root");
   });
 
+  test("setBudget changes a token's own limits from the next request on; a left-out field is kept, null removes it", () => {
+    const { tokens } = service();
+    const made = tokens.create(input({ name: "alice", budget_daily_usd: 1, budget_monthly_usd: 10 }), true);
+    expect(tokens.identify(made.token)).toMatchObject({ budgetDailyUsd: 1, budgetMonthlyUsd: 10 });
+    expect(tokens.setBudget("alice", { budget_daily_usd: 3 })).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: 10 });
+    expect(tokens.identify(made.token)).toMatchObject({ budgetDailyUsd: 3, budgetMonthlyUsd: 10 });
+    expect(tokens.setBudget(made.id, { budget_monthly_usd: null })).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: null });
+    expect(tokens.list().items[0]).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: null });
+    tokens.revoke("alice", true);
+    expect(thrown(() => tokens.setBudget("alice", { budget_daily_usd: 1 })).type).toBe("not_found");
+  });
+
   test("anyActive follows creates and revokes", () => {
     const { tokens } = service();
     expect(tokens.anyActive()).toBe(false);
