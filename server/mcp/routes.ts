@@ -33,6 +33,8 @@ interface Session {
   busy: number;
   /** The token that opened it (its id; "" without a person token): only that token may use the session. */
   tokenId: string;
+  /** Who sent its latest request (the same token, with its limits as they are now): its tool calls are recorded under them. */
+  principal: Principal;
 }
 
 /** A JSON-RPC error answer, the transport's own shape. */
@@ -69,10 +71,10 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
 
   const open = async (principal: Principal): Promise<Session> => {
     const { WebStandardStreamableHTTPServerTransport, createMcpServer } = await mcpModules();
-    const session: Session = { seen: now(), busy: 0, tokenId: principal.tokenId ?? "" } as Session;
+    const session: Session = { seen: now(), busy: 0, tokenId: principal.tokenId ?? "", principal } as Session;
     session.server = createMcpServer({
       version: deps.version,
-      backend: (client) => localBackend(deps, { door: "mcp", client, principal }),
+      backend: (client) => localBackend(deps, { door: "mcp", client, principal: session.principal }),
       logError: (message) => deps.log.error(message),
       activity: (delta) => {
         session.busy += delta;
@@ -114,6 +116,7 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
         const session = sessions.get(id);
         // A session is its opener's: another token sees it as absent (it cannot spend under someone else's name).
         if (!session || session.tokenId !== (principal.tokenId ?? "")) return rpcError(404, -32001, "Session not found; start a new one with an initialize request");
+        session.principal = principal;
         return answer(session, request);
       }
       if (request.method !== "POST") return rpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
