@@ -44,7 +44,8 @@ test("lists tokens with name, team, role, prefix, limits and state; never a secr
   expect(alice!.slice(0, 4)).toEqual(["alice", "backend", "Member", "mg_Ab12…"]);
   expect(alice![4]).toContain("$2.00/day");
   expect(alice![4]).toContain("$30.00/month");
-  expect(root!.slice(0, 5)).toEqual(["root", "—", "Admin", "mg_Zz99…", "none"]);
+  expect(root!.slice(0, 4)).toEqual(["root", "—", "Admin", "mg_Zz99…"]);
+  expect(root![4]).toStartWith("none");
   expect(old![6]).toContain("Revoked");
   expect(page.root.querySelectorAll(".tokens-row")[2]!.querySelector("button")).toBeNull();
 });
@@ -121,4 +122,28 @@ test("in Chinese", async () => {
   expect(page.root.querySelector("h1")!.textContent).toBe("令牌");
   expect(rows(page.root)[0]![2]).toBe("管理员");
   expect(page.root.textContent).toContain("创建令牌");
+});
+
+test("an admin edits a token's limits in place; a blank field removes that limit", async () => {
+  let items = [view({ id: "t1", name: "alice", budget_daily_usd: 2, budget_monthly_usd: 30 })];
+  const { sent } = daemon([], {
+    "GET /api/tokens": () => Response.json({ items }),
+    "PATCH /api/tokens/t1": (request) => {
+      const body = request.body as { budget_daily_usd: number | null; budget_monthly_usd: number | null };
+      items = [{ ...items[0]!, ...body }];
+      return Response.json(items[0]);
+    },
+  });
+  using page = mount(() => <Tokens />);
+  await until(() => rows(page.root).length === 1);
+  button(page.root, "Edit the limits of alice").click();
+  const [daily, monthly] = [...page.root.querySelectorAll(".tokens-limits-edit input")] as HTMLInputElement[];
+  expect([daily!.value, monthly!.value]).toEqual(["2", "30"]);
+  typeInto(daily!, "5");
+  typeInto(monthly!, "");
+  button(page.root, "Save").click();
+  await until(() => page.root.textContent?.includes("The limits of alice were saved") === true);
+  expect(sent.find((r) => r.method === "PATCH")!.body).toEqual({ budget_daily_usd: 5, budget_monthly_usd: null });
+  await until(() => rows(page.root)[0]![4]!.startsWith("$5.00/day"));
+  expect(rows(page.root)[0]![4]).not.toContain("month");
 });

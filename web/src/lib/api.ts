@@ -9,7 +9,7 @@ import type { EstimateAnswer, EstimateRequest, ModelEstimate } from "../../../se
 import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
-import type { TokenCreate, TokenCreated, TokenList, TokenView, Whoami } from "../../../server/tokens/schema.ts";
+import type { TokenBudgetUpdate, TokenCreate, TokenCreated, TokenList, TokenView, Whoami } from "../../../server/tokens/schema.ts";
 
 export type { CostSummary, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget, TokenCreated, TokenView, Whoami };
 
@@ -184,6 +184,8 @@ export const api = {
     list: () => call<TokenList>("GET", "/api/tokens"),
     create: (body: z.input<typeof TokenCreate>) => call<TokenCreated>("POST", "/api/tokens", body),
     revoke: (id: string) => call<TokenView>("DELETE", `/api/tokens/${encodeURIComponent(id)}`),
+    /** New limits for a token: a field left out is kept, null removes it. */
+    setBudget: (id: string, body: z.input<typeof TokenBudgetUpdate>) => call<TokenView>("PATCH", `/api/tokens/${encodeURIComponent(id)}`, body),
     /** Who this browser's token belongs to, and its role. */
     me: () => call<Whoami>("GET", "/api/tokens/me"),
   },

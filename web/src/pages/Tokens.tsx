@@ -8,6 +8,9 @@ import "./tokens.css";
 /** An optional USD amount typed in a field: undefined when blank. */
 const amount = (text: string): number | undefined => (text.trim() === "" ? undefined : Number(text));
 
+/** A limit as its field shows it: blank for none. */
+const limitText = (usd: number | null): string => (usd === null ? "" : String(usd));
+
 /** The admin's tokens page: create a token (shown once), list them, revoke one. Members see the daemon's 403. */
 export function Tokens() {
   const [list, { refetch }] = createResource(() => api.tokens.list());
@@ -23,6 +26,10 @@ export function Tokens() {
   const [confirming, setConfirming] = createSignal<string>();
   const [revokeError, setRevokeError] = createSignal<unknown>();
   const [notice, setNotice] = createSignal("");
+  // The token whose limits are being edited, and the two fields (blank removes a limit).
+  const [editing, setEditing] = createSignal<string>();
+  const [editDaily, setEditDaily] = createSignal("");
+  const [editMonthly, setEditMonthly] = createSignal("");
 
   const create = async (event: SubmitEvent) => {
     event.preventDefault();
@@ -64,6 +71,24 @@ export function Tokens() {
       await api.tokens.revoke(token.id);
       setNotice(t("tokens.revoked", { name: token.name }));
       setConfirming(undefined);
+      void refetch();
+    } catch (error) {
+      setRevokeError(error);
+    }
+  };
+
+  const startEdit = (token: TokenView) => {
+    setEditing(token.id);
+    setEditDaily(limitText(token.budget_daily_usd));
+    setEditMonthly(limitText(token.budget_monthly_usd));
+  };
+
+  const saveLimits = async (token: TokenView) => {
+    setRevokeError(undefined);
+    try {
+      await api.tokens.setBudget(token.id, { budget_daily_usd: amount(editDaily()) ?? null, budget_monthly_usd: amount(editMonthly()) ?? null });
+      setNotice(t("tokens.limitsSaved", { name: token.name }));
+      setEditing(undefined);
       void refetch();
     } catch (error) {
       setRevokeError(error);
@@ -177,7 +202,32 @@ export function Tokens() {
                       <td>
                         <code>{token.prefix}…</code>
                       </td>
-                      <td>{limits(token)}</td>
+                      <td>
+                        <Show
+                          when={editing() === token.id}
+                          fallback={
+                            <>
+                              {limits(token)}{" "}
+                              <Show when={!token.revoked_at}>
+                                <button type="button" class="link" aria-label={t("tokens.editLimits", { name: token.name })} onClick={() => startEdit(token)}>
+                                  {t("tokens.edit")}
+                                </button>
+                              </Show>
+                            </>
+                          }
+                        >
+                          <span class="tokens-limits-edit">
+                            <input type="number" min="0" step="any" aria-label={t("tokens.dailyBudget")} value={editDaily()} onInput={(e) => setEditDaily(e.currentTarget.value)} />
+                            <input type="number" min="0" step="any" aria-label={t("tokens.monthlyBudget")} value={editMonthly()} onInput={(e) => setEditMonthly(e.currentTarget.value)} />
+                            <button type="button" onClick={() => void saveLimits(token)}>
+                              {t("tokens.save")}
+                            </button>
+                            <button type="button" class="secondary" onClick={() => setEditing(undefined)}>
+                              {t("tokens.cancelEdit")}
+                            </button>
+                          </span>
+                        </Show>
+                      </td>
                       <td>{formatTime(token.created_at)}</td>
                       <td>
                         <Show when={!token.revoked_at} fallback={t("tokens.revokedAt", { time: formatTime(token.revoked_at) })}>
