@@ -4,7 +4,7 @@ import type { TokenCreated, TokenView } from "../../../web/src/lib/api.ts";
 import { setLocale } from "../../../web/src/lib/i18n.ts";
 import { Tokens } from "../../../web/src/pages/Tokens.tsx";
 import { button, choose, typeInto } from "../dom.ts";
-import { errorAnswer, fakeRoutes, type Route } from "../fake-routes.ts";
+import { errorAnswer, fakeRoutes, type Route, type SentRequest } from "../fake-routes.ts";
 import { mount, until } from "../render.ts";
 
 let restore = () => {};
@@ -128,7 +128,7 @@ test("an admin edits a token's limits in place; a blank field removes that limit
   let items = [view({ id: "t1", name: "alice", budget_daily_usd: 2, budget_monthly_usd: 30 })];
   const { sent } = daemon([], {
     "GET /api/tokens": () => Response.json({ items }),
-    "PATCH /api/tokens/t1": (request) => {
+    "PATCH /api/tokens/t1": (request: SentRequest) => {
       const body = request.body as { budget_daily_usd: number | null; budget_monthly_usd: number | null };
       items = [{ ...items[0]!, ...body }];
       return Response.json(items[0]);
