@@ -22,6 +22,7 @@ import {
 import { PriceEntry } from "../costs/price-schema.ts";
 import { PROVIDER_OPTIONS } from "../providers/options.ts";
 import { MediaType, ProviderId } from "../enums.ts";
+import { MAX_TOKEN_NAME_CHARS } from "../tokens/schema.ts";
 
 export { MEDIA_TYPES, MediaType, PROVIDER_IDS, ProviderId } from "../enums.ts";
 
@@ -100,7 +101,7 @@ export type Limits = z.infer<typeof Limits>;
 /** Spending limits overall, per media type, and per team (the `team` of person tokens). */
 export const Budget = Limits.extend({
   per_type: z.object({ image: Limits.optional(), video: Limits.optional(), audio: Limits.optional() }).strict().optional(),
-  per_team: z.record(z.string().min(1).max(64, "a team name is at most 64 characters"), Limits).optional(),
+  per_team: z.record(z.string().min(1).max(MAX_TOKEN_NAME_CHARS, `a team name is at most ${MAX_TOKEN_NAME_CHARS} characters`), Limits).optional(),
 }).strict();
 export type Budget = z.infer<typeof Budget>;
 
