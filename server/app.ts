@@ -10,6 +10,7 @@ import { mediaRoutes } from "./media/routes.ts";
 import { mcpRoutes } from "./mcp/routes.ts";
 import { openaiRoutes } from "./openai-api/routes.ts";
 import { skillRoutes } from "./skill/routes.ts";
+import { tokenRoutes } from "./tokens/routes.ts";
 import type { AppDeps } from "./deps.ts";
 
 /** The mediagen HTTP API. */
@@ -18,6 +19,7 @@ export function createApp(deps: AppDeps) {
     bindHost: deps.bindHost,
     allowedHosts: () => deps.config.get().server.allowed_hosts,
     token: () => deps.config.get().server.token,
+    people: deps.tokens,
   });
   return new Elysia()
     .onRequest(({ request }) => {
@@ -43,6 +45,7 @@ export function createApp(deps: AppDeps) {
     .use(costRoutes(deps))
     .use(configRoutes(deps))
     .use(skillRoutes(deps))
+    .use(tokenRoutes(deps))
     .use(openaiRoutes(deps))
     .use(mcpRoutes(deps));
 }

@@ -12,7 +12,7 @@ export type ServeCommand = { kind: "serve"; host: string; port: number; dataDir:
 export type PricesCommand = { kind: "prices"; dataDir: string; all: boolean; json: boolean };
 
 /** The commands that talk to a running daemon (server/cli-client/). */
-export const CLIENT_COMMANDS = ["image", "video", "speak", "types", "history", "costs", "jobs", "skill"] as const;
+export const CLIENT_COMMANDS = ["image", "video", "speak", "types", "history", "costs", "jobs", "skill", "token"] as const;
 export type ClientCommandName = (typeof CLIENT_COMMANDS)[number];
 
 /** A client command and its arguments after its name, parsed by its own module (each has its own --help). */
@@ -42,6 +42,8 @@ Usage:
   mediagen speak <text> [--voice V] [--out DIR] [--model NAME]
   mediagen types | history [filters] | costs [--month] | jobs
   mediagen skill install [--for AGENT] [--dir DIR] | skill print
+  mediagen token create --name NAME [--team T] [--role member|admin] [--budget-daily USD] [--budget-monthly USD]
+  mediagen token list | token budget <id|name> [--budget-daily USD|none] | token revoke <id|name>
   mediagen mcp [--url U] [--print-config]
   mediagen --version
   mediagen --help

@@ -3,12 +3,15 @@ import type { ConfigStore } from "./config/store.ts";
 import type { Ledger } from "./ledger/ledger.ts";
 import type { Logger } from "./log.ts";
 import type { MediaService } from "./media/service.ts";
+import type { TokenService } from "./tokens/service.ts";
 
 /** Everything the routes need. */
 export interface AppDeps {
   config: ConfigStore;
   ledger: Ledger;
   media: MediaService;
+  /** Person and team tokens. */
+  tokens: TokenService;
   log: Logger;
   version: string;
   startedAt: number;

@@ -4,8 +4,8 @@ import type { Meter } from "./costs/price-schema.ts";
 /** Every error_type mediagen can return, with its HTTP status and a default message. */
 export const ERROR_CATALOGUE = {
   invalid_argument: { status: 400, message: "A request field is invalid." },
-  unauthorized: { status: 401, message: "This daemon requires `Authorization: Bearer <token>` (see server.token in config.yml)." },
-  forbidden: { status: 403, message: "Request refused by the localhost guard." },
+  unauthorized: { status: 401, message: "This daemon requires `Authorization: Bearer <token>` (server.token in config.yml, or a token an admin made with `mediagen token create`)." },
+  forbidden: { status: 403, message: "Request refused by the localhost guard, or reserved to admins." },
   not_found: { status: 404, message: "No such resource." },
   insufficient_credits: { status: 402, message: "The provider account has no credit or quota left; top it up." },
   budget_exceeded: { status: 402, message: "This request would pass a spending limit set under budget: in config.yml." },
@@ -52,6 +52,9 @@ export interface ErrorDetails {
   estimated_usd?: number;
   period?: "daily" | "monthly";
   scope?: string;
+  /** budget_exceeded by a token's or a team's own limit: whose (the token's name, or the team). */
+  owner?: string;
+  team?: string;
   /** Overrides the catalogue status (e.g. auth_required is 502 when the provider rejected the key). */
   status?: number;
 }

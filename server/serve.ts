@@ -13,6 +13,8 @@ import { BUN_MAX_REQUEST_BODY_BYTES, createFrontDoor, DEFAULT_IDLE_TIMEOUT_SECON
 import { createGuard, isLoopback } from "./http/guard.ts";
 import { createLogger } from "./log.ts";
 import { MediaService } from "./media/service.ts";
+import { SqliteTokenStore } from "./tokens/store.ts";
+import { TokenService } from "./tokens/service.ts";
 
 /** Starts the daemon for `command`; exits the process on a fatal start-up problem. */
 export function serve(command: ServeCommand): void {
@@ -68,12 +70,13 @@ export function serve(command: ServeCommand): void {
   }
   const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
   const media = new MediaService({ config, ledger, log, pollIntervalSeconds });
-  const app = createApp({ config, ledger, media, log, version: pkg.version, startedAt: Date.now(), bindHost: command.host });
+  const tokens = new TokenService(new SqliteTokenStore(db));
+  const app = createApp({ config, ledger, media, tokens, log, version: pkg.version, startedAt: Date.now(), bindHost: command.host });
   const frontDoor = createFrontDoor({
     handle: (request) => app.handle(request),
     // The UI page carries no token (it asks for one), so its files pass the Host and Origin checks only.
     uiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => undefined }),
-    apiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => config.get().server.token }),
+    apiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => config.get().server.token, people: tokens }),
     maxBodyBytes: () => config.get().server.max_body_mib * 1048576,
     idleTimeoutSeconds,
     log,

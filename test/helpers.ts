@@ -11,6 +11,8 @@ import { Ledger } from "../server/ledger/ledger.ts";
 import type { MediaType } from "../server/config/schema.ts";
 import { memoryLogger } from "../server/log.ts";
 import { MediaService } from "../server/media/service.ts";
+import { SqliteTokenStore } from "../server/tokens/store.ts";
+import { TokenService } from "../server/tokens/service.ts";
 import { AppError } from "../server/errors.ts";
 import { startFakeClacky, type FakeClacky } from "./fakes/openclacky.ts";
 
@@ -51,7 +53,8 @@ export function createHarness(options: HarnessOptions = {}) {
   const log = memoryLogger();
   const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
   const media = new MediaService({ config, ledger, log, timeoutsSeconds: options.timeoutsSeconds, pollIntervalSeconds: options.pollIntervalSeconds ?? 0.01 });
-  const app = createApp({ config, ledger, media, log, version: "test", startedAt: Date.now(), bindHost: options.bindHost ?? "127.0.0.1" });
+  const tokens = new TokenService(new SqliteTokenStore(db));
+  const app = createApp({ config, ledger, media, tokens, log, version: "test", startedAt: Date.now(), bindHost: options.bindHost ?? "127.0.0.1" });
 
   const call = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:7070${path}`, init));
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
@@ -73,6 +76,7 @@ export function createHarness(options: HarnessOptions = {}) {
     ledger,
     log,
     media,
+    tokens,
     dataDir,
     workDir,
     root: dir.path,

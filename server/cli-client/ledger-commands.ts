@@ -42,7 +42,7 @@ const types: ReadCommand<MediaTypes> = {
 };
 
 const history: ReadCommand<GenerationPage> = {
-  usage: "mediagen history [--type T] [--status S] [--model M] [--door D] [--client C] [--session S] [--q TEXT] [--from DATE] [--to DATE] [--limit N] [--cursor C] [--url URL] [--json]",
+  usage: "mediagen history [--type T] [--status S] [--model M] [--door D] [--client C] [--session S] [--owner NAME] [--team T] [--q TEXT] [--from DATE] [--to DATE] [--limit N] [--cursor C] [--url URL] [--json]",
   summary: "Lists recorded generations, newest first (GET /api/generations).",
   flags: {
     type: filter("T", "image, video or audio."),
@@ -51,6 +51,8 @@ const history: ReadCommand<GenerationPage> = {
     door: filter("D", "api, ui, mcp, openai or cli: the way the request came in."),
     client: filter("C", "The caller's User-Agent or MCP client name."),
     session: filter("S", "The caller's session (MCP session, X-Mediagen-Session, MEDIAGEN_SESSION)."),
+    owner: filter("NAME", "Only requests made with this person's or team's token."),
+    team: filter("T", "Only requests made with tokens of this team."),
     q: filter("TEXT", "Words in the prompt."),
     from: filter("DATE", "From this local date (YYYY-MM-DD) or ISO time."),
     to: filter("DATE", "Up to this local date (inclusive) or ISO time."),
@@ -58,7 +60,7 @@ const history: ReadCommand<GenerationPage> = {
     cursor: filter("C", "The next page: the cursor the previous page printed."),
   },
   fetch: (client, values) => {
-    const keys = ["type", "status", "model", "door", "client", "session", "q", "from", "to", "limit", "cursor"] as const;
+    const keys = ["type", "status", "model", "door", "client", "session", "owner", "team", "q", "from", "to", "limit", "cursor"] as const;
     return client.generations(Object.fromEntries(keys.map((key) => [key, values[key] as string | undefined])));
   },
   print(body, io) {
@@ -73,7 +75,7 @@ const history: ReadCommand<GenerationPage> = {
 };
 
 const costs: ReadCommand<CostSummary> = {
-  usage: "mediagen costs [--month | --from DATE --to DATE] [--group-by G] [--type T] [--door D] [--client C] [--url URL] [--json]",
+  usage: "mediagen costs [--month | --from DATE --to DATE] [--group-by G] [--type T] [--door D] [--client C] [--owner NAME] [--team T] [--url URL] [--json]",
   summary: "Shows spend, grouped by day (default), model, type, provider, door or client (GET /api/costs/summary). Default: the last 30 days.",
   flags: {
     month: { kind: "switch", help: "This calendar month so far (from its first day, local time)." },
@@ -83,6 +85,8 @@ const costs: ReadCommand<CostSummary> = {
     type: filter("T", "Only image, video or audio."),
     door: filter("D", "Only requests that came in this way: api, ui, mcp, openai or cli."),
     client: filter("C", "Only this client (User-Agent or MCP client name)."),
+    owner: filter("NAME", "Only what this person's or team's token spent."),
+    team: filter("T", "Only what tokens of this team spent."),
   },
   fetch: (client, values, now) =>
     client.costs({
@@ -92,6 +96,8 @@ const costs: ReadCommand<CostSummary> = {
       type: values.type as string | undefined,
       door: values.door as string | undefined,
       client: values.client as string | undefined,
+      owner: values.owner as string | undefined,
+      team: values.team as string | undefined,
     }),
   print(body, io) {
     const unknown = body.total.unknown_cost_count > 0 ? ` (${body.total.unknown_cost_count} without a known cost)` : "";

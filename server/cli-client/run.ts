@@ -6,11 +6,13 @@ import { GENERATE_COMMANDS, runGenerate } from "./generate.ts";
 import { processIo, type Io } from "./io.ts";
 import { READ_COMMANDS, runRead } from "./ledger-commands.ts";
 import { runSkill } from "./skill-install.ts";
+import { runToken } from "./token-commands.ts";
 
 /** Runs one client command and returns its exit status (see exit-codes.ts). */
 export async function runClientCommand(command: ClientCommand, io: Io): Promise<ExitCode> {
   try {
     if (command.name === "skill") return await runSkill(command.argv, io);
+    if (command.name === "token") return await runToken(command.argv, io);
     if (command.name in GENERATE_COMMANDS) return await runGenerate(command.name as keyof typeof GENERATE_COMMANDS, command.argv, io);
     return await runRead(command.name as keyof typeof READ_COMMANDS, command.argv, io);
   } catch (error) {

@@ -23,6 +23,7 @@ import {
 import { PriceEntry } from "../costs/price-schema.ts";
 import { PROVIDER_OPTIONS } from "../providers/options.ts";
 import { MediaType, ProviderId } from "../enums.ts";
+import { MAX_TOKEN_NAME_CHARS } from "../tokens/schema.ts";
 
 export { MEDIA_TYPES, MediaType, PROVIDER_IDS, ProviderId } from "../enums.ts";
 
@@ -102,9 +103,10 @@ const usdLimit = z
 const Limits = z.object({ daily_usd: usdLimit.optional(), monthly_usd: usdLimit.optional() }).strict();
 export type Limits = z.infer<typeof Limits>;
 
-/** Spending limits overall and per media type. */
+/** Spending limits overall, per media type, and per team (the `team` of person tokens). */
 export const Budget = Limits.extend({
   per_type: z.object({ image: Limits.optional(), video: Limits.optional(), audio: Limits.optional() }).strict().optional(),
+  per_team: z.record(z.string().min(1).max(MAX_TOKEN_NAME_CHARS, `a team name is at most ${MAX_TOKEN_NAME_CHARS} characters`), Limits).optional(),
 }).strict();
 export type Budget = z.infer<typeof Budget>;
 

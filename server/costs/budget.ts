@@ -5,6 +5,7 @@ import { AppError } from "../errors.ts";
 import { findPrice, priceMeter } from "./catalog.ts";
 import type { PriceEntry } from "./price-schema.ts";
 import { estimateMeter } from "../providers/registry.ts";
+import type { Principal } from "../tokens/access.ts";
 
 
 /** Where an estimate came from: a user price, the catalogue, this model's recent recorded costs, or nowhere. */
@@ -80,6 +81,45 @@ export function checkBudget(budget: Budget | undefined, type: MediaType, estimat
         "budget_exceeded",
         `Refused before calling the provider: the ${period} ${scope === "overall" ? "" : `${scope} `}limit is ${usd(limit)}, ${usd(spent)} is spent or committed ${period === "daily" ? "today" : "this month"}, and ${what}. Raise budget.${scope === "overall" ? "" : `per_type.${scope}.`}${period}_usd in config.yml to allow it.`,
         { limit_usd: limit, spent_usd: Math.round(spent * 1e6) / 1e6, estimated_usd: estimate ?? undefined, period, scope },
+      );
+    }
+  }
+}
+
+/**
+ * Refuses (402 budget_exceeded, naming whose) a request that would pass its token's own daily or monthly limit or
+ * its team's (budget.per_team in config.yml), counted like checkBudget. `spendBy(from, who)` is what that token or
+ * team spent since `from`. No limit applies to server.token or to a daemon without tokens.
+ */
+export function checkOwnerBudget(
+  principal: Principal | undefined,
+  perTeam: Budget["per_team"],
+  estimate: number | null,
+  spendBy: (from: number, who: { tokenId: string } | { team: string }) => number,
+  now: number,
+): void {
+  if (!principal?.tokenId) return;
+  const starts = periodStarts(now);
+  const team = principal.team ? perTeam?.[principal.team] : undefined;
+  const scopes = [
+    { who: { tokenId: principal.tokenId }, limits: { daily_usd: principal.budgetDailyUsd ?? undefined, monthly_usd: principal.budgetMonthlyUsd ?? undefined }, label: `token "${principal.name}"`, details: { owner: principal.name } },
+    ...(team && principal.team ? [{ who: { team: principal.team }, limits: team, label: `team "${principal.team}"`, details: { team: principal.team } }] : []),
+  ];
+  for (const scope of scopes) {
+    for (const [period, limit, from] of [
+      ["daily", scope.limits.daily_usd, starts.day],
+      ["monthly", scope.limits.monthly_usd, starts.month],
+    ] as const) {
+      if (limit === undefined) continue;
+      const spent = spendBy(from, scope.who);
+      const cost = estimate ?? 0;
+      if (spent + cost <= limit && spent < limit) continue;
+      const what = estimate === null ? "its cost cannot be estimated (add a prices: entry for this model)" : `it is estimated at ${usd(cost)}`;
+      const raise = "tokenId" in scope.who ? "an admin can give this person a token with a higher limit" : `an admin can raise budget.per_team.${principal.team}.${period}_usd in config.yml`;
+      throw new AppError(
+        "budget_exceeded",
+        `Refused before calling the provider: the ${period} limit of ${scope.label} is ${usd(limit)}, ${usd(spent)} is spent or committed ${period === "daily" ? "today" : "this month"}, and ${what}. ${raise[0]!.toUpperCase()}${raise.slice(1)}.`,
+        { limit_usd: limit, spent_usd: Math.round(spent * 1e6) / 1e6, estimated_usd: estimate ?? undefined, period, scope: "tokenId" in scope.who ? "token" : "team", ...scope.details },
       );
     }
   }

@@ -38,7 +38,7 @@ export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()):
   const toMs = range.toMs ?? now + 1;
   const fromMs = range.fromMs ?? toMs - DEFAULT_COST_WINDOW_DAYS * DAY_MS;
   if (fromMs >= toMs) throw invalidArgument("from", `from (${query.from}) must be before to (${query.to ?? "now"})`);
-  const spend: SpendQuery = { fromMs, toMs, groupBy: query.group_by, series: query.series, type: query.type, door: query.door, client: query.client, session: query.session };
+  const spend: SpendQuery = { fromMs, toMs, groupBy: query.group_by, series: query.series, type: query.type, door: query.door, client: query.client, session: query.session, owner: query.owner, team: query.team };
   const groups = plainGrouping(spend)
     ? spendGroups(ledger.database, spend, ledger.costGroups(fromMs, toMs, spend.groupBy, query.type))
     : spendGroups(ledger.database, spend);

@@ -15,6 +15,6 @@ export const healthRoutes = (deps: AppDeps) =>
       config: { ok: config.ok, ...(config.error ? { error: config.error } : {}), ...(config.warning ? { warning: config.warning } : {}) },
       storage,
       running_generations: deps.media.running,
-      token_required: Boolean(deps.config.get().server.token),
+      token_required: Boolean(deps.config.get().server.token) || deps.tokens.anyActive(),
     };
   }, { response: Health });

@@ -2,6 +2,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { hostname, networkInterfaces } from "node:os";
 import { AppError } from "../errors.ts";
+import { LOCAL_ADMIN, refuseMember, type Principal } from "../tokens/access.ts";
 
 /** What the guard needs to know about this daemon. */
 export interface GuardOptions {
@@ -9,8 +10,18 @@ export interface GuardOptions {
   bindHost: string;
   /** Extra Host names allowed by config (read on every request, so config edits apply at once). */
   allowedHosts: () => readonly string[];
-  /** The bearer token clients must send, if any. */
+  /** The bearer token clients must send, if any (config.yml's server.token: its holder is an admin). */
   token: () => string | undefined;
+  /** Person and team tokens (the token service); absent: only server.token is accepted. */
+  people?: People;
+}
+
+/** What the guard needs of the person and team tokens. */
+export interface People {
+  /** The principal of an active token's secret, or undefined. */
+  identify(secret: string): Principal | undefined;
+  /** Whether any token is active. */
+  anyActive(): boolean;
 }
 
 const WILDCARD_BINDS = new Set(["0.0.0.0", "::", "[::]", ""]);
@@ -68,14 +79,30 @@ export function createGuard(options: GuardOptions): (request: Request, path: str
         return new AppError("forbidden", `Cross-site request refused: Origin ${origin} is not this daemon (${hostHeader})`);
       }
     }
-    const token = options.token();
-    if (token && path !== "/api/health") {
-      const auth = request.headers.get("authorization") ?? "";
-      // <img>/<video>/<audio> cannot send headers: generated files may carry the token as ?access_token=.
-      const fromQuery = request.method === "GET" && /^\/api\/generations\/[^/]+\/file$/.test(path) ? (new URL(request.url).searchParams.get("access_token") ?? "") : "";
-      const given = auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : fromQuery;
-      if (!given || !sameSecret(given, token)) return new AppError("unauthorized");
-    }
-    return undefined;
+    if (path === "/api/health") return undefined;
+    const principal = identify(request, path, options.token(), options.people);
+    if (principal instanceof AppError) return principal;
+    return refuseMember(principal, request.method, path);
   };
+}
+
+/** The bearer secret a request carries: its Authorization header, or `?access_token=` on a generated file. */
+function bearerOf(request: Request, path: string): string {
+  const auth = request.headers.get("authorization") ?? "";
+  // <img>/<video>/<audio> cannot send headers: generated files may carry the token as ?access_token=.
+  const fromQuery = request.method === "GET" && /^\/api\/generations\/[^/]+\/file$/.test(path) ? (new URL(request.url).searchParams.get("access_token") ?? "") : "";
+  return auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : fromQuery;
+}
+
+/**
+ * Who a request is: server.token's holder (compared in constant time) or a token's owner, both by their bearer
+ * secret; with no token in use at all, the local admin. `unauthorized` when a token is required and missing or wrong.
+ */
+export function identify(request: Request, path: string, serverToken: string | undefined, people?: People): Principal | AppError {
+  const given = bearerOf(request, path);
+  if (serverToken && given && sameSecret(given, serverToken)) return { via: "server-token", role: "admin" };
+  const person = given ? people?.identify(given) : undefined;
+  if (person) return person;
+  if (!serverToken && !people?.anyActive()) return LOCAL_ADMIN;
+  return new AppError("unauthorized", given ? "The bearer token is not valid (wrong, or revoked); ask an admin for a token" : undefined);
 }

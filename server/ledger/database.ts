@@ -267,6 +267,30 @@ export const MIGRATIONS: readonly string[] = [
    ${rollup("ledger_caller_days", DAY_BUCKET, ["door", "coalesce(client, '')"], ["door", "client"])}
    ${rollup("ledger_caller_hours", HOUR_BUCKET, ["door", "coalesce(client, '')"], ["door", "client"])}
    ${rollup("ledger_model_hours", HOUR_BUCKET, ["model", "provider"], ["model", "provider"])}`,
+  // 7: the thumbnails and durations migration, merged next.
+  `SELECT 1;`,
+  // 8. People and tokens: each token stored as its SHA-256 hash with a short prefix for display, its owner (a person
+  // or team name), team, role and its own limits; one active token per name. Each generation records the token it
+  // came with (id, owner name, team), so spend is filtered and budgeted per token and per team.
+  `CREATE TABLE tokens (
+     id                 TEXT PRIMARY KEY,
+     name               TEXT NOT NULL,
+     team               TEXT,
+     role               TEXT NOT NULL CHECK (role IN ('member', 'admin')),
+     prefix             TEXT NOT NULL,
+     hash               TEXT NOT NULL UNIQUE,
+     budget_daily_usd   REAL,
+     budget_monthly_usd REAL,
+     created_at         INTEGER NOT NULL,
+     revoked_at         INTEGER
+   );
+   CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;
+   ALTER TABLE generations ADD COLUMN token_id TEXT;
+   ALTER TABLE generations ADD COLUMN owner TEXT;
+   ALTER TABLE generations ADD COLUMN team TEXT;
+   CREATE INDEX generations_token_spend ON generations (token_id, created_at) WHERE token_id IS NOT NULL;
+   CREATE INDEX generations_owner ON generations (owner, created_at) WHERE owner IS NOT NULL;
+   CREATE INDEX generations_team ON generations (team, created_at) WHERE team IS NOT NULL;`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -107,9 +107,9 @@ export class Ledger {
     this.db
       .query(
         `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client, door,
-           estimated_cost_usd, idempotency_key, request_hash)
+           estimated_cost_usd, idempotency_key, request_hash, token_id, owner, team)
          VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client, $door,
-           $estimate, $idempotencyKey, $requestHash)`,
+           $estimate, $idempotencyKey, $requestHash, $tokenId, $owner, $team)`,
       )
       .run({
         id,
@@ -128,6 +128,9 @@ export class Ledger {
         estimate: input.estimatedCostUsd ?? null,
         idempotencyKey: input.idempotencyKey ?? null,
         requestHash: input.requestHash ?? null,
+        tokenId: input.owner?.tokenId ?? null,
+        owner: input.owner?.name ?? null,
+        team: input.owner?.team ?? null,
       });
   }
 
@@ -208,6 +211,24 @@ export class Ledger {
                  FROM generations INDEXED BY generations_spend WHERE created_at >= $from AND created_at < $hour${typed}) AS spend`,
       )
       .get(type ? { from: fromMs, hour, type, ...ASSUMED_COST_USD } : { from: fromMs, hour, ...ASSUMED_COST_USD });
+    return row?.spend ?? 0;
+  }
+
+  /**
+   * Money spent since `fromMs` (ms) by one token or one team, counted as spendSince counts it (finished costs,
+   * estimates of unfinished jobs, an unknown cost at its estimate or ASSUMED_COST_USD), from the rows themselves.
+   */
+  spendSinceBy(fromMs: number, who: { tokenId: string } | { team: string }): number {
+    const [column, value] = "tokenId" in who ? ["token_id", who.tokenId] : ["team", who.team];
+    const row = this.db
+      .query<{ spend: number }, { from: number; who: string; image: number; video: number; audio: number }>(
+        `SELECT coalesce(sum(CASE WHEN status IN ('queued', 'running') THEN coalesce(estimated_cost_usd, 0)
+                                  WHEN cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)
+                                  THEN coalesce(estimated_cost_usd, CASE type WHEN 'image' THEN $image WHEN 'video' THEN $video ELSE $audio END)
+                                  ELSE coalesce(cost_usd, 0) END), 0) AS spend
+         FROM generations WHERE ${column} = $who AND created_at >= $from`,
+      )
+      .get({ from: fromMs, who: value, ...ASSUMED_COST_USD });
     return row?.spend ?? 0;
   }
 
@@ -570,6 +591,14 @@ function listFilters(query: Omit<GenerationQuery, "from" | "to">, range: TimeRan
   if (query.session) {
     where.push(`${table}session_id = $session`);
     params.session = query.session;
+  }
+  if (query.owner) {
+    where.push(`${table}owner = $owner`);
+    params.owner = query.owner;
+  }
+  if (query.team) {
+    where.push(`${table}team = $team`);
+    params.team = query.team;
   }
   if (query.q) {
     where.push(`instr(lower(${table}prompt), lower($q)) > 0`);

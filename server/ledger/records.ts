@@ -43,6 +43,9 @@ export type Row = {
   client: string | null;
   door: Door;
   refusal_count: number | null;
+  token_id: string | null;
+  owner: string | null;
+  team: string | null;
   operation_id: string | null;
   progress: number | null;
   attempts: string;
@@ -64,6 +67,8 @@ export interface NewGeneration {
   client?: string;
   /** The front door the request came through; default `api`. */
   door?: Door;
+  /** The token the request came with: its id, its owner's name and team (absent without a person token). */
+  owner?: { tokenId: string; name: string; team: string | null };
   /** Cost estimated before the call, counted against budgets while the job is unfinished. */
   estimatedCostUsd?: number | null;
   idempotencyKey?: string;
@@ -161,6 +166,8 @@ export function toGeneration(row: Row): Generation {
     door: row.door,
     refusal_count: row.refusal_count,
     billed_failure: isBilledFailure(row),
+    owner: row.owner,
+    team: row.team,
   };
 }
 

@@ -20,6 +20,8 @@ export interface Refusal {
   door: Door;
   client?: string;
   sessionId?: string;
+  /** The person or team token it came with (absent without one). */
+  owner?: { tokenId: string; name: string; team: string | null };
 }
 
 interface Folded {
@@ -45,7 +47,7 @@ export class RefusalLog {
   /** Records one refusal; returns the id of the row that counts it. Never throws (a write that fails is deferred). */
   record(refusal: Refusal): string {
     const at = this.now();
-    const key = JSON.stringify([refusal.type, refusal.errorType, refusal.door, refusal.client ?? "", refusal.sessionId ?? "", refusal.model]);
+    const key = JSON.stringify([refusal.type, refusal.errorType, refusal.door, refusal.client ?? "", refusal.sessionId ?? "", refusal.owner?.tokenId ?? "", refusal.model]);
     this.forgetBefore(at - REFUSAL_FOLD_MS);
     const hour = Math.floor(at / HOUR_MS);
     if (hour !== this.hour) {
@@ -75,8 +77,9 @@ export class RefusalLog {
   private insert(id: string, at: number, refusal: Refusal): void {
     this.db
       .query(
-        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, created_at, finished_at, session_id, client, door, error, error_type, refusal_count)
-         VALUES ($id, $type, 'failed', $model, $modelName, $provider, $prompt, $at, $at, $sessionId, $client, $door, $error, $errorType, 1)`,
+        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, created_at, finished_at, session_id, client, door, error, error_type, refusal_count,
+           token_id, owner, team)
+         VALUES ($id, $type, 'failed', $model, $modelName, $provider, $prompt, $at, $at, $sessionId, $client, $door, $error, $errorType, 1, $tokenId, $owner, $team)`,
       )
       .run({
         id,
@@ -91,6 +94,9 @@ export class RefusalLog {
         door: refusal.door,
         error: refusal.error,
         errorType: refusal.errorType,
+        tokenId: refusal.owner?.tokenId ?? null,
+        owner: refusal.owner?.name ?? null,
+        team: refusal.owner?.team ?? null,
       });
   }
 

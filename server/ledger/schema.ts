@@ -84,6 +84,10 @@ export const Generation = z.object({
   refusal_count: z.number().nullable(),
   /** The provider charged (or may have) but the job failed afterwards: counted apart in the costs. */
   billed_failure: z.boolean(),
+  /** The name on the person or team token the request came with; null without one (server.token or no token). */
+  owner: z.string().nullable().optional(),
+  /** That token's team, if it has one. */
+  team: z.string().nullable().optional(),
 });
 export type Generation = z.infer<typeof Generation>;
 
@@ -101,6 +105,8 @@ export const GenerationQuery = z
     door: Door.optional(),
     client: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
     session: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
+    owner: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
+    team: z.string().min(1).max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`).optional(),
     q: z.string().min(1).max(MAX_QUERY_TEXT_CHARS, `must be at most ${MAX_QUERY_TEXT_CHARS} characters`).optional(),
     from: dateOrTime.optional(),
     to: dateOrTime.optional(),
@@ -129,8 +135,8 @@ export type CostSeriesBy = z.infer<typeof CostSeriesBy>;
 const filterText = z.string().max(MAX_NAME_CHARS, `must be at most ${MAX_NAME_CHARS} characters`);
 
 /**
- * Query of `GET /api/costs/summary`: `type`, `door`, `client` (`""` for requests without one) and `session` narrow
- * the spend; `series` splits a day-grouped summary.
+ * Query of `GET /api/costs/summary`: `type`, `door`, `client` (`""` for requests without one), `session`, `owner`
+ * and `team` (a token's owner name, a team) narrow the spend; `series` splits a day-grouped summary.
  */
 export const CostQuery = z
   .object({
@@ -142,6 +148,8 @@ export const CostQuery = z
     door: Door.optional(),
     client: filterText.optional(),
     session: filterText.min(1).optional(),
+    owner: filterText.min(1).optional(),
+    team: filterText.min(1).optional(),
   })
   .strict()
   .refine((q) => q.series === undefined || q.group_by === "day", { message: "series needs group_by=day", path: ["series"] });

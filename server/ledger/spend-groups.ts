@@ -17,6 +17,9 @@ export interface SpendFilters {
   /** "" for requests without a client. */
   client?: string;
   session?: string;
+  /** A person or team token's owner name, and a team. */
+  owner?: string;
+  team?: string;
 }
 
 /** A grouping with its optional split and filters, over [fromMs, toMs). */
@@ -43,6 +46,8 @@ const ROW_FILTER: Record<keyof SpendFilters, string> = {
   door: "door = $door",
   client: "client = $client",
   session: "session_id = $session",
+  owner: "owner = $owner",
+  team: "team = $team",
 };
 
 const DAY_MS = 86_400_000;
@@ -67,7 +72,7 @@ const ROLLUP_SUMS = "sum(included) AS n_included, sum(succeeded) AS count, sum(c
 function filterTerms(query: SpendFilters, rollup = false): { terms: string[]; params: Record<string, string> } {
   const terms: string[] = [];
   const params: Record<string, string> = {};
-  for (const name of ["type", "door", "client", "session"] as const) {
+  for (const name of ["type", "door", "client", "session", "owner", "team"] as const) {
     const value = query[name];
     if (value === undefined) continue;
     if (name === "client" && value === "" && !rollup) {
@@ -112,8 +117,8 @@ function rowParts(db: Database, query: SpendQuery, from: number, to: number): Pa
   if (from >= to) return [];
   const { terms, params } = filterTerms(query);
   const series = query.series ? ROW_KEY[query.series] : "NULL";
-  // A session's rows through its own index (they are few); any other window through the covering created_at one.
-  const table = query.session ? "generations" : "generations INDEXED BY generations_spend";
+  // A session's, owner's or team's rows through their own index (they are few); any other window through the covering created_at one.
+  const table = query.session || query.owner || query.team ? "generations" : "generations INDEXED BY generations_spend";
   return db
     .query<Part, Record<string, string | number>>(
       `SELECT ${ROW_KEY[query.groupBy]} AS key, ${series} AS series, ${ROW_SUMS}
@@ -127,7 +132,8 @@ function rowParts(db: Database, query: SpendQuery, from: number, to: number): Pa
  * need hours (a UTC day is not a local one); other groupings take whole UTC days where a daily rollup fits.
  */
 function rollupFor(query: SpendQuery): Rollup | undefined {
-  if (query.session !== undefined) return undefined;
+  // The rollups split by neither session nor token.
+  if (query.session !== undefined || query.owner !== undefined || query.team !== undefined) return undefined;
   const needed = [query.groupBy, query.series, query.door !== undefined ? "door" : undefined, query.client !== undefined ? "client" : undefined].filter(
     (column): column is string => column !== undefined && column !== "day" && column !== "type",
   );
@@ -196,7 +202,7 @@ function exceptions(db: Database, query: SpendQuery): Map<string, Pick<CostGroup
 
 /** Whether the day and model rollups of Ledger.costGroups answer this query alone (no caller, no series). */
 export function plainGrouping(query: SpendQuery): query is SpendQuery & { groupBy: "day" | "model" | "type" | "provider" } {
-  return query.groupBy !== "door" && query.groupBy !== "client" && !query.series && query.door === undefined && query.client === undefined && query.session === undefined;
+  return query.groupBy !== "door" && query.groupBy !== "client" && !query.series && query.door === undefined && query.client === undefined && query.session === undefined && query.owner === undefined && query.team === undefined;
 }
 
 /**

@@ -7,6 +7,8 @@ import type { WebStandardStreamableHTTPServerTransport } from "@modelcontextprot
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { localBackend } from "./backend.ts";
+import type { Principal } from "../tokens/access.ts";
+import { principalOf } from "../tokens/request.ts";
 
 /** The MCP SDK and the tools, loaded on the first /mcp request: a daemon nobody reaches over MCP never holds them. */
 const mcpModules = async () => {
@@ -29,6 +31,10 @@ interface Session {
   seen: number;
   /** Requests and tool calls in progress: a session in the middle of one is never closed to make room. */
   busy: number;
+  /** The token that opened it (its id; "" without a person token): only that token may use the session. */
+  tokenId: string;
+  /** Who sent its latest request (the same token, with its limits as they are now): its tool calls are recorded under them. */
+  principal: Principal;
 }
 
 /** A JSON-RPC error answer, the transport's own shape. */
@@ -63,12 +69,12 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
     while (sessions.size >= maxSessions && idle.length > 0) close(idle.shift()![0]);
   };
 
-  const open = async (): Promise<Session> => {
+  const open = async (principal: Principal): Promise<Session> => {
     const { WebStandardStreamableHTTPServerTransport, createMcpServer } = await mcpModules();
-    const session: Session = { seen: now(), busy: 0 } as Session;
+    const session: Session = { seen: now(), busy: 0, tokenId: principal.tokenId ?? "", principal } as Session;
     session.server = createMcpServer({
       version: deps.version,
-      backend: (client, session) => localBackend(deps, { door: "mcp", client, session }),
+      backend: (client, mcpSession) => localBackend(deps, { door: "mcp", client, session: mcpSession, principal: session.principal }),
       logError: (message) => deps.log.error(message),
       activity: (delta) => {
         session.busy += delta;
@@ -105,15 +111,18 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
     /** Answers one request to /mcp. */
     async handle(request: Request): Promise<Response> {
       const id = request.headers.get("mcp-session-id");
+      const principal = principalOf(deps, request);
       if (id) {
         const session = sessions.get(id);
-        if (!session) return rpcError(404, -32001, "Session not found; start a new one with an initialize request");
+        // A session is its opener's: another token sees it as absent (it cannot spend under someone else's name).
+        if (!session || session.tokenId !== (principal.tokenId ?? "")) return rpcError(404, -32001, "Session not found; start a new one with an initialize request");
+        session.principal = principal;
         return answer(session, request);
       }
       if (request.method !== "POST") return rpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
       makeRoom();
       if (sessions.size >= maxSessions) return rpcError(503, -32000, `Too many MCP sessions in use (${maxSessions}); retry later`);
-      const session = await open();
+      const session = await open(principal);
       const response = await answer(session, request);
       // Anything but an initialize request leaves the new session unused.
       if (!session.transport.sessionId) await session.server.close().catch(() => {});

@@ -8,15 +8,18 @@ import { invalidArgument } from "../errors.ts";
 import { loadInputImages, type InputBudget, type InputReservation } from "../formats/input-images.ts";
 import type { ImageJob, MediaInput, SpeechJob, VideoExtras, VideoJob } from "../providers/types.ts";
 import type { Door } from "../ledger/schema.ts";
+import type { Principal } from "../tokens/access.ts";
 import { parseOrThrow } from "../validate.ts";
 import { ImageRequest, SpeechRequest, VideoRequest } from "./schema.ts";
 
-/** Who is asking, for the ledger: the front door, the client (User-Agent, MCP client name) and the session. */
+/** Who is asking, for the ledger: the front door, the client (User-Agent, MCP client name), the session and the token's owner. */
 export interface Caller {
   door?: Door;
   client?: string;
   /** The MCP session id, or the `X-Mediagen-Session` header of an HTTP request; a body's session_id wins over it. */
   session?: string;
+  /** Who the guard identified; a person or team token's owner is recorded and held to its budgets. */
+  principal?: Principal;
 }
 
 /** A validated request, ready for a provider. */

@@ -9,6 +9,8 @@ import type { AppDeps } from "../deps.ts";
 import { legacyStatus, type JobUrls } from "./responses.ts";
 import { isFinished, type Door } from "../ledger/schema.ts";
 import type { Caller } from "./requests.ts";
+import type { Principal } from "../tokens/access.ts";
+import { principalOf } from "../tokens/request.ts";
 import { JobList, JobView, MediaTypes } from "./schema.ts";
 import type { MediaOutcome, SubmitOptions } from "./service.ts";
 
@@ -38,17 +40,17 @@ export function sessionOf(request: Request): string | undefined {
 
 /**
  * Who is asking: the door (the seed API unless the web UI, `mediagen mcp` or the CLI says otherwise), the
- * User-Agent and the session the caller names.
+ * User-Agent, the session the caller names and the token's owner.
  */
-export function callerOf(request: Request): Caller {
+export function callerOf(request: Request, principal?: Principal): Caller {
   const said = request.headers.get("x-mediagen-door")?.trim().toLowerCase() as Door | undefined;
-  return { door: said && LABELLED_DOORS.has(said) ? said : "api", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), session: sessionOf(request) };
+  return { door: said && LABELLED_DOORS.has(said) ? said : "api", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), session: sessionOf(request), principal };
 }
 
 async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set) {
   const maxBytes = deps.config.get().server.max_body_mib * 1048576;
   let outcome: MediaOutcome;
-  const caller = callerOf(request);
+  const caller = callerOf(request, principalOf(deps, request));
   try {
     const body = await readJsonBody(request, maxBytes);
     const options = submitOptions(request, body);

@@ -3,7 +3,7 @@
 import { createHash } from "node:crypto";
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, selectModel, type ConfigStore } from "../config/store.ts";
-import { checkBudget, estimateCost } from "../costs/budget.ts";
+import { checkBudget, checkOwnerBudget, estimateCost } from "../costs/budget.ts";
 import { CATALOG } from "../costs/catalog.ts";
 import { IDEMPOTENCY_WINDOW_HOURS, MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
 import { AppError, invalidArgument, type ErrorType } from "../errors.ts";
@@ -80,6 +80,12 @@ function maxEstimate(estimates: readonly (number | null)[]): number | null {
   return known.length ? Math.max(...known) : null;
 }
 
+/** The person or team token a caller came with, as the ledger records it; undefined without one. */
+function ownerOf(caller: Caller): { tokenId: string; name: string; team: string | null } | undefined {
+  const principal = caller.principal;
+  return principal?.tokenId ? { tokenId: principal.tokenId, name: principal.name ?? "", team: principal.team ?? null } : undefined;
+}
+
 /** Runs image, video and speech generations as jobs. */
 export class MediaService {
   private readonly jobs: Jobs;
@@ -137,6 +143,7 @@ export class MediaService {
       door: caller.door ?? "api",
       client: caller.client,
       sessionId: sessionId ?? caller.session,
+      owner: ownerOf(caller),
     });
   }
 
@@ -225,6 +232,7 @@ export class MediaService {
       // The chain is budgeted at its dearest entry: a fallback never spends past a limit the chosen entry would not.
       const estimate = maxEstimate(links.map((link) => estimateCost(type, link.entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(link.entry.model, link.entry.provider, type))));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
+      checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, (from, who) => ledger.spendSinceBy(from, who), this.now());
       const params = { ...prepared.params, output_dir: dir };
       // With a free slot the job is recorded as running at once (one insert, no later markRunning).
       const startsNow = this.jobs.hasFreeSlot(type);
@@ -239,6 +247,7 @@ export class MediaService {
         sessionId: prepared.sessionId ?? caller.session,
         client: caller.client,
         door: caller.door,
+        owner: ownerOf(caller),
         estimatedCostUsd: estimate,
         idempotencyKey: options.idempotencyKey,
         requestHash: hash,

@@ -9,14 +9,15 @@ import { readJsonBody, readRequestBody } from "../http/body.ts";
 import { fileResponse } from "../http/range.ts";
 import type { Caller } from "../media/requests.ts";
 import { sessionOf } from "../media/routes.ts";
+import { principalOf } from "../tokens/request.ts";
 import { parseOrThrow } from "../validate.ts";
 import { openaiErrorResponse, unknownEndpoint } from "./errors.ts";
 import { ImageEditRequest, ImageGenerationRequest, SpeechRequest, VideoContentQuery, VideoCreateRequest } from "./schema.ts";
 import { createImages, createSpeech, createVideo, findModel, findVideo, listModels, openaiField, videoFile } from "./service.ts";
 
 /** Who is asking: this door, and the SDK's User-Agent. */
-function callerOf(request: Request): Caller {
-  return { door: "openai", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), session: sessionOf(request) };
+function callerOf(deps: AppDeps, request: Request): Caller {
+  return { door: "openai", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), session: sessionOf(request), principal: principalOf(deps, request) };
 }
 
 /** The client's Idempotency-Key header, checked as the seed API checks it. */
@@ -62,7 +63,7 @@ async function answered(deps: AppDeps, type: MediaType | undefined, run: () => P
 
 async function imageGenerations(deps: AppDeps, request: Request) {
   const body = parseOrThrow(ImageGenerationRequest, await readJsonBody(request, maxBodyBytes(deps)));
-  return createImages(deps, body, { caller: callerOf(request), origin: new URL(request.url).origin, idempotencyKey: idempotencyKey(request) });
+  return createImages(deps, body, { caller: callerOf(deps, request), origin: new URL(request.url).origin, idempotencyKey: idempotencyKey(request) });
 }
 
 async function imageEdits(deps: AppDeps, request: Request) {
@@ -75,25 +76,25 @@ async function imageEdits(deps: AppDeps, request: Request) {
   const uploads = [...(files.get("image") ?? []), ...(files.get("image[]") ?? [])];
   if (uploads.length === 0) throw invalidArgument("image", "image is required: one or more image files (image or image[])");
   const images = await Promise.all(uploads.map(base64Of));
-  return createImages(deps, body, { images, caller: callerOf(request), origin: new URL(request.url).origin, idempotencyKey: idempotencyKey(request) });
+  return createImages(deps, body, { images, caller: callerOf(deps, request), origin: new URL(request.url).origin, idempotencyKey: idempotencyKey(request) });
 }
 
 async function speech(deps: AppDeps, request: Request) {
   const body = parseOrThrow(SpeechRequest, await readJsonBody(request, maxBodyBytes(deps)));
-  const { bytes, contentType } = await createSpeech(deps, body, callerOf(request), idempotencyKey(request));
+  const { bytes, contentType } = await createSpeech(deps, body, callerOf(deps, request), idempotencyKey(request));
   return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType, "content-length": String(bytes.length) } });
 }
 
 async function videos(deps: AppDeps, request: Request) {
   if (!isMultipart(request)) {
     const body = parseOrThrow(VideoCreateRequest, await readJsonBody(request, maxBodyBytes(deps)));
-    return createVideo(deps, body, { caller: callerOf(request), idempotencyKey: idempotencyKey(request) });
+    return createVideo(deps, body, { caller: callerOf(deps, request), idempotencyKey: idempotencyKey(request) });
   }
   const { fields, files } = await readForm(deps, request);
   const body = parseOrThrow(VideoCreateRequest, fields);
   const reference = files.get("input_reference")?.[0];
   const image = reference ? await base64Of(reference) : undefined;
-  return createVideo(deps, body, { image, caller: callerOf(request), idempotencyKey: idempotencyKey(request) });
+  return createVideo(deps, body, { image, caller: callerOf(deps, request), idempotencyKey: idempotencyKey(request) });
 }
 
 /** OpenAI's 404 for a path or method this door does not serve. */

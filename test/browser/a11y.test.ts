@@ -182,6 +182,20 @@ const VIEWS: View[] = [
     },
   },
   {
+    name: "Tokens with a revoked token",
+    path: "/tokens",
+    prepare: async (page) => {
+      // Made and revoked at once, so the daemon goes back to needing no token for the other views.
+      const made = await post("/api/tokens", { name: `a11y-${Date.now()}`, team: "qa", role: "admin", budget_daily_usd: 1 });
+      // Once a token exists every request needs one: the new admin token revokes itself.
+      const revoked = await fetch(`${daemon.url}/api/tokens/${made.id}`, { method: "DELETE", headers: { authorization: `Bearer ${made.token}` } });
+      if (revoked.status !== 200) throw new Error(`revoke answered ${revoked.status}`);
+      await page.reload();
+      await heading(page, "Tokens");
+      await page.locator(".tokens-row").first().waitFor();
+    },
+  },
+  {
     name: "NotFound",
     path: "/",
     prepare: async (page) => {

@@ -32,6 +32,7 @@ describe.if(enabled)("shell", () => {
       ["/history", "History"],
       ["/costs", "Costs"],
       ["/jobs", "Jobs"],
+      ["/tokens", "Tokens"],
       ["/", "Playground"],
     ]) {
       await page.goto(`${daemon.url}${path}`);

@@ -12,6 +12,7 @@ import { Jobs } from "./pages/Jobs.tsx";
 import { Models } from "./pages/Models.tsx";
 import { NotFound } from "./pages/NotFound.tsx";
 import { Playground } from "./pages/Playground.tsx";
+import { Tokens } from "./pages/Tokens.tsx";
 import { UI_ROUTES, type UiPath } from "./routes.ts";
 
 /** The page of each route in routes.ts. */
@@ -21,6 +22,7 @@ const PAGES: Record<UiPath, Component> = {
   "/history": History,
   "/costs": Costs,
   "/jobs": Jobs,
+  "/tokens": Tokens,
 };
 
 /** The shell: navigation, language switch, the token prompt when the daemon asks for one, and the current page. */
@@ -37,6 +39,9 @@ export function App() {
       throw error;
     }
   });
+  // Members do not manage tokens: their navigation leaves the page out (the daemon refuses them anyway).
+  const [me] = createResource(unlock, () => api.tokens.me().catch(() => undefined));
+  const routes = () => UI_ROUTES.filter((route) => route.path !== "/tokens" || me()?.role !== "member");
   const page = () => (Object.hasOwn(PAGES, currentPath()) ? PAGES[currentPath() as UiPath] : NotFound);
   return (
     <>
@@ -45,7 +50,7 @@ export function App() {
           {t("app.title")}
         </Link>
         <nav aria-label="main">
-          <For each={UI_ROUTES}>
+          <For each={routes()}>
             {(route) => (
               <Link href={route.path} aria-current={currentPath() === route.path ? "page" : undefined}>
                 {t(route.label)}

@@ -7,6 +7,7 @@ export const UI_ROUTES = [
   { path: "/history", label: "nav.history" },
   { path: "/costs", label: "nav.costs" },
   { path: "/jobs", label: "nav.jobs" },
+  { path: "/tokens", label: "nav.tokens" },
 ] as const;
 
 /** A page's path. */

@@ -2,7 +2,9 @@
 import { describe, expect, test } from "bun:test";
 import type { Budget, ModelEntry } from "../../../server/config/schema.ts";
 import { CATALOG } from "../../../server/costs/catalog.ts";
-import { checkBudget, estimateCost, periodStarts } from "../../../server/costs/budget.ts";
+import { checkBudget, checkOwnerBudget, estimateCost, periodStarts } from "../../../server/costs/budget.ts";
+import type { Principal } from "../../../server/tokens/access.ts";
+import { thrown } from "../../helpers.ts";
 
 const M = 1_000_000;
 const none = () => undefined;
@@ -78,5 +80,44 @@ describe("checkBudget", () => {
     const starts = periodStarts(now);
     expect(new Date(starts.day).getHours()).toBe(0);
     expect(new Date(starts.month).getDate()).toBe(1);
+  });
+});
+
+describe("checkOwnerBudget", () => {
+  const now = new Date(2026, 10, 15, 12).getTime();
+  const alice: Principal = { via: "token", role: "member", tokenId: "t1", name: "alice", team: "backend", budgetDailyUsd: 1, budgetMonthlyUsd: 10 };
+  const perTeam = { backend: { daily_usd: 3 } };
+  /** Spend by who: the token's and the team's figures, whatever the period. */
+  const spent = (token: number, team: number) => (_from: number, who: { tokenId: string } | { team: string }) => ("tokenId" in who ? token : team);
+
+  test.each([
+    // token spent, team spent, estimate, refused scope (or pass)
+    [0, 0, 0.5, "pass"],
+    [0.5, 0.5, 0.5, "pass"],
+    [0.6, 0.6, 0.5, "token"],
+    [1, 1, null, "token"],
+    [0.2, 2.8, 0.5, "team"],
+    [0.2, 3, null, "team"],
+  ] as const)("token spent %p, team spent %p, estimate %p: %p", (token, team, estimate, expected) => {
+    const run = () => checkOwnerBudget(alice, perTeam, estimate, spent(token, team), now);
+    if (expected === "pass") return expect(run()).toBeUndefined();
+    const error = thrown(run);
+    expect(error.type).toBe("budget_exceeded");
+    expect(error.details.scope).toBe(expected);
+    expect(expected === "token" ? error.details.owner : error.details.team).toBe(expected === "token" ? "alice" : "backend");
+  });
+
+  test("the monthly limit of the token counts too", () => {
+    const error = thrown(() => checkOwnerBudget({ ...alice, budgetDailyUsd: null }, undefined, 0.5, (from) => (from >= periodStarts(now).day ? 0 : 9.8), now));
+    expect(error.details).toMatchObject({ period: "monthly", scope: "token", owner: "alice", limit_usd: 10 });
+  });
+
+  test("server.token, the local admin and a token without limits or team are never held", () => {
+    const never = () => {
+      throw new Error("no spend should be read");
+    };
+    expect(checkOwnerBudget({ via: "server-token", role: "admin" }, perTeam, 100, never, now)).toBeUndefined();
+    expect(checkOwnerBudget(undefined, perTeam, 100, never, now)).toBeUndefined();
+    expect(checkOwnerBudget({ ...alice, team: null, budgetDailyUsd: null, budgetMonthlyUsd: null }, perTeam, 100, never, now)).toBeUndefined();
   });
 });

@@ -1,7 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { hostname, networkInterfaces } from "node:os";
 import type { ErrorType } from "../../../server/errors.ts";
-import { createGuard, type GuardOptions, hostOf, isLoopback } from "../../../server/http/guard.ts";
+import { createGuard, type GuardOptions, hostOf, identify, isLoopback } from "../../../server/http/guard.ts";
+import { openDatabase } from "../../../server/ledger/database.ts";
+import { TokenService } from "../../../server/tokens/service.ts";
+import { SqliteTokenStore } from "../../../server/tokens/store.ts";
+import { TokenCreate } from "../../../server/tokens/schema.ts";
 
 const TOKEN = "0123456789abcdef-token";
 
@@ -145,6 +149,91 @@ describe("bearer token", () => {
 
   test("the Host check comes before the token: a right token from a foreign Host is still forbidden", () => {
     expect(verdict(withToken(), { host: "evil.com", authorization: `Bearer ${TOKEN}` })).toBe("forbidden");
+  });
+});
+
+describe("person tokens beside server.token", () => {
+  /** A guard over a real token service with an admin and a member token, with or without server.token. */
+  function people(serverToken: string | undefined) {
+    const tokens = new TokenService(new SqliteTokenStore(openDatabase(":memory:")));
+    const admin = tokens.create(TokenCreate.parse({ name: "root", role: "admin" }), true).token;
+    const member = tokens.create(TokenCreate.parse({ name: "alice", team: "backend" }), true).token;
+    return { tokens, admin, member, check: guard({ token: () => serverToken, people: tokens }) };
+  }
+  const bearer = (secret: string) => ({ host: "127.0.0.1:7070", authorization: `Bearer ${secret}` });
+  const matrix: [string, "server" | "admin" | "member" | "none" | "wrong", string, string, ErrorType | "ok"][] = [
+    ["member generates", "member", "POST", "/api/media/image", "ok"],
+    ["member reads the ledger", "member", "GET", "/api/generations", "ok"],
+    ["member reads masked models", "member", "GET", "/api/config/models", "ok"],
+    ["member edits a model", "member", "PUT", "/api/config/models/0", "forbidden"],
+    ["member adds a model", "member", "POST", "/api/config/models", "forbidden"],
+    ["member tests a model", "member", "POST", "/api/config/models/test", "forbidden"],
+    ["member lists tokens", "member", "GET", "/api/tokens", "forbidden"],
+    ["member creates a token", "member", "POST", "/api/tokens", "forbidden"],
+    ["member raises their own limit", "member", "PATCH", "/api/tokens/alice", "forbidden"],
+    ["member asks who they are", "member", "GET", "/api/tokens/me", "ok"],
+    ["member deletes a record", "member", "DELETE", "/api/generations/x", "forbidden"],
+    ["admin token edits a model", "admin", "PUT", "/api/config/models/0", "ok"],
+    ["admin token manages tokens", "admin", "POST", "/api/tokens", "ok"],
+    ["server.token manages tokens", "server", "POST", "/api/tokens", "ok"],
+    ["server.token edits a model", "server", "DELETE", "/api/config/models/0", "ok"],
+    ["no token", "none", "GET", "/api/generations", "unauthorized"],
+    ["a wrong token", "wrong", "GET", "/api/generations", "unauthorized"],
+    ["no token on /api/health", "none", "GET", "/api/health", "ok"],
+  ];
+  for (const serverToken of [TOKEN, undefined]) {
+    const rows = matrix.filter(([, who]) => serverToken || who !== "server");
+    test.each(rows)(`${serverToken ? "with" : "without"} server.token: %s (%s %s %s) -> %s`, (_name, who, method, path, expected) => {
+      const { check, admin, member } = people(serverToken);
+      const secret = { server: TOKEN, admin, member, none: "", wrong: `${member}x` }[who];
+      const headers = secret ? bearer(secret) : { host: "127.0.0.1:7070" };
+      expect(check(new Request(`http://127.0.0.1:7070${path}`, { method, headers }), path)?.type ?? "ok").toBe(expected);
+    });
+  }
+
+  test("a member's refusal is a 403 that says only admins may, and whose token it is", () => {
+    const { check, member } = people(TOKEN);
+    const error = check(new Request("http://127.0.0.1:7070/api/config/models/0", { method: "PUT", headers: bearer(member) }), "/api/config/models/0")!;
+    expect(error.status).toBe(403);
+    expect(error.message).toContain("Only an admin may change models or config");
+    expect(error.message).toContain("alice");
+  });
+
+  test("a revoked token stops working with the very next request", () => {
+    const { check, tokens, member } = people(undefined);
+    expect(verdict(check, bearer(member), "/api/generations")).toBe("ok");
+    tokens.revoke("alice", true);
+    expect(verdict(check, bearer(member), "/api/generations")).toBe("unauthorized");
+  });
+
+  test("with neither server.token nor any active token, no token is needed on loopback (and the caller is admin)", () => {
+    const tokens = new TokenService(new SqliteTokenStore(openDatabase(":memory:")));
+    const check = guard({ people: tokens });
+    expect(verdict(check, { host: "127.0.0.1:7070" }, "/api/tokens")).toBe("ok");
+    const made = tokens.create(TokenCreate.parse({ name: "root", role: "admin" }), false);
+    expect(verdict(check, { host: "127.0.0.1:7070" }, "/api/generations")).toBe("unauthorized");
+    tokens.revoke(made.id, false);
+    expect(verdict(check, { host: "127.0.0.1:7070" }, "/api/generations")).toBe("ok");
+  });
+
+  test("identify names who is asking: server.token's holder, a token's owner, or the local admin", () => {
+    const { tokens, member } = people(TOKEN);
+    const who = (headers: Record<string, string>, serverToken: string | undefined, service?: TokenService) =>
+      identify(new Request("http://127.0.0.1:7070/api/generations", { headers }), "/api/generations", serverToken, service);
+    expect(who(bearer(TOKEN), TOKEN, tokens)).toEqual({ via: "server-token", role: "admin" });
+    expect(who(bearer(member), TOKEN, tokens)).toMatchObject({ via: "token", role: "member", name: "alice", team: "backend" });
+    expect(who({}, undefined)).toEqual({ via: "local", role: "admin" });
+  });
+
+  test("server.token is still compared in constant time (a same-length wrong secret and a prefix are refused alike)", () => {
+    const source = Bun.file(new URL("../../../server/http/guard.ts", import.meta.url)).text();
+    return source.then((text) => {
+      expect(text).toContain("timingSafeEqual(a, b)");
+      expect(text).toMatch(/sameSecret\(given, serverToken\)/);
+      const { check } = people(TOKEN);
+      expect(verdict(check, bearer(`${TOKEN.slice(0, -1)}X`))).toBe("unauthorized");
+      expect(verdict(check, bearer(TOKEN.slice(0, 8)))).toBe("unauthorized");
+    });
   });
 });
 

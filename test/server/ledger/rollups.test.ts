@@ -36,13 +36,12 @@ describe("cost rollups give what the row-by-row statements gave", () => {
       db.exec(sql);
       db.exec(`PRAGMA user_version = ${version + 1}`);
     }
-    // Filled through today's Ledger (which writes the later `door` and `refusal_count` columns), then back to schema
-    // 3's columns (refused rows become plain failures); migrations 4 to 6 then build every rollup.
-    db.exec("ALTER TABLE generations ADD COLUMN door TEXT NOT NULL DEFAULT 'api'");
-    db.exec("ALTER TABLE generations ADD COLUMN refusal_count INTEGER");
+    // Filled through today's Ledger (which writes the later `door`, `refusal_count` and owner columns), then back to
+    // schema 3's columns (refused rows become plain failures); migrations 4 on then build every rollup.
+    const later = ["door TEXT NOT NULL DEFAULT 'api'", "refusal_count INTEGER", "token_id TEXT", "owner TEXT", "team TEXT"];
+    for (const column of later) db.exec(`ALTER TABLE generations ADD COLUMN ${column}`);
     const { ledger, start, end } = randomLedger(4, 600, db);
-    db.exec("ALTER TABLE generations DROP COLUMN door");
-    db.exec("ALTER TABLE generations DROP COLUMN refusal_count");
+    for (const column of later) db.exec(`ALTER TABLE generations DROP COLUMN ${column.split(" ")[0]}`);
     migrate(db);
     expect(compare(db, ledger, windows(44, start, end, 20))).toEqual([]);
     expect(new Ledger(db).list({ q: "job 12" }).items.map((g) => g.prompt).sort()).toEqual(

@@ -11,6 +11,8 @@ import { Ledger } from "../../../server/ledger/ledger.ts";
 import { MAX_INPUT_MIB_PER_REQUEST } from "../../../server/defaults.ts";
 import { memoryLogger } from "../../../server/log.ts";
 import { MediaService } from "../../../server/media/service.ts";
+import { SqliteTokenStore } from "../../../server/tokens/store.ts";
+import { TokenService } from "../../../server/tokens/service.ts";
 import { makePng } from "../../fakes/media.ts";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, tempDir } from "../../helpers.ts";
@@ -38,7 +40,7 @@ beforeAll(() => {
   ledger = new Ledger(db);
   const log = memoryLogger();
   const media = new MediaService({ config, ledger, log, pollIntervalSeconds: 0.01, maxQueuedInputBytes: QUEUE_CAP });
-  app = createApp({ config, ledger, media, log, version: "test", startedAt: Date.now(), bindHost: "127.0.0.1" });
+  app = createApp({ config, ledger, media, tokens: new TokenService(new SqliteTokenStore(db)), log, version: "test", startedAt: Date.now(), bindHost: "127.0.0.1" });
   close = () => db.close();
 });
 afterAll(async () => {

@@ -12,6 +12,8 @@ import { openDatabase } from "../../../server/ledger/database.ts";
 import { Ledger } from "../../../server/ledger/ledger.ts";
 import { memoryLogger } from "../../../server/log.ts";
 import { MediaService } from "../../../server/media/service.ts";
+import { SqliteTokenStore } from "../../../server/tokens/store.ts";
+import { TokenService } from "../../../server/tokens/service.ts";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, tempDir } from "../../helpers.ts";
 
@@ -63,7 +65,7 @@ function countedHarness(jobs: Record<string, unknown>, idle: { collectGarbage?: 
   const log = memoryLogger();
   const ledger = new Ledger(db, Date.now);
   const media = new MediaService({ config, ledger, log, pollIntervalSeconds: 0.01, ...idle });
-  const app = createApp({ config, ledger, media, log, version: "test", startedAt: Date.now(), bindHost: "127.0.0.1" });
+  const app = createApp({ config, ledger, media, tokens: new TokenService(new SqliteTokenStore(raw)), log, version: "test", startedAt: Date.now(), bindHost: "127.0.0.1" });
   const post = async (body: unknown) => {
     const response = await app.handle(new Request("http://127.0.0.1:7070/api/media/image", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) }));
     return { status: response.status, body: (await response.json()) as Record<string, any> };

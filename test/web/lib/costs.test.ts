@@ -145,7 +145,8 @@ describe("series", () => {
 
   test("caller filters: only the ones set go into the query", () => {
     expect(costFilterQuery(NO_COST_FILTERS)).toEqual({});
-    expect(costFilterQuery({ door: "mcp", client: "", session: "s-1" })).toEqual({ door: "mcp", session: "s-1" });
+    expect(costFilterQuery({ door: "mcp", client: "", session: "s-1", who: "" })).toEqual({ door: "mcp", session: "s-1" });
+    expect(costFilterQuery({ ...NO_COST_FILTERS, who: "team:backend" })).toEqual({ team: "backend" });
   });
 });
 

@@ -9,8 +9,9 @@ import type { EstimateAnswer, EstimateRequest, ModelEstimate } from "../../../se
 import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
+import type { TokenBudgetUpdate, TokenCreate, TokenCreated, TokenList, TokenView, Whoami } from "../../../server/tokens/schema.ts";
 
-export type { CostSummary, Door, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget };
+export type { CostSummary, Door, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget, TokenCreated, TokenView, Whoami };
 
 /** The UI's own words for an error it made itself (no daemon sentence to show): an i18n key and its values. */
 export interface LocalText {
@@ -182,5 +183,15 @@ export const api = {
     estimate: (request: EstimateRequest) => call<EstimateAnswer>("POST", "/api/costs/estimate", request),
     /** Replaces the spending limits in config.yml (a limit left out is removed); answers the new status. */
     setBudget: (budget: Budget) => call<BudgetStatus>("PUT", "/api/costs/budget", budget),
+  },
+
+  tokens: {
+    list: () => call<TokenList>("GET", "/api/tokens"),
+    create: (body: z.input<typeof TokenCreate>) => call<TokenCreated>("POST", "/api/tokens", body),
+    revoke: (id: string) => call<TokenView>("DELETE", `/api/tokens/${encodeURIComponent(id)}`),
+    /** New limits for a token: a field left out is kept, null removes it. */
+    setBudget: (id: string, body: z.input<typeof TokenBudgetUpdate>) => call<TokenView>("PATCH", `/api/tokens/${encodeURIComponent(id)}`, body),
+    /** Who this browser's token belongs to, and its role. */
+    me: () => call<Whoami>("GET", "/api/tokens/me"),
   },
 };

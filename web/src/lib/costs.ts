@@ -3,6 +3,7 @@
 import type { Budget, CostSummary, SpendSoFar } from "./api.ts";
 import { MEDIA_TYPES, type Door, type MediaType } from "./enums.ts";
 import { t } from "./i18n.ts";
+import { ownerParams } from "./owners.ts";
 
 type CostGroup = CostSummary["groups"][number];
 
@@ -178,17 +179,20 @@ export interface CostFilters {
   door: "" | Door;
   client: string;
   session: string;
+  /** Whose spend: "" (everyone), owner:<name> or team:<name> (a token's owner, a team). */
+  who: string;
 }
 
 /** No caller filter. */
-export const NO_COST_FILTERS: CostFilters = { door: "", client: "", session: "" };
+export const NO_COST_FILTERS: CostFilters = { door: "", client: "", session: "", who: "" };
 
 /** The summary query fields of the filters that are set. */
-export function costFilterQuery(filters: CostFilters): { door?: Door; client?: string; session?: string } {
+export function costFilterQuery(filters: CostFilters): { door?: Door; client?: string; session?: string; owner?: string; team?: string } {
   return {
     ...(filters.door ? { door: filters.door } : {}),
     ...(filters.client ? { client: filters.client } : {}),
     ...(filters.session ? { session: filters.session } : {}),
+    ...ownerParams(filters.who),
   };
 }
 

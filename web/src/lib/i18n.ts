@@ -7,14 +7,15 @@ import { history } from "../i18n/history.ts";
 import { jobs } from "../i18n/jobs.ts";
 import { models } from "../i18n/models.ts";
 import { playground } from "../i18n/playground.ts";
+import { tokens } from "../i18n/tokens.ts";
 
 /** Languages the UI speaks. */
 export const LOCALES = { en: "English", zh: "简体中文" } as const;
 export type Locale = keyof typeof LOCALES;
 
 const DICTIONARIES: Record<Locale, Record<string, string>> = {
-  en: { ...common.en, ...models.en, ...playground.en, ...history.en, ...costs.en, ...jobs.en, ...errors.en },
-  zh: { ...common.zh, ...models.zh, ...playground.zh, ...history.zh, ...costs.zh, ...jobs.zh, ...errors.zh },
+  en: { ...common.en, ...models.en, ...playground.en, ...history.en, ...costs.en, ...jobs.en, ...tokens.en, ...errors.en },
+  zh: { ...common.zh, ...models.zh, ...playground.zh, ...history.zh, ...costs.zh, ...jobs.zh, ...tokens.zh, ...errors.zh },
 };
 
 const STORAGE_KEY = "mediagen.locale";

@@ -8,6 +8,7 @@ import { CostsGroupTable } from "../components/CostsGroupTable.tsx";
 import { CostsRangeForm } from "../components/CostsRangeForm.tsx";
 import { CostsTotals } from "../components/CostsTotals.tsx";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
+import { OwnerSelect } from "../components/OwnerSelect.tsx";
 import { api } from "../lib/api.ts";
 import {
   addDays,
@@ -107,6 +108,7 @@ export function Costs() {
       <h1>{t("nav.costs")}</h1>
 
       <CostsRangeForm today={today} from={from()} to={to()} onFrom={setFrom} onTo={setTo} />
+      <OwnerSelect value={filters().who} onChange={(who) => setFilters({ ...filters(), who })} />
       <Show when={!range()}>
         <p class="error" role="alert">
           {t("costs.badRange")}

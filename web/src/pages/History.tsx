@@ -1,11 +1,13 @@
 import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { HistoryCard } from "../components/HistoryCard.tsx";
+import { OwnerSelect } from "../components/OwnerSelect.tsx";
 import { type DeleteOutcome, HistoryDetail } from "../components/HistoryDetail.tsx";
 import { api, type Generation } from "../lib/api.ts";
 import { DOORS, GENERATION_STATUSES } from "../lib/enums.ts";
 import { historyQuery, NO_FILTERS, type HistoryFilters } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
+import { ownerParams } from "../lib/owners.ts";
 import "./history.css";
 
 /** How long typing in the search or model box waits before it queries, in ms. */
@@ -20,6 +22,8 @@ export function History() {
   // The text boxes show what is typed at once; the filters follow after a pause.
   const [search, setSearch] = createSignal("");
   const [model, setModel] = createSignal("");
+  // Whose requests: "" (everyone), owner:<name> or team:<name>.
+  const [who, setWho] = createSignal("");
   const [items, setItems] = createSignal<Generation[]>([]);
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [loading, setLoading] = createSignal(false);
@@ -54,7 +58,7 @@ export function History() {
     setLoading(true);
     setError(undefined);
     try {
-      const page = await api.generations.list(historyQuery(filters(), reset ? null : cursor()));
+      const page = await api.generations.list({ ...historyQuery(filters(), reset ? null : cursor()), ...ownerParams(who()) });
       if (mine !== generation) return;
       const seen = new Set(items().map((g) => g.id));
       setItems((previous) => [...previous, ...page.items.filter((g) => !seen.has(g.id))]);
@@ -74,7 +78,7 @@ export function History() {
     }
   }
 
-  createEffect(on(filters, () => void load(true)));
+  createEffect(on([filters, who], () => void load(true)));
 
   onMount(() => {
     if (typeof IntersectionObserver === "undefined") return;
@@ -94,6 +98,7 @@ export function History() {
   function clearFilters() {
     setSearch("");
     setModel("");
+    setWho("");
     setFilters(NO_FILTERS);
   }
 
@@ -151,7 +156,8 @@ export function History() {
           <span>{t("history.to")}</span>
           <input type="date" value={filters().to} min={filters().from || undefined} onChange={(e) => update({ to: e.currentTarget.value })} />
         </label>
-        <button type="button" class="secondary" onClick={clearFilters} disabled={!filtered() && !search() && !model()}>
+        <OwnerSelect value={who()} onChange={setWho} />
+        <button type="button" class="secondary" onClick={clearFilters} disabled={!filtered() && !search() && !model() && !who()}>
           {t("history.clearFilters")}
         </button>
       </form>

@@ -1,0 +1,144 @@
+// Person and team tokens: created (the secret shown once), listed, revoked, and recognised on every request. Tokens
+// are stored as SHA-256 hashes; recognising one is a lookup of its hash, cached in memory so the hot path reads the
+// database at most once per token (a revoked token leaves the cache at once).
+import { randomBytes } from "node:crypto";
+import { AppError, invalidArgument } from "../errors.ts";
+import type { Principal } from "./access.ts";
+import type { TokenBudgetUpdate, TokenCreated, TokenCreate, TokenList, TokenView } from "./schema.ts";
+import type { TokenRecord, TokenStore } from "./store.ts";
+
+/** Every token starts with this, so that a leaked one is recognisable (secret scanners, logs). */
+export const TOKEN_PREFIX = "mg_";
+/** Random bytes in a token: 256 bits, written as 43 base64url characters after the prefix. */
+export const TOKEN_RANDOM_BYTES = 32;
+/** Characters of a token kept for display (the prefix and four random characters): far too few to use it. */
+export const TOKEN_DISPLAY_CHARS = TOKEN_PREFIX.length + 4;
+/** The most hashes the cache holds before it is emptied (tokens are few; this bounds a flood of distinct ones). */
+const MAX_CACHED = 10_000;
+
+/**
+ * A token's SHA-256 as hex. A fast hash is enough for 256-bit random secrets (no dictionary to try), and the lookup
+ * by hash needs no constant-time compare: timing can at most reveal bits of the hash, which do not help to build a
+ * token that has it.
+ */
+export function hashToken(secret: string): string {
+  return new Bun.CryptoHasher("sha256").update(secret).digest("hex");
+}
+
+/** A token record as the API lists it. */
+function toView(record: TokenRecord): TokenView {
+  return {
+    id: record.id,
+    name: record.name,
+    team: record.team,
+    role: record.role,
+    prefix: record.prefix,
+    budget_daily_usd: record.budgetDailyUsd,
+    budget_monthly_usd: record.budgetMonthlyUsd,
+    created_at: new Date(record.createdAt).toISOString(),
+    revoked_at: record.revokedAt === null ? null : new Date(record.revokedAt).toISOString(),
+  };
+}
+
+/** The principal a token record stands for. */
+function toPrincipal(record: TokenRecord): Principal {
+  return {
+    via: "token",
+    role: record.role,
+    tokenId: record.id,
+    name: record.name,
+    team: record.team,
+    budgetDailyUsd: record.budgetDailyUsd,
+    budgetMonthlyUsd: record.budgetMonthlyUsd,
+  };
+}
+
+/** Creates, lists, revokes and recognises tokens. Knows nothing about HTTP. */
+export class TokenService {
+  /** Hash to principal, for the active tokens seen since start (misses are not cached). */
+  private readonly cache = new Map<string, Principal>();
+  private active: number | undefined;
+
+  constructor(
+    private readonly store: TokenStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Creates a token and returns it with its secret (shown this once). Without server.token the first token must be
+   * an admin, or nobody could manage tokens afterwards (no token then means no access).
+   */
+  create(input: TokenCreate, serverTokenSet: boolean): TokenCreated {
+    if (this.store.findActive(input.name)?.name === input.name) {
+      throw invalidArgument("name", `An active token is already named "${input.name}"; revoke it first or choose another name`);
+    }
+    if (!serverTokenSet && input.role !== "admin" && this.store.countActive("admin") === 0) {
+      throw invalidArgument("role", "The first token must have role admin while config.yml has no server.token: once a token exists, requests without one are refused, and someone must be able to manage tokens", ["admin"]);
+    }
+    const secret = TOKEN_PREFIX + randomBytes(TOKEN_RANDOM_BYTES).toString("base64url");
+    const record: TokenRecord = {
+      id: Bun.randomUUIDv7(),
+      name: input.name,
+      team: input.team ?? null,
+      role: input.role,
+      prefix: secret.slice(0, TOKEN_DISPLAY_CHARS),
+      hash: hashToken(secret),
+      budgetDailyUsd: input.budget_daily_usd ?? null,
+      budgetMonthlyUsd: input.budget_monthly_usd ?? null,
+      createdAt: this.now(),
+      revokedAt: null,
+    };
+    this.store.insert(record);
+    this.active = undefined;
+    return { ...toView(record), token: secret };
+  }
+
+  /** Every token (never a secret), active ones first. */
+  list(): TokenList {
+    return { items: this.store.list().map(toView) };
+  }
+
+  /** Revokes the active token with this id or name; it stops working with the next request. */
+  revoke(idOrName: string, serverTokenSet: boolean): TokenView {
+    const record = this.store.findActive(idOrName);
+    if (!record) throw new AppError("not_found", `No active token has the id or name "${idOrName}"`);
+    if (!serverTokenSet && record.role === "admin" && this.store.countActive("admin") === 1 && this.store.countActive() > 1) {
+      throw invalidArgument("id", `"${record.name}" is the last admin token and config.yml has no server.token: nobody could manage the other tokens. Create another admin token first, or set server.token`);
+    }
+    const at = this.now();
+    this.store.revoke(record.id, at);
+    this.cache.delete(record.hash);
+    this.active = undefined;
+    return toView({ ...record, revokedAt: at });
+  }
+
+  /** Changes an active token's own limits (a field left out keeps its limit, null removes it), from the next request on. */
+  setBudget(idOrName: string, update: TokenBudgetUpdate): TokenView {
+    const record = this.store.findActive(idOrName);
+    if (!record) throw new AppError("not_found", `No active token has the id or name "${idOrName}"`);
+    const daily = update.budget_daily_usd === undefined ? record.budgetDailyUsd : update.budget_daily_usd;
+    const monthly = update.budget_monthly_usd === undefined ? record.budgetMonthlyUsd : update.budget_monthly_usd;
+    this.store.setBudget(record.id, daily, monthly);
+    this.cache.delete(record.hash);
+    return toView({ ...record, budgetDailyUsd: daily, budgetMonthlyUsd: monthly });
+  }
+
+  /** The principal of an active token's secret, or undefined (unknown or revoked). */
+  identify(secret: string): Principal | undefined {
+    const hash = hashToken(secret);
+    const cached = this.cache.get(hash);
+    if (cached) return cached;
+    const record = this.store.findActiveByHash(hash);
+    if (!record) return undefined;
+    if (this.cache.size >= MAX_CACHED) this.cache.clear();
+    const principal = toPrincipal(record);
+    this.cache.set(hash, principal);
+    return principal;
+  }
+
+  /** Whether any token is active (then every request must carry a token). Cached until the next create or revoke. */
+  anyActive(): boolean {
+    this.active ??= this.store.countActive();
+    return this.active > 0;
+  }
+}
