@@ -102,3 +102,11 @@ export const COLLECT_AFTER_RESULT_MIB = 16;
  * an 8 s Veo clip at $0.60/s, 8,000 characters of HD speech). Never $0: an unknown cost is not free.
  */
 export const ASSUMED_COST_USD = { image: 0.25, video: 4.8, audio: 0.25 } as const;
+/** Longest side of a History thumbnail, in px. */
+export const THUMBNAIL_MAX_SIDE_PX = 512;
+/** WebP quality (0-100) of thumbnails. */
+export const THUMBNAIL_WEBP_QUALITY = 75;
+/** Largest picture decoded for a thumbnail, in pixels (about 64 MP: 256 MiB of RGBA); larger ones keep the full file. */
+export const THUMBNAIL_MAX_PIXELS = 64 * 1024 * 1024;
+/** Largest picture file read for a thumbnail, in MiB. */
+export const THUMBNAIL_MAX_INPUT_MIB = 64;

@@ -71,8 +71,8 @@ export function createGuard(options: GuardOptions): (request: Request, path: str
     const token = options.token();
     if (token && path !== "/api/health") {
       const auth = request.headers.get("authorization") ?? "";
-      // <img>/<video>/<audio> cannot send headers: generated files may carry the token as ?access_token=.
-      const fromQuery = request.method === "GET" && /^\/api\/generations\/[^/]+\/file$/.test(path) ? (new URL(request.url).searchParams.get("access_token") ?? "") : "";
+      // <img>/<video>/<audio> cannot send headers: generated files and thumbnails may carry the token as ?access_token=.
+      const fromQuery = request.method === "GET" && /^\/api\/generations\/[^/]+\/(file|thumbnail)$/.test(path) ? (new URL(request.url).searchParams.get("access_token") ?? "") : "";
       const given = auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : fromQuery;
       if (!given || !sameSecret(given, token)) return new AppError("unauthorized");
     }

@@ -203,6 +203,9 @@ export const MIGRATIONS: readonly string[] = [
   // Which front door a request came through (api, ui, mcp, openai, cli); older rows are the seed API's.
   `ALTER TABLE generations ADD COLUMN door TEXT NOT NULL DEFAULT 'api';
    CREATE INDEX generations_door ON generations (door) WHERE door <> 'api';`,
+  // History thumbnails: the WebP's file name under <data>/thumbnails, or why none could be made (never retried).
+  `ALTER TABLE generations ADD COLUMN thumbnail TEXT;
+   ALTER TABLE generations ADD COLUMN thumbnail_error TEXT;`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -55,6 +55,10 @@ export const Generation = z.object({
   width: z.number().nullable(),
   height: z.number().nullable(),
   duration_seconds: z.number().nullable(),
+  /** Whether a small WebP of the picture is served at /api/generations/:id/thumbnail. */
+  has_thumbnail: z.boolean(),
+  /** On the generations API: a succeeded record whose file is no longer on disk. */
+  file_missing: z.boolean().optional(),
   usage: Usage.nullable(),
   cost_usd: z.number().nullable(),
   cost_source: CostSource,

@@ -29,6 +29,7 @@ function generation(fields: Partial<Generation> & { id: string }): Generation {
     width: 1536,
     height: 1024,
     duration_seconds: null,
+    has_thumbnail: false,
     usage: null,
     cost_usd: 0.04,
     cost_source: "upstream",
