@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from "node:path";
 import { stringify } from "yaml";
 import pkg from "../../package.json" with { type: "json" };
+import { imageSize } from "../../server/formats/media-bytes.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeClacky, type FakeClacky } from "../fakes/openclacky.ts";
 import { clackyConfig, tempDir } from "../helpers.ts";
@@ -16,6 +17,7 @@ import {
   PNG_SIGNATURE,
   pngSize,
   postAnswer,
+  poll,
   postJson,
   prepareExecutable,
   savedBytes,
@@ -287,6 +289,26 @@ describe("the executable, started from an empty folder", () => {
       const failed = generated[4]!;
       const none = await getJson(`${daemon.url}/api/generations/${failed.id}/file`);
       expect(none.status).toBe(404);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  test(
+    "makes a WebP thumbnail of the first image with the WASM codecs inside the executable",
+    async () => {
+      const image = generated[0]!;
+      const record = await poll(async () => {
+        const answer = (await (await fetch(`${daemon.url}/api/generations/${image.id}`)).json()) as { has_thumbnail?: boolean };
+        return answer.has_thumbnail === true ? answer : undefined;
+      }, 20_000, "the thumbnail of the first image");
+      expect(record.has_thumbnail).toBe(true);
+      const thumbnail = await fetch(`${daemon.url}/api/generations/${image.id}/thumbnail`);
+      expect(thumbnail.status).toBe(200);
+      expect(thumbnail.headers.get("content-type")).toBe("image/webp");
+      const bytes = new Uint8Array(await thumbnail.arrayBuffer());
+      expect(imageSize(bytes)).toEqual({ width: 512, height: 341 });
+      expect(existsSync(join(dataDir, "thumbnails", `${image.id}.webp`))).toBe(true);
+      expect(daemon.stdout()).not.toContain("no thumbnail");
     },
     TEST_TIMEOUT_MS,
   );
