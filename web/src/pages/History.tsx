@@ -1,25 +1,30 @@
-import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { HistoryCard } from "../components/HistoryCard.tsx";
 import { type DeleteOutcome, HistoryDetail } from "../components/HistoryDetail.tsx";
+import { HistoryGrid } from "../components/HistoryGrid.tsx";
+import { HistoryLightbox } from "../components/HistoryLightbox.tsx";
 import { api, type Generation } from "../lib/api.ts";
 import { GENERATION_STATUSES } from "../lib/enums.ts";
-import { historyQuery, NO_FILTERS, type HistoryFilters } from "../lib/history.ts";
+import { filtersFromSearch, historyQuery, NO_FILTERS, searchFromFilters, type HistoryFilters } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 import "./history.css";
 
-/** How long typing in the search or model box waits before it queries, in ms. */
-export const SEARCH_DEBOUNCE_MS = 300;
+/** How long typing in the search or model box waits before it queries, in ms (the prompt index answers in a few ms). */
+export const SEARCH_DEBOUNCE_MS = 200;
 
-/** Distance below the viewport at which the next page starts loading. */
-const PREFETCH_MARGIN = "600px";
+/** The filters a History URL carries (`/history?type=image&q=cat`), so a reload or a shared link keeps them. */
+const filtersOfUrl = (): HistoryFilters => (typeof location === "undefined" ? NO_FILTERS : filtersFromSearch(location.search, NO_FILTERS));
 
-/** The gallery of generations, newest first, with filters, infinite scroll and a detail dialog. */
+/**
+ * The gallery of generations, newest first: filters kept in the URL, a virtualised grid that loads pages by cursor as
+ * it scrolls, a lightbox over the loaded results and a detail dialog.
+ */
 export function History() {
-  const [filters, setFilters] = createSignal<HistoryFilters>(NO_FILTERS);
+  const [filters, setFilters] = createSignal<HistoryFilters>(filtersOfUrl());
   // The text boxes show what is typed at once; the filters follow after a pause.
-  const [search, setSearch] = createSignal("");
-  const [model, setModel] = createSignal("");
+  const [search, setSearch] = createSignal(filters().q);
+  const [model, setModel] = createSignal(filters().model);
   const [items, setItems] = createSignal<Generation[]>([]);
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [loading, setLoading] = createSignal(false);
@@ -27,8 +32,7 @@ export function History() {
   const [error, setError] = createSignal<unknown>();
   const [selected, setSelected] = createSignal<Generation>();
   const [notice, setNotice] = createSignal("");
-  let sentinel!: HTMLDivElement;
-  let observer: IntersectionObserver | undefined;
+  const [viewing, setViewing] = createSignal<number>();
   // Answers to an older filter set are dropped.
   let generation = 0;
 
@@ -63,30 +67,25 @@ export function History() {
     } catch (e) {
       if (mine === generation) setError(e);
     } finally {
-      if (mine === generation) {
-        setLoading(false);
-        // A sentinel still in view after a short page gets no new intersection: observe it afresh.
-        if (observer && cursor()) {
-          observer.unobserve(sentinel);
-          observer.observe(sentinel);
-        }
-      }
+      if (mine === generation) setLoading(false);
     }
   }
 
-  createEffect(on(filters, () => void load(true)));
-
-  onMount(() => {
-    if (typeof IntersectionObserver === "undefined") return;
-    observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting) && !error()) void load(false);
-    }, { rootMargin: PREFETCH_MARGIN });
-    observer.observe(sentinel);
-    onCleanup(() => observer?.disconnect());
-  });
+  createEffect(
+    on(filters, (current) => {
+      void load(true);
+      setViewing(undefined);
+      // The URL follows the filters (replacing, so Back leaves the page rather than undoing each keystroke).
+      const search = searchFromFilters(current, NO_FILTERS);
+      if (typeof location !== "undefined" && location.search !== search) history.replaceState(history.state, "", `${location.pathname}${search}`);
+    }),
+  );
 
   function deleted(outcome: DeleteOutcome) {
+    const index = items().findIndex((g) => g.id === outcome.id);
     setItems((list) => list.filter((g) => g.id !== outcome.id));
+    const open = viewing();
+    if (open !== undefined && index !== -1 && index <= open) setViewing(items().length === 0 ? undefined : Math.max(0, Math.min(open - (index < open ? 1 : 0), items().length - 1)));
     const key = !outcome.withFile ? "history.deletedRecord" : outcome.fileRemoved ? "history.deletedBoth" : "history.deletedFileGone";
     setNotice(t(key));
   }
@@ -149,21 +148,14 @@ export function History() {
         <p class="muted">{filtered() ? t("history.emptyFiltered") : t("history.empty")}</p>
       </Show>
 
-      <ul class="history-grid" aria-label={t("history.results")} aria-busy={loading()}>
-        <For each={items()}>
-          {(g) => (
-            <li>
-              <HistoryCard generation={g} onOpen={() => setSelected(g)} />
-            </li>
-          )}
-        </For>
-      </ul>
+      <HistoryGrid items={items()} label={t("history.results")} busy={loading()} onNeedMore={() => !error() && void load(false)}>
+        {(g, index) => <HistoryCard generation={g} onView={() => setViewing(index)} onOpen={() => setSelected(g)} />}
+      </HistoryGrid>
 
       <Show when={error()}>
         <ErrorMessage error={error()} onRetry={() => void load(!loaded())} />
       </Show>
 
-      <div ref={sentinel} class="history-sentinel" aria-hidden="true" />
       <div class="history-more" aria-live="polite">
         <Show when={loading()}>
           <p class="muted">{t("common.loading")}</p>
@@ -177,6 +169,21 @@ export function History() {
           <p class="muted">{t("history.end")}</p>
         </Show>
       </div>
+
+      <Show when={viewing() !== undefined && items().length > 0}>
+        <HistoryLightbox
+          items={items()}
+          index={viewing() ?? 0}
+          hasMore={cursor() !== null}
+          onIndex={setViewing}
+          onMore={() => void load(false)}
+          onClose={() => setViewing(undefined)}
+          onDetails={(g) => {
+            setViewing(undefined);
+            setSelected(g);
+          }}
+        />
+      </Show>
 
       <Show when={selected()} keyed>
         {(g) => <HistoryDetail generation={g} onClose={() => setSelected(undefined)} onDeleted={deleted} />}
