@@ -65,10 +65,14 @@ export interface UiFixture {
   close(): Promise<void>;
 }
 
-/** Builds (or takes MEDIAGEN_BINARY) the executable, starts it from an empty folder, and launches Chromium. */
-export async function startUi(prefix: string): Promise<UiFixture> {
+/**
+ * Builds (or takes MEDIAGEN_BINARY) the executable, starts it from an empty folder, and launches Chromium;
+ * `prepare` may fill the data folder (a ledger, files) before the daemon starts.
+ */
+export async function startUi(prefix: string, prepare?: (root: string, dataDir: string) => Promise<void>): Promise<UiFixture> {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const { binary, runDir } = await prepareExecutable(root);
+  await prepare?.(root, join(root, "data"));
   const daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir: join(root, "data"), env: cleanEnv({ HOME: root }) });
   const browser = await launchBrowser();
   return {

@@ -3,15 +3,21 @@ import { deflateSync } from "node:zlib";
 import jpegEncoderFactory from "@jsquash/jpeg/codec/enc/mozjpeg_enc.js";
 import jpegEncWasm from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm" with { type: "file" };
 import { encodeWebp, type Pixels } from "../../../server/thumbnails/codec.ts";
+import { prng } from "../../prng.ts";
 
-/** A colourful gradient of `width`×`height` RGBA pixels (opaque). */
-export function gradient(width: number, height: number): Pixels {
+/**
+ * A colourful gradient of `width`×`height` RGBA pixels (opaque); `grain` (0-255) adds seeded noise, so that the
+ * files compress about as badly as photographs do.
+ */
+export function gradient(width: number, height: number, grain = 0, seed = 1): Pixels {
   const data = new Uint8ClampedArray(width * height * 4);
+  const random = prng(seed);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
-      data[i] = (x * 255) / width;
-      data[i + 1] = (y * 255) / height;
+      const noise = grain ? (random() - 0.5) * grain : 0;
+      data[i] = (x * 255) / width + noise;
+      data[i + 1] = (y * 255) / height + noise;
       data[i + 2] = ((x + y) * 97) % 256;
       data[i + 3] = 255;
     }

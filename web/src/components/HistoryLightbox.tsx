@@ -1,4 +1,4 @@
-import { createEffect, createSignal, on, onMount, Show } from "solid-js";
+import { createEffect, createSignal, on, onCleanup, onMount, Show } from "solid-js";
 import type { Generation } from "../lib/api.ts";
 import { lightboxAction, stepIndex, stepZoom, wantsMore } from "../lib/lightbox.ts";
 import { t } from "../lib/i18n.ts";
@@ -25,6 +25,10 @@ export function HistoryLightbox(props: {
 
   onMount(() => {
     if (!dialog.open) dialog.showModal();
+    // On the document, not the dialog: a button that becomes disabled (Previous at the first result) drops the focus
+    // to the body, and the keys must still work.
+    document.addEventListener("keydown", onKeyDown);
+    onCleanup(() => document.removeEventListener("keydown", onKeyDown));
   });
   // Each result starts fitted to the window.
   createEffect(on(() => props.index, () => setZoom(1), { defer: true }));
@@ -40,7 +44,7 @@ export function HistoryLightbox(props: {
     const target = event.target as HTMLElement | null;
     if (event.key !== "Escape" && target?.closest("video, audio, input, textarea, select")) return;
     const action = lightboxAction(event.key);
-    if (!action || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!action || event.altKey || event.ctrlKey || event.metaKey || event.defaultPrevented) return;
     event.preventDefault();
     if (action === "close") close();
     else if (action === "zoomIn") setZoom((z) => stepZoom(z, 1));
@@ -50,7 +54,7 @@ export function HistoryLightbox(props: {
   }
 
   return (
-    <dialog ref={dialog} class="history-lightbox" aria-labelledby="history-lightbox-title" onClose={() => props.onClose()} onKeyDown={onKeyDown}>
+    <dialog ref={dialog} class="history-lightbox" aria-labelledby="history-lightbox-title" onClose={() => props.onClose()}>
       <div class="history-lightbox-bar">
         <h2 id="history-lightbox-title">{t("history.lightbox.title", { n: props.index + 1, count: count() })}</h2>
         <div class="row">
