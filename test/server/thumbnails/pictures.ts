@@ -6,16 +6,19 @@ import { encodeWebp, type Pixels } from "../../../server/thumbnails/codec.ts";
 import { prng } from "../../prng.ts";
 
 /**
- * A colourful gradient of `width`×`height` RGBA pixels (opaque); `grain` (0-255) adds seeded noise, so that the
- * files compress about as badly as photographs do.
+ * A colourful gradient of `width`×`height` RGBA pixels (opaque); `grain` (0-255) adds seeded noise per pixel and per
+ * 8×8 block, so that the files (and their thumbnails, where fine grain averages away) compress about as badly as
+ * photographs do.
  */
 export function gradient(width: number, height: number, grain = 0, seed = 1): Pixels {
   const data = new Uint8ClampedArray(width * height * 4);
   const random = prng(seed);
+  const blocksPerRow = Math.ceil(width / 8);
+  const blocks = grain ? Array.from({ length: blocksPerRow * Math.ceil(height / 8) }, () => (random() - 0.5) * grain * 2) : [];
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
-      const noise = grain ? (random() - 0.5) * grain : 0;
+      const noise = grain ? (random() - 0.5) * grain + blocks[(y >> 3) * blocksPerRow + (x >> 3)]! : 0;
       data[i] = (x * 255) / width + noise;
       data[i + 1] = (y * 255) / height + noise;
       data[i + 2] = ((x + y) * 97) % 256;
