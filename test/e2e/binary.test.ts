@@ -20,6 +20,7 @@ import {
   poll,
   postJson,
   prepareExecutable,
+  REPO_ROOT,
   savedBytes,
   savedName,
   speechWav,
@@ -386,6 +387,40 @@ describe("the executable with no config at all", () => {
       } finally {
         await offline.dispose();
         trap.stop(true);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+/** Whether this machine lets a process hide a folder in a mount namespace of its own (root on Linux). */
+function canHideFolders(): boolean {
+  const probe = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", 'mount -t tmpfs none "$0"', REPO_ROOT], { stderr: "ignore" });
+  return probe.exitCode === 0;
+}
+
+describe.if(canHideFolders())("the executable on a machine without this checkout", () => {
+  test(
+    "its workers (offline speech, thumbnails) load from inside the executable, not from the build's source files",
+    async () => {
+      const data = join(root.path, "hidden", "data");
+      const out = join(root.path, "hidden", "workspace");
+      mkdirSync(data, { recursive: true });
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(data, "config.yml"), stringify({ ...clackyConfig(fake.url, fake.key), models: [...clackyConfig(fake.url, fake.key).models.filter((m) => m.type !== "audio"), { name: "offline", type: "audio", provider: "local", model: "flite" }] }), { mode: 0o600 });
+      // The checkout is covered by an empty tmpfs in the daemon's own mount namespace: what it loads must come from the executable.
+      const hide = ["unshare", "-m", "--propagation", "private", "sh", "-c", 'mount -t tmpfs none "$0" && exec "$@"', REPO_ROOT, binary];
+      const hidden = await startDaemon({ cmd: hide, cwd: runDir, dataDir: data, env: cleanEnv({ HOME: home }) });
+      try {
+        const speech = await postAnswer(`${hidden.url}/api/media/audio/speech`, { input: "Spoken from inside the executable.", output_dir: out }, 200);
+        expect(speech.body).toMatchObject({ success: true, provider: "local" });
+        const image = await postAnswer(`${hidden.url}/api/media/image`, { prompt: "a cat", output_dir: out }, 200);
+        const id = String(image.body.id);
+        await poll(async () => ((await (await fetch(`${hidden.url}/api/generations/${id}`)).json()) as { has_thumbnail?: boolean }).has_thumbnail || undefined, 20_000, "the thumbnail");
+        expect((await fetch(`${hidden.url}/api/generations/${id}/thumbnail`)).headers.get("content-type")).toBe("image/webp");
+        expect(hidden.stdout()).not.toContain("ModuleNotFound");
+      } finally {
+        await hidden.stop("SIGTERM").catch(() => hidden.dispose());
       }
     },
     TEST_TIMEOUT_MS,
