@@ -85,6 +85,20 @@ test("where folders cannot be opened, the button is disabled and the reason is s
   expect((button(lightbox()!, "Open folder") as HTMLButtonElement).disabled).toBe(true);
 });
 
+test("it moves among the results that have a file: a failed one and one whose file is gone are passed over", async () => {
+  const failed = { ...CAT, id: "gen-failed", status: "failed", output_path: null } as Generation;
+  const gone = { ...DOG, id: "gen-gone", file_missing: true } as Generation;
+  daemon([[failed, CAT, gone, DOG]]);
+  using view = mount(() => <History />);
+  await until(() => view.root.querySelectorAll("article.history-card").length === 4);
+  button(view.root.querySelector('article[data-id="gen-cat"]') as HTMLElement, "View").click();
+  await until(() => lightbox()?.open === true);
+  expect(title()).toBe("Result 1 of 2");
+  press("ArrowRight");
+  expect(title()).toBe("Result 2 of 2");
+  expect(lightbox()!.querySelector(".history-lightbox-stage img")?.getAttribute("src")).toBe("/api/generations/gen-dog/file");
+});
+
 test("moving past the last loaded result loads the next page", async () => {
   const { sent } = daemon([[CAT, DOG], [OWL]]);
   using view = mount(() => <History />);

@@ -7,6 +7,7 @@ import {
   formatUnitPrice,
   hadInputs,
   historyQuery,
+  isViewable,
   markdownOf,
   mediaSize,
   NO_FILTERS,
@@ -116,5 +117,14 @@ describe("markdownOf", () => {
     expect(markdownOf({ type: "audio", output_path: "/out/tts_1.wav" })).toBe("[🔊 tts_1.wav](file:///out/tts_1.wav)");
     expect(markdownOf({ type: "image", output_path: "C:\\Users\\me\\a.png" })).toBe("![](file:///C:/Users/me/a.png)");
     expect(markdownOf({ type: "image", output_path: null })).toBeUndefined();
+  });
+});
+
+describe("isViewable", () => {
+  test("a succeeded record with a file still on disk", () => {
+    expect(isViewable({ status: "succeeded", output_path: "/a.png" })).toBe(true);
+    expect(isViewable({ status: "succeeded", output_path: "/a.png", file_missing: true })).toBe(false);
+    expect(isViewable({ status: "failed", output_path: null })).toBe(false);
+    expect(isViewable({ status: "running", output_path: null })).toBe(false);
   });
 });

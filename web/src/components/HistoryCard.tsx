@@ -1,6 +1,7 @@
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { api, type Generation } from "../lib/api.ts";
 import { formatClock, formatUsd, formatTime } from "../lib/format.ts";
+import { isViewable } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 
 /**
@@ -77,7 +78,7 @@ export function HistoryMedia(props: { generation: Generation; onOpen?: () => voi
 export function HistoryCard(props: { generation: Generation; onView: () => void; onOpen: () => void }) {
   const g = () => props.generation;
   const titleId = () => `history-card-${g().id}`;
-  const viewable = () => g().status === "succeeded" && g().output_path !== null && !g().file_missing;
+  const viewable = () => isViewable(g());
   return (
     <article class="card history-card" aria-labelledby={titleId()} data-id={g().id}>
       <HistoryMedia generation={g()} onOpen={viewable() ? props.onView : props.onOpen} />

@@ -1,5 +1,5 @@
-import { createEffect, createMemo, createSignal, For, type JSX, onCleanup, onMount } from "solid-js";
-import { columnsFor, gridWindow, needsMore } from "../lib/virtual-grid.ts";
+import { createEffect, createMemo, createSignal, For, type JSX, on, onCleanup, onMount } from "solid-js";
+import { columnsFor, gridWindow, needsMore, scrollToReveal } from "../lib/virtual-grid.ts";
 
 /** Height of one card in the grid, in px (cards are clamped to it so rows can be computed without measuring). */
 export const CARD_HEIGHT_PX = 384;
@@ -14,7 +14,15 @@ const OVERSCAN_ROWS = 2;
  * A grid of fixed-height cards that keeps only the rows near the viewport in the DOM: the page scrolls as usual (the
  * grid is as tall as all its rows), and `onNeedMore` is called when the rendered rows come near the last loaded item.
  */
-export function HistoryGrid<T>(props: { items: readonly T[]; label: string; busy: boolean; onNeedMore: () => void; children: (item: T, index: number) => JSX.Element }) {
+export function HistoryGrid<T>(props: {
+  items: readonly T[];
+  label: string;
+  busy: boolean;
+  onNeedMore: () => void;
+  /** An item to scroll into view when it changes (the last one seen in the lightbox). */
+  reveal?: number;
+  children: (item: T, index: number) => JSX.Element;
+}) {
   let outer!: HTMLDivElement;
   const [top, setTop] = createSignal(0);
   const [viewport, setViewport] = createSignal(typeof window === "undefined" ? 800 : window.innerHeight || 800);
@@ -52,6 +60,19 @@ export function HistoryGrid<T>(props: { items: readonly T[]; label: string; busy
   createEffect(() => {
     if (props.items.length > 0 && needsMore(window_(), props.items.length, layout().columns * (OVERSCAN_ROWS + 2))) props.onNeedMore();
   });
+
+  createEffect(
+    on(
+      () => props.reveal,
+      (index) => {
+        if (index === undefined) return;
+        const gridTop = outer.getBoundingClientRect().top + window.scrollY;
+        const target = scrollToReveal(index, window.scrollY - gridTop, window.innerHeight || 800, layout());
+        if (target !== undefined) window.scrollTo({ top: gridTop + target });
+      },
+      { defer: true },
+    ),
+  );
 
   return (
     <div ref={outer} class="history-grid-outer" style={{ height: `${window_().height}px` }}>

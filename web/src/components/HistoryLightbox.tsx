@@ -78,6 +78,13 @@ export function HistoryLightbox(props: {
               {t("history.lightbox.zoomReset")}
             </button>
           </Show>
+          <Show when={g()}>
+            {(current) => (
+              <button type="button" class="secondary" onClick={() => props.onDetails(current())}>
+                {t("history.lightbox.details")}
+              </button>
+            )}
+          </Show>
           <button type="button" onClick={close} aria-keyshortcuts="Escape">
             {t("common.close")}
           </button>
@@ -91,12 +98,7 @@ export function HistoryLightbox(props: {
             </div>
             <div class="history-lightbox-info">
               <p class="history-prompt-full">{current.prompt}</p>
-              <div class="row">
-                <HistoryFileActions generation={current} />
-                <button type="button" class="secondary" onClick={() => props.onDetails(current)}>
-                  {t("history.lightbox.details")}
-                </button>
-              </div>
+              <HistoryFileActions generation={current} />
               <p class="muted history-lightbox-keys">{t("history.lightbox.keys")}</p>
               <Show when={props.hasMore && props.index >= count() - 1}>
                 <p class="muted">{t("history.lightbox.more")}</p>

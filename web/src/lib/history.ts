@@ -50,6 +50,11 @@ export function markdownOf(g: Pick<Generation, "type" | "output_path">): string 
   return `[${g.type === "audio" ? "🔊 " : "🎬 "}${name}](${url})`;
 }
 
+/** Whether a record has a file to show: succeeded, saved, and not reported gone from disk. The lightbox moves among these. */
+export function isViewable(g: Pick<Generation, "status" | "output_path" | "file_missing">): boolean {
+  return g.status === "succeeded" && g.output_path !== null && g.file_missing !== true;
+}
+
 /** The `GET /api/generations` query of `filters` (blank fields left out, text trimmed), continuing at `cursor`. */
 export function historyQuery(filters: HistoryFilters, cursor?: string | null): Record<string, string | number> {
   const query: Record<string, string | number> = { limit: PAGE_SIZE };

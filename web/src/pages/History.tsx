@@ -1,4 +1,4 @@
-import { createEffect, createSignal, For, on, onCleanup, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { HistoryCard } from "../components/HistoryCard.tsx";
 import { type DeleteOutcome, HistoryDetail } from "../components/HistoryDetail.tsx";
@@ -6,7 +6,7 @@ import { HistoryGrid } from "../components/HistoryGrid.tsx";
 import { HistoryLightbox } from "../components/HistoryLightbox.tsx";
 import { api, type Generation } from "../lib/api.ts";
 import { GENERATION_STATUSES } from "../lib/enums.ts";
-import { filtersFromSearch, historyQuery, NO_FILTERS, searchFromFilters, type HistoryFilters } from "../lib/history.ts";
+import { filtersFromSearch, historyQuery, isViewable, NO_FILTERS, searchFromFilters, type HistoryFilters } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 import "./history.css";
 
@@ -32,7 +32,11 @@ export function History() {
   const [error, setError] = createSignal<unknown>();
   const [selected, setSelected] = createSignal<Generation>();
   const [notice, setNotice] = createSignal("");
+  // The lightbox moves among the loaded results that have a file; `viewing` indexes those.
+  const viewable = createMemo(() => items().filter(isViewable));
   const [viewing, setViewing] = createSignal<number>();
+  // The last result seen in the lightbox, scrolled into view when it closes.
+  const [seen, setSeen] = createSignal<number>();
   // Answers to an older filter set are dropped.
   let generation = 0;
 
@@ -82,10 +86,7 @@ export function History() {
   );
 
   function deleted(outcome: DeleteOutcome) {
-    const index = items().findIndex((g) => g.id === outcome.id);
     setItems((list) => list.filter((g) => g.id !== outcome.id));
-    const open = viewing();
-    if (open !== undefined && index !== -1 && index <= open) setViewing(items().length === 0 ? undefined : Math.max(0, Math.min(open - (index < open ? 1 : 0), items().length - 1)));
     const key = !outcome.withFile ? "history.deletedRecord" : outcome.fileRemoved ? "history.deletedBoth" : "history.deletedFileGone";
     setNotice(t(key));
   }
@@ -148,8 +149,8 @@ export function History() {
         <p class="muted">{filtered() ? t("history.emptyFiltered") : t("history.empty")}</p>
       </Show>
 
-      <HistoryGrid items={items()} label={t("history.results")} busy={loading()} onNeedMore={() => !error() && void load(false)}>
-        {(g, index) => <HistoryCard generation={g} onView={() => setViewing(index)} onOpen={() => setSelected(g)} />}
+      <HistoryGrid items={items()} label={t("history.results")} busy={loading()} reveal={seen()} onNeedMore={() => !error() && void load(false)}>
+        {(g) => <HistoryCard generation={g} onView={() => setViewing(viewable().indexOf(g))} onOpen={() => setSelected(g)} />}
       </HistoryGrid>
 
       <Show when={error()}>
@@ -170,14 +171,19 @@ export function History() {
         </Show>
       </div>
 
-      <Show when={viewing() !== undefined && items().length > 0}>
+      <Show when={viewing() !== undefined && viewable().length > 0}>
         <HistoryLightbox
-          items={items()}
+          items={viewable()}
           index={viewing() ?? 0}
           hasMore={cursor() !== null}
           onIndex={setViewing}
           onMore={() => void load(false)}
-          onClose={() => setViewing(undefined)}
+          onClose={() => {
+            const last = viewable()[viewing() ?? 0];
+            setSeen(undefined);
+            setSeen(last ? items().indexOf(last) : undefined);
+            setViewing(undefined);
+          }}
           onDetails={(g) => {
             setViewing(undefined);
             setSelected(g);
