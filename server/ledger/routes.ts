@@ -1,6 +1,6 @@
 // The ledger: GET /api/generations, /:id and /:id/file; DELETE /:id.
 import { existsSync, unlinkSync } from "node:fs";
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
@@ -8,6 +8,7 @@ import { fileResponse } from "../http/range.ts";
 import { Deleted, Generation, GenerationPage, GenerationQuery } from "./schema.ts";
 import { parseOrThrow } from "../validate.ts";
 import { timeRange } from "../costs/summary.ts";
+import { thumbnailsDir } from "../thumbnails/thumbnails.ts";
 
 /** Browse the ledger and fetch generated files. */
 export const generationRoutes = (deps: AppDeps) =>
@@ -33,7 +34,10 @@ export const generationRoutes = (deps: AppDeps) =>
       }
       const withFile = query.file === "true" || query.file === "1";
       const fileRemoved = withFile && generation.output_path ? removeOutput(generation.output_path) : false;
+      const thumbnail = deps.ledger.thumbnail(params.id);
       deps.ledger.remove(params.id);
+      // The thumbnail is mediagen's own copy: it goes with the record (one named after another record is left alone).
+      if (thumbnail === `${params.id}.webp`) removeOutput(join(thumbnailsDir(deps.config.dataDir), thumbnail));
       return { success: true as const, id: params.id, file_removed: fileRemoved };
     }, { response: Deleted });
 
@@ -49,7 +53,7 @@ export function attachment(name: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
-/** Deletes a generated file; false when it was already gone. */
+/** Deletes a file; false when it was already gone. */
 function removeOutput(path: string): boolean {
   try {
     unlinkSync(path);

@@ -76,6 +76,17 @@ export class Thumbnails {
   }
 
   private async drain(): Promise<void> {
+    try {
+      await this.drainQueue();
+    } finally {
+      // WASM memory never shrinks: a worker kept after decoding a 4K picture would hold its peak heap. A new batch
+      // starts a new worker (tens of ms).
+      this.worker?.terminate();
+      this.worker = undefined;
+    }
+  }
+
+  private async drainQueue(): Promise<void> {
     for (let file = this.queue.shift(); file; file = this.queue.shift()) {
       try {
         await this.process(file);

@@ -86,6 +86,19 @@ describe("GET /api/generations/:id/file", () => {
   });
 });
 
+describe("DELETE /api/generations/:id", () => {
+  test("removes the record's thumbnail with it, and leaves the user's file unless asked", async () => {
+    const made = (await h.post("/api/media/image", { prompt: "A picture to delete", output_dir: h.workDir })).body;
+    await h.thumbnails.idle();
+    const thumbnail = join(h.dataDir, "thumbnails", `${made.id}.webp`);
+    expect(existsSync(thumbnail)).toBe(true);
+    const path = (await h.get(`/api/generations/${made.id}`)).body.output_path;
+    expect((await h.call(`/api/generations/${made.id}`, { method: "DELETE" })).status).toBe(200);
+    expect(existsSync(thumbnail)).toBe(false);
+    expect(existsSync(path)).toBe(true);
+  });
+});
+
 describe("attachment names", () => {
   test("non-ASCII names are sent as RFC 5987 UTF-8 with an ASCII fallback", async () => {
     const { attachment } = await import("../../../server/ledger/routes.ts");
