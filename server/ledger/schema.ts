@@ -57,8 +57,6 @@ export const Generation = z.object({
   duration_seconds: z.number().nullable(),
   /** Whether a small WebP of the picture is served at /api/generations/:id/thumbnail. */
   has_thumbnail: z.boolean(),
-  /** On the generations API: a succeeded record whose file is no longer on disk. */
-  file_missing: z.boolean().optional(),
   usage: Usage.nullable(),
   cost_usd: z.number().nullable(),
   cost_source: CostSource,
@@ -82,6 +80,8 @@ export const Generation = z.object({
   session_id: z.string().nullable(),
   client: z.string().nullable(),
   door: Door,
+  /** On the generations API (added by its routes, last): a succeeded record whose file is no longer on disk. */
+  file_missing: z.boolean().optional(),
 });
 export type Generation = z.infer<typeof Generation>;
 

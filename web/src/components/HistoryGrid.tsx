@@ -54,11 +54,11 @@ export function HistoryGrid<T>(props: {
   });
 
   const layout = createMemo(() => ({ columns: columnsFor(width(), CARD_MIN_WIDTH_PX, CARD_GAP_PX), rowHeight: CARD_HEIGHT_PX + CARD_GAP_PX, overscan: OVERSCAN_ROWS }));
-  const window_ = createMemo(() => gridWindow(top(), viewport(), props.items.length, layout()));
-  const shown = createMemo(() => props.items.slice(window_().start, window_().end));
+  const range = createMemo(() => gridWindow(top(), viewport(), props.items.length, layout()));
+  const shown = createMemo(() => props.items.slice(range().start, range().end));
 
   createEffect(() => {
-    if (props.items.length > 0 && needsMore(window_(), props.items.length, layout().columns * (OVERSCAN_ROWS + 2))) props.onNeedMore();
+    if (props.items.length > 0 && needsMore(range(), props.items.length, layout().columns * (OVERSCAN_ROWS + 2))) props.onNeedMore();
   });
 
   createEffect(
@@ -75,17 +75,17 @@ export function HistoryGrid<T>(props: {
   );
 
   return (
-    <div ref={outer} class="history-grid-outer" style={{ height: `${window_().height}px` }}>
+    <div ref={outer} class="history-grid-outer" style={{ height: `${range().height}px` }}>
       <ul
         class="history-grid"
         aria-label={props.label}
         aria-busy={props.busy}
-        style={{ transform: `translateY(${window_().offset}px)`, "grid-template-columns": `repeat(${layout().columns}, minmax(0, 1fr))` }}
+        style={{ transform: `translateY(${range().offset}px)`, "grid-template-columns": `repeat(${layout().columns}, minmax(0, 1fr))` }}
       >
         <For each={shown()}>
           {(item, i) => (
-            <li style={{ height: `${CARD_HEIGHT_PX}px` }} aria-posinset={window_().start + i() + 1} aria-setsize={props.items.length}>
-              {props.children(item, window_().start + i())}
+            <li style={{ height: `${CARD_HEIGHT_PX}px` }} aria-posinset={range().start + i() + 1} aria-setsize={props.items.length}>
+              {props.children(item, range().start + i())}
             </li>
           )}
         </For>

@@ -64,8 +64,8 @@ export function History() {
     try {
       const page = await api.generations.list(historyQuery(filters(), reset ? null : cursor()));
       if (mine !== generation) return;
-      const seen = new Set(items().map((g) => g.id));
-      setItems((previous) => [...previous, ...page.items.filter((g) => !seen.has(g.id))]);
+      const known = new Set(items().map((g) => g.id));
+      setItems((previous) => [...previous, ...page.items.filter((g) => !known.has(g.id))]);
       setCursor(page.next_cursor);
       setLoaded(true);
     } catch (e) {
