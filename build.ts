@@ -4,8 +4,8 @@ import { solidPlugin } from "./web/solid-plugin.ts";
 /** Compiles the executable to `outfile`; throws with the bundler's messages on failure. */
 export async function buildExecutable(outfile = "dist/mediagen"): Promise<string> {
   const result = await Bun.build({
-    // The Flite worker is loaded with `new Worker(...)`, so it must be an entry point of its own.
-    entrypoints: ["./server/main.ts", "./server/providers/flite-worker.ts"],
+    // The Flite and thumbnail workers are loaded with `new Worker(...)`, so each must be an entry point of its own.
+    entrypoints: ["./server/main.ts", "./server/providers/flite-worker.ts", "./server/thumbnails/worker.ts"],
     plugins: [solidPlugin],
     minify: true,
     bytecode: true,

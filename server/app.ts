@@ -4,6 +4,7 @@ import { AppError, errorResponse, toAppError } from "./errors.ts";
 import { createGuard } from "./http/guard.ts";
 import { configRoutes } from "./config/routes.ts";
 import { costRoutes } from "./costs/routes.ts";
+import { fileRoutes } from "./files/routes.ts";
 import { generationRoutes } from "./ledger/routes.ts";
 import { healthRoutes } from "./health/routes.ts";
 import { mediaRoutes } from "./media/routes.ts";
@@ -42,6 +43,7 @@ export function createApp(deps: AppDeps) {
     .use(healthRoutes(deps))
     .use(mediaRoutes(deps))
     .use(generationRoutes(deps))
+    .use(fileRoutes(deps))
     .use(costRoutes(deps))
     .use(configRoutes(deps))
     .use(skillRoutes(deps))

@@ -109,3 +109,11 @@ export const REFUSAL_FOLD_MS = 60_000;
 export const MAX_REFUSED_ROWS_PER_HOUR = 120;
 /** Largest spending limit accepted in `budget:`, in USD (a typo guard, not a policy). */
 export const MAX_BUDGET_USD = 1_000_000;
+/** Longest side of a History thumbnail, in px. */
+export const THUMBNAIL_MAX_SIDE_PX = 512;
+/** WebP quality (0-100) of thumbnails. */
+export const THUMBNAIL_WEBP_QUALITY = 75;
+/** Largest picture decoded for a thumbnail, in pixels (about 64 MP: 256 MiB of RGBA); larger ones keep the full file. */
+export const THUMBNAIL_MAX_PIXELS = 64 * 1024 * 1024;
+/** Largest picture file read for a thumbnail, in MiB. */
+export const THUMBNAIL_MAX_INPUT_MIB = 64;

@@ -17,6 +17,7 @@ export const ERROR_CATALOGUE = {
   unknown_model: { status: 400, message: "The provider does not recognise the configured model; fix its name in the settings page." },
   not_configured: { status: 422, message: "No model is configured for this media type." },
   not_implemented: { status: 422, message: "The configured provider cannot do this." },
+  no_desktop: { status: 422, message: "This daemon cannot open folders on this machine; copy the path instead." },
   auth_required: { status: 422, message: "No API key is configured for this model." },
   content_filtered: { status: 422, message: "The provider refused the request on safety grounds." },
   rate_limited: { status: 429, message: "The provider is rate limiting requests; retry later." },

@@ -15,6 +15,7 @@ import { createLogger } from "./log.ts";
 import { MediaService } from "./media/service.ts";
 import { SqliteTokenStore } from "./tokens/store.ts";
 import { TokenService } from "./tokens/service.ts";
+import { Thumbnails } from "./thumbnails/thumbnails.ts";
 
 /** Starts the daemon for `command`; exits the process on a fatal start-up problem. */
 export function serve(command: ServeCommand): void {
@@ -69,7 +70,8 @@ export function serve(command: ServeCommand): void {
     process.exit(1);
   }
   const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
-  const media = new MediaService({ config, ledger, log, pollIntervalSeconds });
+  const thumbnails = new Thumbnails({ dataDir: command.dataDir, ledger, log });
+  const media = new MediaService({ config, ledger, log, pollIntervalSeconds, onSaved: (file) => thumbnails.saved(file) });
   const tokens = new TokenService(new SqliteTokenStore(db));
   const app = createApp({ config, ledger, media, tokens, log, version: pkg.version, startedAt: Date.now(), bindHost: command.host });
   const frontDoor = createFrontDoor({
@@ -110,6 +112,9 @@ export function serve(command: ServeCommand): void {
   const recovered = media.recover();
   if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
   if (recovered.resumed > 0) log.info(`${recovered.resumed} generation(s) of the previous run resumed at their provider`);
+  // Results saved before thumbnails existed get theirs in the background, newest first.
+  const backlog = thumbnails.backfill();
+  if (backlog > 0) log.info(`making thumbnails of ${backlog} earlier result(s) in the background`);
 
   // The last net: a rejection nobody handled is a bug to log, never a reason to drop every caller's connection.
   process.on("unhandledRejection", (reason) => {
@@ -133,6 +138,7 @@ export function serve(command: ServeCommand): void {
     // Let the answers of finished generations reach their callers before closing what is left.
     await Promise.race([connectionsClosed, Bun.sleep(FLUSH_GRACE_MS)]);
     await server.stop(true);
+    thumbnails.close();
     const unwritten = ledger.close();
     if (unwritten.length > 0) {
       log.error(`${unwritten.length} ledger write(s) could not be recorded before exit (the database is still not writable); the files are on disk:`);

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { createApp } from "../server/app.ts";
+import type { AppDeps } from "../server/deps.ts";
 import { ConfigStore } from "../server/config/store.ts";
 import { openDatabase } from "../server/ledger/database.ts";
 import { Ledger } from "../server/ledger/ledger.ts";
@@ -13,6 +14,7 @@ import { memoryLogger } from "../server/log.ts";
 import { MediaService } from "../server/media/service.ts";
 import { SqliteTokenStore } from "../server/tokens/store.ts";
 import { TokenService } from "../server/tokens/service.ts";
+import { Thumbnails } from "../server/thumbnails/thumbnails.ts";
 import { AppError } from "../server/errors.ts";
 import { startFakeClacky, type FakeClacky } from "./fakes/openclacky.ts";
 
@@ -37,6 +39,8 @@ export interface HarnessOptions {
   /** Delay between polls of long-running operations (keep it small in tests). */
   pollIntervalSeconds?: number;
   bindHost?: string;
+  /** Overrides how result folders are opened (POST /api/generations/:id/open-folder). */
+  folderOpener?: AppDeps["folderOpener"];
 }
 
 /** The app on a temp data folder, plus helpers to call it. */
@@ -52,9 +56,17 @@ export function createHarness(options: HarnessOptions = {}) {
   const db = openDatabase(join(dataDir, "mediagen.db"));
   const log = memoryLogger();
   const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
-  const media = new MediaService({ config, ledger, log, timeoutsSeconds: options.timeoutsSeconds, pollIntervalSeconds: options.pollIntervalSeconds ?? 0.01 });
+  const thumbnails = new Thumbnails({ dataDir, ledger, log });
+  const media = new MediaService({
+    config,
+    ledger,
+    log,
+    timeoutsSeconds: options.timeoutsSeconds,
+    pollIntervalSeconds: options.pollIntervalSeconds ?? 0.01,
+    onSaved: (file) => thumbnails.saved(file),
+  });
   const tokens = new TokenService(new SqliteTokenStore(db));
-  const app = createApp({ config, ledger, media, tokens, log, version: "test", startedAt: Date.now(), bindHost: options.bindHost ?? "127.0.0.1" });
+  const app = createApp({ config, ledger, media, tokens, log, version: "test", startedAt: Date.now(), bindHost: options.bindHost ?? "127.0.0.1", folderOpener: options.folderOpener });
 
   const call = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:7070${path}`, init));
   const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
@@ -77,6 +89,7 @@ export function createHarness(options: HarnessOptions = {}) {
     log,
     media,
     tokens,
+    thumbnails,
     dataDir,
     workDir,
     root: dir.path,
@@ -84,6 +97,7 @@ export function createHarness(options: HarnessOptions = {}) {
     post,
     get,
     [Symbol.dispose]() {
+      thumbnails.close();
       ledger.close();
       db.close();
       dir[Symbol.dispose]();

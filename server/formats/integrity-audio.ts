@@ -16,10 +16,10 @@ const MPEG_BITRATES = [
   ],
 ];
 // Sample rates in Hz by the header's version bits (MPEG-2.5, reserved, MPEG-2, MPEG-1) and 2-bit rate index.
-const MPEG_SAMPLE_RATES = [[11025, 12000, 8000], [], [22050, 24000, 16000], [44100, 48000, 32000]];
+export const MPEG_SAMPLE_RATES = [[11025, 12000, 8000], [], [22050, 24000, 16000], [44100, 48000, 32000]];
 
 /** The byte length of the MPEG audio (or ADTS AAC) frame whose header is at `at`; undefined when it cannot be told. */
-function audioFrameLength(bytes: Uint8Array, at: number): number | undefined {
+export function audioFrameLength(bytes: Uint8Array, at: number): number | undefined {
   if (at + 7 > bytes.length || bytes[at] !== 0xff || (bytes[at + 1]! & 0xe0) !== 0xe0) return undefined;
   const b1 = bytes[at + 1]!;
   const b2 = bytes[at + 2]!;

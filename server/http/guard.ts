@@ -86,11 +86,11 @@ export function createGuard(options: GuardOptions): (request: Request, path: str
   };
 }
 
-/** The bearer secret a request carries: its Authorization header, or `?access_token=` on a generated file. */
+/** The bearer secret a request carries: its Authorization header, or `?access_token=` on a generated file or thumbnail. */
 function bearerOf(request: Request, path: string): string {
   const auth = request.headers.get("authorization") ?? "";
-  // <img>/<video>/<audio> cannot send headers: generated files may carry the token as ?access_token=.
-  const fromQuery = request.method === "GET" && /^\/api\/generations\/[^/]+\/file$/.test(path) ? (new URL(request.url).searchParams.get("access_token") ?? "") : "";
+  // <img>/<video>/<audio> cannot send headers: generated files and thumbnails may carry the token as ?access_token=.
+  const fromQuery = request.method === "GET" && /^\/api\/generations\/[^/]+\/(file|thumbnail)$/.test(path) ? (new URL(request.url).searchParams.get("access_token") ?? "") : "";
   return auth.toLowerCase().startsWith("bearer ") ? auth.slice(7).trim() : fromQuery;
 }
 

@@ -1,8 +1,8 @@
 // Serving a file with its content type and single-range HTTP Range support.
 import { AppError, errorResponse } from "../errors.ts";
 
-/** A Response for `path`, honouring a `Range: bytes=a-b` header (206/416) and `If-None-Match`. */
-export async function fileResponse(request: Request, path: string, mimeType: string): Promise<Response> {
+/** A Response for `path`, honouring a `Range: bytes=a-b` header (206/416) and `If-None-Match`; `extra` headers win. */
+export async function fileResponse(request: Request, path: string, mimeType: string, extra: Record<string, string> = {}): Promise<Response> {
   const file = Bun.file(path);
   if (!(await file.exists())) throw new AppError("not_found", `The file of this generation is no longer on disk: ${path}`);
   const size = file.size;
@@ -12,6 +12,7 @@ export async function fileResponse(request: Request, path: string, mimeType: str
     "accept-ranges": "bytes",
     etag,
     "cache-control": "private, max-age=0, must-revalidate",
+    ...extra,
   };
   if (request.headers.get("if-none-match") === etag) return new Response(null, { status: 304, headers });
   const range = request.headers.get("range");

@@ -267,8 +267,9 @@ export const MIGRATIONS: readonly string[] = [
    ${rollup("ledger_caller_days", DAY_BUCKET, ["door", "coalesce(client, '')"], ["door", "client"])}
    ${rollup("ledger_caller_hours", HOUR_BUCKET, ["door", "coalesce(client, '')"], ["door", "client"])}
    ${rollup("ledger_model_hours", HOUR_BUCKET, ["model", "provider"], ["model", "provider"])}`,
-  // 7: the thumbnails and durations migration, merged next.
-  `SELECT 1;`,
+  // History thumbnails: the WebP's file name under <data>/thumbnails, or why none could be made (never retried).
+  `ALTER TABLE generations ADD COLUMN thumbnail TEXT;
+   ALTER TABLE generations ADD COLUMN thumbnail_error TEXT;`,
   // 8. People and tokens: each token stored as its SHA-256 hash with a short prefix for display, its owner (a person
   // or team name), team, role and its own limits; one active token per name. Each generation records the token it
   // came with (id, owner name, team), so spend is filtered and budgeted per token and per team.

@@ -27,6 +27,8 @@ const SEARCH_YIELD_MS = 8;
 export type RollupGroupBy = "day" | "model" | "type" | "provider";
 /** A group's spend as the rollups hold it. */
 export type RollupGroup = Pick<CostGroup, "key" | "count" | "cost_usd" | "unknown_cost_count">;
+/** A saved result a thumbnail or a duration may be made from. */
+export type SavedFile = { id: string; type: MediaType; outputPath: string; mimeType: string };
 
 /** A stretch of seqs, `low` inclusive, `high` exclusive. */
 type SeqSlice = { low: number; high: number };
@@ -309,6 +311,39 @@ export class Ledger {
     } catch (error) {
       throw new AppError("storage_error", `The record could not be deleted: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** Records a generation's thumbnail (its file name under the thumbnails folder), or why none could be made. */
+  setThumbnail(id: string, made: { name: string } | { error: string }): boolean {
+    const params = { id, name: "name" in made ? made.name : null, error: "error" in made ? made.error : null };
+    return this.writes.run(`thumbnail ${id}`, () => this.db.query("UPDATE generations SET thumbnail = $name, thumbnail_error = $error WHERE id = $id").run(params));
+  }
+
+  /** Records the duration read from a saved audio or video file, where the provider reported none. */
+  setDuration(id: string, seconds: number): boolean {
+    return this.writes.run(`duration ${id}`, () =>
+      this.db.query("UPDATE generations SET duration_seconds = $seconds WHERE id = $id AND duration_seconds IS NULL").run({ id, seconds }),
+    );
+  }
+
+  /** The thumbnail file name of a generation; undefined when it has none (or no such generation). */
+  thumbnail(id: string): string | undefined {
+    return this.db.query<{ thumbnail: string | null }, { id: string }>("SELECT thumbnail FROM generations WHERE id = $id").get({ id })?.thumbnail ?? undefined;
+  }
+
+  /**
+   * Succeeded generations saved before thumbnails existed (or while the thumbnailer was down), newest first: pictures
+   * without a thumbnail or a recorded failure, and audio or video without a duration, at most `limit`.
+   */
+  thumbnailBacklog(limit: number): SavedFile[] {
+    return this.db
+      .query<SavedFile, { limit: number }>(
+        `SELECT id, type, output_path AS outputPath, mime_type AS mimeType FROM generations
+         WHERE status = 'succeeded' AND output_path IS NOT NULL AND thumbnail IS NULL AND thumbnail_error IS NULL
+           AND (type = 'image' OR duration_seconds IS NULL)
+         ORDER BY seq DESC LIMIT $limit`,
+      )
+      .all({ limit });
   }
 
   /** One generation by id. */

@@ -23,6 +23,8 @@ export type Row = {
   width: number | null;
   height: number | null;
   duration_seconds: number | null;
+  thumbnail: string | null;
+  thumbnail_error: string | null;
   usage: string | null;
   cost_usd: number | null;
   cost_source: CostSource;
@@ -142,6 +144,7 @@ export function toGeneration(row: Row): Generation {
     width: row.width,
     height: row.height,
     duration_seconds: row.duration_seconds,
+    has_thumbnail: row.thumbnail !== null,
     usage: row.usage === null ? null : (JSON.parse(row.usage) as Usage),
     cost_usd: row.cost_usd,
     cost_source: row.cost_source,

@@ -55,6 +55,8 @@ export const Generation = z.object({
   width: z.number().nullable(),
   height: z.number().nullable(),
   duration_seconds: z.number().nullable(),
+  /** Whether a small WebP of the picture is served at /api/generations/:id/thumbnail. */
+  has_thumbnail: z.boolean(),
   usage: Usage.nullable(),
   cost_usd: z.number().nullable(),
   cost_source: CostSource,
@@ -88,6 +90,8 @@ export const Generation = z.object({
   owner: z.string().nullable().optional(),
   /** That token's team, if it has one. */
   team: z.string().nullable().optional(),
+  /** On the generations API (added by its routes, last): a succeeded record whose file is no longer on disk. */
+  file_missing: z.boolean().optional(),
 });
 export type Generation = z.infer<typeof Generation>;
 

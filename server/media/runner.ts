@@ -7,7 +7,7 @@ import { COLLECT_AFTER_RESULT_MIB, DEFAULT_POLL_INTERVAL_SECONDS } from "../defa
 import { AppError } from "../errors.ts";
 import { fsReason } from "../formats/fs-facts.ts";
 import { imageSize } from "../formats/media-bytes.ts";
-import type { CostFigure, Ledger } from "../ledger/ledger.ts";
+import type { CostFigure, Ledger, SavedFile } from "../ledger/ledger.ts";
 import type { Attempt } from "../ledger/schema.ts";
 import type { Logger } from "../log.ts";
 import type { CallContext, Provider, ProviderResult } from "../providers/types.ts";
@@ -37,6 +37,8 @@ export interface RunnerDeps {
   now: () => number;
   /** Tells a job's listeners its new state (operation id, progress). */
   emit: (job: LiveJob) => void;
+  /** Hears of each result saved and recorded (thumbnails); must return at once and never throw. */
+  onSaved?: (file: SavedFile) => void;
   /** Overrides the configured total timeout per type, in seconds (tests). */
   timeoutsSeconds?: Partial<Record<string, number>>;
   /** Delay between polls of long-running provider operations, in seconds. */
@@ -182,6 +184,7 @@ async function runLink(
     const recorded = ledger.succeedWithAnswer(id, success, { status: 200, body }, lastAttempt);
     log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
     if (!recorded) return unrecorded(job, target.echo, saved, cost.costUsd);
+    deps.onSaved?.({ id, type, outputPath: saved.outputPath, mimeType: saved.mimeType });
     return { ok: true, body };
   } catch (error) {
     const appError = classify(log, error, apiKey);

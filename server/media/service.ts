@@ -8,7 +8,7 @@ import { CATALOG } from "../costs/catalog.ts";
 import { IDEMPOTENCY_WINDOW_HOURS, MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
 import { AppError, invalidArgument, type ErrorType } from "../errors.ts";
 import { InputBudget, type InputReservation } from "../formats/input-images.ts";
-import type { Ledger } from "../ledger/ledger.ts";
+import type { Ledger, SavedFile } from "../ledger/ledger.ts";
 import type { Logger } from "../log.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { Provider } from "../providers/types.ts";
@@ -50,6 +50,8 @@ export interface MediaServiceDeps {
   collectGarbage?: () => void;
   /** Overrides IDLE_GC_DELAY_MS (tests). */
   idleGcDelayMs?: number;
+  /** Hears of each result saved and recorded (the thumbnailer); must return at once and never throw. */
+  onSaved?: (file: SavedFile) => void;
 }
 
 /** Canonical JSON (sorted keys) of a request body, without the fields that only steer delivery. */
@@ -107,6 +109,7 @@ export class MediaService {
       emit: (job) => this.jobs.emit(job),
       timeoutsSeconds: deps.timeoutsSeconds,
       pollIntervalSeconds: deps.pollIntervalSeconds,
+      onSaved: deps.onSaved,
     };
   }
 

@@ -28,6 +28,7 @@ const SHAPES: Record<ErrorType, OpenAIErrorShape> = {
   unknown_model: { type: "invalid_request_error", code: "model_not_found" },
   not_configured: { type: "invalid_request_error" },
   not_implemented: { type: "invalid_request_error" },
+  no_desktop: { type: "invalid_request_error" },
   auth_required: { type: "invalid_request_error" },
   content_filtered: { type: "invalid_request_error", code: "moderation_blocked", status: 400 },
   rate_limited: { type: "requests", code: "rate_limit_exceeded" },

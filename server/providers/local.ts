@@ -63,8 +63,9 @@ class FlitePool {
   }
 
   private spawn(): Worker {
-    // An entry point of build.ts too, so the compiled executable carries it.
-    const worker = new Worker(new URL("./flite-worker.ts", import.meta.url).href);
+    // An entry point of build.ts too, so the compiled executable carries it; there it is found by its path under
+    // server/ (a URL from import.meta.url would name the build machine's source file, absent anywhere else).
+    const worker = new Worker(Bun.isStandaloneExecutable ? "./providers/flite-worker.ts" : new URL("./flite-worker.ts", import.meta.url).href);
     (worker as Worker & { unref(): void }).unref();
     worker.onmessage = (event: MessageEvent<FliteAnswer>) => {
       const task = this.busy.get(worker);

@@ -33,13 +33,13 @@ async function post(path: string, body: unknown): Promise<Record<string, unknown
 beforeAll(async () => {
   if (!enabled) return;
   fake = startFakeOpenAI();
-  ui = await startUi("mediagen-browser-a11y-", {
+  ui = await startUi("mediagen-browser-a11y-", { config: {
     models: [
       { name: "gpt-image", type: "image", provider: "openai", model: "gpt-image-2", api_key: fake.key!, base_url: `${fake.url}/v1`, default: true },
       { name: "offline-speech", type: "audio", provider: "local", model: "flite", default: true },
     ],
     budget: { daily_usd: 5, monthly_usd: 50 },
-  });
+  } });
   ({ daemon, browser } = ui);
   // History and Costs get an image with a cost, a speech, and a generation the provider refused.
   const out = join(ui.root, "out");

@@ -131,12 +131,13 @@ export interface UiFixture {
 
 /**
  * Builds (or takes MEDIAGEN_BINARY) the executable, starts it from an empty folder (with `config` as its config.yml
- * when given), and launches Chromium.
+ * when given; `prepare` may fill the data folder, a ledger and files, before the daemon starts), and launches Chromium.
  */
-export async function startUi(prefix: string, config?: Record<string, unknown>): Promise<UiFixture> {
+export async function startUi(prefix: string, setup: { config?: Record<string, unknown>; prepare?: (root: string, dataDir: string) => Promise<void> } = {}): Promise<UiFixture> {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const { binary, runDir } = await prepareExecutable(root);
-  if (config) writeConfig(join(root, "data"), config);
+  if (setup.config) writeConfig(join(root, "data"), setup.config);
+  await setup.prepare?.(root, join(root, "data"));
   const daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir: join(root, "data"), env: cleanEnv({ HOME: root }) });
   const browser = await launchBrowser();
   return {

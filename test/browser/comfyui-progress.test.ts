@@ -25,9 +25,9 @@ beforeAll(async () => {
   comfy = startFakeComfyUI();
   comfy.steps = 4;
   comfy.stepMs = STEP_MS;
-  ui = await startUi("mediagen-browser-comfyui-", {
+  ui = await startUi("mediagen-browser-comfyui-", { config: {
     models: [{ name: "my-gpu", type: "image", provider: "comfyui", model: "text-to-image", base_url: comfy.url, options: { gpu_usd_per_second: 0.002 } }],
-  });
+  } });
   daemon = ui.daemon;
 }, BUILD_TIMEOUT_MS);
 

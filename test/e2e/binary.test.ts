@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync,
 import { join } from "node:path";
 import { stringify } from "yaml";
 import pkg from "../../package.json" with { type: "json" };
+import { imageSize } from "../../server/formats/media-bytes.ts";
 import { makePng } from "../fakes/media.ts";
 import { startFakeClacky, type FakeClacky } from "../fakes/openclacky.ts";
 import { clackyConfig, tempDir } from "../helpers.ts";
@@ -16,8 +17,10 @@ import {
   PNG_SIGNATURE,
   pngSize,
   postAnswer,
+  poll,
   postJson,
   prepareExecutable,
+  REPO_ROOT,
   savedBytes,
   savedName,
   speechWav,
@@ -291,6 +294,26 @@ describe("the executable, started from an empty folder", () => {
     TEST_TIMEOUT_MS,
   );
 
+  test(
+    "makes a WebP thumbnail of the first image with the WASM codecs inside the executable",
+    async () => {
+      const image = generated[0]!;
+      const record = await poll(async () => {
+        const answer = (await (await fetch(`${daemon.url}/api/generations/${image.id}`)).json()) as { has_thumbnail?: boolean };
+        return answer.has_thumbnail === true ? answer : undefined;
+      }, 20_000, "the thumbnail of the first image");
+      expect(record.has_thumbnail).toBe(true);
+      const thumbnail = await fetch(`${daemon.url}/api/generations/${image.id}/thumbnail`);
+      expect(thumbnail.status).toBe(200);
+      expect(thumbnail.headers.get("content-type")).toBe("image/webp");
+      const bytes = new Uint8Array(await thumbnail.arrayBuffer());
+      expect(imageSize(bytes)).toEqual({ width: 512, height: 341 });
+      expect(existsSync(join(dataDir, "thumbnails", `${image.id}.webp`))).toBe(true);
+      expect(daemon.stdout()).not.toContain("no thumbnail");
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   test("the request and generation lines are on stdout, without the api key", () => {
     const out = daemon.stdout();
     expect(out).toMatch(/POST \/api\/media\/image 200 \d+ms/);
@@ -364,6 +387,40 @@ describe("the executable with no config at all", () => {
       } finally {
         await offline.dispose();
         trap.stop(true);
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+/** Whether this machine lets a process hide a folder in a mount namespace of its own (root on Linux). */
+function canHideFolders(): boolean {
+  const probe = Bun.spawnSync(["unshare", "-m", "--propagation", "private", "sh", "-c", 'mount -t tmpfs none "$0"', REPO_ROOT], { stderr: "ignore" });
+  return probe.exitCode === 0;
+}
+
+describe.if(canHideFolders())("the executable on a machine without this checkout", () => {
+  test(
+    "its workers (offline speech, thumbnails) load from inside the executable, not from the build's source files",
+    async () => {
+      const data = join(root.path, "hidden", "data");
+      const out = join(root.path, "hidden", "workspace");
+      mkdirSync(data, { recursive: true });
+      mkdirSync(out, { recursive: true });
+      writeFileSync(join(data, "config.yml"), stringify({ ...clackyConfig(fake.url, fake.key), models: [...clackyConfig(fake.url, fake.key).models.filter((m) => m.type !== "audio"), { name: "offline", type: "audio", provider: "local", model: "flite" }] }), { mode: 0o600 });
+      // The checkout is covered by an empty tmpfs in the daemon's own mount namespace: what it loads must come from the executable.
+      const hide = ["unshare", "-m", "--propagation", "private", "sh", "-c", 'mount -t tmpfs none "$0" && exec "$@"', REPO_ROOT, binary];
+      const hidden = await startDaemon({ cmd: hide, cwd: runDir, dataDir: data, env: cleanEnv({ HOME: home }) });
+      try {
+        const speech = await postAnswer(`${hidden.url}/api/media/audio/speech`, { input: "Spoken from inside the executable.", output_dir: out }, 200);
+        expect(speech.body).toMatchObject({ success: true, provider: "local" });
+        const image = await postAnswer(`${hidden.url}/api/media/image`, { prompt: "a cat", output_dir: out }, 200);
+        const id = String(image.body.id);
+        await poll(async () => ((await (await fetch(`${hidden.url}/api/generations/${id}`)).json()) as { has_thumbnail?: boolean }).has_thumbnail || undefined, 20_000, "the thumbnail");
+        expect((await fetch(`${hidden.url}/api/generations/${id}/thumbnail`)).headers.get("content-type")).toBe("image/webp");
+        expect(hidden.stdout()).not.toContain("ModuleNotFound");
+      } finally {
+        await hidden.stop("SIGTERM").catch(() => hidden.dispose());
       }
     },
     TEST_TIMEOUT_MS,

@@ -29,7 +29,8 @@ test("the declared response schemas keep every answer exactly as its service bui
   h.ledger.succeed(id, { outputPath: "/x.png", mimeType: "image/png", bytes: 9, width: 2, height: 2, usage: { total_tokens: 5 }, cost: { costUsd: 0.01, source: "catalog", unit: "image", quantity: 1, unitPrice: 0.01, breakdown: [{ unit: "image", quantity: 1, unit_price_usd: 0.01, usd: 0.01 }] } });
   h.ledger.setResponse(id, { status: 200, body: { success: true, image: "/x.png", model: "gpt-image-1", provider: "openai", prompt: "p", cost_usd: 0.01, id } });
   await same(`/api/media/jobs/${id}`, h.media.job(id));
-  await same(`/api/generations/${id}`, h.ledger.get(id));
+  // The generations routes add, last, whether a succeeded record's file is still on disk (/x.png is not).
+  await same(`/api/generations/${id}`, { ...h.ledger.get(id), file_missing: true });
   for (const groupBy of ["day", "model", "type", "provider"]) {
     const range = { from: "2026-01-01", to: "2030-12-31" };
     await same(`/api/costs/summary?group_by=${groupBy}&from=${range.from}&to=${range.to}`, costSummary(h.ledger, CostQuery.parse({ group_by: groupBy, ...range })));

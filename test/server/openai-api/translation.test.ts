@@ -85,6 +85,7 @@ describe("the error envelope", () => {
     unknown_model: [400, "invalid_request_error", "model_not_found"],
     not_configured: [422, "invalid_request_error", "not_configured"],
     not_implemented: [422, "invalid_request_error", "not_implemented"],
+    no_desktop: [422, "invalid_request_error", "no_desktop"],
     auth_required: [422, "invalid_request_error", "auth_required"],
     content_filtered: [400, "invalid_request_error", "moderation_blocked"],
     rate_limited: [429, "requests", "rate_limit_exceeded"],

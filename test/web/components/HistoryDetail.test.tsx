@@ -58,6 +58,7 @@ const EDIT: Generation = {
   door: "ui",
   refusal_count: null,
   billed_failure: false,
+  has_thumbnail: false,
 };
 
 const MODELS = {

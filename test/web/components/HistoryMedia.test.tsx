@@ -22,7 +22,7 @@ test.each([
 ])("%s", async (_name, answer, text) => {
   const fake = fakeFetch({ "GET /api/generations/gen-video/file": answer });
   restore = fake.restore;
-  using view = mount(() => <HistoryMedia generation={VIDEO} />);
+  using view = mount(() => <HistoryMedia generation={VIDEO} full />);
   view.root.querySelector("video")!.dispatchEvent(new Event("error"));
   await until(() => view.root.textContent?.includes(text) === true);
   expect(view.root.querySelector("video")).toBeNull();

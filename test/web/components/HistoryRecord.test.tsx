@@ -51,6 +51,7 @@ const ROW = {
   door: "ui",
   refusal_count: null,
   billed_failure: false,
+  has_thumbnail: false,
 } satisfies Generation;
 
 test("in Chinese the record's codes read in Chinese; codes without words stay as they are", () => {

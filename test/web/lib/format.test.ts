@@ -1,6 +1,6 @@
 // Money, sizes, durations and times as the pages show them.
 import { describe, expect, test } from "bun:test";
-import { formatBytes, formatDuration, formatTime, formatUsd, localDate } from "../../../web/src/lib/format.ts";
+import { formatBytes, formatClock, formatDuration, formatTime, formatUsd, localDate } from "../../../web/src/lib/format.ts";
 
 describe("formatUsd", () => {
   test.each([
@@ -33,4 +33,13 @@ test("formatTime and localDate use local time", () => {
   const d = new Date(2026, 10, 23, 9, 5);
   expect(formatTime(d.toISOString())).toBe("2026-11-23 09:05");
   expect(localDate(d)).toBe("2026-11-23");
+});
+
+test("formatClock", () => {
+  expect(formatClock(0)).toBe("0:00");
+  expect(formatClock(1.4)).toBe("0:01");
+  expect(formatClock(65)).toBe("1:05");
+  expect(formatClock(3723)).toBe("1:02:03");
+  expect(formatClock(null)).toBe("—");
+  expect(formatClock(Number.NaN)).toBe("—");
 });

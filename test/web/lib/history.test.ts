@@ -2,14 +2,18 @@
 import { describe, expect, test } from "bun:test";
 import {
   fieldRows,
+  filtersFromSearch,
   formatTimestamp,
   formatUnitPrice,
   hadInputs,
   historyQuery,
+  isViewable,
+  markdownOf,
   mediaSize,
   NO_FILTERS,
   PAGE_SIZE,
   rerunRequest,
+  searchFromFilters,
 } from "../../../web/src/lib/history.ts";
 
 describe("historyQuery", () => {
@@ -18,7 +22,7 @@ describe("historyQuery", () => {
   });
 
   test("every filter, trimmed, and the cursor of the next page", () => {
-    const filters = { type: "video", status: "refused", model: "  veo ", q: " cat  ", door: "mcp", client: " claude-code ", session: " s-1 ", from: "2026-11-01", to: "2026-11-23" } as const;
+    const filters = { type: "video", status: "refused", model: "  veo ", q: " cat  ", door: "mcp", client: " claude-code ", session: " s-1 ", who: "owner:ana", from: "2026-11-01", to: "2026-11-23" } as const;
     expect(historyQuery(filters, "42")).toEqual({
       limit: PAGE_SIZE,
       type: "video",
@@ -28,6 +32,7 @@ describe("historyQuery", () => {
       door: "mcp",
       client: "claude-code",
       session: "s-1",
+      owner: "ana",
       from: "2026-11-01",
       to: "2026-11-23",
       cursor: "42",
@@ -95,5 +100,44 @@ describe("formatting", () => {
     expect(mediaSize({ width: null, height: null, duration_seconds: 4 })).toBe("4 s");
     expect(mediaSize({ width: null, height: null, duration_seconds: 2.3456 })).toBe("2.35 s");
     expect(mediaSize({ width: null, height: null, duration_seconds: null })).toBeNull();
+  });
+});
+
+describe("filters in the URL", () => {
+  test("read every known field, ignore the rest, keep defaults for the missing", () => {
+    expect(filtersFromSearch("?type=image&q=cat%20sofa&bogus=1", NO_FILTERS)).toEqual({ ...NO_FILTERS, type: "image", q: "cat sofa" });
+    expect(filtersFromSearch("", NO_FILTERS)).toEqual(NO_FILTERS);
+  });
+
+  test("written back in field order, blank and default fields left out", () => {
+    expect(searchFromFilters({ ...NO_FILTERS, q: "a&b", type: "video" }, NO_FILTERS)).toBe("?type=video&q=a%26b");
+    expect(searchFromFilters(NO_FILTERS, NO_FILTERS)).toBe("");
+  });
+
+  test("generic over whatever fields the filter model has", () => {
+    const defaults = { door: "", client: "", session: "" };
+    const filters = filtersFromSearch("?door=mcp&session=s1", defaults);
+    expect(filters).toEqual({ door: "mcp", client: "", session: "s1" });
+    expect(searchFromFilters(filters, defaults)).toBe("?door=mcp&session=s1");
+    expect(historyQuery(filters as never)).toEqual({ limit: PAGE_SIZE, door: "mcp", session: "s1" });
+  });
+});
+
+describe("markdownOf", () => {
+  test("a picture as the skill writes it, other files as links; special characters escaped", () => {
+    expect(markdownOf({ type: "image", output_path: "/home/me/out/img_1.png" })).toBe("![](file:///home/me/out/img_1.png)");
+    expect(markdownOf({ type: "image", output_path: "/home/me/my pics (new)/猫.png" })).toBe("![](file:///home/me/my%20pics%20%28new%29/%E7%8C%AB.png)");
+    expect(markdownOf({ type: "audio", output_path: "/out/tts_1.wav" })).toBe("[🔊 tts_1.wav](file:///out/tts_1.wav)");
+    expect(markdownOf({ type: "image", output_path: "C:\\Users\\me\\a.png" })).toBe("![](file:///C:/Users/me/a.png)");
+    expect(markdownOf({ type: "image", output_path: null })).toBeUndefined();
+  });
+});
+
+describe("isViewable", () => {
+  test("a succeeded record with a file still on disk", () => {
+    expect(isViewable({ status: "succeeded", output_path: "/a.png" })).toBe(true);
+    expect(isViewable({ status: "succeeded", output_path: "/a.png", file_missing: true })).toBe(false);
+    expect(isViewable({ status: "failed", output_path: null })).toBe(false);
+    expect(isViewable({ status: "running", output_path: null })).toBe(false);
   });
 });

@@ -29,6 +29,7 @@ function generation(fields: Partial<Generation> & { id: string }): Generation {
     width: 1536,
     height: 1024,
     duration_seconds: null,
+    has_thumbnail: false,
     usage: null,
     cost_usd: 0.04,
     cost_source: "upstream",
@@ -147,7 +148,7 @@ async function openDetail(root: HTMLElement, id: string): Promise<HTMLDialogElem
   return dialog()!;
 }
 
-test("the gallery shows newest first: lazy thumbnails, inline video and audio players, status badges", async () => {
+test("the gallery shows newest first: lazy pictures, video and speech posters with their stored duration, status badges", async () => {
   daemon([[SPEECH, VIDEO, CAT]]);
   using view = mount(() => <History />);
   await until(() => cards(view.root).length === 3);
@@ -156,23 +157,36 @@ test("the gallery shows newest first: lazy thumbnails, inline video and audio pl
   expect(img.getAttribute("loading")).toBe("lazy");
   expect(img.getAttribute("src")).toBe("/api/generations/gen-cat/file");
   expect(img.getAttribute("alt")).toBe("A cat on a sofa");
-  const video = card(view.root, "gen-video")!.querySelector("video")!;
-  expect(video.hasAttribute("controls")).toBe(true);
-  expect(video.getAttribute("preload")).toBe("metadata");
-  const audio = card(view.root, "gen-speech")!.querySelector("audio")!;
-  expect(audio.hasAttribute("controls")).toBe(true);
-  expect(audio.getAttribute("preload")).toBe("none");
+  // No media element in the cards: nothing is downloaded until a result is opened, and the duration shows at once.
+  expect(view.root.querySelector("video, audio")).toBeNull();
+  expect(card(view.root, "gen-video")!.querySelector(".history-poster")?.textContent).toContain("Video · 0:06");
+  expect(card(view.root, "gen-speech")!.querySelector(".history-poster")?.textContent).toContain("Speech · 0:01");
   expect(card(view.root, "gen-cat")!.querySelector(".badge.succeeded")?.textContent).toBe("Succeeded");
   expect(card(view.root, "gen-cat")!.textContent).toContain("$0.040");
   expect(view.root.textContent).toContain("That is all of them.");
 });
 
+test("a picture with a thumbnail shows the small WebP; one the list reports gone is never requested", async () => {
+  const { sent } = daemon([[{ ...CAT, has_thumbnail: true }, { ...CAT, id: "gen-gone", file_missing: true }]]);
+  using view = mount(() => <History />);
+  await until(() => cards(view.root).length === 2);
+  expect(card(view.root, "gen-cat")!.querySelector("img")?.getAttribute("src")).toBe("/api/generations/gen-cat/thumbnail");
+  expect(card(view.root, "gen-gone")!.querySelector("img")).toBeNull();
+  expect(card(view.root, "gen-gone")!.textContent).toContain("The file is no longer there");
+  expect(() => button(card(view.root, "gen-gone")!, "View")).toThrow();
+  expect(sent.filter((r) => r.path.includes("gen-gone"))).toEqual([]);
+  // A thumbnail that fails to load falls back to the full file.
+  card(view.root, "gen-cat")!.querySelector("img")!.dispatchEvent(new Event("error"));
+  await until(() => card(view.root, "gen-cat")!.querySelector("img")?.getAttribute("src") === "/api/generations/gen-cat/file");
+});
+
 test("file URLs carry the access token when one is saved", async () => {
   localStorage.setItem("mediagen.token", "tok en");
-  daemon([[CAT]]);
+  daemon([[CAT, { ...CAT, id: "gen-small", has_thumbnail: true }]]);
   using view = mount(() => <History />);
-  await until(() => cards(view.root).length === 1);
-  expect(view.root.querySelector("img")?.getAttribute("src")).toBe("/api/generations/gen-cat/file?access_token=tok%20en");
+  await until(() => cards(view.root).length === 2);
+  expect(card(view.root, "gen-cat")!.querySelector("img")?.getAttribute("src")).toBe("/api/generations/gen-cat/file?access_token=tok%20en");
+  expect(card(view.root, "gen-small")!.querySelector("img")?.getAttribute("src")).toBe("/api/generations/gen-small/thumbnail?access_token=tok%20en");
 });
 
 test("a failed generation shows its error and error type, an unknown cost as a dash, and no player", async () => {
@@ -236,11 +250,9 @@ test("no matches: says so for filters, and the query is still editable", async (
   await until(() => view.root.textContent?.includes("No generations match these filters.") === true);
 });
 
-test("Load more appends the next page with the cursor, until there is none", async () => {
+test("the grid fetches the next page by cursor on its own as its last rows come into view, until there is none", async () => {
   const { sent } = daemon([[SPEECH, VIDEO], [CAT, FAILED]]);
   using view = mount(() => <History />);
-  await until(() => cards(view.root).length === 2);
-  button(view.root, "Load more").click();
   await until(() => cards(view.root).length === 4);
   expect(lists(sent).map((q) => q.cursor)).toEqual([undefined, "1"]);
   expect(cards(view.root).map((c) => c.dataset.id)).toEqual(["gen-speech", "gen-video", "gen-cat", "gen-failed"]);
@@ -248,36 +260,46 @@ test("Load more appends the next page with the cursor, until there is none", asy
   expect(view.root.textContent).toContain("That is all of them.");
 });
 
-test("the sentinel's IntersectionObserver loads the next page on its own", async () => {
-  const real = globalThis.IntersectionObserver;
-  const observers: { callback: IntersectionObserverCallback; targets: Element[] }[] = [];
-  globalThis.IntersectionObserver = class {
-    targets: Element[] = [];
-    constructor(readonly callback: IntersectionObserverCallback) {
-      observers.push(this);
-    }
-    observe(target: Element) {
-      this.targets.push(target);
-    }
-    unobserve() {}
-    disconnect() {}
-    takeRecords() {
-      return [];
-    }
-  } as unknown as typeof IntersectionObserver;
+test("with many results only a window of rows is in the DOM, and it follows the scroll", async () => {
+  const many = (page: number) => Array.from({ length: PAGE_SIZE }, (_, i) => ({ ...CAT, id: `gen-${page}-${i}`, prompt: `Picture ${page * PAGE_SIZE + i}` }));
+  const { sent } = daemon([many(0), many(1), many(2)]);
+  using view = mount(() => <History />);
+  await until(() => cards(view.root).length > 0);
+  await Bun.sleep(50);
+  // One page loaded (the window is far from its end), a handful of its cards rendered.
+  expect(lists(sent)).toHaveLength(1);
+  const first = cards(view.root).length;
+  expect(first).toBeLessThan(12);
+  expect(cards(view.root)[0]!.dataset.id).toBe("gen-0-0");
+  // Scrolled far down: the window moves, still small, and nearing the end of the loaded rows fetches the next page.
+  const outer = view.root.querySelector(".history-grid-outer") as HTMLElement;
+  outer.getBoundingClientRect = () => ({ top: -(PAGE_SIZE - 3) * 400, bottom: 0, left: 0, right: 0, width: 0, height: 0, x: 0, y: 0, toJSON: () => ({}) }) as DOMRect;
+  window.dispatchEvent(new Event("scroll"));
+  await until(() => lists(sent).length === 2);
+  expect(lists(sent)[1]!.cursor).toBe("1");
+  await until(() => cards(view.root).some((c) => c.dataset.id === `gen-0-${PAGE_SIZE - 1}`));
+  expect(cards(view.root).length).toBeLessThan(12);
+  expect(card(view.root, "gen-0-0")).toBeNull();
+  expect(view.root.querySelector("li[aria-posinset]")?.getAttribute("aria-setsize")).toBe(String(PAGE_SIZE * 2));
+});
+
+test("filters come from the URL and go back into it, so a reload keeps them", async () => {
+  history.replaceState(null, "", "/history?type=video&q=waves&bogus=1");
   try {
-    const { sent } = daemon([[SPEECH], [VIDEO], [CAT]]);
+    const { sent } = daemon([[VIDEO]]);
     using view = mount(() => <History />);
-    await until(() => cards(view.root).length === 1);
-    const observer = observers[0]!;
-    expect(observer.targets[0]?.classList.contains("history-sentinel")).toBe(true);
-    observer.callback([{ isIntersecting: true } as IntersectionObserverEntry], observer as unknown as IntersectionObserver);
-    await until(() => cards(view.root).length === 2);
-    observer.callback([{ isIntersecting: false } as IntersectionObserverEntry], observer as unknown as IntersectionObserver);
-    await Bun.sleep(20);
-    expect(lists(sent)).toHaveLength(2);
+    await until(() => lists(sent).length === 1);
+    expect(lists(sent)[0]).toEqual({ limit: String(PAGE_SIZE), type: "video", q: "waves" });
+    expect((view.root.querySelector("input[type=search]") as HTMLInputElement).value).toBe("waves");
+    expect((view.root.querySelector("form select") as HTMLSelectElement).value).toBe("video");
+    choose(view.root.querySelectorAll("form select")[1]!, "succeeded");
+    await until(() => lists(sent).length === 2);
+    expect(location.search).toBe("?type=video&status=succeeded&q=waves");
+    button(view.root, "Clear filters").click();
+    await until(() => location.search === "");
+    expect(location.pathname).toBe("/history");
   } finally {
-    globalThis.IntersectionObserver = real;
+    history.replaceState(null, "", "/");
   }
 });
 

@@ -1,60 +1,87 @@
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { api, type Generation } from "../lib/api.ts";
-import { formatUsd, formatTime } from "../lib/format.ts";
+import { formatClock, formatUsd, formatTime } from "../lib/format.ts";
+import { isViewable } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 
-/** A generation's output inline: a lazy thumbnail, a video or audio player, or a placeholder when there is no file. */
-export function HistoryMedia(props: { generation: Generation; onOpen?: () => void }) {
-  // A media element that fails is either a file gone from disk or one this browser cannot decode: ask the server which.
+/**
+ * A generation's output. In a card (`full` unset): the WebP thumbnail of a picture (its full file when it has none), and
+ * for video and speech a poster with the stored duration that opens the viewer. In the viewer and the detail dialog
+ * (`full`): the full file, with players. A file the list reports gone is never requested; one that fails to load is
+ * checked once to tell a missing file from one this browser cannot play.
+ */
+export function HistoryMedia(props: { generation: Generation; onOpen?: () => void; full?: boolean }) {
   const [broken, setBroken] = createSignal<"missing" | "unplayable" | undefined>();
+  // A thumbnail that fails falls back to the full file once.
+  const [thumbFailed, setThumbFailed] = createSignal(false);
   const g = () => props.generation;
-  const hasFile = () => g().status === "succeeded" && g().output_path !== null && !broken();
+  const hasFile = () => g().status === "succeeded" && g().output_path !== null && !g().file_missing && !broken();
   const url = () => api.generations.fileUrl(g().id);
+  const pictureUrl = () => (!props.full && g().has_thumbnail && !thumbFailed() ? api.generations.thumbnailUrl(g().id) : url());
   const onMediaError = () => {
+    if (!props.full && g().has_thumbnail && !thumbFailed()) {
+      setThumbFailed(true);
+      return;
+    }
     void api.generations.fileExists(g().id).then((exists) => setBroken(exists ? "unplayable" : "missing"));
   };
+  const missing = () => broken() === "missing" || (g().status === "succeeded" && g().file_missing === true);
   const placeholder = () =>
     broken() === "unplayable" ? (
       <a href={url()} target="_blank" rel="noopener">
         {t("history.unplayable")}
       </a>
-    ) : broken() === "missing" ? (
+    ) : missing() ? (
       t("history.fileMissing")
     ) : (
       t(`history.noFile.${g().status}`)
     );
+  const duration = () => formatClock(g().duration_seconds);
   return (
-    <div class="history-media">
-      <Switch fallback={<div class="history-placeholder muted">{placeholder()}</div>}>
+    <div class="history-media" classList={{ "history-media-full": props.full === true }}>
+      <Switch fallback={<div class="history-placeholder muted" classList={{ "history-missing": missing() }}>{placeholder()}</div>}>
         <Match when={hasFile() && g().type === "image"}>
-          {/* A click on the picture is a mouse shortcut to the card's Details button, which keyboards reach. */}
+          {/* A click on the picture is a mouse shortcut to the card's View button, which keyboards reach. */}
           <img
             loading="lazy"
-            src={url()}
+            decoding="async"
+            src={pictureUrl()}
             alt={g().prompt}
             classList={{ "history-thumb": props.onOpen !== undefined }}
             onClick={() => props.onOpen?.()}
             onError={onMediaError}
           />
         </Match>
+        <Match when={hasFile() && !props.full}>
+          <div class={`history-poster ${g().type}`} onClick={() => props.onOpen?.()} title={g().type === "video" ? t("history.noPoster") : undefined}>
+            <span class="history-poster-icon" aria-hidden="true">
+              {g().type === "video" ? "▶" : "♪"}
+            </span>
+            <span class="history-duration">{t(g().type === "video" ? "history.videoPoster" : "history.audioPoster", { duration: duration() })}</span>
+          </div>
+        </Match>
         <Match when={hasFile() && g().type === "video"}>
           <video controls preload="metadata" src={url()} aria-label={g().prompt} onError={onMediaError} />
         </Match>
         <Match when={hasFile() && g().type === "audio"}>
-          <audio controls preload="none" src={url()} aria-label={g().prompt} onError={onMediaError} />
+          <div class="history-audio">
+            <audio controls preload="metadata" src={url()} aria-label={g().prompt} onError={onMediaError} />
+            <span class="history-duration muted">{duration()}</span>
+          </div>
         </Match>
       </Switch>
     </div>
   );
 }
 
-/** One generation in the gallery: its output, status, prompt, failure, cost and a button to its details. */
-export function HistoryCard(props: { generation: Generation; onOpen: () => void }) {
+/** One generation in the gallery: its output, status, prompt, failure, cost, and buttons to view it and its details. */
+export function HistoryCard(props: { generation: Generation; onView: () => void; onOpen: () => void }) {
   const g = () => props.generation;
   const titleId = () => `history-card-${g().id}`;
+  const viewable = () => isViewable(g());
   return (
     <article class="card history-card" aria-labelledby={titleId()} data-id={g().id}>
-      <HistoryMedia generation={g()} onOpen={props.onOpen} />
+      <HistoryMedia generation={g()} onOpen={viewable() ? props.onView : props.onOpen} />
       <div class="row history-badges">
         <span class={`badge ${g().status}`}>{t(`status.${g().status}`)}</span>
         <span class="badge">{t(`common.${g().type}`)}</span>
@@ -76,7 +103,7 @@ export function HistoryCard(props: { generation: Generation; onOpen: () => void 
         {g().prompt}
       </p>
       <Show when={g().error}>
-        <p class="history-error">
+        <p class="history-error" title={g().error ?? undefined}>
           {g().error}
           <Show when={g().error_type}>
             {(type) => (
@@ -93,9 +120,16 @@ export function HistoryCard(props: { generation: Generation; onOpen: () => void 
         <span title={t(`history.source.${g().cost_source}`)}>{formatUsd(g().cost_usd)}</span>
         <time datetime={g().created_at}>{formatTime(g().created_at)}</time>
       </div>
-      <button type="button" class="secondary history-details" aria-describedby={titleId()} onClick={() => props.onOpen()}>
-        {t("history.details")}
-      </button>
+      <div class="row history-card-actions">
+        <Show when={viewable()}>
+          <button type="button" class="secondary" aria-describedby={titleId()} onClick={() => props.onView()}>
+            {t("history.view")}
+          </button>
+        </Show>
+        <button type="button" class="secondary history-details" aria-describedby={titleId()} onClick={() => props.onOpen()}>
+          {t("history.details")}
+        </button>
+      </div>
     </article>
   );
 }

@@ -1,6 +1,7 @@
 import { createSignal, onMount, Show } from "solid-js";
 import { ErrorMessage } from "./ErrorMessage.tsx";
 import { HistoryMedia } from "./HistoryCard.tsx";
+import { HistoryFileActions } from "./HistoryFileActions.tsx";
 import { HistoryDeleteConfirm } from "./HistoryDeleteConfirm.tsx";
 import { HistoryRecord } from "./HistoryRecord.tsx";
 import { HistoryRerunConfirm } from "./HistoryRerunConfirm.tsx";
@@ -88,7 +89,8 @@ export function HistoryDetail(props: { generation: Generation; onClose: () => vo
           </button>
         </div>
 
-        <HistoryMedia generation={g()} />
+        <HistoryMedia generation={g()} full />
+        <HistoryFileActions generation={g()} />
         <p class="history-prompt-full">{g().prompt}</p>
         <Show when={g().error}>
           <div class="error">

@@ -10,8 +10,9 @@ import type { Health } from "../../../server/health/schema.ts";
 import type { ModelTestResult } from "../../../server/config/model-test.ts";
 import type { Budget } from "../../../server/config/schema.ts";
 import type { TokenBudgetUpdate, TokenCreate, TokenCreated, TokenList, TokenView, Whoami } from "../../../server/tokens/schema.ts";
+import type { FolderOpened, FolderOpenerStatus } from "../../../server/files/schema.ts";
 
-export type { CostSummary, Door, EstimateAnswer, EstimateRequest, ModelEstimate, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget, TokenCreated, TokenView, Whoami };
+export type { CostSummary, Door, EstimateAnswer, EstimateRequest, ModelEstimate, FolderOpenerStatus, Generation, GenerationPage, Health, JobAccepted, JobView, MediaResponse, MediaTypes, ModelInput, ModelTestResult, ModelView, ProviderInfo, SpendSoFar, Budget, TokenCreated, TokenView, Whoami };
 
 /** The UI's own words for an error it made itself (no daemon sentence to show): an i18n key and its values. */
 export interface LocalText {
@@ -82,6 +83,13 @@ const query = (params: Record<string, string | number | undefined | null>) => {
   const text = search.toString();
   return text ? `?${text}` : "";
 };
+
+/** The URL of a generation's file or thumbnail with the saved token (media elements cannot send headers). */
+function mediaUrl(id: string, what: "file" | "thumbnail", params: Record<string, string> = {}): string {
+  const saved = token.get();
+  const pairs = Object.entries({ ...params, ...(saved ? { access_token: saved } : {}) }).map(([key, value]) => `${key}=${encodeURIComponent(value)}`);
+  return `/api/generations/${encodeURIComponent(id)}/${what}${pairs.length ? `?${pairs.join("&")}` : ""}`;
+}
 
 /** Request bodies of the three generation endpoints, as a client sends them (before the server's defaults). */
 export type ImageBody = z.input<typeof ImageRequest>;
@@ -169,11 +177,14 @@ export const api = {
         return false;
       }
     },
-    /** URL of a generation's file for <img>/<video>/<audio> (which cannot send headers: the token rides along). */
-    fileUrl: (id: string) => {
-      const saved = token.get();
-      return `/api/generations/${encodeURIComponent(id)}/file${saved ? `?access_token=${encodeURIComponent(saved)}` : ""}`;
-    },
+    /** URL of a generation's file for <img>/<video>/<audio> (which cannot send headers: the token rides along); `download` saves it under its own name. */
+    fileUrl: (id: string, options: { download?: boolean } = {}) => mediaUrl(id, "file", options.download ? { download: "1" } : {}),
+    /** URL of a generation's WebP thumbnail (at most 512 px). */
+    thumbnailUrl: (id: string) => mediaUrl(id, "thumbnail"),
+    /** Opens the folder of a generation's file in the desktop's file manager. */
+    openFolder: (id: string) => call<FolderOpened>("POST", `/api/generations/${encodeURIComponent(id)}/open-folder`, {}),
+    /** Whether this daemon can open folders, and if not why. */
+    folderOpener: () => call<FolderOpenerStatus>("GET", "/api/files/folder-opener"),
   },
 
   costs: {

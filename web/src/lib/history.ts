@@ -1,8 +1,9 @@
 // Pure helpers of the History page: filters to API queries, the re-run request of a record, field formatting.
 import type { Generation, ImageBody, SpeechBody, VideoBody } from "./api.ts";
+import { ownerParams } from "./owners.ts";
 
-/** Generations fetched per page. */
-export const PAGE_SIZE = 24;
+/** Generations fetched per page (the grid renders only the rows in view, so a page can be generous). */
+export const PAGE_SIZE = 60;
 
 /** What the filter bar holds; empty strings mean "any". */
 export interface HistoryFilters {
@@ -14,29 +15,58 @@ export interface HistoryFilters {
   door: "" | Generation["door"];
   client: string;
   session: string;
+  /** Whose requests: "" (everyone), owner:<name> or team:<name> (a token's owner, a team). */
+  who: string;
   /** Local dates `YYYY-MM-DD`, `to` inclusive. */
   from: string;
   to: string;
 }
 
 /** No filter at all. */
-export const NO_FILTERS: HistoryFilters = { type: "", status: "", model: "", q: "", door: "", client: "", session: "", from: "", to: "" };
+export const NO_FILTERS: HistoryFilters = { type: "", status: "", model: "", q: "", door: "", client: "", session: "", who: "", from: "", to: "" };
+
+/**
+ * Filters read from a query string (`?type=image&q=cat`): every field of `defaults` the string names, the rest
+ * left at their defaults; unknown parameters are ignored. Generic, so new filter fields need no change here.
+ */
+export function filtersFromSearch<T extends { [K in keyof T]: string }>(search: string, defaults: T): T {
+  const params = new URLSearchParams(search);
+  const out = { ...defaults };
+  for (const key of Object.keys(defaults) as (keyof T & string)[]) {
+    const value = params.get(key);
+    if (value !== null) out[key] = value as T[keyof T & string];
+  }
+  return out;
+}
+
+/** The query string (with its `?`, or empty) of the filters that differ from `defaults`, in their declared order. */
+export function searchFromFilters<T extends { [K in keyof T]: string }>(filters: T, defaults: T): string {
+  const params = new URLSearchParams();
+  for (const key of Object.keys(defaults) as (keyof T & string)[]) if (filters[key] !== defaults[key] && filters[key] !== "") params.set(key, filters[key]);
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+/** The skill's markdown for a saved file: `![](file:///abs/path.png)` for pictures, a link for audio and video. */
+export function markdownOf(g: Pick<Generation, "type" | "output_path">): string | undefined {
+  if (!g.output_path) return undefined;
+  const path = /^[A-Za-z]:[\\/]/.test(g.output_path) ? `/${g.output_path.replaceAll("\\", "/")}` : g.output_path;
+  const url = `file://${encodeURI(path).replace(/[()]/g, (c) => (c === "(" ? "%28" : "%29"))}`;
+  if (g.type === "image") return `![](${url})`;
+  const name = path.slice(path.lastIndexOf("/") + 1);
+  return `[${g.type === "audio" ? "🔊 " : "🎬 "}${name}](${url})`;
+}
+
+/** Whether a record has a file to show: succeeded, saved, and not reported gone from disk. The lightbox moves among these. */
+export function isViewable(g: Pick<Generation, "status" | "output_path" | "file_missing">): boolean {
+  return g.status === "succeeded" && g.output_path !== null && g.file_missing !== true;
+}
 
 /** The `GET /api/generations` query of `filters` (blank fields left out, text trimmed), continuing at `cursor`. */
 export function historyQuery(filters: HistoryFilters, cursor?: string | null): Record<string, string | number> {
   const query: Record<string, string | number> = { limit: PAGE_SIZE };
-  const fields = {
-    type: filters.type,
-    status: filters.status,
-    model: filters.model.trim(),
-    q: filters.q.trim(),
-    door: filters.door,
-    client: filters.client.trim(),
-    session: filters.session.trim(),
-    from: filters.from,
-    to: filters.to,
-  };
-  for (const [key, value] of Object.entries(fields)) if (value) query[key] = value;
+  for (const [key, value] of Object.entries(filters) as [keyof HistoryFilters, string][]) if (key !== "who" && value.trim()) query[key] = value.trim();
+  Object.assign(query, ownerParams(filters.who));
   if (cursor) query.cursor = cursor;
   return query;
 }

@@ -1,29 +1,31 @@
-import { createEffect, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, Show } from "solid-js";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
 import { HistoryCard } from "../components/HistoryCard.tsx";
 import { OwnerSelect } from "../components/OwnerSelect.tsx";
 import { type DeleteOutcome, HistoryDetail } from "../components/HistoryDetail.tsx";
+import { HistoryGrid } from "../components/HistoryGrid.tsx";
+import { HistoryLightbox } from "../components/HistoryLightbox.tsx";
 import { api, type Generation } from "../lib/api.ts";
 import { DOORS, GENERATION_STATUSES } from "../lib/enums.ts";
-import { historyQuery, NO_FILTERS, type HistoryFilters } from "../lib/history.ts";
+import { filtersFromSearch, historyQuery, isViewable, NO_FILTERS, searchFromFilters, type HistoryFilters } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
-import { ownerParams } from "../lib/owners.ts";
 import "./history.css";
 
-/** How long typing in the search or model box waits before it queries, in ms. */
-export const SEARCH_DEBOUNCE_MS = 300;
+/** How long typing in the search or model box waits before it queries, in ms (the prompt index answers in a few ms). */
+export const SEARCH_DEBOUNCE_MS = 200;
 
-/** Distance below the viewport at which the next page starts loading. */
-const PREFETCH_MARGIN = "600px";
+/** The filters a History URL carries (`/history?type=image&q=cat`), so a reload or a shared link keeps them. */
+const filtersOfUrl = (): HistoryFilters => (typeof location === "undefined" ? NO_FILTERS : filtersFromSearch(location.search, NO_FILTERS));
 
-/** The gallery of generations, newest first, with filters, infinite scroll and a detail dialog. */
+/**
+ * The gallery of generations, newest first: filters kept in the URL, a virtualised grid that loads pages by cursor as
+ * it scrolls, a lightbox over the loaded results and a detail dialog.
+ */
 export function History() {
-  const [filters, setFilters] = createSignal<HistoryFilters>(NO_FILTERS);
+  const [filters, setFilters] = createSignal<HistoryFilters>(filtersOfUrl());
   // The text boxes show what is typed at once; the filters follow after a pause.
-  const [search, setSearch] = createSignal("");
-  const [model, setModel] = createSignal("");
-  // Whose requests: "" (everyone), owner:<name> or team:<name>.
-  const [who, setWho] = createSignal("");
+  const [search, setSearch] = createSignal(filters().q);
+  const [model, setModel] = createSignal(filters().model);
   const [items, setItems] = createSignal<Generation[]>([]);
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [loading, setLoading] = createSignal(false);
@@ -31,8 +33,11 @@ export function History() {
   const [error, setError] = createSignal<unknown>();
   const [selected, setSelected] = createSignal<Generation>();
   const [notice, setNotice] = createSignal("");
-  let sentinel!: HTMLDivElement;
-  let observer: IntersectionObserver | undefined;
+  // The lightbox moves among the loaded results that have a file; `viewing` indexes those.
+  const viewable = createMemo(() => items().filter(isViewable));
+  const [viewing, setViewing] = createSignal<number>();
+  // The last result seen in the lightbox, scrolled into view when it closes.
+  const [seen, setSeen] = createSignal<number>();
   // Answers to an older filter set are dropped.
   let generation = 0;
 
@@ -58,36 +63,28 @@ export function History() {
     setLoading(true);
     setError(undefined);
     try {
-      const page = await api.generations.list({ ...historyQuery(filters(), reset ? null : cursor()), ...ownerParams(who()) });
+      const page = await api.generations.list(historyQuery(filters(), reset ? null : cursor()));
       if (mine !== generation) return;
-      const seen = new Set(items().map((g) => g.id));
-      setItems((previous) => [...previous, ...page.items.filter((g) => !seen.has(g.id))]);
+      const known = new Set(items().map((g) => g.id));
+      setItems((previous) => [...previous, ...page.items.filter((g) => !known.has(g.id))]);
       setCursor(page.next_cursor);
       setLoaded(true);
     } catch (e) {
       if (mine === generation) setError(e);
     } finally {
-      if (mine === generation) {
-        setLoading(false);
-        // A sentinel still in view after a short page gets no new intersection: observe it afresh.
-        if (observer && cursor()) {
-          observer.unobserve(sentinel);
-          observer.observe(sentinel);
-        }
-      }
+      if (mine === generation) setLoading(false);
     }
   }
 
-  createEffect(on([filters, who], () => void load(true)));
-
-  onMount(() => {
-    if (typeof IntersectionObserver === "undefined") return;
-    observer = new IntersectionObserver((entries) => {
-      if (entries.some((entry) => entry.isIntersecting) && !error()) void load(false);
-    }, { rootMargin: PREFETCH_MARGIN });
-    observer.observe(sentinel);
-    onCleanup(() => observer?.disconnect());
-  });
+  createEffect(
+    on(filters, (current) => {
+      void load(true);
+      setViewing(undefined);
+      // The URL follows the filters (replacing, so Back leaves the page rather than undoing each keystroke).
+      const search = searchFromFilters(current, NO_FILTERS);
+      if (typeof location !== "undefined" && location.search !== search) history.replaceState(history.state, "", `${location.pathname}${search}`);
+    }),
+  );
 
   function deleted(outcome: DeleteOutcome) {
     setItems((list) => list.filter((g) => g.id !== outcome.id));
@@ -98,7 +95,6 @@ export function History() {
   function clearFilters() {
     setSearch("");
     setModel("");
-    setWho("");
     setFilters(NO_FILTERS);
   }
 
@@ -156,8 +152,8 @@ export function History() {
           <span>{t("history.to")}</span>
           <input type="date" value={filters().to} min={filters().from || undefined} onChange={(e) => update({ to: e.currentTarget.value })} />
         </label>
-        <OwnerSelect value={who()} onChange={setWho} />
-        <button type="button" class="secondary" onClick={clearFilters} disabled={!filtered() && !search() && !model() && !who()}>
+        <OwnerSelect value={filters().who} onChange={(who) => update({ who })} />
+        <button type="button" class="secondary" onClick={clearFilters} disabled={!filtered() && !search() && !model()}>
           {t("history.clearFilters")}
         </button>
       </form>
@@ -170,21 +166,14 @@ export function History() {
         <p class="muted">{filtered() ? t("history.emptyFiltered") : t("history.empty")}</p>
       </Show>
 
-      <ul class="history-grid" aria-label={t("history.results")} aria-busy={loading()}>
-        <For each={items()}>
-          {(g) => (
-            <li>
-              <HistoryCard generation={g} onOpen={() => setSelected(g)} />
-            </li>
-          )}
-        </For>
-      </ul>
+      <HistoryGrid items={items()} label={t("history.results")} busy={loading()} reveal={seen()} onNeedMore={() => !error() && void load(false)}>
+        {(g) => <HistoryCard generation={g} onView={() => setViewing(viewable().indexOf(g))} onOpen={() => setSelected(g)} />}
+      </HistoryGrid>
 
       <Show when={error()}>
         <ErrorMessage error={error()} onRetry={() => void load(!loaded())} />
       </Show>
 
-      <div ref={sentinel} class="history-sentinel" aria-hidden="true" />
       <div class="history-more" aria-live="polite">
         <Show when={loading()}>
           <p class="muted">{t("common.loading")}</p>
@@ -198,6 +187,26 @@ export function History() {
           <p class="muted">{t("history.end")}</p>
         </Show>
       </div>
+
+      <Show when={viewing() !== undefined && viewable().length > 0}>
+        <HistoryLightbox
+          items={viewable()}
+          index={viewing() ?? 0}
+          hasMore={cursor() !== null}
+          onIndex={setViewing}
+          onMore={() => void load(false)}
+          onClose={() => {
+            const last = viewable()[viewing() ?? 0];
+            setSeen(undefined);
+            setSeen(last ? items().indexOf(last) : undefined);
+            setViewing(undefined);
+          }}
+          onDetails={(g) => {
+            setViewing(undefined);
+            setSelected(g);
+          }}
+        />
+      </Show>
 
       <Show when={selected()} keyed>
         {(g) => <HistoryDetail generation={g} onClose={() => setSelected(undefined)} onDeleted={deleted} />}

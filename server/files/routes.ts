@@ -1,0 +1,42 @@
+// The gallery's file routes: GET /api/generations/:id/thumbnail, POST /api/generations/:id/open-folder and
+// GET /api/files/folder-opener.
+import { dirname, join } from "node:path";
+import { existsSync } from "node:fs";
+import { Elysia } from "elysia";
+import type { AppDeps } from "../deps.ts";
+import { AppError } from "../errors.ts";
+import { fileResponse } from "../http/range.ts";
+import { thumbnailsDir } from "../thumbnails/thumbnails.ts";
+import { folderOpener, spawnOpener } from "./open-folder.ts";
+import { FolderOpened, FolderOpenerStatus } from "./schema.ts";
+
+/** A thumbnail never changes once made (a new one gets a new ETag): browsers keep it a day without asking. */
+const THUMBNAIL_CACHE = "private, max-age=86400, immutable";
+
+/** Thumbnails and opening a result's folder. */
+export const fileRoutes = (deps: AppDeps) =>
+  new Elysia({ name: "files" })
+    .get("/api/generations/:id/thumbnail", ({ params, request }) => {
+      const generation = deps.ledger.get(params.id);
+      if (!generation) throw new AppError("not_found", `No generation with id ${params.id}`);
+      const name = deps.ledger.thumbnail(params.id);
+      if (!name) throw new AppError("not_found", `Generation ${params.id} has no thumbnail; use /api/generations/${params.id}/file`);
+      return fileResponse(request, join(thumbnailsDir(deps.config.dataDir), name), "image/webp", { "cache-control": THUMBNAIL_CACHE });
+    })
+    .get("/api/files/folder-opener", () => {
+      const opener = openerOf(deps);
+      return "reason" in opener ? { available: false, reason: opener.reason } : { available: true };
+    }, { response: FolderOpenerStatus })
+    .post("/api/generations/:id/open-folder", ({ params }) => {
+      const generation = deps.ledger.get(params.id);
+      if (!generation) throw new AppError("not_found", `No generation with id ${params.id}`);
+      if (!generation.output_path) throw new AppError("not_found", `Generation ${params.id} has no output file (status ${generation.status})`);
+      const folder = dirname(generation.output_path);
+      if (!existsSync(folder)) throw new AppError("not_found", `The folder of this generation is no longer on disk: ${folder}`);
+      const opener = openerOf(deps);
+      if ("reason" in opener) throw new AppError("no_desktop", `The folder cannot be opened here: ${opener.reason}. Its path is ${folder}`);
+      spawnOpener(opener.argv(folder));
+      return { opened: true as const, folder };
+    }, { response: FolderOpened });
+
+const openerOf = (deps: AppDeps) => (deps.folderOpener ? deps.folderOpener() : folderOpener(deps.bindHost));
