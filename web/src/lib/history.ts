@@ -66,7 +66,7 @@ export function isViewable(g: Pick<Generation, "status" | "output_path" | "file_
 export function historyQuery(filters: HistoryFilters, cursor?: string | null): Record<string, string | number> {
   const query: Record<string, string | number> = { limit: PAGE_SIZE };
   for (const [key, value] of Object.entries(filters) as [keyof HistoryFilters, string][]) if (key !== "who" && value.trim()) query[key] = value.trim();
-  Object.assign(query, ownerParams(filters.who));
+  if (filters.who) Object.assign(query, ownerParams(filters.who));
   if (cursor) query.cursor = cursor;
   return query;
 }
