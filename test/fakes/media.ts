@@ -22,24 +22,32 @@ function chunk(type: string, data: Uint8Array): Uint8Array {
   return out;
 }
 
-/** A valid solid-colour RGB PNG of the given size. */
-export function makePng(width: number, height: number, rgb: [number, number, number] = [40, 90, 200]): Uint8Array {
+/**
+ * A PNG of 8-bit pixels, `channels` 3 (RGB) or 4 (RGBA), from rows that each start with their filter byte (0: none);
+ * `level` is zlib's (1 for speed on incompressible data).
+ */
+export function encodePng(width: number, height: number, channels: 3 | 4, rows: Uint8Array, level = 6): Uint8Array {
   const header = new Uint8Array(13);
   const view = new DataView(header.buffer);
   view.setUint32(0, width);
   view.setUint32(4, height);
-  header.set([8, 2, 0, 0, 0], 8);
+  header.set([8, channels === 4 ? 6 : 2, 0, 0, 0], 8);
+  const parts = [
+    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows, { level })),
+    chunk("IEND", new Uint8Array()),
+  ];
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** A valid solid-colour RGB PNG of the given size. */
+export function makePng(width: number, height: number, rgb: [number, number, number] = [40, 90, 200]): Uint8Array {
   const row = new Uint8Array(1 + width * 3);
   for (let x = 0; x < width; x++) row.set(rgb, 1 + x * 3);
   const raw = new Uint8Array(row.length * height);
   for (let y = 0; y < height; y++) raw.set(row, y * row.length);
-  const parts = [
-    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(raw)),
-    chunk("IEND", new Uint8Array()),
-  ];
-  return Buffer.concat(parts);
+  return encodePng(width, height, 3, raw);
 }
 
 /**
@@ -47,11 +55,6 @@ export function makePng(width: number, height: number, rgb: [number, number, num
  * (600 x 560 is about 1 MB), like a real photo and unlike a solid colour.
  */
 export function makeNoisePng(width: number, height: number, seed = 1): Uint8Array {
-  const header = new Uint8Array(13);
-  const view = new DataView(header.buffer);
-  view.setUint32(0, width);
-  view.setUint32(4, height);
-  header.set([8, 2, 0, 0, 0], 8);
   const raw = new Uint8Array((1 + width * 3) * height);
   let state = seed >>> 0 || 1;
   for (let i = 0; i < raw.length; i++) {
@@ -61,13 +64,7 @@ export function makeNoisePng(width: number, height: number, seed = 1): Uint8Arra
     state ^= state << 5;
     raw[i] = state & 0xff;
   }
-  const parts = [
-    new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(raw, { level: 1 })),
-    chunk("IEND", new Uint8Array()),
-  ];
-  return Buffer.concat(parts);
+  return encodePng(width, height, 3, raw, 1);
 }
 
 /**

@@ -1,8 +1,8 @@
-// Real picture files for thumbnail tests: PNG written by hand (zlib), JPEG by MozJPEG's WASM encoder, WebP by ours.
-import { deflateSync } from "node:zlib";
+// Real picture files for thumbnail tests: PNG through the fakes' encoder (zlib), JPEG by MozJPEG's WASM encoder, WebP by ours.
 import jpegEncoderFactory from "@jsquash/jpeg/codec/enc/mozjpeg_enc.js";
 import jpegEncWasm from "@jsquash/jpeg/codec/enc/mozjpeg_enc.wasm" with { type: "file" };
 import { encodeWebp, type Pixels } from "../../../server/thumbnails/codec.ts";
+import { encodePng } from "../../fakes/media.ts";
 import { prng } from "../../prng.ts";
 
 /**
@@ -28,37 +28,12 @@ export function gradient(width: number, height: number, grain = 0, seed = 1): Pi
   return { data, width, height };
 }
 
-const crcTable = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (bytes: Uint8Array) => {
-  let c = 0xffffffff;
-  for (const b of bytes) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
-
 /** A PNG (8-bit RGBA, no filter) of the pixels. */
 export function png(pixels: Pixels): Uint8Array {
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    out.set(new TextEncoder().encode(type), 4);
-    out.set(data, 8);
-    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const header = new Uint8Array(13);
-  const hv = new DataView(header.buffer);
-  hv.setUint32(0, pixels.width);
-  hv.setUint32(4, pixels.height);
-  header.set([8, 6, 0, 0, 0], 8);
-  const raw = new Uint8Array((pixels.width * 4 + 1) * pixels.height);
-  for (let y = 0; y < pixels.height; y++) raw.set(pixels.data.subarray(y * pixels.width * 4, (y + 1) * pixels.width * 4), y * (pixels.width * 4 + 1) + 1);
-  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", new Uint8Array())];
-  return new Uint8Array(Buffer.concat(parts));
+  const stride = pixels.width * 4;
+  const raw = new Uint8Array((stride + 1) * pixels.height);
+  for (let y = 0; y < pixels.height; y++) raw.set(pixels.data.subarray(y * stride, (y + 1) * stride), y * (stride + 1) + 1);
+  return encodePng(pixels.width, pixels.height, 4, raw);
 }
 
 type JpegEncoder = { encode(data: Uint8ClampedArray, width: number, height: number, options: Record<string, unknown>): Uint8Array };
