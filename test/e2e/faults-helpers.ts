@@ -207,6 +207,8 @@ export interface FaultLedgerRow {
   cost_usd: number | null;
   cost_note: string | null;
   error_type: string | null;
+  /** Set on a request refused before any provider call (how many refusals the row stands for); null for a job. */
+  refusal_count: number | null;
 }
 
 /** Every ledger row and the `PRAGMA integrity_check` verdict of the database at `path`, opened read-only. */
@@ -215,7 +217,8 @@ export function inspectLedger(path: string): { rows: FaultLedgerRow[]; integrity
   try {
     const columns = db.query<{ name: string }, []>("PRAGMA table_info(generations)").all().map((c) => c.name);
     const note = columns.includes("cost_note") ? "cost_note" : "NULL AS cost_note";
-    const rows = db.query<FaultLedgerRow, []>(`SELECT id, status, prompt, output_path, cost_usd, ${note}, error_type FROM generations ORDER BY seq`).all();
+    const refusals = columns.includes("refusal_count") ? "refusal_count" : "NULL AS refusal_count";
+    const rows = db.query<FaultLedgerRow, []>(`SELECT id, status, prompt, output_path, cost_usd, ${note}, error_type, ${refusals} FROM generations ORDER BY seq`).all();
     const integrity = db
       .query<{ integrity_check: string }, []>("PRAGMA integrity_check")
       .all()

@@ -149,19 +149,23 @@ function ledger(target: Target) {
   const path = join(target.dataDir, "mediagen.db");
   return target.view === "" ? inspectLedger(path) : inspectLedgerIn(target.daemon.proc.pid, path);
 }
+/** How many refused requests the ledger counts (a refused row stands for refusal_count of them). */
+const refusals = (target: Target) => ledger(target).rows.reduce((sum, row) => sum + (row.refusal_count ?? 0), 0);
 const rowOf = (target: Target, prompt: string) => ledger(target).rows.find((row) => row.prompt.includes(prompt.slice(-10)));
 
 /**
  * The invariants every row ends with: the daemon is alive and answers /api/health with JSON; every answer the
  * gateway billed is a saved file or a failed row that keeps a cost (or says why it is unknown); one ledger row
- * per accepted job; the database passes `PRAGMA integrity_check`.
+ * per accepted job (requests refused before any provider call have rows of their own, with a refusal count); the
+ * database passes `PRAGMA integrity_check`.
  */
 async function invariants(target: Target): Promise<void> {
   expect(target.daemon.proc.exitCode).toBeNull();
   await health(target);
   const { rows, integrity } = ledger(target);
-  expect(rows.length).toBe(target.accepted);
-  for (const row of rows) {
+  const jobs = rows.filter((row) => row.refusal_count === null);
+  expect(jobs.length).toBe(target.accepted);
+  for (const row of jobs) {
     const marker = /m-[0-9a-f]{8}/.exec(row.prompt)?.[0];
     if (!marker || !gateway.billed.some((prompt) => prompt.includes(marker))) continue;
     if (row.status === "succeeded") {
@@ -174,13 +178,19 @@ async function invariants(target: Target): Promise<void> {
   expect(integrity).toBe("ok");
 }
 
-/** The answer to a request refused before the provider was called: 400 invalid_argument naming output_dir, no upstream request, no job. */
+/**
+ * The answer to a request refused before the provider was called: 400 invalid_argument naming output_dir, no
+ * upstream request, no job; the refusal itself is recorded (status `refused` in the API).
+ */
 async function refusedBeforeCall(target: Target, outputDir: string): Promise<void> {
   const seen = gateway.received.length;
+  const refusedBefore = refusals(target);
   const answer = await generate(target, { prompt: marked("refused"), output_dir: outputDir });
   expect(answer.status).toBe(400);
   expect(answer.json()).toMatchObject({ success: false, error_type: "invalid_argument", field: "output_dir" });
   expect(gateway.received.length).toBe(seen);
+  // Repeats of the same refusal within a minute fold into one row whose count grows.
+  expect(refusals(target)).toBe(refusedBefore + 1);
 }
 
 /** A success saved into the default output folder instead of `requested`, saying so. */
