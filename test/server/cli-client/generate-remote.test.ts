@@ -42,7 +42,7 @@ describe("mediagen against a remote daemon", () => {
     writeFileSync(input, makePng(16, 16));
     const result = await run(daemon.url, "image", ["make it blue", "--edit", "photo.png", "--out", "renders", "--json"], { cwd: h.workDir, env: REMOTE });
     expect(result.code).toBe(0);
-    const record = JSON.parse(result.out) as Record<string, string>;
+    const record = JSON.parse(result.out) as { id: string; image: string; daemon_path: string; download_url: string };
     expect(record.image).toStartWith(join(h.workDir, "renders", "assets", "generated", "img_"));
     const row = h.ledger.get(record.id)!;
     expect(row.output_path).toStartWith(storeDir(h.dataDir));
@@ -66,11 +66,11 @@ describe("mediagen against a remote daemon", () => {
     const out = join(h.workDir, "unlucky");
     const result = await run(broken.url, "speak", ["Lost in transit.", "--out", "unlucky", "--json"], { cwd: h.workDir, env: REMOTE });
     expect(result.code).toBe(1);
-    const record = JSON.parse(result.out) as Record<string, string>;
+    const record = JSON.parse(result.out) as { id: string; download_url: string; download_error: string };
     expect(record).toMatchObject({ success: true, download_url: `${broken.url}/api/generations/${record.id}/file` });
     expect(record.download_error).toContain("HTTP 503");
     expect(result.err).toContain(`generation ${record.id}`);
-    expect(result.err).toContain(record.download_url!);
+    expect(result.err).toContain(record.download_url);
     expect(h.ledger.get(record.id)).toMatchObject({ status: "succeeded" });
     expect(existsSync(h.ledger.get(record.id)!.output_path!)).toBe(true);
     expect(visible(join(out, "assets", "generated"))).toEqual([]);

@@ -100,7 +100,7 @@ describe("mediagen mcp over stdio, from source", () => {
     const asked = join(h.root, "remote-caller");
     const result = (await client.callTool({ name: "generate_image", arguments: { prompt: "stdio remote edit", image: input, output_dir: asked } })) as CallToolResult;
     expect(result.isError).toBeFalsy();
-    const record = result.structuredContent as Record<string, string>;
+    const record = result.structuredContent as { id: string; image: string; daemon_path: string; delivery?: string };
     expect(record.image).toStartWith(join(asked, "assets", "generated", "img_"));
     expect(record.delivery).toBeUndefined();
     const row = h.ledger.get(record.id)!;

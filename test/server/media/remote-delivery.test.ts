@@ -192,7 +192,7 @@ describe("the other doors", () => {
     try {
       const result = (await client.callTool({ name: "generate_speech", arguments: { input: "Over MCP.", output_dir: "/home/agent/project" } })) as CallToolResult;
       expect(result.isError).toBeFalsy();
-      const record = result.structuredContent as Record<string, string>;
+      const record = result.structuredContent as { id: string; audio: string; download_url: string };
       expect(record.audio).toStartWith(store());
       expect(record.download_url).toBe(`http://127.0.0.1:7070/api/generations/${record.id}/file`);
       const link = result.content.find((c) => c.type === "resource_link") as { uri: string } | undefined;
