@@ -49,6 +49,8 @@ describe("mediagen mcp: command line", () => {
     const custom = clientConfig({ kind: "mcp", printConfig: true }, { MEDIAGEN_URL: "http://127.0.0.1:7171", MEDIAGEN_TOKEN: "t0k" }) as typeof plain;
     expect(custom.mcpServers.mediagen.args.slice(-3)).toEqual(["mcp", "--url", "http://127.0.0.1:7171"]);
     expect(custom.mcpServers.mediagen.env).toEqual({ MEDIAGEN_TOKEN: "t0k" });
+    const tunnelled = clientConfig({ kind: "mcp", printConfig: true }, { MEDIAGEN_DELIVERY: "download" }) as typeof plain;
+    expect(tunnelled.mcpServers.mediagen.env).toEqual({ MEDIAGEN_DELIVERY: "download" });
   });
 
   test("no daemon: the message gives the exact command that starts one at that address", () => {
