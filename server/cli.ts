@@ -63,7 +63,9 @@ Options:
 
 Client commands talk to a running daemon at --url URL (env MEDIAGEN_URL, default http://${DEFAULT_HOST}:${DEFAULT_PORT};
 token in MEDIAGEN_TOKEN), take --json (the API's own answer) and --help, and exit 0 success, 1 other failure,
-2 bad input, 3 not configured, 4 provider failure, 5 no daemon. Files land in --out DIR (default: the current folder).
+2 bad input, 3 not configured, 4 provider failure, 5 no daemon. Files land in --out DIR (default: the current folder);
+from a daemon on another machine (a non-loopback URL, or MEDIAGEN_DELIVERY=download) they are downloaded there,
+as they are by \`mediagen mcp\`.
 
 One daemon per data folder (<data-dir>/mediagen.lock) and per port.
 Environment: MEDIAGEN_POLL_INTERVAL_SECONDS (provider polls, default 10),

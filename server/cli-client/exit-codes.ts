@@ -4,7 +4,7 @@
 export const EXIT = {
   /** The command did what it was asked. */
   ok: 0,
-  /** Anything else: a budget or queue limit, the daemon's own failure, a job cancelled, a file not overwritten. */
+  /** Anything else: a budget or queue limit, the daemon's own failure, a job cancelled, a file not overwritten, a remote result not downloaded. */
   other: 1,
   /** Bad input or usage: an unknown flag, a missing prompt, a field the daemon refused, a missing input file. */
   usage: 2,

@@ -3,7 +3,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
 import type { MediaType } from "../config/schema.ts";
-import { isLoopback } from "../http/guard.ts";
+import { DownloadFailed, downloadResult } from "../client/download.ts";
+import type { DaemonClient } from "../client/daemon-client.ts";
 import type { JobAccepted, JobView, MediaResponse } from "../media/schema.ts";
 import { clientFor, reachDaemon } from "./daemon.ts";
 import { EXIT, exitCodeFor, type ExitCode } from "./exit-codes.ts";
@@ -108,7 +109,8 @@ export async function runGenerate(name: keyof typeof GENERATE_COMMANDS, argv: re
   }
 
   const client = clientFor(values, io);
-  const remote = !isLoopback(new URL(client.url).hostname);
+  // A daemon on another machine reads no file of this one: input files go as bytes, the result comes back by download.
+  const remote = client.downloads;
   let body: Record<string, unknown>;
   try {
     body = {
@@ -127,7 +129,13 @@ export async function runGenerate(name: keyof typeof GENERATE_COMMANDS, argv: re
   const submitted = await reachDaemon(io, () => client.submit(command.type, body, { async: true }));
   if (typeof submitted === "number") return submitted;
   const modelGiven = Boolean(values.model);
-  if (submitted.status !== 202) return finish(submitted.body as MediaResponse, io, Boolean(values.json), command, modelGiven);
+  const json = Boolean(values.json);
+  const done = async (record: MediaResponse): Promise<ExitCode> => {
+    if (!remote || record.success !== true) return finish(record, io, json, command, modelGiven);
+    const local = await reachDaemon(io, () => fetchResult(client, command, record, String(body.output_dir), io, json));
+    return typeof local === "number" ? local : finish(local, io, json, command, modelGiven);
+  };
+  if (submitted.status !== 202) return done(submitted.body as MediaResponse);
 
   const accepted = submitted.body as JobAccepted;
   const progress = progressDisplay(io);
@@ -162,7 +170,22 @@ export async function runGenerate(name: keyof typeof GENERATE_COMMANDS, argv: re
     io.err(`mediagen ${name}: job ${job.id} was cancelled\n`);
     return EXIT.other;
   }
-  return finish(record as MediaResponse, io, Boolean(values.json), command, modelGiven);
+  return done(record as MediaResponse);
+}
+
+/**
+ * A remote daemon's result downloaded into the output folder asked for: the answer naming the local file, or, when
+ * the download fails, the exit status after saying where the (paid) result is kept and under which id.
+ */
+async function fetchResult(client: DaemonClient, command: GenerateCommand, record: MediaResponse, outputDir: string, io: Io, json: boolean): Promise<MediaResponse | ExitCode> {
+  try {
+    return await downloadResult(client, command.type, record, outputDir);
+  } catch (error) {
+    if (!(error instanceof DownloadFailed)) throw error;
+    if (json) io.out(`${JSON.stringify({ ...record, download_error: error.reason }, null, 2)}\n`);
+    io.err(`mediagen: ${error.message}\n`);
+    return EXIT.other;
+  }
 }
 
 /** Prints the final answer (the path, or the error) and returns the exit status it means. */

@@ -3,6 +3,8 @@
 import type { MediaType } from "../config/schema.ts";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../defaults.ts";
 import type { Health } from "../health/schema.ts";
+import { isLoopback } from "../http/guard.ts";
+import { DELIVERY_HEADER, DOWNLOAD_DELIVERY } from "../http/peer.ts";
 import type { CostSummary, Door, GenerationPage } from "../ledger/schema.ts";
 import type { JobAccepted, JobList, JobView, MediaResponse, MediaTypes } from "../media/schema.ts";
 
@@ -41,27 +43,39 @@ export interface DaemonClientOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** Reads the daemon's URL and token from options, then the environment. */
-export function daemonTarget(options: { url?: string; token?: string; env?: Record<string, string | undefined> }): { url: string; token?: string } {
+/**
+ * Reads the daemon's URL and token from options, then the environment, and whether results are to be downloaded:
+ * always for a daemon at a non-loopback address, and when MEDIAGEN_DELIVERY=download says so (a daemon reached
+ * through a tunnel or a local reverse proxy that is in fact another machine's).
+ */
+export function daemonTarget(options: { url?: string; token?: string; env?: Record<string, string | undefined> }): { url: string; token?: string; downloads: boolean } {
   const env = options.env ?? process.env;
   const url = (options.url || env.MEDIAGEN_URL || DEFAULT_DAEMON_URL).replace(/\/+$/, "");
   const token = options.token || env.MEDIAGEN_TOKEN || undefined;
-  return { url, token };
+  const downloads = env.MEDIAGEN_DELIVERY?.trim().toLowerCase() === DOWNLOAD_DELIVERY || !isLoopback(URL.parse(url)?.hostname ?? "localhost");
+  return { url, token, downloads };
 }
 
 /** The daemon's HTTP API, one method per endpoint a client door needs. */
 export class DaemonClient {
   readonly url: string;
+  /**
+   * Whether the daemon is another machine's: requests then say `X-Mediagen-Delivery: download`, input files are sent
+   * as bytes, and results are downloaded into the caller's folder.
+   */
+  readonly downloads: boolean;
   private readonly token?: string;
 
   constructor(private readonly options: DaemonClientOptions) {
     const target = daemonTarget(options);
     this.url = target.url;
     this.token = target.token;
+    this.downloads = target.downloads;
   }
 
   private headers(json: boolean): Record<string, string> {
     const headers: Record<string, string> = { "x-mediagen-door": this.options.door, "user-agent": this.options.client };
+    if (this.downloads) headers[DELIVERY_HEADER] = DOWNLOAD_DELIVERY;
     if (this.options.session) headers["x-mediagen-session"] = this.options.session;
     if (json) headers["content-type"] = "application/json";
     if (this.token) headers.authorization = `Bearer ${this.token}`;
@@ -96,6 +110,16 @@ export class DaemonClient {
       parsed = { success: false, error: `The daemon answered ${response.status} with a body that is not JSON`, error_type: "invalid_response" };
     }
     return { status: response.status, body: parsed as T };
+  }
+
+  /** Where the daemon serves a generation's file. */
+  fileUrl(id: string): string {
+    return `${this.url}/api/generations/${encodeURIComponent(id)}/file`;
+  }
+
+  /** GET a generation's file: the raw response, its body not yet read (DaemonUnreachable when no daemon answers). */
+  file(id: string, signal?: AbortSignal): Promise<Response> {
+    return this.send("GET", `/api/generations/${encodeURIComponent(id)}/file`, undefined, signal);
   }
 
   health(): Promise<Answer<Health>> {

@@ -64,6 +64,8 @@ export const ServerSettings = z
     allowed_hosts: z.array(bounded(MAX_NAME_CHARS).trim().min(1)).max(256, "at most 256 hosts").default([]),
     token: bounded(MAX_SECRET_CHARS).min(16, "must be at least 16 characters").optional(),
     max_body_mib: z.number().positive().max(MAX_BODY_MIB_LIMIT, `must be at most ${MAX_BODY_MIB_LIMIT} MiB`).default(DEFAULT_MAX_BODY_MIB),
+    /** The address clients reach the daemon at through a reverse proxy (https://mediagen.example.com): answers' download_url is built on it. */
+    public_url: bounded(MAX_PATH_CHARS).pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://mediagen.example.com" })).optional(),
     shutdown_grace_seconds: z
       .number()
       .min(0)

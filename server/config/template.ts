@@ -21,6 +21,9 @@ server:
   # token: <at least 16 characters>
   # Largest request body accepted, in MiB.
   max_body_mib: 64
+  # The address clients reach this daemon at through a reverse proxy (download_url in answers is
+  # built on it). Default: the address each request came to.
+  # public_url: https://mediagen.example.com
   # Seconds running generations may take to finish when the daemon is stopped.
   shutdown_grace_seconds: 30
 

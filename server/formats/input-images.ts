@@ -66,7 +66,15 @@ function isBase64Image(text: string): boolean {
 /** What a reference turned out to be, before anything is read or decoded. */
 type Classified = { kind: "file"; path: string } | { kind: "inline"; base64: string; source: "base64" | "data-url"; field: string };
 
-function classify(ref: ImageRef): Classified {
+/** The refusal of a file path sent by a caller the daemon must not read its own files for (another machine). */
+export function remotePathRefused(field: string): AppError {
+  return invalidArgument(
+    field,
+    `${field} names a file path, but this request comes from another machine (or asked for download delivery), and the daemon does not read its own files for it; send the file's bytes as a data: URL or base64 instead`,
+  );
+}
+
+function classify(ref: ImageRef, localFiles: boolean): Classified {
   const { value, field } = ref;
   if (typeof value !== "string") return { kind: "inline", base64: value.b64_json, source: "base64", field: `${field}.b64_json` };
   const text = value.trim();
@@ -81,7 +89,10 @@ function classify(ref: ImageRef): Classified {
   if (/^https?:\/\//i.test(text)) {
     throw invalidArgument(field, `${field} is a URL; mediagen does not download inputs. Pass an absolute file path, base64 data or a data: URL`);
   }
-  if (isAbsolute(text) && !isBase64Image(text)) return { kind: "file", path: text };
+  if (isAbsolute(text) && !isBase64Image(text)) {
+    if (!localFiles) throw remotePathRefused(field);
+    return { kind: "file", path: text };
+  }
   if (BASE64.test(text.replace(/\s+/g, "")) && text.length >= 16) return { kind: "inline", base64: text, source: "base64", field };
   throw invalidArgument(
     field,
@@ -158,6 +169,8 @@ export interface LoadOptions {
   field?: string;
   /** Cap on the input bytes of this one request. */
   maxTotalBytes?: number;
+  /** Whether file paths may be read (false for a remote caller: a path is then a 400 naming its field). Default true. */
+  localFiles?: boolean;
 }
 
 /** The images of one request, and the bytes they hold reserved in the budget. */
@@ -175,8 +188,8 @@ export interface LoadedInputs {
  * after the reservation releases it; on success the caller owns it.
  */
 export async function loadInputImages(refs: readonly ImageRef[], options: LoadOptions = {}): Promise<LoadedInputs> {
-  const { budget = new InputBudget(Infinity), field: budgetField = "images", maxTotalBytes = MAX_INPUT_MIB_PER_REQUEST * MiB } = options;
-  const classified = refs.map(classify);
+  const { budget = new InputBudget(Infinity), field: budgetField = "images", maxTotalBytes = MAX_INPUT_MIB_PER_REQUEST * MiB, localFiles = true } = options;
+  const classified = refs.map((ref) => classify(ref, localFiles));
   const files = new Map<string, OpenFile>();
   const fileOf: (OpenFile | undefined)[] = [];
   let reservation: InputReservation | undefined;

@@ -7,7 +7,7 @@ import { MAX_REFERENCE_AUDIO_MIB, MAX_REFERENCE_VIDEO_MIB } from "../defaults.ts
 import { AppError, invalidArgument } from "../errors.ts";
 import type { MediaInput } from "../providers/types.ts";
 import { describeFileKind } from "./fs-facts.ts";
-import { type InputBudget, type InputReservation, loadInputImages, type ImageRef } from "./input-images.ts";
+import { type InputBudget, type InputReservation, loadInputImages, remotePathRefused, type ImageRef } from "./input-images.ts";
 
 /** A reference as a request names it. */
 export type MediaRefValue = string | { b64_json: string; mime_type?: string };
@@ -45,10 +45,10 @@ export interface LoadedRefs {
  * (sniffed, capped, reserved in `budget`); videos and audio files are read within MAX_REFERENCE_VIDEO_MIB /
  * MAX_REFERENCE_AUDIO_MIB (their type from the extension, or the data URL's or `mime_type`'s), inline ones decoded.
  */
-export async function loadMediaRefs(refs: readonly MediaRef[], budget?: InputBudget): Promise<LoadedRefs> {
+export async function loadMediaRefs(refs: readonly MediaRef[], budget?: InputBudget, localFiles = true): Promise<LoadedRefs> {
   const images: ImageRef[] = [];
   for (const ref of refs) if (ref.kind === "image" && !isWebUrl(ref.value)) images.push({ value: ref.value, field: ref.field });
-  const loaded = images.length > 0 ? await loadInputImages(images, { budget, field: images[0]!.field.replace(/\[\d+\]$/, "") }) : undefined;
+  const loaded = images.length > 0 ? await loadInputImages(images, { budget, field: images[0]!.field.replace(/\[\d+\]$/, ""), localFiles }) : undefined;
   const reservations: InputReservation[] = loaded ? [loaded.reservation] : [];
   try {
     let image = 0;
@@ -62,7 +62,7 @@ export async function loadMediaRefs(refs: readonly MediaRef[], budget?: InputBud
         inputs.push(loaded!.images[image++]!);
         continue;
       }
-      const input = readOther(ref, ref.kind);
+      const input = readOther(ref, ref.kind, localFiles);
       if (budget) reservations.push(budget.reserve(input.bytes.length, ref.field));
       inputs.push(input);
     }
@@ -96,7 +96,7 @@ function decodeInline(base64: string, field: string, kind: "video" | "audio", mi
 }
 
 /** A video or audio reference that is not a URL: a data URL, {b64_json, mime_type}, an absolute file path, or bare base64. */
-function readOther(ref: MediaRef, kind: "video" | "audio"): MediaInput & { bytes: Uint8Array } {
+function readOther(ref: MediaRef, kind: "video" | "audio", localFiles: boolean): MediaInput & { bytes: Uint8Array } {
   const { value, field } = ref;
   if (typeof value !== "string") return decodeInline(value.b64_json, `${field}.b64_json`, kind, value.mime_type?.trim() || DEFAULT_MIME[kind]);
   const text = value.trim();
@@ -106,7 +106,10 @@ function readOther(ref: MediaRef, kind: "video" | "audio"): MediaInput & { bytes
     if (!dataUrl[2]?.split(";").includes("base64")) throw invalidArgument(field, `${field} is a data: URL but not a base64 one (expected data:${DEFAULT_MIME[kind]};base64,...)`);
     return { ...decodeInline(dataUrl[3] ?? "", field, kind, dataUrl[1] || DEFAULT_MIME[kind]), source: "data-url" };
   }
-  if (isAbsolute(text)) return readFile(text, field, kind);
+  if (isAbsolute(text)) {
+    if (!localFiles) throw remotePathRefused(field);
+    return readFile(text, field, kind);
+  }
   if (BASE64.test(text.replace(/\s+/g, "")) && text.length >= 16) return decodeInline(text, field, kind, DEFAULT_MIME[kind]);
   throw invalidArgument(field, `${field} is neither an existing file path, a URL, nor base64 data: "${text.slice(0, 60)}" (relative paths are not accepted)`);
 }

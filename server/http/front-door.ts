@@ -7,6 +7,7 @@ import type { Logger } from "../log.ts";
 import { openaiErrorResponse } from "../openai-api/errors.ts";
 import { isApiPath, serveUi } from "../ui.ts";
 import { readRequestBody } from "./body.ts";
+import { stampPeer } from "./peer.ts";
 
 /** Seconds an open connection may stay silent (no request, or a keep-alive between requests) before it is closed. */
 export const DEFAULT_IDLE_TIMEOUT_SECONDS = 30;
@@ -22,6 +23,8 @@ export const BUN_MAX_REQUEST_BODY_BYTES = 2 ** 52;
 /** The part of Bun's Server this handler uses. */
 export interface ServerLike {
   timeout(request: Request, seconds: number): void;
+  /** The TCP peer of a request (absent in tests that do not simulate one). */
+  requestIP?(request: Request): { address: string } | null;
 }
 
 /** What the front door needs. */
@@ -89,7 +92,9 @@ export function createFrontDoor(options: FrontDoorOptions) {
     // closed like any silent connection, even on a route that may then wait minutes for its provider. A request
     // the guard refuses is answered first, before any of its body is read.
     // The OpenAI door's refusals are answered here too, so that the SDKs read them in OpenAI's envelope.
-    let forwarded = request;
+    // The app decides where a result may be written from the peer address stamped here (see http/peer.ts).
+    const headers = stampPeer(request.headers, server.requestIP?.(request)?.address);
+    let forwarded = new Request(request.url, { method: request.method, headers, signal: request.signal });
     if (request.body || isOpenAIPath(path)) {
       const refused = options.apiGuard(request, path);
       if (refused) return { response: refusal(path, refused, request.body ? { connection: "close" } : {}), path };
@@ -97,7 +102,7 @@ export function createFrontDoor(options: FrontDoorOptions) {
     if (request.body) {
       try {
         const body = await readRequestBody(request, options.maxBodyBytes());
-        forwarded = new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+        forwarded = new Request(request.url, { method: request.method, headers, body, signal: request.signal });
       } catch (error) {
         return { response: refusal(path, toAppError(error), { connection: "close" }), path };
       }

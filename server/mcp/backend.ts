@@ -7,6 +7,7 @@ import type { AppDeps } from "../deps.ts";
 import { AppError, toAppError } from "../errors.ts";
 import { CostQuery, GenerationQuery, isFinished, type CostSummary, type GenerationPage } from "../ledger/schema.ts";
 import type { Caller } from "../media/requests.ts";
+import { viewWithDownload, withDownload, type FileUrl } from "../media/responses.ts";
 import { JOB_URLS } from "../media/routes.ts";
 import type { JobAccepted, JobView, MediaResponse, MediaTypes } from "../media/schema.ts";
 import { parseOrThrow } from "../validate.ts";
@@ -38,20 +39,26 @@ async function answered<T>(read: () => T | Promise<T>): Promise<Answer<T>> {
   }
 }
 
-/** The in-process backend of the daemon's /mcp: the services themselves, requests recorded under `caller`. */
-export function localBackend(deps: AppDeps, caller: Caller): McpBackend {
+/**
+ * The in-process backend of the daemon's /mcp: the services themselves, requests recorded under `caller`; answers
+ * carry their file's download_url (built by `fileUrl`; absent in tests that do not need it).
+ */
+export function localBackend(deps: AppDeps, caller: Caller, fileUrl?: FileUrl): McpBackend {
   const { media, ledger } = deps;
+  const remote = caller.remote === true;
+  const seen = (view: JobView): JobView => (fileUrl ? viewWithDownload(view, fileUrl, remote) : view);
   const findJob = (id: string): JobView => {
     const job = media.job(id);
     if (!job) throw new AppError("not_found", `No job with id ${id}`);
-    return job;
+    return seen(job);
   };
   return {
     types: () => answered(() => media.types()),
     async submit(type, body, options) {
       const outcome = await media.submit(type, body, caller, { async: options.async, urls: JOB_URLS });
       if (!outcome.ok) return { status: outcome.error.status, body: outcome.body };
-      return { status: outcome.accepted ? 202 : 200, body: outcome.body };
+      if (outcome.accepted) return { status: 202, body: outcome.body };
+      return { status: 200, body: fileUrl ? withDownload(outcome.body, fileUrl, remote) : outcome.body };
     },
     follow(id, onState, signal) {
       return new Promise<JobView>((resolve, reject) => {
@@ -64,7 +71,8 @@ export function localBackend(deps: AppDeps, caller: Caller): McpBackend {
           stop();
           reject(signal?.reason);
         };
-        const seen = (view: JobView) => {
+        const seenOnce = (state: JobView) => {
+          const view = seen(state);
           onState(view);
           if (!isFinished(view.status)) return false;
           stop();
@@ -73,13 +81,13 @@ export function localBackend(deps: AppDeps, caller: Caller): McpBackend {
         };
         const first = media.job(id);
         if (!first) return reject(new AppError("not_found", `No job with id ${id}`));
-        if (seen(first)) return;
+        if (seenOnce(first)) return;
         if (signal?.aborted) return aborted();
         signal?.addEventListener("abort", aborted, { once: true });
-        unsubscribe = media.subscribe(id, seen);
+        unsubscribe = media.subscribe(id, seenOnce);
         // A job that ended between the first look and the subscription is no longer live: read its end now.
         const now = media.job(id);
-        if (now && isFinished(now.status)) seen(now);
+        if (now && isFinished(now.status)) seenOnce(now);
       });
     },
     job: (id) => answered(() => findJob(id)),

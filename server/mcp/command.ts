@@ -2,10 +2,14 @@
 // It never starts a daemon itself: with none answering, each tool says exactly how to start one. `--print-config`
 // prints the JSON an MCP client needs to launch this command.
 import { randomUUID } from "node:crypto";
+import { resolve } from "node:path";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import pkg from "../../package.json" with { type: "json" };
 import type { McpCommand } from "../cli.ts";
 import { DaemonClient, DaemonUnreachable, DEFAULT_DAEMON_URL, daemonTarget, type Answer } from "../client/daemon-client.ts";
+import { DownloadFailed, downloadResult } from "../client/download.ts";
+import { inlineInputFiles } from "../client/inputs.ts";
+import type { MediaType } from "../config/schema.ts";
 import { isLoopback } from "../http/guard.ts";
 import { toolError } from "./results.ts";
 import { createMcpServer } from "./tools.ts";
@@ -34,12 +38,20 @@ export function clientConfig(command: McpCommand, env: Record<string, string | u
   const self = selfCommand();
   const args = [...self.args, "mcp", ...(url === DEFAULT_DAEMON_URL ? [] : ["--url", url])];
   const entry: Record<string, unknown> = { command: self.command, args };
-  if (token) entry.env = { MEDIAGEN_TOKEN: token };
+  const delivery = env.MEDIAGEN_DELIVERY?.trim();
+  if (token || delivery) entry.env = { ...(token ? { MEDIAGEN_TOKEN: token } : {}), ...(delivery ? { MEDIAGEN_DELIVERY: delivery } : {}) };
   return { mcpServers: { mediagen: entry } };
 }
 
-/** The daemon's API for `mediagen mcp`: a refused token says where this process reads one. */
+/**
+ * The daemon's API for `mediagen mcp`: a refused token says where this process reads one; a daemon on another machine
+ * gets the input files a tool names as bytes.
+ */
 class McpDaemonClient extends DaemonClient {
+  override submit(type: MediaType, body: Record<string, unknown>, options: { async?: boolean; signal?: AbortSignal } = {}) {
+    return super.submit(type, this.downloads ? inlineInputFiles(body) : body, options);
+  }
+
   override async call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<Answer<T>> {
     const answer = await super.call<T>(method, path, body, signal);
     const fields = answer.body as Record<string, unknown>;
@@ -56,14 +68,22 @@ export async function runMcp(command: McpCommand): Promise<void> {
     console.log(JSON.stringify(clientConfig(command), null, 2));
     return;
   }
-  const { url, token } = daemonTarget({ url: command.url });
+  const { url, token, downloads } = daemonTarget({ url: command.url });
   // One stdio process serves one client session: its requests share this id in the ledger.
   const session = `mcp-stdio-${randomUUID()}`;
+  const client = (name: string) => new McpDaemonClient({ url, token, door: "mcp", client: name, session });
   const server = createMcpServer({
     version: pkg.version,
-    backend: (client) => new McpDaemonClient({ url, token, door: "mcp", client, session }),
+    backend: client,
     logError: (message) => console.error(`mediagen mcp: ${message}`),
-    failure: (error) => (error instanceof DaemonUnreachable ? toolError("daemon_unreachable", noDaemonMessage(url)) : undefined),
+    failure: (error) => {
+      if (error instanceof DaemonUnreachable) return toolError("daemon_unreachable", noDaemonMessage(url));
+      if (error instanceof DownloadFailed) return toolError("download_failed", error.message);
+      return undefined;
+    },
+    // A daemon on another machine keeps its copy: the file is downloaded into the folder asked for (else the
+    // client's root, else this process's folder), as if the daemon were local.
+    deliver: downloads ? (type, record, outputDir) => downloadResult(client(pkg.name), type, record, resolve(process.cwd(), outputDir ?? ".")) : undefined,
   });
   // stdout carries the protocol: anything else this process has to say goes to stderr.
   console.log = console.error;

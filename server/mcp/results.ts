@@ -59,7 +59,9 @@ export function mediaResult(type: MediaType, record: MediaResponse, schema: z.Zo
   if (record.success !== true || typeof path !== "string") {
     return answerError(500, { error_type: "internal", error: "The generation ended without a file", ...record }, schema);
   }
-  const url = pathToFileURL(path).href;
+  // A remote caller's file is on the daemon's machine: its link is the download URL, not a path here.
+  const onDaemon = record.delivery === "download" && typeof record.download_url === "string";
+  const url = onDaemon ? String(record.download_url) : pathToFileURL(path).href;
   const mimeType = typeof record.mime_type === "string" ? record.mime_type : MIME_BY_EXTENSION[extname(path).toLowerCase()];
   const facts = [
     `${record.model} (${record.provider})`,
@@ -68,9 +70,11 @@ export function mediaResult(type: MediaType, record: MediaResponse, schema: z.Zo
     record.voice ? `voice ${record.voice}` : undefined,
     money(record.cost_usd) ?? "cost unknown",
   ].filter(Boolean);
-  const lines = [`${NOUN[type]} saved to ${path}`, `${facts.join(", ")}; generation ${record.id}.`];
+  const lines = onDaemon
+    ? [`${NOUN[type]} kept on the mediagen daemon's machine (not this one): download it from ${url} with your token (Authorization: Bearer).`, `${facts.join(", ")}; generation ${record.id}.`]
+    : [`${NOUN[type]} saved to ${path}`, `${facts.join(", ")}; generation ${record.id}.`];
   if (record.warning) lines.push(`Warning: ${record.warning}`);
-  lines.push(type === "image" ? `Show it to the user with ![image](${url}); in a document use a path relative to it.` : `Let the user open it: [${basename(path)}](${url})`);
+  if (!onDaemon) lines.push(type === "image" ? `Show it to the user with ![image](${url}); in a document use a path relative to it.` : `Let the user open it: [${basename(path)}](${url})`);
   return {
     content: [
       { type: "text", text: lines.join("\n") },

@@ -9,6 +9,8 @@ import type { AppDeps } from "../deps.ts";
 import { localBackend } from "./backend.ts";
 import type { Principal } from "../tokens/access.ts";
 import { principalOf } from "../tokens/request.ts";
+import type { FileUrl } from "../media/responses.ts";
+import { deliveryOf } from "../media/routes.ts";
 
 /** The MCP SDK and the tools, loaded on the first /mcp request: a daemon nobody reaches over MCP never holds them. */
 const mcpModules = async () => {
@@ -35,6 +37,8 @@ interface Session {
   tokenId: string;
   /** Who sent its latest request (the same token, with its limits as they are now): its tool calls are recorded under them. */
   principal: Principal;
+  /** Where its latest request came from: a remote caller's results stay in the daemon's store, with download URLs on its origin. */
+  delivery: { remote: boolean; fileUrl: FileUrl };
 }
 
 /** A JSON-RPC error answer, the transport's own shape. */
@@ -69,12 +73,13 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
     while (sessions.size >= maxSessions && idle.length > 0) close(idle.shift()![0]);
   };
 
-  const open = async (principal: Principal): Promise<Session> => {
+  const open = async (principal: Principal, delivery: Session["delivery"]): Promise<Session> => {
     const { WebStandardStreamableHTTPServerTransport, createMcpServer } = await mcpModules();
-    const session: Session = { seen: now(), busy: 0, tokenId: principal.tokenId ?? "", principal } as Session;
+    const session: Session = { seen: now(), busy: 0, tokenId: principal.tokenId ?? "", principal, delivery } as Session;
     session.server = createMcpServer({
       version: deps.version,
-      backend: (client, mcpSession) => localBackend(deps, { door: "mcp", client, session: mcpSession, principal: session.principal }),
+      backend: (client, mcpSession) =>
+        localBackend(deps, { door: "mcp", client, session: mcpSession, principal: session.principal, remote: session.delivery.remote }, session.delivery.fileUrl),
       logError: (message) => deps.log.error(message),
       activity: (delta) => {
         session.busy += delta;
@@ -112,17 +117,19 @@ export function mcpSessions(deps: AppDeps, limits: SessionLimits = {}) {
     async handle(request: Request): Promise<Response> {
       const id = request.headers.get("mcp-session-id");
       const principal = principalOf(deps, request);
+      const delivery = deliveryOf(deps, request);
       if (id) {
         const session = sessions.get(id);
         // A session is its opener's: another token sees it as absent (it cannot spend under someone else's name).
         if (!session || session.tokenId !== (principal.tokenId ?? "")) return rpcError(404, -32001, "Session not found; start a new one with an initialize request");
         session.principal = principal;
+        session.delivery = delivery;
         return answer(session, request);
       }
       if (request.method !== "POST") return rpcError(400, -32000, "Bad Request: Mcp-Session-Id header is required");
       makeRoom();
       if (sessions.size >= maxSessions) return rpcError(503, -32000, `Too many MCP sessions in use (${maxSessions}); retry later`);
-      const session = await open(principal);
+      const session = await open(principal, delivery);
       const response = await answer(session, request);
       // Anything but an initialize request leaves the new session unused.
       if (!session.transport.sessionId) await session.server.close().catch(() => {});

@@ -41,6 +41,11 @@ export interface ToolOptions {
   logError: (message: string) => void;
   /** Told when a tool call starts (+1) and ends (-1), so a session is not closed in the middle of one. */
   activity?: (delta: 1 | -1) => void;
+  /**
+   * Brings a finished generation's file to the caller's machine (`mediagen mcp` with a remote daemon): the answer
+   * naming the local file. `outputDir` is the folder asked for (or the client's root), if any. Throws when it fails.
+   */
+  deliver?: (type: MediaType, record: MediaResponse, outputDir: string | undefined) => Promise<MediaResponse>;
 }
 
 /** Shown to the model once per session: the skill's rules in brief. */
@@ -202,8 +207,10 @@ export function createMcpServer(options: ToolOptions): McpServer {
       const dir = await rootDir(extra);
       if (dir) body.output_dir = dir;
     }
+    const outputDir = typeof body.output_dir === "string" ? body.output_dir : undefined;
+    const finished = async (record: MediaResponse) => mediaResult(type, options.deliver && record.success === true ? await options.deliver(type, record, outputDir) : record, schema);
     const submitted = await api.submit(type, body, { async: true });
-    if (submitted.status === 200) return mediaResult(type, submitted.body as MediaResponse, schema);
+    if (submitted.status === 200) return finished(submitted.body as MediaResponse);
     if (submitted.status !== 202) return answerError(submitted.status, submitted.body, schema);
     const id = (submitted.body as JobAccepted).id;
     const progress = progressReporter(extra);
@@ -221,7 +228,7 @@ export function createMcpServer(options: ToolOptions): McpServer {
       progress.stop();
     }
     const record = (job.result ?? {}) as MediaResponse;
-    if (job.status === "succeeded") return mediaResult(type, record, schema);
+    if (job.status === "succeeded") return finished(record);
     return answerError(0, { error: job.error ?? `The job ended ${job.status}`, error_type: job.error_type ?? job.status, ...record }, schema);
   };
 

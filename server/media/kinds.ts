@@ -5,7 +5,7 @@ import type { Meter } from "../costs/price-schema.ts";
 import type { InputBudget } from "../formats/input-images.ts";
 import { invalidArgument } from "../errors.ts";
 import type { CallContext, Provider, ProviderResult, VideoExtras, VideoField, VideoJob } from "../providers/types.ts";
-import { prepareImage, prepareSpeech, prepareVideo, stringField, type Prepared } from "./requests.ts";
+import { prepareImage, prepareSpeech, prepareVideo, stringField, type Prepared, type PrepareOptions } from "./requests.ts";
 import type { MediaResponse } from "./schema.ts";
 
 /** What the saved file shows, for the meter and the answer. */
@@ -26,7 +26,7 @@ export interface MediaKind {
   /** "image", "video", "speech": for messages. */
   noun: string;
   /** Validates the body and reads its inputs (reserving their bytes in `budget`). */
-  prepare(raw: unknown, budget?: InputBudget): Promise<Prepared<unknown>>;
+  prepare(raw: unknown, budget?: InputBudget, options?: PrepareOptions): Promise<Prepared<unknown>>;
   /** The provider's generation call for this kind; undefined when the provider cannot make it. */
   call(provider: Provider): ((job: unknown, ctx: CallContext) => Promise<ProviderResult>) | undefined;
   /** The provider's own validation of a job for an entry (voices, durations), before anything is recorded. */

@@ -17,6 +17,14 @@ export const FILE_PREFIX: Record<MediaType, string> = { image: "img", video: "vi
 
 const GENERATED_SUBDIR = join("assets", "generated");
 
+/** The daemon's own output store under its data folder, where remote callers' results are kept. */
+export const OUTPUT_STORE_SUBDIR = "outputs";
+
+/** The store folder of results made at `now`: `<data-dir>/outputs/<yyyy-mm>` (local time, as file names are). */
+export function storeDir(dataDir: string, now = new Date()): string {
+  return join(dataDir, OUTPUT_STORE_SUBDIR, `${now.getFullYear()}-${pad(now.getMonth() + 1)}`);
+}
+
 /**
  * The folder a generation is written to: `<output_dir>/assets/generated`. An output_dir that already
  * ends in assets/generated (as newer versions of the skill pass) is used as is.

@@ -20,6 +20,17 @@ export interface Caller {
   session?: string;
   /** Who the guard identified; a person or team token's owner is recorded and held to its budgets. */
   principal?: Principal;
+  /**
+   * The caller is on another machine (or asked for download delivery): its result is kept in the daemon's output
+   * store (its output_dir only recorded), and its input paths are refused (the daemon reads no file for it).
+   */
+  remote?: boolean;
+}
+
+/** How a request's inputs may be read. */
+export interface PrepareOptions {
+  /** Whether input file paths may be read (false for a remote caller). Default true. */
+  localFiles?: boolean;
 }
 
 /** A validated request, ready for a provider. */
@@ -46,11 +57,11 @@ export const stringField = (raw: unknown, key: string): string | undefined => {
 };
 
 /** Validates an image request and reads its input images, reserving their bytes in `budget` first. */
-export async function prepareImage(raw: unknown, budget?: InputBudget): Promise<Prepared<ImageJob>> {
+export async function prepareImage(raw: unknown, budget?: InputBudget, options: PrepareOptions = {}): Promise<Prepared<ImageJob>> {
   const request = parseOrThrow(ImageRequest, raw);
   const aspect = parseAspect(request.aspect_ratio);
   const refs = request.images?.length ? request.images.map((value, i) => ({ value, field: `images[${i}]` })) : request.image ? [{ value: request.image, field: "image" }] : [];
-  const { images: inputs, reservation } = await loadInputImages(refs, { budget, field: request.images?.length ? "images" : "image" });
+  const { images: inputs, reservation } = await loadInputImages(refs, { budget, field: request.images?.length ? "images" : "image", localFiles: options.localFiles });
   return {
     job: { prompt: request.prompt, aspect, inputs },
     prompt: request.prompt,
@@ -97,14 +108,14 @@ function referencesOf(request: VideoRequest): MediaRef[] {
 }
 
 /** Validates a video request and reads its first frame and references, reserving their bytes in `budget` first. */
-export async function prepareVideo(raw: unknown, budget?: InputBudget): Promise<Prepared<VideoJob>> {
+export async function prepareVideo(raw: unknown, budget?: InputBudget, options: PrepareOptions = {}): Promise<Prepared<VideoJob>> {
   const request = parseOrThrow(VideoRequest, raw);
   if (request.image !== undefined && request.first_frame !== undefined) {
     throw invalidArgument("first_frame", "image and first_frame both name the first frame; pass only one of them");
   }
   const { aspect, ratio } = videoAspect(request.aspect_ratio);
   const refs = referencesOf(request);
-  const loaded = refs.length > 0 ? await loadMediaRefs(refs, budget) : undefined;
+  const loaded = refs.length > 0 ? await loadMediaRefs(refs, budget, options.localFiles ?? true) : undefined;
   const inputs = loaded?.inputs ?? [];
   const take = (prefix: string) => inputs.filter((_, i) => refs[i]!.field === prefix || refs[i]!.field.startsWith(`${prefix}[`));
   const frame = [...take("first_frame"), ...take("image")][0];

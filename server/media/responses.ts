@@ -67,6 +67,24 @@ export function failureBody(
   return body;
 }
 
+/** Builds the absolute URL a generation's file is served at (the routes own the URL and its origin). */
+export type FileUrl = (id: string) => string;
+
+/**
+ * A success answer with its file's `download_url`, and `delivery: "download"` when the caller it goes to is remote
+ * (the path field then names the daemon's copy). Any other answer (a failure, a receipt, a 202) is returned as is.
+ */
+export function withDownload<T extends Record<string, unknown>>(body: T, fileUrl: FileUrl, remote: boolean): T {
+  const hasFile = Object.values(KINDS).some((kind) => typeof body[kind.resultField] === "string");
+  if (body.success !== true || typeof body.id !== "string" || !hasFile) return body;
+  return { ...body, download_url: fileUrl(body.id), ...(remote ? { delivery: "download" } : {}) };
+}
+
+/** A job's view with its result's download_url (see withDownload). */
+export function viewWithDownload(view: JobView, fileUrl: FileUrl, remote: boolean): JobView {
+  return view.result ? { ...view, result: withDownload(view.result, fileUrl, remote) } : view;
+}
+
 /** The 202 answer of an async submission. */
 export function acceptedBody(view: JobView, urls: JobUrls): JobAccepted {
   return {
@@ -100,6 +118,9 @@ export function legacyStatus(job: JobView) {
   const path = Object.values(KINDS)
     .map((kind) => result[kind.resultField])
     .find((value) => value !== undefined && value !== null);
-  if (job.status === "succeeded") return { success: true, status: "succeeded", ...base, video: path, ...(result.cost_usd !== undefined ? { cost_usd: result.cost_usd } : {}) };
+  if (job.status === "succeeded") {
+    const download = typeof result.download_url === "string" ? { download_url: result.download_url } : {};
+    return { success: true, status: "succeeded", ...base, video: path, ...(result.cost_usd !== undefined ? { cost_usd: result.cost_usd } : {}), ...download };
+  }
   return { success: false, status: "failed", ...base, error: job.error ?? "failed", error_type: job.error_type ?? job.status };
 }

@@ -6,7 +6,8 @@ import { AppError, errorResponse, invalidArgument, toAppError } from "../errors.
 import { readJsonBody } from "../http/body.ts";
 import { eventStream } from "../http/sse.ts";
 import type { AppDeps } from "../deps.ts";
-import { legacyStatus, type JobUrls } from "./responses.ts";
+import { checkDeliveryHeader, downloadUrl, isRemoteCaller, publicOrigin } from "../http/peer.ts";
+import { legacyStatus, viewWithDownload, withDownload, type FileUrl, type JobUrls } from "./responses.ts";
 import { isFinished, type Door } from "../ledger/schema.ts";
 import type { Caller } from "./requests.ts";
 import type { Principal } from "../tokens/access.ts";
@@ -44,7 +45,19 @@ export function sessionOf(request: Request): string | undefined {
  */
 export function callerOf(request: Request, principal?: Principal): Caller {
   const said = request.headers.get("x-mediagen-door")?.trim().toLowerCase() as Door | undefined;
-  return { door: said && LABELLED_DOORS.has(said) ? said : "api", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), session: sessionOf(request), principal };
+  return {
+    door: said && LABELLED_DOORS.has(said) ? said : "api",
+    client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS),
+    session: sessionOf(request),
+    principal,
+    remote: isRemoteCaller(request),
+  };
+}
+
+/** How answers to `request` point at files: whether its caller is remote, and the absolute URL of a generation's file. */
+export function deliveryOf(deps: AppDeps, request: Request): { remote: boolean; fileUrl: FileUrl } {
+  const origin = publicOrigin(request, deps.config.get().server.public_url);
+  return { remote: isRemoteCaller(request), fileUrl: (id) => downloadUrl(origin, id) };
 }
 
 async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set) {
@@ -52,6 +65,7 @@ async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set
   let outcome: MediaOutcome;
   const caller = callerOf(request, principalOf(deps, request));
   try {
+    checkDeliveryHeader(request);
     const body = await readJsonBody(request, maxBytes);
     const options = submitOptions(request, body);
     outcome = await deps.media.submit(type, body, caller, options);
@@ -62,8 +76,10 @@ async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set
   if (outcome.accepted) {
     set.status = 202;
     set.headers.location = String(outcome.body.status_url);
+    return outcome.body;
   }
-  return outcome.body;
+  const { remote, fileUrl } = deliveryOf(deps, request);
+  return withDownload(outcome.body, fileUrl, remote);
 }
 
 function findJob(deps: AppDeps, id: string): JobView {
@@ -73,18 +89,28 @@ function findJob(deps: AppDeps, id: string): JobView {
 }
 
 
+/** A job's view as `request`'s caller sees it: its result with the file's download_url. */
+function jobFor(deps: AppDeps, request: Request, view: JobView): JobView {
+  const { remote, fileUrl } = deliveryOf(deps, request);
+  return viewWithDownload(view, fileUrl, remote);
+}
+
 /** Server-Sent Events of a job's state until it ends. */
-function jobEvents(deps: AppDeps, id: string, signal: AbortSignal): Response {
-  const first = findJob(deps, id);
+function jobEvents(deps: AppDeps, id: string, request: Request): Response {
+  const seen = (view: JobView) => jobFor(deps, request, view);
+  const first = seen(findJob(deps, id));
   return eventStream<JobView>(
     {
       first,
-      subscribe: (send) => deps.media.subscribe(id, send),
-      current: () => deps.media.job(id),
+      subscribe: (send) => deps.media.subscribe(id, (view) => send(seen(view))),
+      current: () => {
+        const now = deps.media.job(id);
+        return now && seen(now);
+      },
       event: (view) => view.status,
       last: (view) => isFinished(view.status),
     },
-    signal,
+    request.signal,
   );
 }
 
@@ -95,12 +121,12 @@ export const mediaRoutes = (deps: AppDeps) =>
     .post("/image", ({ request, set }) => answer(deps, "image", request, set), { parse: "none" })
     .post("/video", ({ request, set }) => answer(deps, "video", request, set), { parse: "none" })
     .post("/audio/speech", ({ request, set }) => answer(deps, "audio", request, set), { parse: "none" })
-    .get("/video/status", ({ query }) => {
+    .get("/video/status", ({ query, request }) => {
       const id = typeof query.task_id === "string" ? query.task_id.trim() : "";
       if (!id) throw invalidArgument("task_id", "task_id is required");
-      return legacyStatus(findJob(deps, id));
+      return legacyStatus(jobFor(deps, request, findJob(deps, id)));
     })
     .get("/jobs", () => ({ items: deps.media.liveJobs() }), { response: JobList })
-    .get("/jobs/:id", ({ params }) => findJob(deps, params.id), { response: JobView })
-    .get("/jobs/:id/events", ({ params, request }) => jobEvents(deps, params.id, request.signal))
+    .get("/jobs/:id", ({ params, request }) => jobFor(deps, request, findJob(deps, params.id)), { response: JobView })
+    .get("/jobs/:id/events", ({ params, request }) => jobEvents(deps, params.id, request))
     .delete("/jobs/:id", ({ params }) => deps.media.cancel(params.id), { response: JobView });

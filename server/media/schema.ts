@@ -212,6 +212,10 @@ export const MediaResponse = z
     /** Set when the result could not be saved where the request asked and went to the default output folder. */
     warning: z.string().optional(),
     saved_to_default_dir: z.boolean().optional(),
+    /** Where the file is served (GET, token-guarded): on every success answer, absolute. */
+    download_url: z.string().optional(),
+    /** `download`: the caller is on another machine; the path field names the daemon's copy, fetch download_url. */
+    delivery: z.literal("download").optional(),
   })
   .catchall(z.unknown());
 export type MediaResponse = z.infer<typeof MediaResponse>;

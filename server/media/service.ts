@@ -14,7 +14,7 @@ import { PROVIDERS } from "../providers/registry.ts";
 import type { Provider } from "../providers/types.ts";
 import { classify, Jobs, type LiveJob } from "./jobs.ts";
 import { KINDS } from "./kinds.ts";
-import { generatedDir, outputDirProblem } from "./output-files.ts";
+import { generatedDir, outputDirProblem, storeDir } from "./output-files.ts";
 import { recoverJobs } from "./recovery.ts";
 import { stringField, type Caller } from "./requests.ts";
 import { acceptedBody, failureBody, receiptBody, type JobUrls, type MediaOutcome } from "./responses.ts";
@@ -67,6 +67,15 @@ function requestHash(type: MediaType, raw: unknown): string {
     );
   };
   return createHash("sha256").update(`${type}\n${JSON.stringify(canonical(raw))}`).digest("hex");
+}
+
+/**
+ * What the ledger records of a remote caller's request besides where the daemon kept the file: that it is delivered
+ * by download, and the output_dir the caller asked for (a folder on its own machine, recorded as asked, never used here).
+ */
+function remoteParams(raw: unknown): Record<string, unknown> {
+  const asked = stringField(raw, "output_dir");
+  return { delivery: "download", ...(asked !== undefined ? { caller_output_dir: asked } : {}) };
 }
 
 /** An entry's key; throws auth_required when its provider needs one and none is configured (or its variable is unset). */
@@ -204,7 +213,7 @@ export class MediaService {
     let sessionId: string | undefined;
     try {
       if (this.jobs.closing) throw new AppError("interrupted", "The daemon is shutting down; retry once it is back");
-      const prepared = await kind.prepare(raw, this.inputs);
+      const prepared = await kind.prepare(raw, this.inputs, { localFiles: !caller.remote });
       inputs = prepared.inputs;
       echo = prepared.echo;
       sessionId = prepared.sessionId;
@@ -220,7 +229,7 @@ export class MediaService {
       const links = this.chain(type, chosen, prepared.job);
       // Without a key anywhere in the chain the request is refused before it is queued, naming the chosen entry.
       if (!links.some((link) => link.apiKey !== undefined || !link.provider.requiresKey)) keyOf(chosen, provider);
-      const dir = this.outputFolder(type, raw, prepared.outputDir);
+      const dir = caller.remote ? this.storeFolder(type) : this.outputFolder(type, raw, prepared.outputDir);
       ledger.assertWritable();
 
       // From here to the ledger insert nothing awaits, so the idempotency, queue and budget checks are atomic.
@@ -236,7 +245,7 @@ export class MediaService {
       const estimate = maxEstimate(links.map((link) => estimateCost(type, link.entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(link.entry.model, link.entry.provider, type))));
       checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
       checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, (from, who) => ledger.spendSinceBy(from, who), this.now());
-      const params = { ...prepared.params, output_dir: dir };
+      const params = { ...prepared.params, output_dir: dir, ...(caller.remote ? remoteParams(raw) : {}) };
       // With a free slot the job is recorded as running at once (one insert, no later markRunning).
       const startsNow = this.jobs.hasFreeSlot(type);
       const record = {
@@ -374,6 +383,17 @@ export class MediaService {
       throw new AppError("storage_error", `The default output folder cannot receive the result: ${defaultProblem}. Nothing was sent to the provider; free space or set output_dir in config.yml`);
     }
     return defaultDir;
+  }
+
+  /**
+   * The folder a remote caller's result goes to: the daemon's output store (`<data-dir>/outputs/<yyyy-mm>`), never a
+   * path the caller named. Checked before any provider is called, like an output_dir.
+   */
+  private storeFolder(type: MediaType): string {
+    const dir = storeDir(this.deps.config.dataDir, new Date(this.now()));
+    const problem = outputDirProblem(dir, MIN_FREE_OUTPUT_MIB[type] * 1048576);
+    if (problem) throw new AppError("storage_error", `The daemon's output store cannot receive the result: ${problem}. Nothing was sent to the provider; free space on the daemon's disk`);
+    return dir;
   }
 
   /** The average recorded cost of this model's recent generations, for estimating an unpriced model. */

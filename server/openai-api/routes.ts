@@ -8,16 +8,29 @@ import { AppError, invalidArgument, toAppError } from "../errors.ts";
 import { readJsonBody, readRequestBody } from "../http/body.ts";
 import { fileResponse } from "../http/range.ts";
 import type { Caller } from "../media/requests.ts";
-import { sessionOf } from "../media/routes.ts";
+import { deliveryOf, sessionOf } from "../media/routes.ts";
+import { checkDeliveryHeader, isRemoteCaller } from "../http/peer.ts";
 import { principalOf } from "../tokens/request.ts";
 import { parseOrThrow } from "../validate.ts";
 import { openaiErrorResponse, unknownEndpoint } from "./errors.ts";
-import { ImageEditRequest, ImageGenerationRequest, SpeechRequest, VideoContentQuery, VideoCreateRequest } from "./schema.ts";
+import { ImageEditRequest, ImageGenerationRequest, SpeechRequest, VideoContentQuery, VideoCreateRequest, type VideoObject } from "./schema.ts";
 import { createImages, createSpeech, createVideo, findModel, findVideo, listModels, openaiField, videoFile } from "./service.ts";
 
 /** Who is asking: this door, and the SDK's User-Agent. */
 function callerOf(deps: AppDeps, request: Request): Caller {
-  return { door: "openai", client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS), session: sessionOf(request), principal: principalOf(deps, request) };
+  checkDeliveryHeader(request);
+  return {
+    door: "openai",
+    client: request.headers.get("user-agent")?.slice(0, MAX_NAME_CHARS),
+    session: sessionOf(request),
+    principal: principalOf(deps, request),
+    remote: isRemoteCaller(request),
+  };
+}
+
+/** A video with its file's download_url once it is completed. */
+function withVideoDownload(deps: AppDeps, request: Request, video: VideoObject): VideoObject {
+  return video.status === "completed" ? { ...video, download_url: deliveryOf(deps, request).fileUrl(video.id) } : video;
 }
 
 /** The client's Idempotency-Key header, checked as the seed API checks it. */
@@ -63,7 +76,7 @@ async function answered(deps: AppDeps, type: MediaType | undefined, run: () => P
 
 async function imageGenerations(deps: AppDeps, request: Request) {
   const body = parseOrThrow(ImageGenerationRequest, await readJsonBody(request, maxBodyBytes(deps)));
-  return createImages(deps, body, { caller: callerOf(deps, request), origin: new URL(request.url).origin, idempotencyKey: idempotencyKey(request) });
+  return createImages(deps, body, { caller: callerOf(deps, request), fileUrl: deliveryOf(deps, request).fileUrl, idempotencyKey: idempotencyKey(request) });
 }
 
 async function imageEdits(deps: AppDeps, request: Request) {
@@ -76,25 +89,26 @@ async function imageEdits(deps: AppDeps, request: Request) {
   const uploads = [...(files.get("image") ?? []), ...(files.get("image[]") ?? [])];
   if (uploads.length === 0) throw invalidArgument("image", "image is required: one or more image files (image or image[])");
   const images = await Promise.all(uploads.map(base64Of));
-  return createImages(deps, body, { images, caller: callerOf(deps, request), origin: new URL(request.url).origin, idempotencyKey: idempotencyKey(request) });
+  return createImages(deps, body, { images, caller: callerOf(deps, request), fileUrl: deliveryOf(deps, request).fileUrl, idempotencyKey: idempotencyKey(request) });
 }
 
 async function speech(deps: AppDeps, request: Request) {
   const body = parseOrThrow(SpeechRequest, await readJsonBody(request, maxBodyBytes(deps)));
-  const { bytes, contentType } = await createSpeech(deps, body, callerOf(deps, request), idempotencyKey(request));
-  return new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { "content-type": contentType, "content-length": String(bytes.length) } });
+  const { bytes, contentType, id } = await createSpeech(deps, body, callerOf(deps, request), idempotencyKey(request));
+  const headers = { "content-type": contentType, "content-length": String(bytes.length), "x-mediagen-generation-id": id, "x-mediagen-download-url": deliveryOf(deps, request).fileUrl(id) };
+  return new Response(bytes as Uint8Array<ArrayBuffer>, { headers });
 }
 
 async function videos(deps: AppDeps, request: Request) {
   if (!isMultipart(request)) {
     const body = parseOrThrow(VideoCreateRequest, await readJsonBody(request, maxBodyBytes(deps)));
-    return createVideo(deps, body, { caller: callerOf(deps, request), idempotencyKey: idempotencyKey(request) });
+    return withVideoDownload(deps, request, await createVideo(deps, body, { caller: callerOf(deps, request), idempotencyKey: idempotencyKey(request) }));
   }
   const { fields, files } = await readForm(deps, request);
   const body = parseOrThrow(VideoCreateRequest, fields);
   const reference = files.get("input_reference")?.[0];
   const image = reference ? await base64Of(reference) : undefined;
-  return createVideo(deps, body, { image, caller: callerOf(deps, request), idempotencyKey: idempotencyKey(request) });
+  return withVideoDownload(deps, request, await createVideo(deps, body, { image, caller: callerOf(deps, request), idempotencyKey: idempotencyKey(request) }));
 }
 
 /** OpenAI's 404 for a path or method this door does not serve. */
@@ -110,7 +124,7 @@ export const openaiRoutes = (deps: AppDeps) =>
     .post("/images/edits", ({ request }) => answered(deps, "image", () => imageEdits(deps, request)), { parse: "none" })
     .post("/audio/speech", ({ request }) => answered(deps, "audio", () => speech(deps, request)), { parse: "none" })
     .post("/videos", ({ request }) => answered(deps, "video", () => videos(deps, request)), { parse: "none" })
-    .get("/videos/:id", ({ params }) => answered(deps, "video", () => findVideo(deps, params.id)))
+    .get("/videos/:id", ({ params, request }) => answered(deps, "video", () => withVideoDownload(deps, request, findVideo(deps, params.id))))
     .get("/videos/:id/content", ({ params, query, request }) =>
       answered(deps, "video", () => {
         parseOrThrow(VideoContentQuery, query);

@@ -52,7 +52,13 @@ export const ImageEditRequest = z.object(imageFields);
 export type ImageEditRequest = z.infer<typeof ImageEditRequest>;
 
 /** One image of an answer. */
-export const ImageData = z.object({ b64_json: z.string().optional(), url: z.string().optional(), revised_prompt: z.string().optional() });
+export const ImageData = z.object({
+  b64_json: z.string().optional(),
+  url: z.string().optional(),
+  revised_prompt: z.string().optional(),
+  /** mediagen's addition: where the saved file is served (token-guarded), whatever response_format was asked. */
+  download_url: z.string().optional(),
+});
 
 /** Token counts of an images answer, summed over its images. */
 export const ImagesUsage = z.object({ input_tokens: z.number(), output_tokens: z.number(), total_tokens: z.number() });
@@ -115,6 +121,8 @@ export const VideoObject = z.object({
   size: z.string(),
   remixed_from_video_id: z.string().nullable(),
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  /** mediagen's addition, once completed: where the saved file is served (token-guarded), like /content. */
+  download_url: z.string().optional(),
 });
 export type VideoObject = z.infer<typeof VideoObject>;
 

@@ -10,6 +10,7 @@ import type { Ledger } from "../ledger/ledger.ts";
 import type { Generation } from "../ledger/schema.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { Caller } from "../media/requests.ts";
+import type { FileUrl } from "../media/responses.ts";
 import type { JobView, MediaResponse } from "../media/schema.ts";
 import type { MediaOutcome, MediaService } from "../media/service.ts";
 import type { ImageGenerationRequest, ImagesResponse, ModelList, SpeechFormat, SpeechRequest, VideoCreateRequest, VideoObject } from "./schema.ts";
@@ -85,8 +86,8 @@ export interface ImagesCall {
   /** Input images as bare base64 (an edit), absent for a generation. */
   images?: string[];
   caller: Caller;
-  /** The daemon's origin as the client reached it, for `url` answers. */
-  origin: string;
+  /** The absolute URL of a generation's file (the `url` answer, and every image's `download_url`). */
+  fileUrl: FileUrl;
   /** The client's Idempotency-Key, if any; each of the `n` images gets its own key derived from it. */
   idempotencyKey?: string;
 }
@@ -115,8 +116,9 @@ export async function createImages(deps: OpenAIServiceDeps, request: ImageGenera
       // The prompt the model says it used (DALL-E 3) is kept in the ledger's params.
       const revised = deps.ledger.get(String(body.id))?.params.revised_prompt;
       const extra = typeof revised === "string" ? { revised_prompt: revised } : {};
-      if (asUrl) return { url: `${call.origin}/api/generations/${body.id}/file`, ...extra };
-      return { b64_json: Buffer.from(await Bun.file(String(body.image)).bytes()).toString("base64"), ...extra };
+      const download_url = call.fileUrl(String(body.id));
+      if (asUrl) return { url: download_url, download_url, ...extra };
+      return { b64_json: Buffer.from(await Bun.file(String(body.image)).bytes()).toString("base64"), download_url, ...extra };
     }),
   );
   const first = made[0]!;
@@ -169,7 +171,7 @@ function checkSpeechFormat(entry: ModelEntry | undefined, format: SpeechFormat |
 }
 
 /** Speech as OpenAI answers it: the audio bytes and their content type. */
-export async function createSpeech(deps: OpenAIServiceDeps, request: SpeechRequest, caller: Caller, idempotencyKey?: string): Promise<{ bytes: Uint8Array; contentType: string }> {
+export async function createSpeech(deps: OpenAIServiceDeps, request: SpeechRequest, caller: Caller, idempotencyKey?: string): Promise<{ bytes: Uint8Array; contentType: string; id: string }> {
   const entry = selectModel(deps.config.get(), "audio", request.model ?? undefined);
   checkSpeechFormat(entry, request.response_format);
   const voice = typeof request.voice === "object" && request.voice !== null ? request.voice.id : request.voice;
@@ -178,13 +180,14 @@ export async function createSpeech(deps: OpenAIServiceDeps, request: SpeechReque
   const mimeType = String(body.mime_type ?? "audio/wav");
   const bytes = await Bun.file(String(body.audio)).bytes();
   const format = request.response_format;
-  if (!format) return { bytes, contentType: mimeType };
+  const id = String(body.id);
+  if (!format) return { bytes, contentType: mimeType, id };
   const available = formatsOf(mimeType);
   if (!available.includes(format)) {
     const can = available.length ? available.join(", ") : "none of OpenAI's formats";
     throw invalidArgument("response_format", `response_format "${format}" is not available: this model gave ${mimeType} (saved as generation ${body.id}); it can be served as ${can}`, available);
   }
-  return { bytes: format === "pcm" ? pcmOfWav(bytes) : bytes, contentType: SPEECH_TYPES[format] };
+  return { bytes: format === "pcm" ? pcmOfWav(bytes) : bytes, contentType: SPEECH_TYPES[format], id };
 }
 
 /** What a video request needs besides its fields. */

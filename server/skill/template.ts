@@ -57,6 +57,10 @@ ${tokenNote}
 Use whichever your environment has; the rules below (one at a time, warn that it is slow, show the result) apply
 to all of them.
 
+If this daemon runs on another machine, an answer with \`"delivery": "download"\` names a file on that machine: fetch
+it into your workspace with \`curl -s${authInline} -o <file> <download_url>\` (the CLI and \`mediagen mcp\` do this for
+you and give you the local path).
+
 ## Step 1 — Verify a backend is configured
 
 Before generating anything, confirm the user has a type=image model set up:

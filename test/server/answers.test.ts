@@ -28,7 +28,9 @@ test("the declared response schemas keep every answer exactly as its service bui
   h.ledger.markRunning(id);
   h.ledger.succeed(id, { outputPath: "/x.png", mimeType: "image/png", bytes: 9, width: 2, height: 2, usage: { total_tokens: 5 }, cost: { costUsd: 0.01, source: "catalog", unit: "image", quantity: 1, unitPrice: 0.01, breakdown: [{ unit: "image", quantity: 1, unit_price_usd: 0.01, usd: 0.01 }] } });
   h.ledger.setResponse(id, { status: 200, body: { success: true, image: "/x.png", model: "gpt-image-1", provider: "openai", prompt: "p", cost_usd: 0.01, id } });
-  await same(`/api/media/jobs/${id}`, h.media.job(id));
+  // The jobs route adds, last in the result, the file's download_url.
+  const finished = h.media.job(id)!;
+  await same(`/api/media/jobs/${id}`, { ...finished, result: { ...finished.result, download_url: `http://127.0.0.1:7070/api/generations/${id}/file` } });
   // The generations routes add, last, whether a succeeded record's file is still on disk (/x.png is not).
   await same(`/api/generations/${id}`, { ...h.ledger.get(id), file_missing: true });
   for (const groupBy of ["day", "model", "type", "provider"]) {

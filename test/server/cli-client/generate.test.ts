@@ -45,7 +45,8 @@ describe("mediagen image", () => {
     expect(result.code).toBe(0);
     const record = JSON.parse(result.out) as Record<string, unknown>;
     expect(record).toMatchObject({ success: true, aspect_ratio: "square", provider: "openclacky" });
-    expect(record).toEqual(h.ledger.response(String(record.id))!.body as Record<string, unknown>);
+    // The API's record is the stored answer plus the file's download_url, which the route adds on the way out.
+    expect(record).toEqual({ ...(h.ledger.response(String(record.id))!.body as Record<string, unknown>), download_url: `${url}/api/generations/${record.id}/file` });
   });
 
   test("--out and --edit are resolved against the current folder before sending", async () => {

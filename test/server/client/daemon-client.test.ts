@@ -23,9 +23,22 @@ afterAll(async () => {
 
 describe("DaemonClient", () => {
   test("the URL and token come from options, then MEDIAGEN_URL / MEDIAGEN_TOKEN, else the default port", () => {
-    expect(daemonTarget({ env: {} })).toEqual({ url: "http://127.0.0.1:7070", token: undefined });
-    expect(daemonTarget({ env: { MEDIAGEN_URL: "http://h:1/", MEDIAGEN_TOKEN: "t" } })).toEqual({ url: "http://h:1", token: "t" });
+    expect(daemonTarget({ env: {} })).toEqual({ url: "http://127.0.0.1:7070", token: undefined, downloads: false });
+    expect(daemonTarget({ env: { MEDIAGEN_URL: "http://h:1/", MEDIAGEN_TOKEN: "t" } })).toEqual({ url: "http://h:1", token: "t", downloads: true });
     expect(daemonTarget({ url: "http://x:2", env: { MEDIAGEN_URL: "http://h:1" } }).url).toBe("http://x:2");
+  });
+
+  test("results are downloaded from a daemon at a non-loopback address, or when MEDIAGEN_DELIVERY=download says so", () => {
+    const cases: [Record<string, string>, boolean][] = [
+      [{ MEDIAGEN_URL: "http://localhost:7070" }, false],
+      [{ MEDIAGEN_URL: "http://127.0.0.2:7070" }, false],
+      [{ MEDIAGEN_URL: "http://[::1]:7070" }, false],
+      [{ MEDIAGEN_URL: "http://10.0.0.5:7070" }, true],
+      [{ MEDIAGEN_URL: "https://mediagen.example.com" }, true],
+      [{ MEDIAGEN_URL: "http://127.0.0.1:7070", MEDIAGEN_DELIVERY: "download" }, true],
+      [{ MEDIAGEN_URL: "http://127.0.0.1:7070", MEDIAGEN_DELIVERY: "Download " }, true],
+    ];
+    for (const [env, downloads] of cases) expect({ env, downloads: daemonTarget({ env }).downloads }).toEqual({ env, downloads });
   });
 
   test("a blocking generation is recorded under its door and client", async () => {

@@ -137,6 +137,12 @@ describe("open the folder", () => {
       expect(readFileSync(marker, "utf8")).toBe(dirname(record.output_path));
       expect((await own.post("/api/generations/not-a-record/open-folder", {})).status).toBe(404);
       expect((await own.get("/api/files/folder-opener")).body).toEqual({ available: true });
+      // A caller on another machine (here through a reverse proxy on this one) would open a window on the daemon's desktop.
+      const remote = { "x-mediagen-peer": "127.0.0.1", "x-forwarded-for": "203.0.113.8" };
+      expect((await own.get("/api/files/folder-opener", remote)).body).toEqual({ available: false, reason: expect.stringContaining("another machine") });
+      const refused = await own.post(`/api/generations/${id}/open-folder`, {}, remote);
+      expect(refused.status).toBe(422);
+      expect(refused.body.error_type).toBe("no_desktop");
     } finally {
       await fake.close();
     }

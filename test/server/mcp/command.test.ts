@@ -1,12 +1,16 @@
 // `mediagen mcp`: its command line, the client config it prints, and the stdio server run from source by the MCP
 // SDK's Client against a daemon on loopback (and against none).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { parseArgs, USAGE } from "../../../server/cli.ts";
 import { clientConfig, noDaemonMessage } from "../../../server/mcp/command.ts";
+import { storeDir } from "../../../server/media/output-files.ts";
+import { makePng } from "../../fakes/media.ts";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, createHarness, type Harness } from "../../helpers.ts";
 
@@ -45,6 +49,8 @@ describe("mediagen mcp: command line", () => {
     const custom = clientConfig({ kind: "mcp", printConfig: true }, { MEDIAGEN_URL: "http://127.0.0.1:7171", MEDIAGEN_TOKEN: "t0k" }) as typeof plain;
     expect(custom.mcpServers.mediagen.args.slice(-3)).toEqual(["mcp", "--url", "http://127.0.0.1:7171"]);
     expect(custom.mcpServers.mediagen.env).toEqual({ MEDIAGEN_TOKEN: "t0k" });
+    const tunnelled = clientConfig({ kind: "mcp", printConfig: true }, { MEDIAGEN_DELIVERY: "download" }) as typeof plain;
+    expect(tunnelled.mcpServers.mediagen.env).toEqual({ MEDIAGEN_DELIVERY: "download" });
   });
 
   test("no daemon: the message gives the exact command that starts one at that address", () => {
@@ -72,9 +78,9 @@ describe("mediagen mcp over stdio, from source", () => {
     await fake.close();
   });
 
-  async function start(url: string, name: string): Promise<Client> {
+  async function start(url: string, name: string, env: Record<string, string> = {}): Promise<Client> {
     const client = new Client({ name, version: "0.1" });
-    await client.connect(new StdioClientTransport({ command: BUN, args: [join(REPO, "server/main.ts"), "mcp", "--url", url], cwd: h.root, env: { PATH: process.env.PATH ?? "" }, stderr: "pipe" }));
+    await client.connect(new StdioClientTransport({ command: BUN, args: [join(REPO, "server/main.ts"), "mcp", "--url", url], cwd: h.root, env: { PATH: process.env.PATH ?? "", ...env }, stderr: "pipe" }));
     clients.push(client);
     return client;
   }
@@ -87,6 +93,50 @@ describe("mediagen mcp over stdio, from source", () => {
     const record = result.structuredContent as { id: string; audio: string };
     expect(record.audio.startsWith(h.workDir)).toBe(true);
     expect(h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "stdio-agent" });
+  });
+
+  test("a remote daemon (MEDIAGEN_DELIVERY=download): input files go as bytes, the result is downloaded into output_dir", async () => {
+    const client = await start(server.url.href, "remote-agent", { MEDIAGEN_DELIVERY: "download" });
+    const input = join(h.root, "input.png");
+    writeFileSync(input, makePng(8, 8));
+    const asked = join(h.root, "remote-caller");
+    const result = (await client.callTool({ name: "generate_image", arguments: { prompt: "stdio remote edit", image: input, output_dir: asked } })) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    const record = result.structuredContent as { id: string; image: string; daemon_path: string; delivery?: string };
+    expect(record.image).toStartWith(join(asked, "assets", "generated", "img_"));
+    expect(record.delivery).toBeUndefined();
+    const row = h.ledger.get(record.id)!;
+    expect(record.daemon_path).toBe(row.output_path!);
+    expect(row.output_path).toStartWith(storeDir(h.dataDir));
+    expect(row.params).toMatchObject({ delivery: "download", caller_output_dir: asked, inputs: ["data-url"] });
+    expect(new Uint8Array(readFileSync(record.image))).toEqual(new Uint8Array(readFileSync(row.output_path!)));
+    const link = result.content.find((c) => c.type === "resource_link") as { uri: string } | undefined;
+    expect(link?.uri).toBe(pathToFileURL(record.image).href);
+    expect(readdirSync(join(asked, "assets", "generated")).filter((name) => name.startsWith("."))).toEqual([]);
+  });
+
+  test("a remote result that cannot be downloaded is a tool error naming its generation and download_url; the ledger keeps it", async () => {
+    const broken = Bun.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      fetch: (request) => (new URL(request.url).pathname.endsWith("/file") ? new Response("disk on fire", { status: 503 }) : h.app.handle(request)),
+    });
+    try {
+      const client = await start(broken.url.href, "unlucky-agent", { MEDIAGEN_DELIVERY: "download" });
+      const asked = join(h.root, "never-filled");
+      const result = (await client.callTool({ name: "generate_speech", arguments: { input: "Lost in transit.", output_dir: asked } })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      const text = result.content[0]?.type === "text" ? result.content[0].text : "";
+      expect(text).toStartWith("download_failed: ");
+      const id = /generation ([\w-]+)\)/.exec(text)?.[1] ?? "";
+      expect(text).toContain(`${broken.url.href.replace(/\/$/, "")}/api/generations/${id}/file`);
+      expect(text).toContain("HTTP 503");
+      expect(h.ledger.get(id)).toMatchObject({ status: "succeeded", client: "unlucky-agent" });
+      expect(existsSync(h.ledger.get(id)!.output_path!)).toBe(true);
+      expect(existsSync(join(asked, "assets", "generated")) ? readdirSync(join(asked, "assets", "generated")) : []).toEqual([]);
+    } finally {
+      await broken.stop(true);
+    }
   });
 
   test("a cancelled call cancels its queued job in the daemon; progress arrives while it waits", async () => {

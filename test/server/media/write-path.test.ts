@@ -106,7 +106,10 @@ describe("ledger writes per generation", () => {
     expect(row.finished_at).not.toBeNull();
     expect(row.latency_ms).toBeGreaterThanOrEqual(0);
     expect(row.attempts).toEqual([{ n: 1, started_at: expect.any(String), finished_at: expect.any(String), outcome: "succeeded", model: "or-gpt-image-2", provider: "openclacky", entry: "img" }]);
-    expect(h.ledger.response(body.id)).toEqual({ status: 200, body });
+    // The stored answer is the service's; the route adds the file's download_url on the way out.
+    const { download_url, ...stored } = body;
+    expect(download_url).toBe(`http://127.0.0.1:7070/api/generations/${body.id}/file`);
+    expect(h.ledger.response(body.id)).toEqual({ status: 200, body: stored });
   });
 
   test("the row is running before the provider answers (recorded before the call)", async () => {
