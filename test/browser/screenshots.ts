@@ -36,11 +36,11 @@ const WAIT_MS = 60_000;
 
 /** Every shot, in the order taken: a name to ask for it on the command line, and the function (below) that takes it. */
 const SHOTS: { name: string; take: () => Promise<void> }[] = [
+  { name: "costs-callers", take: costsCallerShots },
   { name: "playground", take: playgroundShot },
   { name: "models", take: modelsShot },
   { name: "history", take: historyShots },
   { name: "costs", take: costsShots },
-  { name: "costs-callers", take: costsCallerShots },
   { name: "history-lightbox", take: lightboxShot },
   { name: "history-zh", take: chineseShot },
   { name: "playground-narrow", take: narrowShot },
@@ -264,13 +264,18 @@ function backdate(days: Map<string, number>): void {
 }
 
 /** Opens `path` in a fresh browser context; page errors and requests leaving the daemon are reported at the end. */
-async function open(path: string, options: { colorScheme?: "light" | "dark"; width?: number; locale?: "en" | "zh" } = {}): Promise<Page> {
+async function open(path: string, options: { colorScheme?: "light" | "dark"; width?: number; locale?: "en" | "zh"; token?: string } = {}): Promise<Page> {
   const { page, errors, outside } = await openPage(browser!, `${daemon!.url}${path}`, { colorScheme: options.colorScheme, width: options.width ?? WIDTH, height: HEIGHT });
   page.setDefaultTimeout(WAIT_MS);
   page.on("close", () => {
     for (const error of errors) problems.push(`${path}: ${error}`);
     for (const url of outside) problems.push(`${path}: request left the daemon: ${url}`);
   });
+  if (options.token) {
+    // Kept where the UI keeps the token it is given, then the page is loaded again with it.
+    await page.evaluate((token) => localStorage.setItem("mediagen.token", token), options.token);
+    await page.reload();
+  }
   if (options.locale === "zh") {
     await page.getByLabel("Language").selectOption("zh");
     await page.evaluate(() => document.fonts.ready);
@@ -471,9 +476,7 @@ async function tokensShot(): Promise<void> {
   await create({ name: "build-bot", team: "platform", budget_monthly_usd: 30 });
   const old = await create({ name: "old-laptop" });
   await fetch(`${daemon!.url}/api/tokens/${old.id}`, { method: "DELETE", headers: bearer });
-  const page = await open("/");
-  await page.evaluate((token) => localStorage.setItem("mediagen.token", token), made.json.token);
-  await page.goto(`${daemon!.url}/tokens`);
+  const page = await open("/tokens", { token: made.json.token });
   await page.locator(".tokens-row").nth(3).waitFor();
   await shoot(page, "tokens");
   await page.context().close();
