@@ -356,10 +356,6 @@ async function seed(binary: string, runDir: string, env: Record<string, string>)
   log(`${days.size} older generations made and moved back`);
 
   daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir, env });
-  await generate(script, "audio", "narrator", "Three new comments are waiting for your review.");
-  await generate(cursor, "image", "nano-banana", "Valley with a winding river, morning haze", { aspect_ratio: "square" });
-  await generate(claude, "image", "gpt-image", "水墨风格的山间小屋，清晨薄雾");
-  await generate(cli, "audio", "offline-speech", "Deployment to staging is complete.");
   // Another door, and requests turned away before any provider call, so Costs by caller shows who was refused.
   const sdk = { "user-agent": "OpenAI/Python 2.9.0", "content-type": "application/json" };
   const viaSdk = (body: unknown) => fetch(`${daemon!.url}/v1/images/generations`, { method: "POST", headers: sdk, body: JSON.stringify(body) });
@@ -368,6 +364,10 @@ async function seed(binary: string, runDir: string, env: Record<string, string>)
   if ((await viaSdk({ prompt: "A wide banner", size: "wide" })).status !== 400) throw new Error("the OpenAI door took a size it should refuse");
   const badAspect = await api("POST", ENDPOINT.image, { prompt: "Banner for the blog", aspect_ratio: "ultrawide" }, CALLERS.cursor);
   if (badAspect.status !== 400) throw new Error(`an unknown aspect ratio was not refused: ${JSON.stringify(badAspect.json)}`);
+  await generate(script, "audio", "narrator", "Three new comments are waiting for your review.");
+  await generate(cursor, "image", "nano-banana", "Valley with a winding river, morning haze", { aspect_ratio: "square" });
+  await generate(claude, "image", "gpt-image", "水墨风格的山间小屋，清晨薄雾");
+  await generate(cli, "audio", "offline-speech", "Deployment to staging is complete.");
   await use("veo");
   await use("gpt-image");
   // The ledger must know who asked, or a view by caller would show one bar.
