@@ -129,7 +129,7 @@ describe.if(enabled)("history and costs pages", () => {
     const card = history.page.locator("article.history-card", { hasText: "a lighthouse at dusk" });
     await card.waitFor();
     expect(await history.page.locator("article.history-card").count()).toBe(1);
-    expect(await card.locator(".badge.refused").textContent()).toBe("refused");
+    expect(await card.locator(".badge.refused").textContent()).toBe("Refused");
     expect(await card.textContent()).toContain("not_configured");
     await card.getByRole("button", { name: "Details" }).click();
     const dialog = history.page.getByRole("dialog", { name: "Generation details" });
