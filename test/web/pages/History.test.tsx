@@ -466,6 +466,21 @@ test("Re-run of speech whose model is gone asks for another; the chosen one is s
   expect(detail.querySelector("[role=alert]")?.textContent).toContain("This request would pass the daily limit of $1. (budget_exceeded)");
 });
 
+test("Re-run of a generation whose entry was renamed picks the entry of the same provider and model, without a warning", async () => {
+  const { sent } = daemon([[SPEECH]], {
+    "GET /api/config/models": () => ({ models: [{ ...configured("audio", "gemini-2.5-flash-preview-tts", "narrator", true), provider: "gemini" }] }),
+    "POST /api/media/audio/speech": () => Response.json({ success: true, status: "queued", id: "job-2", type: "audio" }, { status: 202 }),
+  });
+  using view = mount(() => <History />);
+  const detail = await openDetail(view.root, "gen-speech");
+  button(detail, "Re-run").click();
+  await until(() => detail.querySelector(".history-rerun-model select") !== null);
+  expect(detail.textContent).not.toContain("no longer configured");
+  button(detail, "Submit again").click();
+  await until(() => sent.some((r) => r.method === "POST"));
+  expect(sent.find((r) => r.method === "POST")?.body).toMatchObject({ model: "narrator", output_dir: "/home/me/out" });
+});
+
 test("switching to Chinese translates the page", async () => {
   const { setLocale } = await import("../../../web/src/lib/i18n.ts");
   daemon([[CAT]]);

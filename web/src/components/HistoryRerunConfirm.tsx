@@ -12,10 +12,18 @@ export function HistoryRerunConfirm(props: { generation: Generation; busy: boole
   const [list] = createResource(() => api.models.list());
   const models = () => list()?.models.filter((m) => m.type === props.generation.type) ?? [];
   const original = () => originalModel(props.generation);
-  /** The original's entry when it is still configured (by entry name, else by model id). */
-  const stillThere = () => models().find((m) => modelChoice(m) === original()) ?? models().find((m) => m.model === props.generation.model && !m.name);
+  /** The original's entry when it is still configured: by its name (or id), else an entry of the same provider and model. */
+  const stillThere = () =>
+    models().find((m) => modelChoice(m) === original()) ?? models().find((m) => m.model === props.generation.model && m.provider === props.generation.provider);
   const [picked, setPicked] = createSignal<string>();
-  const choice = () => picked() ?? (list() && !stillThere() ? "" : original());
+  /** The model sent: the user's pick, else the original's entry, else (once the list shows it is gone) the type's default. */
+  const choice = () => {
+    const chosen = picked();
+    if (chosen !== undefined) return chosen;
+    if (!list()) return original();
+    const found = stillThere();
+    return found ? modelChoice(found) : "";
+  };
   const request = () => rerunRequest(props.generation, choice());
   const type = () => t(`common.${props.generation.type}`);
   return (
