@@ -24,6 +24,7 @@ const WAIT_MS = 30_000;
 const TEST_MS = 60_000;
 const IMAGE_PROMPT = "A red bicycle leaning on a blue wall";
 const SPEECH_TEXT = "Accessibility check, speaking offline.";
+const COMPARE_PROMPT = "A green kite over a yellow field";
 
 /** POSTs `body` to the daemon's `path` and returns the JSON answer. */
 async function post(path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -74,6 +75,9 @@ const heading = (page: Page, name: string) => page.getByRole("heading", { level:
 /** Opens the detail dialog of the seeded image: the oldest card showing it (the Playground views add newer ones). */
 async function openSeededDetails(page: Page): Promise<void> {
   await heading(page, "History");
+  await page.locator("article.history-card").first().waitFor();
+  // The grid renders only the rows in view (one card a row on a phone): the oldest records are at the bottom.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
   const cards = page.locator("article.history-card").filter({ has: page.getByRole("img", { name: IMAGE_PROMPT }) });
   await cards.last().getByRole("button", { name: "Details" }).click();
   await page.getByRole("dialog", { name: "Generation details" }).getByRole("table", { name: "Cost breakdown" }).waitFor();
@@ -140,7 +144,8 @@ const VIEWS: View[] = [
       await page.getByLabel("Compare models").check();
       const choices = page.getByRole("group", { name: /Models to compare/ });
       for (const name of ["gpt-image", "gpt-image-mini"]) await choices.getByRole("checkbox", { name: new RegExp(`^${name} `) }).check();
-      await page.getByLabel("Prompt").fill(IMAGE_PROMPT);
+      // A prompt of its own: the History views look for the seeded image by its prompt, and its cost breakdown.
+      await page.getByLabel("Prompt").fill(COMPARE_PROMPT);
       await page.getByRole("button", { name: "Compare 2 models" }).click();
       await page.waitForFunction(() => {
         const cards = [...document.querySelectorAll(".playground-compare-grid article")];
