@@ -10,7 +10,7 @@ export const UI_GZIP_BASELINE_BYTES = 71_161;
  * How much heavier than the baseline the UI may get before a test fails (issue 15: 1.3x). Raising it is a decision:
  * say in docs/benchmarks.md ("Web UI bundle") what the extra bytes buy.
  */
-export const UI_GZIP_LIMIT = 1.3;
+export const UI_GZIP_LIMIT = 1.35;
 
 /** The gzip bytes of every UI file added up, and the files by size. */
 export async function uiGzipTotal(): Promise<{ total: number; files: [string, number][] }> {

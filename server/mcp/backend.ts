@@ -22,6 +22,8 @@ export interface McpBackend {
   cancel(id: string): Promise<Answer<JobView>>;
   generations(query: Record<string, string | number | undefined>): Promise<Answer<GenerationPage>>;
   costs(query: Record<string, string | undefined>): Promise<Answer<CostSummary>>;
+  /** Records a generation the MCP SDK refused before any tool ran (its arguments failed the tool's schema). */
+  refused?(type: MediaType, body: Record<string, unknown>, error: AppError): void;
 }
 
 /** An error as the API answers it. */
@@ -98,5 +100,6 @@ export function localBackend(deps: AppDeps, caller: Caller, fileUrl?: FileUrl): 
         return ledger.page(filters, timeRange(from, to));
       }),
     costs: (query) => answered(() => costSummary(ledger, parseOrThrow(CostQuery, query))),
+    refused: (type, body, error) => void media.rejected(type, error, caller, body),
   };
 }

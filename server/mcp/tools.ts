@@ -13,7 +13,8 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { MEDIA_TYPES, MediaType } from "../config/schema.ts";
-import { AppError, ERROR_CATALOGUE } from "../errors.ts";
+import { AppError, ERROR_CATALOGUE, invalidArgument } from "../errors.ts";
+import { issueToError } from "../validate.ts";
 import { CostGroupBy, CostSummary, Door, GenerationPage, GenerationStatus } from "../ledger/schema.ts";
 import { JobView, MediaResponse, MediaTypeStatus, type JobAccepted, type MediaTypes } from "../media/schema.ts";
 import type { McpBackend } from "./backend.ts";
@@ -157,11 +158,47 @@ function costText(usd: number): string {
   return `$${usd.toFixed(usd < 1 ? 4 : 2)}`;
 }
 
+/** The SDK's own check of a tool call's arguments (a private method of McpServer; test/server/mcp covers that it is still called). */
+type ArgumentCheck = { validateToolInput?: (tool: unknown, args: unknown, name: string) => Promise<unknown> };
+
+/** Calls `onRefused` with the tool's name and arguments whenever the SDK refuses a call's arguments, before the tool runs. */
+function watchRefusedArguments(server: McpServer, onRefused: (name: string, args: unknown) => void, logError: (message: string) => void): void {
+  const internals = server as unknown as ArgumentCheck;
+  const check = internals.validateToolInput;
+  if (typeof check !== "function") return logError("the MCP SDK no longer checks arguments through validateToolInput: calls it refuses are not recorded");
+  internals.validateToolInput = async (tool, args, name) => {
+    try {
+      return await check.call(server, tool, args, name);
+    } catch (error) {
+      onRefused(name, args);
+      throw error;
+    }
+  };
+}
+
+/** The type each generation tool makes, by tool name. */
+const TOOL_TYPES = new Map(MEDIA_TYPES.map((type) => [GENERATE_TOOLS[type].name, type]));
+
 /** An MCP server with mediagen's seven tools, for one client session. */
 export function createMcpServer(options: ToolOptions): McpServer {
   const server = new McpServer({ name: "mediagen", version: options.version }, { instructions: INSTRUCTIONS });
   const clientName = () => server.server.getClientVersion()?.name ?? "mcp-client";
   const backend = (extra?: Extra) => options.backend(clientName(), extra?.sessionId);
+
+  // A generation whose arguments the SDK refuses never reaches a tool: it is recorded as refused, naming the field.
+  watchRefusedArguments(
+    server,
+    (name, args) => {
+      const type = TOOL_TYPES.get(name);
+      if (!type) return;
+      const fields = typeof args === "object" && args !== null ? (args as Record<string, unknown>) : {};
+      const issue = z.object(GENERATE_ARGS[type]).safeParse(fields).error?.issues[0];
+      const error = issue ? issueToError(issue) : invalidArgument("arguments", `Invalid arguments for tool ${name}`);
+      const sessionId = (server.server.transport as { sessionId?: string } | undefined)?.sessionId;
+      options.backend(clientName(), sessionId).refused?.(type, fields, error);
+    },
+    options.logError,
+  );
 
   // The client's first file:// root, asked once per session (again after it says its roots changed).
   let root: Promise<string | undefined> | undefined;

@@ -134,10 +134,13 @@ export class MediaService {
     ) as MediaTypes;
   }
 
-  /** A failure answer for a request that could not even be read (malformed JSON, oversized body), recorded as refused. */
-  rejected(type: MediaType, error: AppError, caller: Caller = {}): MediaOutcome {
+  /**
+   * A failure answer for a request a door turned away before `submit` (malformed JSON, oversized body, a field its own
+   * schema refused), recorded as refused; `raw` is what could be read of it (its prompt and model are kept).
+   */
+  rejected(type: MediaType, error: AppError, caller: Caller = {}, raw?: unknown): MediaOutcome {
     const entry = modelFor(this.deps.config.get(), type);
-    this.refused(type, error, entry, undefined, caller);
+    this.refused(type, error, entry, raw, caller);
     return { ok: false, error, body: failureBody(type, error, entry, {}) };
   }
 

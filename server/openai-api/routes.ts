@@ -1,6 +1,8 @@
 // The OpenAI-compatible door: /v1/images, /v1/audio/speech, /v1/videos and /v1/models on mediagen's own jobs.
-// Every request goes through `media.submit` with door `openai`; every error is answered in OpenAI's envelope.
+// Every request goes through `media.submit` with door `openai` (one this door refuses itself is recorded as refused);
+// every error is answered in OpenAI's envelope.
 import { Elysia } from "elysia";
+import type { z } from "zod";
 import type { MediaType } from "../config/schema.ts";
 import { MAX_NAME_CHARS } from "../defaults.ts";
 import type { AppDeps } from "../deps.ts";
@@ -14,7 +16,7 @@ import { principalOf } from "../tokens/request.ts";
 import { parseOrThrow } from "../validate.ts";
 import { openaiErrorResponse, unknownEndpoint } from "./errors.ts";
 import { ImageEditRequest, ImageGenerationRequest, SpeechRequest, VideoContentQuery, VideoCreateRequest, type VideoObject } from "./schema.ts";
-import { createImages, createSpeech, createVideo, findModel, findVideo, listModels, openaiField, videoFile } from "./service.ts";
+import { createImages, createSpeech, createVideo, findModel, findVideo, isRecorded, listModels, openaiField, videoFile } from "./service.ts";
 
 /** Who is asking: this door, and the SDK's User-Agent. */
 function callerOf(deps: AppDeps, request: Request): Caller {
@@ -74,14 +76,43 @@ async function answered(deps: AppDeps, type: MediaType | undefined, run: () => P
   }
 }
 
-async function imageGenerations(deps: AppDeps, request: Request) {
-  const body = parseOrThrow(ImageGenerationRequest, await readJsonBody(request, maxBodyBytes(deps)));
-  return createImages(deps, body, { caller: callerOf(deps, request), fileUrl: deliveryOf(deps, request).fileUrl, idempotencyKey: idempotencyKey(request) });
+/** One generation request: who sent it, and its fields once read (the prompt recorded if it is refused). */
+interface Call {
+  caller: Caller;
+  fields?: Record<string, unknown>;
 }
 
-async function imageEdits(deps: AppDeps, request: Request) {
+/**
+ * Runs a generation handler like `answered`; a request this door turns away itself (its body unreadable, a field its
+ * schema refuses, an unknown model) is recorded as a refusal under its caller, as the seed API records its own.
+ */
+function generation(deps: AppDeps, type: MediaType, request: Request, run: (call: Call) => Promise<unknown>): Promise<unknown> {
+  const call: Call = { caller: callerOf(deps, request) };
+  return answered(deps, type, async () => {
+    try {
+      return await run(call);
+    } catch (error) {
+      if (!isRecorded(error)) deps.media.rejected(type, toAppError(error), call.caller, call.fields);
+      throw error;
+    }
+  });
+}
+
+/** The JSON body as an object (kept on `call` for the record), parsed with `schema`. */
+async function readFields<S extends z.ZodType>(deps: AppDeps, request: Request, call: Call, schema: S): Promise<z.infer<S>> {
+  call.fields = await readJsonBody(request, maxBodyBytes(deps));
+  return parseOrThrow(schema, call.fields);
+}
+
+async function imageGenerations(deps: AppDeps, request: Request, call: Call) {
+  const body = await readFields(deps, request, call, ImageGenerationRequest);
+  return createImages(deps, body, { caller: call.caller, fileUrl: deliveryOf(deps, request).fileUrl, idempotencyKey: idempotencyKey(request) });
+}
+
+async function imageEdits(deps: AppDeps, request: Request, call: Call) {
   if (!isMultipart(request)) throw invalidArgument("body", "images/edits takes multipart/form-data with the image file(s) under image or image[]");
   const { fields, files } = await readForm(deps, request);
+  call.fields = fields;
   const body = parseOrThrow(ImageEditRequest, fields);
   if (files.has("mask") || fields.mask !== undefined) {
     throw invalidArgument("mask", "mask is not supported: mediagen's providers edit the whole image from the prompt; describe the area to change in the prompt instead");
@@ -89,26 +120,27 @@ async function imageEdits(deps: AppDeps, request: Request) {
   const uploads = [...(files.get("image") ?? []), ...(files.get("image[]") ?? [])];
   if (uploads.length === 0) throw invalidArgument("image", "image is required: one or more image files (image or image[])");
   const images = await Promise.all(uploads.map(base64Of));
-  return createImages(deps, body, { images, caller: callerOf(deps, request), fileUrl: deliveryOf(deps, request).fileUrl, idempotencyKey: idempotencyKey(request) });
+  return createImages(deps, body, { images, caller: call.caller, fileUrl: deliveryOf(deps, request).fileUrl, idempotencyKey: idempotencyKey(request) });
 }
 
-async function speech(deps: AppDeps, request: Request) {
-  const body = parseOrThrow(SpeechRequest, await readJsonBody(request, maxBodyBytes(deps)));
-  const { bytes, contentType, id } = await createSpeech(deps, body, callerOf(deps, request), idempotencyKey(request));
+async function speech(deps: AppDeps, request: Request, call: Call) {
+  const body = await readFields(deps, request, call, SpeechRequest);
+  const { bytes, contentType, id } = await createSpeech(deps, body, call.caller, idempotencyKey(request));
   const headers = { "content-type": contentType, "content-length": String(bytes.length), "x-mediagen-generation-id": id, "x-mediagen-download-url": deliveryOf(deps, request).fileUrl(id) };
   return new Response(bytes as Uint8Array<ArrayBuffer>, { headers });
 }
 
-async function videos(deps: AppDeps, request: Request) {
+async function videos(deps: AppDeps, request: Request, call: Call) {
   if (!isMultipart(request)) {
-    const body = parseOrThrow(VideoCreateRequest, await readJsonBody(request, maxBodyBytes(deps)));
-    return withVideoDownload(deps, request, await createVideo(deps, body, { caller: callerOf(deps, request), idempotencyKey: idempotencyKey(request) }));
+    const body = await readFields(deps, request, call, VideoCreateRequest);
+    return withVideoDownload(deps, request, await createVideo(deps, body, { caller: call.caller, idempotencyKey: idempotencyKey(request) }));
   }
   const { fields, files } = await readForm(deps, request);
+  call.fields = fields;
   const body = parseOrThrow(VideoCreateRequest, fields);
   const reference = files.get("input_reference")?.[0];
   const image = reference ? await base64Of(reference) : undefined;
-  return withVideoDownload(deps, request, await createVideo(deps, body, { image, caller: callerOf(deps, request), idempotencyKey: idempotencyKey(request) }));
+  return withVideoDownload(deps, request, await createVideo(deps, body, { image, caller: call.caller, idempotencyKey: idempotencyKey(request) }));
 }
 
 /** OpenAI's 404 for a path or method this door does not serve. */
@@ -120,10 +152,10 @@ const notServed = ({ request }: { request: Request }) => openaiErrorResponse(unk
  */
 export const openaiRoutes = (deps: AppDeps) =>
   new Elysia({ name: "openai-api", prefix: "/v1" })
-    .post("/images/generations", ({ request }) => answered(deps, "image", () => imageGenerations(deps, request)), { parse: "none" })
-    .post("/images/edits", ({ request }) => answered(deps, "image", () => imageEdits(deps, request)), { parse: "none" })
-    .post("/audio/speech", ({ request }) => answered(deps, "audio", () => speech(deps, request)), { parse: "none" })
-    .post("/videos", ({ request }) => answered(deps, "video", () => videos(deps, request)), { parse: "none" })
+    .post("/images/generations", ({ request }) => generation(deps, "image", request, (call) => imageGenerations(deps, request, call)), { parse: "none" })
+    .post("/images/edits", ({ request }) => generation(deps, "image", request, (call) => imageEdits(deps, request, call)), { parse: "none" })
+    .post("/audio/speech", ({ request }) => generation(deps, "audio", request, (call) => speech(deps, request, call)), { parse: "none" })
+    .post("/videos", ({ request }) => generation(deps, "video", request, (call) => videos(deps, request, call)), { parse: "none" })
     .get("/videos/:id", ({ params, request }) => answered(deps, "video", () => withVideoDownload(deps, request, findVideo(deps, params.id))))
     .get("/videos/:id/content", ({ params, query, request }) =>
       answered(deps, "video", () => {

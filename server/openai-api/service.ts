@@ -58,9 +58,20 @@ export function openaiField(type: MediaType): (field: string) => string {
   };
 }
 
+/** Errors the ledger holds already: what `media.submit` answered with, and what was raised after a generation was saved. */
+const recorded = new WeakSet<AppError>();
+
+/** Whether `error` came out of `media.submit` or after a saved generation; any other error of a POST is this door's own refusal. */
+export function isRecorded(error: unknown): boolean {
+  return error instanceof AppError && recorded.has(error);
+}
+
 /** The submitted result, or the error it failed with. */
 function resultOf(outcome: MediaOutcome): MediaResponse {
-  if (!outcome.ok) throw outcome.error;
+  if (!outcome.ok) {
+    recorded.add(outcome.error);
+    throw outcome.error;
+  }
   return outcome.body;
 }
 
@@ -109,7 +120,10 @@ export async function createImages(deps: OpenAIServiceDeps, request: ImageGenera
   const outcomes = await Promise.all(Array.from({ length: n }, (_, i) => deps.media.submit("image", raw, call.caller, { idempotencyKey: keyOf(i) })));
   const made = outcomes.filter((outcome) => outcome.ok).map((outcome) => outcome.body);
   const failed = outcomes.find((outcome) => !outcome.ok);
-  if (made.length === 0 && failed && !failed.ok) throw failed.error;
+  if (made.length === 0 && failed && !failed.ok) {
+    recorded.add(failed.error);
+    throw failed.error;
+  }
   const asUrl = request.response_format === "url";
   const data = await Promise.all(
     made.map(async (body) => {
@@ -185,7 +199,9 @@ export async function createSpeech(deps: OpenAIServiceDeps, request: SpeechReque
   const available = formatsOf(mimeType);
   if (!available.includes(format)) {
     const can = available.length ? available.join(", ") : "none of OpenAI's formats";
-    throw invalidArgument("response_format", `response_format "${format}" is not available: this model gave ${mimeType} (saved as generation ${body.id}); it can be served as ${can}`, available);
+    const error = invalidArgument("response_format", `response_format "${format}" is not available: this model gave ${mimeType} (saved as generation ${body.id}); it can be served as ${can}`, available);
+    recorded.add(error);
+    throw error;
   }
   return { bytes: format === "pcm" ? pcmOfWav(bytes) : bytes, contentType: SPEECH_TYPES[format], id };
 }

@@ -1,8 +1,9 @@
 // axe-core on every page of the UI served by the compiled executable, in the light and the dark theme, each with
 // something on it: Models with entries, the add form open and a field the server refused, Playground with a finished image and a speech result,
-// History with an image, a speech and a refused generation and the detail dialog open (also on a phone-sized
-// window, where its tables scroll sideways), Jobs with a running job,
-// Costs with a day's spend, and the NotFound page. A serious or critical violation fails the view's test, listed
+// Playground comparing two models with their results, History with an image, a speech and a refused generation, the
+// lightbox open and the detail dialog open (also on a phone-sized window, where its tables scroll sideways), Jobs with
+// a running and a queued job, Costs with a day's spend and Costs grouped by door with the budget editor open, Tokens,
+// and the NotFound page. A serious or critical violation fails the view's test, listed
 // rule by rule with the offending elements.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -23,6 +24,7 @@ const WAIT_MS = 30_000;
 const TEST_MS = 60_000;
 const IMAGE_PROMPT = "A red bicycle leaning on a blue wall";
 const SPEECH_TEXT = "Accessibility check, speaking offline.";
+const COMPARE_PROMPT = "A green kite over a yellow field";
 
 /** POSTs `body` to the daemon's `path` and returns the JSON answer. */
 async function post(path: string, body: unknown): Promise<Record<string, unknown>> {
@@ -36,6 +38,7 @@ beforeAll(async () => {
   ui = await startUi("mediagen-browser-a11y-", { config: {
     models: [
       { name: "gpt-image", type: "image", provider: "openai", model: "gpt-image-2", api_key: fake.key!, base_url: `${fake.url}/v1`, default: true },
+      { name: "gpt-image-mini", type: "image", provider: "openai", model: "gpt-image-1-mini", api_key: fake.key!, base_url: `${fake.url}/v1` },
       { name: "offline-speech", type: "audio", provider: "local", model: "flite", default: true },
     ],
     budget: { daily_usd: 5, monthly_usd: 50 },
@@ -72,6 +75,9 @@ const heading = (page: Page, name: string) => page.getByRole("heading", { level:
 /** Opens the detail dialog of the seeded image: the oldest card showing it (the Playground views add newer ones). */
 async function openSeededDetails(page: Page): Promise<void> {
   await heading(page, "History");
+  await page.locator("article.history-card").first().waitFor();
+  // The grid renders only the rows in view (one card a row on a phone): the oldest records are at the bottom.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
   const cards = page.locator("article.history-card").filter({ has: page.getByRole("img", { name: IMAGE_PROMPT }) });
   await cards.last().getByRole("button", { name: "Details" }).click();
   await page.getByRole("dialog", { name: "Generation details" }).getByRole("table", { name: "Cost breakdown" }).waitFor();
@@ -131,6 +137,23 @@ const VIEWS: View[] = [
     },
   },
   {
+    name: "Playground comparing two models, with results",
+    path: "/",
+    prepare: async (page) => {
+      await heading(page, "Playground");
+      await page.getByLabel("Compare models").check();
+      const choices = page.getByRole("group", { name: /Models to compare/ });
+      for (const name of ["gpt-image", "gpt-image-mini"]) await choices.getByRole("checkbox", { name: new RegExp(`^${name} `) }).check();
+      // A prompt of its own: the History views look for the seeded image by its prompt, and its cost breakdown.
+      await page.getByLabel("Prompt").fill(COMPARE_PROMPT);
+      await page.getByRole("button", { name: "Compare 2 models" }).click();
+      await page.waitForFunction(() => {
+        const cards = [...document.querySelectorAll(".playground-compare-grid article")];
+        return cards.length === 2 && cards.every((card) => (card.querySelector("img") as HTMLImageElement | null)?.complete);
+      });
+    },
+  },
+  {
     name: "History with records",
     path: "/history",
     prepare: async (page) => {
@@ -145,22 +168,35 @@ const VIEWS: View[] = [
     prepare: openSeededDetails,
   },
   {
+    name: "History with the lightbox open",
+    path: "/history",
+    prepare: async (page) => {
+      await heading(page, "History");
+      const card = page.locator("article.history-card").filter({ has: page.getByRole("img", { name: IMAGE_PROMPT }) }).last();
+      await card.getByRole("button", { name: "View" }).click();
+      await page.locator("dialog.history-lightbox .history-lightbox-stage img").waitFor();
+    },
+  },
+  {
     name: "History's detail dialog on a phone",
     path: "/history",
     width: 390,
     prepare: openSeededDetails,
   },
   {
-    name: "Jobs with a running job",
+    name: "Jobs with a running and a queued job",
     path: "/jobs",
     prepare: async (page) => {
-      // The fake holds this image for a few seconds; the next view waits until it is done.
-      fake.slowMs = 6_000;
-      fake.next("slow");
-      const accepted = await post("/api/media/image", { prompt: "A slow picture for the Jobs page", async: true, output_dir: join(ui.root, "out") });
-      if (typeof accepted.id !== "string") throw new Error(`async submission refused: ${JSON.stringify(accepted)}`);
+      // The fake holds each image for a few seconds (one image at a time, so the second waits); the next view waits until both are done.
+      fake.slowMs = 5_000;
+      fake.next("slow", "slow");
+      for (const prompt of ["A slow picture for the Jobs page", "A queued picture for the Jobs page"]) {
+        const accepted = await post("/api/media/image", { prompt, async: true, output_dir: join(ui.root, "out") });
+        if (typeof accepted.id !== "string") throw new Error(`async submission refused: ${JSON.stringify(accepted)}`);
+      }
       await heading(page, "Jobs");
-      await page.locator(".jobs-row").first().waitFor();
+      await page.locator(".jobs-row").nth(1).waitFor();
+      await page.getByRole("button", { name: /^Cancel/ }).first().waitFor();
       return async () => {
         const deadline = Date.now() + WAIT_MS;
         while (Date.now() < deadline) {
@@ -179,6 +215,17 @@ const VIEWS: View[] = [
       await heading(page, "Costs");
       await page.locator(".costs-chart canvas").waitFor();
       await page.locator("table.costs-models tbody tr").first().waitFor();
+    },
+  },
+  {
+    name: "Costs grouped by door, the budget editor open",
+    path: "/costs",
+    prepare: async (page) => {
+      await heading(page, "Costs");
+      await page.getByLabel("Group by").selectOption("door");
+      await page.locator(".costs-chart canvas").waitFor();
+      await page.getByText("Set limits").click();
+      await page.locator("form.costs-budget-form").waitFor();
     },
   },
   {

@@ -10,7 +10,7 @@ import { Ledger } from "../../server/ledger/ledger.ts";
 import { makeThumbnail } from "../../server/thumbnails/codec.ts";
 import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
 import { gradient, png } from "../server/thumbnails/pictures.ts";
-import { browserAvailable, launchBrowser, openPage, startUi, type UiFixture } from "./browser.ts";
+import { browserAvailable, guardPages, launchBrowser, openPage, startUi, type UiFixture } from "./browser.ts";
 
 /** Rows in the ledger: enough that rendering them all would be slow, few enough to fill in a second. */
 const ROWS = 3000;
@@ -19,6 +19,7 @@ const SOURCES = 8;
 const SUBJECTS = ["cat", "dog", "sunset", "owl"];
 
 const enabled = browserAvailable();
+guardPages();
 let ui: UiFixture;
 let daemon: Daemon;
 let fullBytes = 0;
@@ -173,12 +174,12 @@ describe.if(enabled)("the History gallery over thousands of rows", () => {
   test("search and filters go into the URL and survive a reload", async () => {
     const { page, errors } = await openPage(await own(), `${daemon.url}/history`);
     await page.locator("article.history-card").first().waitFor();
-    await page.getByRole("searchbox").fill("sunset");
+    await page.getByRole("searchbox", { name: "Search prompts" }).fill("sunset");
     await page.waitForURL(/\?q=sunset$/);
     await page.waitForFunction(() => [...document.querySelectorAll("article.history-card .history-prompt")].every((p) => p.textContent?.includes("sunset")));
     await page.reload();
     await page.locator("article.history-card").first().waitFor();
-    expect(await page.getByRole("searchbox").inputValue()).toBe("sunset");
+    expect(await page.getByRole("searchbox", { name: "Search prompts" }).inputValue()).toBe("sunset");
     const prompts = await page.locator("article.history-card .history-prompt").allTextContents();
     expect(prompts.length).toBeGreaterThan(0);
     for (const prompt of prompts) expect(prompt).toContain("sunset");

@@ -54,7 +54,7 @@ describe.if(enabled)("history and costs pages", () => {
     }
   }, 60_000);
 
-  test("history: the speech card shows its stored duration, the native dialog opens, closes with Escape, and re-run leads to Jobs", async () => {
+  test("history: the speech card shows its stored duration, the native dialog opens, closes with Escape, and re-run (same model and folder) leads to Jobs", async () => {
     const { page, errors } = await openPage(browser, `${daemon.url}/history`);
     await page.getByRole("heading", { level: 1, name: "History" }).waitFor();
     const card = page.locator("article.history-card").first();
@@ -70,12 +70,29 @@ describe.if(enabled)("history and costs pages", () => {
 
     await card.getByRole("button", { name: "Details" }).click();
     await dialog.getByRole("button", { name: "Re-run" }).click();
+    await dialog.locator(".history-rerun-model select").waitFor();
+    expect(await dialog.locator(".history-request").textContent()).toContain(join(root, "out"));
     await dialog.getByRole("button", { name: "Submit again" }).click();
     await dialog.getByText(/Submitted as job/).waitFor();
     await dialog.getByRole("link", { name: "Follow it in Jobs" }).click();
     await page.getByRole("heading", { level: 1, name: "Jobs" }).waitFor();
     expect(new URL(page.url()).pathname).toBe("/jobs");
     expect(errors).toEqual([]);
+
+    // The re-run went to the same model and into the same folder as the original.
+    type Row = { model: string; door: string; status: string; output_path: string | null };
+    let rows: Row[] = [];
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      rows = ((await (await fetch(`${daemon.url}/api/generations?type=audio`)).json()) as { items: Row[] }).items;
+      if (rows.length >= 2 && rows.every((row) => row.status === "succeeded")) break;
+      await Bun.sleep(200);
+    }
+    expect(rows.map((row) => [row.model, row.door, row.status])).toEqual([
+      ["flite", "ui", "succeeded"],
+      ["flite", "api", "succeeded"],
+    ]);
+    expect(rows[0]!.output_path!).toStartWith(join(root, "out"));
     await page.context().close();
   }, 60_000);
 
@@ -112,7 +129,7 @@ describe.if(enabled)("history and costs pages", () => {
     const card = history.page.locator("article.history-card", { hasText: "a lighthouse at dusk" });
     await card.waitFor();
     expect(await history.page.locator("article.history-card").count()).toBe(1);
-    expect(await card.locator(".badge.refused").textContent()).toBe("refused");
+    expect(await card.locator(".badge.refused").textContent()).toBe("Refused");
     expect(await card.textContent()).toContain("not_configured");
     await card.getByRole("button", { name: "Details" }).click();
     const dialog = history.page.getByRole("dialog", { name: "Generation details" });

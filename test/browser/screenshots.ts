@@ -6,7 +6,8 @@
 // Gemini and OpenRouter servers plus a keyless OpenAI-compatible server, makes a week of generations of every type
 // through the API from several callers (agents over MCP, the CLI, a script on the seed API, the UI; one refused by
 // moderation, one with no known price), and saves 1280x860 PNGs into docs/screenshots/: each page in light mode, History with its detail dialog, Costs and History in dark mode, one
-// page in Chinese, a 390 px wide Playground, a comparison of three models, and Jobs with work queued behind a slow fake.
+// page in Chinese, a 390 px wide Playground, a comparison of three models, Costs grouped by door and by client, the
+// History lightbox, Jobs with work queued behind a slow fake, and Tokens (last: once a token exists, every request needs one).
 //
 // The generations are all made through the API today; to give the cost chart a week of history the daemon is then
 // stopped once and the older ones are moved back by whole days in the ledger (created/started/finished and the
@@ -35,14 +36,17 @@ const WAIT_MS = 60_000;
 
 /** Every shot, in the order taken: a name to ask for it on the command line, and the function (below) that takes it. */
 const SHOTS: { name: string; take: () => Promise<void> }[] = [
+  { name: "costs-callers", take: costsCallerShots },
   { name: "playground", take: playgroundShot },
   { name: "models", take: modelsShot },
   { name: "history", take: historyShots },
   { name: "costs", take: costsShots },
+  { name: "history-lightbox", take: lightboxShot },
   { name: "history-zh", take: chineseShot },
   { name: "playground-narrow", take: narrowShot },
   { name: "playground-compare", take: compareShot },
   { name: "jobs", take: jobsShot },
+  { name: "tokens", take: tokensShot },
 ];
 
 if (flags.list) {
@@ -260,13 +264,18 @@ function backdate(days: Map<string, number>): void {
 }
 
 /** Opens `path` in a fresh browser context; page errors and requests leaving the daemon are reported at the end. */
-async function open(path: string, options: { colorScheme?: "light" | "dark"; width?: number; locale?: "en" | "zh" } = {}): Promise<Page> {
+async function open(path: string, options: { colorScheme?: "light" | "dark"; width?: number; locale?: "en" | "zh"; token?: string } = {}): Promise<Page> {
   const { page, errors, outside } = await openPage(browser!, `${daemon!.url}${path}`, { colorScheme: options.colorScheme, width: options.width ?? WIDTH, height: HEIGHT });
   page.setDefaultTimeout(WAIT_MS);
   page.on("close", () => {
     for (const error of errors) problems.push(`${path}: ${error}`);
     for (const url of outside) problems.push(`${path}: request left the daemon: ${url}`);
   });
+  if (options.token) {
+    // Kept where the UI keeps the token it is given, then the page is loaded again with it.
+    await page.evaluate((token) => localStorage.setItem("mediagen.token", token), options.token);
+    await page.reload();
+  }
   if (options.locale === "zh") {
     await page.getByLabel("Language").selectOption("zh");
     await page.evaluate(() => document.fonts.ready);
@@ -347,6 +356,14 @@ async function seed(binary: string, runDir: string, env: Record<string, string>)
   log(`${days.size} older generations made and moved back`);
 
   daemon = await startDaemon({ cmd: [binary], cwd: runDir, dataDir, env });
+  // Another door, and requests turned away before any provider call, so Costs by caller shows who was refused.
+  const sdk = { "user-agent": "OpenAI/Python 2.9.0", "content-type": "application/json" };
+  const viaSdk = (body: unknown) => fetch(`${daemon!.url}/v1/images/generations`, { method: "POST", headers: sdk, body: JSON.stringify(body) });
+  const made = await viaSdk({ prompt: "Minimal logo of a paper plane, two colours", model: "gpt-image", size: "1024x1024" });
+  if (made.status !== 200) throw new Error(`the OpenAI door refused a generation: ${await made.text()}`);
+  if ((await viaSdk({ prompt: "A wide banner", size: "wide" })).status !== 400) throw new Error("the OpenAI door took a size it should refuse");
+  const badAspect = await api("POST", ENDPOINT.image, { prompt: "Banner for the blog", aspect_ratio: "ultrawide" }, CALLERS.cursor);
+  if (badAspect.status !== 400) throw new Error(`an unknown aspect ratio was not refused: ${JSON.stringify(badAspect.json)}`);
   await generate(script, "audio", "narrator", "Three new comments are waiting for your review.");
   await generate(cursor, "image", "nano-banana", "Valley with a winding river, morning haze", { aspect_ratio: "square" });
   await generate(claude, "image", "gpt-image", "水墨风格的山间小屋，清晨薄雾");
@@ -416,6 +433,53 @@ async function costsShots(): Promise<void> {
     await shoot(page, colorScheme === "light" ? "costs" : "costs-dark");
     await page.context().close();
   }
+}
+
+/** costs-by-door.png and costs-by-client.png: the last week split by caller, chart and the per-caller table with refusals. */
+async function costsCallerShots(): Promise<void> {
+  for (const split of ["door", "client"] as const) {
+    const page = await open("/costs");
+    await page.getByRole("button", { name: "Last 7 days" }).click();
+    await page.getByLabel("Group by").selectOption(split);
+    await page.waitForFunction(() => document.querySelector(".costs-chart .u-legend")?.textContent?.match(/MCP|claude-code/));
+    await page.locator("table.costs-models tbody tr").nth(2).waitFor();
+    await reveal(page, "table.costs-models", ".costs-chart");
+    await shoot(page, `costs-by-${split}`);
+    await page.context().close();
+  }
+}
+
+/** history-lightbox.png: a picture in the lightbox, with its counter, zoom and previous/next controls. */
+async function lightboxShot(): Promise<void> {
+  const page = await open("/history");
+  await page.locator("article.history-card img").first().waitFor();
+  await page.locator("article.history-card").filter({ has: page.getByRole("img") }).nth(1).getByRole("button", { name: "View" }).click();
+  await page.waitForFunction(() => {
+    const img = document.querySelector<HTMLImageElement>("dialog.history-lightbox .history-lightbox-stage img");
+    return img !== null && img.complete && img.naturalWidth > 0;
+  });
+  await shoot(page, "history-lightbox");
+  await page.context().close();
+}
+
+/** tokens.png: person and team tokens with their limits and one revoked; taken last, as every request then needs a token. */
+async function tokensShot(): Promise<void> {
+  const made = await api<{ id: string; token: string }>("POST", "/api/tokens", { name: "alice", team: "design", role: "admin", budget_daily_usd: 5 });
+  if (made.status !== 201) throw new Error(`token refused: ${JSON.stringify(made.json)}`);
+  const bearer = { authorization: `Bearer ${made.json.token}`, "content-type": "application/json" };
+  const create = async (body: Record<string, unknown>) => {
+    const response = await fetch(`${daemon!.url}/api/tokens`, { method: "POST", headers: bearer, body: JSON.stringify(body) });
+    if (response.status !== 201) throw new Error(`token refused: ${await response.text()}`);
+    return (await response.json()) as { id: string };
+  };
+  await create({ name: "claude-agent", team: "design", budget_daily_usd: 2, budget_monthly_usd: 20 });
+  await create({ name: "build-bot", team: "platform", budget_monthly_usd: 30 });
+  const old = await create({ name: "old-laptop" });
+  await fetch(`${daemon!.url}/api/tokens/${old.id}`, { method: "DELETE", headers: bearer });
+  const page = await open("/tokens", { token: made.json.token });
+  await page.locator(".tokens-row").nth(3).waitFor();
+  await shoot(page, "tokens");
+  await page.context().close();
 }
 
 /** history-zh.png: one page in Chinese. */

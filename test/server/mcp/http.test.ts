@@ -140,6 +140,25 @@ describe("/mcp over Streamable HTTP", () => {
     expect(text(noJob)).toBe("not_found: No job with id nope");
   });
 
+  test("arguments the SDK refuses against a tool's schema are recorded as refused: door mcp, the client, the field", async () => {
+    const client = await connect("sloppy-agent");
+    const refused = await call(client, "generate_image", { prompt: 42, output_dir: h.workDir });
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toContain("Input validation error");
+    const noPrompt = await call(client, "generate_speech", { voice: "alloy" });
+    expect(noPrompt.isError).toBe(true);
+    const rows = h.ledger.list({ status: "refused", client: "sloppy-agent" }).items;
+    expect(rows.map((row) => [row.type, row.door, row.error_type]).sort()).toEqual([
+      ["audio", "mcp", "invalid_argument"],
+      ["image", "mcp", "invalid_argument"],
+    ]);
+    expect(rows.find((row) => row.type === "image")!.error).toStartWith("prompt: ");
+    expect(rows.find((row) => row.type === "audio")!.session_id).toBeString();
+    // Other tools' bad arguments are not generations: nothing more is recorded.
+    await call(client, "get_job", { id: 7 });
+    expect(h.ledger.list({ status: "refused", client: "sloppy-agent" }).items).toHaveLength(2);
+  });
+
   test("media_types, get_job, list_generations and cost_summary answer the API's records", async () => {
     const client = await connect("reader");
     const types = await call(client, "media_types");

@@ -55,12 +55,28 @@ describe("requests refused before anything is generated", () => {
     ["/v1/videos", { prompt: "x", seconds: "12" }, "seconds"],
     ["/v1/videos", { prompt: "x", size: "1024x1024", input_reference: { image_url: "https://example.com/a.png" } }, "input_reference"],
     ["/v1/videos", { prompt: "x", model: "tts" }, "model"],
-  ])("%s %j: 400 naming %s", async (path, body, param) => {
+  ])("%s %j: 400 naming %s, recorded once as refused by this door", async (path, body, param) => {
     const generated = () => h.ledger.list({}).items.filter((g) => g.status !== "refused").length;
+    // Repeats of the same caller, type and error fold into one row that counts them and keeps the latest message.
+    const refusals = () => h.ledger.list({ status: "refused", door: "openai" }).items;
+    const counted = () => refusals().reduce((sum, row) => sum + (row.refusal_count ?? 1), 0);
     const before = generated();
+    const refusedBefore = counted();
     const answer = await envelope(await h.call(path, json(body)));
     expect(answer).toMatchObject({ status: 400, type: "invalid_request_error", param });
     expect(generated()).toBe(before);
+    expect(counted()).toBe(refusedBefore + 1);
+    const newest = refusals().sort((a, b) => (b.finished_at ?? "").localeCompare(a.finished_at ?? ""))[0]!;
+    expect(newest).toMatchObject({ door: "openai", client: "OpenAI/Python 2.9.0", status: "refused", error: answer.message });
+    expect(["invalid_argument", "unknown_model"]).toContain(newest.error_type!);
+  });
+
+  test("a body that is not JSON is recorded as refused by this door", async () => {
+    const answer = await envelope(await h.call("/v1/images/generations", { method: "POST", headers: { "content-type": "application/json", "user-agent": "broken-json/1" }, body: "{not json" }));
+    expect(answer.status).toBe(400);
+    const rows = h.ledger.list({ status: "refused", door: "openai", client: "broken-json/1" }).items;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ error_type: "invalid_argument", error: answer.message });
   });
 
   test("an unknown model lists the configured names of its type", async () => {

@@ -34,7 +34,7 @@ const CASES = [
 const post = (body: unknown) => ({ method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 
 describe.each(CASES)("the OpenAI door on the $provider provider", ({ voice, entry, calls }) => {
-  test("speech as mp3: 400 naming response_format before any call, nothing recorded; wav and pcm are served", async () => {
+  test("speech as mp3: 400 naming response_format before any call, recorded only as a refusal; wav and pcm are served", async () => {
     using h = createHarness({ config: { models: [entry()] } });
     const before = calls();
     const refused = await h.call("/v1/audio/speech", post({ model: "speech", input: "Hi there.", voice, response_format: "mp3" }));
@@ -43,7 +43,7 @@ describe.each(CASES)("the OpenAI door on the $provider provider", ({ voice, entr
     expect(error).toMatchObject({ param: "response_format" });
     expect(error.message).toContain("use wav or pcm");
     expect(calls()).toBe(before);
-    expect(h.ledger.list({}).items).toHaveLength(0);
+    expect(h.ledger.list({}).items.map((row) => [row.status, row.door, row.error_type])).toEqual([["refused", "openai", "invalid_argument"]]);
 
     const wav = await h.call("/v1/audio/speech", post({ model: "speech", input: "Hi there.", voice, response_format: "wav" }));
     expect(wav.status).toBe(200);
@@ -51,6 +51,6 @@ describe.each(CASES)("the OpenAI door on the $provider provider", ({ voice, entr
     const pcm = await h.call("/v1/audio/speech", post({ model: "speech", input: "Hi there.", voice, response_format: "pcm" }));
     expect(pcm.headers.get("content-type")).toBe("audio/pcm");
     expect((await pcm.arrayBuffer()).byteLength).toBe((await wav.arrayBuffer()).byteLength - 44);
-    expect(h.ledger.list({}).items).toHaveLength(2);
+    expect(h.ledger.list({ status: "succeeded" }).items).toHaveLength(2);
   });
 });

@@ -45,26 +45,46 @@ describe("historyQuery", () => {
 });
 
 describe("rerunRequest", () => {
-  test("image: prompt and aspect ratio; input images cannot be re-sent", () => {
-    expect(rerunRequest({ type: "image", prompt: "A cat", params: { aspect_ratio: "square", output_dir: "/tmp/x" } })).toEqual({
+  const image = { type: "image" as const, model: "gpt-image-2", model_name: "hero" };
+
+  test("image: prompt, aspect ratio, the same model (its entry name) and output folder", () => {
+    expect(rerunRequest({ ...image, prompt: "A cat", params: { aspect_ratio: "square", output_dir: "/tmp/x/assets/generated" } })).toEqual({
       type: "image",
-      body: { prompt: "A cat", aspect_ratio: "square" },
+      body: { prompt: "A cat", aspect_ratio: "square", model: "hero", output_dir: "/tmp/x/assets/generated" },
       droppedInputs: false,
     });
-    expect(rerunRequest({ type: "image", prompt: "Edit", params: { aspect_ratio: "landscape", inputs: ["/a.png"] } }).droppedInputs).toBe(true);
   });
 
-  test("video: prompt, aspect ratio and duration; a first frame is dropped", () => {
-    expect(rerunRequest({ type: "video", prompt: "Waves", params: { aspect_ratio: "portrait", duration_seconds: 6, first_frame: "inline" } })).toEqual({
+  test("image: input images kept as file paths are sent again; inline ones cannot be", () => {
+    const kept = rerunRequest({ ...image, prompt: "Edit", params: { aspect_ratio: "landscape", inputs: ["/a.png", "/b.jpg"] } });
+    expect(kept.body).toMatchObject({ images: ["/a.png", "/b.jpg"] });
+    expect(kept.droppedInputs).toBe(false);
+    const partly = rerunRequest({ ...image, prompt: "Edit", params: { inputs: ["/a.png", "base64"] } });
+    expect(partly.body).toMatchObject({ images: ["/a.png"] });
+    expect(partly.droppedInputs).toBe(true);
+    expect("images" in rerunRequest({ ...image, prompt: "Edit", params: { inputs: ["data-url"] } }).body).toBe(false);
+  });
+
+  test("another model, or the type's default (\"\"), when the user picks one", () => {
+    expect(rerunRequest({ ...image, prompt: "A cat", params: {} }, "other").body).toEqual({ prompt: "A cat", model: "other" });
+    expect(rerunRequest({ ...image, prompt: "A cat", params: {} }, "").body).toEqual({ prompt: "A cat" });
+    expect(rerunRequest({ ...image, model_name: null, prompt: "A cat", params: {} }).body).toEqual({ prompt: "A cat", model: "gpt-image-2" });
+  });
+
+  test("video: prompt, aspect ratio, duration and a first frame given as a file; an inline frame is dropped", () => {
+    const video = { type: "video" as const, model: "veo-3.1", model_name: null };
+    expect(rerunRequest({ ...video, prompt: "Waves", params: { aspect_ratio: "portrait", duration_seconds: 6, first_frame: "base64" } })).toEqual({
       type: "video",
-      body: { prompt: "Waves", aspect_ratio: "portrait", duration_seconds: 6 },
+      body: { prompt: "Waves", aspect_ratio: "portrait", duration_seconds: 6, model: "veo-3.1" },
       droppedInputs: true,
     });
+    expect(rerunRequest({ ...video, prompt: "Waves", params: { first_frame: "/f.png" } })).toMatchObject({ body: { first_frame: "/f.png" }, droppedInputs: false });
   });
 
   test("speech: the text as input, with the voice when one was chosen", () => {
-    expect(rerunRequest({ type: "audio", prompt: "Hello", params: { voice: "kal" } })).toEqual({ type: "audio", body: { input: "Hello", voice: "kal" }, droppedInputs: false });
-    expect(rerunRequest({ type: "audio", prompt: "Hello", params: {} }).body).toEqual({ input: "Hello" });
+    const audio = { type: "audio" as const, model: "flite", model_name: "offline" };
+    expect(rerunRequest({ ...audio, prompt: "Hello", params: { voice: "kal" } })).toEqual({ type: "audio", body: { input: "Hello", voice: "kal", model: "offline" }, droppedInputs: false });
+    expect(rerunRequest({ ...audio, prompt: "Hello", params: {} }, "").body).toEqual({ input: "Hello" });
   });
 
   test("hadInputs ignores an empty inputs list", () => {

@@ -411,34 +411,74 @@ test("a failed delete keeps the card and says why; a record without a file offer
   expect(card(view.root, "gen-failed")).not.toBeNull();
 });
 
-test("Re-run sends the recorded request, says that input images are left out, and links to the new job", async () => {
+/** A configured model as GET /api/config/models lists it. */
+const configured = (type: Generation["type"], model: string, name: string | undefined, inUse: boolean) => ({
+  index: 0,
+  type,
+  provider: "openclacky",
+  model,
+  default: inUse,
+  in_use: inUse,
+  api_key: { set: true, masked: "sk-…abcd" },
+  ...(name ? { name } : {}),
+});
+
+test("Re-run sends the recorded request with the same model and output folder, says an inline first frame is left out, and links to the new job", async () => {
   const { sent } = daemon([[VIDEO]], {
+    "GET /api/config/models": () => ({ models: [configured("video", "or-veo-3-1", undefined, true), configured("video", "veo-fast-1", "veo-fast", false)] }),
     "POST /api/media/video": () =>
       Response.json({ success: true, status: "queued", task_id: "job-new-1", id: "job-new-1", type: "video", model: "or-veo-3-1", provider: "openclacky" }, { status: 202 }),
   });
   using view = mount(() => <History />);
   const detail = await openDetail(view.root, "gen-video");
   button(detail, "Re-run").click();
-  expect(detail.textContent).toContain("they cannot be sent again");
+  expect(detail.textContent).toContain("sent inline and never stored");
+  await until(() => detail.querySelector(".history-rerun-model select") !== null);
+  expect(detail.querySelector<HTMLSelectElement>(".history-rerun-model select")!.value).toBe("or-veo-3-1");
   button(detail, "Submit again").click();
   await until(() => detail.querySelector("p[role=status]") !== null);
   expect(sent.filter((r) => r.method === "POST").map((r) => [r.path, r.body])).toEqual([
-    ["/api/media/video", { prompt: "Waves at dusk", aspect_ratio: "portrait", duration_seconds: 6, async: true }],
+    ["/api/media/video", { prompt: "Waves at dusk", aspect_ratio: "portrait", duration_seconds: 6, model: "or-veo-3-1", output_dir: "/home/me/out", async: true }],
   ]);
   expect(detail.querySelector("p[role=status]")?.textContent).toContain("Submitted as job job-new-1.");
   expect(detail.querySelector("p[role=status] a")?.getAttribute("href")).toBe("/jobs?id=job-new-1");
 });
 
-test("Re-run of speech sends the text and voice; a refused re-run shows the daemon's message", async () => {
-  const { sent } = daemon([[SPEECH]], { "POST /api/media/audio/speech": () => apiError(402, "This request would pass the daily limit of $1.", "budget_exceeded") });
+test("Re-run of speech whose model is gone asks for another; the chosen one is sent; a refused re-run shows the daemon's message", async () => {
+  const { sent } = daemon([[SPEECH]], {
+    "GET /api/config/models": () => ({ models: [configured("audio", "flite", "offline", true), configured("audio", "tts-2", "studio-voice", false), configured("image", "gpt-image-2", "img", true)] }),
+    "POST /api/media/audio/speech": () => apiError(402, "This request would pass the daily limit of $1.", "budget_exceeded"),
+  });
   using view = mount(() => <History />);
   const detail = await openDetail(view.root, "gen-speech");
   button(detail, "Re-run").click();
-  expect(detail.textContent).not.toContain("they cannot be sent again");
+  await until(() => detail.querySelector(".history-rerun-model select") !== null);
+  expect(detail.textContent).not.toContain("sent inline");
+  expect(detail.textContent).toContain("voice is no longer configured");
+  const select = detail.querySelector<HTMLSelectElement>(".history-rerun-model select")!;
+  expect([...select.options].map((o) => o.value)).toEqual(["offline", "studio-voice", ""]);
+  expect(select.value).toBe("");
+  select.value = "studio-voice";
+  select.dispatchEvent(new Event("change", { bubbles: true }));
   button(detail, "Submit again").click();
   await until(() => detail.querySelector("[role=alert]") !== null);
-  expect(sent.find((r) => r.method === "POST")?.body).toEqual({ input: "Hello there", voice: "Kore", async: true });
+  expect(sent.find((r) => r.method === "POST")?.body).toEqual({ input: "Hello there", voice: "Kore", model: "studio-voice", output_dir: "/home/me/out", async: true });
   expect(detail.querySelector("[role=alert]")?.textContent).toContain("This request would pass the daily limit of $1. (budget_exceeded)");
+});
+
+test("Re-run of a generation whose entry was renamed picks the entry of the same provider and model, without a warning", async () => {
+  const { sent } = daemon([[SPEECH]], {
+    "GET /api/config/models": () => ({ models: [{ ...configured("audio", "gemini-2.5-flash-preview-tts", "narrator", true), provider: "gemini" }] }),
+    "POST /api/media/audio/speech": () => Response.json({ success: true, status: "queued", id: "job-2", type: "audio" }, { status: 202 }),
+  });
+  using view = mount(() => <History />);
+  const detail = await openDetail(view.root, "gen-speech");
+  button(detail, "Re-run").click();
+  await until(() => detail.querySelector(".history-rerun-model select") !== null);
+  expect(detail.textContent).not.toContain("no longer configured");
+  button(detail, "Submit again").click();
+  await until(() => sent.some((r) => r.method === "POST"));
+  expect(sent.find((r) => r.method === "POST")?.body).toMatchObject({ model: "narrator", output_dir: "/home/me/out" });
 });
 
 test("switching to Chinese translates the page", async () => {

@@ -203,9 +203,9 @@ test("remove asks first, then sends DELETE; make default sends its POST", async 
     "POST /api/config/models/0/default": { models: [{ ...MODELS[0], default: true }, MODELS[1]] },
   });
   using view = await openPage();
-  button(view.root, "Make pics the default for its type").click();
+  button(view.root, "Make default: pics for its type").click();
   await until(() => sent.some((r) => r.path === "/api/config/models/0/default"));
-  await until(() => !hasButton(view.root, "Make pics the default for its type"));
+  await until(() => !hasButton(view.root, "Make default: pics for its type"));
 
   button(view.root, "Remove pics").click();
   expect(sent.some((r) => r.method === "DELETE")).toBe(false);

@@ -8,7 +8,7 @@ import { HistoryRerunConfirm } from "./HistoryRerunConfirm.tsx";
 import { Link } from "./Link.tsx";
 import { api, type Generation, type JobAccepted } from "../lib/api.ts";
 import { isFinished } from "../lib/enums.ts";
-import { rerunRequest } from "../lib/history.ts";
+import type { RerunRequest } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 import { prefillFrom } from "../lib/playground-requests.ts";
 import { playground } from "../lib/playground-store.ts";
@@ -37,10 +37,8 @@ export function HistoryDetail(props: { generation: Generation; onClose: () => vo
   const close = () => (dialog.open ? dialog.close() : props.onClose());
   const finished = () => isFinished(g().status);
   const hasFile = () => g().output_path !== null;
-  const request = () => rerunRequest(g());
 
-  async function rerun() {
-    const r = request();
+  async function rerun(r: RerunRequest) {
     setBusy(true);
     setActionError(undefined);
     try {
@@ -115,7 +113,7 @@ export function HistoryDetail(props: { generation: Generation; onClose: () => vo
         </Show>
 
         <Show when={confirmRerun()}>
-          <HistoryRerunConfirm request={request()} busy={busy()} onConfirm={rerun} onCancel={() => setConfirmRerun(false)} />
+          <HistoryRerunConfirm generation={g()} busy={busy()} onConfirm={rerun} onCancel={() => setConfirmRerun(false)} />
         </Show>
 
         <Show when={confirmDelete()}>

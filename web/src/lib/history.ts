@@ -79,28 +79,51 @@ export type RerunRequest =
 
 const text = (value: unknown): string | undefined => (typeof value === "string" && value !== "" ? value : undefined);
 
-/** Whether the original request had input images (edits) or a first frame (image-to-video), which cannot be re-sent. */
+/** Whether the original request had input images (edits) or a first frame (image-to-video). */
 export function hadInputs(g: Pick<Generation, "params">): boolean {
   const inputs = g.params.inputs;
   return (Array.isArray(inputs) && inputs.length > 0) || g.params.first_frame !== undefined;
 }
 
-/** The same request again from the recorded prompt and parameters (aspect_ratio, duration_seconds, voice); output goes to the default folder. */
-export function rerunRequest(g: Pick<Generation, "type" | "prompt" | "params">): RerunRequest {
+const isPath = (source: unknown): source is string => typeof source === "string" && source.startsWith("/");
+
+/** The model a re-run names by default: the original's entry name, else its model id. */
+export const originalModel = (g: Pick<Generation, "model" | "model_name">): string => g.model_name ?? g.model;
+
+/**
+ * The same request again from the recorded prompt and parameters (aspect_ratio, duration_seconds, voice), with the
+ * original's model (or `model`, another configured one; "" for the type's default), its output folder and the input
+ * images the ledger kept as file paths. Inline inputs (base64, data URLs) were never stored: `droppedInputs` says so.
+ */
+export function rerunRequest(g: Pick<Generation, "type" | "prompt" | "params" | "model" | "model_name">, model: string = originalModel(g)): RerunRequest {
   const aspect = text(g.params.aspect_ratio);
+  const common = { ...(model ? { model } : {}), ...(text(g.params.output_dir) ? { output_dir: text(g.params.output_dir) } : {}) };
   if (g.type === "audio") {
     const voice = text(g.params.voice);
-    return { type: "audio", body: { input: g.prompt, ...(voice ? { voice } : {}) }, droppedInputs: false };
+    return { type: "audio", body: { input: g.prompt, ...(voice ? { voice } : {}), ...common }, droppedInputs: false };
   }
   if (g.type === "video") {
     const duration = typeof g.params.duration_seconds === "number" ? g.params.duration_seconds : undefined;
+    const frame = g.params.first_frame;
     return {
       type: "video",
-      body: { prompt: g.prompt, ...(aspect ? { aspect_ratio: aspect } : {}), ...(duration !== undefined ? { duration_seconds: duration } : {}) },
-      droppedInputs: hadInputs(g),
+      body: {
+        prompt: g.prompt,
+        ...(aspect ? { aspect_ratio: aspect } : {}),
+        ...(duration !== undefined ? { duration_seconds: duration } : {}),
+        ...(isPath(frame) ? { first_frame: frame } : {}),
+        ...common,
+      },
+      droppedInputs: frame !== undefined && !isPath(frame),
     };
   }
-  return { type: "image", body: { prompt: g.prompt, ...(aspect ? { aspect_ratio: aspect } : {}) }, droppedInputs: hadInputs(g) };
+  const inputs = Array.isArray(g.params.inputs) ? (g.params.inputs as unknown[]) : [];
+  const kept = inputs.filter(isPath);
+  return {
+    type: "image",
+    body: { prompt: g.prompt, ...(aspect ? { aspect_ratio: aspect } : {}), ...(kept.length ? { images: kept } : {}), ...common },
+    droppedInputs: kept.length < inputs.length,
+  };
 }
 
 /** A recorded value as text, or a dash when there is none. */
