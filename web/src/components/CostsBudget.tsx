@@ -4,7 +4,10 @@ import { budgetBars, budgetLevel } from "../lib/costs.ts";
 import { formatUsd } from "../lib/format.ts";
 import { t } from "../lib/i18n.ts";
 
-/** A progress bar per configured limit (today and this month, overall and per type), or a note that none is set. */
+/**
+ * A progress bar per configured limit (today and this month, overall and per type), with how the spend against them
+ * is counted, or a note that none is set.
+ */
 export function CostsBudget(props: { budget: Budget | null; spent: SpendSoFar }) {
   const bars = () => budgetBars(props.budget, props.spent);
   return (
@@ -40,6 +43,7 @@ export function CostsBudget(props: { budget: Budget | null; spent: SpendSoFar })
           }}
         </For>
       </ul>
+      <p class="muted costs-budget-note">{t("costs.budget.countsEstimates")}</p>
     </Show>
   );
 }

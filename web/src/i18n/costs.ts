@@ -25,6 +25,8 @@ export const costs = {
     "costs.budget.overall": "All types",
     "costs.budget.value": "{spent} of {limit} ({percent}%)",
     "costs.budget.over": "limit reached",
+    "costs.budget.countsEstimates":
+      "Against a limit, a generation whose cost is unknown counts at its estimate (never $0), and running jobs at theirs, so these figures can be above the spend shown in the totals.",
     "costs.daily": "Spend per day",
     "costs.chartLabel": "Stacked bars of the spend per day by {split} from {from} to {to}, {total} in all. The numbers are in the table below.",
     "costs.chartUnavailable": "This browser cannot draw the chart; the numbers are in the table below.",
@@ -95,6 +97,7 @@ export const costs = {
     "costs.budget.overall": "全部类型",
     "costs.budget.value": "{spent} / {limit}（{percent}%）",
     "costs.budget.over": "已达上限",
+    "costs.budget.countsEstimates": "计入限额时，费用未知的生成按其估算计（从不计为 $0），进行中的任务也按估算计，因此这里的数字可能高于上方合计中的花费。",
     "costs.daily": "每日费用",
     "costs.chartLabel": "{from} 至 {to} 每日费用按{split}堆叠的柱状图，合计 {total}。具体数字见下方表格。",
     "costs.chartUnavailable": "此浏览器无法绘制图表；具体数字见下方表格。",
