@@ -404,14 +404,17 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     const result = await gemini.video!(
       { prompt: "p", aspect: "landscape", durationSeconds: 8 },
       context("veo-3.1-generate-preview", {
-        onOperation: (name) => seen.push(`${name} after ${fake.requests.length - before} request(s)`),
+        // At once: before any poll of the operation (other tests' late requests on the shared fake do not count).
+        onOperation: (name) => seen.push(`${name} after ${fake.requests.slice(before).filter((r) => r.path.includes(name)).length} poll(s)`),
         onProgress: (percent) => progress.push(percent),
       }),
     );
     expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatch(/^models\/veo-3\.1-generate-preview\/operations\/[a-z0-9]+ after 1 request\(s\)$/);
+    expect(seen[0]).toMatch(/^models\/veo-3\.1-generate-preview\/operations\/[a-z0-9]+ after 0 poll\(s\)$/);
     expect(progress).toEqual([0, 50]);
     expect(result).toMatchObject({ mimeType: "video/mp4", durationSeconds: 8, meter: { seconds: 8, resolution: "720p" } });
+    const name = seen[0]!.split(" ")[0]!;
+    expect(fake.requests.slice(before).filter((r) => r.path.includes(name)).length).toBeGreaterThanOrEqual(2);
   });
 
   test("a cancel during the wait between polls ends the call promptly with its reason", async () => {
