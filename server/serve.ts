@@ -8,7 +8,7 @@ import type { ServeCommand } from "./cli.ts";
 import { ConfigError, ConfigStore } from "./config/store.ts";
 import { DataDirInUseError, lockDataDir } from "./data-lock.ts";
 import { openDatabase } from "./ledger/database.ts";
-import { Ledger } from "./ledger/ledger.ts";
+import { SqliteLedger } from "./ledger/ledger.ts";
 import { BUN_MAX_REQUEST_BODY_BYTES, createFrontDoor, DEFAULT_IDLE_TIMEOUT_SECONDS, MAX_IDLE_TIMEOUT_SECONDS } from "./http/front-door.ts";
 import { createGuard, isLoopback } from "./http/guard.ts";
 import { createLogger } from "./log.ts";
@@ -18,7 +18,7 @@ import { TokenService } from "./tokens/service.ts";
 import { Thumbnails } from "./thumbnails/thumbnails.ts";
 
 /** Starts the daemon for `command`; exits the process on a fatal start-up problem. */
-export function serve(command: ServeCommand): void {
+export async function serve(command: ServeCommand): Promise<void> {
   // Delay between polls of long-running provider operations (Veo, video jobs); unset = the default.
   const pollText = process.env.MEDIAGEN_POLL_INTERVAL_SECONDS || undefined;
   const pollIntervalSeconds = pollText === undefined ? undefined : Number(pollText);
@@ -69,7 +69,7 @@ export function serve(command: ServeCommand): void {
     console.error(`mediagen: cannot open the ledger database in ${command.dataDir}: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
-  const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
+  const ledger = new SqliteLedger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
   const thumbnails = new Thumbnails({ dataDir: command.dataDir, ledger, log });
   const media = new MediaService({ config, ledger, log, pollIntervalSeconds, onSaved: (file) => thumbnails.saved(file) });
   const tokens = new TokenService(new SqliteTokenStore(db));
@@ -109,11 +109,11 @@ export function serve(command: ServeCommand): void {
 
   // Only once the port is ours: a daemon that cannot listen must not touch the previous run's jobs. Nothing awaits
   // between listen and here, so no request is served before recovery.
-  const recovered = media.recover();
+  const recovered = await media.recover();
   if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
   if (recovered.resumed > 0) log.info(`${recovered.resumed} generation(s) of the previous run resumed at their provider`);
   // Results saved before thumbnails existed get theirs in the background, newest first.
-  const backlog = thumbnails.backfill();
+  const backlog = await thumbnails.backfill();
   if (backlog > 0) log.info(`making thumbnails of ${backlog} earlier result(s) in the background`);
 
   // The last net: a rejection nobody handled is a bug to log, never a reason to drop every caller's connection.
@@ -139,7 +139,7 @@ export function serve(command: ServeCommand): void {
     await Promise.race([connectionsClosed, Bun.sleep(FLUSH_GRACE_MS)]);
     await server.stop(true);
     thumbnails.close();
-    const unwritten = ledger.close();
+    const unwritten = await ledger.close();
     if (unwritten.length > 0) {
       log.error(`${unwritten.length} ledger write(s) could not be recorded before exit (the database is still not writable); the files are on disk:`);
       for (const write of unwritten) log.error(`  not recorded: ${write}`);

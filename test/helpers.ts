@@ -8,7 +8,7 @@ import { createApp } from "../server/app.ts";
 import type { AppDeps } from "../server/deps.ts";
 import { ConfigStore } from "../server/config/store.ts";
 import { openDatabase } from "../server/ledger/database.ts";
-import { Ledger } from "../server/ledger/ledger.ts";
+import { SqliteLedger } from "../server/ledger/ledger.ts";
 import type { MediaType } from "../server/config/schema.ts";
 import { memoryLogger } from "../server/log.ts";
 import { MediaService } from "../server/media/service.ts";
@@ -55,7 +55,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const config = ConfigStore.open(dataDir);
   const db = openDatabase(join(dataDir, "mediagen.db"));
   const log = memoryLogger();
-  const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
+  const ledger = new SqliteLedger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
   const thumbnails = new Thumbnails({ dataDir, ledger, log });
   const media = new MediaService({
     config,
@@ -98,7 +98,7 @@ export function createHarness(options: HarnessOptions = {}) {
     get,
     [Symbol.dispose]() {
       thumbnails.close();
-      ledger.close();
+      void ledger.close();
       db.close();
       dir[Symbol.dispose]();
     },

@@ -124,3 +124,37 @@ export function checkOwnerBudget(
     }
   }
 }
+
+/** A key of one spend figure: a period's start and its scope. */
+const spendKey = (from: number, scope: string | undefined) => `${from}:${scope ?? ""}`;
+
+/**
+ * The figures checkBudget asks for (today and this month, overall and for `type`), read once from the ledger
+ * ahead of the check so that the check itself stays synchronous; all 0 without a `spend` (no budget).
+ */
+export async function spentTable(spend: ((from: number, type?: MediaType) => Promise<number>) | undefined, now: number, type: MediaType): Promise<(from: number, type?: MediaType) => number> {
+  if (!spend) return () => 0;
+  const starts = periodStarts(now);
+  const known = new Map<string, number>();
+  for (const from of [starts.day, starts.month]) {
+    for (const scope of [undefined, type]) known.set(spendKey(from, scope), await spend(from, scope));
+  }
+  return (from, scope) => known.get(spendKey(from, scope)) ?? 0;
+}
+
+/** The figures checkOwnerBudget asks for (the token's and its team's, today and this month), read once ahead of the check. */
+export async function spentByTable(
+  principal: Principal | undefined,
+  spendBy: (from: number, who: { tokenId: string } | { team: string }) => Promise<number>,
+  now: number,
+): Promise<(from: number, who: { tokenId: string } | { team: string }) => number> {
+  if (!principal?.tokenId) return () => 0;
+  const starts = periodStarts(now);
+  const whom: ({ tokenId: string } | { team: string })[] = [{ tokenId: principal.tokenId }, ...(principal.team ? [{ team: principal.team }] : [])];
+  const scopeOf = (who: { tokenId: string } | { team: string }) => ("tokenId" in who ? `token:${who.tokenId}` : `team:${who.team}`);
+  const known = new Map<string, number>();
+  for (const from of [starts.day, starts.month]) {
+    for (const who of whom) known.set(spendKey(from, scopeOf(who)), await spendBy(from, who));
+  }
+  return (from, who) => known.get(spendKey(from, scopeOf(who))) ?? 0;
+}

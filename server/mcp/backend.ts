@@ -41,8 +41,8 @@ async function answered<T>(read: () => T | Promise<T>): Promise<Answer<T>> {
 /** The in-process backend of the daemon's /mcp: the services themselves, requests recorded under `caller`. */
 export function localBackend(deps: AppDeps, caller: Caller): McpBackend {
   const { media, ledger } = deps;
-  const findJob = (id: string): JobView => {
-    const job = media.job(id);
+  const findJob = async (id: string): Promise<JobView> => {
+    const job = await media.job(id);
     if (!job) throw new AppError("not_found", `No job with id ${id}`);
     return job;
   };
@@ -71,15 +71,17 @@ export function localBackend(deps: AppDeps, caller: Caller): McpBackend {
           resolve(view);
           return true;
         };
-        const first = media.job(id);
-        if (!first) return reject(new AppError("not_found", `No job with id ${id}`));
-        if (seen(first)) return;
-        if (signal?.aborted) return aborted();
-        signal?.addEventListener("abort", aborted, { once: true });
-        unsubscribe = media.subscribe(id, seen);
-        // A job that ended between the first look and the subscription is no longer live: read its end now.
-        const now = media.job(id);
-        if (now && isFinished(now.status)) seen(now);
+        void (async () => {
+          const first = await media.job(id);
+          if (!first) return reject(new AppError("not_found", `No job with id ${id}`));
+          if (seen(first)) return;
+          if (signal?.aborted) return aborted();
+          signal?.addEventListener("abort", aborted, { once: true });
+          unsubscribe = media.subscribe(id, seen);
+          // A job that ended between the first look and the subscription is no longer live: read its end now.
+          const now = await media.job(id);
+          if (now && isFinished(now.status)) seen(now);
+        })().catch(reject);
       });
     },
     job: (id) => answered(() => findJob(id)),

@@ -66,16 +66,16 @@ async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set
   return outcome.body;
 }
 
-function findJob(deps: AppDeps, id: string): JobView {
-  const job = deps.media.job(id);
+async function findJob(deps: AppDeps, id: string): Promise<JobView> {
+  const job = await deps.media.job(id);
   if (!job) throw new AppError("not_found", `No job with id ${id}`);
   return job;
 }
 
 
 /** Server-Sent Events of a job's state until it ends. */
-function jobEvents(deps: AppDeps, id: string, signal: AbortSignal): Response {
-  const first = findJob(deps, id);
+async function jobEvents(deps: AppDeps, id: string, signal: AbortSignal): Promise<Response> {
+  const first = await findJob(deps, id);
   return eventStream<JobView>(
     {
       first,
@@ -95,12 +95,12 @@ export const mediaRoutes = (deps: AppDeps) =>
     .post("/image", ({ request, set }) => answer(deps, "image", request, set), { parse: "none" })
     .post("/video", ({ request, set }) => answer(deps, "video", request, set), { parse: "none" })
     .post("/audio/speech", ({ request, set }) => answer(deps, "audio", request, set), { parse: "none" })
-    .get("/video/status", ({ query }) => {
+    .get("/video/status", async ({ query }) => {
       const id = typeof query.task_id === "string" ? query.task_id.trim() : "";
       if (!id) throw invalidArgument("task_id", "task_id is required");
-      return legacyStatus(findJob(deps, id));
+      return legacyStatus(await findJob(deps, id));
     })
-    .get("/jobs", () => ({ items: deps.media.liveJobs() }), { response: JobList })
+    .get("/jobs", async () => ({ items: await deps.media.liveJobs() }), { response: JobList })
     .get("/jobs/:id", ({ params }) => findJob(deps, params.id), { response: JobView })
     .get("/jobs/:id/events", ({ params, request }) => jobEvents(deps, params.id, request.signal))
     .delete("/jobs/:id", ({ params }) => deps.media.cancel(params.id), { response: JobView });

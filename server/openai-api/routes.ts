@@ -112,9 +112,9 @@ export const openaiRoutes = (deps: AppDeps) =>
     .post("/videos", ({ request }) => answered(deps, "video", () => videos(deps, request)), { parse: "none" })
     .get("/videos/:id", ({ params }) => answered(deps, "video", () => findVideo(deps, params.id)))
     .get("/videos/:id/content", ({ params, query, request }) =>
-      answered(deps, "video", () => {
+      answered(deps, "video", async () => {
         parseOrThrow(VideoContentQuery, query);
-        const file = videoFile(deps, params.id);
+        const file = await videoFile(deps, params.id);
         return fileResponse(request, file.path, file.mimeType);
       }),
     )

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { MIGRATIONS, migrate } from "../../../server/ledger/database.ts";
-import { Ledger } from "../../../server/ledger/ledger.ts";
+import { SqliteLedger } from "../../../server/ledger/ledger.ts";
 import { compare, randomLedger, windows } from "./rollup-compare.ts";
 
 const SCRIPT = join(import.meta.dir, "rollup-compare.ts");
@@ -44,7 +44,7 @@ describe("cost rollups give what the row-by-row statements gave", () => {
     for (const column of later) db.exec(`ALTER TABLE generations DROP COLUMN ${column.split(" ")[0]}`);
     migrate(db);
     expect(compare(db, ledger, windows(44, start, end, 20))).toEqual([]);
-    expect(new Ledger(db).list({ q: "job 12" }).items.map((g) => g.prompt).sort()).toEqual(
+    expect(new SqliteLedger(db).list({ q: "job 12" }).items.map((g) => g.prompt).sort()).toEqual(
       db.query<{ prompt: string }, []>("SELECT prompt FROM generations WHERE instr(prompt, 'job 12') > 0").all().map((r) => r.prompt).sort(),
     );
   });

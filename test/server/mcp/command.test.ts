@@ -86,7 +86,7 @@ describe("mediagen mcp over stdio, from source", () => {
     expect(result.isError).toBeFalsy();
     const record = result.structuredContent as { id: string; audio: string };
     expect(record.audio.startsWith(h.workDir)).toBe(true);
-    expect(h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "stdio-agent" });
+    expect(await h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "stdio-agent" });
   });
 
   test("a cancelled call cancels its queued job in the daemon; progress arrives while it waits", async () => {
@@ -107,11 +107,11 @@ describe("mediagen mcp over stdio, from source", () => {
     expect(messages).toContain("queued: position 1 in the image queue");
     const row = await (async () => {
       for (let i = 0; i < 50; i++) {
-        const found = h.ledger.list({ q: "stdio never made", limit: 1 }).items[0];
+        const found = (await h.ledger.list({ q: "stdio never made", limit: 1 })).items[0];
         if (found?.status === "cancelled") return found;
         await Bun.sleep(20);
       }
-      return h.ledger.list({ q: "stdio never made", limit: 1 }).items[0];
+      return (await h.ledger.list({ q: "stdio never made", limit: 1 })).items[0];
     })();
     expect(row).toMatchObject({ status: "cancelled", door: "mcp", client: "stdio-canceller" });
     expect(fake.requests.some((r) => String(r.body.prompt).includes("stdio never made"))).toBe(false);

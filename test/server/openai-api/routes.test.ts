@@ -56,7 +56,7 @@ describe("requests refused before anything is generated", () => {
     ["/v1/videos", { prompt: "x", size: "1024x1024", input_reference: { image_url: "https://example.com/a.png" } }, "input_reference"],
     ["/v1/videos", { prompt: "x", model: "tts" }, "model"],
   ])("%s %j: 400 naming %s", async (path, body, param) => {
-    const generated = () => h.ledger.list({}).items.filter((g) => g.status !== "refused").length;
+    const generated = async () => (await h.ledger.list({})).items.filter((g) => g.status !== "refused").length;
     const before = generated();
     const answer = await envelope(await h.call(path, json(body)));
     expect(answer).toMatchObject({ status: 400, type: "invalid_request_error", param });
@@ -92,7 +92,7 @@ describe("answers", () => {
     const body = (await response.json()) as { created: number; data: { b64_json: string }[]; size: string };
     expect(body.data).toHaveLength(1);
     expect(body.size).toBe("1536x1024");
-    const row = h.ledger.list({ door: "openai" }).items[0]!;
+    const row = (await h.ledger.list({ door: "openai" })).items[0]!;
     expect(row).toMatchObject({ type: "image", door: "openai", client: "OpenAI/Python 2.9.0", status: "succeeded" });
     expect((row.params.inputs as string[]).length).toBe(2);
     expect(row.output_path!.startsWith(h.config.defaultOutputDir())).toBe(true);
@@ -103,7 +103,7 @@ describe("answers", () => {
     const some = await h.call("/v1/images/generations", json({ prompt: "two cats", n: 2 }));
     expect(some.status).toBe(200);
     expect(((await some.json()) as { data: unknown[] }).data).toHaveLength(1);
-    const rows = h.ledger.list({ door: "openai", q: "two cats" }).items;
+    const rows = (await h.ledger.list({ door: "openai", q: "two cats" })).items;
     expect(rows.map((row) => row.status).sort()).toEqual(["failed", "succeeded"]);
     fake.next("500", "500");
     const none = await envelope(await h.call("/v1/images/generations", json({ prompt: "two dogs", n: 2 })));
@@ -116,7 +116,7 @@ describe("answers", () => {
     expect(answer).toMatchObject({ status: 400, param: "response_format" });
     expect(answer.message).toContain("wav, pcm");
     const id = /generation (\S+)\)/.exec(answer.message)![1]!;
-    expect(h.ledger.get(id)).toMatchObject({ status: "succeeded", door: "openai" });
+    expect(await h.ledger.get(id)).toMatchObject({ status: "succeeded", door: "openai" });
   });
 
   test("speech without response_format answers the model's own format", async () => {
@@ -144,7 +144,7 @@ describe("answers", () => {
   });
 
   test("an image generation is not a video: 404", async () => {
-    const image = h.ledger.list({ type: "image" }).items[0]!;
+    const image = (await h.ledger.list({ type: "image" })).items[0]!;
     expect(await envelope(await h.call(`/v1/videos/${image.id}`))).toMatchObject({ status: 404, code: "not_found" });
   });
 
