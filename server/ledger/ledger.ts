@@ -555,13 +555,15 @@ export class SqliteLedger implements Ledger {
   }
 }
 
-const SUCCEED_SET = `status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
+/** SET of a success (SQL shared by both backends; $at is the finish time). */
+export const SUCCEED_SET = `status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
   width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
   cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
   cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, params = coalesce($params, params),
   finished_at = $at, latency_ms = $at - started_at`;
 
-const FAIL_SET = `status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
+/** SET of a failure (SQL shared by both backends). */
+export const FAIL_SET = `status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
   cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
   cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, finished_at = $at, latency_ms = $at - started_at`;
 
@@ -570,10 +572,11 @@ const ANSWER_SET = `response = $response, response_status = $responseStatus,
   attempts = CASE WHEN $attempt IS NULL THEN attempts ELSE json_insert(attempts, '$[#]', json($attempt)) END`;
 
 /** The label of a success write in the deferred queue and in the shutdown report: where the file is and its cost. */
-const succeedLabel = (id: string, result: GenerationSuccess) =>
+export const succeedLabel = (id: string, result: GenerationSuccess) =>
   `succeed ${id}: ${result.outputPath}, cost ${result.cost.costUsd === null ? "unknown" : `$${result.cost.costUsd}`}`;
 
-function successParams(result: GenerationSuccess) {
+/** The parameters of SUCCEED_SET. */
+export function successParams(result: GenerationSuccess) {
   return {
     outputPath: result.outputPath,
     mimeType: result.mimeType,
@@ -587,7 +590,8 @@ function successParams(result: GenerationSuccess) {
   };
 }
 
-function failureParams(failure: GenerationFailure) {
+/** The parameters of FAIL_SET. */
+export function failureParams(failure: GenerationFailure) {
   return {
     status: failure.status,
     error: failure.error,

@@ -26,18 +26,18 @@ describe("openDatabase", () => {
     db.close();
   });
 
-  test("reopening keeps the rows and the version; migrate() again changes nothing", () => {
+  test("reopening keeps the rows and the version; migrate() again changes nothing", async () => {
     using dir = tempDir();
     const path = join(dir.path, "mediagen.db");
     const first = openDatabase(path);
-    const id = new SqliteLedger(first).start({ type: "image", model: "m", provider: "p", prompt: "a cat", params: {} });
+    const id = await new SqliteLedger(first).start({ type: "image", model: "m", provider: "p", prompt: "a cat", params: {} });
     first.close();
 
     const second = openDatabase(path);
     expect(userVersion(second)).toBe(MIGRATIONS.length);
     expect(migrate(second)).toBe(MIGRATIONS.length);
     expect(userVersion(second)).toBe(MIGRATIONS.length);
-    expect(new SqliteLedger(second).get(id)?.prompt).toBe("a cat");
+    expect((await new SqliteLedger(second).get(id))?.prompt).toBe("a cat");
     second.close();
   });
 
@@ -54,7 +54,7 @@ describe("openDatabase", () => {
 describe("Ledger", () => {
   let db: Database;
   let clock: number;
-  let ledger: Ledger;
+  let ledger: SqliteLedger;
   const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
   beforeEach(() => {
@@ -189,7 +189,7 @@ describe("Ledger", () => {
 
   describe("list", () => {
     /** Nine rows, oldest first: a mix of types, statuses, models and prompts. */
-    function seed(): string[] {
+    async function seed(): Promise<string[]> {
       const specs: [NewGeneration, "running" | "succeeded" | "failed"][] = [
         [newImage({ prompt: "A Red Fox" }), "succeeded"],
         [newImage({ type: "video", model: "or-veo-3-1", modelName: "vid", prompt: "fox running" }), "succeeded"],
@@ -201,13 +201,15 @@ describe("Ledger", () => {
         [newImage({ prompt: "fox den" }), "running"],
         [newImage({ model: "gpt-image-1", modelName: undefined, provider: "openai", prompt: "a red barn" }), "succeeded"],
       ];
-      return specs.map(async ([input, outcome]) => {
+      const ids: string[] = [];
+      for (const [input, outcome] of specs) {
         clock += 1000;
-        const id = (await ledger.start(input));
-        if (outcome === "succeeded") (await ledger.succeed(id, { outputPath: `/o/${id}`, mimeType: "x/y", bytes: 1, cost: { costUsd: 0.01, source: "upstream" } }));
-        if (outcome === "failed") (await ledger.fail(id, { status: "failed", error: "boom", errorType: "api_error" }));
-        return id;
-      });
+        const id = await ledger.start(input);
+        if (outcome === "succeeded") await ledger.succeed(id, { outputPath: `/o/${id}`, mimeType: "x/y", bytes: 1, cost: { costUsd: 0.01, source: "upstream" } });
+        if (outcome === "failed") await ledger.fail(id, { status: "failed", error: "boom", errorType: "api_error" });
+        ids.push(id);
+      }
+      return ids;
     }
 
     const filters: [string, GenerationQuery, number[]][] = [
@@ -223,14 +225,14 @@ describe("Ledger", () => {
       ["nothing matches", { q: "zebra" }, []],
     ];
     test.each(filters)("%s", async (_name, query, expected) => {
-      const ids = seed();
+      const ids = await seed();
       const page = (await ledger.list(query));
       expect(page.items.map((g) => g.id)).toEqual(expected.map((i) => ids[i]!));
       expect(page.next_cursor).toBeNull();
     });
 
     test("cursor pagination walks 3 pages with no duplicates or gaps", async () => {
-      const ids = seed();
+      const ids = await seed();
       const seen: string[] = [];
       const sizes: number[] = [];
       let cursor: string | undefined;
@@ -246,7 +248,7 @@ describe("Ledger", () => {
     });
 
     test("a page that ends exactly at the last row has no next cursor", async () => {
-      seed();
+      await seed();
       const first = (await ledger.list({ limit: 6 }));
       const second = (await ledger.list({ limit: 3, cursor: first.next_cursor! }));
       expect(second.items).toHaveLength(3);
@@ -254,7 +256,7 @@ describe("Ledger", () => {
     });
 
     test("pagination keeps its filter across pages", async () => {
-      const ids = seed();
+      const ids = await seed();
       const first = (await ledger.list({ type: "image", limit: 2 }));
       expect(first.items.map((g) => g.id)).toEqual([ids[8]!, ids[7]!]);
       const second = (await ledger.list({ type: "image", limit: 2, cursor: first.next_cursor! }));
@@ -265,7 +267,7 @@ describe("Ledger", () => {
     });
 
     test("rows added while paging do not shift later pages", async () => {
-      const ids = seed();
+      const ids = await seed();
       const first = (await ledger.list({ limit: 5 }));
       await ledger.start(newImage({ prompt: "newcomer" }));
       const second = (await ledger.list({ limit: 5, cursor: first.next_cursor! }));
@@ -283,17 +285,17 @@ describe("Ledger", () => {
 });
 
 describe("Ledger: unknown costs are never $0 to a budget", () => {
-  test("finished rows without a cost count at their estimate; refusals that billed nothing count nothing", () => {
+  test("finished rows without a cost count at their estimate; refusals that billed nothing count nothing", async () => {
     using db = openDatabase(":memory:");
     const ledger = new SqliteLedger(db);
     const row = async (estimate: number) => (await ledger.enqueue({ type: "image", model: "m", provider: "openclacky", prompt: "p", params: {}, estimatedCostUsd: estimate }));
-    const unpriced = row(0.25);
+    const unpriced = await row(0.25);
     await ledger.markRunning(unpriced);
     await ledger.succeed(unpriced, { outputPath: "/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: null, source: "unknown" } });
-    const billedFailure = row(0.5);
+    const billedFailure = await row(0.5);
     await ledger.markRunning(billedFailure);
     await ledger.fail(billedFailure, { status: "failed", error: "bad bytes", errorType: "invalid_response", cost: { costUsd: null, source: "unknown", note: "billed" } });
-    const refused = row(4);
+    const refused = await row(4);
     await ledger.markRunning(refused);
     await ledger.fail(refused, { status: "failed", error: "400", errorType: "api_error" });
     expect(await ledger.spendSince(0)).toBeCloseTo(0.75, 9);
@@ -314,7 +316,7 @@ describe("Ledger: a database that cannot be written", () => {
     const ledger = new SqliteLedger(db);
     const id = (await ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} }));
     db.exec("PRAGMA query_only = ON");
-    expect(async () => (await ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} }))).toThrow(expect.objectContaining({ type: "storage_error" }));
+    expect(ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} })).rejects.toThrow(expect.objectContaining({ type: "storage_error" }));
     expect(await ledger.markRunning(id)).toBe(false);
     expect(await ledger.succeed(id, { outputPath: "/a.wav", mimeType: "audio/wav", bytes: 10, cost: { costUsd: 0, source: "catalog" } })).toBe(false);
     expect(ledger.storage()).toMatchObject({ ok: false, pending_writes: 2 });

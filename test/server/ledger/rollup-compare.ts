@@ -119,9 +119,9 @@ export function windows(seed: number, start: number, end: number, count = 60): [
 }
 
 /** Differences between the rollup queries and the old statements; empty when they agree. */
-export function compare(db: Database, ledger: Ledger, windowList: [number, number][]): string[] {
+export async function compare(db: Database, ledger: SqliteLedger, windowList: [number, number][]): Promise<string[]> {
   const problems: string[] = [];
-  const close = async (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
   for (const [from, to] of windowList) {
     for (const type of [undefined, ...TYPES]) {
       for (const groupBy of ["day", "model", "type", "provider"] as const) {
@@ -198,7 +198,7 @@ function expectedGroups(db: Database, query: SpendQuery): CostGroup[] {
 
 if (import.meta.main) {
   const [seed, startAt] = process.argv.slice(2);
-  const { db, ledger, start, end } = randomLedger(Number(seed ?? 1), 800, undefined, startAt ? Date.parse(startAt) : undefined);
-  const problems = compare(db, ledger, windows(7, start, end));
+  const { db, ledger, start, end } = await randomLedger(Number(seed ?? 1), 800, undefined, startAt ? Date.parse(startAt) : undefined);
+  const problems = await compare(db, ledger, windows(7, start, end));
   console.log(JSON.stringify({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, problems: problems.slice(0, 5), count: problems.length }));
 }

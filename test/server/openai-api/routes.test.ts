@@ -57,10 +57,10 @@ describe("requests refused before anything is generated", () => {
     ["/v1/videos", { prompt: "x", model: "tts" }, "model"],
   ])("%s %j: 400 naming %s", async (path, body, param) => {
     const generated = async () => (await h.ledger.list({})).items.filter((g) => g.status !== "refused").length;
-    const before = generated();
+    const before = await generated();
     const answer = await envelope(await h.call(path, json(body)));
     expect(answer).toMatchObject({ status: 400, type: "invalid_request_error", param });
-    expect(generated()).toBe(before);
+    expect(await generated()).toBe(before);
   });
 
   test("an unknown model lists the configured names of its type", async () => {
