@@ -1,9 +1,8 @@
 // PostgreSQL for tests: a fresh, uniquely named database on MEDIAGEN_TEST_DATABASE_URL's server when that is set,
 // else a throwaway cluster (Debian's initdb and pg_ctl, trust auth, a free port, its socket in a temp folder, fsync
-// off) started once per test file and removed at the end. Without either, the PostgreSQL variants are skipped with a
+// off) started once per `bun test` run on first use and stopped and removed when the process exits. Without either, the PostgreSQL variants are skipped with a
 // visible message, except under CI=true, where a missing PostgreSQL is a failure.
 import { SQL } from "bun";
-import { afterAll } from "bun:test";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,6 @@ export interface TestDatabase {
 interface Server {
   /** The URL of the server's maintenance database (`postgres`). */
   adminUrl: string;
-  stop(): Promise<void>;
 }
 
 let server: Promise<Server | undefined> | undefined;
@@ -82,23 +80,18 @@ async function startCluster(): Promise<Server | undefined> {
     why = `pg_ctl start failed: ${started.output.split("\n").slice(-3).join(" ")}`;
     return undefined;
   }
-  return {
-    adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    async stop() {
-      run([join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"]);
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  // Synchronous, so that it also runs from the exit handler (bun test has no hook after the last file).
+  process.on("exit", () => {
+    run([join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres` };
 }
 
-/** The server of MEDIAGEN_TEST_DATABASE_URL, or a throwaway cluster started on first use and stopped after this file's tests. */
+/** The server of MEDIAGEN_TEST_DATABASE_URL, or a throwaway cluster started on first use (one per run). */
 function testServer(): Promise<Server | undefined> {
-  if (server) return server;
   const given = process.env.MEDIAGEN_TEST_DATABASE_URL;
-  server = given ? Promise.resolve({ adminUrl: given, stop: async () => {} }) : startCluster();
-  afterAll(async () => {
-    await (await server)?.stop();
-  });
+  server ??= given ? Promise.resolve({ adminUrl: given }) : startCluster();
   return server;
 }
 
@@ -125,11 +118,14 @@ export async function testDatabase(): Promise<TestDatabase | undefined> {
   };
 }
 
-/** Whether PostgreSQL tests can run here (starting the cluster if needed); prints why not when they cannot. */
+let warned = false;
+
+/** Whether PostgreSQL tests can run here (starting the cluster if needed); says once why not when they cannot. */
 export async function postgresAvailable(): Promise<boolean> {
   const found = await testServer();
   if (found) return true;
   if (process.env.CI === "true") throw new Error(`PostgreSQL is required under CI=true: ${why}`);
-  console.warn(`[postgres] skipping the PostgreSQL variants: ${why}`);
+  if (!warned) console.warn(`[postgres] SKIPPING the PostgreSQL variants of the storage tests: ${why}`);
+  warned = true;
   return false;
 }

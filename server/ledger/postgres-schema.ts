@@ -4,7 +4,7 @@ import type { SQL } from "bun";
 import { BILLED_FAILURE } from "./database.ts";
 
 /** The advisory lock key every mediagen daemon takes while it migrates ("mediagen" in ASCII, as a bigint). */
-export const MIGRATION_LOCK = 0x6d65646961676e;
+export const MIGRATION_LOCK = 0x6d65646961676en;
 
 /**
  * Ordered schema migrations; migration i brings the database to version i + 1. Never edit a shipped one. Summaries

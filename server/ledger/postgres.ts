@@ -32,8 +32,11 @@ function toRow(raw: Record<string, unknown>): Row {
 
 type Params = Record<string, string | number | null>;
 
+/** A value as sent to PostgreSQL: whole numbers as bigint (Bun sends other numbers as double precision, which a bigint index cannot use). */
+const bind = (value: string | number | null) => (typeof value === "number" && Number.isSafeInteger(value) ? BigInt(value) : value);
+
 /** `$name` parameters (as in the SQLite statements) turned into PostgreSQL's `$1`, `$2`, with their values in order. */
-export function positional(text: string, params: Params): { text: string; values: (string | number | null)[] } {
+export function positional(text: string, params: Params): { text: string; values: (string | number | bigint | null)[] } {
   const order: string[] = [];
   const out = text.replace(/\$([A-Za-z_]\w*)/g, (_, name: string) => {
     if (!(name in params)) throw new Error(`no value for $${name}`);
@@ -41,7 +44,7 @@ export function positional(text: string, params: Params): { text: string; values
     if (index < 0) index = order.push(name) - 1;
     return `$${index + 1}`;
   });
-  return { text: out, values: order.map((name) => params[name]!) };
+  return { text: out, values: order.map((name) => bind(params[name]!)) };
 }
 
 /** Whether a failure is the server's (unreachable, shutting down, out of disk, read-only): worth retrying. */
@@ -189,7 +192,7 @@ export class PostgresLedger implements Ledger {
           )) > 0
         : false;
       if (folded) return;
-      await this.sql.unsafe(`INSERT INTO generations (${REFUSAL_COLUMNS.join(", ")}) VALUES (${REFUSAL_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})`, refusalValues(id, at, refusal));
+      await this.sql.unsafe(`INSERT INTO generations (${REFUSAL_COLUMNS.join(", ")}) VALUES (${REFUSAL_COLUMNS.map((_, i) => `$${i + 1}`).join(", ")})`, refusalValues(id, at, refusal).map(bind));
     });
     return id;
   }
@@ -497,7 +500,7 @@ export class PostgresLedger implements Ledger {
       terms.push(query.client === "" ? "client IS NULL" : "client = $client");
       if (query.client !== "") params.client = query.client;
     }
-    if (query.groupBy === "day" || query.series === "day") params.tz = this.timeZone;
+    if (query.groupBy === "day") params.tz = this.timeZone;
     const rows = await this.query(
       `SELECT ${KEY[query.groupBy]} AS key, ${query.series ? KEY[query.series] : "NULL"} AS series,
          count(*) FILTER (WHERE status = 'succeeded') AS count, coalesce(sum(cost_usd) FILTER (WHERE ${INCLUDED}), 0)::float8 AS cost_usd,

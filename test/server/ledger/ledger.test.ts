@@ -5,7 +5,9 @@ import { MIGRATIONS, migrate, openDatabase } from "../../../server/ledger/databa
 import { ASSUMED_COST_USD } from "../../../server/defaults.ts";
 import { SqliteLedger, type NewGeneration } from "../../../server/ledger/ledger.ts";
 import type { Generation, GenerationQuery } from "../../../server/ledger/schema.ts";
+import type { Ledger } from "../../../server/ledger/store.ts";
 import { tempDir } from "../../helpers.ts";
+import { BACKENDS, openStorage, type OpenedStorage } from "../../storage.ts";
 
 const userVersion = (db: Database) => db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
 
@@ -51,18 +53,18 @@ describe("openDatabase", () => {
   });
 });
 
-describe("Ledger", () => {
-  let db: Database;
+describe.each(BACKENDS)("Ledger on %s", (backend) => {
+  let storage: OpenedStorage;
   let clock: number;
-  let ledger: SqliteLedger;
+  let ledger: Ledger;
   const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
-  beforeEach(() => {
-    db = openDatabase(":memory:");
+  beforeEach(async () => {
     clock = T0;
-    ledger = new SqliteLedger(db, () => clock);
+    storage = await openStorage(backend, () => clock);
+    ledger = storage.ledger;
   });
-  afterEach(() => db.close());
+  afterEach(() => storage.close());
 
   const newImage = (fields: Partial<NewGeneration> = {}): NewGeneration => ({
     type: "image",
@@ -284,10 +286,10 @@ describe("Ledger", () => {
   });
 });
 
-describe("Ledger: unknown costs are never $0 to a budget", () => {
+describe.each(BACKENDS)("Ledger on %s: unknown costs are never $0 to a budget", (backend) => {
   test("finished rows without a cost count at their estimate; refusals that billed nothing count nothing", async () => {
-    using db = openDatabase(":memory:");
-    const ledger = new SqliteLedger(db);
+    const storage = await openStorage(backend);
+    const ledger = storage.ledger;
     const row = async (estimate: number) => (await ledger.enqueue({ type: "image", model: "m", provider: "openclacky", prompt: "p", params: {}, estimatedCostUsd: estimate }));
     const unpriced = await row(0.25);
     await ledger.markRunning(unpriced);
@@ -307,6 +309,7 @@ describe("Ledger: unknown costs are never $0 to a budget", () => {
     expect(await ledger.spendSince(0)).toBeCloseTo(0.75 + ASSUMED_COST_USD.image, 9);
     const [group] = (await ledger.costGroups(0, Date.now() + 1000, "type"));
     expect(group).toMatchObject({ key: "image", count: 1, unknown_cost_count: 3 });
+    await storage.close();
   });
 });
 

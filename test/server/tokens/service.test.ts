@@ -15,9 +15,9 @@ function service(now = () => 1_700_000_000_000) {
 const input = (fields: Record<string, unknown>) => TokenCreate.parse(fields);
 
 describe("TokenService", () => {
-  test("create returns a random mg_ token once; the database keeps only its SHA-256 and a short prefix", () => {
+  test("create returns a random mg_ token once; the database keeps only its SHA-256 and a short prefix", async () => {
     const { db, tokens } = service();
-    const created = tokens.create(input({ name: "alice", team: "backend", budget_daily_usd: 2 }), true);
+    const created = (await tokens.create(input({ name: "alice", team: "backend", budget_daily_usd: 2 }), true));
     expect(created.token).toMatch(/^mg_[A-Za-z0-9_-]{43}$/);
     expect(created.token.startsWith(TOKEN_PREFIX)).toBe(true);
     expect(created).toMatchObject({ name: "alice", team: "backend", role: "member", budget_daily_usd: 2, budget_monthly_usd: null, revoked_at: null });
@@ -26,16 +26,16 @@ describe("TokenService", () => {
     expect(row.hash).toBe(hashToken(created.token));
     expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(row)).not.toContain(created.token);
-    const other = tokens.create(input({ name: "bob" }), true);
+    const other = (await tokens.create(input({ name: "bob" }), true));
     expect(other.token).not.toBe(created.token);
   });
 
-  test("list shows every token without its secret, active ones first", () => {
+  test("list shows every token without its secret, active ones first", async () => {
     const { tokens } = service();
-    const alice = tokens.create(input({ name: "alice" }), true);
-    const bob = tokens.create(input({ name: "bob", role: "admin" }), true);
-    tokens.revoke("alice", true);
-    const list = tokens.list();
+    const alice = (await tokens.create(input({ name: "alice" }), true));
+    const bob = (await tokens.create(input({ name: "bob", role: "admin" }), true));
+    await tokens.revoke("alice", true);
+    const list = (await tokens.list());
     expect(list.items.map((t) => [t.name, t.revoked_at === null])).toEqual([
       ["bob", true],
       ["alice", false],
@@ -44,69 +44,69 @@ describe("TokenService", () => {
     expect(JSON.stringify(list)).not.toContain(bob.token);
   });
 
-  test("identify knows an active token, reads the database once for it, and forgets it the moment it is revoked", () => {
+  test("identify knows an active token, reads the database once for it, and forgets it the moment it is revoked", async () => {
     const { store, tokens } = service();
-    const created = tokens.create(input({ name: "alice", team: "backend" }), true);
+    const created = (await tokens.create(input({ name: "alice", team: "backend" }), true));
     let reads = 0;
     const lookup = store.findActiveByHash.bind(store);
-    store.findActiveByHash = (hash) => {
+    store.findActiveByHash = async (hash) => {
       reads++;
       return lookup(hash);
     };
     for (let i = 0; i < 5; i++) expect(tokens.identify(created.token)).toMatchObject({ via: "token", role: "member", name: "alice", team: "backend", tokenId: created.id });
     expect(reads).toBe(1);
     expect(tokens.identify(`${created.token}x`)).toBeUndefined();
-    tokens.revoke(created.id, true);
+    await tokens.revoke(created.id, true);
     expect(tokens.identify(created.token)).toBeUndefined();
   });
 
-  test("revoke by id or by name; an unknown or already revoked one is not_found", () => {
+  test("revoke by id or by name; an unknown or already revoked one is not_found", async () => {
     const { tokens } = service();
-    const a = tokens.create(input({ name: "alice" }), true);
-    tokens.create(input({ name: "bob" }), true);
-    expect(tokens.revoke(a.id, true).revoked_at).not.toBeNull();
-    expect(tokens.revoke("bob", true).name).toBe("bob");
-    expect(thrown(() => tokens.revoke("bob", true)).type).toBe("not_found");
-    expect(thrown(() => tokens.revoke("nobody", true)).message).toContain('"nobody"');
+    const a = (await tokens.create(input({ name: "alice" }), true));
+    await tokens.create(input({ name: "bob" }), true);
+    expect((await tokens.revoke(a.id, true)).revoked_at).not.toBeNull();
+    expect((await tokens.revoke("bob", true)).name).toBe("bob");
+    expect(thrown(async () => (await tokens.revoke("bob", true))).type).toBe("not_found");
+    expect(thrown(async () => (await tokens.revoke("nobody", true))).message).toContain('"nobody"');
   });
 
-  test("names are unique among active tokens; a revoked name may be given again", () => {
+  test("names are unique among active tokens; a revoked name may be given again", async () => {
     const { tokens } = service();
-    tokens.create(input({ name: "alice" }), true);
-    const error = thrown(() => tokens.create(input({ name: "alice" }), true));
+    await tokens.create(input({ name: "alice" }), true);
+    const error = thrown(async () => (await tokens.create(input({ name: "alice" }), true)));
     expect(error.details.field).toBe("name");
-    tokens.revoke("alice", true);
-    expect(tokens.create(input({ name: "alice" }), true).name).toBe("alice");
+    await tokens.revoke("alice", true);
+    expect((await tokens.create(input({ name: "alice" }), true)).name).toBe("alice");
   });
 
-  test("without server.token the first token must be an admin, and the last admin cannot be revoked while others remain", () => {
+  test("without server.token the first token must be an admin, and the last admin cannot be revoked while others remain", async () => {
     const { tokens } = service();
-    const first = thrown(() => tokens.create(input({ name: "alice" }), false));
+    const first = thrown(async () => (await tokens.create(input({ name: "alice" }), false)));
     expect(first.details).toMatchObject({ field: "role", allowed: ["admin"] });
-    tokens.create(input({ name: "root", role: "admin" }), false);
-    tokens.create(input({ name: "alice" }), false);
-    expect(thrown(() => tokens.revoke("root", false)).message).toContain("last admin token");
-    expect(tokens.revoke("root", true).name).toBe("root");
+    await tokens.create(input({ name: "root", role: "admin" }), false);
+    await tokens.create(input({ name: "alice" }), false);
+    expect(thrown(async () => (await tokens.revoke("root", false))).message).toContain("last admin token");
+    expect((await tokens.revoke("root", true)).name).toBe("root");
   });
 
-  test("setBudget changes a token's own limits from the next request on; a left-out field is kept, null removes it", () => {
+  test("setBudget changes a token's own limits from the next request on; a left-out field is kept, null removes it", async () => {
     const { tokens } = service();
-    const made = tokens.create(input({ name: "alice", budget_daily_usd: 1, budget_monthly_usd: 10 }), true);
+    const made = (await tokens.create(input({ name: "alice", budget_daily_usd: 1, budget_monthly_usd: 10 }), true));
     expect(tokens.identify(made.token)).toMatchObject({ budgetDailyUsd: 1, budgetMonthlyUsd: 10 });
-    expect(tokens.setBudget("alice", { budget_daily_usd: 3 })).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: 10 });
+    expect(await tokens.setBudget("alice", { budget_daily_usd: 3 })).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: 10 });
     expect(tokens.identify(made.token)).toMatchObject({ budgetDailyUsd: 3, budgetMonthlyUsd: 10 });
-    expect(tokens.setBudget(made.id, { budget_monthly_usd: null })).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: null });
-    expect(tokens.list().items[0]).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: null });
-    tokens.revoke("alice", true);
-    expect(thrown(() => tokens.setBudget("alice", { budget_daily_usd: 1 })).type).toBe("not_found");
+    expect(await tokens.setBudget(made.id, { budget_monthly_usd: null })).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: null });
+    expect((await tokens.list()).items[0]).toMatchObject({ budget_daily_usd: 3, budget_monthly_usd: null });
+    await tokens.revoke("alice", true);
+    expect(thrown(async () => (await tokens.setBudget("alice", { budget_daily_usd: 1 }))).type).toBe("not_found");
   });
 
-  test("anyActive follows creates and revokes", () => {
+  test("anyActive follows creates and revokes", async () => {
     const { tokens } = service();
     expect(tokens.anyActive()).toBe(false);
-    tokens.create(input({ name: "alice" }), true);
+    await tokens.create(input({ name: "alice" }), true);
     expect(tokens.anyActive()).toBe(true);
-    tokens.revoke("alice", true);
+    await tokens.revoke("alice", true);
     expect(tokens.anyActive()).toBe(false);
   });
 
