@@ -68,7 +68,10 @@ export async function openStorage(backend: Backend, now: () => number = Date.now
     backend,
     ledger,
     tokens: new PostgresTokenStore(sql),
-    rows: async (text) => (await sql.unsafe(text)) as Record<string, unknown>[],
+    rows: async (text) => {
+      await ledger.settled();
+      return (await sql.unsafe(text)) as Record<string, unknown>[];
+    },
     close: async () => {
       await ledger.close();
     },

@@ -181,6 +181,11 @@ export class PostgresLedger implements Ledger {
     this.timer.unref?.();
   }
 
+  /** Resolves once every write made so far has been tried (for readers outside the ledger: tests, export). */
+  async settled(): Promise<void> {
+    await this.chain;
+  }
+
   /** Records a request refused before any provider call (folding floods); resolves to the id of the row counting it. */
   async refuse(refusal: Refusal): Promise<string> {
     const { id, at, fold } = this.folder.plan(refusal);
