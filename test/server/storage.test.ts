@@ -26,6 +26,7 @@ describe.each(BACKENDS)("the app on %s", (backend) => {
       expect(row.status).toBe(200);
       expect(row.body).toMatchObject({ id, type: "audio", status: "succeeded", provider: "local", model: "flite", cost_usd: 0, output_path: made.body.audio, door: "api" });
       expect(row.body.latency_ms).toBeGreaterThanOrEqual(0);
+      expect((await h.get("/api/health")).body.storage).toEqual({ ok: true, pending_writes: 0, backend });
 
       const summary = await h.get("/api/costs/summary?group_by=type");
       expect(summary.status).toBe(200);
@@ -129,6 +130,53 @@ describe("migrations", () => {
       await sql.close();
       expect(openServerStorage(target)).rejects.toThrow(`database schema version ${PG_MIGRATIONS.length + 1} is newer than this mediagen`);
       expect(migrateStorage(target)).rejects.toThrow("upgrade mediagen");
+    } finally {
+      await made.drop();
+    }
+  });
+});
+
+/** `mediagen migrate` run from source with `args` and `env`: its exit code and output. */
+async function migrateCommand(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {
+  const proc = Bun.spawn([process.execPath, join(import.meta.dir, "../../server/main.ts"), "migrate", ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [out, err] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text()]);
+  return { code: await proc.exited, out, err };
+}
+
+describe("mediagen migrate", () => {
+  test("SQLite: --dry-run prints the versions and changes nothing; then it applies them; then nothing to do", async () => {
+    using dir = tempDir();
+    const dry = await migrateCommand(["--dry-run", "--data-dir", dir.path], {});
+    expect(dry).toMatchObject({ code: 0 });
+    expect(dry.out).toContain(`schema version: 0 (this mediagen: ${MIGRATIONS.length})`);
+    expect(dry.out).toContain("--dry-run: nothing changed");
+    expect(await storageVersions({ backend: "sqlite", path: join(dir.path, "mediagen.db") })).toMatchObject({ current: 0 });
+    const applied = await migrateCommand(["--data-dir", dir.path], {});
+    expect(applied.code).toBe(0);
+    expect(applied.out).toContain(`applied ${MIGRATIONS.length} migration(s): now at ${MIGRATIONS.length}`);
+    expect((await migrateCommand(["--data-dir", dir.path], {})).out).toContain("up to date");
+  });
+
+  test.skipIf(!withPostgres)("PostgreSQL through MEDIAGEN_DATABASE_URL: applied, and the password never printed", async () => {
+    using dir = tempDir();
+    const made = (await testDatabase())!;
+    try {
+      // Trust authentication ignores the password; it is there to be masked.
+      const url = new URL(made.url);
+      url.password = "s3cret-pw";
+      const env = { MEDIAGEN_DATABASE_URL: url.href };
+      const dry = await migrateCommand(["--dry-run", "--data-dir", dir.path], env);
+      expect(dry.code).toBe(0);
+      expect(dry.out).toContain(`schema version: 0 (this mediagen: ${PG_MIGRATIONS.length})`);
+      const applied = await migrateCommand(["--data-dir", dir.path], env);
+      expect(applied.code).toBe(0);
+      expect(applied.out).toContain(`now at ${PG_MIGRATIONS.length}`);
+      expect(applied.out).toContain(":***@");
+      expect(`${dry.out}${dry.err}${applied.out}${applied.err}`).not.toContain("s3cret-pw");
     } finally {
       await made.drop();
     }

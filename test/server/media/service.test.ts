@@ -54,7 +54,7 @@ describe("a database that cannot be written", () => {
     h.db.exec("PRAGMA query_only = OFF");
     const recovered = await h.get("/api/health");
     expect(recovered.body.ok).toBe(true);
-    expect(recovered.body.storage).toEqual({ ok: true, pending_writes: 0 });
+    expect(recovered.body.storage).toEqual({ ok: true, pending_writes: 0, backend: "sqlite" });
     const row = (await h.ledger.list({})).items[0]!;
     expect(row).toMatchObject({ status: "succeeded", output_path: body.image, cost_usd: 0.04, cost_source: "upstream" });
     expect((await h.ledger.list({})).items).toHaveLength(1);
