@@ -230,51 +230,51 @@ export class MediaService {
       const hash = options.idempotencyKey ? requestHash(type, raw) : undefined;
       // One admission at a time in this process, so the idempotency, queue and budget checks and the insert are atomic.
       const admitted = await this.admit(async () => {
-      const replay = options.idempotencyKey ? await this.replay(options.idempotencyKey, hash!, options) : undefined;
-      if (replay) return { kind: "replay" as const, outcome: replay.outcome };
-      if (this.jobs.isFull(type)) {
-        throw new AppError("queue_full", `${this.jobs.waitingCount(type)} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
-          retry_after_seconds: await this.jobs.retryAfter(type),
+        const replay = options.idempotencyKey ? await this.replay(options.idempotencyKey, hash!, options) : undefined;
+        if (replay) return { kind: "replay" as const, outcome: replay.outcome };
+        if (this.jobs.isFull(type)) {
+          throw new AppError("queue_full", `${this.jobs.waitingCount(type)} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
+            retry_after_seconds: await this.jobs.retryAfter(type),
+          });
+        }
+        const now = this.now();
+        checkBudget(settings.budget, type, estimate, await spentTable(settings.budget ? (from, scopeType) => ledger.spendSince(from, scopeType) : undefined, now, type), now);
+        checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, await spentByTable(caller.principal, (from, who) => ledger.spendSinceBy(from, who), now), now);
+        const params = { ...prepared.params, output_dir: dir };
+        // With a free slot the job is recorded as running at once (one insert, no later markRunning).
+        const startsNow = this.jobs.hasFreeSlot(type);
+        const record = {
+          type,
+          model: chosen.model,
+          modelName: chosen.name,
+          provider: chosen.provider,
+          prompt: prepared.prompt,
+          params,
+          // The body's session_id (the seed API's field) names the session, else the door's (MCP session, X-Mediagen-Session).
+          sessionId: prepared.sessionId ?? caller.session,
+          client: caller.client,
+          door: caller.door,
+          owner: ownerOf(caller),
+          estimatedCostUsd: estimate,
+          idempotencyKey: options.idempotencyKey,
+          requestHash: hash,
+        };
+        const id = startsNow ? await ledger.start(record) : await ledger.enqueue(record);
+        recorded = true;
+        const target: Target = { dir, prompt: prepared.prompt, params, echo: prepared.echo };
+        const job = this.jobs.track({
+          id,
+          type,
+          entry: chosen,
+          provider,
+          state: "queued",
+          echo: target.echo,
+          run: () => runChain(this.runner, job, links, target),
         });
-      }
-      const now = this.now();
-      checkBudget(settings.budget, type, estimate, await spentTable(settings.budget ? (from, scopeType) => ledger.spendSince(from, scopeType) : undefined, now, type), now);
-      checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, await spentByTable(caller.principal, (from, who) => ledger.spendSinceBy(from, who), now), now);
-      const params = { ...prepared.params, output_dir: dir };
-      // With a free slot the job is recorded as running at once (one insert, no later markRunning).
-      const startsNow = this.jobs.hasFreeSlot(type);
-      const record = {
-        type,
-        model: chosen.model,
-        modelName: chosen.name,
-        provider: chosen.provider,
-        prompt: prepared.prompt,
-        params,
-        // The body's session_id (the seed API's field) names the session, else the door's (MCP session, X-Mediagen-Session).
-        sessionId: prepared.sessionId ?? caller.session,
-        client: caller.client,
-        door: caller.door,
-        owner: ownerOf(caller),
-        estimatedCostUsd: estimate,
-        idempotencyKey: options.idempotencyKey,
-        requestHash: hash,
-      };
-      const id = startsNow ? await ledger.start(record) : await ledger.enqueue(record);
-      recorded = true;
-      const target: Target = { dir, prompt: prepared.prompt, params, echo: prepared.echo };
-      const job = this.jobs.track({
-        id,
-        type,
-        entry: chosen,
-        provider,
-        state: "queued",
-        echo: target.echo,
-        run: () => runChain(this.runner, job, links, target),
-      });
-      inputs?.holdUntil(job.done);
-      if (startsNow) this.jobs.start(job, true);
-      else this.jobs.enqueue(job);
-      return { kind: "admitted" as const, id, job, params };
+        inputs?.holdUntil(job.done);
+        if (startsNow) this.jobs.start(job, true);
+        else this.jobs.enqueue(job);
+        return { kind: "admitted" as const, id, job, params };
       });
       if (admitted.kind === "replay") return await admitted.outcome;
       const { id, job, params } = admitted;

@@ -5,7 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import type { Database } from "bun:sqlite";
 import { SqliteLedger } from "../../../server/ledger/ledger.ts";
-import { PostgresLedger } from "../../../server/ledger/postgres.ts";
+import { PostgresLedger, positional } from "../../../server/ledger/postgres.ts";
 import { migratePostgres } from "../../../server/ledger/postgres-schema.ts";
 import type { CostGroup, GenerationQuery } from "../../../server/ledger/schema.ts";
 import type { SpendQuery } from "../../../server/ledger/spend-groups.ts";
@@ -76,6 +76,30 @@ describe.skipIf(!available)("PostgresLedger answers as SqliteLedger on the same 
       }
     });
   }
+});
+
+describe.skipIf(!available)("PostgreSQL reads the index meant for each query", () => {
+  test("prompt search, spend windows, idempotency keys, unfinished jobs and a token's spend, with the values bound as the ledger binds them", async () => {
+    const made = (await testDatabase())!;
+    const sql = new SQL(made.url);
+    try {
+      await migratePostgres(sql);
+      await sql`SET enable_seqscan = off`;
+      const plan = async (text: string, params: Record<string, string | number>) => {
+        const { text: statement, values } = positional(`EXPLAIN ${text}`, params);
+        const rows = (await sql.unsafe(statement, values)) as { "QUERY PLAN": string }[];
+        return rows.map((row) => row["QUERY PLAN"]).join("\n");
+      };
+      expect(await plan("SELECT * FROM generations WHERE mediagen_fold(prompt) LIKE mediagen_fold($q) ORDER BY seq DESC LIMIT 51", { q: "%red fox%" })).toContain("generations_prompt_trgm");
+      expect(await plan("SELECT sum(cost_usd) FROM generations WHERE created_at >= $from AND created_at < $to", { from: 1_700_000_000_000, to: 1_700_086_400_000 })).toContain("generations_spend");
+      expect(await plan("SELECT id FROM generations WHERE idempotency_key = $key AND created_at >= $since ORDER BY seq DESC LIMIT 1", { key: "k", since: 1_700_000_000_000 })).toContain("generations_idempotency");
+      expect(await plan("SELECT * FROM generations WHERE status IN ('queued', 'running') ORDER BY seq", {})).toContain("generations_unfinished");
+      expect(await plan("SELECT sum(cost_usd) FROM generations WHERE token_id = $who AND created_at >= $from", { who: "t", from: 1_700_000_000_000 })).toContain("generations_token_spend");
+    } finally {
+      await sql.close();
+      await made.drop();
+    }
+  });
 });
 
 /** The same pages (by prompt and cursor) for a spread of filters, ranges and prompt searches. */
