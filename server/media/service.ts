@@ -238,8 +238,8 @@ export class MediaService {
           });
         }
         const now = this.now();
-        checkBudget(settings.budget, type, estimate, await spentTable(settings.budget ? (from, scopeType) => ledger.spendSince(from, scopeType) : undefined, now, type), now);
-        checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, await spentByTable(caller.principal, (from, who) => ledger.spendSinceBy(from, who), now), now);
+        checkBudget(settings.budget, type, estimate, await spentTable(settings.budget, (from, scopeType) => ledger.spendSince(from, scopeType), now, type), now);
+        checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, await spentByTable(caller.principal, settings.budget?.per_team, (from, who) => ledger.spendSinceBy(from, who), now), now);
         const params = { ...prepared.params, output_dir: dir };
         // With a free slot the job is recorded as running at once (one insert, no later markRunning).
         const startsNow = this.jobs.hasFreeSlot(type);

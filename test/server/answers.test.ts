@@ -30,7 +30,7 @@ test("the declared response schemas keep every answer exactly as its service bui
   await h.ledger.setResponse(id, { status: 200, body: { success: true, image: "/x.png", model: "gpt-image-1", provider: "openai", prompt: "p", cost_usd: 0.01, id } });
   await same(`/api/media/jobs/${id}`, (await h.media.job(id)));
   // The generations routes add, last, whether a succeeded record's file is still on disk (/x.png is not).
-  await same(`/api/generations/${id}`, { ...h.ledger.get(id), file_missing: true });
+  await same(`/api/generations/${id}`, { ...(await h.ledger.get(id)), file_missing: true });
   for (const groupBy of ["day", "model", "type", "provider"]) {
     const range = { from: "2026-01-01", to: "2030-12-31" };
     await same(`/api/costs/summary?group_by=${groupBy}&from=${range.from}&to=${range.to}`, (await costSummary(h.ledger, CostQuery.parse({ group_by: groupBy, ...range }))));
