@@ -1,6 +1,7 @@
 // The daemon: environment checks, the data-folder lock, config, ledger, front door, listen, recovery and shutdown.
 // Loaded by main.ts only when the command line asks to serve, so --version and --help never pay for it.
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import pkg from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
 import type { ServeCommand } from "./cli.ts";
@@ -64,7 +65,7 @@ export async function serve(command: ServeCommand): Promise<void> {
   const target = storageTarget(command.dataDir, config.get().storage);
   let storage: Storage;
   try {
-    storage = await openStorage(target, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
+    storage = await openStorage(target, (message, recovered) => (recovered ? log.info(message) : log.error(message)), `${hostname()}:${command.dataDir}`);
   } catch (error) {
     console.error(`mediagen: cannot open the ledger database ${describeTarget(target)}: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);

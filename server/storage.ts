@@ -63,11 +63,14 @@ export function describeTarget(target: StorageTarget): string {
   return target.backend === "sqlite" ? target.path : maskUrl(target.url);
 }
 
-/** Opens (and migrates) the storage at `target`; `onProblem` hears when writes start and stop failing. */
-export async function openStorage(target: StorageTarget, onProblem?: (message: string, recovered: boolean) => void, now: () => number = Date.now): Promise<Storage> {
+/**
+ * Opens (and migrates) the storage at `target`; `onProblem` hears when writes start and stop failing. `daemon` names
+ * this daemon across restarts (PostgreSQL: its recovery takes only the jobs it recorded itself).
+ */
+export async function openStorage(target: StorageTarget, onProblem?: (message: string, recovered: boolean) => void, daemon: string | null = null): Promise<Storage> {
   if (target.backend === "sqlite") {
     const db = openDatabase(target.path);
-    const ledger = new SqliteLedger(db, now, onProblem);
+    const ledger = new SqliteLedger(db, Date.now, onProblem);
     return {
       backend: "sqlite",
       location: target.path,
@@ -87,7 +90,7 @@ export async function openStorage(target: StorageTarget, onProblem?: (message: s
     await sql.close();
     throw new Error(maskSecret(error instanceof Error ? error.message : String(error), target.url));
   }
-  const ledger = new PostgresLedger(sql, now, onProblem);
+  const ledger = new PostgresLedger(sql, Date.now, onProblem, daemon);
   return {
     backend: "postgres",
     location: maskUrl(target.url),

@@ -14,7 +14,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   // 1. The ledger as SQLite's schema 8 holds it (one row per job, refusals folded with a count, tokens), with:
   // ms times as bigint; mediagen_fold, the ASCII-only lower() SQLite applies, so that prompt search has the same
   // semantics; a pg_trgm GIN index on the folded prompt for the q filter (LIKE '%...%'); covering indexes for the
-  // spend sums, the cost groupings and the refusals and billed failures.
+  // spend sums, the cost groupings and the refusals and billed failures. `daemon` names the daemon that took a job
+  // (its host and data folder), so that a daemon's start-up recovery takes only its own previous run's jobs.
   `CREATE EXTENSION IF NOT EXISTS pg_trgm;
    CREATE FUNCTION mediagen_fold(text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
      AS $$ SELECT translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') $$;
@@ -65,7 +66,8 @@ export const PG_MIGRATIONS: readonly string[] = [
      idempotency_key  text,
      request_hash     text,
      response         text,
-     response_status  integer
+     response_status  integer,
+     daemon           text
    );
    CREATE INDEX generations_spend ON generations (created_at) INCLUDE (type, status, model, provider, door, client, cost_usd, estimated_cost_usd, cost_note);
    CREATE INDEX generations_type_status ON generations (type, status, seq);

@@ -94,11 +94,16 @@ export class PostgresLedger implements Ledger {
   /** The time zone local dates are taken in: the daemon's, as SQLite's localtime. */
   private readonly timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-  /** `onStorageProblem` hears when writes start failing (server unreachable) and when they recover. */
+  /**
+   * `onStorageProblem` hears when writes start failing (server unreachable) and when they recover. `daemon` names
+   * this daemon the same way across its restarts (host and data folder): the jobs it records carry it, and
+   * `unfinished` returns only those (and unnamed ones), so that one daemon's start never closes another's jobs.
+   */
   constructor(
     private readonly sql: SQL,
     private readonly now: () => number = Date.now,
     private readonly onStorageProblem: (message: string, recovered: boolean) => void = () => {},
+    private readonly daemon: string | null = null,
   ) {
     this.folder = new RefusalFolder(now);
   }
@@ -241,9 +246,9 @@ export class PostgresLedger implements Ledger {
     const inserted = this.chain.then(() =>
       this.query(
         `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client, door,
-           estimated_cost_usd, idempotency_key, request_hash, token_id, owner, team)
+           estimated_cost_usd, idempotency_key, request_hash, token_id, owner, team, daemon)
          VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client, $door,
-           $estimate, $idempotencyKey, $requestHash, $tokenId, $owner, $team)`,
+           $estimate, $idempotencyKey, $requestHash, $tokenId, $owner, $team, $daemon)`,
         {
           id,
           type: input.type,
@@ -264,6 +269,7 @@ export class PostgresLedger implements Ledger {
           tokenId: input.owner?.tokenId ?? null,
           owner: input.owner?.name ?? null,
           team: input.owner?.team ?? null,
+          daemon: this.daemon,
         },
       ),
     );
@@ -377,10 +383,12 @@ export class PostgresLedger implements Ledger {
     return row ? String(row.id) : undefined;
   }
 
-  /** Jobs left queued or running (for recovery at start). */
+  /** Jobs this daemon (or one that named none) left queued or running, for its recovery at start; never another daemon's. */
   async unfinished(): Promise<Generation[]> {
     await this.chain;
-    return (await this.query("SELECT * FROM generations WHERE status IN ('queued', 'running') ORDER BY seq")).map((row) => toGeneration(toRow(row)));
+    const mine = this.daemon === null ? "daemon IS NULL" : "(daemon = $daemon OR daemon IS NULL)";
+    const rows = await this.query(`SELECT * FROM generations WHERE status IN ('queued', 'running') AND ${mine} ORDER BY seq`, this.daemon === null ? {} : { daemon: this.daemon });
+    return rows.map((row) => toGeneration(toRow(row)));
   }
 
   /** Completes a running generation as succeeded. */

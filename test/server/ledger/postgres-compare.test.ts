@@ -122,3 +122,29 @@ async function listsAgree(sqlite: SqliteLedger, postgres: PostgresLedger, start:
     }
   }
 }
+
+describe.skipIf(!available)("daemons sharing one PostgreSQL ledger", () => {
+  test("each daemon's recovery takes only the jobs it recorded itself (and unnamed ones), never another daemon's", async () => {
+    const made = (await testDatabase())!;
+    const sql = new SQL(made.url);
+    try {
+      await migratePostgres(sql);
+      const job = { type: "image" as const, model: "m", provider: "p", prompt: "x", params: {} };
+      const a = new PostgresLedger(sql, Date.now, () => {}, "host-a:/data");
+      const b = new PostgresLedger(sql, Date.now, () => {}, "host-b:/data");
+      const aRunning = await a.start(job);
+      const aQueued = await a.enqueue(job);
+      const bRunning = await b.start(job);
+      const unnamed = await new PostgresLedger(sql).start(job);
+      const done = await a.start(job);
+      await a.succeed(done, { outputPath: "/o.png", mimeType: "image/png", bytes: 1, cost: { costUsd: 0, source: "catalog" } });
+      expect((await a.unfinished()).map((g) => g.id)).toEqual([aRunning, aQueued, unnamed]);
+      expect((await b.unfinished()).map((g) => g.id)).toEqual([bRunning, unnamed]);
+      // A restart of A (a new ledger object, the same name) finds its jobs again.
+      expect((await new PostgresLedger(sql, Date.now, () => {}, "host-a:/data").unfinished()).map((g) => g.id)).toEqual([aRunning, aQueued, unnamed]);
+    } finally {
+      await sql.close();
+      await made.drop();
+    }
+  });
+});
