@@ -41,7 +41,9 @@ async function fill(root: string, dataDir: string): Promise<void> {
   fullBytes = sources[0]!.bytes;
   const db = openDatabase(join(dataDir, "mediagen.db"));
   const ledger = new SqliteLedger(db);
-  db.transaction(async () => {
+  // One transaction, begun and committed by hand: the ledger's methods are async, db.transaction() is not.
+  db.exec("BEGIN");
+  {
     for (let i = 0; i < ROWS; i++) {
       const source = sources[i % SOURCES]!;
       const id = (await ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: `Picture ${i} of a ${SUBJECTS[i % SUBJECTS.length]}`, params: {} }));
@@ -50,7 +52,8 @@ async function fill(root: string, dataDir: string): Promise<void> {
     }
     missingId = (await ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "A picture whose file was deleted", params: {} }));
     await ledger.succeed(missingId, { outputPath: join(out, "deleted.png"), mimeType: "image/png", bytes: 1, cost: { costUsd: 0.04, source: "upstream" } });
-  })();
+  }
+  db.exec("COMMIT");
   await ledger.close();
   db.close();
 }
