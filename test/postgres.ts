@@ -80,11 +80,16 @@ async function startCluster(): Promise<Server | undefined> {
     why = `pg_ctl start failed: ${started.output.split("\n").slice(-3).join(" ")}`;
     return undefined;
   }
-  // Synchronous, so that it also runs from the exit handler (bun test has no hook after the last file).
-  process.on("exit", () => {
-    run([join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"]);
-    rmSync(dir, { recursive: true, force: true });
+  // bun test has no hook after the last file, and a killed test run runs none: a watchdog shell stops the cluster
+  // and removes its folder once this process is gone, however it ends.
+  const stop = [join(bin, "pg_ctl"), "-D", data, "-m", "immediate", "-w", "stop"];
+  const stopCommand = (process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...stop] : stop).map((arg) => `'${arg}'`).join(" ");
+  const watchdog = Bun.spawn(["sh", "-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; ${stopCommand} >/dev/null 2>&1; rm -rf '${dir}'`], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
   });
+  watchdog.unref();
   return { adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres` };
 }
 
