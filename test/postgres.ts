@@ -100,8 +100,26 @@ function testServer(): Promise<Server | undefined> {
   return server;
 }
 
-/** A new, empty database with a unique name; undefined when no PostgreSQL is available (a failure under CI=true). */
-export async function testDatabase(): Promise<TestDatabase | undefined> {
+/**
+ * Drops database `name` on the server of `adminUrl` once this process is gone (bun test runs no exit handler): a
+ * watchdog shell waits for it, then runs Bun's client. Only needed on MEDIAGEN_TEST_DATABASE_URL's server; a
+ * throwaway cluster goes as a whole.
+ */
+function dropWhenGone(adminUrl: string, name: string): void {
+  const script = `const { SQL } = require("bun"); const sql = new SQL(${JSON.stringify(adminUrl)}); await sql.unsafe(${JSON.stringify(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)}); await sql.close();`;
+  const watchdog = Bun.spawn(["sh", "-c", `while kill -0 ${process.pid} 2>/dev/null; do sleep 0.5; done; exec "$0" -e "$1"`, process.execPath, script], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "ignore",
+  });
+  watchdog.unref();
+}
+
+/**
+ * A new, empty database with a unique name; undefined when no PostgreSQL is available (a failure under CI=true).
+ * `untilExit`: nobody drops it; it goes when the test process does.
+ */
+export async function testDatabase(options: { untilExit?: boolean } = {}): Promise<TestDatabase | undefined> {
   const found = await testServer();
   if (!found) {
     if (process.env.CI === "true") throw new Error(`PostgreSQL is required under CI=true: ${why}`);
@@ -111,6 +129,7 @@ export async function testDatabase(): Promise<TestDatabase | undefined> {
   const admin = new SQL(found.adminUrl);
   await admin.unsafe(`CREATE DATABASE ${name}`);
   await admin.close();
+  if (options.untilExit && process.env.MEDIAGEN_TEST_DATABASE_URL) dropWhenGone(found.adminUrl, name);
   const url = new URL(found.adminUrl);
   url.pathname = `/${name}`;
   return {

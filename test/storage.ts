@@ -1,16 +1,15 @@
 // Storage for the tests that run against both backends: SQLite in memory, and PostgreSQL (test/postgres.ts) with one
-// database per test file, emptied before each test. BACKENDS lists the ones available here (PostgreSQL only when a
+// database per run, emptied by each openStorage. BACKENDS lists the ones available here (PostgreSQL only when a
 // server could be found or started; test/postgres.ts says why not, and fails under CI=true).
 import { SQL } from "bun";
 import { Database } from "bun:sqlite";
-import { afterAll } from "bun:test";
 import { openDatabase } from "../server/ledger/database.ts";
 import { SqliteLedger } from "../server/ledger/ledger.ts";
 import { PostgresLedger } from "../server/ledger/postgres.ts";
 import { migratePostgres } from "../server/ledger/postgres-schema.ts";
 import type { Ledger } from "../server/ledger/store.ts";
 import { PostgresTokenStore, SqliteTokenStore, type TokenStore } from "../server/tokens/store.ts";
-import { postgresAvailable, testDatabase, type TestDatabase } from "./postgres.ts";
+import { postgresAvailable, testDatabase } from "./postgres.ts";
 
 export type Backend = "sqlite" | "postgres";
 
@@ -27,25 +26,21 @@ export interface OpenedStorage {
   close(): Promise<void>;
 }
 
-let database: Promise<TestDatabase> | undefined;
-let pool: SQL | undefined;
+let pool: Promise<SQL> | undefined;
+let previous: PostgresLedger | undefined;
 
-/** This file's PostgreSQL database (created and migrated on first use, dropped after the file's tests). */
-async function postgresPool(): Promise<SQL> {
-  if (!database) {
-    database = testDatabase().then((made) => made!);
-    afterAll(async () => {
-      await pool?.close();
-      pool = undefined;
-      await (await database)?.drop();
-      database = undefined;
-    });
-  }
-  const made = await database;
-  if (!pool) {
-    pool = new SQL(made.url);
-    await migratePostgres(pool);
-  }
+/**
+ * The run's PostgreSQL database, created and migrated on first use and shared by every test file (they run one
+ * after another in one process; each openStorage empties it). It goes when the process does: bun test has no hook
+ * after the last file, and an afterAll registered from inside a hook would run at once.
+ */
+function postgresPool(): Promise<SQL> {
+  pool ??= (async () => {
+    const made = (await testDatabase({ untilExit: true }))!;
+    const sql = new SQL(made.url);
+    await migratePostgres(sql);
+    return sql;
+  })();
   return pool;
 }
 
@@ -62,8 +57,11 @@ export async function openStorage(backend: Backend, now: () => number = Date.now
     };
   }
   const sql = await postgresPool();
+  // The previous test's writes (a refusal is written after its answer) land before the tables are emptied.
+  await previous?.settled();
   await sql`TRUNCATE generations, tokens RESTART IDENTITY`;
   const ledger = new PostgresLedger(sql, now);
+  previous = ledger;
   return {
     backend,
     ledger,
