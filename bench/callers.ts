@@ -7,7 +7,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { costSummary } from "../server/costs/summary.ts";
 import { openDatabase } from "../server/ledger/database.ts";
-import { Ledger } from "../server/ledger/ledger.ts";
+import { SqliteLedger } from "../server/ledger/ledger.ts";
 import type { CostQuery } from "../server/ledger/schema.ts";
 
 const [dataDir, repeatsArg] = process.argv.slice(2);
@@ -25,7 +25,7 @@ raw.close();
 const started = performance.now();
 const db = openDatabase(path);
 console.log(`opened schema ${versionBefore}: ${(performance.now() - started).toFixed(0)} ms (migrations included)`);
-const ledger = new Ledger(db);
+const ledger = new SqliteLedger(db);
 const newest = db.query<{ at: number }, []>("SELECT max(created_at) AS at FROM generations").get()!.at;
 const session = db.query<{ s: string }, []>("SELECT session_id AS s FROM generations WHERE session_id IS NOT NULL ORDER BY seq DESC LIMIT 1").get()?.s ?? "none";
 const client = db.query<{ c: string }, []>("SELECT client AS c FROM generations WHERE client IS NOT NULL ORDER BY seq DESC LIMIT 1").get()?.c ?? "none";

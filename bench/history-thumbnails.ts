@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createApp } from "../server/app.ts";
 import { ConfigStore } from "../server/config/store.ts";
 import { openDatabase } from "../server/ledger/database.ts";
-import { Ledger } from "../server/ledger/ledger.ts";
+import { SqliteLedger } from "../server/ledger/ledger.ts";
 import { memoryLogger } from "../server/log.ts";
 import { MediaService } from "../server/media/service.ts";
 import { Thumbnails } from "../server/thumbnails/thumbnails.ts";
@@ -28,7 +28,7 @@ mkdirSync(out, { recursive: true });
 const config = ConfigStore.open(dataDir);
 const db = openDatabase(join(dataDir, "mediagen.db"));
 const log = memoryLogger();
-const ledger = new Ledger(db);
+const ledger = new SqliteLedger(db);
 const thumbnails = new Thumbnails({ dataDir, ledger, log });
 const media = new MediaService({ config, ledger, log });
 const tokens = new TokenService(new SqliteTokenStore(db));
@@ -46,8 +46,8 @@ for (let i = 0; i < SOURCES; i++) {
 let made = performance.now();
 for (let i = 0; i < PAGE_SIZE; i++) {
   const source = sources[i % SOURCES]!;
-  const id = ledger.start({ type: "image", model: "m", provider: "p", prompt: `picture ${i}`, params: {} });
-  ledger.succeed(id, { outputPath: source.path, mimeType: source.mime, bytes: source.bytes, width: 3840, height: 2160, cost: { costUsd: 0.04, source: "upstream" } });
+  const id = await ledger.start({ type: "image", model: "m", provider: "p", prompt: `picture ${i}`, params: {} });
+  await ledger.succeed(id, { outputPath: source.path, mimeType: source.mime, bytes: source.bytes, width: 3840, height: 2160, cost: { costUsd: 0.04, source: "upstream" } });
   thumbnails.saved({ id, type: "image", outputPath: source.path, mimeType: source.mime });
 }
 await thumbnails.idle();

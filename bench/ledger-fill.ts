@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import type { MediaType } from "../server/config/schema.ts";
 import { openDatabase } from "../server/ledger/database.ts";
-import { Ledger } from "../server/ledger/ledger.ts";
+import { SqliteLedger } from "../server/ledger/ledger.ts";
 import { prng } from "../test/prng.ts";
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -87,17 +87,17 @@ const yearStart = Date.now() - YEAR_MS;
 let clock = yearStart;
 const step = YEAR_MS / Math.max(total, 1);
 const db = openDatabase(join(dataDir, "mediagen.db"));
-const ledger = new Ledger(db, () => clock);
+const ledger = new SqliteLedger(db, () => clock);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** One job from queued to its end, as the daemon writes it. */
-function oneJob(index: number, session: string, client: string | undefined): void {
+async function oneJob(index: number, session: string, client: string | undefined): Promise<void> {
   const spec = weighted(MODEL_WEIGHTS);
   const text = prompt(spec.type);
   const quantity = spec.type === "image" ? 1 : spec.type === "video" ? pick([4, 5, 8, 10]) : Math.max(1, Math.round(text.length / 100) / 10);
   const estimate = Math.round(spec.price * quantity * 1e6) / 1e6;
   const params = spec.type === "image" ? { size: pick(["1024x1024", "1536x1024", "1024x1536"]), n: 1 } : spec.type === "video" ? { duration: quantity, resolution: pick(["720p", "1080p"]) } : { voice: pick(["alloy", "nova", "slt"]), format: "wav" };
-  const id = ledger.enqueue({
+  const id = await ledger.enqueue({
     type: spec.type,
     model: spec.model,
     modelName: spec.name,
@@ -113,17 +113,17 @@ function oneJob(index: number, session: string, client: string | undefined): voi
   // A handful of jobs stay queued or running, as after a crash near the end of the year.
   if (index >= total - 3) return;
   clock += 5 + Math.floor(random() * 200);
-  ledger.markRunning(id);
+  await ledger.markRunning(id);
   const startedAt = clock;
   const work = spec.type === "video" ? 30_000 + random() * 240_000 : spec.type === "image" ? 3_000 + random() * 40_000 : 500 + random() * 6_000;
   const outcome = weighted(OUTCOMES);
   const finishedAt = startedAt + Math.floor(outcome === "succeeded" ? work : work * random());
-  ledger.addAttempt(id, { n: 1, started_at: iso(startedAt), finished_at: iso(finishedAt), outcome: outcome === "succeeded" ? "ok" : outcome });
+  await ledger.addAttempt(id, { n: 1, started_at: iso(startedAt), finished_at: iso(finishedAt), outcome: outcome === "succeeded" ? "ok" : outcome });
   clock = finishedAt;
   if (outcome === "succeeded") {
     const unknown = random() < 0.02;
     const output = `/home/user/media/${spec.type}-${id}.${spec.type === "image" ? "png" : spec.type === "video" ? "mp4" : "wav"}`;
-    ledger.succeed(id, {
+    await ledger.succeed(id, {
       outputPath: output,
       mimeType: spec.type === "image" ? "image/png" : spec.type === "video" ? "video/mp4" : "audio/wav",
       bytes: Math.floor((spec.type === "image" ? 1.2e6 : spec.type === "video" ? 3e7 : 4e5) * (0.5 + random())),
@@ -134,39 +134,42 @@ function oneJob(index: number, session: string, client: string | undefined): voi
         ? { costUsd: null, source: "unknown", note: "the provider reported an implausible cost" }
         : { costUsd: estimate, source: random() < 0.3 ? "upstream" : "catalog", unit: spec.unit, quantity, unitPrice: spec.price },
     });
-    ledger.setResponse(id, { status: 200, body: { id, type: spec.type, model: spec.name, path: output, cost_usd: unknown ? null : estimate } });
+    await ledger.setResponse(id, { status: 200, body: { id, type: spec.type, model: spec.name, path: output, cost_usd: unknown ? null : estimate } });
   } else {
     const [errorType, upstreamStatus] = pick(ERRORS);
     const billed = outcome === "interrupted" && random() < 0.5;
-    ledger.fail(id, {
+    await ledger.fail(id, {
       status: outcome,
       error: `${errorType}: the provider answered ${upstreamStatus}`,
       errorType,
       upstreamStatus,
       cost: billed ? { costUsd: null, source: "unknown", note: "interrupted after the provider may have billed" } : undefined,
     });
-    ledger.setResponse(id, { status: upstreamStatus, body: { error: { type: errorType, message: "failed" } } });
+    await ledger.setResponse(id, { status: upstreamStatus, body: { error: { type: errorType, message: "failed" } } });
   }
 }
 
 const started = performance.now();
 let session = "";
 let client: string | undefined;
-const fillBatch = db.transaction((from: number, to: number) => {
+/** One batch in one transaction (BEGIN and COMMIT by hand: the ledger's methods are async, db.transaction is not). */
+async function fillBatch(from: number, to: number): Promise<void> {
+  db.exec("BEGIN");
   for (let i = from; i < to; i++) {
     if (i % 40 === 0) {
       session = `session-${i}`;
       client = weighted(CLIENTS);
     }
     clock = yearStart + Math.floor(i * step);
-    oneJob(i, session, client);
+    await oneJob(i, session, client);
   }
-});
+  db.exec("COMMIT");
+}
 for (let from = 0; from < total; from += BATCH) {
-  fillBatch(from, Math.min(total, from + BATCH));
+  await fillBatch(from, Math.min(total, from + BATCH));
   if ((from / BATCH) % 20 === 19) console.error(`${from + BATCH} rows, ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
-ledger.close();
+await ledger.close();
 db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
 db.close();
 console.log(`filled ${total} rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);

@@ -6,7 +6,7 @@
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { MIGRATIONS, openDatabase } from "../server/ledger/database.ts";
-import { Ledger } from "../server/ledger/ledger.ts";
+import { SqliteLedger } from "../server/ledger/ledger.ts";
 import { tmpdir } from "node:os";
 import { mkdtempSync, rmSync } from "node:fs";
 
@@ -25,10 +25,10 @@ raw.close();
 let started = performance.now();
 const db = openDatabase(path);
 const migrationMs = performance.now() - started;
-const ledger = new Ledger(db);
+const ledger = new SqliteLedger(db);
 const emptyDir = mkdtempSync(join(tmpdir(), "ledger-bench-"));
 const emptyDb = openDatabase(join(emptyDir, "mediagen.db"));
-const empty = new Ledger(emptyDb);
+const empty = new SqliteLedger(emptyDb);
 
 const rows = db.query<{ n: number }, []>("SELECT count(*) AS n FROM generations").get()!.n;
 const newest = db.query<{ at: number }, []>("SELECT max(created_at) AS at FROM generations").get()!.at;
@@ -56,7 +56,7 @@ function median(run: () => unknown): number {
 }
 
 /** The average the media service estimates an unpriced job with (MediaService.recentAverage). */
-const recentAverage = (l: Ledger, model: string, provider: string, type: "image" | "video" | "audio") =>
+const recentAverage = (l: SqliteLedger, model: string, provider: string, type: "image" | "video" | "audio") =>
   l.recentCostAverage(model, provider, type);
 
 type Case = [name: string, baselineName: string, baseline: () => unknown, mediagen: () => unknown];

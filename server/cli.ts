@@ -1,4 +1,5 @@
-// Command-line parsing: mediagen [serve] [--host H] [--port P] [--data-dir D] | prices [--all] [--json] | a client
+// Command-line parsing: mediagen [serve] [--host H] [--port P] [--data-dir D] | prices [--all] [--json] |
+// migrate [--data-dir D] [--dry-run] | a client
 // command (image, video, speak, types, history, costs, jobs, skill: their flags are parsed by server/cli-client/) |
 // mcp [--url U] [--print-config] | --version | --help.
 import { homedir } from "node:os";
@@ -10,6 +11,9 @@ export type ServeCommand = { kind: "serve"; host: string; port: number; dataDir:
 
 /** Print how each configured model is priced (and with `all`, the whole catalogue); `json` for machines. */
 export type PricesCommand = { kind: "prices"; dataDir: string; all: boolean; json: boolean };
+
+/** Print the ledger database's schema version and this binary's, and apply the pending migrations unless `dryRun`. */
+export type MigrateCommand = { kind: "migrate"; dataDir: string; dryRun: boolean };
 
 /** The commands that talk to a running daemon (server/cli-client/). */
 export const CLIENT_COMMANDS = ["image", "video", "speak", "types", "history", "costs", "jobs", "skill", "token"] as const;
@@ -25,6 +29,7 @@ export type McpCommand = { kind: "mcp"; url?: string; printConfig: boolean };
 export type Command =
   | ServeCommand
   | PricesCommand
+  | MigrateCommand
   | ClientCommand
   | McpCommand
   | { kind: "version" }
@@ -37,6 +42,7 @@ export const USAGE = `mediagen: a local media-generation gateway (images, video,
 Usage:
   mediagen [serve] [--host H] [--port P] [--data-dir D]
   mediagen prices [--data-dir D] [--all] [--json]
+  mediagen migrate [--data-dir D] [--dry-run]
   mediagen image <prompt> [--aspect A] [--edit FILE ...] [--out DIR] [--model NAME]
   mediagen video <prompt> [--duration S] [--aspect A] [--first-frame FILE] [--out DIR] [--model NAME]
   mediagen speak <text> [--voice V] [--out DIR] [--model NAME]
@@ -55,6 +61,7 @@ Options:
   --data-dir D   Folder for config.yml and mediagen.db (env MEDIAGEN_DATA_DIR, default ~/${DEFAULT_DATA_DIR_NAME}).
   --all          prices: list the whole price catalogue too, not only the configured models.
   --json         prices: print JSON (the body of GET /api/costs/prices).
+  --dry-run      migrate: print the ledger's schema version and this binary's, change nothing.
   --url U        mcp: the daemon to forward to (env MEDIAGEN_URL, default http://127.0.0.1:7070;
                  token from MEDIAGEN_TOKEN). The same tools are served by the daemon at /mcp.
   --print-config mcp: print the JSON an MCP client needs to start \`mediagen mcp\`.
@@ -68,6 +75,8 @@ from a daemon on another machine (a non-loopback URL, or MEDIAGEN_DELIVERY=downl
 as they are by \`mediagen mcp\`.
 
 One daemon per data folder (<data-dir>/mediagen.lock) and per port.
+The ledger is <data-dir>/mediagen.db (SQLite) unless config.yml has storage: postgres://... or the environment
+has MEDIAGEN_DATABASE_URL (which wins); pending migrations are applied at start (or by mediagen migrate).
 Environment: MEDIAGEN_POLL_INTERVAL_SECONDS (provider polls, default 10),
 MEDIAGEN_IDLE_TIMEOUT_SECONDS (silent connections closed after, default 30, at most 255).
 `;
@@ -80,18 +89,19 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   const options: Record<string, string> = {};
   const args = [...argv];
   const prices = args[0] === "prices";
-  if (args[0] === "serve" || prices) args.shift();
+  const migrate = args[0] === "migrate";
+  if (args[0] === "serve" || prices || migrate) args.shift();
   const switches = new Set<string>();
   while (args.length > 0) {
     const arg = args.shift()!;
     if (arg === "--version" || arg === "-v") return { kind: "version" };
     if (arg === "--help" || arg === "-h") return { kind: "help" };
-    if (prices && (arg === "--all" || arg === "--json")) {
+    if ((prices && (arg === "--all" || arg === "--json")) || (migrate && arg === "--dry-run")) {
       switches.add(arg);
       continue;
     }
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    if (!(prices ? ["--data-dir"] : ["--host", "--port", "--data-dir"]).includes(flag)) return { kind: "error", message: `unknown argument "${arg}"` };
+    if (!(prices || migrate ? ["--data-dir"] : ["--host", "--port", "--data-dir"]).includes(flag)) return { kind: "error", message: `unknown argument "${arg}"` };
     const value = inline ?? args.shift();
     if (value === undefined || value === "") return { kind: "error", message: `${flag} needs a value` };
     options[flag] = value;
@@ -100,6 +110,7 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   const fromEnv = (name: string) => env[name] || undefined;
   const dataDir = resolve(options["--data-dir"] ?? fromEnv("MEDIAGEN_DATA_DIR") ?? join(homedir(), DEFAULT_DATA_DIR_NAME));
   if (prices) return { kind: "prices", dataDir, all: switches.has("--all"), json: switches.has("--json") };
+  if (migrate) return { kind: "migrate", dataDir, dryRun: switches.has("--dry-run") };
   const host = options["--host"] ?? fromEnv("MEDIAGEN_HOST") ?? DEFAULT_HOST;
   const portText = options["--port"] ?? fromEnv("MEDIAGEN_PORT") ?? String(DEFAULT_PORT);
   const port = Number(portText);

@@ -1,24 +1,22 @@
 // The daemon: environment checks, the data-folder lock, config, ledger, front door, listen, recovery and shutdown.
 // Loaded by main.ts only when the command line asks to serve, so --version and --help never pay for it.
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { hostname } from "node:os";
 import pkg from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
 import type { ServeCommand } from "./cli.ts";
 import { ConfigError, ConfigStore } from "./config/store.ts";
 import { DataDirInUseError, lockDataDir } from "./data-lock.ts";
-import { openDatabase } from "./ledger/database.ts";
-import { Ledger } from "./ledger/ledger.ts";
 import { BUN_MAX_REQUEST_BODY_BYTES, createFrontDoor, DEFAULT_IDLE_TIMEOUT_SECONDS, MAX_IDLE_TIMEOUT_SECONDS } from "./http/front-door.ts";
 import { createGuard, isLoopback } from "./http/guard.ts";
 import { createLogger } from "./log.ts";
 import { MediaService } from "./media/service.ts";
-import { SqliteTokenStore } from "./tokens/store.ts";
+import { describeTarget, openStorage, storageTarget, type Storage } from "./storage.ts";
 import { TokenService } from "./tokens/service.ts";
 import { Thumbnails } from "./thumbnails/thumbnails.ts";
 
 /** Starts the daemon for `command`; exits the process on a fatal start-up problem. */
-export function serve(command: ServeCommand): void {
+export async function serve(command: ServeCommand): Promise<void> {
   // Delay between polls of long-running provider operations (Veo, video jobs); unset = the default.
   const pollText = process.env.MEDIAGEN_POLL_INTERVAL_SECONDS || undefined;
   const pollIntervalSeconds = pollText === undefined ? undefined : Number(pollText);
@@ -62,17 +60,28 @@ export function serve(command: ServeCommand): void {
     log.warn(`binding ${command.host} (not loopback): generated server.token in ${config.path}; clients must send Authorization: Bearer <token>`);
   }
 
-  let db: ReturnType<typeof openDatabase>;
+  // The ledger and tokens: the SQLite file in the data folder, or PostgreSQL (MEDIAGEN_DATABASE_URL, else storage: in
+  // config.yml), migrated now; a database newer than this binary is refused. Its password is never printed.
+  const target = storageTarget(command.dataDir, config.get().storage);
+  let storage: Storage;
   try {
-    db = openDatabase(join(command.dataDir, "mediagen.db"));
+    storage = await openStorage(target, (message, recovered) => (recovered ? log.info(message) : log.error(message)), `${hostname()}:${command.dataDir}`);
   } catch (error) {
-    console.error(`mediagen: cannot open the ledger database in ${command.dataDir}: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`mediagen: cannot open the ledger database ${describeTarget(target)}: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
-  const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
+  const { ledger } = storage;
   const thumbnails = new Thumbnails({ dataDir: command.dataDir, ledger, log });
   const media = new MediaService({ config, ledger, log, pollIntervalSeconds, onSaved: (file) => thumbnails.saved(file) });
-  const tokens = new TokenService(new SqliteTokenStore(db));
+  const tokens = new TokenService(storage.tokens);
+  try {
+    await tokens.load();
+  } catch (error) {
+    console.error(`mediagen: cannot read the tokens from ${describeTarget(target)}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  // Other daemons on the same PostgreSQL database create and revoke tokens too.
+  if (storage.backend === "postgres") tokens.refreshEvery(undefined, (error) => log.warn(`could not re-read the tokens: ${error instanceof Error ? error.message : String(error)}`));
   const app = createApp({ config, ledger, media, tokens, log, version: pkg.version, startedAt: Date.now(), bindHost: command.host });
   const frontDoor = createFrontDoor({
     handle: (request) => app.handle(request),
@@ -105,15 +114,16 @@ export function serve(command: ServeCommand): void {
     process.exit(1);
   }
 
-  log.info(`mediagen ${pkg.version} listening on ${server.url.href.replace(/\/$/, "")} (data: ${command.dataDir})`);
+  log.info(`mediagen ${pkg.version} listening on ${server.url.href.replace(/\/$/, "")} (data: ${command.dataDir}; ledger: ${storage.backend} ${storage.location})`);
 
-  // Only once the port is ours: a daemon that cannot listen must not touch the previous run's jobs. Nothing awaits
-  // between listen and here, so no request is served before recovery.
-  const recovered = media.recover();
+  // Only once the port is ours: a daemon that cannot listen must not touch the previous run's jobs. On SQLite every
+  // await below is already settled, so no request is served before recovery; on PostgreSQL the unfinished rows are
+  // read first, so a request served meanwhile is never taken for the previous run's.
+  const recovered = await media.recover();
   if (recovered.interrupted > 0) log.warn(`${recovered.interrupted} generation(s) left unfinished by the previous run recorded as interrupted`);
   if (recovered.resumed > 0) log.info(`${recovered.resumed} generation(s) of the previous run resumed at their provider`);
   // Results saved before thumbnails existed get theirs in the background, newest first.
-  const backlog = thumbnails.backfill();
+  const backlog = await thumbnails.backfill();
   if (backlog > 0) log.info(`making thumbnails of ${backlog} earlier result(s) in the background`);
 
   // The last net: a rejection nobody handled is a bug to log, never a reason to drop every caller's connection.
@@ -139,12 +149,12 @@ export function serve(command: ServeCommand): void {
     await Promise.race([connectionsClosed, Bun.sleep(FLUSH_GRACE_MS)]);
     await server.stop(true);
     thumbnails.close();
-    const unwritten = ledger.close();
+    tokens.close();
+    const unwritten = await storage.close();
     if (unwritten.length > 0) {
       log.error(`${unwritten.length} ledger write(s) could not be recorded before exit (the database is still not writable); the files are on disk:`);
       for (const write of unwritten) log.error(`  not recorded: ${write}`);
     }
-    db.close();
     log.info("stopped");
     process.exit(0);
   }

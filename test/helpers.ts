@@ -8,11 +8,12 @@ import { createApp } from "../server/app.ts";
 import type { AppDeps } from "../server/deps.ts";
 import { ConfigStore } from "../server/config/store.ts";
 import { openDatabase } from "../server/ledger/database.ts";
-import { Ledger } from "../server/ledger/ledger.ts";
+import { SqliteLedger } from "../server/ledger/ledger.ts";
 import type { MediaType } from "../server/config/schema.ts";
 import { memoryLogger } from "../server/log.ts";
 import { MediaService } from "../server/media/service.ts";
-import { SqliteTokenStore } from "../server/tokens/store.ts";
+import { SqliteTokenStore, type TokenStore } from "../server/tokens/store.ts";
+import type { Ledger } from "../server/ledger/store.ts";
 import { TokenService } from "../server/tokens/service.ts";
 import { Thumbnails } from "../server/thumbnails/thumbnails.ts";
 import { AppError } from "../server/errors.ts";
@@ -41,6 +42,8 @@ export interface HarnessOptions {
   bindHost?: string;
   /** Overrides how result folders are opened (POST /api/generations/:id/open-folder). */
   folderOpener?: AppDeps["folderOpener"];
+  /** The ledger and token store to use (test/storage.ts: PostgreSQL); default: SQLite in the data folder. */
+  storage?: { ledger: Ledger; tokens: TokenStore };
 }
 
 /** The app on a temp data folder, plus helpers to call it. */
@@ -55,7 +58,7 @@ export function createHarness(options: HarnessOptions = {}) {
   const config = ConfigStore.open(dataDir);
   const db = openDatabase(join(dataDir, "mediagen.db"));
   const log = memoryLogger();
-  const ledger = new Ledger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
+  const ledger: Ledger = options.storage?.ledger ?? new SqliteLedger(db, Date.now, (message, recovered) => (recovered ? log.info(message) : log.error(message)));
   const thumbnails = new Thumbnails({ dataDir, ledger, log });
   const media = new MediaService({
     config,
@@ -65,7 +68,7 @@ export function createHarness(options: HarnessOptions = {}) {
     pollIntervalSeconds: options.pollIntervalSeconds ?? 0.01,
     onSaved: (file) => thumbnails.saved(file),
   });
-  const tokens = new TokenService(new SqliteTokenStore(db));
+  const tokens = new TokenService(options.storage?.tokens ?? new SqliteTokenStore(db));
   const app = createApp({ config, ledger, media, tokens, log, version: "test", startedAt: Date.now(), bindHost: options.bindHost ?? "127.0.0.1", folderOpener: options.folderOpener });
 
   const call = (path: string, init: RequestInit = {}) => app.handle(new Request(`http://127.0.0.1:7070${path}`, init));
@@ -98,7 +101,7 @@ export function createHarness(options: HarnessOptions = {}) {
     get,
     [Symbol.dispose]() {
       thumbnails.close();
-      ledger.close();
+      void ledger.close();
       db.close();
       dir[Symbol.dispose]();
     },

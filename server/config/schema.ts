@@ -124,6 +124,13 @@ export const Config = z
     prices: z.array(PriceEntry).default([]),
     jobs: JobSettings.default(() => JobSettings.parse({})),
     budget: Budget.optional(),
+    // Where the ledger and tokens live: absent for <data-dir>/mediagen.db (SQLite), or a PostgreSQL URL (read at start;
+    // MEDIAGEN_DATABASE_URL wins). The message never repeats the value: it may hold a password.
+    storage: z
+      .string()
+      .max(MAX_PATH_CHARS)
+      .refine((url) => isPostgresUrl(url), "must be a postgres:// or postgresql:// URL (postgres://user:password@host:5432/database), or left out for the SQLite file in the data folder")
+      .optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -150,6 +157,11 @@ export const Config = z
     });
   });
 export type Config = z.infer<typeof Config>;
+
+/** Whether `text` is a URL PostgreSQL's clients accept (postgres:// or postgresql://). */
+export function isPostgresUrl(text: string): boolean {
+  return /^postgres(ql)?:\/\/./.test(text) && URL.canParse(text);
+}
 
 /**
  * Each name in `models[index].fallbacks` must be another entry's `name`, of the same type, listed once. A cycle

@@ -8,6 +8,14 @@ export const OFFLINE_SPEECH_MODEL = { name: "offline-speech", type: "audio", pro
 export const CONFIG_TEMPLATE = `# mediagen configuration. Changes to this file are picked up without a restart.
 # Every field is optional unless marked "required". Docs: README.md, "Configuration".
 
+# Where the ledger (generations, refusals, idempotency keys, jobs) and the tokens are kept. Left out:
+# <data dir>/mediagen.db, a SQLite file. A PostgreSQL URL puts them in that database instead, shared by
+# every daemon pointed at it (a team); the environment variable MEDIAGEN_DATABASE_URL wins over this line.
+# Read at start only (restart the daemon after changing it); pending migrations are applied then, or run
+# "mediagen migrate" first. The password never appears in logs or answers. Environment references are not
+# expanded here, so keep a URL with a password in MEDIAGEN_DATABASE_URL rather than in this file.
+# storage: postgres://mediagen:PASSWORD@db.example.lan:5432/mediagen
+
 # Folder a generation is saved under when the request has no output_dir (absolute path).
 # Files go to <output_dir>/assets/generated/. Default: <data dir>/output.
 # output_dir: /home/me/Pictures/mediagen

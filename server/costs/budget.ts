@@ -124,3 +124,44 @@ export function checkOwnerBudget(
     }
   }
 }
+
+/** A key of one spend figure: a period's start and its scope. */
+const spendKey = (from: number, scope: string | undefined) => `${from}:${scope ?? ""}`;
+
+/**
+ * The figures checkBudget asks for (today and this month, overall and for `type`, where a limit is set), read from
+ * the ledger ahead of the check so that the check itself stays synchronous; 0 for the rest.
+ */
+export async function spentTable(budget: Budget | undefined, spend: (from: number, type?: MediaType) => Promise<number>, now: number, type: MediaType): Promise<(from: number, type?: MediaType) => number> {
+  if (!budget) return () => 0;
+  const starts = periodStarts(now);
+  const known = new Map<string, number>();
+  for (const [limits, scope] of [[budget, undefined], [budget.per_type?.[type], type]] as const) {
+    if (limits?.daily_usd !== undefined) known.set(spendKey(starts.day, scope), await spend(starts.day, scope));
+    if (limits?.monthly_usd !== undefined) known.set(spendKey(starts.month, scope), await spend(starts.month, scope));
+  }
+  return (from, scope) => known.get(spendKey(from, scope)) ?? 0;
+}
+
+/** The figures checkOwnerBudget asks for (the token's and its team's, today and this month, where a limit is set), read ahead of the check. */
+export async function spentByTable(
+  principal: Principal | undefined,
+  perTeam: Budget["per_team"],
+  spendBy: (from: number, who: { tokenId: string } | { team: string }) => Promise<number>,
+  now: number,
+): Promise<(from: number, who: { tokenId: string } | { team: string }) => number> {
+  if (!principal?.tokenId) return () => 0;
+  const starts = periodStarts(now);
+  const team = principal.team ? perTeam?.[principal.team] : undefined;
+  const scopes: [{ tokenId: string } | { team: string }, number | null | undefined, number | null | undefined][] = [
+    [{ tokenId: principal.tokenId }, principal.budgetDailyUsd, principal.budgetMonthlyUsd],
+    ...(team && principal.team ? [[{ team: principal.team }, team.daily_usd, team.monthly_usd] as [{ team: string }, number | undefined, number | undefined]] : []),
+  ];
+  const scopeOf = (who: { tokenId: string } | { team: string }) => ("tokenId" in who ? `token:${who.tokenId}` : `team:${who.team}`);
+  const known = new Map<string, number>();
+  for (const [who, daily, monthly] of scopes) {
+    if (daily !== undefined && daily !== null) known.set(spendKey(starts.day, scopeOf(who)), await spendBy(starts.day, who));
+    if (monthly !== undefined && monthly !== null) known.set(spendKey(starts.month, scopeOf(who)), await spendBy(starts.month, who));
+  }
+  return (from, who) => known.get(spendKey(from, scopeOf(who))) ?? 0;
+}

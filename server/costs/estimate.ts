@@ -83,7 +83,7 @@ function factsOf(request: EstimateRequest): RequestFacts {
 }
 
 /** Estimates `request` for each model it names (or the type's default), as the budget check would before a call. */
-export function estimateRequest(config: Config, ledger: Pick<Ledger, "recentCostAverage">, request: EstimateRequest): EstimateAnswer {
+export async function estimateRequest(config: Config, ledger: Pick<Ledger, "recentCostAverage">, request: EstimateRequest): Promise<EstimateAnswer> {
   const { type } = request;
   const facts = factsOf(request);
   const fallback = modelFor(config, type);
@@ -102,8 +102,10 @@ export function estimateRequest(config: Config, ledger: Pick<Ledger, "recentCost
   if (entries.length === 0) throw new AppError("not_configured", `No ${type} model configured. Add a model with type=${type} in settings.`);
   return {
     type,
-    estimates: entries.map((entry) => {
-      const { usd, basis } = estimateCostWithBasis(type, entry, facts, config.prices, CATALOG, () => ledger.recentCostAverage(entry.model, entry.provider, type));
+    estimates: await Promise.all(entries.map(async (entry) => {
+      const priced = estimateCostWithBasis(type, entry, facts, config.prices, CATALOG, () => undefined);
+      const recent = priced.basis === "unknown" ? await ledger.recentCostAverage(entry.model, entry.provider, type) : undefined;
+      const { usd, basis } = recent === undefined ? priced : { usd: recent, basis: "recent" as const };
       return {
         choice: entry.name ?? entry.model,
         name: entry.name ?? null,
@@ -113,6 +115,6 @@ export function estimateRequest(config: Config, ledger: Pick<Ledger, "recentCost
         estimated_cost_usd: usd === null ? null : Math.round(usd * 1e8) / 1e8,
         basis,
       };
-    }),
+    })),
   };
 }

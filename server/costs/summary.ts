@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { Budget, MEDIA_TYPES, type MediaType } from "../config/schema.ts";
 import type { Ledger, TimeRange } from "../ledger/ledger.ts";
-import { plainGrouping, spendGroups, type SpendQuery } from "../ledger/spend-groups.ts";
+import type { SpendQuery } from "../ledger/spend-groups.ts";
 import { periodStarts } from "./budget.ts";
 import { DEFAULT_COST_WINDOW_DAYS } from "../defaults.ts";
 import { invalidArgument } from "../errors.ts";
@@ -33,15 +33,13 @@ export function timeRange(from: string | undefined, to: string | undefined): Tim
  * grouping optionally split into `series`), narrowed by type and caller, with refusals and billed failures.
  * Without `from`, the last 30 days; without `to`, up to now.
  */
-export function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()): CostSummary {
+export async function costSummary(ledger: Ledger, query: CostQuery, now = Date.now()): Promise<CostSummary> {
   const range = timeRange(query.from, query.to);
   const toMs = range.toMs ?? now + 1;
   const fromMs = range.fromMs ?? toMs - DEFAULT_COST_WINDOW_DAYS * DAY_MS;
   if (fromMs >= toMs) throw invalidArgument("from", `from (${query.from}) must be before to (${query.to ?? "now"})`);
   const spend: SpendQuery = { fromMs, toMs, groupBy: query.group_by, series: query.series, type: query.type, door: query.door, client: query.client, session: query.session, owner: query.owner, team: query.team };
-  const groups = plainGrouping(spend)
-    ? spendGroups(ledger.database, spend, ledger.costGroups(fromMs, toMs, spend.groupBy, query.type))
-    : spendGroups(ledger.database, spend);
+  const groups = await ledger.spendGroups(spend);
   const total = groups.reduce(
     (sum, g) => ({
       count: sum.count + g.count,
@@ -74,11 +72,11 @@ export const BudgetStatus = z.object({ budget: Budget.nullable(), spent: SpendSo
 export type BudgetStatus = z.infer<typeof BudgetStatus>;
 
 /** The configured limits and what has been spent against them (`GET /api/costs/budget`). */
-export function budgetStatus(ledger: Ledger, budget: Budget | undefined, now = Date.now()): BudgetStatus {
+export async function budgetStatus(ledger: Ledger, budget: Budget | undefined, now = Date.now()): Promise<BudgetStatus> {
   const starts = periodStarts(now);
-  const spentSince = (from: number) => ({
-    overall: ledger.spendSince(from),
-    ...(Object.fromEntries(MEDIA_TYPES.map((type) => [type, ledger.spendSince(from, type)])) as Record<MediaType, number>),
+  const spentSince = async (from: number) => ({
+    overall: await ledger.spendSince(from),
+    ...(Object.fromEntries(await Promise.all(MEDIA_TYPES.map(async (type) => [type, await ledger.spendSince(from, type)]))) as Record<MediaType, number>),
   });
-  return { budget: budget ?? null, spent: { day: spentSince(starts.day), month: spentSince(starts.month) } };
+  return { budget: budget ?? null, spent: { day: await spentSince(starts.day), month: await spentSince(starts.month) } };
 }

@@ -17,10 +17,10 @@ const THUMBNAIL_CACHE = "private, max-age=86400, immutable";
 /** Thumbnails and opening a result's folder. */
 export const fileRoutes = (deps: AppDeps) =>
   new Elysia({ name: "files" })
-    .get("/api/generations/:id/thumbnail", ({ params, request }) => {
-      const generation = deps.ledger.get(params.id);
+    .get("/api/generations/:id/thumbnail", async ({ params, request }) => {
+      const generation = await deps.ledger.get(params.id);
       if (!generation) throw new AppError("not_found", `No generation with id ${params.id}`);
-      const name = deps.ledger.thumbnail(params.id);
+      const name = await deps.ledger.thumbnail(params.id);
       if (!name) throw new AppError("not_found", `Generation ${params.id} has no thumbnail; use /api/generations/${params.id}/file`);
       return fileResponse(request, join(thumbnailsDir(deps.config.dataDir), name), "image/webp", { "cache-control": THUMBNAIL_CACHE });
     })
@@ -28,8 +28,8 @@ export const fileRoutes = (deps: AppDeps) =>
       const opener = openerFor(deps, request);
       return "reason" in opener ? { available: false, reason: opener.reason } : { available: true };
     }, { response: FolderOpenerStatus })
-    .post("/api/generations/:id/open-folder", ({ params, request }) => {
-      const generation = deps.ledger.get(params.id);
+    .post("/api/generations/:id/open-folder", async ({ params, request }) => {
+      const generation = await deps.ledger.get(params.id);
       if (!generation) throw new AppError("not_found", `No generation with id ${params.id}`);
       if (!generation.output_path) throw new AppError("not_found", `Generation ${params.id} has no output file (status ${generation.status})`);
       const folder = dirname(generation.output_path);

@@ -13,7 +13,7 @@ export const healthRoutes = (deps: AppDeps) =>
       version: deps.version,
       uptime_seconds: Math.round((Date.now() - deps.startedAt) / 1000),
       config: { ok: config.ok, ...(config.error ? { error: config.error } : {}), ...(config.warning ? { warning: config.warning } : {}) },
-      storage,
+      storage: { ...storage, backend: deps.ledger.backend },
       running_generations: deps.media.running,
       token_required: Boolean(deps.config.get().server.token) || deps.tokens.anyActive(),
     };

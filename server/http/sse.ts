@@ -8,7 +8,7 @@ export interface EventSource<T> {
   /** Calls `send` on every change; returns the unsubscribe function. */
   subscribe(send: (value: T) => void): () => void;
   /** The value again, read after subscribing (it may have changed in between). */
-  current(): T | undefined;
+  current(): T | undefined | Promise<T | undefined>;
   /** The event name of a value, and whether it is the last one. */
   event(value: T): string;
   last(value: T): boolean;
@@ -34,9 +34,13 @@ export function eventStream<T>(source: EventSource<T>, signal: AbortSignal): Res
       };
       unsubscribe = source.subscribe(send);
       send(source.first);
-      const now = source.current();
-      if (now && source.event(now) !== source.event(source.first)) send(now);
       signal.addEventListener("abort", close, { once: true });
+      // A change between the first look and the subscription: read the state once more.
+      void Promise.resolve(source.current())
+        .then((now) => {
+          if (now && source.event(now) !== source.event(source.first)) send(now);
+        })
+        .catch(() => close());
     },
     cancel() {
       unsubscribe();

@@ -1,4 +1,6 @@
-// Typed queries over the generations ledger. All SQL is parameterised.
+// The ledger on SQLite: typed queries over the generations table, rollups kept by triggers, a trigram index for
+// prompt search, and deferred writes for a broken disk. All SQL is parameterised. The work is synchronous (bun:sqlite);
+// the Ledger interface's Promises resolve at once.
 import type { Database } from "bun:sqlite";
 import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
 import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
@@ -8,6 +10,10 @@ import { RefusalLog, type Refusal } from "./refusals.ts";
 import { costColumns, GROUP_KEY, LOCAL_DAY, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
 import type { Attempt, CostGroup, Generation, GenerationPage, GenerationQuery, GenerationStatus } from "./schema.ts";
 
+import { plainGrouping, spendGroups, type SpendQuery } from "./spend-groups.ts";
+import type { Ledger, RollupGroup, RollupGroupBy, SavedFile } from "./store.ts";
+
+export type { Ledger, RollupGroup, RollupGroupBy, SavedFile } from "./store.ts";
 export type { Refusal } from "./refusals.ts";
 export type { CostFigure, GenerationFailure, GenerationSuccess, NewGeneration, SavedOutput, StoredResponse, TimeRange } from "./records.ts";
 
@@ -23,12 +29,6 @@ const SEARCH_RANGE_ROWS = 100_000;
 const SEARCH_SLICE_SEQS = 20_000;
 const SEARCH_YIELD_MS = 8;
 
-/** The groupings the day and model rollups answer. */
-export type RollupGroupBy = "day" | "model" | "type" | "provider";
-/** A group's spend as the rollups hold it. */
-export type RollupGroup = Pick<CostGroup, "key" | "count" | "cost_usd" | "unknown_cost_count">;
-/** A saved result a thumbnail or a duration may be made from. */
-export type SavedFile = { id: string; type: MediaType; outputPath: string; mimeType: string };
 
 /** A stretch of seqs, `low` inclusive, `high` exclusive. */
 type SeqSlice = { low: number; high: number };
@@ -40,8 +40,9 @@ function toPage(rows: Row[], limit: number): GenerationPage {
   return { items: page.map(toGeneration), next_cursor: rows.length > limit && last ? String(last.seq) : null };
 }
 
-/** The generations ledger: one row per generation that reached a provider. */
-export class Ledger {
+/** The generations ledger in a SQLite database (opened by openDatabase). */
+export class SqliteLedger implements Ledger {
+  readonly backend = "sqlite";
   private readonly writes: DeferredWrites;
   private readonly refusals: RefusalLog;
 
@@ -56,11 +57,18 @@ export class Ledger {
   }
 
   /** Records a request refused before any provider call (folding floods); returns the id of the row counting it. */
-  refuse(refusal: Refusal): string {
+  async refuse(refusal: Refusal): Promise<string> {
     return this.refusals.record(refusal);
   }
 
-  /** The SQLite database (for the spend queries in spend-groups.ts). */
+  /** The cost summary's groups: the rollups of costGroups where they answer, else the caller rollups and rows (spend-groups.ts). */
+  async spendGroups(query: SpendQuery): Promise<CostGroup[]> {
+    return plainGrouping(query)
+      ? spendGroups(this.db, query, await this.costGroups(query.fromMs, query.toMs, query.groupBy, query.type))
+      : spendGroups(this.db, query);
+  }
+
+  /** The SQLite database (for tests that look at rollups and indexes). */
   get database(): Database {
     return this.db;
   }
@@ -77,7 +85,7 @@ export class Ledger {
   }
 
   /** Stops retrying deferred writes (at shutdown); returns the writes still unwritten ("succeed <id>", ...). */
-  close(): string[] {
+  async close(): Promise<string[]> {
     this.writes.flush();
     const left = this.writes.waiting();
     this.writes.close();
@@ -85,12 +93,12 @@ export class Ledger {
   }
 
   /** Records a generation as `running` before its provider is called; returns its id. */
-  start(input: NewGeneration): string {
+  async start(input: NewGeneration): Promise<string> {
     return this.insert(input, "running");
   }
 
   /** Records a job waiting for a free slot; returns its id. */
-  enqueue(input: NewGeneration): string {
+  async enqueue(input: NewGeneration): Promise<string> {
     return this.insert(input, "queued");
   }
 
@@ -137,18 +145,18 @@ export class Ledger {
   }
 
   /** Moves a queued job to running. */
-  markRunning(id: string): boolean {
+  async markRunning(id: string): Promise<boolean> {
     const at = this.now();
     return this.writes.run(`start ${id}`, () => this.db.query("UPDATE generations SET status = 'running', started_at = $at WHERE id = $id AND status = 'queued'").run({ id, at }));
   }
 
   /** Keeps the provider-side id of a long-running operation (for resuming after a restart). */
-  setOperation(id: string, operationId: string): boolean {
+  async setOperation(id: string, operationId: string): Promise<boolean> {
     return this.writes.run(`operation ${id}`, () => this.db.query("UPDATE generations SET operation_id = $operationId WHERE id = $id").run({ id, operationId }));
   }
 
   /** Names the model entry now serving a running job (after a fallback), so the row and its rollups follow it. */
-  setModel(id: string, served: { model: string; provider: string; modelName?: string }): boolean {
+  async setModel(id: string, served: { model: string; provider: string; modelName?: string }): Promise<boolean> {
     const params = { id, model: served.model, provider: served.provider, modelName: served.modelName ?? null };
     return this.writes.run(`model ${id}`, () =>
       this.db.query("UPDATE generations SET model = $model, provider = $provider, model_name = $modelName WHERE id = $id AND status = 'running'").run(params),
@@ -156,12 +164,12 @@ export class Ledger {
   }
 
   /** Records the progress (0-100) a provider reported. */
-  setProgress(id: string, progress: number): boolean {
+  async setProgress(id: string, progress: number): Promise<boolean> {
     return this.writes.run(`progress ${id}`, () => this.db.query("UPDATE generations SET progress = $progress WHERE id = $id").run({ id, progress }));
   }
 
   /** Appends one provider call to the job's attempts. */
-  addAttempt(id: string, attempt: Attempt): boolean {
+  async addAttempt(id: string, attempt: Attempt): Promise<boolean> {
     const json = JSON.stringify(attempt);
     return this.writes.run(`attempt ${id}`, () =>
       this.db.query("UPDATE generations SET attempts = json_insert(attempts, '$[#]', json($attempt)) WHERE id = $id").run({ id, attempt: json }),
@@ -169,7 +177,7 @@ export class Ledger {
   }
 
   /** Keeps a finished job's answer for replays. */
-  setResponse(id: string, response: StoredResponse): boolean {
+  async setResponse(id: string, response: StoredResponse): Promise<boolean> {
     const body = JSON.stringify(response.body);
     return this.writes.run(`response ${id}`, () =>
       this.db.query("UPDATE generations SET response = $body, response_status = $status WHERE id = $id").run({ id, body, status: response.status }),
@@ -177,14 +185,14 @@ export class Ledger {
   }
 
   /** A finished job's stored answer. */
-  response(id: string): StoredResponse | undefined {
+  async response(id: string): Promise<StoredResponse | undefined> {
     const row = this.db.query<{ response: string | null; response_status: number | null }, { id: string }>("SELECT response, response_status FROM generations WHERE id = $id").get({ id });
     if (!row?.response || row.response_status === null) return undefined;
     return { status: row.response_status, body: JSON.parse(row.response) as Record<string, unknown> };
   }
 
   /** The newest job created since `sinceMs` with this Idempotency-Key, and the hash of its request. */
-  findIdempotent(key: string, sinceMs: number): { id: string; requestHash: string | null; status: GenerationStatus } | undefined {
+  async findIdempotent(key: string, sinceMs: number): Promise<{ id: string; requestHash: string | null; status: GenerationStatus } | undefined> {
     const row = this.db
       .query<{ id: string; request_hash: string | null; status: GenerationStatus }, { key: string; since: number }>(
         "SELECT id, request_hash, status FROM generations WHERE idempotency_key = $key AND created_at >= $since ORDER BY seq DESC LIMIT 1",
@@ -198,7 +206,7 @@ export class Ledger {
    * finished job that was (or may have been) billed at an unknown cost counts at its estimate, else at
    * ASSUMED_COST_USD for its type: never as $0.
    */
-  spendSince(fromMs: number, type?: MediaType): number {
+  async spendSince(fromMs: number, type?: MediaType): Promise<number> {
     // Whole hours from the rollup kept by triggers, the part of an hour before them from the covering index.
     const hour = Math.ceil(fromMs / HOUR_MS) * HOUR_MS;
     const typed = type ? " AND type = $type" : "";
@@ -220,7 +228,7 @@ export class Ledger {
    * Money spent since `fromMs` (ms) by one token or one team, counted as spendSince counts it (finished costs,
    * estimates of unfinished jobs, an unknown cost at its estimate or ASSUMED_COST_USD), from the rows themselves.
    */
-  spendSinceBy(fromMs: number, who: { tokenId: string } | { team: string }): number {
+  async spendSinceBy(fromMs: number, who: { tokenId: string } | { team: string }): Promise<number> {
     const [column, value] = "tokenId" in who ? ["token_id", who.tokenId] : ["team", who.team];
     const row = this.db
       .query<{ spend: number }, { from: number; who: string; image: number; video: number; audio: number }>(
@@ -235,7 +243,7 @@ export class Ledger {
   }
 
   /** The average cost of the last `count` succeeded jobs of this model id, provider and type that have a cost. */
-  recentCostAverage(model: string, provider: string, type: MediaType, count = 20): number | undefined {
+  async recentCostAverage(model: string, provider: string, type: MediaType, count = 20): Promise<number | undefined> {
     const row = this.db
       .query<{ average: number | null }, { model: string; provider: string; type: string; count: number }>(
         `SELECT avg(cost_usd) AS average FROM (
@@ -252,7 +260,7 @@ export class Ledger {
    * (`img_20261129_091919_6536c98b.png`, local time it was saved): rows created up to OUTPUT_LOOKBACK_MS before it.
    * Undefined for any other name.
    */
-  findByOutput(path: string): string | undefined {
+  async findByOutput(path: string): Promise<string | undefined> {
     const match = /(?:^|[\\/])(?:img|vid|tts)_(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})_[0-9a-f]{8}\.\w+$/.exec(path);
     if (!match) return undefined;
     const [y, mo, d, h, mi, s] = match.slice(1).map(Number) as [number, number, number, number, number, number];
@@ -266,18 +274,18 @@ export class Ledger {
   }
 
   /** Jobs left queued or running (by a crash, for recovery at start). */
-  unfinished(): Generation[] {
+  async unfinished(): Promise<Generation[]> {
     return this.db.query<Row, []>("SELECT * FROM generations WHERE status IN ('queued', 'running') ORDER BY seq").all().map(toGeneration);
   }
 
   /** Completes a running generation as succeeded. */
-  succeed(id: string, result: GenerationSuccess): boolean {
+  async succeed(id: string, result: GenerationSuccess): Promise<boolean> {
     const params = { id, at: this.now(), ...successParams(result) };
     return this.writes.run(succeedLabel(id, result), () => this.db.query(`UPDATE generations SET ${SUCCEED_SET} WHERE id = $id AND status = 'running'`).run(params));
   }
 
   /** Completes a running or queued generation as failed, interrupted or cancelled. */
-  fail(id: string, failure: GenerationFailure): boolean {
+  async fail(id: string, failure: GenerationFailure): Promise<boolean> {
     const params = { id, at: this.now(), ...failureParams(failure) };
     return this.writes.run(`fail ${id}`, () => this.db.query(`UPDATE generations SET ${FAIL_SET} WHERE id = $id AND status IN ('queued', 'running')`).run(params));
   }
@@ -286,7 +294,7 @@ export class Ledger {
    * Completes a running generation as succeeded, with its answer for replays and its last provider call, in one
    * statement: the same facts as succeed + addAttempt + setResponse. Deferred as one write when the disk fails.
    */
-  succeedWithAnswer(id: string, result: GenerationSuccess, answer: StoredResponse, lastAttempt?: Attempt): boolean {
+  async succeedWithAnswer(id: string, result: GenerationSuccess, answer: StoredResponse, lastAttempt?: Attempt): Promise<boolean> {
     const params = { id, at: this.now(), ...successParams(result), ...answerParams(answer, lastAttempt) };
     return this.writes.run(succeedLabel(id, result), () =>
       this.db.query(`UPDATE generations SET ${SUCCEED_SET}, ${ANSWER_SET} WHERE id = $id AND status = 'running'`).run(params),
@@ -297,7 +305,7 @@ export class Ledger {
    * Completes a running or queued generation as failed, interrupted or cancelled, with its answer and its last
    * provider call (if any), in one statement: the same facts as fail + addAttempt + setResponse.
    */
-  failWithAnswer(id: string, failure: GenerationFailure, answer: StoredResponse, lastAttempt?: Attempt): boolean {
+  async failWithAnswer(id: string, failure: GenerationFailure, answer: StoredResponse, lastAttempt?: Attempt): Promise<boolean> {
     const params = { id, at: this.now(), ...failureParams(failure), ...answerParams(answer, lastAttempt) };
     return this.writes.run(`fail ${id}`, () =>
       this.db.query(`UPDATE generations SET ${FAIL_SET}, ${ANSWER_SET} WHERE id = $id AND status IN ('queued', 'running')`).run(params),
@@ -305,7 +313,7 @@ export class Ledger {
   }
 
   /** Deletes one record (the file is the caller's business). */
-  remove(id: string): boolean {
+  async remove(id: string): Promise<boolean> {
     try {
       return this.writes.now(() => this.db.query("DELETE FROM generations WHERE id = $id").run({ id }).changes > 0);
     } catch (error) {
@@ -314,20 +322,20 @@ export class Ledger {
   }
 
   /** Records a generation's thumbnail (its file name under the thumbnails folder), or why none could be made. */
-  setThumbnail(id: string, made: { name: string } | { error: string }): boolean {
+  async setThumbnail(id: string, made: { name: string } | { error: string }): Promise<boolean> {
     const params = { id, name: "name" in made ? made.name : null, error: "error" in made ? made.error : null };
     return this.writes.run(`thumbnail ${id}`, () => this.db.query("UPDATE generations SET thumbnail = $name, thumbnail_error = $error WHERE id = $id").run(params));
   }
 
   /** Records the duration read from a saved audio or video file, where the provider reported none. */
-  setDuration(id: string, seconds: number): boolean {
+  async setDuration(id: string, seconds: number): Promise<boolean> {
     return this.writes.run(`duration ${id}`, () =>
       this.db.query("UPDATE generations SET duration_seconds = $seconds WHERE id = $id AND duration_seconds IS NULL").run({ id, seconds }),
     );
   }
 
   /** The thumbnail file name of a generation; undefined when it has none (or no such generation). */
-  thumbnail(id: string): string | undefined {
+  async thumbnail(id: string): Promise<string | undefined> {
     return this.db.query<{ thumbnail: string | null }, { id: string }>("SELECT thumbnail FROM generations WHERE id = $id").get({ id })?.thumbnail ?? undefined;
   }
 
@@ -335,7 +343,7 @@ export class Ledger {
    * Succeeded generations saved before thumbnails existed (or while the thumbnailer was down), newest first: pictures
    * without a thumbnail or a recorded failure, and audio or video without a duration, at most `limit`.
    */
-  thumbnailBacklog(limit: number): SavedFile[] {
+  async thumbnailBacklog(limit: number): Promise<SavedFile[]> {
     return this.db
       .query<SavedFile, { limit: number }>(
         `SELECT id, type, output_path AS outputPath, mime_type AS mimeType FROM generations
@@ -347,13 +355,13 @@ export class Ledger {
   }
 
   /** One generation by id. */
-  get(id: string): Generation | undefined {
+  async get(id: string): Promise<Generation | undefined> {
     const row = this.db.query<Row, { id: string }>("SELECT * FROM generations WHERE id = $id").get({ id });
     return row ? toGeneration(row) : undefined;
   }
 
   /** A page of generations, newest first, filtered; `next_cursor` continues after the last item. */
-  list(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}): GenerationPage {
+  async list(query: Omit<GenerationQuery, "from" | "to">, range: TimeRange = {}): Promise<GenerationPage> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = query.q && [...query.q].length >= TRIGRAM ? this.searchRows(query, range, limit + 1) : this.filterRows(query, range, limit + 1);
     return toPage(rows, limit);
@@ -467,7 +475,7 @@ export class Ledger {
    * model, type or provider; all types unless `type` is given. Whole hours (day) or whole UTC days (model, type,
    * provider) come from the rollups kept by triggers, the partial ones at both ends from the rows themselves.
    */
-  costGroups(fromMs: number, toMs: number, groupBy: RollupGroupBy, type?: MediaType): RollupGroup[] {
+  async costGroups(fromMs: number, toMs: number, groupBy: RollupGroupBy, type?: MediaType): Promise<RollupGroup[]> {
     const unit = groupBy === "day" ? HOUR_MS : DAY_MS;
     let start = Math.ceil(fromMs / unit) * unit;
     let end = Math.floor(toMs / unit) * unit;
@@ -547,13 +555,15 @@ export class Ledger {
   }
 }
 
-const SUCCEED_SET = `status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
+/** SET of a success (SQL shared by both backends; $at is the finish time). */
+export const SUCCEED_SET = `status = 'succeeded', output_path = $outputPath, mime_type = $mimeType, bytes = $bytes,
   width = $width, height = $height, duration_seconds = $durationSeconds, usage = $usage,
   cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
   cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, params = coalesce($params, params),
   finished_at = $at, latency_ms = $at - started_at`;
 
-const FAIL_SET = `status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
+/** SET of a failure (SQL shared by both backends). */
+export const FAIL_SET = `status = $status, error = $error, error_type = $errorType, upstream_status = $upstreamStatus,
   cost_usd = $costUsd, cost_source = $costSource, cost_unit = $costUnit, cost_quantity = $costQuantity,
   cost_unit_price = $costUnitPrice, cost_breakdown = $costBreakdown, cost_note = $costNote, finished_at = $at, latency_ms = $at - started_at`;
 
@@ -562,10 +572,11 @@ const ANSWER_SET = `response = $response, response_status = $responseStatus,
   attempts = CASE WHEN $attempt IS NULL THEN attempts ELSE json_insert(attempts, '$[#]', json($attempt)) END`;
 
 /** The label of a success write in the deferred queue and in the shutdown report: where the file is and its cost. */
-const succeedLabel = (id: string, result: GenerationSuccess) =>
+export const succeedLabel = (id: string, result: GenerationSuccess) =>
   `succeed ${id}: ${result.outputPath}, cost ${result.cost.costUsd === null ? "unknown" : `$${result.cost.costUsd}`}`;
 
-function successParams(result: GenerationSuccess) {
+/** The parameters of SUCCEED_SET. */
+export function successParams(result: GenerationSuccess) {
   return {
     outputPath: result.outputPath,
     mimeType: result.mimeType,
@@ -579,7 +590,8 @@ function successParams(result: GenerationSuccess) {
   };
 }
 
-function failureParams(failure: GenerationFailure) {
+/** The parameters of FAIL_SET. */
+export function failureParams(failure: GenerationFailure) {
   return {
     status: failure.status,
     error: failure.error,

@@ -31,21 +31,38 @@ interface Folded {
 
 const HOUR_MS = 3_600_000;
 
-/** Records refusals, folding repeats of the same caller, type and error into one row with a count. */
-export class RefusalLog {
+/** The columns of a refusal's row, in the order refusalValues gives them. */
+export const REFUSAL_COLUMNS = [
+  "id", "type", "status", "model", "model_name", "provider", "prompt", "created_at", "finished_at", "session_id", "client", "door", "error", "error_type",
+  "refusal_count", "token_id", "owner", "team",
+] as const;
+
+/** The values of a refusal's row (REFUSAL_COLUMNS): stored as failed with a refusal_count of 1. */
+export function refusalValues(id: string, at: number, refusal: Refusal): (string | number | null)[] {
+  return [
+    id, refusal.type, "failed", refusal.model, refusal.modelName ?? null, refusal.provider, refusal.prompt, at, at, refusal.sessionId ?? null, refusal.client ?? null,
+    refusal.door, refusal.error, refusal.errorType, 1, refusal.owner?.tokenId ?? null, refusal.owner?.name ?? null, refusal.owner?.team ?? null,
+  ];
+}
+
+/** Which row counts a refusal: folded into an existing one (`fold`), or a new row with this id. */
+export interface RefusalPlan {
+  id: string;
+  at: number;
+  fold: boolean;
+}
+
+/** Decides where refusals go, folding repeats of the same caller, type and error into one row with a count (no database). */
+export class RefusalFolder {
   private readonly recent = new Map<string, Folded>();
   private newest?: Folded;
   private hour = 0;
   private rowsThisHour = 0;
 
-  constructor(
-    private readonly db: Database,
-    private readonly writes: DeferredWrites,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly now: () => number) {}
 
-  /** Records one refusal; returns the id of the row that counts it. Never throws (a write that fails is deferred). */
-  record(refusal: Refusal): string {
+  /** The row this refusal is counted in; a new row is remembered for the repeats that follow. */
+  plan(refusal: Refusal): RefusalPlan {
     const at = this.now();
     const key = JSON.stringify([refusal.type, refusal.errorType, refusal.door, refusal.client ?? "", refusal.sessionId ?? "", refusal.owner?.tokenId ?? "", refusal.model]);
     this.forgetBefore(at - REFUSAL_FOLD_MS);
@@ -56,51 +73,47 @@ export class RefusalLog {
     }
     const same = this.recent.get(key);
     const into = same ?? (this.rowsThisHour >= MAX_REFUSED_ROWS_PER_HOUR ? this.newest : undefined);
-    const id = into?.id ?? Bun.randomUUIDv7();
+    if (into) return { id: into.id, at, fold: true };
+    const made = { id: Bun.randomUUIDv7(), at };
+    this.recent.set(key, made);
+    this.newest = made;
+    this.rowsThisHour++;
+    return { ...made, fold: false };
+  }
+
+  private forgetBefore(since: number): void {
+    for (const [key, folded] of this.recent) if (folded.at < since) this.recent.delete(key);
+  }
+}
+
+/** Records refusals in SQLite through the deferred writes, folded by a RefusalFolder. */
+export class RefusalLog {
+  private readonly folder: RefusalFolder;
+
+  constructor(
+    private readonly db: Database,
+    private readonly writes: DeferredWrites,
+    now: () => number,
+  ) {
+    this.folder = new RefusalFolder(now);
+  }
+
+  /** Records one refusal; returns the id of the row that counts it. Never throws (a write that fails is deferred). */
+  record(refusal: Refusal): string {
+    const { id, at, fold } = this.folder.plan(refusal);
     // Folded into the row that counts this caller's refusals, or a new row (also when that one was deleted meanwhile).
     this.writes.run(`refusal ${id}`, () => {
-      const folded = into
+      const folded = fold
         ? this.db
             .query("UPDATE generations SET refusal_count = refusal_count + 1, finished_at = $at, error = $error, error_type = $errorType WHERE id = $id AND refusal_count IS NOT NULL")
             .run({ id, at, error: refusal.error, errorType: refusal.errorType }).changes > 0
         : false;
       if (!folded) this.insert(id, at, refusal);
     });
-    if (into) return id;
-    const made = { id, at };
-    this.recent.set(key, made);
-    this.newest = made;
-    this.rowsThisHour++;
     return id;
   }
 
   private insert(id: string, at: number, refusal: Refusal): void {
-    this.db
-      .query(
-        `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, created_at, finished_at, session_id, client, door, error, error_type, refusal_count,
-           token_id, owner, team)
-         VALUES ($id, $type, 'failed', $model, $modelName, $provider, $prompt, $at, $at, $sessionId, $client, $door, $error, $errorType, 1, $tokenId, $owner, $team)`,
-      )
-      .run({
-        id,
-        type: refusal.type,
-        model: refusal.model,
-        modelName: refusal.modelName ?? null,
-        provider: refusal.provider,
-        prompt: refusal.prompt,
-        at,
-        sessionId: refusal.sessionId ?? null,
-        client: refusal.client ?? null,
-        door: refusal.door,
-        error: refusal.error,
-        errorType: refusal.errorType,
-        tokenId: refusal.owner?.tokenId ?? null,
-        owner: refusal.owner?.name ?? null,
-        team: refusal.owner?.team ?? null,
-      });
-  }
-
-  private forgetBefore(since: number): void {
-    for (const [key, folded] of this.recent) if (folded.at < since) this.recent.delete(key);
+    this.db.query(`INSERT INTO generations (${REFUSAL_COLUMNS.join(", ")}) VALUES (${REFUSAL_COLUMNS.map(() => "?").join(", ")})`).run(...refusalValues(id, at, refusal));
   }
 }

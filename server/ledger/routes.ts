@@ -18,24 +18,24 @@ export const generationRoutes = (deps: AppDeps) =>
       const page = await deps.ledger.page(filters, timeRange(from, to));
       return { ...page, items: page.items.map(withFileState) };
     }, { response: GenerationPage })
-    .get("/:id", ({ params }) => withFileState(findGeneration(deps, params.id)), { response: Generation })
-    .get("/:id/file", ({ params, query, request }) => {
-      const generation = findGeneration(deps, params.id);
+    .get("/:id", async ({ params }) => withFileState(await findGeneration(deps, params.id)), { response: Generation })
+    .get("/:id/file", async ({ params, query, request }) => {
+      const generation = await findGeneration(deps, params.id);
       if (!generation.output_path || !generation.mime_type) {
         throw new AppError("not_found", `Generation ${params.id} has no output file (status ${generation.status})`);
       }
       const download = query.download === "1" || query.download === "true";
       return fileResponse(request, generation.output_path, generation.mime_type, download ? { "content-disposition": attachment(basename(generation.output_path)) } : {});
     })
-    .delete("/:id", ({ params, query }) => {
-      const generation = findGeneration(deps, params.id);
+    .delete("/:id", async ({ params, query }) => {
+      const generation = await findGeneration(deps, params.id);
       if (generation.status === "queued" || generation.status === "running") {
         throw new AppError("not_cancellable", `Generation ${params.id} is ${generation.status}; cancel it or wait for it to finish before deleting it`);
       }
       const withFile = query.file === "true" || query.file === "1";
       const fileRemoved = withFile && generation.output_path ? removeOutput(generation.output_path) : false;
-      const thumbnail = deps.ledger.thumbnail(params.id);
-      deps.ledger.remove(params.id);
+      const thumbnail = await deps.ledger.thumbnail(params.id);
+      await deps.ledger.remove(params.id);
       // The thumbnail is mediagen's own copy: it goes with the record (one named after another record is left alone).
       if (thumbnail === `${params.id}.webp`) removeOutput(join(thumbnailsDir(deps.config.dataDir), thumbnail));
       return { success: true as const, id: params.id, file_removed: fileRemoved };
@@ -63,8 +63,8 @@ function removeOutput(path: string): boolean {
   }
 }
 
-function findGeneration(deps: AppDeps, id: string) {
-  const generation = deps.ledger.get(id);
+async function findGeneration(deps: AppDeps, id: string) {
+  const generation = await deps.ledger.get(id);
   if (!generation) throw new AppError("not_found", `No generation with id ${id}`);
   return generation;
 }

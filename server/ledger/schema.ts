@@ -194,5 +194,7 @@ export const StorageStatus = z.object({
   error: z.string().optional(),
   /** Ledger writes waiting for the disk to recover. */
   pending_writes: z.number(),
+  /** Which database holds the ledger (never its URL or password). */
+  backend: z.enum(["sqlite", "postgres"]).optional(),
 });
 export type StorageStatus = z.infer<typeof StorageStatus>;

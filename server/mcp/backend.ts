@@ -49,8 +49,8 @@ export function localBackend(deps: AppDeps, caller: Caller, fileUrl?: FileUrl): 
   const { media, ledger } = deps;
   const remote = caller.remote === true;
   const seen = (view: JobView): JobView => (fileUrl ? viewWithDownload(view, fileUrl, remote) : view);
-  const findJob = (id: string): JobView => {
-    const job = media.job(id);
+  const findJob = async (id: string): Promise<JobView> => {
+    const job = await media.job(id);
     if (!job) throw new AppError("not_found", `No job with id ${id}`);
     return seen(job);
   };
@@ -81,15 +81,17 @@ export function localBackend(deps: AppDeps, caller: Caller, fileUrl?: FileUrl): 
           resolve(view);
           return true;
         };
-        const first = media.job(id);
-        if (!first) return reject(new AppError("not_found", `No job with id ${id}`));
-        if (seenOnce(first)) return;
-        if (signal?.aborted) return aborted();
-        signal?.addEventListener("abort", aborted, { once: true });
-        unsubscribe = media.subscribe(id, seenOnce);
-        // A job that ended between the first look and the subscription is no longer live: read its end now.
-        const now = media.job(id);
-        if (now && isFinished(now.status)) seenOnce(now);
+        void (async () => {
+          const first = await media.job(id);
+          if (!first) return reject(new AppError("not_found", `No job with id ${id}`));
+          if (seenOnce(first)) return;
+          if (signal?.aborted) return aborted();
+          signal?.addEventListener("abort", aborted, { once: true });
+          unsubscribe = media.subscribe(id, seenOnce);
+          // A job that ended between the first look and the subscription is no longer live: read its end now.
+          const now = await media.job(id);
+          if (now && isFinished(now.status)) seenOnce(now);
+        })().catch(reject);
       });
     },
     job: (id) => answered(() => findJob(id)),

@@ -71,9 +71,9 @@ export function inputSources(params: Record<string, unknown>): string[] {
 }
 
 /** Records a job's failure answer (for replays and job polls) and returns it. */
-export function storeFailure(ledger: Ledger, job: Pick<LiveJob, "id" | "type" | "entry" | "echo">, error: AppError, costUsd?: number | null): MediaOutcome {
+export async function storeFailure(ledger: Ledger, job: Pick<LiveJob, "id" | "type" | "entry" | "echo">, error: AppError, costUsd?: number | null): Promise<MediaOutcome> {
   const outcome = failureOutcome(job, error, costUsd);
-  ledger.setResponse(job.id, { status: error.status, body: outcome.body });
+  await ledger.setResponse(job.id, { status: error.status, body: outcome.body });
   return outcome;
 }
 
@@ -156,25 +156,29 @@ export class Jobs {
     clearTimeout(this.idleTimer);
     job.state = "running";
     job.startedAt = this.deps.now();
-    if (!recordedRunning) this.deps.ledger.markRunning(job.id);
-    this.emit(job);
+    // The row says running before the job's own writes (operation, attempts) follow it.
+    const marked = recordedRunning ? Promise.resolve(true) : this.deps.ledger.markRunning(job.id);
     // run() answers every failure itself; these catches are the last guard, so a bug can never end the daemon.
-    void job
-      .run()
+    void marked
+      .then(() => {
+        this.emit(job);
+        return job.run();
+      })
       .catch((error: unknown) => storeFailure(this.deps.ledger, job, classify(this.deps.log, error)))
       .then((outcome) => this.finish(job, outcome))
       .catch((error: unknown) => this.deps.log.error(`job ${job.id} could not be finished: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** A job's current state; undefined for an unknown id. */
-  view(id: string): JobView | undefined {
-    const row = this.deps.ledger.get(id);
+  async view(id: string): Promise<JobView | undefined> {
+    const row = await this.deps.ledger.get(id);
     return row ? this.viewOf(row) : undefined;
   }
 
   /** The jobs queued or running in this process, oldest first. */
-  liveViews(): JobView[] {
-    return [...this.live.keys()].map((id) => this.view(id)).filter((view): view is JobView => view !== undefined);
+  async liveViews(): Promise<JobView[]> {
+    const views = await Promise.all([...this.live.keys()].map((id) => this.view(id)));
+    return views.filter((view): view is JobView => view !== undefined);
   }
 
   /** Calls `listener` with the job's state on every change until it ends; returns the unsubscribe function. */
@@ -185,18 +189,22 @@ export class Jobs {
     return () => job.listeners.delete(listener);
   }
 
-  /** Tells a job's listeners its new state. */
+  /** Tells a job's listeners its new state (read from the ledger; never throws). */
   emit(job: LiveJob): void {
     if (job.listeners.size === 0) return;
-    const view = this.view(job.id);
-    if (view) for (const listener of job.listeners) listener(view);
+    const listeners = [...job.listeners];
+    void this.view(job.id)
+      .then((view) => {
+        if (view) for (const listener of listeners) listener(view);
+      })
+      .catch((error: unknown) => this.deps.log.error(`job ${job.id}: its state could not be read: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** Cancels a queued job. A job already running at the provider is not cancellable: its cost is already incurred. */
-  cancel(id: string): JobView {
+  async cancel(id: string): Promise<JobView> {
     const job = this.live.get(id);
     if (!job) {
-      const row = this.deps.ledger.get(id);
+      const row = await this.deps.ledger.get(id);
       if (!row) throw new AppError("not_found", `No job with id ${id}`);
       throw new AppError("not_cancellable", `Job ${id} is already ${row.status}`);
     }
@@ -204,9 +212,9 @@ export class Jobs {
       throw new AppError("not_cancellable", `Job ${id} is already running at ${job.entry.provider}; cancelling would not stop the charge, so it will finish and be saved`);
     }
     this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
-    this.end(job, "cancelled", new AppError("cancelled", "Cancelled before it started; nothing was charged"));
+    await this.end(job, "cancelled", new AppError("cancelled", "Cancelled before it started; nothing was charged"));
     this.notifyPositions(job.type);
-    return this.view(id)!;
+    return (await this.view(id))!;
   }
 
   /**
@@ -216,12 +224,14 @@ export class Jobs {
    */
   async drain(graceMs: number): Promise<number> {
     this.closing = true;
+    const ended: Promise<void>[] = [];
     for (const type of MEDIA_TYPES) {
       for (const id of this.waiting[type].splice(0)) {
         const job = this.live.get(id);
-        if (job) this.end(job, "interrupted", new AppError("interrupted", "The daemon stopped before this job started; submit it again"));
+        if (job) ended.push(this.end(job, "interrupted", new AppError("interrupted", "The daemon stopped before this job started; submit it again")));
       }
     }
+    await Promise.all(ended);
     const all = () => Promise.allSettled([...this.live.values()].map((job) => job.done));
     const timedOut = await Promise.race([all().then(() => false), Bun.sleep(graceMs).then(() => true)]);
     if (!timedOut) return 0;
@@ -240,8 +250,8 @@ export class Jobs {
   }
 
   /** Seconds a caller refused with queue_full should wait: the queue's length times a recent job's duration, over the slots. */
-  retryAfter(type: MediaType): number {
-    const recent = this.deps.ledger.list({ type, status: "succeeded", limit: 20 }).items;
+  async retryAfter(type: MediaType): Promise<number> {
+    const recent = (await this.deps.ledger.list({ type, status: "succeeded", limit: 20 })).items;
     const latencies = recent.map((g) => g.latency_ms ?? 0).filter((ms) => ms > 0);
     const average = latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length / 1000 : 30;
     const slots = this.deps.config.get().jobs[type].concurrency;
@@ -249,10 +259,13 @@ export class Jobs {
   }
 
   /** Ends a job that never ran: recorded with `status`, answered with `error`. */
-  private end(job: LiveJob, status: "cancelled" | "interrupted", error: AppError): void {
+  private async end(job: LiveJob, status: "cancelled" | "interrupted", error: AppError): Promise<void> {
     const outcome = failureOutcome(job, error);
-    this.deps.ledger.failWithAnswer(job.id, { status, error: error.message, errorType: error.type }, { status: error.status, body: outcome.body });
-    this.finish(job, outcome);
+    try {
+      await this.deps.ledger.failWithAnswer(job.id, { status, error: error.message, errorType: error.type }, { status: error.status, body: outcome.body });
+    } finally {
+      this.finish(job, outcome);
+    }
   }
 
   /** Starts queued jobs of `type` while slots are free (the limit is read from config each time). */
@@ -295,7 +308,7 @@ export class Jobs {
     }
   }
 
-  private viewOf(row: Generation): JobView {
+  private async viewOf(row: Generation): Promise<JobView> {
     const job = this.live.get(row.id);
     const view: JobView = {
       id: row.id,
@@ -309,10 +322,12 @@ export class Jobs {
       finished_at: row.finished_at,
       attempts: row.attempts,
       prompt: row.prompt,
-      inputs: inputSources(row.params).map((source) => {
-        const generationId = job ? this.deps.ledger.findByOutput(source) : undefined;
-        return generationId ? { source, generation_id: generationId } : { source };
-      }),
+      inputs: await Promise.all(
+        inputSources(row.params).map(async (source) => {
+          const generationId = job ? await this.deps.ledger.findByOutput(source) : undefined;
+          return generationId ? { source, generation_id: generationId } : { source };
+        }),
+      ),
       door: row.door,
       client: row.client,
       session_id: row.session_id,
@@ -324,7 +339,7 @@ export class Jobs {
     if (row.status === "running" && row.started_at) view.elapsed_seconds = Math.round((this.deps.now() - Date.parse(row.started_at)) / 100) / 10;
     if (row.progress !== null) view.progress = row.progress;
     if (isFinished(row.status)) {
-      const stored = this.deps.ledger.response(row.id);
+      const stored = await this.deps.ledger.response(row.id);
       if (stored) view.result = stored.body;
       if (row.error) view.error = row.error;
       if (row.error_type) view.error_type = row.error_type;

@@ -26,11 +26,11 @@ function removePartials(dir: unknown): void {
 }
 
 /** Resumes or closes every job the previous run left queued or running; returns how many of each. */
-export function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Partial<Record<string, Provider>>): { resumed: number; interrupted: number } {
+export async function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Partial<Record<string, Provider>>): Promise<{ resumed: number; interrupted: number }> {
   let resumed = 0;
   let interrupted = 0;
   const config = deps.config.get();
-  for (const row of deps.ledger.unfinished()) {
+  for (const row of await deps.ledger.unfinished()) {
     removePartials(row.params.output_dir);
     const provider = providers[row.provider];
     const entry =
@@ -49,7 +49,7 @@ export function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Partial<Rec
           : "The daemon stopped (crash or kill) before the generation finished; the provider's answer was lost";
     const cost: CostFigure | undefined = row.status === "running" ? { costUsd: null, source: "unknown", note: MAYBE_BILLED } : undefined;
     const answer = { status: 503, body: failureBody(row.type, new AppError("interrupted", message), undefined, { prompt: row.prompt }) };
-    deps.ledger.failWithAnswer(row.id, { status: "interrupted", error: message, errorType: "interrupted", cost }, answer);
+    await deps.ledger.failWithAnswer(row.id, { status: "interrupted", error: message, errorType: "interrupted", cost }, answer);
     interrupted++;
   }
   return { resumed, interrupted };

@@ -82,8 +82,8 @@ async function answer(deps: AppDeps, type: MediaType, request: Request, set: Set
   return withDownload(outcome.body, fileUrl, remote);
 }
 
-function findJob(deps: AppDeps, id: string): JobView {
-  const job = deps.media.job(id);
+async function findJob(deps: AppDeps, id: string): Promise<JobView> {
+  const job = await deps.media.job(id);
   if (!job) throw new AppError("not_found", `No job with id ${id}`);
   return job;
 }
@@ -96,15 +96,15 @@ function jobFor(deps: AppDeps, request: Request, view: JobView): JobView {
 }
 
 /** Server-Sent Events of a job's state until it ends. */
-function jobEvents(deps: AppDeps, id: string, request: Request): Response {
+async function jobEvents(deps: AppDeps, id: string, request: Request): Promise<Response> {
   const seen = (view: JobView) => jobFor(deps, request, view);
-  const first = seen(findJob(deps, id));
+  const first = seen(await findJob(deps, id));
   return eventStream<JobView>(
     {
       first,
       subscribe: (send) => deps.media.subscribe(id, (view) => send(seen(view))),
-      current: () => {
-        const now = deps.media.job(id);
+      current: async () => {
+        const now = await deps.media.job(id);
         return now && seen(now);
       },
       event: (view) => view.status,
@@ -121,12 +121,12 @@ export const mediaRoutes = (deps: AppDeps) =>
     .post("/image", ({ request, set }) => answer(deps, "image", request, set), { parse: "none" })
     .post("/video", ({ request, set }) => answer(deps, "video", request, set), { parse: "none" })
     .post("/audio/speech", ({ request, set }) => answer(deps, "audio", request, set), { parse: "none" })
-    .get("/video/status", ({ query, request }) => {
+    .get("/video/status", async ({ query, request }) => {
       const id = typeof query.task_id === "string" ? query.task_id.trim() : "";
       if (!id) throw invalidArgument("task_id", "task_id is required");
-      return legacyStatus(jobFor(deps, request, findJob(deps, id)));
+      return legacyStatus(jobFor(deps, request, await findJob(deps, id)));
     })
-    .get("/jobs", () => ({ items: deps.media.liveJobs() }), { response: JobList })
-    .get("/jobs/:id", ({ params, request }) => jobFor(deps, request, findJob(deps, params.id)), { response: JobView })
+    .get("/jobs", async () => ({ items: await deps.media.liveJobs() }), { response: JobList })
+    .get("/jobs/:id", async ({ params, request }) => jobFor(deps, request, await findJob(deps, params.id)), { response: JobView })
     .get("/jobs/:id/events", ({ params, request }) => jobEvents(deps, params.id, request))
     .delete("/jobs/:id", ({ params }) => deps.media.cancel(params.id), { response: JobView });

@@ -100,7 +100,7 @@ export async function runChain(deps: RunnerDeps, job: LiveJob, links: readonly L
       job.entry = link.entry;
       job.provider = link.provider;
       job.progress = undefined;
-      deps.ledger.setModel(job.id, { model: link.entry.model, provider: link.entry.provider, modelName: link.entry.name });
+      await deps.ledger.setModel(job.id, { model: link.entry.model, provider: link.entry.provider, modelName: link.entry.name });
       deps.emit(job);
     }
     const outcome = await runLink(deps, job, link.apiKey, link.call, target, deadline, !last);
@@ -139,13 +139,11 @@ async function runLink(
     connectTimeoutMs: limits.connect_timeout_seconds * 1000,
     onOperation: (operationId) => {
       job.operationId = operationId;
-      ledger.setOperation(id, operationId);
-      deps.emit(job);
+      void ledger.setOperation(id, operationId).then(() => deps.emit(job));
     },
     onProgress: (percent) => {
       job.progress = percent;
-      ledger.setProgress(id, percent);
-      deps.emit(job);
+      void ledger.setProgress(id, percent).then(() => deps.emit(job));
     },
     // Downloads stream into a temp file beside their final place (the default folder when the job's is unusable).
     openSpool: () => openSpoolIn([target.dir, generatedDir(undefined, config.defaultOutputDir())]),
@@ -159,7 +157,7 @@ async function runLink(
   const onAttempt = (record: AttemptRecord) => {
     const attempt = attemptOf(record, entry);
     if (record.retryInMs === undefined) lastAttempt = attempt;
-    else ledger.addAttempt(id, attempt);
+    else void ledger.addAttempt(id, attempt);
   };
   try {
     const answer = await withRetries(once, {
@@ -181,7 +179,7 @@ async function runLink(
     const body = successBody(type, id, entry, target.echo, saved, result, cost.costUsd);
     if (warning) Object.assign(body, { warning, saved_to_default_dir: true });
     const success = { ...saved, usage: result.usage, cost, params: result.extra ? { ...target.params, ...result.extra } : undefined };
-    const recorded = ledger.succeedWithAnswer(id, success, { status: 200, body }, lastAttempt);
+    const recorded = await ledger.succeedWithAnswer(id, success, { status: 200, body }, lastAttempt);
     log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: "succeeded", costUsd: cost.costUsd, latencyMs: performance.now() - started });
     if (!recorded) return unrecorded(job, target.echo, saved, cost.costUsd);
     deps.onSaved?.({ id, type, outputPath: saved.outputPath, mimeType: saved.mimeType });
@@ -190,12 +188,12 @@ async function runLink(
     const appError = classify(log, error, apiKey);
     // Nothing was answered, no operation is held at the provider, and the error proves no charge: try the next entry.
     if (mayFallBack && !answered && job.operationId === undefined && fallsThrough(appError)) {
-      if (lastAttempt) ledger.addAttempt(id, lastAttempt);
+      if (lastAttempt) await ledger.addAttempt(id, lastAttempt);
       return { fellThrough: appError };
     }
     const keepForResume = appError.type === "interrupted" && job.operationId !== undefined && provider.resumeVideo !== undefined;
     if (keepForResume) {
-      if (lastAttempt) ledger.addAttempt(id, lastAttempt);
+      if (lastAttempt) await ledger.addAttempt(id, lastAttempt);
       return { ok: false, error: appError, body: failureBody(type, appError, entry, target.echo, { id }) };
     }
     const status = appError.type === "interrupted" ? "interrupted" : "failed";
@@ -203,7 +201,7 @@ async function runLink(
     discardResult(answered);
     const outcome = failureOutcome(job, appError, cost?.costUsd);
     const failure = { status, error: appError.message, errorType: appError.type, upstreamStatus: appError.details.upstream_status, cost } as const;
-    ledger.failWithAnswer(id, failure, { status: appError.status, body: outcome.body }, lastAttempt);
+    await ledger.failWithAnswer(id, failure, { status: appError.status, body: outcome.body }, lastAttempt);
     log.generation({ id, type, model: entry.model, provider: entry.provider, outcome: status, errorType: appError.type, costUsd: cost?.costUsd ?? null, latencyMs: performance.now() - started });
     return outcome;
   } finally {

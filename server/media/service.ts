@@ -3,7 +3,8 @@
 import { createHash } from "node:crypto";
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import { describeEntry, modelFor, resolveApiKey, selectModel, type ConfigStore } from "../config/store.ts";
-import { checkBudget, checkOwnerBudget, estimateCost } from "../costs/budget.ts";
+import { checkBudget, checkOwnerBudget, estimateCostWithBasis, spentByTable, spentTable } from "../costs/budget.ts";
+import type { PriceEntry } from "../costs/price-schema.ts";
 import { CATALOG } from "../costs/catalog.ts";
 import { IDEMPOTENCY_WINDOW_HOURS, MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
 import { AppError, invalidArgument, type ErrorType } from "../errors.ts";
@@ -11,7 +12,7 @@ import { InputBudget, type InputReservation } from "../formats/input-images.ts";
 import type { Ledger, SavedFile } from "../ledger/ledger.ts";
 import type { Logger } from "../log.ts";
 import { PROVIDERS } from "../providers/registry.ts";
-import type { Provider } from "../providers/types.ts";
+import type { Provider, RequestFacts } from "../providers/types.ts";
 import { classify, Jobs, type LiveJob } from "./jobs.ts";
 import { KINDS } from "./kinds.ts";
 import { generatedDir, outputDirProblem, storeDir } from "./output-files.ts";
@@ -104,6 +105,7 @@ export class MediaService {
   private readonly providers: Partial<Record<string, Provider>>;
   private readonly now: () => number;
   private readonly inputs: InputBudget;
+  private admitting: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: MediaServiceDeps) {
     this.providers = deps.providers ?? PROVIDERS;
@@ -147,7 +149,7 @@ export class MediaService {
   /** Records a request turned away before any provider call (what the ledger cannot keep, or a bug, is not a refusal). */
   private refused(type: MediaType, error: AppError, entry: ModelEntry | undefined, raw: unknown, caller: Caller, sessionId?: string): void {
     if (error.type === "storage_error" || error.type === "internal") return;
-    this.deps.ledger.refuse({
+    void this.deps.ledger.refuse({
       type,
       model: entry?.model ?? stringField(raw, "model") ?? "",
       modelName: entry?.name,
@@ -173,12 +175,12 @@ export class MediaService {
   }
 
   /** A job's current state; undefined for an unknown id. */
-  job(id: string): JobView | undefined {
+  job(id: string): Promise<JobView | undefined> {
     return this.jobs.view(id);
   }
 
   /** The jobs queued or running in this process, oldest first. */
-  liveJobs(): JobView[] {
+  liveJobs(): Promise<JobView[]> {
     return this.jobs.liveViews();
   }
 
@@ -188,7 +190,7 @@ export class MediaService {
   }
 
   /** Cancels a queued job. A job already running at the provider is not cancellable: its cost is already incurred. */
-  cancel(id: string): JobView {
+  cancel(id: string): Promise<JobView> {
     return this.jobs.cancel(id);
   }
 
@@ -198,8 +200,8 @@ export class MediaService {
   }
 
   /** At start: resumes the previous run's resumable jobs and closes the others. */
-  recover(): { resumed: number; interrupted: number } {
-    const recovered = recoverJobs(this.runner, this.jobs, this.providers);
+  async recover(): Promise<{ resumed: number; interrupted: number }> {
+    const recovered = await recoverJobs(this.runner, this.jobs, this.providers);
     if (recovered.resumed === 0) this.jobs.collectWhenIdle();
     return recovered;
   }
@@ -235,54 +237,60 @@ export class MediaService {
       const dir = caller.remote ? this.storeFolder(type) : this.outputFolder(type, raw, prepared.outputDir);
       ledger.assertWritable();
 
-      // From here to the ledger insert nothing awaits, so the idempotency, queue and budget checks are atomic.
-      const hash = options.idempotencyKey ? requestHash(type, raw) : undefined;
-      const replay = options.idempotencyKey ? this.replay(options.idempotencyKey, hash!, options) : undefined;
-      if (replay) return await replay;
-      if (this.jobs.isFull(type)) {
-        throw new AppError("queue_full", `${this.jobs.waitingCount(type)} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
-          retry_after_seconds: this.jobs.retryAfter(type),
-        });
-      }
       // The chain is budgeted at its dearest entry: a fallback never spends past a limit the chosen entry would not.
-      const estimate = maxEstimate(links.map((link) => estimateCost(type, link.entry, prepared.facts, settings.prices, CATALOG, () => this.recentAverage(link.entry.model, link.entry.provider, type))));
-      checkBudget(settings.budget, type, estimate, (from, scopeType) => ledger.spendSince(from, scopeType), this.now());
-      checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, (from, who) => ledger.spendSinceBy(from, who), this.now());
-      const params = { ...prepared.params, output_dir: dir, ...(caller.remote ? remoteParams(raw) : {}) };
-      // With a free slot the job is recorded as running at once (one insert, no later markRunning).
-      const startsNow = this.jobs.hasFreeSlot(type);
-      const record = {
-        type,
-        model: chosen.model,
-        modelName: chosen.name,
-        provider: chosen.provider,
-        prompt: prepared.prompt,
-        params,
-        // The body's session_id (the seed API's field) names the session, else the door's (MCP session, X-Mediagen-Session).
-        sessionId: prepared.sessionId ?? caller.session,
-        client: caller.client,
-        door: caller.door,
-        owner: ownerOf(caller),
-        estimatedCostUsd: estimate,
-        idempotencyKey: options.idempotencyKey,
-        requestHash: hash,
-      };
-      const id = startsNow ? ledger.start(record) : ledger.enqueue(record);
-      recorded = true;
-      const target: Target = { dir, prompt: prepared.prompt, params, echo: prepared.echo };
-      const job = this.jobs.track({
-        id,
-        type,
-        entry: chosen,
-        provider,
-        state: "queued",
-        echo: target.echo,
-        run: () => runChain(this.runner, job, links, target),
+      const estimate = maxEstimate(await Promise.all(links.map((link) => this.estimate(type, link.entry, prepared.facts, settings.prices))));
+      const hash = options.idempotencyKey ? requestHash(type, raw) : undefined;
+      // One admission at a time in this process, so the idempotency, queue and budget checks and the insert are atomic.
+      const admitted = await this.admit(async () => {
+        const replay = options.idempotencyKey ? await this.replay(options.idempotencyKey, hash!, options) : undefined;
+        if (replay) return { kind: "replay" as const, outcome: replay.outcome };
+        if (this.jobs.isFull(type)) {
+          throw new AppError("queue_full", `${this.jobs.waitingCount(type)} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
+            retry_after_seconds: await this.jobs.retryAfter(type),
+          });
+        }
+        const now = this.now();
+        checkBudget(settings.budget, type, estimate, await spentTable(settings.budget, (from, scopeType) => ledger.spendSince(from, scopeType), now, type), now);
+        checkOwnerBudget(caller.principal, settings.budget?.per_team, estimate, await spentByTable(caller.principal, settings.budget?.per_team, (from, who) => ledger.spendSinceBy(from, who), now), now);
+        const params = { ...prepared.params, output_dir: dir, ...(caller.remote ? remoteParams(raw) : {}) };
+        // With a free slot the job is recorded as running at once (one insert, no later markRunning).
+        const startsNow = this.jobs.hasFreeSlot(type);
+        const record = {
+          type,
+          model: chosen.model,
+          modelName: chosen.name,
+          provider: chosen.provider,
+          prompt: prepared.prompt,
+          params,
+          // The body's session_id (the seed API's field) names the session, else the door's (MCP session, X-Mediagen-Session).
+          sessionId: prepared.sessionId ?? caller.session,
+          client: caller.client,
+          door: caller.door,
+          owner: ownerOf(caller),
+          estimatedCostUsd: estimate,
+          idempotencyKey: options.idempotencyKey,
+          requestHash: hash,
+        };
+        const id = startsNow ? await ledger.start(record) : await ledger.enqueue(record);
+        recorded = true;
+        const target: Target = { dir, prompt: prepared.prompt, params, echo: prepared.echo };
+        const job = this.jobs.track({
+          id,
+          type,
+          entry: chosen,
+          provider,
+          state: "queued",
+          echo: target.echo,
+          run: () => runChain(this.runner, job, links, target),
+        });
+        inputs?.holdUntil(job.done);
+        if (startsNow) this.jobs.start(job, true);
+        else this.jobs.enqueue(job);
+        return { kind: "admitted" as const, id, job, params };
       });
-      inputs?.holdUntil(job.done);
-      if (startsNow) this.jobs.start(job, true);
-      else this.jobs.enqueue(job);
-      if (options.async) return this.accepted(id, options);
+      if (admitted.kind === "replay") return await admitted.outcome;
+      const { id, job, params } = admitted;
+      if (options.async) return await this.accepted(id, options);
       if (type === "video" && provider.answersVideoWithReceipt && (caller.door ?? "api") === "api") return await this.receipt(job, prepared.echo, params);
       return await job.done;
     } catch (error) {
@@ -342,28 +350,29 @@ export class MediaService {
   }
 
   /** The 202 answer of an async job. */
-  private accepted(id: string, options: SubmitOptions): MediaOutcome {
+  private async accepted(id: string, options: SubmitOptions): Promise<MediaOutcome> {
     // A front door that submits async work says where it serves jobs; without one there is nothing to point at.
     if (!options.urls) throw new Error("an async submission needs its front door's job URLs (SubmitOptions.urls)");
-    return { ok: true, accepted: true, body: acceptedBody(this.jobs.view(id)!, options.urls) };
+    return { ok: true, accepted: true, body: acceptedBody((await this.jobs.view(id))!, options.urls) };
   }
 
   /** The existing job of an Idempotency-Key: its answer (waiting for it if needed), or a 409 for a different body. */
-  private replay(key: string, hash: string, options: SubmitOptions): Promise<MediaOutcome> | undefined {
+  private async replay(key: string, hash: string, options: SubmitOptions): Promise<{ outcome: Promise<MediaOutcome> } | undefined> {
     const since = this.now() - IDEMPOTENCY_WINDOW_HOURS * 3_600_000;
-    const found = this.deps.ledger.findIdempotent(key, since);
+    const found = await this.deps.ledger.findIdempotent(key, since);
     if (!found) return undefined;
     if (found.requestHash !== hash) {
       throw new AppError("idempotency_conflict", `Idempotency-Key "${key}" was used for a different request (job ${found.id}); use a new key for a new request`);
     }
     const live = this.jobs.get(found.id);
-    if (live) return options.async ? Promise.resolve(this.accepted(found.id, options)) : live.done;
-    const stored = this.deps.ledger.response(found.id);
+    // Wrapped, so that waiting for a live job's answer happens after the admission, not inside it.
+    if (live) return { outcome: options.async ? this.accepted(found.id, options) : live.done };
+    const stored = await this.deps.ledger.response(found.id);
     if (!stored) return undefined;
-    if (stored.status < 400) return Promise.resolve({ ok: true, body: stored.body as MediaResponse });
+    if (stored.status < 400) return { outcome: Promise.resolve({ ok: true, body: stored.body as MediaResponse }) };
     const body = stored.body as MediaResponse;
     const type = (typeof body.error_type === "string" ? body.error_type : "internal") as ErrorType;
-    return Promise.resolve({ ok: false, body, error: new AppError(type, String(body.error ?? ""), { status: stored.status }) });
+    return { outcome: Promise.resolve({ ok: false, body, error: new AppError(type, String(body.error ?? ""), { status: stored.status }) }) };
   }
 
   /**
@@ -399,8 +408,21 @@ export class MediaService {
     return dir;
   }
 
-  /** The average recorded cost of this model's recent generations, for estimating an unpriced model. */
-  private recentAverage(model: string, provider: string, type: MediaType): number | undefined {
-    return this.deps.ledger.recentCostAverage(model, provider, type);
+  /** A request's estimate at one entry; the ledger's recent average of the model is read only when no price applies. */
+  private async estimate(type: MediaType, entry: ModelEntry, facts: RequestFacts, prices: readonly PriceEntry[]): Promise<number | null> {
+    const priced = estimateCostWithBasis(type, entry, facts, prices, CATALOG, () => undefined);
+    if (priced.basis !== "unknown") return priced.usd;
+    const recent = await this.deps.ledger.recentCostAverage(entry.model, entry.provider, type);
+    return recent ?? null;
+  }
+
+  /** Runs `step` after every admission begun before it (a chain of promises: one at a time, in order). */
+  private admit<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.admitting.then(step);
+    this.admitting = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
   }
 }

@@ -156,11 +156,11 @@ export const openaiRoutes = (deps: AppDeps) =>
     .post("/images/edits", ({ request }) => generation(deps, "image", request, (call) => imageEdits(deps, request, call)), { parse: "none" })
     .post("/audio/speech", ({ request }) => generation(deps, "audio", request, (call) => speech(deps, request, call)), { parse: "none" })
     .post("/videos", ({ request }) => generation(deps, "video", request, (call) => videos(deps, request, call)), { parse: "none" })
-    .get("/videos/:id", ({ params, request }) => answered(deps, "video", () => withVideoDownload(deps, request, findVideo(deps, params.id))))
+    .get("/videos/:id", ({ params, request }) => answered(deps, "video", async () => withVideoDownload(deps, request, await findVideo(deps, params.id))))
     .get("/videos/:id/content", ({ params, query, request }) =>
-      answered(deps, "video", () => {
+      answered(deps, "video", async () => {
         parseOrThrow(VideoContentQuery, query);
-        const file = videoFile(deps, params.id);
+        const file = await videoFile(deps, params.id);
         return fileResponse(request, file.path, file.mimeType);
       }),
     )

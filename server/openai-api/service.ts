@@ -128,7 +128,7 @@ export async function createImages(deps: OpenAIServiceDeps, request: ImageGenera
   const data = await Promise.all(
     made.map(async (body) => {
       // The prompt the model says it used (DALL-E 3) is kept in the ledger's params.
-      const revised = deps.ledger.get(String(body.id))?.params.revised_prompt;
+      const revised = (await deps.ledger.get(String(body.id)))?.params.revised_prompt;
       const extra = typeof revised === "string" ? { revised_prompt: revised } : {};
       const download_url = call.fileUrl(String(body.id));
       if (asUrl) return { url: download_url, download_url, ...extra };
@@ -236,9 +236,9 @@ export async function createVideo(deps: OpenAIServiceDeps, request: VideoCreateR
 const VIDEO_STATUS = { queued: "queued", running: "in_progress", succeeded: "completed", failed: "failed", cancelled: "failed", interrupted: "failed", refused: "failed" } as const;
 
 /** A video generation in OpenAI's shape, from its live job and its ledger row; 404 when there is no such video. */
-export function findVideo(deps: OpenAIServiceDeps, id: string): VideoObject {
-  const record = deps.ledger.get(id);
-  const live = deps.media.job(id);
+export async function findVideo(deps: OpenAIServiceDeps, id: string): Promise<VideoObject> {
+  const record = await deps.ledger.get(id);
+  const live = await deps.media.job(id);
   if ((!record && !live) || (record ?? live)!.type !== "video") throw new AppError("not_found", `No video with id ${id}`);
   return videoObject(id, record, live);
 }
@@ -269,9 +269,9 @@ function videoObject(id: string, record: Generation | undefined, live: JobView |
 }
 
 /** The saved file of a finished video: its path and type; 404 while it is not finished or when it failed. */
-export function videoFile(deps: OpenAIServiceDeps, id: string): { path: string; mimeType: string } {
-  const video = findVideo(deps, id);
-  const record = deps.ledger.get(id);
+export async function videoFile(deps: OpenAIServiceDeps, id: string): Promise<{ path: string; mimeType: string }> {
+  const video = await findVideo(deps, id);
+  const record = await deps.ledger.get(id);
   if (video.status !== "completed" || !record?.output_path || !record.mime_type) {
     throw new AppError("not_found", `Video ${id} has no content: it is ${video.status}${video.status === "failed" ? "" : "; retrieve it until its status is completed"}`);
   }

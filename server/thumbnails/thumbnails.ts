@@ -57,8 +57,8 @@ export class Thumbnails {
   }
 
   /** Queues the newest saved results that have no thumbnail (or duration) yet; returns how many. */
-  backfill(limit = BACKLOG_PER_START): number {
-    const files = this.deps.ledger.thumbnailBacklog(limit);
+  async backfill(limit = BACKLOG_PER_START): Promise<number> {
+    const files = await this.deps.ledger.thumbnailBacklog(limit);
     for (const file of files) this.saved(file);
     return files.length;
   }
@@ -93,7 +93,7 @@ export class Thumbnails {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         this.deps.log.warn(`no thumbnail or duration for generation ${file.id} (${file.outputPath}): ${message}`);
-        this.deps.ledger.setThumbnail(file.id, { error: message.slice(0, 500) });
+        await this.deps.ledger.setThumbnail(file.id, { error: message.slice(0, 500) });
       }
     }
   }
@@ -102,8 +102,8 @@ export class Thumbnails {
     const { ledger, log } = this.deps;
     if (file.type !== "image") {
       const seconds = durationOf(file);
-      if (seconds !== undefined) ledger.setDuration(file.id, seconds);
-      ledger.setThumbnail(file.id, { error: file.type === "video" ? NO_POSTER : "audio has no picture" });
+      if (seconds !== undefined) await ledger.setDuration(file.id, seconds);
+      await ledger.setThumbnail(file.id, { error: file.type === "video" ? NO_POSTER : "audio has no picture" });
       return;
     }
     const problem = !DECODABLE.has(file.mimeType)
@@ -112,7 +112,7 @@ export class Thumbnails {
         ? `larger than ${THUMBNAIL_MAX_INPUT_MIB} MiB`
         : undefined;
     if (problem) {
-      ledger.setThumbnail(file.id, { error: problem });
+      await ledger.setThumbnail(file.id, { error: problem });
       return;
     }
     try {
@@ -122,11 +122,11 @@ export class Thumbnails {
       const temp = join(this.dir, `.${name}.${process.pid}.partial`);
       writeFileSync(temp, made.webp);
       renameSync(temp, join(this.dir, name));
-      ledger.setThumbnail(file.id, { name });
+      await ledger.setThumbnail(file.id, { name });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       log.warn(`no thumbnail for generation ${file.id} (${file.outputPath}): ${message}; History shows the full file`);
-      ledger.setThumbnail(file.id, { error: message.slice(0, 500) });
+      await ledger.setThumbnail(file.id, { error: message.slice(0, 500) });
       await rm(join(this.dir, `.${file.id}.webp.${process.pid}.partial`), { force: true });
     }
   }

@@ -18,7 +18,7 @@ export const tokenRoutes = (deps: AppDeps) =>
       "/",
       async ({ request, set }) => {
         const body = await readJsonBody(request, deps.config.get().server.max_body_mib * 1048576);
-        const created = deps.tokens.create(parseOrThrow(TokenCreate, body), Boolean(deps.config.get().server.token));
+        const created = await deps.tokens.create(parseOrThrow(TokenCreate, body), Boolean(deps.config.get().server.token));
         deps.log.info(`token ${created.id} (${created.name}${created.team ? `, team ${created.team}` : ""}, ${created.role}) created`);
         set.status = 201;
         return created;
@@ -29,14 +29,14 @@ export const tokenRoutes = (deps: AppDeps) =>
       "/:id",
       async ({ params, request }) => {
         const body = await readJsonBody(request, deps.config.get().server.max_body_mib * 1048576);
-        const updated = deps.tokens.setBudget(params.id, parseOrThrow(TokenBudgetUpdate, body));
+        const updated = await deps.tokens.setBudget(params.id, parseOrThrow(TokenBudgetUpdate, body));
         deps.log.info(`token ${updated.id} (${updated.name}) limits set to ${updated.budget_daily_usd ?? "none"}/day, ${updated.budget_monthly_usd ?? "none"}/month`);
         return updated;
       },
       { parse: "none", response: TokenView },
     )
-    .delete("/:id", ({ params }) => {
-      const revoked = deps.tokens.revoke(params.id, Boolean(deps.config.get().server.token));
+    .delete("/:id", async ({ params }) => {
+      const revoked = await deps.tokens.revoke(params.id, Boolean(deps.config.get().server.token));
       deps.log.info(`token ${revoked.id} (${revoked.name}) revoked`);
       return revoked;
     }, { response: TokenView });

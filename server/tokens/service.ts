@@ -1,6 +1,7 @@
 // Person and team tokens: created (the secret shown once), listed, revoked, and recognised on every request. Tokens
-// are stored as SHA-256 hashes; recognising one is a lookup of its hash, cached in memory so the hot path reads the
-// database at most once per token (a revoked token leaves the cache at once).
+// are stored as SHA-256 hashes; recognising one is a lookup of its hash in the active tokens held in memory (read at
+// start with `load`, changed at once by this process's creates and revokes, and re-read every `refresh` for the
+// changes other daemons sharing a PostgreSQL database make), so the hot path never waits for the database.
 import { randomBytes } from "node:crypto";
 import { AppError, invalidArgument } from "../errors.ts";
 import type { Principal } from "./access.ts";
@@ -13,8 +14,8 @@ export const TOKEN_PREFIX = "mg_";
 export const TOKEN_RANDOM_BYTES = 32;
 /** Characters of a token kept for display (the prefix and four random characters): far too few to use it. */
 export const TOKEN_DISPLAY_CHARS = TOKEN_PREFIX.length + 4;
-/** The most hashes the cache holds before it is emptied (tokens are few; this bounds a flood of distinct ones). */
-const MAX_CACHED = 10_000;
+/** How often the active tokens are re-read from a database other daemons share, in ms. */
+export const TOKEN_REFRESH_MS = 5000;
 
 /**
  * A token's SHA-256 as hex. A fast hash is enough for 256-bit random secrets (no dictionary to try), and the lookup
@@ -55,24 +56,42 @@ function toPrincipal(record: TokenRecord): Principal {
 
 /** Creates, lists, revokes and recognises tokens. Knows nothing about HTTP. */
 export class TokenService {
-  /** Hash to principal, for the active tokens seen since start (misses are not cached). */
-  private readonly cache = new Map<string, Principal>();
-  private active: number | undefined;
+  /** Hash to the active token's record. */
+  private active = new Map<string, TokenRecord>();
+  private timer?: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly store: TokenStore,
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Reads the active tokens from the store (at start, and on every refresh). */
+  async load(): Promise<void> {
+    const records = await this.store.list();
+    this.active = new Map(records.filter((record) => record.revokedAt === null).map((record) => [record.hash, record]));
+  }
+
+  /** Re-reads the active tokens every `everyMs` (a database shared by several daemons); a failed read keeps the last ones. */
+  refreshEvery(everyMs = TOKEN_REFRESH_MS, onError: (error: unknown) => void = () => {}): void {
+    this.timer ??= setInterval(() => void this.load().catch(onError), everyMs);
+    this.timer.unref?.();
+  }
+
+  /** Stops refreshing (at shutdown). */
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
   /**
    * Creates a token and returns it with its secret (shown this once). Without server.token the first token must be
    * an admin, or nobody could manage tokens afterwards (no token then means no access).
    */
-  create(input: TokenCreate, serverTokenSet: boolean): TokenCreated {
-    if (this.store.findActive(input.name)?.name === input.name) {
+  async create(input: TokenCreate, serverTokenSet: boolean): Promise<TokenCreated> {
+    if ((await this.store.findActive(input.name))?.name === input.name) {
       throw invalidArgument("name", `An active token is already named "${input.name}"; revoke it first or choose another name`);
     }
-    if (!serverTokenSet && input.role !== "admin" && this.store.countActive("admin") === 0) {
+    if (!serverTokenSet && input.role !== "admin" && (await this.store.countActive("admin")) === 0) {
       throw invalidArgument("role", "The first token must have role admin while config.yml has no server.token: once a token exists, requests without one are refused, and someone must be able to manage tokens", ["admin"]);
     }
     const secret = TOKEN_PREFIX + randomBytes(TOKEN_RANDOM_BYTES).toString("base64url");
@@ -88,57 +107,49 @@ export class TokenService {
       createdAt: this.now(),
       revokedAt: null,
     };
-    this.store.insert(record);
-    this.active = undefined;
+    await this.store.insert(record);
+    this.active.set(record.hash, record);
     return { ...toView(record), token: secret };
   }
 
   /** Every token (never a secret), active ones first. */
-  list(): TokenList {
-    return { items: this.store.list().map(toView) };
+  async list(): Promise<TokenList> {
+    return { items: (await this.store.list()).map(toView) };
   }
 
   /** Revokes the active token with this id or name; it stops working with the next request. */
-  revoke(idOrName: string, serverTokenSet: boolean): TokenView {
-    const record = this.store.findActive(idOrName);
+  async revoke(idOrName: string, serverTokenSet: boolean): Promise<TokenView> {
+    const record = await this.store.findActive(idOrName);
     if (!record) throw new AppError("not_found", `No active token has the id or name "${idOrName}"`);
-    if (!serverTokenSet && record.role === "admin" && this.store.countActive("admin") === 1 && this.store.countActive() > 1) {
+    if (!serverTokenSet && record.role === "admin" && (await this.store.countActive("admin")) === 1 && (await this.store.countActive()) > 1) {
       throw invalidArgument("id", `"${record.name}" is the last admin token and config.yml has no server.token: nobody could manage the other tokens. Create another admin token first, or set server.token`);
     }
     const at = this.now();
-    this.store.revoke(record.id, at);
-    this.cache.delete(record.hash);
-    this.active = undefined;
+    await this.store.revoke(record.id, at);
+    this.active.delete(record.hash);
     return toView({ ...record, revokedAt: at });
   }
 
   /** Changes an active token's own limits (a field left out keeps its limit, null removes it), from the next request on. */
-  setBudget(idOrName: string, update: TokenBudgetUpdate): TokenView {
-    const record = this.store.findActive(idOrName);
+  async setBudget(idOrName: string, update: TokenBudgetUpdate): Promise<TokenView> {
+    const record = await this.store.findActive(idOrName);
     if (!record) throw new AppError("not_found", `No active token has the id or name "${idOrName}"`);
     const daily = update.budget_daily_usd === undefined ? record.budgetDailyUsd : update.budget_daily_usd;
     const monthly = update.budget_monthly_usd === undefined ? record.budgetMonthlyUsd : update.budget_monthly_usd;
-    this.store.setBudget(record.id, daily, monthly);
-    this.cache.delete(record.hash);
-    return toView({ ...record, budgetDailyUsd: daily, budgetMonthlyUsd: monthly });
+    await this.store.setBudget(record.id, daily, monthly);
+    const changed = { ...record, budgetDailyUsd: daily, budgetMonthlyUsd: monthly };
+    this.active.set(record.hash, changed);
+    return toView(changed);
   }
 
-  /** The principal of an active token's secret, or undefined (unknown or revoked). */
+  /** The principal of an active token's secret, or undefined (unknown or revoked); no database read. */
   identify(secret: string): Principal | undefined {
-    const hash = hashToken(secret);
-    const cached = this.cache.get(hash);
-    if (cached) return cached;
-    const record = this.store.findActiveByHash(hash);
-    if (!record) return undefined;
-    if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    const principal = toPrincipal(record);
-    this.cache.set(hash, principal);
-    return principal;
+    const record = this.active.get(hashToken(secret));
+    return record ? toPrincipal(record) : undefined;
   }
 
-  /** Whether any token is active (then every request must carry a token). Cached until the next create or revoke. */
+  /** Whether any token is active (then every request must carry a token). */
   anyActive(): boolean {
-    this.active ??= this.store.countActive();
-    return this.active > 0;
+    return this.active.size > 0;
   }
 }

@@ -1,6 +1,7 @@
 // Where tokens are kept: the only module that reads or writes the `tokens` table. The TokenStore interface is
-// what the token service needs, so a PostgreSQL implementation can sit beside the SQLite one.
+// what the token service needs; SqliteTokenStore and PostgresTokenStore implement it with the same semantics.
 import type { Database } from "bun:sqlite";
+import type { SQL } from "bun";
 import type { TokenRole } from "./schema.ts";
 
 /** One stored token: its SHA-256 hash, never the secret. */
@@ -19,20 +20,20 @@ export interface TokenRecord {
 
 /** The token storage the service needs; every method is one statement. */
 export interface TokenStore {
-  /** Adds a token; throws when an active token already has its name. */
-  insert(record: TokenRecord): void;
+  /** Adds a token; rejects when an active token already has its name. */
+  insert(record: TokenRecord): Promise<void>;
   /** Every token, active ones first, newest first. */
-  list(): TokenRecord[];
+  list(): Promise<TokenRecord[]>;
   /** The active token with this hash. */
-  findActiveByHash(hash: string): TokenRecord | undefined;
+  findActiveByHash(hash: string): Promise<TokenRecord | undefined>;
   /** The active token with this id, or else the one with this name. */
-  findActive(idOrName: string): TokenRecord | undefined;
+  findActive(idOrName: string): Promise<TokenRecord | undefined>;
   /** Marks a token revoked at `at` (ms); false when it was not active. */
-  revoke(id: string, at: number): boolean;
+  revoke(id: string, at: number): Promise<boolean>;
   /** Sets an active token's own limits (null: none); false when it is not active. */
-  setBudget(id: string, daily: number | null, monthly: number | null): boolean;
+  setBudget(id: string, daily: number | null, monthly: number | null): Promise<boolean>;
   /** How many active tokens there are, of one role or all. */
-  countActive(role?: TokenRole): number;
+  countActive(role?: TokenRole): Promise<number>;
 }
 
 type Row = {
@@ -66,7 +67,7 @@ export class SqliteTokenStore implements TokenStore {
   constructor(private readonly db: Database) {}
 
   /** Adds a token; the unique index on active names refuses a second active token of one name. */
-  insert(record: TokenRecord): void {
+  async insert(record: TokenRecord): Promise<void> {
     this.db
       .query(
         `INSERT INTO tokens (id, name, team, role, prefix, hash, budget_daily_usd, budget_monthly_usd, created_at)
@@ -86,18 +87,18 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   /** Every token, active ones first, newest first. */
-  list(): TokenRecord[] {
+  async list(): Promise<TokenRecord[]> {
     return this.db.query<Row, []>("SELECT * FROM tokens ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC").all().map(toRecord);
   }
 
   /** The active token with this hash. */
-  findActiveByHash(hash: string): TokenRecord | undefined {
+  async findActiveByHash(hash: string): Promise<TokenRecord | undefined> {
     const row = this.db.query<Row, { hash: string }>("SELECT * FROM tokens WHERE hash = $hash AND revoked_at IS NULL").get({ hash });
     return row ? toRecord(row) : undefined;
   }
 
   /** The active token with this id, or else the one with this name. */
-  findActive(idOrName: string): TokenRecord | undefined {
+  async findActive(idOrName: string): Promise<TokenRecord | undefined> {
     const row = this.db
       .query<Row, { key: string }>("SELECT * FROM tokens WHERE revoked_at IS NULL AND (id = $key OR name = $key) ORDER BY id = $key DESC LIMIT 1")
       .get({ key: idOrName });
@@ -105,20 +106,73 @@ export class SqliteTokenStore implements TokenStore {
   }
 
   /** Marks a token revoked at `at` (ms); false when it was not active. */
-  revoke(id: string, at: number): boolean {
+  async revoke(id: string, at: number): Promise<boolean> {
     return this.db.query("UPDATE tokens SET revoked_at = $at WHERE id = $id AND revoked_at IS NULL").run({ id, at }).changes > 0;
   }
 
   /** Sets an active token's own limits (null: none); false when it is not active. */
-  setBudget(id: string, daily: number | null, monthly: number | null): boolean {
+  async setBudget(id: string, daily: number | null, monthly: number | null): Promise<boolean> {
     return this.db.query("UPDATE tokens SET budget_daily_usd = $daily, budget_monthly_usd = $monthly WHERE id = $id AND revoked_at IS NULL").run({ id, daily, monthly }).changes > 0;
   }
 
   /** How many active tokens there are, of one role or all. */
-  countActive(role?: TokenRole): number {
+  async countActive(role?: TokenRole): Promise<number> {
     const row = role
       ? this.db.query<{ n: number }, { role: string }>("SELECT count(*) AS n FROM tokens WHERE revoked_at IS NULL AND role = $role").get({ role })
       : this.db.query<{ n: number }, []>("SELECT count(*) AS n FROM tokens WHERE revoked_at IS NULL").get();
     return row?.n ?? 0;
+  }
+}
+
+/** A PostgreSQL row: bigint times come back as strings. */
+const fromPostgres = (row: Record<string, unknown>): TokenRecord =>
+  toRecord({ ...(row as Row), created_at: Number(row.created_at), revoked_at: row.revoked_at === null ? null : Number(row.revoked_at) });
+
+/** Tokens in the team's PostgreSQL database (the `tokens` table of PG migration 1). */
+export class PostgresTokenStore implements TokenStore {
+  constructor(private readonly sql: SQL) {}
+
+  /** Adds a token; the unique index on active names refuses a second active token of one name. */
+  async insert(record: TokenRecord): Promise<void> {
+    await this.sql`INSERT INTO tokens (id, name, team, role, prefix, hash, budget_daily_usd, budget_monthly_usd, created_at)
+      VALUES (${record.id}, ${record.name}, ${record.team}, ${record.role}, ${record.prefix}, ${record.hash}, ${record.budgetDailyUsd}, ${record.budgetMonthlyUsd}, ${BigInt(record.createdAt)})`;
+  }
+
+  /** Every token, active ones first, newest first. */
+  async list(): Promise<TokenRecord[]> {
+    const rows = await this.sql`SELECT * FROM tokens ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC`;
+    return (rows as Record<string, unknown>[]).map(fromPostgres);
+  }
+
+  /** The active token with this hash. */
+  async findActiveByHash(hash: string): Promise<TokenRecord | undefined> {
+    const [row] = await this.sql`SELECT * FROM tokens WHERE hash = ${hash} AND revoked_at IS NULL`;
+    return row ? fromPostgres(row as Record<string, unknown>) : undefined;
+  }
+
+  /** The active token with this id, or else the one with this name. */
+  async findActive(idOrName: string): Promise<TokenRecord | undefined> {
+    const [row] = await this.sql`SELECT * FROM tokens WHERE revoked_at IS NULL AND (id = ${idOrName} OR name = ${idOrName}) ORDER BY id = ${idOrName} DESC LIMIT 1`;
+    return row ? fromPostgres(row as Record<string, unknown>) : undefined;
+  }
+
+  /** Marks a token revoked at `at` (ms); false when it was not active. */
+  async revoke(id: string, at: number): Promise<boolean> {
+    const result = await this.sql`UPDATE tokens SET revoked_at = ${BigInt(at)} WHERE id = ${id} AND revoked_at IS NULL`;
+    return (result as unknown as { count: number }).count > 0;
+  }
+
+  /** Sets an active token's own limits (null: none); false when it is not active. */
+  async setBudget(id: string, daily: number | null, monthly: number | null): Promise<boolean> {
+    const result = await this.sql`UPDATE tokens SET budget_daily_usd = ${daily}, budget_monthly_usd = ${monthly} WHERE id = ${id} AND revoked_at IS NULL`;
+    return (result as unknown as { count: number }).count > 0;
+  }
+
+  /** How many active tokens there are, of one role or all. */
+  async countActive(role?: TokenRole): Promise<number> {
+    const [row] = role
+      ? await this.sql`SELECT count(*)::int AS n FROM tokens WHERE revoked_at IS NULL AND role = ${role}`
+      : await this.sql`SELECT count(*)::int AS n FROM tokens WHERE revoked_at IS NULL`;
+    return Number((row as { n: number } | undefined)?.n ?? 0);
   }
 }

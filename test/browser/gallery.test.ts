@@ -6,7 +6,7 @@ import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { openDatabase } from "../../server/ledger/database.ts";
-import { Ledger } from "../../server/ledger/ledger.ts";
+import { SqliteLedger } from "../../server/ledger/ledger.ts";
 import { makeThumbnail } from "../../server/thumbnails/codec.ts";
 import { BUILD_TIMEOUT_MS, type Daemon } from "../e2e/daemon.ts";
 import { gradient, png } from "../server/thumbnails/pictures.ts";
@@ -41,18 +41,21 @@ async function fill(root: string, dataDir: string): Promise<void> {
   }
   fullBytes = sources[0]!.bytes;
   const db = openDatabase(join(dataDir, "mediagen.db"));
-  const ledger = new Ledger(db);
-  db.transaction(() => {
+  const ledger = new SqliteLedger(db);
+  // One transaction, begun and committed by hand: the ledger's methods are async, db.transaction() is not.
+  db.exec("BEGIN");
+  {
     for (let i = 0; i < ROWS; i++) {
       const source = sources[i % SOURCES]!;
-      const id = ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: `Picture ${i} of a ${SUBJECTS[i % SUBJECTS.length]}`, params: {} });
-      ledger.succeed(id, { outputPath: source.path, mimeType: "image/png", bytes: source.bytes, width: 1920, height: 1080, cost: { costUsd: 0.04, source: "upstream" } });
-      ledger.setThumbnail(id, { name: source.thumb });
+      const id = (await ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: `Picture ${i} of a ${SUBJECTS[i % SUBJECTS.length]}`, params: {} }));
+      await ledger.succeed(id, { outputPath: source.path, mimeType: "image/png", bytes: source.bytes, width: 1920, height: 1080, cost: { costUsd: 0.04, source: "upstream" } });
+      await ledger.setThumbnail(id, { name: source.thumb });
     }
-    missingId = ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "A picture whose file was deleted", params: {} });
-    ledger.succeed(missingId, { outputPath: join(out, "deleted.png"), mimeType: "image/png", bytes: 1, cost: { costUsd: 0.04, source: "upstream" } });
-  })();
-  ledger.close();
+    missingId = (await ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "A picture whose file was deleted", params: {} }));
+    await ledger.succeed(missingId, { outputPath: join(out, "deleted.png"), mimeType: "image/png", bytes: 1, cost: { costUsd: 0.04, source: "upstream" } });
+  }
+  db.exec("COMMIT");
+  await ledger.close();
   db.close();
 }
 

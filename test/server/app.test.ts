@@ -31,7 +31,7 @@ describe("localhost guard", () => {
       body: JSON.stringify({ input: "hi", output_dir: h.workDir }),
     });
     expect(response.status).toBe(403);
-    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
+    expect((await h.ledger.list({})).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("configured allowed_hosts are accepted, and edits to them apply without a restart", async () => {

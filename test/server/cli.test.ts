@@ -102,3 +102,13 @@ describe("mediagen prices", () => {
     expect(parseArgs(["--all"], {})).toMatchObject({ kind: "error" });
   });
 });
+
+describe("mediagen migrate", () => {
+  test("parses --dry-run and the data folder; serve's and prices' flags are refused", () => {
+    expect(parseArgs(["migrate"], { MEDIAGEN_DATA_DIR: "/tmp/d" })).toEqual({ kind: "migrate", dataDir: "/tmp/d", dryRun: false });
+    expect(parseArgs(["migrate", "--dry-run", "--data-dir=/x"], {})).toEqual({ kind: "migrate", dataDir: "/x", dryRun: true });
+    expect(parseArgs(["migrate", "--port", "1"], {})).toMatchObject({ kind: "error", message: 'unknown argument "--port"' });
+    expect(parseArgs(["migrate", "--all"], {})).toMatchObject({ kind: "error", message: 'unknown argument "--all"' });
+    expect(parseArgs(["--dry-run"], {})).toMatchObject({ kind: "error" });
+  });
+});

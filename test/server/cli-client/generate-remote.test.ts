@@ -44,7 +44,7 @@ describe("mediagen against a remote daemon", () => {
     expect(result.code).toBe(0);
     const record = JSON.parse(result.out) as { id: string; image: string; daemon_path: string; download_url: string };
     expect(record.image).toStartWith(join(h.workDir, "renders", "assets", "generated", "img_"));
-    const row = h.ledger.get(record.id)!;
+    const row = (await h.ledger.get(record.id))!;
     expect(row.output_path).toStartWith(storeDir(h.dataDir));
     expect(record.daemon_path).toBe(row.output_path!);
     expect(basename(record.image)).toBe(basename(row.output_path!));
@@ -71,8 +71,8 @@ describe("mediagen against a remote daemon", () => {
     expect(record.download_error).toContain("HTTP 503");
     expect(result.err).toContain(`generation ${record.id}`);
     expect(result.err).toContain(record.download_url);
-    expect(h.ledger.get(record.id)).toMatchObject({ status: "succeeded" });
-    expect(existsSync(h.ledger.get(record.id)!.output_path!)).toBe(true);
+    expect(await h.ledger.get(record.id)).toMatchObject({ status: "succeeded" });
+    expect(existsSync((await h.ledger.get(record.id))!.output_path!)).toBe(true);
     expect(visible(join(out, "assets", "generated"))).toEqual([]);
   });
 });

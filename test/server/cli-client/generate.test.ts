@@ -25,7 +25,7 @@ afterAll(async () => {
   await fake.close();
 });
 
-const idOf = (path: string) => h.ledger.list({ limit: 50 }).items.find((item) => item.output_path === path)?.id;
+const idOf = async (path: string) => (await h.ledger.list({ limit: 50 })).items.find((item) => item.output_path === path)?.id;
 
 describe("mediagen image", () => {
   test("prints the saved file's path on stdout, saved under the current folder; recorded under door cli", async () => {
@@ -35,7 +35,7 @@ describe("mediagen image", () => {
     expect(path.startsWith(join(h.workDir, "assets/generated/img_"))).toBe(true);
     expect(existsSync(path)).toBe(true);
     expect(result.err).toContain("openclacky/or-gpt-image-2");
-    const row = h.ledger.get(idOf(path)!)!;
+    const row = (await h.ledger.get((await idOf(path))!))!;
     expect(row).toMatchObject({ door: "cli", prompt: "a red cat" });
     expect(row.client).toStartWith("mediagen-cli/");
   });
@@ -46,7 +46,7 @@ describe("mediagen image", () => {
     const record = JSON.parse(result.out) as Record<string, unknown>;
     expect(record).toMatchObject({ success: true, aspect_ratio: "square", provider: "openclacky" });
     // The API's record is the stored answer plus the file's download_url, which the route adds on the way out.
-    expect(record).toEqual({ ...(h.ledger.response(String(record.id))!.body as Record<string, unknown>), download_url: `${url}/api/generations/${record.id}/file` });
+    expect(record).toEqual({ ...((await h.ledger.response(String(record.id)))!.body as Record<string, unknown>), download_url: `${url}/api/generations/${record.id}/file` });
   });
 
   test("--out and --edit are resolved against the current folder before sending", async () => {
@@ -98,7 +98,7 @@ describe("mediagen image", () => {
       const queued = await run(other.url, "image", ["waits in line"], { cwd: busy.workDir, tty: true, onErr: interruptOn("queued (position 1 in line)") });
       expect(queued.code).toBe(130);
       const id = /job (\S+) cancelled/.exec(queued.err)![1]!;
-      expect(busy.ledger.get(id)!.status).toBe("cancelled");
+      expect((await busy.ledger.get(id))!.status).toBe("cancelled");
     } finally {
       await other.stop();
       await fakeOfItsOwn.close();
@@ -120,7 +120,7 @@ describe("mediagen video and speak", () => {
     const result = await run(url, "speak", ["Hello", "there.", "--voice", "Puck"], { cwd: h.workDir });
     expect(result.code).toBe(0);
     expect(result.out.trim()).toEndWith(".wav");
-    expect(h.ledger.get(idOf(result.out.trim())!)!).toMatchObject({ door: "cli", type: "audio" });
+    expect((await h.ledger.get((await idOf(result.out.trim()))!))!).toMatchObject({ door: "cli", type: "audio" });
   });
 });
 

@@ -45,7 +45,7 @@ describe("DaemonClient", () => {
     const { status, body } = await client.submit("image", { prompt: "a cat", output_dir: h.workDir });
     expect(status).toBe(200);
     expect(body).toMatchObject({ success: true, provider: "openclacky" });
-    expect(h.ledger.get(String(body.id))).toMatchObject({ door: "cli", client: "mediagen-cli/test" });
+    expect((await h.ledger.get(String(body.id)))).toMatchObject({ door: "cli", client: "mediagen-cli/test" });
   });
 
   test("an async job is followed to its end through its events", async () => {

@@ -40,7 +40,7 @@ test("a flood through four doors at once stays within the image concurrency; eac
   expect(results).toHaveLength(10);
   expect(fake.maxInFlight).toBeLessThanOrEqual(2);
   expect(fake.maxInFlight).toBeGreaterThan(0);
-  const rows = h.ledger.list({ q: "flood", limit: 50 }).items;
+  const rows = (await h.ledger.list({ q: "flood", limit: 50 })).items;
   const doors = rows.map((r) => r.door).sort();
   expect(doors).toEqual(["api", "api", "api", "mcp", "mcp", "openai", "openai", "openai", "ui", "ui"]);
   expect(rows.every((r) => r.status === "succeeded")).toBe(true);

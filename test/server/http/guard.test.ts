@@ -154,10 +154,10 @@ describe("bearer token", () => {
 
 describe("person tokens beside server.token", () => {
   /** A guard over a real token service with an admin and a member token, with or without server.token. */
-  function people(serverToken: string | undefined) {
+  async function people(serverToken: string | undefined) {
     const tokens = new TokenService(new SqliteTokenStore(openDatabase(":memory:")));
-    const admin = tokens.create(TokenCreate.parse({ name: "root", role: "admin" }), true).token;
-    const member = tokens.create(TokenCreate.parse({ name: "alice", team: "backend" }), true).token;
+    const admin = (await tokens.create(TokenCreate.parse({ name: "root", role: "admin" }), true)).token;
+    const member = (await tokens.create(TokenCreate.parse({ name: "alice", team: "backend" }), true)).token;
     return { tokens, admin, member, check: guard({ token: () => serverToken, people: tokens }) };
   }
   const bearer = (secret: string) => ({ host: "127.0.0.1:7070", authorization: `Bearer ${secret}` });
@@ -183,41 +183,41 @@ describe("person tokens beside server.token", () => {
   ];
   for (const serverToken of [TOKEN, undefined]) {
     const rows = matrix.filter(([, who]) => serverToken || who !== "server");
-    test.each(rows)(`${serverToken ? "with" : "without"} server.token: %s (%s %s %s) -> %s`, (_name, who, method, path, expected) => {
-      const { check, admin, member } = people(serverToken);
+    test.each(rows)(`${serverToken ? "with" : "without"} server.token: %s (%s %s %s) -> %s`, async (_name, who, method, path, expected) => {
+      const { check, admin, member } = await people(serverToken);
       const secret = { server: TOKEN, admin, member, none: "", wrong: `${member}x` }[who];
       const headers = secret ? bearer(secret) : { host: "127.0.0.1:7070" };
       expect(check(new Request(`http://127.0.0.1:7070${path}`, { method, headers }), path)?.type ?? "ok").toBe(expected);
     });
   }
 
-  test("a member's refusal is a 403 that says only admins may, and whose token it is", () => {
-    const { check, member } = people(TOKEN);
+  test("a member's refusal is a 403 that says only admins may, and whose token it is", async () => {
+    const { check, member } = await people(TOKEN);
     const error = check(new Request("http://127.0.0.1:7070/api/config/models/0", { method: "PUT", headers: bearer(member) }), "/api/config/models/0")!;
     expect(error.status).toBe(403);
     expect(error.message).toContain("Only an admin may change models or config");
     expect(error.message).toContain("alice");
   });
 
-  test("a revoked token stops working with the very next request", () => {
-    const { check, tokens, member } = people(undefined);
+  test("a revoked token stops working with the very next request", async () => {
+    const { check, tokens, member } = await people(undefined);
     expect(verdict(check, bearer(member), "/api/generations")).toBe("ok");
-    tokens.revoke("alice", true);
+    await tokens.revoke("alice", true);
     expect(verdict(check, bearer(member), "/api/generations")).toBe("unauthorized");
   });
 
-  test("with neither server.token nor any active token, no token is needed on loopback (and the caller is admin)", () => {
+  test("with neither server.token nor any active token, no token is needed on loopback (and the caller is admin)", async () => {
     const tokens = new TokenService(new SqliteTokenStore(openDatabase(":memory:")));
     const check = guard({ people: tokens });
     expect(verdict(check, { host: "127.0.0.1:7070" }, "/api/tokens")).toBe("ok");
-    const made = tokens.create(TokenCreate.parse({ name: "root", role: "admin" }), false);
+    const made = (await tokens.create(TokenCreate.parse({ name: "root", role: "admin" }), false));
     expect(verdict(check, { host: "127.0.0.1:7070" }, "/api/generations")).toBe("unauthorized");
-    tokens.revoke(made.id, false);
+    await tokens.revoke(made.id, false);
     expect(verdict(check, { host: "127.0.0.1:7070" }, "/api/generations")).toBe("ok");
   });
 
-  test("identify names who is asking: server.token's holder, a token's owner, or the local admin", () => {
-    const { tokens, member } = people(TOKEN);
+  test("identify names who is asking: server.token's holder, a token's owner, or the local admin", async () => {
+    const { tokens, member } = await people(TOKEN);
     const who = (headers: Record<string, string>, serverToken: string | undefined, service?: TokenService) =>
       identify(new Request("http://127.0.0.1:7070/api/generations", { headers }), "/api/generations", serverToken, service);
     expect(who(bearer(TOKEN), TOKEN, tokens)).toEqual({ via: "server-token", role: "admin" });
@@ -227,10 +227,10 @@ describe("person tokens beside server.token", () => {
 
   test("server.token is still compared in constant time (a same-length wrong secret and a prefix are refused alike)", () => {
     const source = Bun.file(new URL("../../../server/http/guard.ts", import.meta.url)).text();
-    return source.then((text) => {
+    return source.then(async (text) => {
       expect(text).toContain("timingSafeEqual(a, b)");
       expect(text).toMatch(/sameSecret\(given, serverToken\)/);
-      const { check } = people(TOKEN);
+      const { check } = await people(TOKEN);
       expect(verdict(check, bearer(`${TOKEN.slice(0, -1)}X`))).toBe("unauthorized");
       expect(verdict(check, bearer(TOKEN.slice(0, 8)))).toBe("unauthorized");
     });

@@ -3,9 +3,11 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { MIGRATIONS, migrate, openDatabase } from "../../../server/ledger/database.ts";
 import { ASSUMED_COST_USD } from "../../../server/defaults.ts";
-import { Ledger, type NewGeneration } from "../../../server/ledger/ledger.ts";
+import { SqliteLedger, type NewGeneration } from "../../../server/ledger/ledger.ts";
 import type { Generation, GenerationQuery } from "../../../server/ledger/schema.ts";
+import type { Ledger } from "../../../server/ledger/store.ts";
 import { tempDir } from "../../helpers.ts";
+import { BACKENDS, openStorage, type OpenedStorage } from "../../storage.ts";
 
 const userVersion = (db: Database) => db.query<{ user_version: number }, []>("PRAGMA user_version").get()!.user_version;
 
@@ -26,18 +28,18 @@ describe("openDatabase", () => {
     db.close();
   });
 
-  test("reopening keeps the rows and the version; migrate() again changes nothing", () => {
+  test("reopening keeps the rows and the version; migrate() again changes nothing", async () => {
     using dir = tempDir();
     const path = join(dir.path, "mediagen.db");
     const first = openDatabase(path);
-    const id = new Ledger(first).start({ type: "image", model: "m", provider: "p", prompt: "a cat", params: {} });
+    const id = await new SqliteLedger(first).start({ type: "image", model: "m", provider: "p", prompt: "a cat", params: {} });
     first.close();
 
     const second = openDatabase(path);
     expect(userVersion(second)).toBe(MIGRATIONS.length);
     expect(migrate(second)).toBe(MIGRATIONS.length);
     expect(userVersion(second)).toBe(MIGRATIONS.length);
-    expect(new Ledger(second).get(id)?.prompt).toBe("a cat");
+    expect((await new SqliteLedger(second).get(id))?.prompt).toBe("a cat");
     second.close();
   });
 
@@ -51,18 +53,18 @@ describe("openDatabase", () => {
   });
 });
 
-describe("Ledger", () => {
-  let db: Database;
+describe.each(BACKENDS)("Ledger on %s", (backend) => {
+  let storage: OpenedStorage;
   let clock: number;
   let ledger: Ledger;
   const T0 = Date.UTC(2026, 10, 23, 10, 0, 0);
 
-  beforeEach(() => {
-    db = openDatabase(":memory:");
+  beforeEach(async () => {
     clock = T0;
-    ledger = new Ledger(db, () => clock);
+    storage = await openStorage(backend, () => clock);
+    ledger = storage.ledger;
   });
-  afterEach(() => db.close());
+  afterEach(() => storage.close());
 
   const newImage = (fields: Partial<NewGeneration> = {}): NewGeneration => ({
     type: "image",
@@ -74,9 +76,9 @@ describe("Ledger", () => {
     ...fields,
   });
 
-  test("start records a running row with the request's facts", () => {
-    const id = ledger.start(newImage({ sessionId: "s-1", client: "claude-code" }));
-    expect(ledger.get(id)).toMatchObject({
+  test("start records a running row with the request's facts", async () => {
+    const id = (await ledger.start(newImage({ sessionId: "s-1", client: "claude-code" })));
+    expect(await ledger.get(id)).toMatchObject({
       id,
       type: "image",
       status: "running",
@@ -97,10 +99,10 @@ describe("Ledger", () => {
     } satisfies Partial<Generation>);
   });
 
-  test("succeed fills in the output, cost and latency", () => {
-    const id = ledger.start(newImage());
+  test("succeed fills in the output, cost and latency", async () => {
+    const id = (await ledger.start(newImage()));
     clock = T0 + 4200;
-    ledger.succeed(id, {
+    (await ledger.succeed(id, {
       outputPath: "/p/assets/generated/img.png",
       mimeType: "image/png",
       bytes: 1234,
@@ -109,8 +111,8 @@ describe("Ledger", () => {
       usage: { input_tokens: 12 },
       cost: { costUsd: 0.042, source: "upstream" },
       params: { aspect_ratio: "landscape", size: "1536x1024" },
-    });
-    expect(ledger.get(id)).toMatchObject({
+    }));
+    expect(await ledger.get(id)).toMatchObject({
       status: "succeeded",
       output_path: "/p/assets/generated/img.png",
       mime_type: "image/png",
@@ -128,23 +130,23 @@ describe("Ledger", () => {
     } satisfies Partial<Generation>);
   });
 
-  test("succeed without params keeps the params recorded at start", () => {
-    const id = ledger.start(newImage());
-    ledger.succeed(id, { outputPath: "/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: null, source: "unknown" } });
-    expect(ledger.get(id)?.params).toEqual({ aspect_ratio: "landscape" });
+  test("succeed without params keeps the params recorded at start", async () => {
+    const id = (await ledger.start(newImage()));
+    await ledger.succeed(id, { outputPath: "/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: null, source: "unknown" } });
+    expect((await ledger.get(id))?.params).toEqual({ aspect_ratio: "landscape" });
   });
 
-  test("fail records the error, its type, the upstream status and any cost", () => {
-    const id = ledger.start(newImage());
+  test("fail records the error, its type, the upstream status and any cost", async () => {
+    const id = (await ledger.start(newImage()));
     clock = T0 + 900;
-    ledger.fail(id, {
+    (await ledger.fail(id, {
       status: "failed",
       error: "quota exceeded",
       errorType: "rate_limited",
       upstreamStatus: 429,
       cost: { costUsd: 0.01, source: "catalog", unit: "image", quantity: 1, unitPrice: 0.01 },
-    });
-    expect(ledger.get(id)).toMatchObject({
+    }));
+    expect(await ledger.get(id)).toMatchObject({
       status: "failed",
       error: "quota exceeded",
       error_type: "rate_limited",
@@ -159,37 +161,37 @@ describe("Ledger", () => {
     } satisfies Partial<Generation>);
   });
 
-  test("a finished row is never rewritten by a later succeed or fail", () => {
-    const failed = ledger.start(newImage());
-    ledger.fail(failed, { status: "failed", error: "boom", errorType: "api_error" });
-    const before = ledger.get(failed);
+  test("a finished row is never rewritten by a later succeed or fail", async () => {
+    const failed = (await ledger.start(newImage()));
+    await ledger.fail(failed, { status: "failed", error: "boom", errorType: "api_error" });
+    const before = (await ledger.get(failed));
     clock += 5000;
-    ledger.succeed(failed, { outputPath: "/late.png", mimeType: "image/png", bytes: 9, cost: { costUsd: 1, source: "upstream" } });
-    expect(ledger.get(failed)).toEqual(before!);
+    await ledger.succeed(failed, { outputPath: "/late.png", mimeType: "image/png", bytes: 9, cost: { costUsd: 1, source: "upstream" } });
+    expect(await ledger.get(failed)).toEqual(before!);
 
-    const succeeded = ledger.start(newImage());
-    ledger.succeed(succeeded, { outputPath: "/ok.png", mimeType: "image/png", bytes: 9, cost: { costUsd: 0.02, source: "upstream" } });
-    const done = ledger.get(succeeded);
-    ledger.fail(succeeded, { status: "interrupted", error: "shutdown", errorType: "interrupted" });
-    expect(ledger.get(succeeded)).toEqual(done!);
+    const succeeded = (await ledger.start(newImage()));
+    await ledger.succeed(succeeded, { outputPath: "/ok.png", mimeType: "image/png", bytes: 9, cost: { costUsd: 0.02, source: "upstream" } });
+    const done = (await ledger.get(succeeded));
+    await ledger.fail(succeeded, { status: "interrupted", error: "shutdown", errorType: "interrupted" });
+    expect(await ledger.get(succeeded)).toEqual(done!);
   });
 
-  test("get of an unknown id is undefined", () => {
-    expect(ledger.get("nope")).toBeUndefined();
+  test("get of an unknown id is undefined", async () => {
+    expect(await ledger.get("nope")).toBeUndefined();
   });
 
-  test("a prompt with quotes and SQL in it is stored verbatim", () => {
+  test("a prompt with quotes and SQL in it is stored verbatim", async () => {
     const prompt = `Robert'); DROP TABLE generations;-- "quoted" 100% _under_`;
-    const id = ledger.start(newImage({ prompt }));
-    expect(ledger.get(id)?.prompt).toBe(prompt);
-    expect(ledger.list({ q: "drop table" }).items.map((g) => g.id)).toEqual([id]);
-    expect(ledger.list({ q: "100%" }).items.map((g) => g.id)).toEqual([id]);
-    expect(ledger.list({ q: "_under_" }).items.map((g) => g.id)).toEqual([id]);
+    const id = (await ledger.start(newImage({ prompt })));
+    expect((await ledger.get(id))?.prompt).toBe(prompt);
+    expect((await ledger.list({ q: "drop table" })).items.map((g) => g.id)).toEqual([id]);
+    expect((await ledger.list({ q: "100%" })).items.map((g) => g.id)).toEqual([id]);
+    expect((await ledger.list({ q: "_under_" })).items.map((g) => g.id)).toEqual([id]);
   });
 
   describe("list", () => {
     /** Nine rows, oldest first: a mix of types, statuses, models and prompts. */
-    function seed(): string[] {
+    async function seed(): Promise<string[]> {
       const specs: [NewGeneration, "running" | "succeeded" | "failed"][] = [
         [newImage({ prompt: "A Red Fox" }), "succeeded"],
         [newImage({ type: "video", model: "or-veo-3-1", modelName: "vid", prompt: "fox running" }), "succeeded"],
@@ -201,13 +203,15 @@ describe("Ledger", () => {
         [newImage({ prompt: "fox den" }), "running"],
         [newImage({ model: "gpt-image-1", modelName: undefined, provider: "openai", prompt: "a red barn" }), "succeeded"],
       ];
-      return specs.map(([input, outcome]) => {
+      const ids: string[] = [];
+      for (const [input, outcome] of specs) {
         clock += 1000;
-        const id = ledger.start(input);
-        if (outcome === "succeeded") ledger.succeed(id, { outputPath: `/o/${id}`, mimeType: "x/y", bytes: 1, cost: { costUsd: 0.01, source: "upstream" } });
-        if (outcome === "failed") ledger.fail(id, { status: "failed", error: "boom", errorType: "api_error" });
-        return id;
-      });
+        const id = await ledger.start(input);
+        if (outcome === "succeeded") await ledger.succeed(id, { outputPath: `/o/${id}`, mimeType: "x/y", bytes: 1, cost: { costUsd: 0.01, source: "upstream" } });
+        if (outcome === "failed") await ledger.fail(id, { status: "failed", error: "boom", errorType: "api_error" });
+        ids.push(id);
+      }
+      return ids;
     }
 
     const filters: [string, GenerationQuery, number[]][] = [
@@ -222,20 +226,20 @@ describe("Ledger", () => {
       ["q and type together", { q: "fox", type: "image" }, [7, 0]],
       ["nothing matches", { q: "zebra" }, []],
     ];
-    test.each(filters)("%s", (_name, query, expected) => {
-      const ids = seed();
-      const page = ledger.list(query);
+    test.each(filters)("%s", async (_name, query, expected) => {
+      const ids = await seed();
+      const page = (await ledger.list(query));
       expect(page.items.map((g) => g.id)).toEqual(expected.map((i) => ids[i]!));
       expect(page.next_cursor).toBeNull();
     });
 
-    test("cursor pagination walks 3 pages with no duplicates or gaps", () => {
-      const ids = seed();
+    test("cursor pagination walks 3 pages with no duplicates or gaps", async () => {
+      const ids = await seed();
       const seen: string[] = [];
       const sizes: number[] = [];
       let cursor: string | undefined;
       for (let pages = 0; pages < 10; pages++) {
-        const page = ledger.list({ limit: 4, cursor });
+        const page = (await ledger.list({ limit: 4, cursor }));
         sizes.push(page.items.length);
         seen.push(...page.items.map((g) => g.id));
         if (page.next_cursor === null) break;
@@ -245,83 +249,84 @@ describe("Ledger", () => {
       expect(seen).toEqual([...ids].reverse());
     });
 
-    test("a page that ends exactly at the last row has no next cursor", () => {
-      seed();
-      const first = ledger.list({ limit: 6 });
-      const second = ledger.list({ limit: 3, cursor: first.next_cursor! });
+    test("a page that ends exactly at the last row has no next cursor", async () => {
+      await seed();
+      const first = (await ledger.list({ limit: 6 }));
+      const second = (await ledger.list({ limit: 3, cursor: first.next_cursor! }));
       expect(second.items).toHaveLength(3);
       expect(second.next_cursor).toBeNull();
     });
 
-    test("pagination keeps its filter across pages", () => {
-      const ids = seed();
-      const first = ledger.list({ type: "image", limit: 2 });
+    test("pagination keeps its filter across pages", async () => {
+      const ids = await seed();
+      const first = (await ledger.list({ type: "image", limit: 2 }));
       expect(first.items.map((g) => g.id)).toEqual([ids[8]!, ids[7]!]);
-      const second = ledger.list({ type: "image", limit: 2, cursor: first.next_cursor! });
+      const second = (await ledger.list({ type: "image", limit: 2, cursor: first.next_cursor! }));
       expect(second.items.map((g) => g.id)).toEqual([ids[4]!, ids[3]!]);
-      const third = ledger.list({ type: "image", limit: 2, cursor: second.next_cursor! });
+      const third = (await ledger.list({ type: "image", limit: 2, cursor: second.next_cursor! }));
       expect(third.items.map((g) => g.id)).toEqual([ids[0]!]);
       expect(third.next_cursor).toBeNull();
     });
 
-    test("rows added while paging do not shift later pages", () => {
-      const ids = seed();
-      const first = ledger.list({ limit: 5 });
-      ledger.start(newImage({ prompt: "newcomer" }));
-      const second = ledger.list({ limit: 5, cursor: first.next_cursor! });
+    test("rows added while paging do not shift later pages", async () => {
+      const ids = await seed();
+      const first = (await ledger.list({ limit: 5 }));
+      await ledger.start(newImage({ prompt: "newcomer" }));
+      const second = (await ledger.list({ limit: 5, cursor: first.next_cursor! }));
       expect([...first.items, ...second.items].map((g) => g.id)).toEqual([...ids].reverse());
     });
 
-    test("without a limit, pages hold 50", () => {
-      for (let i = 0; i < 51; i++) ledger.start(newImage({ prompt: `n${i}` }));
-      const page = ledger.list({});
+    test("without a limit, pages hold 50", async () => {
+      for (let i = 0; i < 51; i++) (await ledger.start(newImage({ prompt: `n${i}` })));
+      const page = (await ledger.list({}));
       expect(page.items).toHaveLength(50);
       expect(page.next_cursor).not.toBeNull();
-      expect(ledger.list({ cursor: page.next_cursor! }).items.map((g) => g.prompt)).toEqual(["n0"]);
+      expect((await ledger.list({ cursor: page.next_cursor! })).items.map((g) => g.prompt)).toEqual(["n0"]);
     });
   });
 });
 
-describe("Ledger: unknown costs are never $0 to a budget", () => {
-  test("finished rows without a cost count at their estimate; refusals that billed nothing count nothing", () => {
-    using db = openDatabase(":memory:");
-    const ledger = new Ledger(db);
-    const row = (estimate: number) => ledger.enqueue({ type: "image", model: "m", provider: "openclacky", prompt: "p", params: {}, estimatedCostUsd: estimate });
-    const unpriced = row(0.25);
-    ledger.markRunning(unpriced);
-    ledger.succeed(unpriced, { outputPath: "/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: null, source: "unknown" } });
-    const billedFailure = row(0.5);
-    ledger.markRunning(billedFailure);
-    ledger.fail(billedFailure, { status: "failed", error: "bad bytes", errorType: "invalid_response", cost: { costUsd: null, source: "unknown", note: "billed" } });
-    const refused = row(4);
-    ledger.markRunning(refused);
-    ledger.fail(refused, { status: "failed", error: "400", errorType: "api_error" });
-    expect(ledger.spendSince(0)).toBeCloseTo(0.75, 9);
+describe.each(BACKENDS)("Ledger on %s: unknown costs are never $0 to a budget", (backend) => {
+  test("finished rows without a cost count at their estimate; refusals that billed nothing count nothing", async () => {
+    const storage = await openStorage(backend);
+    const ledger = storage.ledger;
+    const row = async (estimate: number) => (await ledger.enqueue({ type: "image", model: "m", provider: "openclacky", prompt: "p", params: {}, estimatedCostUsd: estimate }));
+    const unpriced = await row(0.25);
+    await ledger.markRunning(unpriced);
+    await ledger.succeed(unpriced, { outputPath: "/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: null, source: "unknown" } });
+    const billedFailure = await row(0.5);
+    await ledger.markRunning(billedFailure);
+    await ledger.fail(billedFailure, { status: "failed", error: "bad bytes", errorType: "invalid_response", cost: { costUsd: null, source: "unknown", note: "billed" } });
+    const refused = await row(4);
+    await ledger.markRunning(refused);
+    await ledger.fail(refused, { status: "failed", error: "400", errorType: "api_error" });
+    expect(await ledger.spendSince(0)).toBeCloseTo(0.75, 9);
     // Billed at an unknown cost and never estimated: it counts as the assumed cost of an image, not $0.
-    const unestimated = ledger.enqueue({ type: "image", model: "m", provider: "openclacky", prompt: "p", params: {} });
-    ledger.markRunning(unestimated);
-    expect(ledger.spendSince(0)).toBeCloseTo(0.75, 9);
-    ledger.fail(unestimated, { status: "interrupted", error: "killed", errorType: "interrupted", cost: { costUsd: null, source: "unknown", note: "may have been billed" } });
-    expect(ledger.spendSince(0)).toBeCloseTo(0.75 + ASSUMED_COST_USD.image, 9);
-    const [group] = ledger.costGroups(0, Date.now() + 1000, "type");
+    const unestimated = (await ledger.enqueue({ type: "image", model: "m", provider: "openclacky", prompt: "p", params: {} }));
+    await ledger.markRunning(unestimated);
+    expect(await ledger.spendSince(0)).toBeCloseTo(0.75, 9);
+    await ledger.fail(unestimated, { status: "interrupted", error: "killed", errorType: "interrupted", cost: { costUsd: null, source: "unknown", note: "may have been billed" } });
+    expect(await ledger.spendSince(0)).toBeCloseTo(0.75 + ASSUMED_COST_USD.image, 9);
+    const [group] = (await ledger.costGroups(0, Date.now() + 1000, "type"));
     expect(group).toMatchObject({ key: "image", count: 1, unknown_cost_count: 3 });
+    await storage.close();
   });
 });
 
 describe("Ledger: a database that cannot be written", () => {
-  test("an insert is refused with storage_error; updates are kept and written once the database is writable", () => {
+  test("an insert is refused with storage_error; updates are kept and written once the database is writable", async () => {
     using db = openDatabase(":memory:");
-    const ledger = new Ledger(db);
-    const id = ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} });
+    const ledger = new SqliteLedger(db);
+    const id = (await ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} }));
     db.exec("PRAGMA query_only = ON");
-    expect(() => ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} })).toThrow(expect.objectContaining({ type: "storage_error" }));
-    expect(ledger.markRunning(id)).toBe(false);
-    expect(ledger.succeed(id, { outputPath: "/a.wav", mimeType: "audio/wav", bytes: 10, cost: { costUsd: 0, source: "catalog" } })).toBe(false);
+    expect(ledger.enqueue({ type: "audio", model: "m", provider: "local", prompt: "p", params: {} })).rejects.toThrow(expect.objectContaining({ type: "storage_error" }));
+    expect(await ledger.markRunning(id)).toBe(false);
+    expect(await ledger.succeed(id, { outputPath: "/a.wav", mimeType: "audio/wav", bytes: 10, cost: { costUsd: 0, source: "catalog" } })).toBe(false);
     expect(ledger.storage()).toMatchObject({ ok: false, pending_writes: 2 });
-    expect(ledger.get(id)!.status).toBe("queued");
+    expect((await ledger.get(id))!.status).toBe("queued");
     db.exec("PRAGMA query_only = OFF");
     expect(ledger.storage()).toEqual({ ok: true, pending_writes: 0 });
-    expect(ledger.get(id)).toMatchObject({ status: "succeeded", output_path: "/a.wav" });
-    ledger.close();
+    expect(await ledger.get(id)).toMatchObject({ status: "succeeded", output_path: "/a.wav" });
+    await ledger.close();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { openDatabase } from "../../../server/ledger/database.ts";
-import { Ledger } from "../../../server/ledger/ledger.ts";
+import { SqliteLedger } from "../../../server/ledger/ledger.ts";
 import type { Row, TimeRange } from "../../../server/ledger/records.ts";
 import type { GenerationQuery } from "../../../server/ledger/schema.ts";
 
@@ -15,26 +15,28 @@ const OLD_LIST = `SELECT seq FROM generations
 const PROMPTS = [(i: number) => `一只猫 number ${i}`, (i: number) => `A Cat number ${i}`, (i: number) => `a cat number ${i}`, (i: number) => `ÉCRIRE "L'été" ${i}`, (i: number) => `écrire "l'été" ${i}`, (i: number) => `Ab ${i}`];
 
 /** A ledger of 600 jobs over 60 minutes, with clock jumps backwards, model ids shared with other models' names. */
-function seeded() {
+async function seeded() {
   const db = openDatabase(":memory:");
   let clock = 1_700_000_000_000;
-  const ledger = new Ledger(db, () => clock);
+  const ledger = new SqliteLedger(db, () => clock);
   const models = [["m-a", "alpha", "p1"], ["m-b", "beta", "p2"], ["alpha", "gamma", "p1"], ["m-c", undefined, "p3"]] as const;
   const types = ["image", "video", "audio"] as const;
   for (let i = 0; i < 600; i++) {
     clock += i % 97 === 0 ? -30_000 : 6_000;
     const [model, modelName, provider] = models[i % 4]!;
-    const id = ledger.enqueue({ type: types[i % 3]!, model, modelName, provider, prompt: PROMPTS[i % PROMPTS.length]!(i), params: {} });
+    const id = (await ledger.enqueue({ type: types[i % 3]!, model, modelName, provider, prompt: PROMPTS[i % PROMPTS.length]!(i), params: {} }));
     if (i % 11 === 0) continue;
-    ledger.markRunning(id);
-    if (i % 7 === 0) ledger.fail(id, { status: "failed", error: "x", errorType: "upstream_error" });
-    else ledger.succeed(id, { outputPath: `/o/${i}`, mimeType: "image/png", bytes: 1, cost: i % 13 === 0 ? { costUsd: null, source: "unknown" } : { costUsd: i / 100, source: "catalog" } });
+    await ledger.markRunning(id);
+    if (i % 7 === 0) (await ledger.fail(id, { status: "failed", error: "x", errorType: "upstream_error" }));
+    else (await ledger.succeed(id, { outputPath: `/o/${i}`, mimeType: "image/png", bytes: 1, cost: i % 13 === 0 ? { costUsd: null, source: "unknown" } : { costUsd: i / 100, source: "catalog" } }));
   }
   return { db, ledger, start: 1_700_000_000_000 };
 }
 
+const shared = await seeded();
+
 describe("list builds its WHERE clause from the filters given", () => {
-  const { db, ledger, start } = seeded();
+  const { db, ledger, start } = shared;
   const cursor = String(db.query<{ seq: number }, []>("SELECT seq FROM generations ORDER BY seq DESC LIMIT 1 OFFSET 200").get()!.seq);
   const filters: Omit<GenerationQuery, "from" | "to">[] = [
     {}, { cursor }, { type: "video" }, { status: "succeeded" }, { status: "queued" }, { model: "alpha" }, { model: "m-c" }, { model: "nothing" },
@@ -48,47 +50,47 @@ describe("list builds its WHERE clause from the filters given", () => {
   const ranges: TimeRange[] = [{}, { fromMs: start + 600_000 }, { toMs: start + 1_200_000 }, { fromMs: start + 300_000, toMs: start + 900_000 }];
   for (const filter of filters) {
     for (const range of ranges) {
-      test(`${JSON.stringify(filter)} ${JSON.stringify(range)}`, () => {
+      test(`${JSON.stringify(filter)} ${JSON.stringify(range)}`, async () => {
         const limit = filter.limit ?? 50;
         const expected = db.query<Pick<Row, "seq">, Record<string, string | number | null>>(OLD_LIST).all({
           cursor: filter.cursor ? Number(filter.cursor) : null, type: filter.type ?? null, status: filter.status ?? null, model: filter.model ?? null,
           q: filter.q ?? null, from: range.fromMs ?? null, to: range.toMs ?? null, limit: limit + 1,
         });
-        const page = ledger.list(filter, range);
+        const page = (await ledger.list(filter, range));
         const ids = (seqs: number[]) => seqs.map((seq) => db.query<{ id: string }, { seq: number }>("SELECT id FROM generations WHERE seq = $seq").get({ seq })!.id);
         expect(page.items.map((g) => g.id)).toEqual(ids(expected.slice(0, limit).map((r) => r.seq)));
         expect(page.next_cursor).toBe(expected.length > limit ? String(expected[limit - 1]!.seq) : null);
       });
       test(`page() in slices of 7 seqs: ${JSON.stringify(filter)} ${JSON.stringify(range)}`, async () => {
-        expect(await ledger.page(filter, range, 7)).toEqual(ledger.list(filter, range));
+        expect(await ledger.page(filter, range, 7)).toEqual(await ledger.list(filter, range));
       });
     }
   }
 });
 
 describe("the indexed ledger queries", () => {
-  test("q folds ASCII case only, as lower() does, although the trigram index also folds É to é", () => {
-    const { ledger } = seeded();
-    const prompts = (q: string) => ledger.list({ q, limit: 200 }).items.map((g) => g.prompt);
-    expect(prompts("écrire").length).toBeGreaterThan(0);
-    expect(prompts("écrire").every((p) => p.startsWith("écrire"))).toBe(true);
-    expect(prompts("ÉCRIRE").every((p) => p.startsWith("ÉCRIRE"))).toBe(true);
-    expect(new Set(prompts("a cat").map((p) => p.slice(0, 5)))).toEqual(new Set(["A Cat", "a cat"]));
+  test("q folds ASCII case only, as lower() does, although the trigram index also folds É to é", async () => {
+    const { ledger } = shared;
+    const prompts = async (q: string) => (await ledger.list({ q, limit: 200 })).items.map((g) => g.prompt);
+    expect((await prompts("écrire")).length).toBeGreaterThan(0);
+    expect((await prompts("écrire")).every((p) => p.startsWith("écrire"))).toBe(true);
+    expect((await prompts("ÉCRIRE")).every((p) => p.startsWith("ÉCRIRE"))).toBe(true);
+    expect(new Set((await prompts("a cat")).map((p) => p.slice(0, 5)))).toEqual(new Set(["A Cat", "a cat"]));
   });
 
-  test("recentCostAverage averages the last 20 succeeded jobs with a cost of one model id, provider and type", () => {
-    const { db, ledger } = seeded();
+  test("recentCostAverage averages the last 20 succeeded jobs with a cost of one model id, provider and type", async () => {
+    const { db, ledger } = shared;
     const expected = db.query<{ a: number | null }, []>(
       "SELECT avg(cost_usd) AS a FROM (SELECT cost_usd FROM generations WHERE model = 'm-a' AND provider = 'p1' AND type = 'image' AND status = 'succeeded' ORDER BY seq DESC LIMIT 20)",
     ).get()!.a;
     expect(expected).not.toBeNull();
-    expect(ledger.recentCostAverage("m-a", "p1", "image")).toBe(expected!);
-    expect(ledger.recentCostAverage("m-a", "p2", "image")).toBeUndefined();
-    expect(ledger.recentCostAverage("new", "p1", "image")).toBeUndefined();
+    expect(await ledger.recentCostAverage("m-a", "p1", "image")).toBe(expected!);
+    expect(await ledger.recentCostAverage("m-a", "p2", "image")).toBeUndefined();
+    expect(await ledger.recentCostAverage("new", "p1", "image")).toBeUndefined();
   });
 
   test("each query reads the index meant for it", () => {
-    const { db } = seeded();
+    const { db } = shared;
     const plan = (sql: string) => db.query<{ detail: string }, []>(`EXPLAIN QUERY PLAN ${sql}`).all().map((r) => r.detail).join("; ");
     expect(plan("SELECT cost_usd FROM generations WHERE model = 'm' AND provider = 'p' AND status = 'succeeded' AND type = 'image' ORDER BY seq DESC LIMIT 20")).toContain("generations_model_provider");
     expect(plan("SELECT * FROM generations WHERE status IN ('queued', 'running') ORDER BY seq")).toContain("generations_unfinished");

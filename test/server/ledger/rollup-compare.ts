@@ -5,7 +5,7 @@
 import type { Database } from "bun:sqlite";
 import { ASSUMED_COST_USD } from "../../../server/defaults.ts";
 import { openDatabase } from "../../../server/ledger/database.ts";
-import { Ledger } from "../../../server/ledger/ledger.ts";
+import { SqliteLedger } from "../../../server/ledger/ledger.ts";
 import type { CostGroup, CostGroupBy, CostSeriesBy, Door } from "../../../server/ledger/schema.ts";
 import { spendGroups, type SpendQuery } from "../../../server/ledger/spend-groups.ts";
 import { prng } from "../../prng.ts";
@@ -44,12 +44,12 @@ const CALLERS: [Door, string | undefined][] = [["api", "curl/8"], ["mcp", "claud
  * some with unknown costs with or without a note, no estimate), then changed behind its back: costs corrected,
  * statuses and times rewritten, rows deleted.
  */
-export function randomLedger(seed: number, jobs = 1500, db: Database = openDatabase(":memory:"), start = Date.UTC(2026, 2, 26, 20, 0, 0)) {
+export async function randomLedger(seed: number, jobs = 1500, db: Database = openDatabase(":memory:"), start = Date.UTC(2026, 2, 26, 20, 0, 0)) {
   // The default start puts the clock changes of Europe (29 March), Chile (midnight, 5 April) and Lord Howe
   // (5 April) inside the ledger, the dense days 8 to 11 the last two.
   const random = prng(seed);
   let clock = start;
-  const ledger = new Ledger(db, () => clock);
+  const ledger = new SqliteLedger(db, () => clock);
   const ids: string[] = [];
   for (let i = 0; i < jobs; i++) {
     const r = random();
@@ -60,32 +60,32 @@ export function randomLedger(seed: number, jobs = 1500, db: Database = openDatab
     const [door, client] = CALLERS[Math.floor(random() * CALLERS.length)]!;
     const sessionId = random() < 0.5 ? `s${Math.floor(random() * 5)}` : undefined;
     if (random() < 0.05) {
-      ledger.refuse({ type, model, provider, prompt: `refused ${i}`, errorType: "budget_exceeded", error: "over", door, client, sessionId });
+      await ledger.refuse({ type, model, provider, prompt: `refused ${i}`, errorType: "budget_exceeded", error: "over", door, client, sessionId });
       continue;
     }
-    const id = ledger.enqueue({ type, model, provider, prompt: `job ${i}`, params: {}, estimatedCostUsd: estimate, door, client, sessionId });
+    const id = (await ledger.enqueue({ type, model, provider, prompt: `job ${i}`, params: {}, estimatedCostUsd: estimate, door, client, sessionId }));
     ids.push(id);
     const fate = random();
     if (fate < 0.05) continue;
-    ledger.markRunning(id);
+    await ledger.markRunning(id);
     if (fate < 0.1) continue;
     if (fate < 0.7) {
       const unknown = random() < 0.15;
-      ledger.succeed(id, { outputPath: `/o/${i}`, mimeType: "image/png", bytes: 1, cost: unknown ? { costUsd: null, source: "unknown", note: random() < 0.5 ? "implausible" : undefined } : { costUsd: Math.round(random() * 500) / 100, source: "catalog" } });
+      await ledger.succeed(id, { outputPath: `/o/${i}`, mimeType: "image/png", bytes: 1, cost: unknown ? { costUsd: null, source: "unknown", note: random() < 0.5 ? "implausible" : undefined } : { costUsd: Math.round(random() * 500) / 100, source: "catalog" } });
     } else {
       const billed = random() < 0.3;
-      ledger.fail(id, { status: random() < 0.5 ? "failed" : "interrupted", error: "x", errorType: "upstream_error", cost: billed ? { costUsd: random() < 0.5 ? null : 0.5, source: "unknown", note: "may have billed" } : undefined });
+      await ledger.fail(id, { status: random() < 0.5 ? "failed" : "interrupted", error: "x", errorType: "upstream_error", cost: billed ? { costUsd: random() < 0.5 ? null : 0.5, source: "unknown", note: "may have billed" } : undefined });
     }
   }
   // A job every 7 minutes from day 8 to day 11, so that every hour around a clock change has rows.
   for (clock = start + 8 * DAY; clock < start + 11 * DAY; clock += 7 * 60_000) {
-    const id = ledger.start({ type: TYPES[Math.floor(random() * 3)]!, model: "m-d", provider: "p1", prompt: "dense", params: {}, estimatedCostUsd: 0.1 });
-    ledger.succeed(id, { outputPath: "/o/d", mimeType: "image/png", bytes: 1, cost: { costUsd: Math.round(random() * 100) / 100, source: "catalog" } });
+    const id = (await ledger.start({ type: TYPES[Math.floor(random() * 3)]!, model: "m-d", provider: "p1", prompt: "dense", params: {}, estimatedCostUsd: 0.1 }));
+    await ledger.succeed(id, { outputPath: "/o/d", mimeType: "image/png", bytes: 1, cost: { costUsd: Math.round(random() * 100) / 100, source: "catalog" } });
   }
   for (let i = 0; i < jobs / 10; i++) {
     const id = ids[Math.floor(random() * ids.length)]!;
     const change = random();
-    if (change < 0.3) ledger.remove(id);
+    if (change < 0.3) (await ledger.remove(id));
     else if (change < 0.5) db.query("UPDATE generations SET cost_usd = $cost, cost_note = NULL WHERE id = $id").run({ id, cost: Math.round(random() * 300) / 100 });
     else if (change < 0.6) db.query("UPDATE generations SET cost_usd = NULL, cost_note = 'rejected' WHERE id = $id").run({ id });
     else if (change < 0.7) db.query("UPDATE generations SET status = 'succeeded' WHERE id = $id").run({ id });
@@ -119,14 +119,14 @@ export function windows(seed: number, start: number, end: number, count = 60): [
 }
 
 /** Differences between the rollup queries and the old statements; empty when they agree. */
-export function compare(db: Database, ledger: Ledger, windowList: [number, number][]): string[] {
+export async function compare(db: Database, ledger: SqliteLedger, windowList: [number, number][]): Promise<string[]> {
   const problems: string[] = [];
   const close = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
   for (const [from, to] of windowList) {
     for (const type of [undefined, ...TYPES]) {
       for (const groupBy of ["day", "model", "type", "provider"] as const) {
         const expected = db.query<CostGroup, Record<string, string | number | null>>(oldGroups(groupBy)).all({ from, to, type: type ?? null });
-        const actual = ledger.costGroups(from, to, groupBy, type);
+        const actual = (await ledger.costGroups(from, to, groupBy, type));
         const same = expected.length === actual.length && expected.every((e, i) => {
           const a = actual[i]!;
           return a.key === e.key && a.count === e.count && a.unknown_cost_count === e.unknown_cost_count && close(a.cost_usd, e.cost_usd);
@@ -144,7 +144,7 @@ export function compare(db: Database, ledger: Ledger, windowList: [number, numbe
         if (!same) problems.push(`spendGroups(${JSON.stringify(query)}): ${JSON.stringify(actual)} != ${JSON.stringify(expected)}`);
       }
       const spend = db.query<{ spend: number }, Record<string, string | number | null>>(OLD_SPEND).get({ from, type: type ?? null, ...ASSUMED_COST_USD })!.spend;
-      const actual = ledger.spendSince(from, type);
+      const actual = (await ledger.spendSince(from, type));
       if (!close(actual, spend)) problems.push(`spendSince(${from}, ${type}): ${actual} != ${spend}`);
     }
   }
@@ -198,7 +198,7 @@ function expectedGroups(db: Database, query: SpendQuery): CostGroup[] {
 
 if (import.meta.main) {
   const [seed, startAt] = process.argv.slice(2);
-  const { db, ledger, start, end } = randomLedger(Number(seed ?? 1), 800, undefined, startAt ? Date.parse(startAt) : undefined);
-  const problems = compare(db, ledger, windows(7, start, end));
+  const { db, ledger, start, end } = await randomLedger(Number(seed ?? 1), 800, undefined, startAt ? Date.parse(startAt) : undefined);
+  const problems = await compare(db, ledger, windows(7, start, end));
   console.log(JSON.stringify({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone, problems: problems.slice(0, 5), count: problems.length }));
 }

@@ -2,16 +2,16 @@ import { describe, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { MIGRATIONS, migrate } from "../../../server/ledger/database.ts";
-import { Ledger } from "../../../server/ledger/ledger.ts";
+import { SqliteLedger } from "../../../server/ledger/ledger.ts";
 import { compare, randomLedger, windows } from "./rollup-compare.ts";
 
 const SCRIPT = join(import.meta.dir, "rollup-compare.ts");
 
 describe("cost rollups give what the row-by-row statements gave", () => {
   for (const seed of [1, 2, 3]) {
-    test(`randomized ledger ${seed}: every grouping, type and window, and spendSince`, () => {
-      const { db, ledger, start, end } = randomLedger(seed);
-      expect(compare(db, ledger, windows(seed * 11, start, end))).toEqual([]);
+    test(`randomized ledger ${seed}: every grouping, type and window, and spendSince`, async () => {
+      const { db, ledger, start, end } = await randomLedger(seed);
+      expect(await compare(db, ledger, windows(seed * 11, start, end))).toEqual([]);
     });
   }
 
@@ -30,7 +30,7 @@ describe("cost rollups give what the row-by-row statements gave", () => {
     });
   }
 
-  test("the migration builds the rollups and the prompt index of an existing ledger", () => {
+  test("the migration builds the rollups and the prompt index of an existing ledger", async () => {
     const db = new Database(":memory:", { strict: true });
     for (const [version, sql] of MIGRATIONS.slice(0, 3).entries()) {
       db.exec(sql);
@@ -40,11 +40,11 @@ describe("cost rollups give what the row-by-row statements gave", () => {
     // schema 3's columns (refused rows become plain failures); migrations 4 on then build every rollup.
     const later = ["door TEXT NOT NULL DEFAULT 'api'", "refusal_count INTEGER", "token_id TEXT", "owner TEXT", "team TEXT"];
     for (const column of later) db.exec(`ALTER TABLE generations ADD COLUMN ${column}`);
-    const { ledger, start, end } = randomLedger(4, 600, db);
+    const { ledger, start, end } = await randomLedger(4, 600, db);
     for (const column of later) db.exec(`ALTER TABLE generations DROP COLUMN ${column.split(" ")[0]}`);
     migrate(db);
-    expect(compare(db, ledger, windows(44, start, end, 20))).toEqual([]);
-    expect(new Ledger(db).list({ q: "job 12" }).items.map((g) => g.prompt).sort()).toEqual(
+    expect(await compare(db, ledger, windows(44, start, end, 20))).toEqual([]);
+    expect((await new SqliteLedger(db).list({ q: "job 12" })).items.map((g) => g.prompt).sort()).toEqual(
       db.query<{ prompt: string }, []>("SELECT prompt FROM generations WHERE instr(prompt, 'job 12') > 0").all().map((r) => r.prompt).sort(),
     );
   });

@@ -92,7 +92,7 @@ describe("mediagen mcp over stdio, from source", () => {
     expect(result.isError).toBeFalsy();
     const record = result.structuredContent as { id: string; audio: string };
     expect(record.audio.startsWith(h.workDir)).toBe(true);
-    expect(h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "stdio-agent" });
+    expect(await h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "stdio-agent" });
   });
 
   test("a remote daemon (MEDIAGEN_DELIVERY=download): input files go as bytes, the result is downloaded into output_dir", async () => {
@@ -105,7 +105,7 @@ describe("mediagen mcp over stdio, from source", () => {
     const record = result.structuredContent as { id: string; image: string; daemon_path: string; delivery?: string };
     expect(record.image).toStartWith(join(asked, "assets", "generated", "img_"));
     expect(record.delivery).toBeUndefined();
-    const row = h.ledger.get(record.id)!;
+    const row = (await h.ledger.get(record.id))!;
     expect(record.daemon_path).toBe(row.output_path!);
     expect(row.output_path).toStartWith(storeDir(h.dataDir));
     expect(row.params).toMatchObject({ delivery: "download", caller_output_dir: asked, inputs: ["data-url"] });
@@ -131,8 +131,8 @@ describe("mediagen mcp over stdio, from source", () => {
       const id = /generation ([\w-]+)\)/.exec(text)?.[1] ?? "";
       expect(text).toContain(`${broken.url.href.replace(/\/$/, "")}/api/generations/${id}/file`);
       expect(text).toContain("HTTP 503");
-      expect(h.ledger.get(id)).toMatchObject({ status: "succeeded", client: "unlucky-agent" });
-      expect(existsSync(h.ledger.get(id)!.output_path!)).toBe(true);
+      expect(await h.ledger.get(id)).toMatchObject({ status: "succeeded", client: "unlucky-agent" });
+      expect(existsSync((await h.ledger.get(id))!.output_path!)).toBe(true);
       expect(existsSync(join(asked, "assets", "generated")) ? readdirSync(join(asked, "assets", "generated")) : []).toEqual([]);
     } finally {
       await broken.stop(true);
@@ -157,11 +157,11 @@ describe("mediagen mcp over stdio, from source", () => {
     expect(messages).toContain("queued: position 1 in the image queue");
     const row = await (async () => {
       for (let i = 0; i < 50; i++) {
-        const found = h.ledger.list({ q: "stdio never made", limit: 1 }).items[0];
+        const found = (await h.ledger.list({ q: "stdio never made", limit: 1 })).items[0];
         if (found?.status === "cancelled") return found;
         await Bun.sleep(20);
       }
-      return h.ledger.list({ q: "stdio never made", limit: 1 }).items[0];
+      return (await h.ledger.list({ q: "stdio never made", limit: 1 })).items[0];
     })();
     expect(row).toMatchObject({ status: "cancelled", door: "mcp", client: "stdio-canceller" });
     expect(fake.requests.some((r) => String(r.body.prompt).includes("stdio never made"))).toBe(false);

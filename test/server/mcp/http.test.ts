@@ -81,7 +81,7 @@ describe("/mcp over Streamable HTTP", () => {
     expect(record.image.startsWith(join(h.workDir, "assets/generated/"))).toBe(true);
     expect(text(result)).toContain(record.image);
     expect(result.content).toContainEqual(expect.objectContaining({ type: "resource_link", uri: pathToFileURL(record.image).href, mimeType: "image/png" }));
-    expect(h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "image-agent", status: "succeeded" });
+    expect(await h.ledger.get(record.id)).toMatchObject({ door: "mcp", client: "image-agent", status: "succeeded" });
   });
 
   test("without output_dir the file goes to the client's root", async () => {
@@ -118,7 +118,7 @@ describe("/mcp over Streamable HTTP", () => {
     controller.abort("changed my mind");
     expect(await second.catch((e: unknown) => String(e))).toContain("changed my mind");
     await first;
-    const row = h.ledger.list({ q: "never made", limit: 1 }).items[0];
+    const row = (await h.ledger.list({ q: "never made", limit: 1 })).items[0];
     expect(row).toMatchObject({ status: "cancelled", door: "mcp", client: "canceller" });
     expect(fake.requests.some((r) => String(r.body.prompt).includes("never made"))).toBe(false);
   });
@@ -147,7 +147,7 @@ describe("/mcp over Streamable HTTP", () => {
     expect(text(refused)).toContain("Input validation error");
     const noPrompt = await call(client, "generate_speech", { voice: "alloy" });
     expect(noPrompt.isError).toBe(true);
-    const rows = h.ledger.list({ status: "refused", client: "sloppy-agent" }).items;
+    const rows = (await h.ledger.list({ status: "refused", client: "sloppy-agent" })).items;
     expect(rows.map((row) => [row.type, row.door, row.error_type]).sort()).toEqual([
       ["audio", "mcp", "invalid_argument"],
       ["image", "mcp", "invalid_argument"],
@@ -156,7 +156,7 @@ describe("/mcp over Streamable HTTP", () => {
     expect(rows.find((row) => row.type === "audio")!.session_id).toBeString();
     // Other tools' bad arguments are not generations: nothing more is recorded.
     await call(client, "get_job", { id: 7 });
-    expect(h.ledger.list({ status: "refused", client: "sloppy-agent" }).items).toHaveLength(2);
+    expect((await h.ledger.list({ status: "refused", client: "sloppy-agent" })).items).toHaveLength(2);
   });
 
   test("media_types, get_job, list_generations and cost_summary answer the API's records", async () => {

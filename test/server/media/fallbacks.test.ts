@@ -43,7 +43,7 @@ describe("falling back", () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ success: true, model: "or-gpt-image-2", provider: "openclacky", cost_usd: CLACKY_REPORTS.image.cost_usd });
     expect(sent()).toEqual(["or-gemini-3-1-flash-image", "or-gpt-image-2"]);
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", model: "or-gpt-image-2", model_name: "second", provider: "openclacky", cost_usd: CLACKY_REPORTS.image.cost_usd });
     expect(row.attempts).toMatchObject([
       { n: 1, outcome: "overloaded", upstream_status: 503, model: "or-gemini-3-1-flash-image", provider: "openclacky", entry: "first" },
@@ -59,7 +59,7 @@ describe("falling back", () => {
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(429);
     expect(body).toMatchObject({ error_type: "rate_limited", model: "or-gpt-image-2" });
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "failed", model: "or-gpt-image-2", model_name: "second", cost_usd: null });
     expect(row.attempts.map((attempt) => [attempt.entry, attempt.outcome])).toEqual([["first", "overloaded"], ["second", "rate_limited"]]);
   });
@@ -80,7 +80,7 @@ describe("falling back", () => {
     expect(status).toBeGreaterThanOrEqual(400);
     expect(body.model).toBe("or-gemini-3-1-flash-image");
     expect(sent()).toEqual(["or-gemini-3-1-flash-image"]);
-    const row = h.ledger.list({ limit: 1 }).items[0]!;
+    const row = (await h.ledger.list({ limit: 1 })).items[0]!;
     expect(row).toMatchObject({ status: "failed", error_type: "invalid_response", model: "or-gemini-3-1-flash-image" });
     expect(row.cost_note).toMatch(/billed/);
     expect(row.attempts.map((attempt) => attempt.entry)).toEqual(["first"]);
@@ -108,7 +108,7 @@ describe("falling back", () => {
     expect(status).toBe(200);
     expect(body.model).toBe("or-gpt-image-2");
     expect(sent()).toEqual(["or-gpt-image-2"]);
-    expect(h.ledger.get(body.id)!.attempts).toMatchObject([
+    expect((await h.ledger.get(body.id))!.attempts).toMatchObject([
       { outcome: "auth_required", entry: "keyless" },
       { outcome: "succeeded", entry: "second" },
     ]);

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { createApp } from "../../../server/app.ts";
 import { ConfigStore } from "../../../server/config/store.ts";
 import { openDatabase } from "../../../server/ledger/database.ts";
-import { Ledger } from "../../../server/ledger/ledger.ts";
+import { SqliteLedger } from "../../../server/ledger/ledger.ts";
 import { MAX_INPUT_MIB_PER_REQUEST } from "../../../server/defaults.ts";
 import { memoryLogger } from "../../../server/log.ts";
 import { MediaService } from "../../../server/media/service.ts";
@@ -24,7 +24,7 @@ const QUEUE_CAP = 250_000;
 let fake: FakeClacky;
 let dir: ReturnType<typeof tempDir>;
 let app: ReturnType<typeof createApp>;
-let ledger: Ledger;
+let ledger: SqliteLedger;
 let close: () => void;
 
 beforeAll(() => {
@@ -37,7 +37,7 @@ beforeAll(() => {
   writeFileSync(join(dataDir, "config.yml"), stringify({ ...clackyConfig(fake.url, fake.key), jobs: { image: once, video: once, audio: once } }));
   const config = ConfigStore.open(dataDir);
   const db = openDatabase(join(dataDir, "mediagen.db"));
-  ledger = new Ledger(db);
+  ledger = new SqliteLedger(db);
   const log = memoryLogger();
   const media = new MediaService({ config, ledger, log, pollIntervalSeconds: 0.01, maxQueuedInputBytes: QUEUE_CAP });
   app = createApp({ config, ledger, media, tokens: new TokenService(new SqliteTokenStore(db)), log, version: "test", startedAt: Date.now(), bindHost: "127.0.0.1" });
@@ -76,7 +76,7 @@ describe("input images per request", () => {
     expect(body.success).toBe(false);
     expect(body.image).toBeNull();
     expect(fake.requests.length).toBe(before);
-    expect(ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
+    expect((await ledger.list({})).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test.each([["/proc/self/mem"], ["/proc/self/status"], ["/dev/zero"]])("%s as an input is a 400 naming the field", async (path) => {
@@ -110,8 +110,8 @@ describe("input images held by the queue", () => {
     // A request without inputs is not held back by the inputs of others.
     expect((await post("/api/media/image", { prompt: "no inputs", async: true })).status).toBe(202);
 
-    for (let i = 0; i < 100 && ledger.list({ status: "succeeded" }).items.length < 3; i++) await Bun.sleep(50);
-    expect(ledger.list({ status: "succeeded" }).items).toHaveLength(3);
+    for (let i = 0; i < 100 && (await ledger.list({ status: "succeeded" })).items.length < 3; i++) await Bun.sleep(50);
+    expect((await ledger.list({ status: "succeeded" })).items).toHaveLength(3);
     const again = await post("/api/media/image", { prompt: "three", images: [pngFile("c.png")] });
     expect(again.status).toBe(200);
   });
@@ -132,9 +132,9 @@ describe("input images held by the queue", () => {
       expect(answer.body.error_type).toBe("payload_too_large");
       expect(answer.body.field).toBe("image");
     }
-    const succeeded = () => ledger.list({ status: "succeeded" }).items.some((item) => item.id === held.body.id);
-    for (let i = 0; i < 100 && !succeeded(); i++) await Bun.sleep(50);
-    expect(succeeded()).toBe(true);
+    const succeeded = async () => (await ledger.list({ status: "succeeded" })).items.some((item) => item.id === held.body.id);
+    for (let i = 0; i < 100 && !(await succeeded()); i++) await Bun.sleep(50);
+    expect(await succeeded()).toBe(true);
   });
 
   test("nothing stays reserved after requests refused once their files were read, nor after a replay", async () => {
@@ -159,6 +159,6 @@ describe("input images held by the queue", () => {
     expect(status).toBe(202);
     // 120 KB held (not 240 KB): another 120 KB job still fits under the 250 KB cap.
     expect((await post("/api/media/image", { prompt: "[[fake:slow]] other", images: [pngFile("other.png", 120_000)], async: true })).status).toBe(202);
-    for (let i = 0; i < 100 && ledger.list({ status: "succeeded" }).items.length < 6; i++) await Bun.sleep(50);
+    for (let i = 0; i < 100 && (await ledger.list({ status: "succeeded" })).items.length < 6; i++) await Bun.sleep(50);
   });
 });

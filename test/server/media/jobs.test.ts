@@ -52,8 +52,8 @@ describe("queue and concurrency", () => {
     expect(fake.maxInFlight).toBe(2);
     expect(fake.requests.length - before).toBe(12);
     // The refusals fold into one refused row per caller and error (REFUSAL_FOLD_MS) that counts them all.
-    expect(h.ledger.list({ status: "refused" }).items).toEqual([expect.objectContaining({ error_type: "queue_full", refusal_count: full.length })]);
-    const rows = h.ledger.list({ limit: 200 }).items.filter((r) => r.status !== "refused");
+    expect((await h.ledger.list({ status: "refused" })).items).toEqual([expect.objectContaining({ error_type: "queue_full", refusal_count: full.length })]);
+    const rows = (await h.ledger.list({ limit: 200 })).items.filter((r) => r.status !== "refused");
     expect(rows).toHaveLength(12);
     expect(new Set(rows.map((r) => r.id)).size).toBe(12);
     expect(rows.every((r) => r.status === "succeeded")).toBe(true);
@@ -148,7 +148,7 @@ describe("async jobs", () => {
     expect(await refused.json()).toMatchObject({ error_type: "not_cancellable" });
     await waitFor(() => h.get(`/api/media/jobs/${running.body.task_id}`), (r) => r.body.status === "succeeded");
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.get(queued.body.task_id)).toMatchObject({ status: "cancelled", cost_usd: null, started_at: null });
+    expect(await h.ledger.get(queued.body.task_id)).toMatchObject({ status: "cancelled", cost_usd: null, started_at: null });
     expect((await h.call("/api/media/jobs/nope", { method: "DELETE" })).status).toBe(404);
   });
 
@@ -180,7 +180,7 @@ describe("idempotency", () => {
     expect(second.body).toEqual(first.body);
     expect(third.body).toEqual(first.body);
     expect(fake.requests.length - before).toBe(1);
-    expect(h.ledger.list({}).items).toHaveLength(1);
+    expect((await h.ledger.list({})).items).toHaveLength(1);
   });
 
   test("the key in the body works too; a different body with the same key is a 409", async () => {
@@ -219,7 +219,7 @@ describe("retries", () => {
     fake.next("429");
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(200);
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row.attempts.map((a) => a.outcome)).toEqual(["rate_limited", "succeeded"]);
     expect(row.attempts[0]!.upstream_status).toBe(429);
     expect(row.attempts[0]!.retry_in_ms).toBeGreaterThanOrEqual(500);
@@ -231,7 +231,7 @@ describe("retries", () => {
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(502);
     expect(body.error_type).toBe("api_error");
-    expect(h.ledger.get(body.id)!.attempts.map((a) => a.outcome)).toEqual(["overloaded", "api_error"]);
+    expect((await h.ledger.get(body.id))!.attempts.map((a) => a.outcome)).toEqual(["overloaded", "api_error"]);
     fake.next(); // the third queued 500 is consumed by the next test's first call otherwise
     await h.post("/api/media/image", { prompt: "drain", output_dir: h.workDir });
   });
@@ -243,13 +243,13 @@ describe("retries", () => {
     using down = createHarness({ config: { ...clackyConfig(url, fake.key), jobs: { image: { max_attempts: 2 } } } });
     const refused = await down.post("/api/media/image", { prompt: "p", output_dir: down.workDir });
     expect(refused.body.error_type).toBe("network_error");
-    expect(down.ledger.get(refused.body.id)!.attempts.map((a) => a.outcome)).toEqual(["network_error", "network_error"]);
+    expect((await down.ledger.get(refused.body.id))!.attempts.map((a) => a.outcome)).toEqual(["network_error", "network_error"]);
 
     using h = jobsHarness({ image: { max_attempts: 3 } });
     fake.next("reset");
     const dropped = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(dropped.body.error_type).toBe("network_error");
-    expect(h.ledger.get(dropped.body.id)!.attempts).toHaveLength(1);
+    expect((await h.ledger.get(dropped.body.id))!.attempts).toHaveLength(1);
   }, 15_000);
 
   test("a timeout is never retried and ends the job as timeout", async () => {
@@ -257,8 +257,8 @@ describe("retries", () => {
     fake.next("hang");
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(504);
-    expect(h.ledger.get(body.id)).toMatchObject({ status: "failed", error_type: "timeout" });
-    expect(h.ledger.get(body.id)!.attempts).toHaveLength(1);
+    expect(await h.ledger.get(body.id)).toMatchObject({ status: "failed", error_type: "timeout" });
+    expect((await h.ledger.get(body.id))!.attempts).toHaveLength(1);
   });
 
   test("a Retry-After longer than the time left gives up at once instead of waiting past the deadline", async () => {
@@ -299,8 +299,8 @@ describe("budgets", () => {
     expect(refused.body).toMatchObject({ error_type: "budget_exceeded", limit_usd: 0.1, spent_usd: 0.08, estimated_usd: 0.04, period: "daily", scope: "overall" });
     expect(refused.body.error).toContain("daily limit is $0.1000");
     expect(fake.requests.length - before).toBe(2);
-    expect(h.ledger.list({}).items.filter((r) => r.status !== "refused")).toHaveLength(2);
-    expect(h.ledger.list({ status: "refused" }).items).toEqual([expect.objectContaining({ error_type: "budget_exceeded", cost_usd: null })]);
+    expect((await h.ledger.list({})).items.filter((r) => r.status !== "refused")).toHaveLength(2);
+    expect((await h.ledger.list({ status: "refused" })).items).toEqual([expect.objectContaining({ error_type: "budget_exceeded", cost_usd: null })]);
   });
 
   test("per-type monthly limits use the price catalogue's estimate and count running jobs' estimates", async () => {
@@ -313,7 +313,7 @@ describe("budgets", () => {
     });
     // 8 s of Veo 3.1 Fast at 720p is 8 x $0.10 = $0.80: under the limit; a 4 s clip more ($0.40) would pass it,
     // because the first job's estimate still counts while it is unfinished.
-    h.ledger.enqueue({ type: "video", model: "veo-3.1-fast-generate-preview", provider: "gemini", prompt: "running", params: {}, estimatedCostUsd: 0.8 });
+    await h.ledger.enqueue({ type: "video", model: "veo-3.1-fast-generate-preview", provider: "gemini", prompt: "running", params: {}, estimatedCostUsd: 0.8 });
     const refused = await h.post("/api/media/video", { prompt: "clip", duration_seconds: 4, output_dir: h.workDir });
     expect(refused.status).toBe(402);
     expect(refused.body).toMatchObject({ error_type: "budget_exceeded", scope: "video", period: "monthly", spent_usd: 0.8, estimated_usd: 0.4 });

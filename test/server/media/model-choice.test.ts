@@ -41,7 +41,7 @@ describe("model per request", () => {
     expect(named.status).toBe(200);
     expect(named.body).toMatchObject({ success: true, model: "or-gpt-image-2", provider: "openclacky" });
     expect(sentModel()).toBe("or-gpt-image-2");
-    expect(h.ledger.get(named.body.id)).toMatchObject({ model: "or-gpt-image-2", model_name: "best" });
+    expect(await h.ledger.get(named.body.id)).toMatchObject({ model: "or-gpt-image-2", model_name: "best" });
     const byId = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir, model: "or-gemini-3-pro-image" });
     expect(byId.status).toBe(200);
     expect(sentModel()).toBe("or-gemini-3-pro-image");
@@ -49,13 +49,13 @@ describe("model per request", () => {
 
   test("an unknown name is a 400 naming model and listing the configured names of that type; nothing is sent or recorded", async () => {
     const before = fake.requests.length;
-    const rows = h.ledger.list({ limit: 100 }).items.filter((g) => g.status !== "refused").length;
+    const rows = (await h.ledger.list({ limit: 100 })).items.filter((g) => g.status !== "refused").length;
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir, model: "voice" });
     expect(status).toBe(400);
     expect(body).toMatchObject({ success: false, image: null, error_type: "invalid_argument", field: "model", allowed: ["fast", "best", "or-gemini-3-pro-image", "twin-a", "twin-b"] });
     expect(body.error).toBe('No image model "voice" is configured; choose one of: fast, best, or-gemini-3-pro-image, twin-a, twin-b');
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.list({ limit: 100 }).items.filter((g) => g.status !== "refused").length).toBe(rows);
+    expect((await h.ledger.list({ limit: 100 })).items.filter((g) => g.status !== "refused").length).toBe(rows);
   });
 
   test("an id two entries share must be asked for by name", async () => {
@@ -87,9 +87,9 @@ describe("the door a request came through", () => {
     const doors: [Record<string, string>, string][] = [[{}, "api"], [{ "x-mediagen-door": "ui" }, "ui"], [{ "x-mediagen-door": "MCP" }, "mcp"], [{ "x-mediagen-door": "cli" }, "cli"], [{ "x-mediagen-door": "openai" }, "api"]];
     for (const [headers, door] of doors) {
       const { body } = await h.post("/api/media/image", { prompt: `door ${door}`, output_dir: h.workDir }, headers);
-      expect(h.ledger.get(body.id)).toMatchObject({ door });
+      expect(await h.ledger.get(body.id)).toMatchObject({ door });
     }
-    expect(h.ledger.list({ door: "mcp" }).items.map((g) => g.prompt)).toEqual(["door mcp"]);
+    expect((await h.ledger.list({ door: "mcp" })).items.map((g) => g.prompt)).toEqual(["door mcp"]);
     const listed = await h.get("/api/generations?door=cli");
     expect(listed.body.items.map((g: { door: string }) => g.door)).toEqual(["cli"]);
     expect((await h.get("/api/generations?door=fax")).body).toMatchObject({ error_type: "invalid_argument" });

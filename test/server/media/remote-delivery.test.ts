@@ -43,7 +43,7 @@ describe("a remote caller's result", () => {
     expect(body).toMatchObject({ success: true, delivery: "download", download_url: `http://127.0.0.1:7070/api/generations/${body.id}/file` });
     expect(body.image).toStartWith(`${store()}/img_`);
     expect(existsSync(asked)).toBe(false);
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row.output_path).toBe(body.image);
     expect(row.params).toMatchObject({ output_dir: store(), delivery: "download", caller_output_dir: asked });
 
@@ -56,7 +56,7 @@ describe("a remote caller's result", () => {
     for (const asked of ["C:\\Users\\me\\project", "relative/folder"]) {
       const { status, body } = await h.post("/api/media/audio/speech", { input: "Hello.", output_dir: asked }, REMOTE);
       expect({ asked, status }).toEqual({ asked, status: 200 });
-      expect(h.ledger.get(body.id)!.params.caller_output_dir).toBe(asked);
+      expect((await h.ledger.get(body.id))!.params.caller_output_dir).toBe(asked);
       expect(body.audio).toStartWith(store());
     }
   });
@@ -127,7 +127,7 @@ describe("a local caller's result", () => {
     expect(body.image).toStartWith(join(h.workDir, "assets", "generated"));
     expect(body.download_url).toBe(`http://127.0.0.1:7070/api/generations/${body.id}/file`);
     expect(body.delivery).toBeUndefined();
-    expect(h.ledger.get(body.id)!.params.delivery).toBeUndefined();
+    expect((await h.ledger.get(body.id))!.params.delivery).toBeUndefined();
   });
 
   test("may still name input files by path", async () => {
@@ -169,9 +169,9 @@ describe("the other doors", () => {
     const { status, body } = await h.post("/v1/images/generations", { prompt: "a green fox", response_format: "b64_json" }, { authorization: "Bearer x", ...REMOTE });
     expect(status).toBe(200);
     const id = new URL(body.data[0].download_url).pathname.split("/")[3]!;
-    expect(h.ledger.get(id)!.output_path).toStartWith(store());
-    expect(h.ledger.get(id)!.params.delivery).toBe("download");
-    expect(body.data[0].b64_json).toBe(readFileSync(h.ledger.get(id)!.output_path!).toString("base64"));
+    expect((await h.ledger.get(id))!.output_path).toStartWith(store());
+    expect((await h.ledger.get(id))!.params.delivery).toBe("download");
+    expect(body.data[0].b64_json).toBe(readFileSync((await h.ledger.get(id))!.output_path!).toString("base64"));
   });
 
   test("OpenAI speech names its generation and download URL in headers", async () => {
@@ -179,7 +179,7 @@ describe("the other doors", () => {
     expect(response.status).toBe(200);
     const id = response.headers.get("x-mediagen-generation-id")!;
     expect(response.headers.get("x-mediagen-download-url")).toBe(`http://127.0.0.1:7070/api/generations/${id}/file`);
-    expect(h.ledger.get(id)!.output_path).toStartWith(store());
+    expect((await h.ledger.get(id))!.output_path).toStartWith(store());
   });
 
   test("the daemon's /mcp links a remote caller's file by its download URL, not a path on the daemon", async () => {
@@ -197,7 +197,7 @@ describe("the other doors", () => {
       expect(record.download_url).toBe(`http://127.0.0.1:7070/api/generations/${record.id}/file`);
       const link = result.content.find((c) => c.type === "resource_link") as { uri: string } | undefined;
       expect(link?.uri).toBe(record.download_url);
-      expect(h.ledger.get(record.id)!.params).toMatchObject({ delivery: "download", caller_output_dir: "/home/agent/project" });
+      expect((await h.ledger.get(record.id))!.params).toMatchObject({ delivery: "download", caller_output_dir: "/home/agent/project" });
     } finally {
       await client.close();
     }

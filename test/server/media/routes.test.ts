@@ -55,7 +55,7 @@ describe("POST /api/media/image", () => {
     expect(sent.headers.authorization).toBe(`Bearer ${fake.key}`);
     expect(sent.body).toEqual({ model: "or-gpt-image-2", n: 1, prompt: "a hero image", size: "1536x1024" });
 
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", type: "image", output_path: body.image, width: 1536, height: 1024, session_id: "s-1", cost_usd: 0.04, cost_source: "upstream" });
     expect(row.bytes).toBe(statSync(body.image).size);
   });
@@ -99,7 +99,7 @@ describe("POST /api/media/image", () => {
     for (const url of sent) expect(url).toBe(`data:image/png;base64,${b64(png)}`);
     expect(readFileSync(input)).toEqual(Buffer.from(png));
     expect(statSync(input).mtimeMs).toBe(mtime);
-    expect(h.ledger.get(body.id)!.params.inputs).toEqual([input, "base64", "data-url"]);
+    expect((await h.ledger.get(body.id))!.params.inputs).toEqual([input, "base64", "data-url"]);
   });
 
   test("an edit without output_dir is saved beside its input file", async () => {
@@ -225,7 +225,7 @@ const ERROR_CASES: {
 
 describe("error catalogue through the media endpoints", () => {
   test.each(ERROR_CASES.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const rowsBefore = h.ledger.list({ limit: 200 }).items.length;
+    const rowsBefore = (await h.ledger.list({ limit: 200 })).items.length;
     if (c.scenario) fake.next(c.scenario);
     const path = c.path ?? "/api/media/image";
     const body = typeof c.body === "object" && c.body !== null && !("output_dir" in c.body) ? { ...c.body, output_dir: h.workDir } : c.body;
@@ -240,7 +240,7 @@ describe("error catalogue through the media endpoints", () => {
     if (c.message) expect(response.body.error).toMatch(c.message);
     expect(JSON.stringify(response.body)).not.toContain(fake.key);
     if (c.errorType === "rate_limited") expect(response.headers.get("retry-after")).toBe("7");
-    const rows = h.ledger.list({ limit: 200 }).items;
+    const rows = (await h.ledger.list({ limit: 200 })).items;
     expect(rows.length).toBe(rowsBefore + 1);
     if (c.reachesUpstream) {
       expect(rows[0]).toMatchObject({ status: "failed", error_type: c.errorType, cost_usd: null, cost_source: "unknown" });
@@ -255,7 +255,7 @@ describe("error catalogue through the media endpoints", () => {
     const { status, body } = await empty.post("/api/media/video", { prompt: "p", output_dir: empty.workDir });
     expect(status).toBe(422);
     expect(body).toMatchObject({ success: false, video: null, error_type: "not_configured", model: "", provider: "", error: "No video model configured. Add a model with type=video in settings." });
-    expect(empty.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
+    expect((await empty.ledger.list({})).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("auth_required (422) when the entry has no key, and when its ${ENV} variable is unset", async () => {
@@ -305,7 +305,7 @@ describe("error catalogue through the media endpoints", () => {
     expect(status).toBe(502);
     expect(body).toMatchObject({ error_type: "network_error" });
     expect(body.error).toMatch(/^HTTP request failed/);
-    expect(down.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: "network_error" });
+    expect((await down.ledger.list({})).items[0]).toMatchObject({ status: "failed", error_type: "network_error" });
   });
 
   test("network_error (502) when the provider resets the connection", async () => {
@@ -321,7 +321,7 @@ describe("error catalogue through the media endpoints", () => {
     const { status, body } = await quick.post("/api/media/image", { prompt: "p", output_dir: quick.workDir });
     expect(status).toBe(504);
     expect(body).toMatchObject({ error_type: "timeout", image: null });
-    expect(quick.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: "timeout" });
+    expect((await quick.ledger.list({})).items[0]).toMatchObject({ status: "failed", error_type: "timeout" });
   });
 
   test("interrupted (503) when the daemon stops past its grace period; later requests are refused", async () => {
@@ -333,7 +333,7 @@ describe("error catalogue through the media endpoints", () => {
     const { status, body } = await pending;
     expect(status).toBe(503);
     expect(body.error_type).toBe("interrupted");
-    expect(stopping.ledger.list({}).items[0]).toMatchObject({ status: "interrupted", error_type: "interrupted" });
+    expect((await stopping.ledger.list({})).items[0]).toMatchObject({ status: "interrupted", error_type: "interrupted" });
     const later = await stopping.post("/api/media/image", { prompt: "p", output_dir: stopping.workDir });
     expect(later.status).toBe(503);
   });
@@ -364,6 +364,6 @@ describe("corrupt media from the provider (issue 8, defect 6)", () => {
     expect(body).toMatchObject({ success: false, [c.field]: null, error_type: "invalid_response" });
     expect(body.error).toMatch(c.message);
     expect(readdirSync(outputDir, { recursive: true }).filter((name) => statSync(join(outputDir, String(name))).isFile())).toEqual([]);
-    expect(h.ledger.list({ limit: 1 }).items[0]).toMatchObject({ status: "failed", error_type: "invalid_response" });
+    expect((await h.ledger.list({ limit: 1 })).items[0]).toMatchObject({ status: "failed", error_type: "invalid_response" });
   });
 });

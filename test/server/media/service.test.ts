@@ -54,10 +54,10 @@ describe("a database that cannot be written", () => {
     h.db.exec("PRAGMA query_only = OFF");
     const recovered = await h.get("/api/health");
     expect(recovered.body.ok).toBe(true);
-    expect(recovered.body.storage).toEqual({ ok: true, pending_writes: 0 });
-    const row = h.ledger.list({}).items[0]!;
+    expect(recovered.body.storage).toEqual({ ok: true, pending_writes: 0, backend: "sqlite" });
+    const row = (await h.ledger.list({})).items[0]!;
     expect(row).toMatchObject({ status: "succeeded", output_path: body.image, cost_usd: 0.04, cost_source: "upstream" });
-    expect(h.ledger.list({}).items).toHaveLength(1);
+    expect((await h.ledger.list({})).items).toHaveLength(1);
     expect(h.log.lines.some((line) => line.includes("writable again"))).toBe(true);
   });
 
@@ -92,7 +92,7 @@ describe("an output folder that cannot receive the result", () => {
     expect(body).toMatchObject({ success: false, error_type: "invalid_argument", field: "output_dir", image: null });
     expect(body.error).toMatch(words);
     expect(fake.requests.length).toBe(calls);
-    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
+    expect((await h.ledger.list({})).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   /** Sends an image request into `<work>/project`, and replaces that folder with a file while the provider works. */
@@ -118,7 +118,7 @@ describe("an output folder that cannot receive the result", () => {
     expect(body.image).toStartWith(join(h.dataDir, "output", "assets", "generated"));
     expect(existsSync(body.image)).toBe(true);
     expect(body.cost_usd).toBe(0.04);
-    expect(h.ledger.get(body.id)).toMatchObject({ status: "succeeded", output_path: body.image, cost_usd: 0.04 });
+    expect(await h.ledger.get(body.id)).toMatchObject({ status: "succeeded", output_path: body.image, cost_usd: 0.04 });
   });
 
   test("when no folder can take it, the job fails with its cost recorded (never a 500, never a dropped cost)", async () => {
@@ -127,7 +127,7 @@ describe("an output folder that cannot receive the result", () => {
     expect(status).toBe(503);
     expect(body).toMatchObject({ success: false, error_type: "storage_error", cost_usd: 0.04 });
     expect(body.error).toContain("nor in the default output folder");
-    expect(h.ledger.get(body.id)).toMatchObject({ status: "failed", error_type: "storage_error", cost_usd: 0.04, cost_source: "upstream" });
+    expect(await h.ledger.get(body.id)).toMatchObject({ status: "failed", error_type: "storage_error", cost_usd: 0.04, cost_source: "upstream" });
   });
 
   test("an edit without output_dir whose input folder is unusable goes to the default folder instead of failing", async () => {
@@ -151,12 +151,12 @@ describe("costs that cannot be trusted", () => {
       const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
       expect(status).toBe(200);
       expect(body.cost_usd).toBeUndefined();
-      const row = h.ledger.get(body.id)!;
+      const row = (await h.ledger.get(body.id))!;
       expect(row).toMatchObject({ status: "succeeded", cost_usd: null, cost_source: "unknown" });
       expect(row.cost_note).toMatch(words);
       const costs = await h.get("/api/costs/summary");
       expect(JSON.stringify(costs.body)).not.toContain("e+308");
-      expect(h.ledger.spendSince(0)).toBeGreaterThanOrEqual(0);
+      expect(await h.ledger.spendSince(0)).toBeGreaterThanOrEqual(0);
     } finally {
       fake.reportedCost = undefined;
     }
@@ -167,7 +167,7 @@ describe("costs that cannot be trusted", () => {
     const { status, body } = await h.post("/api/media/image", { prompt: "p [[fake:not_media]]", output_dir: h.workDir });
     expect(status).toBe(502);
     expect(body).toMatchObject({ success: false, error_type: "invalid_response" });
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "failed", cost_usd: null, cost_source: "unknown" });
     expect(row.cost_note).toContain("billed");
     expect(files(h.workDir)).toHaveLength(0);
@@ -189,7 +189,7 @@ describe("costs that cannot be trusted", () => {
     expect(status).toBe(502);
     expect(body.cost_usd).toBe(0.04);
     expect(fake.requests.length - before).toBe(1);
-    expect(h.ledger.get(body.id)).toMatchObject({ status: "failed", cost_usd: 0.04, cost_source: "upstream" });
+    expect(await h.ledger.get(body.id)).toMatchObject({ status: "failed", cost_usd: 0.04, cost_source: "upstream" });
   });
 });
 
@@ -198,18 +198,18 @@ describe("an answer lost after the request reached the provider", () => {
     using h = createHarness({ config: clackyConfig(fake.url, fake.key), timeoutsSeconds: { image: 0.3, video: 5, audio: 5 } });
     const { status, body } = await h.post("/api/media/image", { prompt: "p [[fake:hang]]", output_dir: h.workDir });
     expect(status).toBe(504);
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "failed", error_type: "timeout", cost_usd: null, cost_source: "unknown" });
     expect(row.cost_note).toContain("may have billed");
   });
 
-  test("a job the previous daemon left running is recovered as interrupted with the same note; a queued one without", () => {
+  test("a job the previous daemon left running is recovered as interrupted with the same note; a queued one without", async () => {
     using h = harness();
-    const running = h.ledger.enqueue({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "p", params: { output_dir: h.workDir } });
-    h.ledger.markRunning(running);
-    const queued = h.ledger.enqueue({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "q", params: { output_dir: h.workDir } });
-    expect(h.media.recover()).toEqual({ resumed: 0, interrupted: 2 });
-    expect(h.ledger.get(running)!.cost_note).toContain("may have billed");
-    expect(h.ledger.get(queued)!.cost_note).toBeNull();
+    const running = (await h.ledger.enqueue({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "p", params: { output_dir: h.workDir } }));
+    await h.ledger.markRunning(running);
+    const queued = (await h.ledger.enqueue({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "q", params: { output_dir: h.workDir } }));
+    expect(await h.media.recover()).toEqual({ resumed: 0, interrupted: 2 });
+    expect((await h.ledger.get(running))!.cost_note).toContain("may have billed");
+    expect((await h.ledger.get(queued))!.cost_note).toBeNull();
   });
 });

@@ -116,7 +116,7 @@ describe("streamed downloads", () => {
     expect(status).toBe(200);
     expect(body.success).toBe(true);
     expect(Buffer.compare(readFileSync(body.video), VIDEO)).toBe(0);
-    expect(h.ledger.get(body.id)).toMatchObject({ status: "succeeded", bytes: VIDEO.length, cost_usd: COST });
+    expect(await h.ledger.get(body.id)).toMatchObject({ status: "succeeded", bytes: VIDEO.length, cost_usd: COST });
     expect(partials(h.workDir)).toEqual([]);
   });
 
@@ -147,7 +147,7 @@ describe("streamed downloads", () => {
     expect(status).toBe(502);
     expect(body).toMatchObject({ success: false, error_type: "invalid_response" });
     expect(body.error).toContain("64 MiB limit for image");
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.04 });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", cost_usd: 0.04 });
     expect(partials(h.workDir)).toEqual([]);
     expect(existsSync(join(h.workDir, "assets", "generated")) ? readdirSync(join(h.workDir, "assets", "generated")) : []).toEqual([]);
   });
@@ -160,7 +160,7 @@ describe("streamed downloads", () => {
       expect(status).toBe(502);
       expect(body).toMatchObject({ success: false, error_type: "invalid_response" });
       expect(body.error).toContain("67.5 MiB, over mediagen's 64 MiB limit for image results");
-      expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.04 });
+      expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", cost_usd: 0.04 });
       expect(existsSync(join(h.workDir, "assets"))).toBe(false);
     } finally {
       imageMode = "endless_url";
@@ -173,7 +173,7 @@ describe("streamed downloads", () => {
     const { status, body } = await h.post("/api/media/video", { prompt: "p", output_dir: h.workDir });
     expect(body.success).toBe(false);
     expect(status).toBeGreaterThanOrEqual(500);
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: COST });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", cost_usd: COST });
     expect(partials(h.workDir)).toEqual([]);
     expect(partials(h.dataDir)).toEqual([]);
   });
@@ -184,7 +184,7 @@ describe("streamed downloads", () => {
     const { status, body } = await h.post("/api/media/video", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(504);
     expect(body).toMatchObject({ success: false, error_type: "timeout" });
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: COST });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", cost_usd: COST });
     expect(partials(h.workDir)).toEqual([]);
   });
 

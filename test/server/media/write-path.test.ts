@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { createApp } from "../../../server/app.ts";
 import { ConfigStore } from "../../../server/config/store.ts";
 import { openDatabase } from "../../../server/ledger/database.ts";
-import { Ledger } from "../../../server/ledger/ledger.ts";
+import { SqliteLedger } from "../../../server/ledger/ledger.ts";
 import { memoryLogger } from "../../../server/log.ts";
 import { MediaService } from "../../../server/media/service.ts";
 import { SqliteTokenStore } from "../../../server/tokens/store.ts";
@@ -63,7 +63,7 @@ function countedHarness(jobs: Record<string, unknown>, idle: { collectGarbage?: 
   const raw = openDatabase(join(dataDir, "mediagen.db"));
   const { db, writes } = countWrites(raw);
   const log = memoryLogger();
-  const ledger = new Ledger(db, Date.now);
+  const ledger = new SqliteLedger(db, Date.now);
   const media = new MediaService({ config, ledger, log, pollIntervalSeconds: 0.01, ...idle });
   const app = createApp({ config, ledger, media, tokens: new TokenService(new SqliteTokenStore(raw)), log, version: "test", startedAt: Date.now(), bindHost: "127.0.0.1" });
   const post = async (body: unknown) => {
@@ -79,16 +79,16 @@ function countedHarness(jobs: Record<string, unknown>, idle: { collectGarbage?: 
     post,
     workDir: join(dir.path, "work"),
     [Symbol.dispose]() {
-      ledger.close();
+      void ledger.close();
       raw.close();
       dir[Symbol.dispose]();
     },
   };
 }
 
-async function until(check: () => boolean, ms = 5000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > end) throw new Error("condition not reached in time");
     await Bun.sleep(10);
   }
@@ -100,7 +100,7 @@ describe("ledger writes per generation", () => {
     const { status, body } = await h.post({ prompt: "a cover", output_dir: h.workDir });
     expect(status).toBe(200);
     expect(h.writes).toEqual(["INSERT", "UPDATE status"]);
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", output_path: body.image, mime_type: "image/png", width: 1536, height: 1024, cost_usd: 0.04, cost_source: "upstream" });
     expect(row.started_at).not.toBeNull();
     expect(row.finished_at).not.toBeNull();
@@ -109,7 +109,7 @@ describe("ledger writes per generation", () => {
     // The stored answer is the service's; the route adds the file's download_url on the way out.
     const { download_url, ...stored } = body;
     expect(download_url).toBe(`http://127.0.0.1:7070/api/generations/${body.id}/file`);
-    expect(h.ledger.response(body.id)).toEqual({ status: 200, body: stored });
+    expect(await h.ledger.response(body.id)).toEqual({ status: 200, body: stored });
   });
 
   test("the row is running before the provider answers (recorded before the call)", async () => {
@@ -117,7 +117,7 @@ describe("ledger writes per generation", () => {
     fake.slowMs = 300;
     const pending = h.post({ prompt: "slow [[fake:slow]]", output_dir: h.workDir });
     await until(() => fake.inFlight > 0);
-    const [live] = h.ledger.list({}).items;
+    const [live] = (await h.ledger.list({})).items;
     expect(live).toMatchObject({ status: "running", attempts: [] });
     expect(live!.started_at).not.toBeNull();
     expect(h.writes).toEqual(["INSERT"]);
@@ -131,11 +131,11 @@ describe("ledger writes per generation", () => {
     const first = h.post({ prompt: "first [[fake:slow]]", output_dir: h.workDir });
     await until(() => fake.inFlight > 0);
     const second = h.post({ prompt: "second", output_dir: h.workDir });
-    await until(() => h.ledger.list({ status: "queued" }).items.length === 1);
+    await until(async () => (await h.ledger.list({ status: "queued" })).items.length === 1);
     const [a, b] = await Promise.all([first, second]);
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(h.writes.toSorted()).toEqual(["INSERT", "INSERT", "UPDATE status", "UPDATE status", "UPDATE status"].toSorted());
-    expect(h.ledger.get(b.body.id)).toMatchObject({ status: "succeeded", attempts: [expect.objectContaining({ outcome: "succeeded" })] });
+    expect(await h.ledger.get(b.body.id)).toMatchObject({ status: "succeeded", attempts: [expect.objectContaining({ outcome: "succeeded" })] });
   });
 
   test("a failure is one update too: status, error, upstream status, answer and attempt", async () => {
@@ -144,22 +144,22 @@ describe("ledger writes per generation", () => {
     const { status, body } = await h.post({ prompt: "refused [[fake:400]]", output_dir: h.workDir });
     expect(status).toBe(400);
     expect(h.writes).toEqual(["INSERT", "UPDATE status"]);
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "failed", error_type: body.error_type, upstream_status: 400, output_path: null });
     expect(row.attempts).toEqual([expect.objectContaining({ n: 1, outcome: body.error_type, upstream_status: 400 })]);
-    expect(h.ledger.response(body.id)).toEqual({ status: 400, body });
+    expect(await h.ledger.response(body.id)).toEqual({ status: 400, body });
   });
 
   test("a retried call is recorded before the wait; the last one goes with the outcome", async () => {
     using h = countedHarness({ concurrency: 1, max_attempts: 2 });
     fake.next("503");
     const pending = h.post({ prompt: "retried", output_dir: h.workDir });
-    await until(() => h.ledger.list({}).items[0]?.attempts.length === 1);
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "running", attempts: [expect.objectContaining({ n: 1, outcome: "overloaded", upstream_status: 503, retry_in_ms: expect.any(Number) })] });
+    await until(async () => (await h.ledger.list({})).items[0]?.attempts.length === 1);
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "running", attempts: [expect.objectContaining({ n: 1, outcome: "overloaded", upstream_status: 503, retry_in_ms: expect.any(Number) })] });
     const { status, body } = await pending;
     expect(status).toBe(200);
     expect(h.writes).toEqual(["INSERT", "UPDATE attempts", "UPDATE status"]);
-    expect(h.ledger.get(body.id)!.attempts.map((a) => [a.n, a.outcome])).toEqual([[1, "overloaded"], [2, "succeeded"]]);
+    expect((await h.ledger.get(body.id))!.attempts.map((a) => [a.n, a.outcome])).toEqual([[1, "overloaded"], [2, "succeeded"]]);
   });
 
   test("a cancelled queued job: its outcome and answer in one update", async () => {
@@ -169,10 +169,10 @@ describe("ledger writes per generation", () => {
     await until(() => fake.inFlight > 0);
     const queued = await h.media.submit("image", { prompt: "queued", output_dir: h.workDir }, {}, { async: true, urls: { status: (id) => id, events: (id) => id } });
     const id = String(queued.body.id);
-    h.media.cancel(id);
+    await h.media.cancel(id);
     await first;
-    expect(h.ledger.get(id)).toMatchObject({ status: "cancelled", error_type: "cancelled", attempts: [] });
-    expect(h.ledger.response(id)?.body).toMatchObject({ success: false, error_type: "cancelled", id });
+    expect(await h.ledger.get(id)).toMatchObject({ status: "cancelled", error_type: "cancelled", attempts: [] });
+    expect((await h.ledger.response(id))?.body).toMatchObject({ success: false, error_type: "cancelled", id });
     // first: insert + final; queued: insert + final (no markRunning, no separate answer write).
     expect(h.writes.filter((w) => w === "INSERT")).toHaveLength(2);
     expect(h.writes).toHaveLength(4);
@@ -189,22 +189,22 @@ describe("ledger writes per generation", () => {
     expect(h.ledger.storage()).toMatchObject({ ok: false, pending_writes: 1 });
     h.raw.exec("PRAGMA query_only = OFF");
     expect(h.ledger.storage()).toEqual({ ok: true, pending_writes: 0 });
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", output_path: body.image, cost_usd: 0.04, attempts: [expect.objectContaining({ outcome: "succeeded" })] });
     // What is stored for replays is the success the job produced, as before the disk failed.
-    expect(h.ledger.response(body.id)).toMatchObject({ status: 200, body: { success: true, image: body.image, id: body.id } });
+    expect(await h.ledger.response(body.id)).toMatchObject({ status: 200, body: { success: true, image: body.image, id: body.id } });
   });
 });
 
 describe("recovery at start", () => {
-  test("a job the previous run left running is closed as interrupted with its answer in one update", () => {
+  test("a job the previous run left running is closed as interrupted with its answer in one update", async () => {
     using h = countedHarness({ concurrency: 1, max_attempts: 1 });
-    const id = h.ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "lost", params: { output_dir: h.workDir } });
+    const id = (await h.ledger.start({ type: "image", model: "or-gpt-image-2", provider: "openclacky", prompt: "lost", params: { output_dir: h.workDir } }));
     h.writes.length = 0;
-    expect(h.media.recover()).toEqual({ resumed: 0, interrupted: 1 });
+    expect(await h.media.recover()).toEqual({ resumed: 0, interrupted: 1 });
     expect(h.writes).toEqual(["UPDATE status"]);
-    expect(h.ledger.get(id)).toMatchObject({ status: "interrupted", error_type: "interrupted", cost_note: expect.stringContaining("may have billed") });
-    expect(h.ledger.response(id)).toMatchObject({ status: 503, body: { success: false, error_type: "interrupted" } });
+    expect(await h.ledger.get(id)).toMatchObject({ status: "interrupted", error_type: "interrupted", cost_note: expect.stringContaining("may have billed") });
+    expect(await h.ledger.response(id)).toMatchObject({ status: 503, body: { success: false, error_type: "interrupted" } });
   });
 });
 

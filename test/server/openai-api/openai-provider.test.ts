@@ -43,7 +43,7 @@ describe("the OpenAI door on the openai provider", () => {
     expect(refused.status).toBe(400);
     expect(((await refused.json()) as { error: { param: string; message: string } }).error).toMatchObject({ param: "response_format" });
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
+    expect((await h.ledger.list({})).items.filter((g) => g.status !== "refused")).toHaveLength(0);
     const wav = await h.call("/v1/audio/speech", post({ input: "Hi.", voice: "alloy", response_format: "wav" }));
     expect(wav.status).toBe(200);
     expect(wav.headers.get("content-type")).toBe("audio/wav");

@@ -56,17 +56,17 @@ describe("requests refused before anything is generated", () => {
     ["/v1/videos", { prompt: "x", size: "1024x1024", input_reference: { image_url: "https://example.com/a.png" } }, "input_reference"],
     ["/v1/videos", { prompt: "x", model: "tts" }, "model"],
   ])("%s %j: 400 naming %s, recorded once as refused by this door", async (path, body, param) => {
-    const generated = () => h.ledger.list({}).items.filter((g) => g.status !== "refused").length;
+    const generated = async () => (await h.ledger.list({})).items.filter((g) => g.status !== "refused").length;
     // Repeats of the same caller, type and error fold into one row that counts them and keeps the latest message.
-    const refusals = () => h.ledger.list({ status: "refused", door: "openai" }).items;
-    const counted = () => refusals().reduce((sum, row) => sum + (row.refusal_count ?? 1), 0);
-    const before = generated();
-    const refusedBefore = counted();
+    const refusals = async () => (await h.ledger.list({ status: "refused", door: "openai" })).items;
+    const counted = async () => (await refusals()).reduce((sum, row) => sum + (row.refusal_count ?? 1), 0);
+    const before = await generated();
+    const refusedBefore = await counted();
     const answer = await envelope(await h.call(path, json(body)));
     expect(answer).toMatchObject({ status: 400, type: "invalid_request_error", param });
-    expect(generated()).toBe(before);
-    expect(counted()).toBe(refusedBefore + 1);
-    const newest = refusals().sort((a, b) => (b.finished_at ?? "").localeCompare(a.finished_at ?? ""))[0]!;
+    expect(await generated()).toBe(before);
+    expect(await counted()).toBe(refusedBefore + 1);
+    const newest = (await refusals()).sort((a, b) => (b.finished_at ?? "").localeCompare(a.finished_at ?? ""))[0]!;
     expect(newest).toMatchObject({ door: "openai", client: "OpenAI/Python 2.9.0", status: "refused", error: answer.message });
     expect(["invalid_argument", "unknown_model"]).toContain(newest.error_type!);
   });
@@ -74,7 +74,7 @@ describe("requests refused before anything is generated", () => {
   test("a body that is not JSON is recorded as refused by this door", async () => {
     const answer = await envelope(await h.call("/v1/images/generations", { method: "POST", headers: { "content-type": "application/json", "user-agent": "broken-json/1" }, body: "{not json" }));
     expect(answer.status).toBe(400);
-    const rows = h.ledger.list({ status: "refused", door: "openai", client: "broken-json/1" }).items;
+    const rows = (await h.ledger.list({ status: "refused", door: "openai", client: "broken-json/1" })).items;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ error_type: "invalid_argument", error: answer.message });
   });
@@ -108,7 +108,7 @@ describe("answers", () => {
     const body = (await response.json()) as { created: number; data: { b64_json: string }[]; size: string };
     expect(body.data).toHaveLength(1);
     expect(body.size).toBe("1536x1024");
-    const row = h.ledger.list({ door: "openai" }).items[0]!;
+    const row = (await h.ledger.list({ door: "openai" })).items[0]!;
     expect(row).toMatchObject({ type: "image", door: "openai", client: "OpenAI/Python 2.9.0", status: "succeeded" });
     expect((row.params.inputs as string[]).length).toBe(2);
     expect(row.output_path!.startsWith(h.config.defaultOutputDir())).toBe(true);
@@ -119,7 +119,7 @@ describe("answers", () => {
     const some = await h.call("/v1/images/generations", json({ prompt: "two cats", n: 2 }));
     expect(some.status).toBe(200);
     expect(((await some.json()) as { data: unknown[] }).data).toHaveLength(1);
-    const rows = h.ledger.list({ door: "openai", q: "two cats" }).items;
+    const rows = (await h.ledger.list({ door: "openai", q: "two cats" })).items;
     expect(rows.map((row) => row.status).sort()).toEqual(["failed", "succeeded"]);
     fake.next("500", "500");
     const none = await envelope(await h.call("/v1/images/generations", json({ prompt: "two dogs", n: 2 })));
@@ -132,7 +132,7 @@ describe("answers", () => {
     expect(answer).toMatchObject({ status: 400, param: "response_format" });
     expect(answer.message).toContain("wav, pcm");
     const id = /generation (\S+)\)/.exec(answer.message)![1]!;
-    expect(h.ledger.get(id)).toMatchObject({ status: "succeeded", door: "openai" });
+    expect(await h.ledger.get(id)).toMatchObject({ status: "succeeded", door: "openai" });
   });
 
   test("speech without response_format answers the model's own format", async () => {
@@ -160,7 +160,7 @@ describe("answers", () => {
   });
 
   test("an image generation is not a video: 404", async () => {
-    const image = h.ledger.list({ type: "image" }).items[0]!;
+    const image = (await h.ledger.list({ type: "image" })).items[0]!;
     expect(await envelope(await h.call(`/v1/videos/${image.id}`))).toMatchObject({ status: 404, code: "not_found" });
   });
 

@@ -43,7 +43,7 @@ describe.each(CASES)("the OpenAI door on the $provider provider", ({ voice, entr
     expect(error).toMatchObject({ param: "response_format" });
     expect(error.message).toContain("use wav or pcm");
     expect(calls()).toBe(before);
-    expect(h.ledger.list({}).items.map((row) => [row.status, row.door, row.error_type])).toEqual([["refused", "openai", "invalid_argument"]]);
+    expect((await h.ledger.list({})).items.map((row) => [row.status, row.door, row.error_type])).toEqual([["refused", "openai", "invalid_argument"]]);
 
     const wav = await h.call("/v1/audio/speech", post({ model: "speech", input: "Hi there.", voice, response_format: "wav" }));
     expect(wav.status).toBe(200);
@@ -51,6 +51,6 @@ describe.each(CASES)("the OpenAI door on the $provider provider", ({ voice, entr
     const pcm = await h.call("/v1/audio/speech", post({ model: "speech", input: "Hi there.", voice, response_format: "pcm" }));
     expect(pcm.headers.get("content-type")).toBe("audio/pcm");
     expect((await pcm.arrayBuffer()).byteLength).toBe((await wav.arrayBuffer()).byteLength - 44);
-    expect(h.ledger.list({ status: "succeeded" }).items).toHaveLength(2);
+    expect((await h.ledger.list({ status: "succeeded" })).items).toHaveLength(2);
   });
 });

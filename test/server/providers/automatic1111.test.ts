@@ -61,7 +61,7 @@ describe("automatic1111 images", () => {
     expect(body).toMatchObject({ success: true, provider: "automatic1111", model: "sd_xl_base_1.0", cost_usd: 0 });
     expect(body.image).toEndWith(".png");
     expect(imageInfo(new Uint8Array(await Bun.file(body.image).arrayBuffer()))).toEqual({ mime: "image/png", width: 1024, height: 576 });
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_usd: 0, cost_source: "upstream" });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_usd: 0, cost_source: "upstream" });
   });
 
   test.each([
@@ -92,7 +92,7 @@ describe("automatic1111 images", () => {
       height: 512,
       override_settings: { sd_model_checkpoint: "v1-5-pruned-emaonly" },
     });
-    expect(h.ledger.get(body.id)!.params).toMatchObject({ seed: 42, sd_model_name: "v1-5-pruned-emaonly" });
+    expect((await h.ledger.get(body.id))!.params).toMatchObject({ seed: 42, sd_model_name: "v1-5-pruned-emaonly" });
   });
 
   test("model `current` keeps the loaded checkpoint (no override_settings)", async () => {
@@ -183,7 +183,7 @@ describe("automatic1111 images", () => {
     using h = a1111Harness("sd_xl_base_1.0", { prices: [{ provider: "automatic1111", model: "sd_xl_base_1.0", images: [{ usd: 0.002 }] }] });
     const { body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(body.cost_usd).toBe(0.002);
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_source: "override", cost_unit: "image", cost_quantity: 1, cost_unit_price: 0.002 });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_source: "override", cost_unit: "image", cost_quantity: 1, cost_unit_price: 0.002 });
   });
 
   test("--api-auth: api_key user:password is sent as HTTP Basic; a wrong one is auth_required", async () => {

@@ -77,7 +77,7 @@ describe("text-to-image (shipped workflow)", () => {
     expect(view.query).toMatchObject({ type: "output", subfolder: "" });
     expect(view.query.filename).toMatch(/^mediagen_\d{5}_\.png$/);
     expect(readFileSync(body.image).subarray(1, 4).toString()).toBe("PNG");
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", provider: "comfyui", cost_usd: 0 });
     expect(row.params).toMatchObject({ seed: 42, gpu_seconds: 2.5 });
     expect(row.params.prompt_id).toBe(sent.find((r) => r.path.startsWith("/history/"))!.path.split("/").pop());
@@ -102,14 +102,14 @@ describe("text-to-image (shipped workflow)", () => {
       const accepted = await h.post("/api/media/image", { prompt: "p", async: true, output_dir: h.workDir });
       expect(accepted.status).toBe(202);
       const seen = new Set<number>();
-      for (let i = 0; i < 300 && h.ledger.get(accepted.body.id)!.status === "running"; i++) {
-        const progress = h.ledger.get(accepted.body.id)!.progress;
+      for (let i = 0; i < 300 && (await h.ledger.get(accepted.body.id))!.status === "running"; i++) {
+        const progress = (await h.ledger.get(accepted.body.id))!.progress;
         if (progress !== null) seen.add(progress);
         await Bun.sleep(5);
       }
-      expect(h.ledger.get(accepted.body.id)!.status).toBe("succeeded");
+      expect((await h.ledger.get(accepted.body.id))!.status).toBe("succeeded");
       expect([...seen].some((p) => p > 0 && p < 99)).toBe(true);
-      expect(h.ledger.get(accepted.body.id)!.operation_id).toBeTruthy();
+      expect((await h.ledger.get(accepted.body.id))!.operation_id).toBeTruthy();
     } finally {
       fake.stepMs = 5;
     }
@@ -151,7 +151,7 @@ describe("image edit (shipped workflow)", () => {
     expect(graph["10"]!.inputs.image).toBe(part.filename!);
     expect(graph["11"]!.inputs).toMatchObject({ width: 1024, height: 576 });
     expect(fake.uploads.get(part.filename!)).toEqual(makePng(32, 24));
-    expect(h.ledger.get(body.id)!.status).toBe("succeeded");
+    expect((await h.ledger.get(body.id))!.status).toBe("succeeded");
   });
 
   test("an edit workflow without an input image is refused", async () => {
@@ -180,7 +180,7 @@ describe("video and audio workflows (from a file)", () => {
     expect(graph["2"]!.inputs).toMatchObject({ width: 1024, height: 576, length: 121, seconds: 5, fps: 24 });
     expect(since(before).find((r) => r.path === "/view")!.query.filename).toMatch(/^clip_\d{5}\.mp4$/);
     expect(body.video ?? body.path ?? body.output_path).toBeDefined();
-    expect(h.ledger.get(body.id)!).toMatchObject({ status: "succeeded", cost_usd: 0 });
+    expect((await h.ledger.get(body.id))!).toMatchObject({ status: "succeeded", cost_usd: 0 });
   });
 
   test("an audio workflow's SaveAudio output (.flac under `audio`) is fetched", async () => {
@@ -334,7 +334,7 @@ describe("cost", () => {
     fake.gpuMs = 4000;
     using h = harness("image", "text-to-image", { gpu_usd_per_second: 0.0005 });
     const { body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row.cost_usd).toBeCloseTo(0.002, 10);
     expect(row.cost_source).toBe("upstream");
     expect(row.params.gpu_seconds).toBe(4);

@@ -57,7 +57,7 @@ describe("images (multimodal-generation)", () => {
     expect(fetched!.headers.authorization).toBeUndefined();
     expect(body).toMatchObject({ success: true, provider: "dashscope", model: "qwen-image-plus" });
     expect(readFileSync(body.image).subarray(1, 4).toString()).toBe("PNG");
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", cost_source: "catalog", cost_usd: 0.029 });
     expect(row.usage).toEqual({ width: 928, height: 1664, image_count: 1 });
   });
@@ -126,7 +126,7 @@ describe("images (multimodal-generation)", () => {
     expect(created!.body).toEqual({ model: "wan2.2-t2i-flash", input: { prompt: "a red fox" }, parameters: { size: "1024*1024", n: 1, prompt_extend: true, watermark: false } });
     expect(rest.filter((r) => r.path.startsWith("/api/v1/tasks/"))).toHaveLength(3);
     expect(body.success).toBe(true);
-    expect(h.ledger.get(body.id)!.cost_source).toBe("unknown");
+    expect((await h.ledger.get(body.id))!.cost_source).toBe("unknown");
   });
 
   test("an answer without an image is empty_response with what the model said", async () => {
@@ -141,7 +141,7 @@ describe("images (multimodal-generation)", () => {
     const { body } = await h.post("/api/media/image", { prompt: "p [[fake:expired_url]]", output_dir: h.workDir });
     expect(body).toMatchObject({ success: false, error_type: "api_error", upstream_status: 403 });
     expect(body.error).toContain("expires 24 hours");
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.029 });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", cost_usd: 0.029 });
   });
 });
 
@@ -160,7 +160,7 @@ describe("errors (top-level code and message)", () => {
     const response = await h.post("/api/media/image", { prompt: `p [[fake:${scenario}]]`, output_dir: h.workDir });
     expect(response.status).toBe(status);
     expect(response.body).toMatchObject({ success: false, error_type: errorType });
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: errorType, cost_usd: null });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", error_type: errorType, cost_usd: null });
   });
 
   test("a wrong key is auth_required (502) naming the region hint; the key is never echoed", async () => {
@@ -200,7 +200,7 @@ describe("video (Wan, asynchronous tasks)", () => {
     expect(download.headers.authorization).toBeUndefined();
     expect(body).toMatchObject({ success: true, provider: "dashscope", duration_seconds: 5 });
     expect(readFileSync(body.video).subarray(4, 8).toString()).toBe("ftyp");
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row.params.task_id).toBe(polls[0]!.path.split("/").pop());
     // 5 s at 1080P: CNY 1.00/s converted at 7.1 = $0.1408/s.
     expect(row.cost_usd).toBeCloseTo(5 * 0.1408, 10);
@@ -216,7 +216,7 @@ describe("video (Wan, asynchronous tasks)", () => {
     expect((created.body.input as Record<string, string>).img_url).toStartWith("data:image/png;base64,");
     expect(created.body.parameters).toEqual({ resolution: "480P", duration: 5, prompt_extend: true, watermark: false });
     // $0.036 per second, 5 s (official image-to-video page).
-    expect(h.ledger.get(body.id)!.cost_usd).toBeCloseTo(0.18, 10);
+    expect((await h.ledger.get(body.id))!.cost_usd).toBeCloseTo(0.18, 10);
   });
 
   test.each([
@@ -299,7 +299,7 @@ describe("speech (Qwen-TTS and CosyVoice)", () => {
     expect(body).toMatchObject({ success: true, voice: "Cherry" });
     const wav = decodeWav(new Uint8Array(readFileSync(body.audio)));
     expect(wav.sampleRate).toBe(24_000);
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     // 13 Latin characters + 2 CJK counted twice = 17 billed characters at $0.10 per 10,000.
     expect(billedCharacters(text)).toBe(17);
     expect(row.cost_usd).toBeCloseTo(17 * 0.00001, 12);
@@ -322,7 +322,7 @@ describe("speech (Qwen-TTS and CosyVoice)", () => {
     expect(sent.body).toEqual({ model: "cosyvoice-v3-flash", input: { text: "There is a garden behind my house.", voice: "longanyang", format: "wav", sample_rate: 24000 } });
     expect(decodeWav(new Uint8Array(readFileSync(body.audio))).sampleRate).toBe(24_000);
     // 34 characters at $0.14335 per 10,000.
-    expect(h.ledger.get(body.id)!.cost_usd).toBeCloseTo(34 * 0.000014335, 12);
+    expect((await h.ledger.get(body.id))!.cost_usd).toBeCloseTo(34 * 0.000014335, 12);
   });
 
   test("CosyVoice answering MP3 anyway is kept as the MP3 it is (the bytes decide, as for every provider)", async () => {

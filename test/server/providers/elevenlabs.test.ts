@@ -55,7 +55,7 @@ describe("text-to-speech", () => {
     expect(wav.samples.length).toBe(Math.round(elevenSeconds(input) * 24_000));
     // 30 characters at $0.10 per 1,000 characters.
     expect(body.cost_usd).toBeCloseTo(input.length * 0.0001, 12);
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_source: "catalog", cost_quantity: input.length, cost_unit_price: 0.0001 });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_source: "catalog", cost_quantity: input.length, cost_unit_price: 0.0001 });
   });
 
   test("a voice name is resolved through GET /v1/voices once, then from the cache; a voice id is sent as given", async () => {
@@ -104,21 +104,21 @@ describe("costs", () => {
     using h = harness();
     fake.next("no_count");
     const { body } = await h.post("/api/media/audio/speech", { input: "twelve chars", output_dir: h.workDir });
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_source: "catalog", cost_quantity: 12 });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_source: "catalog", cost_quantity: 12 });
   });
 
   test("a prices: override sets the plan's rate", async () => {
     using h = harness("eleven_multilingual_v2", {}, [{ provider: "elevenlabs", model: "eleven_multilingual_v2", characters: 0.0003 }]);
     const { body } = await h.post("/api/media/audio/speech", { input: "abcdefghij", output_dir: h.workDir });
     expect(body.cost_usd).toBeCloseTo(10 * 0.0003, 12);
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_source: "override" });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_source: "override" });
   });
 
   test("a model without a price is cost unknown, never $0", async () => {
     using h = harness("eleven_turbo_v2");
     const { body } = await h.post("/api/media/audio/speech", { input: "abc", output_dir: h.workDir });
     expect(body.success).toBe(true);
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_usd: null, cost_source: "unknown" });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_usd: null, cost_source: "unknown" });
   });
 });
 

@@ -70,7 +70,7 @@ describe("images", () => {
     expect(file.headers.authorization).toBeUndefined();
     expect(body).toMatchObject({ success: true, provider: "fal", model: "fal-ai/flux/dev" });
     expect(readFileSync(body.image).subarray(1, 4).toString()).toBe("PNG");
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", cost_source: "catalog", cost_usd: 0.025 });
     expect(row.operation_id).toMatch(/^[0-9a-f-]{36}$/);
   });
@@ -84,7 +84,7 @@ describe("images", () => {
     const { status, body } = await h.post("/api/media/image", { prompt: "p", aspect_ratio: aspect, output_dir: h.workDir });
     expect(status).toBe(200);
     expect(since(before)[0]!.body.image_size).toBe(preset);
-    expect(h.ledger.get(body.id)!.cost_usd).toBe(0.003);
+    expect((await h.ledger.get(body.id))!.cost_usd).toBe(0.003);
   });
 
   test("options: image_size {width, height}, priority and extra input fields; a size above one megapixel is cost unknown", async () => {
@@ -95,7 +95,7 @@ describe("images", () => {
     const sent = since(before)[0]!;
     expect(sent.headers["x-fal-queue-priority"]).toBe("low");
     expect(sent.body).toEqual({ prompt: "p", image_size: { width: 1536, height: 1024 }, num_images: 1, num_inference_steps: 12, enable_safety_checker: false });
-    expect(h.ledger.get(body.id)!.cost_source).toBe("unknown");
+    expect((await h.ledger.get(body.id))!.cost_source).toBe("unknown");
   });
 
   test("input images go as data URLs in image_urls (edit models)", async () => {
@@ -111,7 +111,7 @@ describe("images", () => {
   test("per-image pricing", async () => {
     using h = harness("image", "fal-ai/flux-pro/v1.1-ultra");
     const { body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_source: "catalog", cost_usd: 0.06 });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_source: "catalog", cost_usd: 0.06 });
   });
 
   test("an output without a file is empty_response naming the keys it had", async () => {
@@ -125,7 +125,7 @@ describe("images", () => {
     using h = harness("image", "fal-ai/flux/dev");
     const { body } = await h.post("/api/media/image", { prompt: "p [[fake:gone]]", output_dir: h.workDir });
     expect(body).toMatchObject({ success: false, error_type: "api_error", upstream_status: 404 });
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.025 });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", cost_usd: 0.025 });
   });
 });
 
@@ -207,7 +207,7 @@ describe("video", () => {
     expect(status).toBe(200);
     expect(since(before)[0]!.body).toEqual({ prompt: "waves", aspect_ratio: "9:16", duration: "10" });
     expect(body).toMatchObject({ success: true, duration_seconds: 10 });
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row.cost_source).toBe("catalog");
     expect(row.cost_usd).toBeCloseTo(2.8, 10);
   });
@@ -266,7 +266,7 @@ describe("speech", () => {
     const { status, body } = await h.post("/api/media/audio/speech", { input: "Hello there, friend.", voice: "Wise_Woman", output_dir: h.workDir });
     expect(status).toBe(200);
     expect(since(before)[0]!.body).toEqual({ text: "Hello there, friend.", voice_setting: { voice_id: "Wise_Woman" } });
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row.cost_source).toBe("catalog");
     expect(row.cost_usd).toBeCloseTo(20 * 0.0001, 10);
   });

@@ -91,7 +91,7 @@ describe("images (generateContent with IMAGE output)", () => {
     });
     expect(body.image).toEndWith(".png");
     expect(imageInfo(new Uint8Array(readFileSync(body.image)))).toEqual({ mime: "image/png", width: 1344, height: 768 });
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", provider: "gemini", width: 1344, height: 768, mime_type: "image/png", cost_source: "catalog" });
     expect(row.params.response_id).toEqual(expect.any(String));
   });
@@ -123,7 +123,7 @@ describe("images (generateContent with IMAGE output)", () => {
       },
     ]);
     expect(body.usage).toEqual(skillUsage(geminiImageUsage("gemini-2.5-flash-image", { inputImages: 2 })));
-    expect(h.ledger.get(body.id)!.usage).toEqual(geminiImageUsage("gemini-2.5-flash-image", { inputImages: 2 }));
+    expect((await h.ledger.get(body.id))!.usage).toEqual(geminiImageUsage("gemini-2.5-flash-image", { inputImages: 2 }));
   });
 
   test("thinking model: imageSize is sent, thought parts (an interim 256x256 image) are skipped", async () => {
@@ -132,7 +132,7 @@ describe("images (generateContent with IMAGE output)", () => {
     expect(status).toBe(200);
     expect((fake.requests.at(-1)!.body.generationConfig as any).imageConfig).toEqual({ aspectRatio: "1:1", imageSize: "2K" });
     expect(body.size).toBe("2048x2048");
-    expect(h.ledger.get(body.id)!.usage!.thoughtsTokenCount).toBe(180);
+    expect((await h.ledger.get(body.id))!.usage!.thoughtsTokenCount).toBe(180);
   });
 
   test("thought parts are skipped on gemini-2.5-flash-image too", async () => {
@@ -157,7 +157,7 @@ describe("images (generateContent with IMAGE output)", () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ success: false, image: null, error_type: "invalid_argument", field: "image_size", allowed: ["1K", "2K", "4K"] });
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
+    expect((await h.ledger.list({})).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("a JPEG answer is saved as .jpg", async () => {
@@ -166,7 +166,7 @@ describe("images (generateContent with IMAGE output)", () => {
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(200);
     expect(body.image).toEndWith(".jpg");
-    expect(h.ledger.get(body.id)!.mime_type).toBe("image/jpeg");
+    expect((await h.ledger.get(body.id))!.mime_type).toBe("image/jpeg");
   });
 
   test("a snake_case answer (inline_data, usage_metadata) reads the same", async () => {
@@ -176,7 +176,7 @@ describe("images (generateContent with IMAGE output)", () => {
     expect(status).toBe(200);
     expect(body.size).toBe("1344x768");
     expect(body.usage).toEqual(skillUsage(geminiImageUsage("gemini-3.1-flash-image-preview")));
-    expect(h.ledger.get(body.id)!.cost_source).toBe("catalog");
+    expect((await h.ledger.get(body.id))!.cost_source).toBe("catalog");
   });
 });
 
@@ -201,7 +201,7 @@ describe("speech (generateContent with AUDIO output)", () => {
     const wav = decodeWav(new Uint8Array(readFileSync(body.audio)));
     expect(wav.sampleRate).toBe(24_000);
     expect(wav.samples.length).toBe(Math.round(geminiSpeechSeconds(text) * 24_000));
-    expect(h.ledger.get(body.id)!.duration_seconds).toBeCloseTo(geminiSpeechSeconds(text), 3);
+    expect((await h.ledger.get(body.id))!.duration_seconds).toBeCloseTo(geminiSpeechSeconds(text), 3);
   });
 
   test("a voice matches case-insensitively and is sent capitalised; language_code goes to speechConfig", async () => {
@@ -224,7 +224,7 @@ describe("speech (generateContent with AUDIO output)", () => {
     expect(body.allowed).toEqual(GEMINI_VOICES);
     expect(PROVIDER_VOICES).toEqual(GEMINI_VOICES as never);
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
+    expect((await h.ledger.list({})).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("an audio/wav answer passes through as a 24 kHz WAV", async () => {
@@ -241,8 +241,8 @@ describe("speech (generateContent with AUDIO output)", () => {
     fake.next("snake_case");
     const { status, body } = await h.post("/api/media/audio/speech", { input: text, output_dir: h.workDir });
     expect(status).toBe(200);
-    expect(h.ledger.get(body.id)!.duration_seconds).toBeCloseTo(geminiSpeechSeconds(text), 3);
-    expect(h.ledger.get(body.id)!.cost_source).toBe("catalog");
+    expect((await h.ledger.get(body.id))!.duration_seconds).toBeCloseTo(geminiSpeechSeconds(text), 3);
+    expect((await h.ledger.get(body.id))!.cost_source).toBe("catalog");
   });
 
   test("PCM at another rate (from the mime type) is resampled to 24 kHz, keeping its length", async () => {
@@ -285,7 +285,7 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     expect(start).toMatchObject({ method: "POST", path: "/v1beta/models/veo-3.1-generate-preview:predictLongRunning" });
     expect(start!.headers["x-goog-api-key"]).toBe(fake.key);
     expect(start!.body).toEqual({ instances: [{ prompt: "a drone shot over a forest" }], parameters: { aspectRatio: "16:9", durationSeconds: 8, personGeneration: "allow_all" } });
-    const operation = h.ledger.get(body.id)!.params.operation as string;
+    const operation = (await h.ledger.get(body.id))!.params.operation as string;
     expect(operation).toMatch(/^models\/veo-3\.1-generate-preview\/operations\/[a-z0-9]+$/);
     for (const poll of [pending1, pending2, done]) {
       expect(poll).toMatchObject({ method: "GET", path: `/v1beta/${operation}` });
@@ -353,7 +353,7 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     expect(response.status).toBe(status);
     expect(response.body).toMatchObject({ success: false, video: null, error_type: errorType });
     expect(response.body.error).toMatch(message);
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: errorType, cost_usd: null });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", error_type: errorType, cost_usd: null });
   });
 
   test("an expired video download is an api_error that says why", async () => {
@@ -381,7 +381,7 @@ describe("video (Veo: predictLongRunning, polling, download)", () => {
     expect(status).toBe(400);
     expect(body).toMatchObject({ success: false, video: null, error_type: "invalid_argument", field, allowed });
     expect(fake.requests.length).toBe(before);
-    expect(h.ledger.list({}).items.filter((g) => g.status !== "refused")).toHaveLength(0);
+    expect((await h.ledger.list({})).items.filter((g) => g.status !== "refused")).toHaveLength(0);
   });
 
   test("the generation timeout stops the polling", async () => {
@@ -467,7 +467,7 @@ describe("safety answers with HTTP 200 -> 422 content_filtered", () => {
     expect(status).toBe(422);
     expect(body).toMatchObject({ success: false, [type]: null, error_type: "content_filtered" });
     expect(body.error).toMatch(message);
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: "content_filtered" });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", error_type: "content_filtered" });
   });
 });
 
@@ -528,7 +528,7 @@ describe("upstream errors", () => {
     if (errorType === "rate_limited") expect(response.headers.get("retry-after")).toBe("12");
     // A generated answer whose bytes are unusable was still billed: its metered cost stays on the failed row.
     const billed = scenario === "not_media";
-    const row = h.ledger.list({}).items[0]!;
+    const row = (await h.ledger.list({})).items[0]!;
     expect(row).toMatchObject({ status: "failed", error_type: errorType, cost_source: billed ? "catalog" : "unknown" });
     if (billed) expect(row.cost_usd).toBeGreaterThan(0);
     else expect(row.cost_usd).toBeNull();
@@ -745,9 +745,9 @@ describe("cost of every catalogued Gemini model, worked out by hand from the fak
       using h = harness(c.type, c.model, c.options);
       const { status, body } = await h.post(ENDPOINT[c.type], { ...c.request, output_dir: h.workDir });
       expect(status).toBe(200);
-      if (c.usage) expect(h.ledger.get(body.id)!.usage).toMatchObject(c.usage as Record<string, unknown>);
+      if (c.usage) expect((await h.ledger.get(body.id))!.usage).toMatchObject(c.usage as Record<string, unknown>);
       expect(body.cost_usd).toBeCloseTo(c.usd, 12);
-      const row = h.ledger.get(body.id)!;
+      const row = (await h.ledger.get(body.id))!;
       const main = [...c.lines].sort((a, b) => b.quantity * b.unit_price_usd - a.quantity * a.unit_price_usd)[0]!;
       expect(row).toMatchObject({ cost_source: "catalog", cost_unit: main.unit, cost_quantity: main.quantity, cost_unit_price: main.unit_price_usd });
       expect(row.cost_usd).toBeCloseTo(c.usd, 12);
@@ -760,6 +760,6 @@ describe("cost of every catalogued Gemini model, worked out by hand from the fak
     const { status, body } = await h.post("/api/media/video", { prompt: "p", duration_seconds: 5, output_dir: h.workDir });
     expect(status).toBe(200);
     expect(body.cost_usd).toBeUndefined();
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_usd: null, cost_source: "unknown" });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_usd: null, cost_source: "unknown" });
   });
 });

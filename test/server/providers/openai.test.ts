@@ -41,7 +41,7 @@ describe("openai images", () => {
     // quality auto answers as medium: 1,568 output image tokens at $30/M plus 50 input text tokens at $5/M.
     const expected = (1568 * 30) / M + (50 * 5) / M;
     expect(body.cost_usd).toBeCloseTo(expected, 12);
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ cost_source: "catalog", cost_unit: "output_image_token", cost_quantity: 1568, cost_unit_price: 30 / M });
     expect(row.cost_breakdown).toEqual([
       { unit: "input_text_token", quantity: 50, unit_price_usd: 5 / M, usd: 0.00025 },
@@ -101,7 +101,7 @@ describe("openai images", () => {
     const { status, body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(status).toBe(200);
     expect(body.cost_usd).toBeCloseTo(expected, 12);
-    expect(h.ledger.get(body.id)!.cost_source).toBe("catalog");
+    expect((await h.ledger.get(body.id))!.cost_source).toBe("catalog");
   });
 
   test("dall-e-3 asks for b64_json, and its cost is unknown (null), never $0", async () => {
@@ -110,14 +110,14 @@ describe("openai images", () => {
     expect(status).toBe(200);
     expect(fake.requests.at(-1)!.body).toMatchObject({ size: "1024x1792", response_format: "b64_json" });
     expect(body.cost_usd).toBeUndefined();
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_usd: null, cost_source: "unknown" });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_usd: null, cost_source: "unknown" });
   });
 
   test("a price override in config wins and is recorded as such", async () => {
     using h = openaiHarness("image", "gpt-image-2", { prices: [{ provider: "openai", model: "gpt-image-2", images: [{ usd: 0.25 }] }] });
     const { body } = await h.post("/api/media/image", { prompt: "p", output_dir: h.workDir });
     expect(body.cost_usd).toBe(0.25);
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_source: "override", cost_unit: "image", cost_quantity: 1, cost_unit_price: 0.25 });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_source: "override", cost_unit: "image", cost_quantity: 1, cost_unit_price: 0.25 });
   });
 });
 
@@ -148,7 +148,7 @@ describe("openai speech", () => {
     expect(fake.requests.at(-1)!.body).toEqual({ model: "gpt-4o-mini-tts", input, voice: "marin", response_format: "wav", instructions: "Speak calmly.", stream_format: "sse" });
     const usage = openaiSpeechSseUsage(input);
     expect(body.usage).toEqual(skillUsage(usage));
-    expect(h.ledger.get(body.id)!.usage).toEqual(usage);
+    expect((await h.ledger.get(body.id))!.usage).toEqual(usage);
     // input text tokens at $0.60/M plus audio output tokens at $12/M.
     expect(body.cost_usd).toBeCloseTo((usage.input_tokens * 0.6) / M + (usage.output_tokens * 12) / M, 12);
     expect(decodeWav(new Uint8Array(await Bun.file(body.audio).arrayBuffer())).sampleRate).toBe(24_000);
@@ -162,7 +162,7 @@ describe("openai speech", () => {
     expect(fake.requests.at(-1)!.body).toMatchObject({ stream_format: "sse" });
     expect(decodeWav(new Uint8Array(await Bun.file(body.audio).arrayBuffer())).sampleRate).toBe(24_000);
     // gpt-4o-mini-tts has token rates only: without usage its cost is unknown, never $0.
-    expect(h.ledger.get(body.id)).toMatchObject({ status: "succeeded", cost_usd: null, cost_source: "unknown" });
+    expect(await h.ledger.get(body.id)).toMatchObject({ status: "succeeded", cost_usd: null, cost_source: "unknown" });
   });
 
   test("a voice the model does not have is a 400 listing its voices, before any call", async () => {
@@ -198,7 +198,7 @@ describe("openai errors", () => {
     expect(response.body.error).toMatch(message);
     expect(JSON.stringify(response.body)).not.toContain(fake.key!);
     if (scenario === "429") expect(response.headers.get("retry-after")).toBe("12");
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", error_type: errorType });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", error_type: errorType });
   });
 });
 
@@ -210,7 +210,7 @@ describe("openai-compatible", () => {
     expect(body.provider).toBe("openai-compatible");
     expect(keyless.requests.at(-1)!.headers.authorization).toBeUndefined();
     // Not in the catalogue under this provider: unknown, not $0.
-    expect(h.ledger.get(body.id)).toMatchObject({ cost_source: "unknown", cost_usd: null });
+    expect(await h.ledger.get(body.id)).toMatchObject({ cost_source: "unknown", cost_usd: null });
   });
 
   test("requires base_url in config", async () => {

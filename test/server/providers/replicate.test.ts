@@ -80,7 +80,7 @@ describe("images", () => {
     expect(fetched!.headers.authorization).toBeUndefined();
     expect(body).toMatchObject({ success: true, provider: "replicate", model: "black-forest-labs/flux-schnell" });
     expect(readFileSync(body.image).subarray(1, 4).toString()).toBe("PNG");
-    const row = h.ledger.get(body.id)!;
+    const row = (await h.ledger.get(body.id))!;
     expect(row).toMatchObject({ status: "succeeded", cost_source: "catalog", cost_usd: 0.003 });
   });
 
@@ -96,7 +96,7 @@ describe("images", () => {
     expect(created.body.version).toBe(SDXL_VERSION);
     expect(created.body.input).toMatchObject({ prompt: "p", aspect_ratio: "1:1", num_inference_steps: 20 });
     expect(String((created.body.input as Record<string, unknown>).image)).toStartWith("data:image/png;base64,");
-    expect(h.ledger.get(body.id)!.cost_source).toBe("unknown");
+    expect((await h.ledger.get(body.id))!.cost_source).toBe("unknown");
   });
 
   test("when the wait runs out the prediction is polled until it succeeds, and its id is recorded at once", async () => {
@@ -121,7 +121,7 @@ describe("images", () => {
     using h = harness("image", "black-forest-labs/flux-schnell");
     const { body } = await h.post("/api/media/image", { prompt: "p [[fake:no_output]]", output_dir: h.workDir });
     expect(body).toMatchObject({ success: false, error_type: "empty_response" });
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.003 });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", cost_usd: 0.003 });
   });
 
   test("an output URL already gone is an api_error that says outputs expire, with the cost kept", async () => {
@@ -129,7 +129,7 @@ describe("images", () => {
     const { body } = await h.post("/api/media/image", { prompt: "p [[fake:expired]]", output_dir: h.workDir });
     expect(body).toMatchObject({ success: false, error_type: "api_error", upstream_status: 404 });
     expect(body.error).toContain("deleted an hour");
-    expect(h.ledger.list({}).items[0]).toMatchObject({ status: "failed", cost_usd: 0.003 });
+    expect((await h.ledger.list({})).items[0]).toMatchObject({ status: "failed", cost_usd: 0.003 });
   });
 });
 
@@ -145,7 +145,7 @@ describe("video", () => {
     expect(created!.body).toEqual({ input: { prompt: "waves", aspect_ratio: "16:9", duration: 6 } });
     expect(rest.filter((r) => r.method === "GET" && r.path.startsWith("/v1/predictions/"))).toHaveLength(3);
     expect(body.success).toBe(true);
-    expect(h.ledger.get(body.id)!.cost_source).toBe("unknown");
+    expect((await h.ledger.get(body.id))!.cost_source).toBe("unknown");
   });
 
   test("options.duration_field renames the seconds' field, or null leaves it out", async () => {
@@ -271,15 +271,15 @@ describe("restart recovery", () => {
     async (type, model, input, cost) => {
       using h = harness(type, model);
       const predictionId = await startPrediction(model, input);
-      const id = h.ledger.enqueue({ type, model, provider: "replicate", prompt: "p", params: { output_dir: h.workDir } });
-      h.ledger.markRunning(id);
-      h.ledger.setOperation(id, predictionId);
+      const id = (await h.ledger.enqueue({ type, model, provider: "replicate", prompt: "p", params: { output_dir: h.workDir } }));
+      await h.ledger.markRunning(id);
+      await h.ledger.setOperation(id, predictionId);
       const before = fake.requests.length;
-      expect(h.media.recover()).toEqual({ resumed: 1, interrupted: 0 });
-      let row = h.ledger.get(id)!;
+      expect(await h.media.recover()).toEqual({ resumed: 1, interrupted: 0 });
+      let row = (await h.ledger.get(id))!;
       for (let i = 0; i < 200 && row.status === "running"; i++) {
         await Bun.sleep(20);
-        row = h.ledger.get(id)!;
+        row = (await h.ledger.get(id))!;
       }
       expect(row).toMatchObject({ status: "succeeded", operation_id: predictionId, cost_usd: cost });
       expect(readFileSync(row.output_path!).length).toBeGreaterThan(0);

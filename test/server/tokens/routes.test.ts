@@ -117,7 +117,7 @@ describe("the ledger records each request's owner, at every door", () => {
     await client.close();
     expect((await h.post("/api/media/image", { prompt: "admin door", output_dir: h.workDir }, admin)).status).toBe(200);
 
-    const rows = h.ledger.list({ limit: 200 }).items;
+    const rows = (await h.ledger.list({ limit: 200 })).items;
     const byPrompt = (prompt: string) => rows.find((g) => g.prompt === prompt)!;
     expect(byPrompt("seed door")).toMatchObject({ door: "api", owner: "alice", team: "backend" });
     expect(byPrompt("openai door")).toMatchObject({ door: "openai", owner: "alice", team: "backend" });
@@ -184,7 +184,7 @@ describe("budgets per token and per team", () => {
     expect(refused.body.error).toContain('token "frank"');
     expect(fake.requests.length).toBe(before);
     // The refusal is in the ledger under frank's name, so History and Costs show who was turned away.
-    const refusals = h.ledger.list({ status: "refused", owner: "frank" }).items;
+    const refusals = (await h.ledger.list({ status: "refused", owner: "frank" })).items;
     expect(refusals.map((g) => [g.prompt, g.error_type, g.owner])).toEqual([["frank 2", "budget_exceeded", "frank"]]);
     // Others are not held to frank's limit.
     expect((await h.post("/api/media/image", { prompt: "admin after frank", output_dir: h.workDir }, admin)).status).toBe(200);
