@@ -117,3 +117,11 @@ export const THUMBNAIL_WEBP_QUALITY = 75;
 export const THUMBNAIL_MAX_PIXELS = 64 * 1024 * 1024;
 /** Largest picture file read for a thumbnail, in MiB. */
 export const THUMBNAIL_MAX_INPUT_MIB = 64;
+
+/** Several daemons on one PostgreSQL database: how long a job's lease lasts without renewal, in seconds. */
+export const LEASE_SECONDS = 30;
+/** How often a daemon renews its jobs' leases and looks for expired ones to take over, as a fraction of LEASE_SECONDS. */
+export const LEASE_RENEW_FRACTION = 1 / 3;
+/** A daemon whose queued job waits for a slot held elsewhere asks again after this delay, doubling up to the maximum (ms). */
+export const SLOT_POLL_MIN_MS = 100;
+export const SLOT_POLL_MAX_MS = 1000;

@@ -3,6 +3,7 @@
 // database newer than this binary is refused. A PostgreSQL URL's password never reaches a log, an answer or an error.
 import { SQL } from "bun";
 import { join } from "node:path";
+import { LEASE_SECONDS } from "./defaults.ts";
 import { MIGRATIONS, migrate, openDatabase } from "./ledger/database.ts";
 import { SqliteLedger } from "./ledger/ledger.ts";
 import { PostgresLedger } from "./ledger/postgres.ts";
@@ -58,6 +59,18 @@ export function storageTarget(dataDir: string, configured: string | undefined, e
   return { backend: "sqlite", path: join(dataDir, "mediagen.db") };
 }
 
+/** The variable that overrides LEASE_SECONDS (several daemons on PostgreSQL): whole seconds from 2 to 3600. */
+export const LEASE_SECONDS_ENV = "MEDIAGEN_LEASE_SECONDS";
+
+/** A job lease's length in ms: LEASE_SECONDS, or MEDIAGEN_LEASE_SECONDS when set; throws naming the variable when it is not a whole number of seconds in range. */
+export function leaseMs(env: Record<string, string | undefined> = process.env): number {
+  const raw = env[LEASE_SECONDS_ENV];
+  if (raw === undefined || raw === "") return LEASE_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!Number.isInteger(seconds) || seconds < 2 || seconds > 3600) throw new Error(`${LEASE_SECONDS_ENV} must be a whole number of seconds from 2 to 3600, got "${raw}"`);
+  return seconds * 1000;
+}
+
 /** Where a target is, for people: the file, or the masked URL. */
 export function describeTarget(target: StorageTarget): string {
   return target.backend === "sqlite" ? target.path : maskUrl(target.url);
@@ -83,6 +96,7 @@ export async function openStorage(target: StorageTarget, onProblem?: (message: s
       },
     };
   }
+  const lease = leaseMs();
   const sql = new SQL(target.url);
   try {
     await migratePostgres(sql);
@@ -90,7 +104,7 @@ export async function openStorage(target: StorageTarget, onProblem?: (message: s
     await sql.close();
     throw new Error(maskSecret(error instanceof Error ? error.message : String(error), target.url));
   }
-  const ledger = new PostgresLedger(sql, Date.now, onProblem, daemon);
+  const ledger = new PostgresLedger(sql, Date.now, onProblem, daemon, lease);
   return {
     backend: "postgres",
     location: maskUrl(target.url),

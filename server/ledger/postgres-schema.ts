@@ -98,6 +98,11 @@ export const PG_MIGRATIONS: readonly string[] = [
      revoked_at         bigint
    );
    CREATE UNIQUE INDEX tokens_active_name ON tokens (name) WHERE revoked_at IS NULL;`,
+  // 2. Leases for several daemons on one database: an unfinished job is held by the daemon named in `daemon` until
+  // `lease_until` (ms, the database's clock), which that daemon renews; a job whose lease expired may be taken over.
+  // The running rows with a live lease are the slots a type's concurrency limit counts.
+  `ALTER TABLE generations ADD COLUMN lease_until bigint;
+   CREATE INDEX generations_leases ON generations (type, status, lease_until) WHERE status IN ('queued', 'running');`,
 ];
 
 /** A database whose schema is newer than this binary: refusing to start is the only safe answer. */

@@ -5,14 +5,15 @@
 // SqliteLedger does for a broken disk.
 import type { SQL } from "bun";
 import type { MediaType } from "../config/schema.ts";
-import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
+import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE, LEASE_SECONDS } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { BILLED_FAILURE } from "./database.ts";
+import { NOW_MS, PostgresLeases } from "./postgres-leases.ts";
 import { FAIL_SET, failureParams, SUCCEED_SET, succeedLabel, successParams } from "./ledger.ts";
 import { RefusalFolder, REFUSAL_COLUMNS, refusalValues, type Refusal } from "./refusals.ts";
 import { toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
 import type { SpendQuery } from "./spend-groups.ts";
-import type { IdempotentJob, Ledger, RollupGroup, RollupGroupBy, SavedFile } from "./store.ts";
+import type { IdempotentJob, JobLeases, Ledger, RollupGroup, RollupGroupBy, SavedFile } from "./store.ts";
 import type { Attempt, CostGroup, CostGroupBy, Generation, GenerationPage, GenerationQuery, StorageStatus } from "./schema.ts";
 
 /** Delay between retries of writes the server did not take, in ms. */
@@ -21,7 +22,7 @@ const RETRY_MS = 2000;
 const OUTPUT_LOOKBACK_MS = 2 * 3_600_000;
 
 /** Columns PostgreSQL returns as bigint (Bun gives them as strings): turned into numbers. */
-const BIGINT_COLUMNS = ["seq", "bytes", "created_at", "started_at", "finished_at", "latency_ms"] as const;
+const BIGINT_COLUMNS = ["seq", "bytes", "created_at", "started_at", "finished_at", "latency_ms", "lease_until"] as const;
 
 /** A generations row as Bun returns it, with bigint columns as numbers. */
 function toRow(raw: Record<string, unknown>): Row {
@@ -54,6 +55,9 @@ export function isServerError(error: unknown): boolean {
   const state = typeof record.errno === "string" ? record.errno : "";
   return /^ERR_POSTGRES_(CONNECTION|IDLE|LIFETIME|CONNECTION_TIMEOUT|SERVER_ERROR)|^E(CONN|PIPE|HOSTUNREACH|TIMEDOUT)/.test(code) || /^(08|53|57P|25006)/.test(state);
 }
+
+/** A per-job write applies only while the job is this daemon's (after a takeover, its former daemon writes nothing). */
+const OWN = "daemon IS NOT DISTINCT FROM $daemon";
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
@@ -93,19 +97,24 @@ export class PostgresLedger implements Ledger {
   private timer?: ReturnType<typeof setInterval>;
   /** The time zone local dates are taken in: the daemon's, as SQLite's localtime. */
   private readonly timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  /** Slots, leases and takeover, when this daemon is named (see JobLeases). */
+  readonly leases?: JobLeases;
 
   /**
    * `onStorageProblem` hears when writes start failing (server unreachable) and when they recover. `daemon` names
    * this daemon the same way across its restarts (host and data folder): the jobs it records carry it, and
-   * `unfinished` returns only those (and unnamed ones), so that one daemon's start never closes another's jobs.
+   * `unfinished` returns only those (and unnamed ones), so that one daemon's start never closes another's jobs. A named
+   * daemon also holds leases of `leaseMs` on its unfinished jobs (see PostgresLeases).
    */
   constructor(
     private readonly sql: SQL,
     private readonly now: () => number = Date.now,
     private readonly onStorageProblem: (message: string, recovered: boolean) => void = () => {},
     private readonly daemon: string | null = null,
+    private readonly leaseMs: number = LEASE_SECONDS * 1000,
   ) {
     this.folder = new RefusalFolder(now);
+    if (daemon !== null) this.leases = new PostgresLeases(sql, daemon, leaseMs, toRow);
   }
 
   private async query(text: string, params: Params = {}): Promise<Record<string, unknown>[]> {
@@ -246,9 +255,9 @@ export class PostgresLedger implements Ledger {
     const inserted = this.chain.then(() =>
       this.query(
         `INSERT INTO generations (id, type, status, model, model_name, provider, prompt, params, created_at, started_at, session_id, client, door,
-           estimated_cost_usd, idempotency_key, request_hash, token_id, owner, team, daemon)
+           estimated_cost_usd, idempotency_key, request_hash, token_id, owner, team, daemon, lease_until)
          VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client, $door,
-           $estimate, $idempotencyKey, $requestHash, $tokenId, $owner, $team, $daemon)`,
+           $estimate, $idempotencyKey, $requestHash, $tokenId, $owner, $team, $daemon, ${NOW_MS} + $lease)`,
         {
           id,
           type: input.type,
@@ -270,6 +279,8 @@ export class PostgresLedger implements Ledger {
           owner: input.owner?.name ?? null,
           team: input.owner?.team ?? null,
           daemon: this.daemon,
+          // Unnamed (a single daemon, tests): no lease.
+          lease: this.daemon === null ? null : this.leaseMs,
         },
       ),
     );
@@ -285,35 +296,35 @@ export class PostgresLedger implements Ledger {
   /** Moves a queued job to running. */
   markRunning(id: string): Promise<boolean> {
     const at = this.now();
-    return this.write(`start ${id}`, () => this.query("UPDATE generations SET status = 'running', started_at = $at WHERE id = $id AND status = 'queued'", { id, at }));
+    return this.write(`start ${id}`, () => this.query(`UPDATE generations SET status = 'running', started_at = $at WHERE id = $id AND status = 'queued' AND ${OWN}`, { id, at, daemon: this.daemon }));
   }
 
   /** Keeps the provider-side id of a long-running operation. */
   setOperation(id: string, operationId: string): Promise<boolean> {
-    return this.write(`operation ${id}`, () => this.query("UPDATE generations SET operation_id = $operationId WHERE id = $id", { id, operationId }));
+    return this.write(`operation ${id}`, () => this.query(`UPDATE generations SET operation_id = $operationId WHERE id = $id AND ${OWN}`, { id, operationId, daemon: this.daemon }));
   }
 
   /** Names the model entry now serving a running job (after a fallback). */
   setModel(id: string, served: { model: string; provider: string; modelName?: string }): Promise<boolean> {
-    const params = { id, model: served.model, provider: served.provider, modelName: served.modelName ?? null };
-    return this.write(`model ${id}`, () => this.query("UPDATE generations SET model = $model, provider = $provider, model_name = $modelName WHERE id = $id AND status = 'running'", params));
+    const params = { id, model: served.model, provider: served.provider, modelName: served.modelName ?? null, daemon: this.daemon };
+    return this.write(`model ${id}`, () => this.query(`UPDATE generations SET model = $model, provider = $provider, model_name = $modelName WHERE id = $id AND status = 'running' AND ${OWN}`, params));
   }
 
   /** Records the progress (0-100) a provider reported. */
   setProgress(id: string, progress: number): Promise<boolean> {
-    return this.write(`progress ${id}`, () => this.query("UPDATE generations SET progress = $progress WHERE id = $id", { id, progress }));
+    return this.write(`progress ${id}`, () => this.query(`UPDATE generations SET progress = $progress WHERE id = $id AND ${OWN}`, { id, progress, daemon: this.daemon }));
   }
 
   /** Appends one provider call to the job's attempts (the JSON text kept as written, as SQLite's json_insert does). */
   addAttempt(id: string, attempt: Attempt): Promise<boolean> {
     const json = JSON.stringify(attempt);
-    return this.write(`attempt ${id}`, () => this.query(`UPDATE generations SET ${APPEND_ATTEMPT} WHERE id = $id`, { id, attempt: json }));
+    return this.write(`attempt ${id}`, () => this.query(`UPDATE generations SET ${APPEND_ATTEMPT} WHERE id = $id AND ${OWN}`, { id, attempt: json, daemon: this.daemon }));
   }
 
   /** Keeps a finished job's answer for replays. */
   setResponse(id: string, response: StoredResponse): Promise<boolean> {
     const body = JSON.stringify(response.body);
-    return this.write(`response ${id}`, () => this.query("UPDATE generations SET response = $body, response_status = $status WHERE id = $id", { id, body, status: response.status }));
+    return this.write(`response ${id}`, () => this.query(`UPDATE generations SET response = $body, response_status = $status WHERE id = $id AND ${OWN}`, { id, body, status: response.status, daemon: this.daemon }));
   }
 
   /** A finished job's stored answer. */
@@ -386,6 +397,15 @@ export class PostgresLedger implements Ledger {
   /** Jobs this daemon (or one that named none) left queued or running, for its recovery at start; never another daemon's. */
   async unfinished(): Promise<Generation[]> {
     await this.chain;
+    if (this.daemon !== null) {
+      // Claimed with a fresh lease in one statement, so that a daemon taking over expired jobs meanwhile never gets the same ones.
+      const claimed = await this.query(
+        `UPDATE generations SET daemon = $daemon, lease_until = ${NOW_MS} + $lease
+         WHERE status IN ('queued', 'running') AND (daemon = $daemon OR daemon IS NULL) RETURNING *`,
+        { daemon: this.daemon, lease: this.leaseMs },
+      );
+      return claimed.map((row) => toGeneration(toRow(row))).sort((a, b) => a.created_at.localeCompare(b.created_at));
+    }
     const mine = this.daemon === null ? "daemon IS NULL" : "(daemon = $daemon OR daemon IS NULL)";
     const rows = await this.query(`SELECT * FROM generations WHERE status IN ('queued', 'running') AND ${mine} ORDER BY seq`, this.daemon === null ? {} : { daemon: this.daemon });
     return rows.map((row) => toGeneration(toRow(row)));
@@ -393,29 +413,29 @@ export class PostgresLedger implements Ledger {
 
   /** Completes a running generation as succeeded. */
   succeed(id: string, result: GenerationSuccess): Promise<boolean> {
-    const params = { id, at: this.now(), ...successParams(result) };
-    return this.write(succeedLabel(id, result), () => this.query(`UPDATE generations SET ${SUCCEED_SET} WHERE id = $id AND status = 'running'`, params));
+    const params = { id, at: this.now(), daemon: this.daemon, ...successParams(result) };
+    return this.write(succeedLabel(id, result), () => this.query(`UPDATE generations SET ${SUCCEED_SET} WHERE id = $id AND status = 'running' AND ${OWN}`, params));
   }
 
   /** Completes a running or queued generation as failed, interrupted or cancelled. */
   fail(id: string, failure: GenerationFailure): Promise<boolean> {
-    const params = { id, at: this.now(), ...failureParams(failure) };
-    return this.write(`fail ${id}`, () => this.query(`UPDATE generations SET ${FAIL_SET} WHERE id = $id AND status IN ('queued', 'running')`, params));
+    const params = { id, at: this.now(), daemon: this.daemon, ...failureParams(failure) };
+    return this.write(`fail ${id}`, () => this.query(`UPDATE generations SET ${FAIL_SET} WHERE id = $id AND status IN ('queued', 'running') AND ${OWN}`, params));
   }
 
   /** succeed + addAttempt + setResponse in one statement. */
   succeedWithAnswer(id: string, result: GenerationSuccess, answer: StoredResponse, lastAttempt?: Attempt): Promise<boolean> {
-    const params = { id, at: this.now(), ...successParams(result), ...answerParams(answer, lastAttempt) };
+    const params = { id, at: this.now(), daemon: this.daemon, ...successParams(result), ...answerParams(answer, lastAttempt) };
     return this.write(succeedLabel(id, result), () =>
-      this.query(`UPDATE generations SET ${SUCCEED_SET}, ${answerSet(lastAttempt)} WHERE id = $id AND status = 'running'`, params),
+      this.query(`UPDATE generations SET ${SUCCEED_SET}, ${answerSet(lastAttempt)} WHERE id = $id AND status = 'running' AND ${OWN}`, params),
     );
   }
 
   /** fail + addAttempt + setResponse in one statement. */
   failWithAnswer(id: string, failure: GenerationFailure, answer: StoredResponse, lastAttempt?: Attempt): Promise<boolean> {
-    const params = { id, at: this.now(), ...failureParams(failure), ...answerParams(answer, lastAttempt) };
+    const params = { id, at: this.now(), daemon: this.daemon, ...failureParams(failure), ...answerParams(answer, lastAttempt) };
     return this.write(`fail ${id}`, () =>
-      this.query(`UPDATE generations SET ${FAIL_SET}, ${answerSet(lastAttempt)} WHERE id = $id AND status IN ('queued', 'running')`, params),
+      this.query(`UPDATE generations SET ${FAIL_SET}, ${answerSet(lastAttempt)} WHERE id = $id AND status IN ('queued', 'running') AND ${OWN}`, params),
     );
   }
 

@@ -16,6 +16,31 @@ export type SavedFile = { id: string; type: MediaType; outputPath: string; mimeT
 /** The job an Idempotency-Key names. */
 export type IdempotentJob = { id: string; requestHash: string | null; status: GenerationStatus };
 
+/** How a claim of a slot for a queued job ended: it runs now, it waits for a slot, or it is no longer this daemon's. */
+export type ClaimResult = "claimed" | "wait" | "lost";
+
+/**
+ * What several daemons on one database share to run jobs as one service (PostgreSQL only): slots counted in the
+ * database, leases on unfinished jobs, takeover of a dead daemon's jobs, and one admission at a time across daemons.
+ */
+export interface JobLeases {
+  /** This daemon's name, as the `daemon` column holds it. */
+  readonly daemon: string;
+  /** How long a lease lasts without renewal, in ms. */
+  readonly leaseMs: number;
+  /** Moves this daemon's queued job `id` to running when fewer than `limit` jobs of its type hold live leases and it is the oldest live queued one. */
+  claim(id: string, type: MediaType, limit: number): Promise<ClaimResult>;
+  /** Extends the leases of these jobs that are still unfinished; resolves to the ids another daemon has taken over. */
+  renew(ids: readonly string[]): Promise<string[]>;
+  /**
+   * Takes over unfinished jobs whose lease expired (their daemon died): queued ones and running ones without a provider
+   * operation (to be closed), and running ones with an operation while their type has a free slot (to be resumed).
+   */
+  takeOver(limits: Record<MediaType, number>): Promise<Generation[]>;
+  /** Runs `step` while no other daemon admits a job (idempotency and budget checks with the insert, atomic across daemons). */
+  admit<T>(step: () => Promise<T>): Promise<T>;
+}
+
 /**
  * The generations ledger: one row per job (queued to its end), refusals, idempotency keys and stored answers.
  * Every method that touches the database returns a Promise; a write resolving `false` was deferred (kept in
@@ -30,6 +55,8 @@ export interface Ledger {
   storage(): StorageStatus;
   /** Throws `storage_error` when a new job must not start because its record could not be kept. */
   assertWritable(): void;
+  /** Present when several daemons may share the database (PostgreSQL with a daemon name): slots, leases and takeover. */
+  readonly leases?: JobLeases;
   /** Flushes deferred writes and stops retrying; resolves to the writes still unwritten ("succeed <id>", ...). */
   close(): Promise<string[]>;
   /** Records a generation as `running` before its provider is called; resolves to its id. */

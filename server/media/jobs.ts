@@ -1,8 +1,10 @@
 // The jobs this process is queueing or running: a FIFO queue and a concurrency limit per media type, the live
-// registry with its listeners (events), cancel and drain. How a job runs is the runner's business.
+// registry with its listeners (events), cancel and drain. How a job runs is the runner's business. When the ledger
+// is shared by several daemons (ledger.leases), a slot is claimed in the database instead of counted here: the head
+// of a type's queue asks for one, again after a short delay while every slot is taken elsewhere.
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
-import { IDLE_GC_DELAY_MS } from "../defaults.ts";
+import { IDLE_GC_DELAY_MS, SLOT_POLL_MAX_MS, SLOT_POLL_MIN_MS } from "../defaults.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { iso } from "../ledger/records.ts";
@@ -98,8 +100,39 @@ export class Jobs {
   /** Set by drain: no new job starts. */
   closing = false;
   private idleTimer?: ReturnType<typeof setTimeout>;
+  /** Shared database: a claim of `type` is under way, and the timer of its next attempt with its delay. */
+  private readonly claiming: Record<MediaType, boolean> = { image: false, video: false, audio: false };
+  private readonly pollTimers: Partial<Record<MediaType, ReturnType<typeof setTimeout>>> = {};
+  private readonly pollDelay: Record<MediaType, number> = { image: SLOT_POLL_MIN_MS, video: SLOT_POLL_MIN_MS, audio: SLOT_POLL_MIN_MS };
 
   constructor(private readonly deps: JobsDeps) {}
+
+  /** Whether slots are claimed in a database several daemons share (PostgreSQL with leases). */
+  get shared(): boolean {
+    return this.deps.ledger.leases !== undefined;
+  }
+
+  /** The ids of the jobs this process is queueing or running (whose leases it renews). */
+  ids(): string[] {
+    return [...this.live.keys()];
+  }
+
+  /**
+   * Lets go of a job another daemon took over (its lease expired): no more writes, a running one is aborted, and a
+   * waiting caller is answered that the job is no longer followed here.
+   */
+  lose(id: string): void {
+    const job = this.live.get(id);
+    if (!job) return;
+    const error = new AppError("interrupted", `This daemon lost job ${id}'s lease (it could not renew it in time) and another daemon took it over; follow it with GET /api/media/jobs/${id}`);
+    this.deps.log.warn(`job ${id}: lease lost, another daemon took it over; this daemon stops writing it`);
+    if (job.state === "queued") {
+      this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
+      this.finish(job, failureOutcome(job, error));
+      return;
+    }
+    job.controller.abort(error);
+  }
 
   /** Number of generations running at a provider now. */
   get running(): number {
@@ -144,6 +177,8 @@ export class Jobs {
 
   /** Whether a new `type` job would start at once: a slot is free and nobody waits for it. */
   hasFreeSlot(type: MediaType): boolean {
+    // A shared database's slots are claimed there, after the job is recorded as queued.
+    if (this.shared) return false;
     return this.active[type] < this.deps.config.get().jobs[type].concurrency && this.waiting[type].length === 0;
   }
 
@@ -224,6 +259,7 @@ export class Jobs {
    */
   async drain(graceMs: number): Promise<number> {
     this.closing = true;
+    for (const type of MEDIA_TYPES) clearTimeout(this.pollTimers[type]);
     const ended: Promise<void>[] = [];
     for (const type of MEDIA_TYPES) {
       for (const id of this.waiting[type].splice(0)) {
@@ -270,6 +306,11 @@ export class Jobs {
 
   /** Starts queued jobs of `type` while slots are free (the limit is read from config each time). */
   private dispatch(type: MediaType): void {
+    if (this.shared) {
+      void this.claimSlots(type);
+      this.notifyPositions(type);
+      return;
+    }
     const limit = this.deps.config.get().jobs[type].concurrency;
     while (this.active[type] < limit && this.waiting[type].length > 0) {
       const job = this.live.get(this.waiting[type].shift()!);
@@ -279,13 +320,56 @@ export class Jobs {
     this.notifyPositions(type);
   }
 
+  /** Shared database: claims slots for the head of `type`'s queue until none is free, then asks again after a delay (doubling). */
+  private async claimSlots(type: MediaType): Promise<void> {
+    const leases = this.deps.ledger.leases!;
+    if (this.claiming[type]) return;
+    this.claiming[type] = true;
+    clearTimeout(this.pollTimers[type]);
+    let waiting = false;
+    try {
+      while (!this.closing && this.waiting[type].length > 0) {
+        const id = this.waiting[type][0]!;
+        let result: Awaited<ReturnType<typeof leases.claim>>;
+        try {
+          result = await leases.claim(id, type, this.deps.config.get().jobs[type].concurrency);
+        } catch (error) {
+          this.deps.log.error(`job ${id}: a slot could not be claimed: ${error instanceof Error ? error.message : String(error)}`);
+          result = "wait";
+        }
+        if (result === "wait") {
+          waiting = true;
+          break;
+        }
+        if (this.waiting[type][0] === id) this.waiting[type].shift();
+        const job = this.live.get(id);
+        this.pollDelay[type] = SLOT_POLL_MIN_MS;
+        if (!job || job.state !== "queued") continue;
+        if (result === "lost") this.lose(id);
+        else this.start(job, true);
+      }
+    } finally {
+      this.claiming[type] = false;
+    }
+    this.notifyPositions(type);
+    if (!waiting || this.closing) return;
+    const delay = this.pollDelay[type];
+    this.pollDelay[type] = Math.min(delay * 2, SLOT_POLL_MAX_MS);
+    this.pollTimers[type] = setTimeout(() => void this.claimSlots(type), delay);
+    this.pollTimers[type].unref?.();
+  }
+
   private finish(job: LiveJob, outcome: MediaOutcome): void {
     if (!this.live.delete(job.id)) return;
     if (job.state === "running") this.active[job.type]--;
     job.resolve(outcome);
     this.emit(job);
     job.listeners.clear();
-    if (!this.closing) this.dispatch(job.type);
+    if (!this.closing) {
+      // A slot freed here may be claimed at once (the delay is for slots freed by other daemons).
+      this.pollDelay[job.type] = SLOT_POLL_MIN_MS;
+      this.dispatch(job.type);
+    }
     if (this.live.size === 0) this.collectWhenIdle();
   }
 

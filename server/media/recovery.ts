@@ -27,10 +27,24 @@ function removePartials(dir: unknown): void {
 
 /** Resumes or closes every job the previous run left queued or running; returns how many of each. */
 export async function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Partial<Record<string, Provider>>): Promise<{ resumed: number; interrupted: number }> {
+  return await settleJobs(deps, jobs, providers, await deps.ledger.unfinished(), "The daemon stopped");
+}
+
+/**
+ * Resumes each row whose provider operation can be polled again and records the others as interrupted; `stopped`
+ * begins their message ("The daemon stopped", or a takeover's "The daemon running this job stopped answering").
+ */
+export async function settleJobs(
+  deps: RunnerDeps,
+  jobs: Jobs,
+  providers: Partial<Record<string, Provider>>,
+  rows: readonly Generation[],
+  stopped: string,
+): Promise<{ resumed: number; interrupted: number }> {
   let resumed = 0;
   let interrupted = 0;
   const config = deps.config.get();
-  for (const row of await deps.ledger.unfinished()) {
+  for (const row of rows) {
     removePartials(row.params.output_dir);
     const provider = providers[row.provider];
     const entry =
@@ -43,10 +57,10 @@ export async function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Parti
     }
     const message =
       row.status === "queued"
-        ? "The daemon stopped before this job started; submit it again"
+        ? `${stopped} before this job started; submit it again`
         : row.operation_id
-          ? `The daemon stopped and operation ${row.operation_id} cannot be resumed (no ${row.provider} model configured to poll it with)`
-          : "The daemon stopped (crash or kill) before the generation finished; the provider's answer was lost";
+          ? `${stopped} and operation ${row.operation_id} cannot be resumed (no ${row.provider} model configured to poll it with)`
+          : `${stopped} (crash or kill) before the generation finished; the provider's answer was lost`;
     const cost: CostFigure | undefined = row.status === "running" ? { costUsd: null, source: "unknown", note: MAYBE_BILLED } : undefined;
     const answer = { status: 503, body: failureBody(row.type, new AppError("interrupted", message), undefined, { prompt: row.prompt }) };
     await deps.ledger.failWithAnswer(row.id, { status: "interrupted", error: message, errorType: "interrupted", cost }, answer);
@@ -67,6 +81,7 @@ function resume(deps: RunnerDeps, jobs: Jobs, row: Generation, entry: ModelEntry
   const target: Target = { dir: String(row.params.output_dir), prompt: row.prompt, params: row.params, echo };
   const job = jobs.track({ id: row.id, type: row.type, entry, provider, state: "running", echo, run: () => runJob(deps, job, apiKey, (p, ctx) => p.resumeVideo!(operationId, ctx), target) });
   job.operationId = operationId;
-  jobs.start(job);
+  // The row is already running (and, on a shared database, holds its slot).
+  jobs.start(job, true);
   deps.log.info(`resuming ${row.type} job ${row.id}: polling ${row.provider} operation ${operationId}`);
 }

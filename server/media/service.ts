@@ -10,12 +10,14 @@ import { IDEMPOTENCY_WINDOW_HOURS, MIN_FREE_OUTPUT_MIB } from "../defaults.ts";
 import { AppError, invalidArgument, type ErrorType } from "../errors.ts";
 import { InputBudget, type InputReservation } from "../formats/input-images.ts";
 import type { Ledger, SavedFile } from "../ledger/ledger.ts";
+import { isFinished } from "../ledger/schema.ts";
 import type { Logger } from "../log.ts";
 import { PROVIDERS } from "../providers/registry.ts";
 import type { Provider, RequestFacts } from "../providers/types.ts";
 import { classify, Jobs, type LiveJob } from "./jobs.ts";
 import { KINDS } from "./kinds.ts";
 import { generatedDir, outputDirProblem, storeDir } from "./output-files.ts";
+import { LeaseKeeper } from "./leases.ts";
 import { recoverJobs } from "./recovery.ts";
 import { stringField, type Caller } from "./requests.ts";
 import { acceptedBody, failureBody, receiptBody, type JobUrls, type MediaOutcome } from "./responses.ts";
@@ -23,6 +25,9 @@ import { runChain, type Link, type RunnerDeps, type Target } from "./runner.ts";
 import type { JobView, MediaResponse, MediaTypes } from "./schema.ts";
 
 export type { MediaOutcome } from "./responses.ts";
+
+/** How often a blocking replay of a job another daemon runs reads the ledger, in ms. */
+const ELSEWHERE_POLL_MS = 500;
 
 /** How a request wants to be answered. */
 export interface SubmitOptions {
@@ -106,6 +111,8 @@ export class MediaService {
   private readonly now: () => number;
   private readonly inputs: InputBudget;
   private admitting: Promise<void> = Promise.resolve();
+  /** On a database several daemons share: renews this daemon's leases and takes over a dead daemon's jobs. */
+  private readonly leaseKeeper?: LeaseKeeper;
 
   constructor(private readonly deps: MediaServiceDeps) {
     this.providers = deps.providers ?? PROVIDERS;
@@ -122,6 +129,7 @@ export class MediaService {
       pollIntervalSeconds: deps.pollIntervalSeconds,
       onSaved: deps.onSaved,
     };
+    if (deps.ledger.leases) this.leaseKeeper = new LeaseKeeper(deps.ledger.leases, this.runner, this.jobs, this.providers);
   }
 
   /** `GET /api/media/types`: which model serves each type. */
@@ -195,13 +203,23 @@ export class MediaService {
   }
 
   /** Stops taking jobs and waits up to `graceMs` for the running ones; returns how many were recorded as interrupted. */
-  drain(graceMs: number): Promise<number> {
-    return this.jobs.drain(graceMs);
+  async drain(graceMs: number): Promise<number> {
+    try {
+      return await this.jobs.drain(graceMs);
+    } finally {
+      this.leaseKeeper?.stop();
+    }
+  }
+
+  /** Shared database: one round of lease renewal and takeover now (it also runs on its own timer after `recover`). */
+  keepLeases(): Promise<number> {
+    return this.leaseKeeper?.tick() ?? Promise.resolve(0);
   }
 
   /** At start: resumes the previous run's resumable jobs and closes the others. */
   async recover(): Promise<{ resumed: number; interrupted: number }> {
     const recovered = await recoverJobs(this.runner, this.jobs, this.providers);
+    this.leaseKeeper?.start();
     if (recovered.resumed === 0) this.jobs.collectWhenIdle();
     return recovered;
   }
@@ -367,7 +385,27 @@ export class MediaService {
     const live = this.jobs.get(found.id);
     // Wrapped, so that waiting for a live job's answer happens after the admission, not inside it.
     if (live) return { outcome: options.async ? this.accepted(found.id, options) : live.done };
-    const stored = await this.deps.ledger.response(found.id);
+    // Another daemon on the same database runs it: answered the same way, from the ledger once it ends.
+    if (this.jobs.shared && !isFinished(found.status)) return { outcome: options.async ? this.accepted(found.id, options) : this.answerOnceFinished(found.id) };
+    return await this.storedAnswer(found.id);
+  }
+
+  /** A job another daemon runs: its stored answer once the ledger says it ended (polled every ELSEWHERE_POLL_MS). */
+  private async answerOnceFinished(id: string): Promise<MediaOutcome> {
+    for (;;) {
+      await Bun.sleep(ELSEWHERE_POLL_MS);
+      const row = await this.deps.ledger.get(id);
+      if (!row || !isFinished(row.status)) continue;
+      const stored = await this.storedAnswer(id);
+      if (stored) return await stored.outcome;
+      const error = new AppError("internal", `Job ${id} ended (${row.status}) without a stored answer; see GET /api/media/jobs/${id}`);
+      return { ok: false, error, body: failureBody(row.type, error, undefined, { prompt: row.prompt }) };
+    }
+  }
+
+  /** A finished job's stored answer as an outcome; undefined when none was stored. */
+  private async storedAnswer(id: string): Promise<{ outcome: Promise<MediaOutcome> } | undefined> {
+    const stored = await this.deps.ledger.response(id);
     if (!stored) return undefined;
     if (stored.status < 400) return { outcome: Promise.resolve({ ok: true, body: stored.body as MediaResponse }) };
     const body = stored.body as MediaResponse;
@@ -416,9 +454,11 @@ export class MediaService {
     return recent ?? null;
   }
 
-  /** Runs `step` after every admission begun before it (a chain of promises: one at a time, in order). */
+  /** Runs `step` after every admission begun before it (a chain of promises: one at a time, in order), and on a shared database under its admission lock. */
   private admit<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.admitting.then(step);
+    // On a shared database also one at a time across daemons (global idempotency keys and budgets).
+    const leases = this.deps.ledger.leases;
+    const run = this.admitting.then(() => (leases ? leases.admit(step) : step()));
     this.admitting = run.then(
       () => {},
       () => {},

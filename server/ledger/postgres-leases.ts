@@ -1,0 +1,120 @@
+// Several daemons on one PostgreSQL database as one service: a job runs only once it holds a slot counted in the
+// database (the running rows of its type with a live lease, counted under a per-type advisory lock), each unfinished
+// job carries a lease its daemon renews, and a job whose lease expired is taken over by another daemon with one
+// atomic UPDATE, so that it is never run twice. Times are the database's clock (ms), never a daemon's.
+import type { SQL } from "bun";
+import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
+import type { Row } from "./records.ts";
+import { toGeneration } from "./records.ts";
+import type { Generation } from "./schema.ts";
+import type { ClaimResult, JobLeases } from "./store.ts";
+
+/** The database's clock in ms, as the SQL of a bigint. */
+export const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+/** Advisory lock keys: one per media type for the slot count ("mgslot" + index), one for admissions ("mgadmit"). */
+const SLOT_LOCK = (type: MediaType) => 0x6d67736c6f7400n + BigInt(MEDIA_TYPES.indexOf(type));
+const ADMIT_LOCK = 0x6d6761646d6974n;
+
+/** A running job holding a live lease: it fills one of its type's slots. */
+const LIVE_RUNNING = `status = 'running' AND lease_until > ${NOW_MS}`;
+
+/** How many jobs one takeover sweep takes at most. */
+const TAKEOVER_BATCH = 50;
+
+/** Slots, leases and takeover of a PostgresLedger whose daemon is named. */
+export class PostgresLeases implements JobLeases {
+  constructor(
+    private readonly sql: SQL,
+    readonly daemon: string,
+    readonly leaseMs: number,
+    /** Turns a raw row into a Row (bigint columns as numbers). */
+    private readonly toRow: (raw: Record<string, unknown>) => Row,
+  ) {}
+
+  /** Moves this daemon's queued job to running when its type has a free slot and no older live queued job waits. */
+  async claim(id: string, type: MediaType, limit: number): Promise<ClaimResult> {
+    return await this.sql.begin(async (tx) => {
+      await tx.unsafe("SELECT pg_advisory_xact_lock($1)", [SLOT_LOCK(type)]);
+      const [row] = (await tx.unsafe(
+        `SELECT (SELECT count(*) FROM generations WHERE type = $1 AND ${LIVE_RUNNING})::int AS running,
+           (SELECT id FROM generations WHERE type = $1 AND status = 'queued' AND lease_until > ${NOW_MS} ORDER BY seq LIMIT 1) AS head,
+           (SELECT status = 'queued' AND daemon = $2 FROM generations WHERE id = $3) AS mine`,
+        [type, this.daemon, id],
+      )) as { running: number; head: string | null; mine: boolean | null }[];
+      if (!row?.mine) return "lost";
+      // An expired queued job of this daemon (a renewal came late) is still its own: it may run once it is the head.
+      if (row.running >= limit || (row.head !== null && row.head !== id)) return "wait";
+      const moved = (await tx.unsafe(
+        `UPDATE generations SET status = 'running', started_at = (extract(epoch FROM now()) * 1000)::bigint, lease_until = ${NOW_MS} + $3
+         WHERE id = $1 AND daemon = $2 AND status = 'queued'`,
+        [id, this.daemon, BigInt(this.leaseMs)],
+      )) as unknown as { count: number | null };
+      return (moved.count ?? 0) > 0 ? "claimed" : "lost";
+    });
+  }
+
+  /** Extends the leases of this daemon's unfinished jobs among `ids`; resolves to those another daemon took over. */
+  async renew(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = (await this.sql.unsafe(
+      `WITH renewed AS (
+         UPDATE generations SET lease_until = ${NOW_MS} + $3
+         WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND daemon = $2 AND status IN ('queued', 'running'))
+       SELECT id FROM generations WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND daemon IS DISTINCT FROM $2`,
+      [JSON.stringify(ids), this.daemon, BigInt(this.leaseMs)],
+    )) as { id: string }[];
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Takes over unfinished jobs whose lease expired. A running job with a provider operation is taken only while its
+   * type has a free slot (it will be resumed and fill it); the others are taken to be closed as interrupted.
+   */
+  async takeOver(limits: Record<MediaType, number>): Promise<Generation[]> {
+    const rows = await this.sql.begin(async (tx) => {
+      const expired = (await tx.unsafe(
+        `SELECT id, type, status, operation_id FROM generations
+         WHERE status IN ('queued', 'running') AND lease_until < ${NOW_MS}
+         ORDER BY seq LIMIT ${TAKEOVER_BATCH} FOR UPDATE SKIP LOCKED`,
+      )) as { id: string; type: MediaType; status: string; operation_id: string | null }[];
+      if (expired.length === 0) return [];
+      const taken: string[] = [];
+      for (const type of MEDIA_TYPES) {
+        const ofType = expired.filter((row) => row.type === type);
+        if (ofType.length === 0) continue;
+        const resumable = ofType.filter((row) => row.status === "running" && row.operation_id !== null);
+        let free = 0;
+        if (resumable.length > 0) {
+          await tx.unsafe("SELECT pg_advisory_xact_lock($1)", [SLOT_LOCK(type)]);
+          const [count] = (await tx.unsafe(`SELECT count(*)::int AS running FROM generations WHERE type = $1 AND ${LIVE_RUNNING}`, [type])) as { running: number }[];
+          free = Math.max(0, limits[type] - (count?.running ?? 0));
+        }
+        for (const row of ofType) {
+          if (row.status === "running" && row.operation_id !== null) {
+            if (free === 0) continue;
+            free--;
+          }
+          taken.push(row.id);
+        }
+      }
+      if (taken.length === 0) return [];
+      // Atomic: a row whose lease was renewed (or taken by another daemon) since the SELECT is not matched again.
+      return (await tx.unsafe(
+        `UPDATE generations SET daemon = $2, lease_until = ${NOW_MS} + $3
+         WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND status IN ('queued', 'running') AND lease_until < ${NOW_MS}
+         RETURNING *`,
+        [JSON.stringify(taken), this.daemon, BigInt(this.leaseMs)],
+      )) as Record<string, unknown>[];
+    });
+    return rows.map((raw) => toGeneration(this.toRow(raw))).sort((a, b) => a.created_at.localeCompare(b.created_at));
+  }
+
+  /** Runs `step` holding the admission lock in a transaction of its own (step's queries use other connections). */
+  async admit<T>(step: () => Promise<T>): Promise<T> {
+    return await this.sql.begin(async (tx) => {
+      await tx.unsafe("SELECT pg_advisory_xact_lock($1)", [ADMIT_LOCK]);
+      return await step();
+    });
+  }
+}
