@@ -60,8 +60,8 @@ export class PostgresLeases implements JobLeases {
     const rows = (await this.sql.unsafe(
       `WITH renewed AS (
          UPDATE generations SET lease_until = ${NOW_MS} + $3
-         WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND daemon = $2 AND status IN ('queued', 'running'))
-       SELECT id FROM generations WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND daemon IS DISTINCT FROM $2`,
+         WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) AND daemon = $2 AND status IN ('queued', 'running'))
+       SELECT id FROM generations WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) AND daemon IS DISTINCT FROM $2`,
       [JSON.stringify(ids), this.daemon, BigInt(this.leaseMs)],
     )) as { id: string }[];
     return rows.map((row) => row.id);
@@ -102,7 +102,7 @@ export class PostgresLeases implements JobLeases {
       // Atomic: a row whose lease was renewed (or taken by another daemon) since the SELECT is not matched again.
       return (await tx.unsafe(
         `UPDATE generations SET daemon = $2, lease_until = ${NOW_MS} + $3
-         WHERE id IN (SELECT jsonb_array_elements_text($1::jsonb)) AND status IN ('queued', 'running') AND lease_until < ${NOW_MS}
+         WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) AND status IN ('queued', 'running') AND lease_until < ${NOW_MS}
          RETURNING *`,
         [JSON.stringify(taken), this.daemon, BigInt(this.leaseMs)],
       )) as Record<string, unknown>[];

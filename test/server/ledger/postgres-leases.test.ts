@@ -1,0 +1,151 @@
+// Leases on a real PostgreSQL database, with two (or more) PostgresLedgers as separate daemons on it: slots are
+// counted across daemons, FIFO by seq, a dead daemon's jobs are taken over exactly once after their lease expires,
+// the former holder's writes no longer land, and admissions are one at a time across daemons.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { SQL } from "bun";
+import { PostgresLedger } from "../../../server/ledger/postgres.ts";
+import { migratePostgres } from "../../../server/ledger/postgres-schema.ts";
+import type { NewGeneration } from "../../../server/ledger/records.ts";
+import { postgresAvailable, testDatabase, type TestDatabase } from "../../postgres.ts";
+
+const available = await postgresAvailable();
+let database: TestDatabase | undefined;
+const pools: SQL[] = [];
+
+beforeAll(async () => {
+  if (!available) return;
+  database = (await testDatabase())!;
+  const sql = new SQL(database.url);
+  await migratePostgres(sql);
+  await sql.close();
+});
+
+afterAll(async () => {
+  await Promise.all(pools.map((pool) => pool.close()));
+  await database?.drop();
+});
+
+/** A ledger of its own (own connection pool) for daemon `name`, with leases of `leaseMs`. */
+function daemon(name: string, leaseMs = 60_000): PostgresLedger {
+  const sql = new SQL(database!.url);
+  pools.push(sql);
+  return new PostgresLedger(sql, Date.now, () => {}, name, leaseMs);
+}
+
+const job = (type: NewGeneration["type"], prompt: string, estimate = 0.01): NewGeneration => ({ type, model: "m", provider: "fake", prompt, params: {}, estimatedCostUsd: estimate });
+
+async function clear(): Promise<void> {
+  const sql = new SQL(database!.url);
+  await sql`DELETE FROM generations`;
+  await sql.close();
+}
+
+describe.skipIf(!available)("job leases on PostgreSQL", () => {
+  test("a type's slots are counted across daemons, and the oldest queued job is served first", async () => {
+    await clear();
+    const a = daemon("host:a");
+    const b = daemon("host:b");
+    const first = await a.enqueue(job("image", "first"));
+    const second = await b.enqueue(job("image", "second"));
+    const third = await a.enqueue(job("image", "third"));
+    const speech = await b.enqueue(job("audio", "other type"));
+    // The head is a's: b must wait even with a slot free; a claims it; then nothing more fits the limit of 1.
+    expect(await b.leases!.claim(second, "image", 1)).toBe("wait");
+    expect(await a.leases!.claim(first, "image", 1)).toBe("claimed");
+    expect(await b.leases!.claim(second, "image", 1)).toBe("wait");
+    expect(await a.leases!.claim(third, "image", 1)).toBe("wait");
+    // Another type has slots of its own; a claim for another daemon's job is refused as lost.
+    expect(await a.leases!.claim(speech, "audio", 1)).toBe("lost");
+    expect(await b.leases!.claim(speech, "audio", 1)).toBe("claimed");
+    // With the first finished, the next in seq order (b's) is served, then a's.
+    await a.succeed(first, { outputPath: "/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: 0.01, source: "catalog" } });
+    expect(await a.leases!.claim(third, "image", 1)).toBe("wait");
+    expect(await b.leases!.claim(second, "image", 1)).toBe("claimed");
+    expect(await a.leases!.claim(third, "image", 2)).toBe("claimed");
+    expect((await a.get(first))!.status).toBe("succeeded");
+    expect((await b.get(second))!.status).toBe("running");
+  });
+
+  test("many claims at once from three daemons never exceed the limit", async () => {
+    await clear();
+    const ledgers = [daemon("host:x"), daemon("host:y"), daemon("host:z")];
+    const ids = await Promise.all(Array.from({ length: 30 }, (_, i) => ledgers[i % 3]!.enqueue(job("video", `v${i}`))));
+    // Every daemon asks for every one of its jobs at once, twice over; the oldest ones win, three at most.
+    const results = await Promise.all(ids.flatMap((id, i) => [ledgers[i % 3]!.leases!.claim(id, "video", 3), ledgers[i % 3]!.leases!.claim(id, "video", 3)]));
+    const claimed = ids.filter((_, i) => results[2 * i] === "claimed" || results[2 * i + 1] === "claimed");
+    expect(claimed.length).toBeLessThanOrEqual(3);
+    const sql = new SQL(database!.url);
+    const [row] = await sql`SELECT count(*)::int AS running FROM generations WHERE status = 'running'`;
+    await sql.close();
+    expect(row.running).toBeLessThanOrEqual(3);
+    expect(row.running).toBe(claimed.length);
+  });
+
+  test("a dead daemon's jobs are taken over once after their lease expires; its later writes do not land", async () => {
+    await clear();
+    const dead = daemon("host:dead", 400);
+    const heirs = [daemon("host:heir1", 60_000), daemon("host:heir2", 60_000)];
+    const plain = await dead.start(job("image", "no operation"));
+    const polled = await dead.start(job("video", "has an operation"));
+    await dead.setOperation(polled, "op-1");
+    const waiting = await dead.enqueue(job("audio", "queued"));
+    // Before the lease expires nobody may take them.
+    expect(await heirs[0]!.leases!.takeOver({ image: 1, video: 1, audio: 1 })).toEqual([]);
+    await Bun.sleep(600);
+    const [one, two] = await Promise.all(heirs.map((heir) => heir.leases!.takeOver({ image: 1, video: 1, audio: 1 })));
+    const taken = [...one!, ...two!].map((row) => row.id).sort();
+    expect(taken).toEqual([plain, polled, waiting].sort());
+    const sql = new SQL(database!.url);
+    const owners = await sql`SELECT daemon FROM generations ORDER BY seq`;
+    await sql.close();
+    expect(owners.every((row: { daemon: string }) => row.daemon.startsWith("host:heir"))).toBe(true);
+    // The former holder learns it lost them, and what it writes is ignored.
+    expect((await dead.leases!.renew([plain, polled, waiting])).sort()).toEqual([plain, polled, waiting].sort());
+    await dead.succeed(plain, { outputPath: "/late.png", mimeType: "image/png", bytes: 1, cost: { costUsd: 0.01, source: "catalog" } });
+    await dead.setProgress(polled, 50);
+    const row = (await heirs[0]!.get(plain))!;
+    expect(row.status).toBe("running");
+    expect(row.output_path).toBeNull();
+    expect((await heirs[0]!.get(polled))!.progress).toBeNull();
+  });
+
+  test("a resumable job is taken over only while its type has a free slot", async () => {
+    await clear();
+    const dead = daemon("host:gone", 300);
+    const heir = daemon("host:alive");
+    const polled = await dead.start(job("video", "resumable"));
+    await dead.setOperation(polled, "op-2");
+    const busy = await heir.start(job("video", "holds the only slot"));
+    await Bun.sleep(500);
+    expect(await heir.leases!.takeOver({ image: 1, video: 1, audio: 1 })).toEqual([]);
+    await heir.succeed(busy, { outputPath: "/v.mp4", mimeType: "video/mp4", bytes: 1, cost: { costUsd: 0.01, source: "catalog" } });
+    expect((await heir.leases!.takeOver({ image: 1, video: 1, audio: 1 })).map((row) => row.id)).toEqual([polled]);
+  });
+
+  test("renewal keeps a live daemon's jobs from being taken over", async () => {
+    await clear();
+    const holder = daemon("host:live", 500);
+    const other = daemon("host:other");
+    const id = await holder.start(job("image", "renewed"));
+    for (let i = 0; i < 4; i++) {
+      await Bun.sleep(200);
+      expect(await holder.leases!.renew([id])).toEqual([]);
+    }
+    expect(await other.leases!.takeOver({ image: 1, video: 1, audio: 1 })).toEqual([]);
+  });
+
+  test("admissions are one at a time across daemons", async () => {
+    const a = daemon("host:p");
+    const b = daemon("host:q");
+    let inside = 0;
+    let most = 0;
+    const step = async () => {
+      inside++;
+      most = Math.max(most, inside);
+      await Bun.sleep(30);
+      inside--;
+    };
+    await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).leases!.admit(step)));
+    expect(most).toBe(1);
+  });
+});
