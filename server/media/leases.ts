@@ -46,7 +46,7 @@ export class LeaseKeeper {
       const limits = Object.fromEntries(MEDIA_TYPES.map((type) => [type, config.jobs[type].concurrency])) as Record<MediaType, number>;
       const rows = await this.leases.takeOver(limits);
       if (rows.length === 0) return 0;
-      const settled = await settleJobs(this.deps, this.jobs, this.providers, rows, "The daemon running this job stopped renewing its lease");
+      const settled = await settleJobs(this.deps, this.jobs, this.providers, rows, "The daemon running this job stopped renewing its lease", this.leases.leaseMs);
       this.deps.log.info(`took over ${rows.length} job(s) whose daemon stopped renewing their leases: ${settled.resumed} resumed, ${settled.interrupted} recorded as interrupted`);
       return rows.length;
     } catch (error) {

@@ -1,7 +1,7 @@
 // At start: the previous run's unfinished jobs. A job whose provider operation is known is polled again and
 // finished; every other one is recorded as interrupted (with a note when it may have been billed) and its temp
 // files are removed.
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ModelEntry } from "../config/schema.ts";
 import { resolveApiKey } from "../config/store.ts";
@@ -15,24 +15,33 @@ import { PARTIAL_PREFIX } from "./output-files.ts";
 import { failureBody } from "./responses.ts";
 import { MAYBE_BILLED, runJob, type RunnerDeps, type Target } from "./runner.ts";
 
-/** Removes temp files a killed daemon may have left while writing into `dir`. */
-function removePartials(dir: unknown): void {
+/**
+ * Removes temp files a killed daemon may have left while writing into `dir`: those untouched for `staleMs` (0: all).
+ * Daemons sharing a database may share an output folder too, and a live one's partial file is being written now.
+ */
+function removePartials(dir: unknown, staleMs: number): void {
   if (typeof dir !== "string") return;
   try {
-    for (const name of readdirSync(dir)) if (name.startsWith(PARTIAL_PREFIX)) rmSync(join(dir, name), { force: true });
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(PARTIAL_PREFIX)) continue;
+      const path = join(dir, name);
+      if (staleMs > 0 && Date.now() - statSync(path).mtimeMs < staleMs) continue;
+      rmSync(path, { force: true });
+    }
   } catch {
-    // the folder may be gone; nothing to clean
+    // the folder or the file may be gone; nothing to clean
   }
 }
 
 /** Resumes or closes every job the previous run left queued or running; returns how many of each. */
 export async function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Partial<Record<string, Provider>>): Promise<{ resumed: number; interrupted: number }> {
-  return await settleJobs(deps, jobs, providers, await deps.ledger.unfinished(), "The daemon stopped");
+  return await settleJobs(deps, jobs, providers, await deps.ledger.unfinished(), "The daemon stopped", deps.ledger.leases?.leaseMs ?? 0);
 }
 
 /**
  * Resumes each row whose provider operation can be polled again and records the others as interrupted; `stopped`
- * begins their message ("The daemon stopped", or a takeover's "The daemon running this job stopped answering").
+ * begins their message ("The daemon stopped", or a takeover's). Partial files untouched for `staleMs` (0: all) in
+ * their output folders are removed.
  */
 export async function settleJobs(
   deps: RunnerDeps,
@@ -40,12 +49,13 @@ export async function settleJobs(
   providers: Partial<Record<string, Provider>>,
   rows: readonly Generation[],
   stopped: string,
+  staleMs: number,
 ): Promise<{ resumed: number; interrupted: number }> {
   let resumed = 0;
   let interrupted = 0;
   const config = deps.config.get();
   for (const row of rows) {
-    removePartials(row.params.output_dir);
+    removePartials(row.params.output_dir, staleMs);
     const provider = providers[row.provider];
     const entry =
       config.models.find((m) => m.provider === row.provider && m.model === row.model) ??

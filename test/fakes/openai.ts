@@ -46,6 +46,9 @@ export interface FakeOpenAI {
   /** Queue scenarios for the next API requests, in order (downloads of dall-e `url` images do not take one). */
   next(...scenarios: OpenAIScenario[]): void;
   slowMs: number;
+  /** Requests that took a scenario and are not answered yet, and the most ever at once. */
+  inFlight: number;
+  maxInFlight: number;
   close(): Promise<void>;
 }
 
