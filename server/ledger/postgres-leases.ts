@@ -107,7 +107,7 @@ export class PostgresLeases implements JobLeases {
         [JSON.stringify(taken), this.daemon, BigInt(this.leaseMs)],
       )) as Record<string, unknown>[];
     });
-    return rows.map((raw) => toGeneration(this.toRow(raw))).sort((a, b) => a.created_at.localeCompare(b.created_at));
+    return rows.map((raw) => this.toRow(raw)).sort((a, b) => a.seq - b.seq).map(toGeneration);
   }
 
   /** Runs `step` holding the admission lock in a transaction of its own (step's queries use other connections). */

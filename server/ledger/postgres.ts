@@ -404,7 +404,7 @@ export class PostgresLedger implements Ledger {
          WHERE status IN ('queued', 'running') AND (daemon = $daemon OR daemon IS NULL) RETURNING *`,
         { daemon: this.daemon, lease: this.leaseMs },
       );
-      return claimed.map((row) => toGeneration(toRow(row))).sort((a, b) => a.created_at.localeCompare(b.created_at));
+      return claimed.map(toRow).sort((a, b) => a.seq - b.seq).map(toGeneration);
     }
     const mine = this.daemon === null ? "daemon IS NULL" : "(daemon = $daemon OR daemon IS NULL)";
     const rows = await this.query(`SELECT * FROM generations WHERE status IN ('queued', 'running') AND ${mine} ORDER BY seq`, this.daemon === null ? {} : { daemon: this.daemon });
