@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { parseConfig } from "../../server/config/store.ts";
 import { MIGRATIONS } from "../../server/ledger/database.ts";
 import { PG_MIGRATIONS } from "../../server/ledger/postgres-schema.ts";
-import { describeTarget, maskSecret, maskUrl, migrateStorage, openStorage as openServerStorage, storageTarget, storageVersions } from "../../server/storage.ts";
+import { describeTarget, leaseMs, maskSecret, maskUrl, migrateStorage, openStorage as openServerStorage, storageTarget, storageVersions } from "../../server/storage.ts";
 import { createHarness, tempDir } from "../helpers.ts";
 import { testDatabase } from "../postgres.ts";
 import { BACKENDS, openStorage } from "../storage.ts";
@@ -104,6 +104,18 @@ describe("choosing the storage", () => {
     }
     expect(message.length).toBeGreaterThan(0);
     expect(message).not.toContain("s3cret-pw");
+  });
+});
+
+describe("job leases on PostgreSQL", () => {
+  test("last 30 s unless MEDIAGEN_LEASE_SECONDS names whole seconds from 2 to 3600; anything else is refused naming the variable", () => {
+    expect(leaseMs({})).toBe(30_000);
+    expect(leaseMs({ MEDIAGEN_LEASE_SECONDS: "" })).toBe(30_000);
+    expect(leaseMs({ MEDIAGEN_LEASE_SECONDS: "3" })).toBe(3000);
+    expect(leaseMs({ MEDIAGEN_LEASE_SECONDS: "3600" })).toBe(3_600_000);
+    for (const bad of ["1", "0", "-5", "2.5", "abc", "3601"]) {
+      expect(() => leaseMs({ MEDIAGEN_LEASE_SECONDS: bad })).toThrow(`MEDIAGEN_LEASE_SECONDS must be a whole number of seconds from 2 to 3600, got "${bad}"`);
+    }
   });
 });
 
