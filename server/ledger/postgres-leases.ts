@@ -19,6 +19,9 @@ const ADMIT_LOCK = 0x6d6761646d6974n;
 /** A running job holding a live lease: it fills one of its type's slots. */
 const LIVE_RUNNING = `status = 'running' AND lease_until > ${NOW_MS}`;
 
+/** The channel a daemon NOTIFYs with a type's name when it frees one of its slots. */
+const SLOTS_CHANNEL = "mediagen_slots";
+
 /** How many jobs one takeover sweep takes at most. */
 const TAKEOVER_BATCH = 50;
 
@@ -108,6 +111,21 @@ export class PostgresLeases implements JobLeases {
       )) as Record<string, unknown>[];
     });
     return rows.map((raw) => this.toRow(raw)).sort((a, b) => a.seq - b.seq).map(toGeneration);
+  }
+
+  /** NOTIFYs the other daemons that a `type` slot is free, so that a waiting one claims it without waiting for its next poll. */
+  freed(type: MediaType): void {
+    this.sql.notify(SLOTS_CHANNEL, type).catch(() => {
+      // the waiting daemons poll as well
+    });
+  }
+
+  /** LISTENs for freed slots (Bun's client keeps one dedicated connection and re-subscribes after a drop). */
+  async onFreed(listener: (type: MediaType) => void): Promise<() => Promise<void>> {
+    const subscription = await this.sql.listen(SLOTS_CHANNEL, (payload) => {
+      if ((MEDIA_TYPES as readonly string[]).includes(payload)) listener(payload as MediaType);
+    });
+    return () => subscription.unlisten();
   }
 
   /** Runs `step` holding the admission lock in a transaction of its own (step's queries use other connections). */

@@ -37,6 +37,10 @@ export interface JobLeases {
    * operation (to be closed), and running ones with an operation while their type has a free slot (to be resumed).
    */
   takeOver(limits: Record<MediaType, number>): Promise<Generation[]>;
+  /** Tells every daemon that a `type` slot was freed (a NOTIFY; never throws). */
+  freed(type: MediaType): void;
+  /** Calls `listener` whenever any daemon frees a slot (LISTEN); resolves to the function that stops listening. */
+  onFreed(listener: (type: MediaType) => void): Promise<() => Promise<void>>;
   /** Runs `step` while no other daemon admits a job (idempotency and budget checks with the insert, atomic across daemons). */
   admit<T>(step: () => Promise<T>): Promise<T>;
 }

@@ -112,6 +112,13 @@ export class Jobs {
     return this.deps.ledger.leases !== undefined;
   }
 
+  /** Shared database: another daemon freed a `type` slot, so the head of its queue asks for it now. */
+  wake(type: MediaType): void {
+    if (this.closing || this.waiting[type].length === 0) return;
+    this.pollDelay[type] = SLOT_POLL_MIN_MS;
+    void this.claimSlots(type);
+  }
+
   /** The ids of the jobs this process is queueing or running (whose leases it renews). */
   ids(): string[] {
     return [...this.live.keys()];
@@ -365,6 +372,7 @@ export class Jobs {
     job.resolve(outcome);
     this.emit(job);
     job.listeners.clear();
+    if (job.state === "running") this.deps.ledger.leases?.freed(job.type);
     if (!this.closing) {
       // A slot freed here may be claimed at once (the delay is for slots freed by other daemons).
       this.pollDelay[job.type] = SLOT_POLL_MIN_MS;

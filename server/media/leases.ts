@@ -10,10 +10,11 @@ import type { RunnerDeps } from "./runner.ts";
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Renews this daemon's leases and takes over expired ones, every LEASE_RENEW_FRACTION of a lease. */
+/** Renews this daemon's leases and takes over expired ones, every LEASE_RENEW_FRACTION of a lease; listens for freed slots. */
 export class LeaseKeeper {
   private timer?: ReturnType<typeof setInterval>;
   private ticking = false;
+  private unlisten?: Promise<() => Promise<void>>;
 
   constructor(
     private readonly leases: JobLeases,
@@ -27,12 +28,17 @@ export class LeaseKeeper {
     if (this.timer) return;
     this.timer = setInterval(() => void this.tick(), Math.max(500, Math.round(this.leases.leaseMs * LEASE_RENEW_FRACTION)));
     this.timer.unref?.();
+    // Woken when another daemon frees a slot; the queue's own polling covers a lost notification.
+    this.unlisten = this.leases.onFreed((type) => this.jobs.wake(type));
+    this.unlisten.catch((error: unknown) => this.deps.log.warn(`slot notifications unavailable (queued jobs poll instead): ${message(error)}`));
   }
 
   /** Stops renewing (at shutdown: what is left running expires and is taken over, or resumed at the next start). */
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+    void this.unlisten?.then((unlisten) => unlisten()).catch(() => {});
+    this.unlisten = undefined;
   }
 
   /** One round: renew, let go of what was lost, take over what expired; never throws. Resolves to how many were taken over. */

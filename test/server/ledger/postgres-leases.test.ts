@@ -134,6 +134,22 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     expect(await other.leases!.takeOver({ image: 1, video: 1, audio: 1 })).toEqual([]);
   });
 
+  test("a freed slot is announced to the other daemons (LISTEN/NOTIFY), until they stop listening", async () => {
+    const a = daemon("host:n1");
+    const b = daemon("host:n2");
+    const heard: string[] = [];
+    const stop = await b.leases!.onFreed((type) => heard.push(type));
+    a.leases!.freed("video");
+    a.leases!.freed("audio");
+    const end = Date.now() + 5000;
+    while (heard.length < 2 && Date.now() < end) await Bun.sleep(20);
+    expect(heard).toEqual(["video", "audio"]);
+    await stop();
+    a.leases!.freed("image");
+    await Bun.sleep(300);
+    expect(heard).toEqual(["video", "audio"]);
+  });
+
   test("admissions are one at a time across daemons", async () => {
     const a = daemon("host:p");
     const b = daemon("host:q");
