@@ -33,6 +33,8 @@ export class PostgresLeases implements JobLeases {
     readonly leaseMs: number,
     /** Turns a raw row into a Row (bigint columns as numbers). */
     private readonly toRow: (raw: Record<string, unknown>) => Row,
+    /** The ledger's clock, for started_at (leases use the database's). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Moves this daemon's queued job to running when its type has a free slot and no older live queued job waits. */
@@ -49,9 +51,9 @@ export class PostgresLeases implements JobLeases {
       // An expired queued job of this daemon (a renewal came late) is still its own: it may run once it is the head.
       if (row.running >= limit || (row.head !== null && row.head !== id)) return "wait";
       const moved = (await tx.unsafe(
-        `UPDATE generations SET status = 'running', started_at = (extract(epoch FROM now()) * 1000)::bigint, lease_until = ${NOW_MS} + $3
+        `UPDATE generations SET status = 'running', started_at = $4, lease_until = ${NOW_MS} + $3
          WHERE id = $1 AND daemon = $2 AND status = 'queued'`,
-        [id, this.daemon, BigInt(this.leaseMs)],
+        [id, this.daemon, BigInt(this.leaseMs), BigInt(this.now())],
       )) as unknown as { count: number | null };
       return (moved.count ?? 0) > 0 ? "claimed" : "lost";
     });

@@ -114,7 +114,7 @@ export class PostgresLedger implements Ledger {
     private readonly leaseMs: number = LEASE_SECONDS * 1000,
   ) {
     this.folder = new RefusalFolder(now);
-    if (daemon !== null) this.leases = new PostgresLeases(sql, daemon, leaseMs, toRow);
+    if (daemon !== null) this.leases = new PostgresLeases(sql, daemon, leaseMs, toRow, now);
   }
 
   private async query(text: string, params: Params = {}): Promise<Record<string, unknown>[]> {
