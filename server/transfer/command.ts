@@ -176,7 +176,7 @@ async function runImport(options: Options, env: Record<string, string | undefine
         throw new Failure(`cannot read the ledger ${from.backend} ${describeTarget(from)}: ${databaseMessage(error, from)}`);
       });
       close = () => source.close();
-      input = { readAtMs: Date.now(), entries: sourceEntries(source, options.withTokens), expectTrailer: false };
+      input = { entries: sourceEntries(source, options.withTokens), expectTrailer: false };
       what = `${from.backend} ${describeTarget(from)}`;
     }
     let target;

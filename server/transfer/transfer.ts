@@ -59,8 +59,6 @@ export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator
 
 /** What an import reads: the rows, and whether they must end with the trailer line (a file) or not (a database). */
 export interface ImportInput {
-  /** When the rows were read at their source: the finish time given to jobs that were still queued or running. */
-  readAtMs: number;
   entries: AsyncIterable<Entry>;
   expectTrailer: boolean;
 }
@@ -78,7 +76,7 @@ export async function readLedgerFile(stream: ReadableStream<Uint8Array>): Promis
       yield parseEntry(next.value, lineNumber);
     }
   }
-  return { header, input: { readAtMs: Date.parse(header.exported_at) || Date.now(), entries: entries(), expectTrailer: true } };
+  return { header, input: { entries: entries(), expectTrailer: true } };
 }
 
 /** A database's rows as import entries (tokens only when asked). */
@@ -111,10 +109,13 @@ export interface ImportSummary {
 
 const INTERRUPTED_ERROR = "imported from another ledger while it was queued or running; it cannot run here";
 
-/** A job that was queued or running at its source, as it is imported: interrupted (no daemon here knows it). */
-export function asImported(row: GenerationLine, readAtMs: number): GenerationLine {
+/**
+ * A job that was queued or running at its source, as it is imported: interrupted (no daemon here knows it). Its end
+ * time stays unknown (null), so that two exports of the same ledger import as the same row.
+ */
+export function asImported(row: GenerationLine): GenerationLine {
   if (row.status !== "queued" && row.status !== "running") return row;
-  return { ...row, status: "interrupted", error: row.error ?? INTERRUPTED_ERROR, error_type: row.error_type ?? "interrupted", finished_at: row.finished_at ?? Math.max(readAtMs, row.created_at) };
+  return { ...row, status: "interrupted", error: row.error ?? INTERRUPTED_ERROR, error_type: row.error_type ?? "interrupted" };
 }
 
 const emptyCounts = (): RowCounts => ({ read: 0, imported: 0, skipped: 0, conflicts: 0, conflictIds: [] });
@@ -148,7 +149,7 @@ export async function importLedger(input: ImportInput, target: LedgerTarget, onB
       continue;
     }
     if ("generation" in entry) {
-      const row = asImported(entry.generation, input.readAtMs);
+      const row = asImported(entry.generation);
       if (row !== entry.generation) summary.interrupted++;
       generations.push(row);
       summary.generations.read++;
