@@ -68,6 +68,7 @@ Options:
   --all          prices: list the whole price catalogue too, not only the configured models.
   --json         prices: print JSON (the body of GET /api/costs/prices).
   --dry-run      migrate: print the ledger's schema version and this binary's, change nothing.
+  export/import  Move a ledger between SQLite and PostgreSQL through an NDJSON file: mediagen export --help.
   --url U        mcp: the daemon to forward to (env MEDIAGEN_URL, default http://127.0.0.1:7070;
                  token from MEDIAGEN_TOKEN). The same tools are served by the daemon at /mcp.
   --print-config mcp: print the JSON an MCP client needs to start \`mediagen mcp\`.

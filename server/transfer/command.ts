@@ -34,12 +34,12 @@ written as interrupted. A SQLite ledger is written only while no daemon holds it
 Exit status: 0 done, 1 conflicts or a failure (database, lock, truncated file), 2 bad usage or not a ledger file.`;
 
 /** The parsed flags of either command. */
-type Options = { out?: string; from?: StorageTarget; into?: StorageTarget; file?: string; withTokens: boolean; dataDir: string };
+export type TransferOptions = { out?: string; from?: StorageTarget; into?: StorageTarget; file?: string; withTokens: boolean; dataDir: string };
 
-/** Parses the arguments; a string is the usage error. */
-function parseOptions(name: "export" | "import", argv: readonly string[], env: Record<string, string | undefined>): Options | string | "help" {
+/** Parses the arguments of export or import; a string is the usage error. */
+export function parseTransferArgs(name: "export" | "import", argv: readonly string[], env: Record<string, string | undefined>): TransferOptions | string | "help" {
   const args = [...argv];
-  const options: Partial<Options> & { withTokens: boolean } = { withTokens: false };
+  const options: Partial<TransferOptions> & { withTokens: boolean } = { withTokens: false };
   let dataDir: string | undefined;
   while (args.length > 0) {
     const arg = args.shift()!;
@@ -89,7 +89,7 @@ class Failure extends Error {}
 
 /** Runs `mediagen export` or `mediagen import` and exits with its status. */
 export async function runTransfer(command: TransferCommand, env: Record<string, string | undefined> = process.env): Promise<void> {
-  const options = parseOptions(command.name, command.argv, env);
+  const options = parseTransferArgs(command.name, command.argv, env);
   if (options === "help") {
     console.log(TRANSFER_USAGE);
     process.exit(EXIT.ok);
@@ -111,7 +111,7 @@ export async function runTransfer(command: TransferCommand, env: Record<string, 
 /** A file name for an export made now, in the current folder. */
 const defaultOut = (now: Date) => `mediagen-ledger-${now.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-")}.ndjson`;
 
-async function runExport(options: Options, env: Record<string, string | undefined>): Promise<number> {
+async function runExport(options: TransferOptions, env: Record<string, string | undefined>): Promise<number> {
   const from = options.from ?? configuredStorage(options.dataDir, env);
   const toStdout = options.out === "-";
   const out = toStdout ? "-" : resolve(options.out ?? defaultOut(new Date()));
@@ -148,7 +148,7 @@ async function runExport(options: Options, env: Record<string, string | undefine
   }
 }
 
-async function runImport(options: Options, env: Record<string, string | undefined>): Promise<number> {
+async function runImport(options: TransferOptions, env: Record<string, string | undefined>): Promise<number> {
   const into = options.into ?? configuredStorage(options.dataDir, env);
   const where = `${into.backend} ${describeTarget(into)}`;
   let lock: DataLock | undefined;
