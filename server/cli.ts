@@ -1,5 +1,5 @@
 // Command-line parsing: mediagen [serve] [--host H] [--port P] [--data-dir D] | prices [--all] [--json] |
-// migrate [--data-dir D] [--dry-run] | a client
+// migrate [--data-dir D] [--dry-run] | export | import (their flags are parsed by server/transfer/) | a client
 // command (image, video, speak, types, history, costs, jobs, skill: their flags are parsed by server/cli-client/) |
 // mcp [--url U] [--print-config] | --version | --help.
 import { homedir } from "node:os";
@@ -14,6 +14,9 @@ export type PricesCommand = { kind: "prices"; dataDir: string; all: boolean; jso
 
 /** Print the ledger database's schema version and this binary's, and apply the pending migrations unless `dryRun`. */
 export type MigrateCommand = { kind: "migrate"; dataDir: string; dryRun: boolean };
+
+/** Move a ledger between databases through a file (`export`, `import`); flags parsed by server/transfer/command.ts. */
+export type TransferCommand = { kind: "transfer"; name: "export" | "import"; argv: string[] };
 
 /** The commands that talk to a running daemon (server/cli-client/). */
 export const CLIENT_COMMANDS = ["image", "video", "speak", "types", "history", "costs", "jobs", "skill", "token"] as const;
@@ -30,6 +33,7 @@ export type Command =
   | ServeCommand
   | PricesCommand
   | MigrateCommand
+  | TransferCommand
   | ClientCommand
   | McpCommand
   | { kind: "version" }
@@ -43,6 +47,8 @@ Usage:
   mediagen [serve] [--host H] [--port P] [--data-dir D]
   mediagen prices [--data-dir D] [--all] [--json]
   mediagen migrate [--data-dir D] [--dry-run]
+  mediagen export [--out FILE|-] [--from sqlite:PATH|postgres://...] [--with-tokens] [--data-dir D]
+  mediagen import FILE|- | --from sqlite:PATH|postgres://... [--into sqlite:PATH|postgres://...] [--data-dir D]
   mediagen image <prompt> [--aspect A] [--edit FILE ...] [--out DIR] [--model NAME]
   mediagen video <prompt> [--duration S] [--aspect A] [--first-frame FILE] [--out DIR] [--model NAME]
   mediagen speak <text> [--voice V] [--out DIR] [--model NAME]
@@ -62,6 +68,7 @@ Options:
   --all          prices: list the whole price catalogue too, not only the configured models.
   --json         prices: print JSON (the body of GET /api/costs/prices).
   --dry-run      migrate: print the ledger's schema version and this binary's, change nothing.
+  export/import  Move a ledger between SQLite and PostgreSQL through an NDJSON file: mediagen export --help.
   --url U        mcp: the daemon to forward to (env MEDIAGEN_URL, default http://127.0.0.1:7070;
                  token from MEDIAGEN_TOKEN). The same tools are served by the daemon at /mcp.
   --print-config mcp: print the JSON an MCP client needs to start \`mediagen mcp\`.
@@ -86,6 +93,7 @@ export function parseArgs(argv: readonly string[], env: Record<string, string | 
   const name = CLIENT_COMMANDS.find((command) => command === argv[0]);
   if (name) return { kind: "client", name, argv: argv.slice(1) };
   if (argv[0] === "mcp") return parseMcpArgs(argv.slice(1));
+  if (argv[0] === "export" || argv[0] === "import") return { kind: "transfer", name: argv[0], argv: argv.slice(1) };
   const options: Record<string, string> = {};
   const args = [...argv];
   const prices = args[0] === "prices";

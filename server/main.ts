@@ -19,6 +19,7 @@ if (command.kind === "error") {
 // Dynamic imports: the bundle evaluates a command's modules only when it runs.
 if (command.kind === "prices") void import("./costs/prices-command.ts").then(({ printPrices }) => printPrices(command));
 else if (command.kind === "migrate") void import("./ledger/migrate-command.ts").then(({ runMigrate }) => runMigrate(command));
+else if (command.kind === "transfer") void import("./transfer/command.ts").then(({ runTransfer }) => runTransfer(command));
 else if (command.kind === "client") void import("./cli-client/run.ts").then(({ runClient }) => runClient(command));
 else if (command.kind === "mcp") void import("./mcp/command.ts").then(({ runMcp }) => runMcp(command));
 else void import("./serve.ts").then(({ serve }) => serve(command));

@@ -5,7 +5,7 @@
 import type { Database } from "bun:sqlite";
 import type { MediaType } from "../config/schema.ts";
 import { BILLED_FAILURE } from "./database.ts";
-import { LOCAL_DAY } from "./records.ts";
+import { GROUP_KEY } from "./records.ts";
 import type { CostGroup, CostGroupBy, CostSeriesBy, Door } from "./schema.ts";
 
 const HOUR_MS = 3_600_000;
@@ -29,16 +29,6 @@ export interface SpendQuery extends SpendFilters {
   groupBy: CostGroupBy;
   series?: CostSeriesBy;
 }
-
-/** SQL of each grouping or series over a generations row. */
-const ROW_KEY: Record<CostGroupBy, string> = {
-  day: LOCAL_DAY("created_at / 1000"),
-  model: "model",
-  type: "type",
-  provider: "provider",
-  door: "door",
-  client: "coalesce(client, '')",
-};
 
 /** SQL of each filter over a generations row. */
 const ROW_FILTER: Record<keyof SpendFilters, string> = {
@@ -116,12 +106,12 @@ function add(into: Map<string, Part>, part: Part): void {
 function rowParts(db: Database, query: SpendQuery, from: number, to: number): Part[] {
   if (from >= to) return [];
   const { terms, params } = filterTerms(query);
-  const series = query.series ? ROW_KEY[query.series] : "NULL";
+  const series = query.series ? GROUP_KEY[query.series] : "NULL";
   // A session's, owner's or team's rows through their own index (they are few); any other window through the covering created_at one.
   const table = query.session || query.owner || query.team ? "generations" : "generations INDEXED BY generations_spend";
   return db
     .query<Part, Record<string, string | number>>(
-      `SELECT ${ROW_KEY[query.groupBy]} AS key, ${series} AS series, ${ROW_SUMS}
+      `SELECT ${GROUP_KEY[query.groupBy]} AS key, ${series} AS series, ${ROW_SUMS}
        FROM ${table} WHERE ${["created_at >= $from", "created_at < $to", INCLUDED, ...terms].join(" AND ")} GROUP BY 1, 2`,
     )
     .all({ ...params, from, to });
@@ -170,13 +160,13 @@ function rollupParts(db: Database, query: SpendQuery, rollup: Rollup, start: num
 /** Refused requests and billed failures in [from, to), grouped like the spend, read from their partial indexes. */
 function exceptions(db: Database, query: SpendQuery): Map<string, Pick<CostGroup, "refused_count" | "billed_failure_count" | "billed_failure_usd"> & { key: string; series: string | null }> {
   const { terms, params } = filterTerms(query);
-  const series = query.series ? ROW_KEY[query.series] : "NULL";
+  const series = query.series ? GROUP_KEY[query.series] : "NULL";
   const range = ["created_at >= $from", "created_at < $to", ...terms];
   // A session's few rows through its index; otherwise the covering partial indexes of refusals and billed failures.
   const refusedFrom = query.session ? "generations INDEXED BY generations_session" : "generations INDEXED BY generations_refused";
   const billedFrom = query.session ? "generations INDEXED BY generations_session" : "generations INDEXED BY generations_billed_failures";
   // By day: quarter hours, dated here (a localtime conversion per row is most of the time otherwise).
-  const key = query.groupBy === "day" ? `created_at / ${QUARTER_HOUR_MS} * ${QUARTER_HOUR_MS}` : ROW_KEY[query.groupBy];
+  const key = query.groupBy === "day" ? `created_at / ${QUARTER_HOUR_MS} * ${QUARTER_HOUR_MS}` : GROUP_KEY[query.groupBy];
   const rows = db
     .query<{ key: string; series: string | null; refused_count: number; billed_failure_count: number; billed_failure_usd: number }, Record<string, string | number>>(
       `SELECT ${key} AS key, ${series} AS series, sum(refusal_count) AS refused_count, 0 AS billed_failure_count, 0 AS billed_failure_usd

@@ -112,3 +112,11 @@ describe("mediagen migrate", () => {
     expect(parseArgs(["--dry-run"], {})).toMatchObject({ kind: "error" });
   });
 });
+
+describe("mediagen export and import", () => {
+  test("hand their arguments to server/transfer, which parses them", () => {
+    expect(parseArgs(["export", "--out", "-"], {})).toEqual({ kind: "transfer", name: "export", argv: ["--out", "-"] });
+    expect(parseArgs(["import", "f.ndjson", "--help"], {})).toEqual({ kind: "transfer", name: "import", argv: ["f.ndjson", "--help"] });
+  });
+
+});

@@ -143,11 +143,12 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     a.leases!.freed("audio");
     const end = Date.now() + 5000;
     while (heard.length < 2 && Date.now() < end) await Bun.sleep(20);
-    expect(heard).toEqual(["video", "audio"]);
+    // Sent on two pooled connections: either order.
+    expect([...heard].sort()).toEqual(["audio", "video"]);
     await stop();
     a.leases!.freed("image");
     await Bun.sleep(300);
-    expect(heard).toEqual(["video", "audio"]);
+    expect(heard).toHaveLength(2);
   });
 
   test("admissions are one at a time across daemons", async () => {
