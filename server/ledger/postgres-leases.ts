@@ -59,6 +59,32 @@ export class PostgresLeases implements JobLeases {
     });
   }
 
+  /**
+   * Gives this daemon's resumed job `id` (running at its provider since before a restart) a slot when fewer than `limit`
+   * live running jobs of its type fill them, not counting `waiting`: this daemon's resumed jobs still waiting for a slot
+   * (`id` among them), whose rows say running and hold renewed leases but no slot. Other daemons count those as
+   * running meanwhile, so they wait too: safe, and resumed jobs are older than any job queued since.
+   */
+  async claimResumed(id: string, type: MediaType, limit: number, waiting: readonly string[]): Promise<ClaimResult> {
+    return await this.sql.begin(async (tx) => {
+      await tx.unsafe("SELECT pg_advisory_xact_lock($1)", [SLOT_LOCK(type)]);
+      const [row] = (await tx.unsafe(
+        `SELECT (SELECT count(*) FROM generations WHERE type = $1 AND ${LIVE_RUNNING}
+                   AND id NOT IN (SELECT jsonb_array_elements_text($4::text::jsonb)))::int AS running,
+           (SELECT status = 'running' AND daemon = $2 FROM generations WHERE id = $3) AS mine`,
+        [type, this.daemon, id, JSON.stringify([...new Set([id, ...waiting])])],
+      )) as { running: number; mine: boolean | null }[];
+      if (!row?.mine) return "lost";
+      if (row.running >= limit) return "wait";
+      const renewed = (await tx.unsafe(`UPDATE generations SET lease_until = ${NOW_MS} + $3 WHERE id = $1 AND daemon = $2 AND status = 'running'`, [
+        id,
+        this.daemon,
+        BigInt(this.leaseMs),
+      ])) as unknown as { count: number | null };
+      return (renewed.count ?? 0) > 0 ? "claimed" : "lost";
+    });
+  }
+
   /** Extends the leases of this daemon's unfinished jobs among `ids`; resolves to those another daemon took over. */
   async renew(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];

@@ -30,6 +30,11 @@ export interface JobLeases {
   readonly leaseMs: number;
   /** Moves this daemon's queued job `id` to running when fewer than `limit` jobs of its type hold live leases and it is the oldest live queued one. */
   claim(id: string, type: MediaType, limit: number): Promise<ClaimResult>;
+  /**
+   * Gives this daemon's job `id`, resumed after a restart (its row already running), a slot when fewer than `limit`
+   * running jobs of its type hold live leases, not counting `waiting` (its resumed jobs still waiting for one).
+   */
+  claimResumed(id: string, type: MediaType, limit: number, waiting: readonly string[]): Promise<ClaimResult>;
   /** Extends the leases of these jobs that are still unfinished; resolves to the ids another daemon has taken over. */
   renew(ids: readonly string[]): Promise<string[]>;
   /**

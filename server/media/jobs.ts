@@ -31,6 +31,8 @@ export interface LiveJob {
   startedAt?: number;
   progress?: number;
   operationId?: string;
+  /** Shared database: resumed after a restart (its row running, its provider working) and waiting for a slot. */
+  resuming?: boolean;
   listeners: Set<(view: JobView) => void>;
 }
 
@@ -182,6 +184,19 @@ export class Jobs {
     this.dispatch(job.type);
   }
 
+  /**
+   * Shared database: queues a job resumed after a restart until it claims a slot (its row stays running and its lease
+   * is renewed meanwhile); resumed jobs go before new ones, in the order they are handed here (seq order).
+   */
+  resumeWhenFree(job: LiveJob): void {
+    job.state = "queued";
+    job.resuming = true;
+    const queue = this.waiting[job.type];
+    const firstNew = queue.findIndex((id) => !this.live.get(id)?.resuming);
+    queue.splice(firstNew === -1 ? queue.length : firstNew, 0, job.id);
+    this.dispatch(job.type);
+  }
+
   /** Whether a new `type` job would start at once: a slot is free and nobody waits for it. */
   hasFreeSlot(type: MediaType): boolean {
     // A shared database's slots are claimed there, after the job is recorded as queued.
@@ -250,7 +265,7 @@ export class Jobs {
       if (!row) throw new AppError("not_found", `No job with id ${id}`);
       throw new AppError("not_cancellable", `Job ${id} is already ${row.status}`);
     }
-    if (job.state === "running") {
+    if (job.state === "running" || job.resuming) {
       throw new AppError("not_cancellable", `Job ${id} is already running at ${job.entry.provider}; cancelling would not stop the charge, so it will finish and be saved`);
     }
     this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
@@ -271,7 +286,11 @@ export class Jobs {
     for (const type of MEDIA_TYPES) {
       for (const id of this.waiting[type].splice(0)) {
         const job = this.live.get(id);
-        if (job) ended.push(this.end(job, "interrupted", new AppError("interrupted", "The daemon stopped before this job started; submit it again")));
+        if (job?.resuming) {
+          // Its row stays running with its operation: the next start resumes it again.
+          this.deps.log.info(`${job.type} job ${job.id} left running at ${job.entry.provider} (operation ${job.operationId}) before it got a slot; it resumes at the next start`);
+          this.finish(job, failureOutcome(job, new AppError("interrupted", `The daemon stopped; ${job.entry.provider} is still working on this job and mediagen resumes it at its next start (GET /api/media/jobs/${job.id})`)));
+        } else if (job) ended.push(this.end(job, "interrupted", new AppError("interrupted", "The daemon stopped before this job started; submit it again")));
       }
     }
     await Promise.all(ended);
@@ -337,9 +356,15 @@ export class Jobs {
     try {
       while (!this.closing && this.waiting[type].length > 0) {
         const id = this.waiting[type][0]!;
+        const limit = this.deps.config.get().jobs[type].concurrency;
         let result: Awaited<ReturnType<typeof leases.claim>>;
         try {
-          result = await leases.claim(id, type, this.deps.config.get().jobs[type].concurrency);
+          if (this.live.get(id)?.resuming) {
+            const resuming = this.waiting[type].filter((waitingId) => this.live.get(waitingId)?.resuming);
+            result = await leases.claimResumed(id, type, limit, resuming);
+          } else {
+            result = await leases.claim(id, type, limit);
+          }
         } catch (error) {
           this.deps.log.error(`job ${id}: a slot could not be claimed: ${error instanceof Error ? error.message : String(error)}`);
           result = "wait";
@@ -353,7 +378,10 @@ export class Jobs {
         this.pollDelay[type] = SLOT_POLL_MIN_MS;
         if (!job || job.state !== "queued") continue;
         if (result === "lost") this.lose(id);
-        else this.start(job, true);
+        else {
+          job.resuming = false;
+          this.start(job, true);
+        }
       }
     } finally {
       this.claiming[type] = false;

@@ -35,13 +35,14 @@ function removePartials(dir: unknown, staleMs: number): void {
 
 /** Resumes or closes every job the previous run left queued or running; returns how many of each. */
 export async function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Partial<Record<string, Provider>>): Promise<{ resumed: number; interrupted: number }> {
-  return await settleJobs(deps, jobs, providers, await deps.ledger.unfinished(), "The daemon stopped", deps.ledger.leases?.leaseMs ?? 0);
+  return await settleJobs(deps, jobs, providers, await deps.ledger.unfinished(), "The daemon stopped", deps.ledger.leases?.leaseMs ?? 0, false);
 }
 
 /**
  * Resumes each row whose provider operation can be polled again and records the others as interrupted; `stopped`
  * begins their message ("The daemon stopped", or a takeover's). Partial files untouched for `staleMs` (0: all) in
- * their output folders are removed.
+ * their output folders are removed. `slotsHeld`: the rows were taken over only while their type had a free slot, so
+ * they resume at once; otherwise (at start) a shared database's resumed job first claims a slot, in seq order.
  */
 export async function settleJobs(
   deps: RunnerDeps,
@@ -50,6 +51,7 @@ export async function settleJobs(
   rows: readonly Generation[],
   stopped: string,
   staleMs: number,
+  slotsHeld = true,
 ): Promise<{ resumed: number; interrupted: number }> {
   let resumed = 0;
   let interrupted = 0;
@@ -61,7 +63,7 @@ export async function settleJobs(
       config.models.find((m) => m.provider === row.provider && m.model === row.model) ??
       config.models.find((m) => m.provider === row.provider && m.type === row.type);
     if (row.status === "running" && row.operation_id && provider?.resumeVideo && entry) {
-      resume(deps, jobs, row, { ...entry, model: row.model }, provider, row.operation_id);
+      resume(deps, jobs, row, { ...entry, model: row.model }, provider, row.operation_id, slotsHeld);
       resumed++;
       continue;
     }
@@ -79,8 +81,8 @@ export async function settleJobs(
   return { resumed, interrupted };
 }
 
-/** Continues a job whose provider operation survived a restart. */
-function resume(deps: RunnerDeps, jobs: Jobs, row: Generation, entry: ModelEntry, provider: Provider, operationId: string): void {
+/** Continues a job whose provider operation survived a restart (on a shared database, once it holds a slot unless `slotHeld`). */
+function resume(deps: RunnerDeps, jobs: Jobs, row: Generation, entry: ModelEntry, provider: Provider, operationId: string, slotHeld: boolean): void {
   const echo = KINDS[row.type].storedEcho(row.prompt, row.params);
   let apiKey: string | undefined;
   try {
@@ -91,6 +93,12 @@ function resume(deps: RunnerDeps, jobs: Jobs, row: Generation, entry: ModelEntry
   const target: Target = { dir: String(row.params.output_dir), prompt: row.prompt, params: row.params, echo };
   const job = jobs.track({ id: row.id, type: row.type, entry, provider, state: "running", echo, run: () => runJob(deps, job, apiKey, (p, ctx) => p.resumeVideo!(operationId, ctx), target) });
   job.operationId = operationId;
+  if (jobs.shared && !slotHeld) {
+    // The row says running, but the slots are counted across daemons: it polls again once it has claimed one.
+    deps.log.info(`resuming ${row.type} job ${row.id} once a slot is free: then polling ${row.provider} operation ${operationId}`);
+    jobs.resumeWhenFree(job);
+    return;
+  }
   // The row is already running (and, on a shared database, holds its slot).
   jobs.start(job, true);
   deps.log.info(`resuming ${row.type} job ${row.id}: polling ${row.provider} operation ${operationId}`);

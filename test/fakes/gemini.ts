@@ -78,6 +78,9 @@ export interface FakeGemini {
   /** Queue scenarios for the next API requests, in order. */
   next(...scenarios: GeminiScenario[]): void;
   slowMs: number;
+  /** API requests not answered yet, and the most ever at once (one video job polls one request at a time). */
+  inFlight: number;
+  maxInFlight: number;
   /** How many polls of a Veo operation answer "pending" (no `done` key) before it is done. */
   pendingPolls: number;
   /** How long a generated video stays downloadable (the real API keeps them 2 days). */

@@ -1,11 +1,13 @@
 // Two media services (two daemons) on one PostgreSQL database, in this process: a type's slot is shared (the fake
 // never sees more calls at once than the limit), an Idempotency-Key is one job whichever daemon gets it, and a daemon
-// that finds its job's lease taken over stops writing that job and answers its caller so.
+// that finds its job's lease taken over stops writing that job and answers its caller so. A daemon restarted with
+// resumable videos of its own resumes them only as video slots free up, never above the shared limit.
 import { SQL } from "bun";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
 import { migratePostgres } from "../../../server/ledger/postgres-schema.ts";
 import { PostgresTokenStore } from "../../../server/tokens/store.ts";
+import { startFakeGemini } from "../../fakes/gemini.ts";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, createHarness } from "../../helpers.ts";
 import { postgresAvailable, testDatabase, type TestDatabase } from "../../postgres.ts";
@@ -36,6 +38,17 @@ function daemon(name: string) {
   pools.push(sql);
   const config = { ...clackyConfig(fake.url, fake.key), jobs: { image: { concurrency: 1, queue: 10 } } };
   return createHarness({ config, storage: { ledger: new PostgresLedger(sql, Date.now, () => {}, name), tokens: new PostgresTokenStore(sql) } });
+}
+
+/** A daemon named `name` with one Veo model (through `gemini`) whose video slots number `videos`, polling every `pollSeconds`. */
+function veoDaemon(name: string, gemini: { url: string; key: string }, videos: number, pollSeconds = 0.01) {
+  const sql = new SQL(database!.url);
+  pools.push(sql);
+  const config = {
+    models: [{ name: "veo", type: "video", provider: "gemini", model: "veo-3.1-generate-preview", api_key: gemini.key, base_url: gemini.url }],
+    jobs: { video: { concurrency: videos, queue: 10 } },
+  };
+  return createHarness({ config, pollIntervalSeconds: pollSeconds, storage: { ledger: new PostgresLedger(sql, Date.now, () => {}, name), tokens: new PostgresTokenStore(sql) } });
 }
 
 async function until(check: () => boolean, ms = 10_000): Promise<void> {
@@ -97,6 +110,59 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
       expect(a.log.lines.some((line) => line.includes(`job ${id}: lease lost`))).toBe(true);
     } finally {
       await sql.close();
+    }
+  });
+
+  test("a daemon restarted with two resumable videos resumes them only as the shared video slot frees, without submitting them again", async () => {
+    const gemini = startFakeGemini();
+    const sql = new SQL(database!.url);
+    try {
+      // Its first run: two Veo operations submitted (a limit of 2 then), left running at the provider when it stopped.
+      const ids: string[] = [];
+      {
+        using first = veoDaemon("test:g", gemini, 2, 60);
+        for (const prompt of ["resumed one", "resumed two"]) {
+          const answer = await first.post("/api/media/video", { prompt, output_dir: first.workDir, async: true });
+          expect(answer.status).toBe(202);
+          ids.push(answer.body.id);
+        }
+        await until(() => gemini.requests.filter((r) => r.path.endsWith(":predictLongRunning")).length === 2);
+        const withOperations = async () => (await sql`SELECT count(*)::int AS n FROM generations WHERE id IN ${sql(ids)} AND operation_id IS NOT NULL`)[0].n as number;
+        const end = Date.now() + 10_000;
+        while ((await withOperations()) < 2 && Date.now() < end) await Bun.sleep(20);
+        expect(await first.media.drain(0)).toBe(0);
+        await (first.ledger as PostgresLedger).settled();
+      }
+      // It stayed down longer than a lease: its rows' leases expired (nobody else has taken them over yet).
+      await sql`UPDATE generations SET lease_until = 0 WHERE id IN ${sql(ids)}`;
+      const [before] = await sql`SELECT count(*)::int AS n FROM generations WHERE id IN ${sql(ids)} AND status = 'running' AND daemon = 'test:g'`;
+      expect(before.n).toBe(2);
+
+      // Every request from now on is slow, so that two videos polling at once would overlap at the fake.
+      gemini.pendingPolls = 3;
+      gemini.slowMs = 60;
+      gemini.next(...Array.from({ length: 200 }, () => "slow" as const));
+      gemini.maxInFlight = 0;
+      using other = veoDaemon("test:h", gemini, 1);
+      using again = veoDaemon("test:g", gemini, 1);
+      const running = other.post("/api/media/video", { prompt: "the other daemon's", output_dir: other.workDir });
+      await until(() => gemini.inFlight > 0);
+      expect(await again.media.recover()).toEqual({ resumed: 2, interrupted: 0 });
+      expect((await running).status).toBe(200);
+      const finished = async () =>
+        (await sql`SELECT id, status, finished_at FROM generations WHERE id IN ${sql(ids)} ORDER BY seq`) as { id: string; status: string; finished_at: unknown }[];
+      const end = Date.now() + 20_000;
+      while ((await finished()).some((row) => row.status !== "succeeded") && Date.now() < end) await Bun.sleep(50);
+      const rows = await finished();
+      expect(rows.map((row) => row.status)).toEqual(["succeeded", "succeeded"]);
+      // One at a time at the provider across both daemons, in seq order; only the other daemon's video was created anew.
+      expect(gemini.maxInFlight).toBe(1);
+      expect(Number(rows[0]!.finished_at)).toBeLessThanOrEqual(Number(rows[1]!.finished_at));
+      expect(gemini.requests.filter((r) => r.path.endsWith(":predictLongRunning")).length).toBe(3);
+      expect(again.log.lines.some((line) => line.includes("once a slot is free"))).toBe(true);
+    } finally {
+      await sql.close();
+      await gemini.close();
     }
   });
 });
