@@ -122,6 +122,27 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     expect((await heir.leases!.takeOver({ image: 1, video: 1, audio: 1 })).map((row) => row.id)).toEqual([polled]);
   });
 
+  test("a restarted daemon's resumed jobs claim slots, not counting each other while they wait, and only their own", async () => {
+    await clear();
+    const back = daemon("host:back");
+    const other = daemon("host:busy");
+    const one = await back.start(job("video", "resumed one"));
+    const two = await back.start(job("video", "resumed two"));
+    await back.setOperation(one, "op-3");
+    await back.setOperation(two, "op-4");
+    const busy = await other.start(job("video", "holds the only slot"));
+    // Both resumed rows are running with live leases; they do not count against themselves, the other daemon's job does.
+    expect(await back.leases!.claimResumed(one, "video", 1, [one, two])).toBe("wait");
+    expect(await other.leases!.claimResumed(one, "video", 1, [one, two])).toBe("lost");
+    await other.succeed(busy, { outputPath: "/v.mp4", mimeType: "video/mp4", bytes: 1, cost: { costUsd: 0.01, source: "catalog" } });
+    expect(await back.leases!.claimResumed(one, "video", 1, [one, two])).toBe("claimed");
+    // The first now fills the slot: the second waits, and a new queued job of the other daemon waits behind both.
+    expect(await back.leases!.claimResumed(two, "video", 1, [two])).toBe("wait");
+    const queued = await other.enqueue(job("video", "queued since"));
+    expect(await other.leases!.claim(queued, "video", 2)).toBe("wait");
+    expect(await back.leases!.claimResumed(two, "video", 2, [two])).toBe("claimed");
+  });
+
   test("renewal keeps a live daemon's jobs from being taken over", async () => {
     await clear();
     const holder = daemon("host:live", 500);
