@@ -7,7 +7,7 @@ import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE } from "../defaults.ts";
 import { AppError } from "../errors.ts";
 import { DeferredWrites, type StorageStatus } from "./deferred-writes.ts";
 import { RefusalLog, type Refusal } from "./refusals.ts";
-import { costColumns, GROUP_KEY, LOCAL_DAY, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
+import { costColumns, GROUP_KEY, insertParams, LOCAL_DAY, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
 import type { Attempt, CostGroup, Generation, GenerationPage, GenerationQuery, GenerationStatus } from "./schema.ts";
 
 import { plainGrouping, spendGroups, type SpendQuery } from "./spend-groups.ts";
@@ -121,27 +121,7 @@ export class SqliteLedger implements Ledger {
          VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client, $door,
            $estimate, $idempotencyKey, $requestHash, $tokenId, $owner, $team)`,
       )
-      .run({
-        id,
-        type: input.type,
-        status,
-        model: input.model,
-        modelName: input.modelName ?? null,
-        provider: input.provider,
-        prompt: input.prompt,
-        params: JSON.stringify(input.params),
-        at,
-        startedAt: status === "running" ? at : null,
-        sessionId: input.sessionId ?? null,
-        client: input.client ?? null,
-        door: input.door ?? "api",
-        estimate: input.estimatedCostUsd ?? null,
-        idempotencyKey: input.idempotencyKey ?? null,
-        requestHash: input.requestHash ?? null,
-        tokenId: input.owner?.tokenId ?? null,
-        owner: input.owner?.name ?? null,
-        team: input.owner?.team ?? null,
-      });
+      .run(insertParams(id, at, input, status));
   }
 
   /** Moves a queued job to running. */

@@ -11,7 +11,7 @@ import { BILLED_FAILURE } from "./database.ts";
 import { NOW_MS, PostgresLeases } from "./postgres-leases.ts";
 import { FAIL_SET, failureParams, SUCCEED_SET, succeedLabel, successParams } from "./ledger.ts";
 import { RefusalFolder, REFUSAL_COLUMNS, refusalValues, type Refusal } from "./refusals.ts";
-import { toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
+import { insertParams, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
 import type { SpendQuery } from "./spend-groups.ts";
 import type { IdempotentJob, JobLeases, Ledger, RollupGroup, RollupGroupBy, SavedFile } from "./store.ts";
 import type { Attempt, CostGroup, CostGroupBy, Generation, GenerationPage, GenerationQuery, StorageStatus } from "./schema.ts";
@@ -259,25 +259,7 @@ export class PostgresLedger implements Ledger {
          VALUES ($id, $type, $status, $model, $modelName, $provider, $prompt, $params, $at, $startedAt, $sessionId, $client, $door,
            $estimate, $idempotencyKey, $requestHash, $tokenId, $owner, $team, $daemon, ${NOW_MS} + $lease)`,
         {
-          id,
-          type: input.type,
-          status,
-          model: input.model,
-          modelName: input.modelName ?? null,
-          provider: input.provider,
-          prompt: input.prompt,
-          params: JSON.stringify(input.params),
-          at,
-          startedAt: status === "running" ? at : null,
-          sessionId: input.sessionId ?? null,
-          client: input.client ?? null,
-          door: input.door ?? "api",
-          estimate: input.estimatedCostUsd ?? null,
-          idempotencyKey: input.idempotencyKey ?? null,
-          requestHash: input.requestHash ?? null,
-          tokenId: input.owner?.tokenId ?? null,
-          owner: input.owner?.name ?? null,
-          team: input.owner?.team ?? null,
+          ...insertParams(id, at, input, status),
           daemon: this.daemon,
           // Unnamed (a single daemon, tests): no lease.
           lease: this.daemon === null ? null : this.leaseMs,

@@ -204,3 +204,28 @@ export function costColumns(cost: CostFigure) {
     costNote: cost.note ?? null,
   };
 }
+
+/** The named parameters of a new generations row (both backends' INSERT bind these; started now when `running`). */
+export function insertParams(id: string, at: number, input: NewGeneration, status: "queued" | "running") {
+  return {
+    id,
+    type: input.type,
+    status,
+    model: input.model,
+    modelName: input.modelName ?? null,
+    provider: input.provider,
+    prompt: input.prompt,
+    params: JSON.stringify(input.params),
+    at,
+    startedAt: status === "running" ? at : null,
+    sessionId: input.sessionId ?? null,
+    client: input.client ?? null,
+    door: input.door ?? "api",
+    estimate: input.estimatedCostUsd ?? null,
+    idempotencyKey: input.idempotencyKey ?? null,
+    requestHash: input.requestHash ?? null,
+    tokenId: input.owner?.tokenId ?? null,
+    owner: input.owner?.name ?? null,
+    team: input.owner?.team ?? null,
+  };
+}
