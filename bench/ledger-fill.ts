@@ -1,5 +1,5 @@
 // Fills the ledger of a stopped daemon's data directory with N realistic rows: a year of mixed types, models,
-// providers, statuses, callers and prompt lengths (English and Chinese), written through the Ledger's own
+// providers, statuses, callers, people and teams, and prompt lengths (English and Chinese), written through the Ledger's own
 // methods (enqueue, markRunning, addAttempt, succeed or fail, setResponse) so every index stays consistent.
 // created_at comes from an injected clock; rows are written in transactions of BATCH jobs for speed.
 // Run: bun bench/ledger-fill.ts DATA_DIR N [seed]
@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { MediaType } from "../server/config/schema.ts";
 import { openDatabase } from "../server/ledger/database.ts";
 import { SqliteLedger } from "../server/ledger/ledger.ts";
+import type { NewGeneration } from "../server/ledger/records.ts";
 import { prng } from "../test/prng.ts";
 
 const YEAR_MS = 365 * 24 * 3600 * 1000;
@@ -53,6 +54,8 @@ const MODELS: readonly ModelSpec[] = [
 ];
 const MODEL_WEIGHTS = MODELS.map((m) => [m, m.weight] as const);
 const CLIENTS = [["claude-code", 40], ["codex", 15], ["cursor", 12], ["web", 18], ["openai-sdk", 10], [undefined, 5]] as const;
+/** A team's people: each session is one person's (picked from its index, so the random draws stay those of earlier fills); one session in ten came with no person token. */
+const PEOPLE = Array.from({ length: 20 }, (_, i) => ({ tokenId: `tok_person${i}`, name: `person-${i}`, team: `team-${i % 4}` }));
 const OUTCOMES = [["succeeded", 86], ["failed", 10], ["cancelled", 2], ["interrupted", 2]] as const;
 const ERRORS = [["upstream_error", 502], ["rate_limited", 429], ["content_policy", 400], ["timeout", 504], ["invalid_request", 422]] as const;
 
@@ -91,7 +94,7 @@ const ledger = new SqliteLedger(db, () => clock);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** One job from queued to its end, as the daemon writes it. */
-async function oneJob(index: number, session: string, client: string | undefined): Promise<void> {
+async function oneJob(index: number, session: string, client: string | undefined, owner: NewGeneration["owner"]): Promise<void> {
   const spec = weighted(MODEL_WEIGHTS);
   const text = prompt(spec.type);
   const quantity = spec.type === "image" ? 1 : spec.type === "video" ? pick([4, 5, 8, 10]) : Math.max(1, Math.round(text.length / 100) / 10);
@@ -106,6 +109,7 @@ async function oneJob(index: number, session: string, client: string | undefined
     params: { ...params, output_dir: "/home/user/media" },
     sessionId: session,
     client,
+    owner,
     estimatedCostUsd: estimate,
     idempotencyKey: random() < 0.1 ? `key-${index}` : undefined,
     requestHash: Bun.hash(text).toString(16),
@@ -152,6 +156,7 @@ async function oneJob(index: number, session: string, client: string | undefined
 const started = performance.now();
 let session = "";
 let client: string | undefined;
+let owner: NewGeneration["owner"];
 /** One batch in one transaction (BEGIN and COMMIT by hand: the ledger's methods are async, db.transaction is not). */
 async function fillBatch(from: number, to: number): Promise<void> {
   db.exec("BEGIN");
@@ -159,9 +164,11 @@ async function fillBatch(from: number, to: number): Promise<void> {
     if (i % 40 === 0) {
       session = `session-${i}`;
       client = weighted(CLIENTS);
+      const person = Math.floor(i / 40) * 7;
+      owner = person % 10 === 9 ? undefined : PEOPLE[person % PEOPLE.length];
     }
     clock = yearStart + Math.floor(i * step);
-    await oneJob(i, session, client);
+    await oneJob(i, session, client, owner);
   }
   db.exec("COMMIT");
 }
