@@ -6,9 +6,91 @@ import { BILLED_FAILURE } from "./database.ts";
 /** The advisory lock key every mediagen daemon takes while it migrates ("mediagen" in ASCII, as a bigint). */
 export const MIGRATION_LOCK = 0x6d65646961676en;
 
+/** The rollup tables of the cost summary: `hour` buckets (local days are dated from them) and `day` buckets (UTC). */
+export const PG_ROLLUPS = [
+  { table: "spend_hours", bucket: "hour", unit: 3_600_000 },
+  { table: "spend_days", bucket: "day", unit: 86_400_000 },
+] as const;
+
+/** The columns a rollup row is keyed by besides its bucket (a row without a client has client ''). */
+export const ROLLUP_KEYS = ["type", "model", "provider", "door", "client"] as const;
+
+/** What a generations row counts as in the rollups: [column, SQL of row `r` (new or old)]; `rows` is 1 for a row the cost summary shows. */
+const ROLLUP_MEASURES: [column: string, type: string, of: (r: string) => string][] = [
+  ["rows", "bigint", (r) => `(${included(r)} OR ${r}.refusal_count IS NOT NULL OR ${billed(r)})::int`],
+  ["included", "bigint", (r) => `${included(r)}::int`],
+  ["succeeded", "bigint", (r) => `(${r}.status = 'succeeded')::int`],
+  ["cost_usd", "double precision", (r) => `CASE WHEN ${included(r)} THEN coalesce(${r}.cost_usd, 0) ELSE 0 END`],
+  ["unknown_cost", "bigint", (r) => `(${r}.cost_usd IS NULL AND (${r}.status = 'succeeded' OR ${r}.cost_note IS NOT NULL))::int`],
+  ["refused", "bigint", (r) => `coalesce(${r}.refusal_count, 0)`],
+  ["billed", "bigint", (r) => `${billed(r)}::int`],
+  ["billed_usd", "double precision", (r) => `CASE WHEN ${billed(r)} THEN coalesce(${r}.cost_usd, 0) ELSE 0 END`],
+];
+function included(r: string): string {
+  return `(${r}.status = 'succeeded' OR ${r}.cost_usd IS NOT NULL OR ${r}.cost_note IS NOT NULL)`;
+}
+function billed(r: string): string {
+  return `coalesce(${r}.status IN ('failed', 'cancelled', 'interrupted') AND (${r}.cost_usd > 0 OR ${r}.cost_note IS NOT NULL), false)`;
+}
+/** The columns whose change can move a row's contribution: the trigger fires only on updates naming one. */
+const ROLLUP_WATCHED = ["created_at", "status", "cost_usd", "cost_note", "refusal_count", ...ROLLUP_KEYS];
+
+/** The key values of row `r` in a rollup of `unit` ms buckets. */
+const rollupKey = (r: string, unit: number) => [`${r}.created_at / ${unit} * ${unit}`, ...ROLLUP_KEYS.map((k) => (k === "client" ? `coalesce(${r}.client, '')` : `${r}.${k}`))];
+
 /**
- * Ordered schema migrations; migration i brings the database to version i + 1. Never edit a shipped one. Summaries
- * are computed from the rows (no rollup tables, no triggers): each query reads a covering or partial index.
+ * The cost summary's rollups (PG_ROLLUPS), built from the existing rows and kept equal to them by one row trigger:
+ * an insert adds the row to its buckets, a delete takes it out, an update of a watched column does both (old out,
+ * new in) unless nothing it counts changed. Rows the summary does not show (queued, running, plain failures) add
+ * nothing. Buckets are never deleted (one emptied by a delete stays with zeros; readers skip groups without rows).
+ */
+function rollupMigration(): string {
+  const columns = ROLLUP_MEASURES.map(([c]) => c);
+  const tables = PG_ROLLUPS.map(
+    ({ table, bucket }) => `CREATE TABLE ${table} (
+       ${bucket} bigint NOT NULL, ${ROLLUP_KEYS.map((k) => `${k} text NOT NULL`).join(", ")},
+       ${ROLLUP_MEASURES.map(([c, type]) => `${c} ${type} NOT NULL`).join(", ")},
+       PRIMARY KEY (${bucket}, ${ROLLUP_KEYS.join(", ")}));`,
+  );
+  const backfill = PG_ROLLUPS.map(
+    ({ table, bucket, unit }) => `INSERT INTO ${table} (${bucket}, ${ROLLUP_KEYS.join(", ")}, ${columns.join(", ")})
+       SELECT ${rollupKey("g", unit).join(", ")}, ${ROLLUP_MEASURES.map(([, , m]) => `sum(${m("g")})`).join(", ")}
+       FROM generations g WHERE ${ROLLUP_MEASURES[0]![2]("g")} = 1 GROUP BY ${rollupKey("g", unit).map((_, i) => i + 1).join(", ")};`,
+  );
+  const upserts = (r: string, sign: string) =>
+    PG_ROLLUPS.map(
+      ({ table, bucket, unit }) => `INSERT INTO ${table} (${bucket}, ${ROLLUP_KEYS.join(", ")}, ${columns.join(", ")})
+           VALUES (${rollupKey(r, unit).join(", ")}, ${ROLLUP_MEASURES.map(([, , m]) => `${sign}${m(r)}`).join(", ")})
+           ON CONFLICT (${bucket}, ${ROLLUP_KEYS.join(", ")}) DO UPDATE SET ${columns.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ")};`,
+    ).join("\n         ");
+  const shows = (r: string) => `${ROLLUP_MEASURES[0]![2](r)} = 1`;
+  const same = `(${ROLLUP_WATCHED.map((c) => `old.${c}`).join(", ")}) IS NOT DISTINCT FROM (${ROLLUP_WATCHED.map((c) => `new.${c}`).join(", ")})`;
+  return `${tables.join("\n   ")}
+   ${backfill.join("\n   ")}
+   CREATE FUNCTION mediagen_spend_rollup() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'UPDATE' THEN
+       IF ${same} THEN RETURN NULL; END IF;
+     END IF;
+     IF TG_OP <> 'INSERT' THEN
+       IF ${shows("old")} THEN
+         ${upserts("old", "-")}
+       END IF;
+     END IF;
+     IF TG_OP <> 'DELETE' THEN
+       IF ${shows("new")} THEN
+         ${upserts("new", "")}
+       END IF;
+     END IF;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER generations_spend_rollup AFTER INSERT OR DELETE OR UPDATE OF ${ROLLUP_WATCHED.join(", ")} ON generations
+     FOR EACH ROW EXECUTE FUNCTION mediagen_spend_rollup();`;
+}
+
+/**
+ * Ordered schema migrations; migration i brings the database to version i + 1. Never edit a shipped one. Migrations
+ * 1 and 2 compute summaries from the rows through covering indexes; migration 3 adds rollups kept by a trigger.
  */
 export const PG_MIGRATIONS: readonly string[] = [
   // 1. The ledger as SQLite's schema 8 holds it (one row per job, refusals folded with a count, tokens), with:
@@ -103,6 +185,17 @@ export const PG_MIGRATIONS: readonly string[] = [
   // The running rows with a live lease are the slots a type's concurrency limit counts.
   `ALTER TABLE generations ADD COLUMN lease_until bigint;
    CREATE INDEX generations_leases ON generations (type, status, lease_until) WHERE status IN ('queued', 'running');`,
+  // 3. Cost rollups: a year of a team's history summed from the rows took seconds (docs/benchmarks.md, PostgreSQL at
+  // 1M rows). spend_hours and spend_days sum what the cost summary shows per UTC hour or day and type, model,
+  // provider, door and client, backfilled here from the rows and kept equal to them by a trigger (rollupMigration).
+  // The spend of a person or a team reads its own index, covering now (no row fetched for a month's budget check).
+  `${rollupMigration()}
+   DROP INDEX generations_token_spend;
+   DROP INDEX generations_owner;
+   DROP INDEX generations_team;
+   CREATE INDEX generations_token_spend ON generations (token_id, created_at) INCLUDE (type, status, cost_usd, estimated_cost_usd, cost_note) WHERE token_id IS NOT NULL;
+   CREATE INDEX generations_owner ON generations (owner, created_at) INCLUDE (type, status, cost_usd, cost_note, refusal_count) WHERE owner IS NOT NULL;
+   CREATE INDEX generations_team ON generations (team, created_at) INCLUDE (type, status, cost_usd, estimated_cost_usd, cost_note, refusal_count) WHERE team IS NOT NULL;`,
 ];
 
 /** A database whose schema is newer than this binary: refusing to start is the only safe answer. */

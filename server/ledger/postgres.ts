@@ -1,5 +1,6 @@
 // The ledger on PostgreSQL (Bun's built-in SQL client): the same semantics as SqliteLedger, for a team's shared
-// database. Summaries are computed from the rows through covering indexes (no rollups, no triggers); prompt search
+// database. Summaries add whole hours or days from rollups kept by a trigger (postgres-schema.ts) to the rows at the
+// edges of the window; budget sums read covering indexes; prompt search
 // is a LIKE on mediagen_fold(prompt) (ASCII-only lower(), as SQLite's) answered by a pg_trgm GIN index. Writes go
 // through one ordered queue: a write that fails because the server is unreachable is kept and retried, as
 // SqliteLedger does for a broken disk.
@@ -9,6 +10,7 @@ import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE, LEASE_SECONDS } from "../defaults.
 import { AppError } from "../errors.ts";
 import { BILLED_FAILURE } from "./database.ts";
 import { NOW_MS, PostgresLeases } from "./postgres-leases.ts";
+import { PG_ROLLUPS } from "./postgres-schema.ts";
 import { FAIL_SET, failureParams, SUCCEED_SET, succeedLabel, successParams } from "./ledger.ts";
 import { RefusalFolder, REFUSAL_COLUMNS, refusalValues, type Refusal } from "./refusals.ts";
 import { insertParams, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
@@ -485,61 +487,159 @@ export class PostgresLedger implements Ledger {
     return this.list(query, range);
   }
 
-  /** Spend in [fromMs, toMs) grouped by local day, model, type or provider; all types unless `type` is given. */
+  /** Spend in [fromMs, toMs) grouped by local day, model, type or provider; all types unless `type` is given (rollups and edge rows). */
   async costGroups(fromMs: number, toMs: number, groupBy: RollupGroupBy, type?: MediaType): Promise<RollupGroup[]> {
     await this.chain;
-    const typed = type ? " AND type = $type" : "";
-    const rows = await this.query(
-      `SELECT ${KEY[groupBy]} AS key, count(*) FILTER (WHERE status = 'succeeded') AS count, coalesce(sum(cost_usd), 0)::float8 AS cost_usd,
-         count(*) FILTER (WHERE ${UNKNOWN}) AS unknown_cost_count
-       FROM generations WHERE created_at >= $from AND created_at < $to AND ${INCLUDED}${typed} GROUP BY 1`,
-      { from: fromMs, to: toMs, ...(groupBy === "day" ? { tz: this.timeZone } : {}), ...(type ? { type } : {}) },
-    );
-    return rows
-      .map((row) => ({ key: String(row.key), count: Number(row.count), cost_usd: Number(row.cost_usd), unknown_cost_count: Number(row.unknown_cost_count) }))
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const sums = await spendSums(this.sql, { fromMs, toMs, groupBy, ...(type ? { type } : {}) }, this.timeZone);
+    return sums
+      .filter((sum) => sum.included > 0)
+      .sort(byKeyAndSeries)
+      .map(({ key, count, cost_usd, unknown_cost_count }) => ({ key, count, cost_usd, unknown_cost_count }));
   }
 
-  /** The cost summary's groups for any grouping, series and filters, with refusals and billed failures, from the rows. */
+  /**
+   * The cost summary's groups for any grouping, series and filters, with refusals and billed failures: whole UTC hours
+   * (by local day) or days (any other grouping) from the rollups, the partial ones at both ends from the rows; a
+   * session's, person's or team's from the rows through their own index.
+   */
   async spendGroups(query: SpendQuery): Promise<CostGroup[]> {
     await this.chain;
-    const terms = ["created_at >= $from", "created_at < $to"];
-    const params: Params = { from: query.fromMs, to: query.toMs };
-    for (const [name, column] of [["type", "type"], ["door", "door"], ["session", "session_id"], ["owner", "owner"], ["team", "team"]] as const) {
-      const value = query[name];
-      if (value === undefined) continue;
-      terms.push(`${column} = $${name}`);
-      params[name] = value;
-    }
-    if (query.client !== undefined) {
-      terms.push(query.client === "" ? "client IS NULL" : "client = $client");
-      if (query.client !== "") params.client = query.client;
-    }
-    if (query.groupBy === "day") params.tz = this.timeZone;
-    const rows = await this.query(
-      `SELECT ${KEY[query.groupBy]} AS key, ${query.series ? KEY[query.series] : "NULL"} AS series,
-         count(*) FILTER (WHERE status = 'succeeded') AS count, coalesce(sum(cost_usd) FILTER (WHERE ${INCLUDED}), 0)::float8 AS cost_usd,
-         count(*) FILTER (WHERE ${UNKNOWN}) AS unknown_cost_count, coalesce(sum(refusal_count), 0) AS refused_count,
-         count(*) FILTER (WHERE ${BILLED_FAILURE}) AS billed_failure_count, coalesce(sum(cost_usd) FILTER (WHERE ${BILLED_FAILURE}), 0)::float8 AS billed_failure_usd
-       FROM generations WHERE ${terms.join(" AND ")} AND (${INCLUDED} OR refusal_count IS NOT NULL OR ${BILLED_FAILURE})
-       GROUP BY 1, 2`,
-      params,
-    );
-    return rows
-      .map(
-        (row): CostGroup => ({
-          key: String(row.key),
-          ...(query.series ? { series: (row.series as string | null) ?? "" } : {}),
-          count: Number(row.count),
-          cost_usd: Number(row.cost_usd),
-          unknown_cost_count: Number(row.unknown_cost_count),
-          refused_count: Number(row.refused_count),
-          billed_failure_count: Number(row.billed_failure_count),
-          billed_failure_usd: Number(row.billed_failure_usd),
-        }),
-      )
-      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.series ?? "").localeCompare(b.series ?? "")));
+    return (await spendSums(this.sql, query, this.timeZone)).filter((sum) => sum.rows > 0).sort(byKeyAndSeries).map((sum) => toCostGroup(query, sum));
   }
+}
+
+/** A group's sums, as the rollups and the rows give them. */
+type Sums = { key: string; series: string | null; rows: number; included: number; count: number; cost_usd: number; unknown_cost_count: number; refused_count: number; billed_failure_count: number; billed_failure_usd: number };
+const SUM_FIELDS = ["rows", "included", "count", "cost_usd", "unknown_cost_count", "refused_count", "billed_failure_count", "billed_failure_usd"] as const;
+
+/** The sums over rows, as SQL (the rows the cost summary shows: WHERE SHOWN). */
+const ROW_SUMS = `count(*) AS rows, count(*) FILTER (WHERE ${INCLUDED}) AS included, count(*) FILTER (WHERE status = 'succeeded') AS count,
+  coalesce(sum(cost_usd) FILTER (WHERE ${INCLUDED}), 0)::float8 AS cost_usd, count(*) FILTER (WHERE ${UNKNOWN}) AS unknown_cost_count,
+  coalesce(sum(refusal_count), 0) AS refused_count, count(*) FILTER (WHERE ${BILLED_FAILURE}) AS billed_failure_count,
+  coalesce(sum(cost_usd) FILTER (WHERE ${BILLED_FAILURE}), 0)::float8 AS billed_failure_usd`;
+const SHOWN = `(${INCLUDED} OR refusal_count IS NOT NULL OR ${BILLED_FAILURE})`;
+/** The same sums over rollup rows. */
+const ROLLUP_SUMS = `sum(rows) AS rows, sum(included) AS included, sum(succeeded) AS count, sum(cost_usd)::float8 AS cost_usd, sum(unknown_cost) AS unknown_cost_count,
+  sum(refused) AS refused_count, sum(billed) AS billed_failure_count, sum(billed_usd)::float8 AS billed_failure_usd`;
+
+/** A query's filters as SQL terms over the rows, or over a rollup (where a row without a client has client ''). */
+function spendFilters(query: SpendQuery, rollup: boolean): { terms: string[]; params: Params } {
+  const terms: string[] = [];
+  const params: Params = {};
+  for (const [name, column] of [["type", "type"], ["door", "door"], ["session", "session_id"], ["owner", "owner"], ["team", "team"]] as const) {
+    const value = query[name];
+    if (value === undefined) continue;
+    terms.push(`${column} = $${name}`);
+    params[name] = value;
+  }
+  if (query.client !== undefined) {
+    if (query.client === "" && !rollup) terms.push("client IS NULL");
+    else {
+      terms.push("client = $client");
+      params.client = query.client;
+    }
+  }
+  return { terms, params };
+}
+
+const toSums = (row: Record<string, unknown>, key: string): Sums => ({
+  key,
+  series: (row.series as string | null) ?? null,
+  rows: Number(row.rows),
+  included: Number(row.included),
+  count: Number(row.count),
+  cost_usd: Number(row.cost_usd),
+  unknown_cost_count: Number(row.unknown_cost_count),
+  refused_count: Number(row.refused_count),
+  billed_failure_count: Number(row.billed_failure_count),
+  billed_failure_usd: Number(row.billed_failure_usd),
+});
+
+/** Sums of the rows in the given [from, to) ranges (none: nothing read), grouped by key and series. */
+async function rowSums(sql: SQL, query: SpendQuery, ranges: [number, number][], timeZone: string): Promise<Sums[]> {
+  const spans = ranges.filter(([from, to]) => from < to);
+  if (spans.length === 0) return [];
+  const { terms, params } = spendFilters(query, false);
+  spans.forEach(([from, to], i) => Object.assign(params, { [`from${i}`]: from, [`to${i}`]: to }));
+  if (query.groupBy === "day") params.tz = timeZone;
+  const range = spans.map((_, i) => `created_at >= $from${i} AND created_at < $to${i}`).join(" OR ");
+  const { text, values } = positional(
+    `SELECT ${KEY[query.groupBy]} AS key, ${query.series ? KEY[query.series] : "NULL"} AS series, ${ROW_SUMS}
+     FROM generations WHERE (${range}) AND ${[...terms, SHOWN].join(" AND ")} GROUP BY 1, 2`,
+    params,
+  );
+  const rows = (await sql.unsafe(text, values)) as Record<string, unknown>[];
+  return rows.map((row) => toSums(row, String(row.key)));
+}
+
+/** The local date (YYYY-MM-DD) of an instant in the daemon's zone (the one LOCAL_DAY is given), cached per instant. */
+function localDate(ms: number, seen: Map<number, string>): string {
+  const known = seen.get(ms);
+  if (known !== undefined) return known;
+  const d = new Date(ms);
+  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+  seen.set(ms, date);
+  return date;
+}
+
+/**
+ * The sums of a spend query, every group: from the rows for a session, person or team (their own indexes) and for
+ * the partial buckets at both ends; from spend_hours (by local day: each whole hour dated here, an hour cut by a
+ * local midnight read from its rows) or spend_days (any other grouping) in between.
+ */
+export async function spendSums(sql: SQL, query: SpendQuery, timeZone: string): Promise<Sums[]> {
+  if (query.session !== undefined || query.owner !== undefined || query.team !== undefined) return rowSums(sql, query, [[query.fromMs, query.toMs]], timeZone);
+  const rollup = PG_ROLLUPS[query.groupBy === "day" ? 0 : 1];
+  const start = Math.ceil(query.fromMs / rollup.unit) * rollup.unit;
+  const end = Math.floor(query.toMs / rollup.unit) * rollup.unit;
+  if (start >= end) return rowSums(sql, query, [[query.fromMs, query.toMs]], timeZone);
+  const { terms, params } = spendFilters(query, true);
+  const key = query.groupBy === "day" ? rollup.bucket : query.groupBy;
+  const { text, values } = positional(
+    `SELECT ${key} AS key, ${query.series ?? "NULL"} AS series, ${ROLLUP_SUMS} FROM ${rollup.table}
+     WHERE ${[`${rollup.bucket} >= $start`, `${rollup.bucket} < $end`, ...terms].join(" AND ")} GROUP BY 1, 2`,
+    { ...params, start, end },
+  );
+  const parts: Sums[] = [];
+  const cut = new Set<number>();
+  const seen = new Map<number, string>();
+  for (const row of (await sql.unsafe(text, values)) as Record<string, unknown>[]) {
+    if (query.groupBy !== "day") {
+      parts.push(toSums(row, String(row.key)));
+      continue;
+    }
+    const hour = Number(row.key);
+    const date = localDate(hour, seen);
+    if (date === localDate(hour + rollup.unit - 1, seen)) parts.push(toSums(row, date));
+    else cut.add(hour);
+  }
+  const edges: [number, number][] = [[query.fromMs, start], [end, query.toMs], ...[...cut].map((hour): [number, number] => [hour, hour + rollup.unit])];
+  parts.push(...(await rowSums(sql, query, edges, timeZone)));
+  const merged = new Map<string, Sums>();
+  for (const part of parts) {
+    const id = `${part.key}\u0000${part.series ?? ""}`;
+    const sum = merged.get(id);
+    if (!sum) merged.set(id, { ...part });
+    else for (const field of SUM_FIELDS) sum[field] += part[field];
+  }
+  return [...merged.values()];
+}
+
+/** Orders groups by key, then series. */
+const byKeyAndSeries = (a: Sums, b: Sums) => (a.key < b.key ? -1 : a.key > b.key ? 1 : (a.series ?? "").localeCompare(b.series ?? ""));
+
+/** A group of sums as the cost summary shows it. */
+function toCostGroup(query: SpendQuery, sum: Sums): CostGroup {
+  return {
+    key: sum.key,
+    ...(query.series ? { series: sum.series ?? "" } : {}),
+    count: sum.count,
+    cost_usd: sum.cost_usd,
+    unknown_cost_count: sum.unknown_cost_count,
+    refused_count: sum.refused_count,
+    billed_failure_count: sum.billed_failure_count,
+    billed_failure_usd: sum.billed_failure_usd,
+  };
 }
 
 /** Appends $attempt to the attempts JSON array without reformatting what is there. */
