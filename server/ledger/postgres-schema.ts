@@ -42,7 +42,8 @@ const rollupKey = (r: string, unit: number) => [`${r}.created_at / ${unit} * ${u
  * The cost summary's rollups (PG_ROLLUPS), built from the existing rows and kept equal to them by one row trigger:
  * an insert adds the row to its buckets, a delete takes it out, an update of a watched column does both (old out,
  * new in) unless nothing it counts changed. Rows the summary does not show (queued, running, plain failures) add
- * nothing. Buckets are never deleted (one emptied by a delete stays with zeros; readers skip groups without rows).
+ * nothing. Buckets are never deleted (one emptied by a delete stays with zeros; readers skip groups without rows);
+ * a TRUNCATE of generations empties them.
  */
 function rollupMigration(): string {
   const columns = ROLLUP_MEASURES.map(([c]) => c);
@@ -85,7 +86,14 @@ function rollupMigration(): string {
      RETURN NULL;
    END $$;
    CREATE TRIGGER generations_spend_rollup AFTER INSERT OR DELETE OR UPDATE OF ${ROLLUP_WATCHED.join(", ")} ON generations
-     FOR EACH ROW EXECUTE FUNCTION mediagen_spend_rollup();`;
+     FOR EACH ROW EXECUTE FUNCTION mediagen_spend_rollup();
+   CREATE FUNCTION mediagen_spend_rollup_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     TRUNCATE ${PG_ROLLUPS.map(({ table }) => table).join(", ")};
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER generations_spend_rollup_truncate AFTER TRUNCATE ON generations
+     FOR EACH STATEMENT EXECUTE FUNCTION mediagen_spend_rollup_truncate();`;
 }
 
 /**

@@ -158,7 +158,7 @@ async function writeHistory(sql: SQL, seed: number, start: number): Promise<{ le
 const available = await postgresAvailable();
 
 describe.skipIf(!available)("PostgreSQL cost rollups equal the rows they sum", () => {
-  test("after inserts, costs and statuses, refusal folds, deletes, changes behind the ledger's back and an import", async () => {
+  test("after inserts, costs and statuses, refusal folds, deletes, changes behind the ledger's back, an import and a truncate", async () => {
     const made = (await testDatabase())!;
     const sql = new SQL(made.url);
     const dir = mkdtempSync(join(tmpdir(), "mediagen-rollups-"));
@@ -181,6 +181,10 @@ describe.skipIf(!available)("PostgreSQL cost rollups equal the rows they sum", (
       expect(summary.generations.imported).toBeGreaterThan(250);
       await expectRollupsMatch(sql, ledger, start, end + 5 * DAY, 7);
       await ledger.close();
+      // Emptying the ledger empties its rollups (a TRUNCATE fires no row trigger).
+      await sql`TRUNCATE generations`;
+      expect(await stored(sql, "spend_hours", "hour")).toEqual([]);
+      expect(Number((await sql`SELECT count(*) AS n FROM spend_days`)[0].n)).toBe(0);
     } finally {
       await sql.close();
       await made.drop();
