@@ -6,14 +6,25 @@ import { BILLED_FAILURE } from "./database.ts";
 /** The advisory lock key every mediagen daemon takes while it migrates ("mediagen" in ASCII, as a bigint). */
 export const MIGRATION_LOCK = 0x6d65646961676en;
 
-/** The rollup tables of the cost summary: `hour` buckets (local days are dated from them) and `day` buckets (UTC). */
-export const PG_ROLLUPS = [
-  { table: "spend_hours", bucket: "hour", unit: 3_600_000 },
-  { table: "spend_days", bucket: "day", unit: 86_400_000 },
-] as const;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+/** The columns the rollups are keyed by: the cost summary's groupings and filters (a row without a client, owner or team has ''). */
+const CALLER = ["type", "model", "provider", "door", "client"] as const;
 
-/** The columns a rollup row is keyed by besides its bucket (a row without a client has client ''). */
-export const ROLLUP_KEYS = ["type", "model", "provider", "door", "client"] as const;
+/**
+ * The rollup tables of the cost summary, each with its bucket (`hour`: local days are dated from them; `day`: UTC) and
+ * the columns it is keyed by besides: by caller and model, and by person and team (a team's view of its spend).
+ */
+export const PG_ROLLUPS = [
+  { table: "spend_hours", bucket: "hour", unit: HOUR_MS, keys: CALLER },
+  { table: "spend_days", bucket: "day", unit: DAY_MS, keys: CALLER },
+  { table: "spend_people_hours", bucket: "hour", unit: HOUR_MS, keys: ["type", "owner", "team"] },
+  { table: "spend_people_days", bucket: "day", unit: DAY_MS, keys: ["type", "model", "provider", "owner", "team"] },
+] as const;
+/** One of PG_ROLLUPS. */
+export type PgRollup = (typeof PG_ROLLUPS)[number];
+/** The key columns that may be NULL in a row, '' in a rollup. */
+const OPTIONAL_KEYS = new Set(["client", "owner", "team"]);
 
 /** What a generations row counts as in the rollups: [column, SQL of row `r` (new or old)]; `rows` is 1 for a row the cost summary shows. */
 const ROLLUP_MEASURES: [column: string, type: string, of: (r: string) => string][] = [
@@ -33,10 +44,10 @@ function billed(r: string): string {
   return `coalesce(${r}.status IN ('failed', 'cancelled', 'interrupted') AND (${r}.cost_usd > 0 OR ${r}.cost_note IS NOT NULL), false)`;
 }
 /** The columns whose change can move a row's contribution: the trigger fires only on updates naming one. */
-const ROLLUP_WATCHED = ["created_at", "status", "cost_usd", "cost_note", "refusal_count", ...ROLLUP_KEYS];
+const ROLLUP_WATCHED = ["created_at", "status", "cost_usd", "cost_note", "refusal_count", ...new Set(PG_ROLLUPS.flatMap((rollup) => rollup.keys))];
 
-/** The key values of row `r` in a rollup of `unit` ms buckets. */
-const rollupKey = (r: string, unit: number) => [`${r}.created_at / ${unit} * ${unit}`, ...ROLLUP_KEYS.map((k) => (k === "client" ? `coalesce(${r}.client, '')` : `${r}.${k}`))];
+/** The bucket and key values of row `r` in a rollup. */
+const rollupKey = (r: string, { unit, keys }: PgRollup) => [`${r}.created_at / ${unit} * ${unit}`, ...keys.map((k) => (OPTIONAL_KEYS.has(k) ? `coalesce(${r}.${k}, '')` : `${r}.${k}`))];
 
 /**
  * The cost summary's rollups (PG_ROLLUPS), built from the existing rows and kept equal to them by one row trigger:
@@ -48,21 +59,21 @@ const rollupKey = (r: string, unit: number) => [`${r}.created_at / ${unit} * ${u
 function rollupMigration(): string {
   const columns = ROLLUP_MEASURES.map(([c]) => c);
   const tables = PG_ROLLUPS.map(
-    ({ table, bucket }) => `CREATE TABLE ${table} (
-       ${bucket} bigint NOT NULL, ${ROLLUP_KEYS.map((k) => `${k} text NOT NULL`).join(", ")},
+    ({ table, bucket, keys }) => `CREATE TABLE ${table} (
+       ${bucket} bigint NOT NULL, ${keys.map((k) => `${k} text NOT NULL`).join(", ")},
        ${ROLLUP_MEASURES.map(([c, type]) => `${c} ${type} NOT NULL`).join(", ")},
-       PRIMARY KEY (${bucket}, ${ROLLUP_KEYS.join(", ")}));`,
+       PRIMARY KEY (${bucket}, ${keys.join(", ")}));`,
   );
   const backfill = PG_ROLLUPS.map(
-    ({ table, bucket, unit }) => `INSERT INTO ${table} (${bucket}, ${ROLLUP_KEYS.join(", ")}, ${columns.join(", ")})
-       SELECT ${rollupKey("g", unit).join(", ")}, ${ROLLUP_MEASURES.map(([, , m]) => `sum(${m("g")})`).join(", ")}
-       FROM generations g WHERE ${ROLLUP_MEASURES[0]![2]("g")} = 1 GROUP BY ${rollupKey("g", unit).map((_, i) => i + 1).join(", ")};`,
+    (rollup) => `INSERT INTO ${rollup.table} (${rollup.bucket}, ${rollup.keys.join(", ")}, ${columns.join(", ")})
+       SELECT ${rollupKey("g", rollup).join(", ")}, ${ROLLUP_MEASURES.map(([, , m]) => `sum(${m("g")})`).join(", ")}
+       FROM generations g WHERE ${ROLLUP_MEASURES[0]![2]("g")} = 1 GROUP BY ${rollupKey("g", rollup).map((_, i) => i + 1).join(", ")};`,
   );
   const upserts = (r: string, sign: string) =>
     PG_ROLLUPS.map(
-      ({ table, bucket, unit }) => `INSERT INTO ${table} (${bucket}, ${ROLLUP_KEYS.join(", ")}, ${columns.join(", ")})
-           VALUES (${rollupKey(r, unit).join(", ")}, ${ROLLUP_MEASURES.map(([, , m]) => `${sign}${m(r)}`).join(", ")})
-           ON CONFLICT (${bucket}, ${ROLLUP_KEYS.join(", ")}) DO UPDATE SET ${columns.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(", ")};`,
+      (rollup) => `INSERT INTO ${rollup.table} (${rollup.bucket}, ${rollup.keys.join(", ")}, ${columns.join(", ")})
+           VALUES (${rollupKey(r, rollup).join(", ")}, ${ROLLUP_MEASURES.map(([, , m]) => `${sign}${m(r)}`).join(", ")})
+           ON CONFLICT (${rollup.bucket}, ${rollup.keys.join(", ")}) DO UPDATE SET ${columns.map((c) => `${c} = ${rollup.table}.${c} + excluded.${c}`).join(", ")};`,
     ).join("\n         ");
   const shows = (r: string) => `${ROLLUP_MEASURES[0]![2](r)} = 1`;
   const same = `(${ROLLUP_WATCHED.map((c) => `old.${c}`).join(", ")}) IS NOT DISTINCT FROM (${ROLLUP_WATCHED.map((c) => `new.${c}`).join(", ")})`;
@@ -194,8 +205,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   `ALTER TABLE generations ADD COLUMN lease_until bigint;
    CREATE INDEX generations_leases ON generations (type, status, lease_until) WHERE status IN ('queued', 'running');`,
   // 3. Cost rollups: a year of a team's history summed from the rows took seconds (docs/benchmarks.md, PostgreSQL at
-  // 1M rows). spend_hours and spend_days sum what the cost summary shows per UTC hour or day and type, model,
-  // provider, door and client, backfilled here from the rows and kept equal to them by a trigger (rollupMigration).
+  // 1M rows). The PG_ROLLUPS tables sum what the cost summary shows per UTC hour or day, by caller and model or by
+  // person and team, backfilled here from the rows and kept equal to them by a trigger (rollupMigration).
   // The spend of a person or a team reads its own index, covering now (no row fetched for a month's budget check).
   `${rollupMigration()}
    DROP INDEX generations_token_spend;

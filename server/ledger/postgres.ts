@@ -10,7 +10,7 @@ import { ASSUMED_COST_USD, DEFAULT_PAGE_SIZE, LEASE_SECONDS } from "../defaults.
 import { AppError } from "../errors.ts";
 import { BILLED_FAILURE } from "./database.ts";
 import { NOW_MS, PostgresLeases } from "./postgres-leases.ts";
-import { PG_ROLLUPS } from "./postgres-schema.ts";
+import { PG_ROLLUPS, type PgRollup } from "./postgres-schema.ts";
 import { FAIL_SET, failureParams, SUCCEED_SET, succeedLabel, successParams } from "./ledger.ts";
 import { RefusalFolder, REFUSAL_COLUMNS, refusalValues, type Refusal } from "./refusals.ts";
 import { insertParams, toGeneration, type GenerationFailure, type GenerationSuccess, type NewGeneration, type Row, type StoredResponse, type TimeRange } from "./records.ts";
@@ -500,7 +500,7 @@ export class PostgresLedger implements Ledger {
   /**
    * The cost summary's groups for any grouping, series and filters, with refusals and billed failures: whole UTC hours
    * (by local day) or days (any other grouping) from the rollups, the partial ones at both ends from the rows; a
-   * session's, person's or team's from the rows through their own index.
+   * session's, or a mix no rollup holds (a person's spend by door), from the rows through their own index.
    */
   async spendGroups(query: SpendQuery): Promise<CostGroup[]> {
     await this.chain;
@@ -522,7 +522,7 @@ const SHOWN = `(${INCLUDED} OR refusal_count IS NOT NULL OR ${BILLED_FAILURE})`;
 const ROLLUP_SUMS = `sum(rows) AS rows, sum(included) AS included, sum(succeeded) AS count, sum(cost_usd)::float8 AS cost_usd, sum(unknown_cost) AS unknown_cost_count,
   sum(refused) AS refused_count, sum(billed) AS billed_failure_count, sum(billed_usd)::float8 AS billed_failure_usd`;
 
-/** A query's filters as SQL terms over the rows, or over a rollup (where a row without a client has client ''). */
+/** A query's filters as SQL terms over the rows, or over a rollup (where a row without a client has client ''; rollupFor takes no empty owner or team). */
 function spendFilters(query: SpendQuery, rollup: boolean): { terms: string[]; params: Params } {
   const terms: string[] = [];
   const params: Params = {};
@@ -583,13 +583,24 @@ function localDate(ms: number, seen: Map<number, string>): string {
 }
 
 /**
- * The sums of a spend query, every group: from the rows for a session, person or team (their own indexes) and for
- * the partial buckets at both ends; from spend_hours (by local day: each whole hour dated here, an hour cut by a
- * local midnight read from its rows) or spend_days (any other grouping) in between.
+ * The rollup holding every column a query groups, splits or filters by, in hours for local days, else in days;
+ * undefined for a session's spend (few rows, its own index) or an empty owner or team (no rollup tells NULL from '').
+ */
+function rollupFor(query: SpendQuery): PgRollup | undefined {
+  if (query.session !== undefined || query.owner === "" || query.team === "") return undefined;
+  const needed = [query.groupBy === "day" ? undefined : query.groupBy, query.series, ...(["door", "client", "owner", "team"] as const).map((name) => (query[name] === undefined ? undefined : name))];
+  const bucket = query.groupBy === "day" ? "hour" : "day";
+  return PG_ROLLUPS.find((rollup) => rollup.bucket === bucket && needed.every((column) => column === undefined || (rollup.keys as readonly string[]).includes(column)));
+}
+
+/**
+ * The sums of a spend query, every group: from the rollup that holds its columns (rollupFor) for the whole buckets
+ * (by local day: each whole hour dated here, an hour cut by a local midnight read from its rows), from the rows for
+ * the partial buckets at both ends, and from the rows alone where no rollup fits.
  */
 export async function spendSums(sql: SQL, query: SpendQuery, timeZone: string): Promise<Sums[]> {
-  if (query.session !== undefined || query.owner !== undefined || query.team !== undefined) return rowSums(sql, query, [[query.fromMs, query.toMs]], timeZone);
-  const rollup = PG_ROLLUPS[query.groupBy === "day" ? 0 : 1];
+  const rollup = rollupFor(query);
+  if (!rollup) return rowSums(sql, query, [[query.fromMs, query.toMs]], timeZone);
   const start = Math.ceil(query.fromMs / rollup.unit) * rollup.unit;
   const end = Math.floor(query.toMs / rollup.unit) * rollup.unit;
   if (start >= end) return rowSums(sql, query, [[query.fromMs, query.toMs]], timeZone);

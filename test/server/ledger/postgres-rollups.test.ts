@@ -1,4 +1,4 @@
-// PostgreSQL's cost rollups (spend_hours, spend_days, kept by a trigger) against the rows they sum: after writes
+// PostgreSQL's cost rollups (PG_ROLLUPS, kept by a trigger) against the rows they sum: after writes
 // through the ledger (inserts, costs and statuses, refusal folds, deletes), changes made behind its back, an import
 // from a SQLite ledger, and the migration's backfill of a ledger written before it. Both the rollup tables themselves
 // and the summaries read through them are compared with sums computed from the rows by the statements below.
@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openDatabase } from "../../../server/ledger/database.ts";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
-import { migratePostgres, PG_MIGRATIONS } from "../../../server/ledger/postgres-schema.ts";
+import { migratePostgres, PG_MIGRATIONS, PG_ROLLUPS, type PgRollup } from "../../../server/ledger/postgres-schema.ts";
 import type { CostGroup } from "../../../server/ledger/schema.ts";
 import type { SpendQuery } from "../../../server/ledger/spend-groups.ts";
 import { openSource, openTarget } from "../../../server/transfer/databases.ts";
@@ -31,23 +31,24 @@ const UNKNOWN = "(cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT
 const KEY: Record<string, string> = { model: "model", type: "type", provider: "provider", door: "door", client: "coalesce(client, '')" };
 
 /** A rollup table's rows with something in them, in key order, costs rounded. */
-async function stored(sql: SQL, table: string, bucket: string): Promise<Record<string, unknown>[]> {
+async function stored(sql: SQL, { table, bucket, keys }: PgRollup): Promise<Record<string, unknown>[]> {
   const rows = (await sql.unsafe(
-    `SELECT ${bucket}::float8 AS bucket, type, model, provider, door, client, rows::int, included::int, succeeded::int, cost_usd, unknown_cost::int, refused::int, billed::int, billed_usd
+    `SELECT ${bucket}::float8 AS bucket, ${keys.join(", ")}, rows::int, included::int, succeeded::int, cost_usd, unknown_cost::int, refused::int, billed::int, billed_usd
      FROM ${table} WHERE NOT (rows = 0 AND included = 0 AND succeeded = 0 AND abs(cost_usd) < 1e-9 AND unknown_cost = 0 AND refused = 0 AND billed = 0 AND abs(billed_usd) < 1e-9)
-     ORDER BY 1, 2, 3, 4, 5, 6`,
+     ORDER BY ${keys.map((_, i) => i + 2).join(", ")}, 1`,
   )) as Record<string, unknown>[];
   return rows.map(roundCosts);
 }
 
-/** What a rollup of `unit` ms buckets should hold, summed from the rows. */
-async function fromRows(sql: SQL, unit: number): Promise<Record<string, unknown>[]> {
+/** What a rollup should hold, summed from the rows. */
+async function fromRows(sql: SQL, { unit, keys }: PgRollup): Promise<Record<string, unknown>[]> {
   const rows = (await sql.unsafe(
-    `SELECT (created_at / ${unit} * ${unit})::float8 AS bucket, type, model, provider, door, coalesce(client, '') AS client, count(*)::int AS rows,
+    `SELECT (created_at / ${unit} * ${unit})::float8 AS bucket, ${keys.map((k) => `coalesce(${k}, '') AS ${k}`).join(", ")}, count(*)::int AS rows,
        count(*) FILTER (WHERE ${INCLUDED})::int AS included, count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded,
        coalesce(sum(cost_usd) FILTER (WHERE ${INCLUDED}), 0)::float8 AS cost_usd, count(*) FILTER (WHERE ${UNKNOWN})::int AS unknown_cost,
        coalesce(sum(refusal_count), 0)::int AS refused, count(*) FILTER (WHERE ${BILLED})::int AS billed, coalesce(sum(cost_usd) FILTER (WHERE ${BILLED}), 0)::float8 AS billed_usd
-     FROM generations WHERE ${INCLUDED} OR refusal_count IS NOT NULL OR ${BILLED} GROUP BY 1, 2, 3, 4, 5, 6 ORDER BY 1, 2, 3, 4, 5, 6`,
+     FROM generations WHERE ${INCLUDED} OR refusal_count IS NOT NULL OR ${BILLED}
+     GROUP BY ${keys.map((_, i) => i + 2).join(", ")}, 1 ORDER BY ${keys.map((_, i) => i + 2).join(", ")}, 1`,
   )) as Record<string, unknown>[];
   return rows.map(roundCosts);
 }
@@ -89,15 +90,21 @@ function queries(fromMs: number, toMs: number, type: (typeof TYPES)[number] | un
     { ...base, groupBy: "day", client: "" },
     { ...base, groupBy: "provider", client: "claude-code" },
     { ...base, groupBy: "model", owner: "ann" },
+    { ...base, groupBy: "type", owner: "bo" },
+    { ...base, groupBy: "day", owner: "ann" },
     { ...base, groupBy: "day", team: "red" },
+    { ...base, groupBy: "day", series: "type", team: "red" },
+    { ...base, groupBy: "provider", team: "red" },
+    { ...base, groupBy: "door", owner: "ann" },
+    { ...base, groupBy: "model", owner: "" },
+    { ...base, groupBy: "model", session: "s1" },
   ];
 }
 
 /** The rollup tables equal the rows, and every summary read through them equals the one summed from the rows. */
 async function expectRollupsMatch(sql: SQL, ledger: PostgresLedger, start: number, end: number, seed: number): Promise<void> {
   await ledger.settled();
-  expect(await stored(sql, "spend_hours", "hour")).toEqual(await fromRows(sql, HOUR));
-  expect(await stored(sql, "spend_days", "day")).toEqual(await fromRows(sql, DAY));
+  for (const rollup of PG_ROLLUPS) expect({ table: rollup.table, rows: await stored(sql, rollup) }).toEqual({ table: rollup.table, rows: await fromRows(sql, rollup) });
   for (const [from, to] of windows(seed, start, end, 10)) {
     for (const type of [undefined, ...TYPES]) {
       for (const query of queries(from, to, type)) {
@@ -183,8 +190,7 @@ describe.skipIf(!available)("PostgreSQL cost rollups equal the rows they sum", (
       await ledger.close();
       // Emptying the ledger empties its rollups (a TRUNCATE fires no row trigger).
       await sql`TRUNCATE generations`;
-      expect(await stored(sql, "spend_hours", "hour")).toEqual([]);
-      expect(Number((await sql`SELECT count(*) AS n FROM spend_days`)[0].n)).toBe(0);
+      for (const { table } of PG_ROLLUPS) expect(Number((await sql.unsafe(`SELECT count(*) AS n FROM ${table}`))[0].n)).toBe(0);
     } finally {
       await sql.close();
       await made.drop();
@@ -196,7 +202,7 @@ describe.skipIf(!available)("PostgreSQL cost rollups equal the rows they sum", (
     const made = (await testDatabase())!;
     const sql = new SQL(made.url);
     try {
-      const before = PG_MIGRATIONS.findIndex((migration) => migration.includes("spend_hours"));
+      const before = PG_MIGRATIONS.findIndex((migration) => migration.includes("CREATE TABLE spend_hours"));
       expect(before).toBeGreaterThan(0);
       await sql.begin(async (tx) => {
         await tx`CREATE TABLE mediagen_schema_version (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
