@@ -13,9 +13,13 @@ const CALLER = ["type", "model", "provider", "door", "client"] as const;
 
 /**
  * The rollup tables of the cost summary, each with its bucket (`hour`: local days are dated from them; `day`: UTC) and
- * the columns it is keyed by besides: by caller and model, and by person and team (a team's view of its spend).
+ * the columns it is keyed by besides, smallest first (a query reads the first that holds its columns): by type alone,
+ * by model, by caller, by both, and by person and team (a team's view of its spend).
  */
 export const PG_ROLLUPS = [
+  { table: "spend_type_hours", bucket: "hour", unit: HOUR_MS, keys: ["type"] },
+  { table: "spend_model_hours", bucket: "hour", unit: HOUR_MS, keys: ["type", "model", "provider"] },
+  { table: "spend_caller_hours", bucket: "hour", unit: HOUR_MS, keys: ["type", "door", "client"] },
   { table: "spend_hours", bucket: "hour", unit: HOUR_MS, keys: CALLER },
   { table: "spend_days", bucket: "day", unit: DAY_MS, keys: CALLER },
   { table: "spend_people_hours", bucket: "hour", unit: HOUR_MS, keys: ["type", "owner", "team"] },

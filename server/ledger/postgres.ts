@@ -63,8 +63,10 @@ const OWN = "daemon IS NOT DISTINCT FROM $daemon";
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** The SQL of a generations row's local date (YYYY-MM-DD) in the time zone $tz. */
-const LOCAL_DAY = "to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE $tz, 'YYYY-MM-DD')";
+/** The SQL of the local date (YYYY-MM-DD) in the time zone $tz of an instant in ms (SQL). */
+const LOCAL_HOUR_DAY = (ms: string) => `to_char(to_timestamp((${ms}) / 1000.0) AT TIME ZONE $tz, 'YYYY-MM-DD')`;
+/** The SQL of a generations row's local date. */
+const LOCAL_DAY = LOCAL_HOUR_DAY("created_at");
 
 /** SQL of each cost grouping over a row. */
 const KEY: Record<CostGroupBy, string> = {
@@ -572,16 +574,6 @@ async function rowSums(sql: SQL, query: SpendQuery, ranges: [number, number][], 
   return rows.map((row) => toSums(row, String(row.key)));
 }
 
-/** The local date (YYYY-MM-DD) of an instant in the daemon's zone (the one LOCAL_DAY is given), cached per instant. */
-function localDate(ms: number, seen: Map<number, string>): string {
-  const known = seen.get(ms);
-  if (known !== undefined) return known;
-  const d = new Date(ms);
-  const date = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-  seen.set(ms, date);
-  return date;
-}
-
 /**
  * The rollup holding every column a query groups, splits or filters by, in hours for local days, else in days;
  * undefined for a session's spend (few rows, its own index) or an empty owner or team (no rollup tells NULL from '').
@@ -595,7 +587,7 @@ function rollupFor(query: SpendQuery): PgRollup | undefined {
 
 /**
  * The sums of a spend query, every group: from the rollup that holds its columns (rollupFor) for the whole buckets
- * (by local day: each whole hour dated here, an hour cut by a local midnight read from its rows), from the rows for
+ * (by local day: each whole hour dated in SQL, an hour cut by a local midnight read from its rows), from the rows for
  * the partial buckets at both ends, and from the rows alone where no rollup fits.
  */
 export async function spendSums(sql: SQL, query: SpendQuery, timeZone: string): Promise<Sums[]> {
@@ -605,26 +597,29 @@ export async function spendSums(sql: SQL, query: SpendQuery, timeZone: string): 
   const end = Math.floor(query.toMs / rollup.unit) * rollup.unit;
   if (start >= end) return rowSums(sql, query, [[query.fromMs, query.toMs]], timeZone);
   const { terms, params } = spendFilters(query, true);
-  const key = query.groupBy === "day" ? rollup.bucket : query.groupBy;
-  const { text, values } = positional(
-    `SELECT ${key} AS key, ${query.series ?? "NULL"} AS series, ${ROLLUP_SUMS} FROM ${rollup.table}
-     WHERE ${[`${rollup.bucket} >= $start`, `${rollup.bucket} < $end`, ...terms].join(" AND ")} GROUP BY 1, 2`,
-    { ...params, start, end },
-  );
+  const where = [`${rollup.bucket} >= $start`, `${rollup.bucket} < $end`, ...terms].join(" AND ");
+  const series = query.series ?? "NULL";
   const parts: Sums[] = [];
-  const cut = new Set<number>();
-  const seen = new Map<number, string>();
-  for (const row of (await sql.unsafe(text, values)) as Record<string, unknown>[]) {
-    if (query.groupBy !== "day") {
-      parts.push(toSums(row, String(row.key)));
-      continue;
+  const cut: number[] = [];
+  if (query.groupBy !== "day") {
+    const { text, values } = positional(`SELECT ${query.groupBy} AS key, ${series} AS series, ${ROLLUP_SUMS} FROM ${rollup.table} WHERE ${where} GROUP BY 1, 2`, { ...params, start, end });
+    for (const row of (await sql.unsafe(text, values)) as Record<string, unknown>[]) parts.push(toSums(row, String(row.key)));
+  } else {
+    // Each hour of the window dated once (not each rollup row); an hour cut by a local midnight is read from its rows.
+    const { text, values } = positional(
+      `WITH hours AS (
+         SELECT h, ${LOCAL_HOUR_DAY("h")} AS local_day, ${LOCAL_HOUR_DAY("h")} <> ${LOCAL_HOUR_DAY(`h + ${rollup.unit - 1}`)} AS cut
+         FROM generate_series($start::bigint, $end::bigint - ${rollup.unit}, ${rollup.unit}) AS h)
+       SELECT CASE WHEN cut THEN NULL ELSE local_day END AS key, CASE WHEN cut THEN h END AS cut_hour, ${series} AS series, ${ROLLUP_SUMS}
+       FROM ${rollup.table} JOIN hours ON ${rollup.bucket} = h WHERE ${where} GROUP BY 1, 2, 3`,
+      { ...params, start, end, tz: timeZone },
+    );
+    for (const row of (await sql.unsafe(text, values)) as Record<string, unknown>[]) {
+      if (row.cut_hour === null) parts.push(toSums(row, String(row.key)));
+      else if (!cut.includes(Number(row.cut_hour))) cut.push(Number(row.cut_hour));
     }
-    const hour = Number(row.key);
-    const date = localDate(hour, seen);
-    if (date === localDate(hour + rollup.unit - 1, seen)) parts.push(toSums(row, date));
-    else cut.add(hour);
   }
-  const edges: [number, number][] = [[query.fromMs, start], [end, query.toMs], ...[...cut].map((hour): [number, number] => [hour, hour + rollup.unit])];
+  const edges: [number, number][] = [[query.fromMs, start], [end, query.toMs], ...cut.map((hour): [number, number] => [hour, hour + rollup.unit])];
   parts.push(...(await rowSums(sql, query, edges, timeZone)));
   const merged = new Map<string, Sums>();
   for (const part of parts) {
