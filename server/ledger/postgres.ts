@@ -63,10 +63,8 @@ const OWN = "daemon IS NOT DISTINCT FROM $daemon";
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** The SQL of the local date (YYYY-MM-DD) in the time zone $tz of an instant in ms (SQL). */
-const LOCAL_HOUR_DAY = (ms: string) => `to_char(to_timestamp((${ms}) / 1000.0) AT TIME ZONE $tz, 'YYYY-MM-DD')`;
-/** The SQL of a generations row's local date. */
-const LOCAL_DAY = LOCAL_HOUR_DAY("created_at");
+/** The SQL of a generations row's local date (YYYY-MM-DD) in the time zone $tz. */
+const LOCAL_DAY = "to_char(to_timestamp(created_at / 1000.0) AT TIME ZONE $tz, 'YYYY-MM-DD')";
 
 /** SQL of each cost grouping over a row. */
 const KEY: Record<CostGroupBy, string> = {
@@ -574,6 +572,18 @@ async function rowSums(sql: SQL, query: SpendQuery, ranges: [number, number][], 
   return rows.map((row) => toSums(row, String(row.key)));
 }
 
+/** The local days (the daemon's zone) that [fromMs, toMs) touches: when each starts (ms, ascending) and its date (YYYY-MM-DD). */
+function localDays(fromMs: number, toMs: number): { starts: number[]; dates: string[] } {
+  const starts: number[] = [];
+  const dates: string[] = [];
+  const first = new Date(fromMs);
+  for (let day = new Date(first.getFullYear(), first.getMonth(), first.getDate()); day.getTime() < toMs; day = new Date(day.getFullYear(), day.getMonth(), day.getDate() + 1)) {
+    starts.push(day.getTime());
+    dates.push(`${day.getFullYear()}-${String(day.getMonth() + 1).padStart(2, "0")}-${String(day.getDate()).padStart(2, "0")}`);
+  }
+  return { starts, dates };
+}
+
 /**
  * The rollup holding every column a query groups, splits or filters by, in hours for local days, else in days;
  * undefined for a session's spend (few rows, its own index) or an empty owner or team (no rollup tells NULL from '').
@@ -587,7 +597,7 @@ function rollupFor(query: SpendQuery): PgRollup | undefined {
 
 /**
  * The sums of a spend query, every group: from the rollup that holds its columns (rollupFor) for the whole buckets
- * (by local day: each whole hour dated in SQL, an hour cut by a local midnight read from its rows), from the rows for
+ * (by local day: each whole hour dated by the local midnights, an hour cut by one read from its rows), from the rows for
  * the partial buckets at both ends, and from the rows alone where no rollup fits.
  */
 export async function spendSums(sql: SQL, query: SpendQuery, timeZone: string): Promise<Sums[]> {
@@ -605,18 +615,19 @@ export async function spendSums(sql: SQL, query: SpendQuery, timeZone: string): 
     const { text, values } = positional(`SELECT ${query.groupBy} AS key, ${series} AS series, ${ROLLUP_SUMS} FROM ${rollup.table} WHERE ${where} GROUP BY 1, 2`, { ...params, start, end });
     for (const row of (await sql.unsafe(text, values)) as Record<string, unknown>[]) parts.push(toSums(row, String(row.key)));
   } else {
-    // Each hour of the window dated once (not each rollup row); an hour cut by a local midnight is read from its rows.
+    // Whole hours go to their local date by a binary search among the local midnights (width_bucket); an hour cut by
+    // a local midnight (zones with :30 and :45 offsets) is read from its rows instead.
+    const days = localDays(start, end);
+    const day = (at: string) => `width_bucket(${at}, $days::bigint[])`;
     const { text, values } = positional(
-      `WITH hours AS (
-         SELECT h, ${LOCAL_HOUR_DAY("h")} AS local_day, ${LOCAL_HOUR_DAY("h")} <> ${LOCAL_HOUR_DAY(`h + ${rollup.unit - 1}`)} AS cut
-         FROM generate_series($start::bigint, $end::bigint - ${rollup.unit}, ${rollup.unit}) AS h)
-       SELECT CASE WHEN cut THEN NULL ELSE local_day END AS key, CASE WHEN cut THEN h END AS cut_hour, ${series} AS series, ${ROLLUP_SUMS}
-       FROM ${rollup.table} JOIN hours ON ${rollup.bucket} = h WHERE ${where} GROUP BY 1, 2, 3`,
-      { ...params, start, end, tz: timeZone },
+      `SELECT ${day(rollup.bucket)} AS key, CASE WHEN ${day(rollup.bucket)} <> ${day(`${rollup.bucket} + ${rollup.unit - 1}`)} THEN ${rollup.bucket} END AS cut,
+         ${series} AS series, ${ROLLUP_SUMS}
+       FROM ${rollup.table} WHERE ${where} GROUP BY 1, 2, 3`,
+      { ...params, start, end, days: `{${days.starts.join(",")}}` },
     );
     for (const row of (await sql.unsafe(text, values)) as Record<string, unknown>[]) {
-      if (row.cut_hour === null) parts.push(toSums(row, String(row.key)));
-      else if (!cut.includes(Number(row.cut_hour))) cut.push(Number(row.cut_hour));
+      if (row.cut === null) parts.push(toSums(row, days.dates[Number(row.key) - 1]!));
+      else if (!cut.includes(Number(row.cut))) cut.push(Number(row.cut));
     }
   }
   const edges: [number, number][] = [[query.fromMs, start], [end, query.toMs], ...cut.map((hour): [number, number] => [hour, hour + rollup.unit])];
