@@ -20,8 +20,9 @@ import type { CostQuery } from "../server/ledger/schema.ts";
 import type { Ledger } from "../server/ledger/store.ts";
 import { testDatabase } from "../test/postgres.ts";
 
-/** The schema version the rows are loaded at: the last one without triggers on generations. */
-const LOADED_AT_VERSION = 2;
+/** The schema version the rows are loaded at: the last one without the rollup trigger on generations (any number). */
+const ROLLUP_MIGRATION = PG_MIGRATIONS.findIndex((migration) => migration.includes("CREATE TRIGGER generations_spend_rollup"));
+const LOADED_AT_VERSION = ROLLUP_MIGRATION < 0 ? PG_MIGRATIONS.length : ROLLUP_MIGRATION;
 /** Rows per INSERT while copying. */
 const COPY_BATCH = 5000;
 /** What an operation a user waits on may take at 1M rows, in ms (issue 16). */
