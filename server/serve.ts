@@ -4,6 +4,8 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pkg from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
+import { LEASE_RENEW_FRACTION } from "./defaults.ts";
+import { internalUrl, keepAnnouncing } from "./files/holder.ts";
 import type { ServeCommand } from "./cli.ts";
 import { ConfigError, ConfigStore } from "./config/store.ts";
 import { DataDirInUseError, lockDataDir } from "./data-lock.ts";
@@ -112,6 +114,12 @@ export async function serve(command: ServeCommand): Promise<void> {
     const reason = code === "EADDRINUSE" ? `port ${command.port} in use on ${command.host} (another mediagen daemon or another program); stop it or pass --port` : error instanceof Error ? error.message : String(error);
     console.error(`mediagen: cannot listen on ${command.host}:${command.port}: ${reason}`);
     process.exit(1);
+  }
+
+  // Several daemons on one database: the others forward requests for files this one keeps to this address.
+  if (ledger.leases) {
+    const url = internalUrl(config.get().server.internal_url, command.host, server.port ?? command.port, hostname());
+    keepAnnouncing(ledger.leases, url, Math.max(500, Math.round(ledger.leases.leaseMs * LEASE_RENEW_FRACTION)), (message) => log.warn(message));
   }
 
   log.info(`mediagen ${pkg.version} listening on ${server.url.href.replace(/\/$/, "")} (data: ${command.dataDir}; ledger: ${storage.backend} ${storage.location})`);

@@ -103,6 +103,13 @@ export const PG_MIGRATIONS: readonly string[] = [
   // The running rows with a live lease are the slots a type's concurrency limit counts.
   `ALTER TABLE generations ADD COLUMN lease_until bigint;
    CREATE INDEX generations_leases ON generations (type, status, lease_until) WHERE status IN ('queued', 'running');`,
+  // 3. Where each daemon is reached (its files stay on its disk): a daemon asked for a file another one made forwards
+  // the request to the address that one announced (upserted at start and with every lease renewal round).
+  `CREATE TABLE daemons (
+     name    text PRIMARY KEY,
+     url     text NOT NULL,
+     seen_at bigint NOT NULL
+   );`,
 ];
 
 /** A database whose schema is newer than this binary: refusing to start is the only safe answer. */

@@ -449,15 +449,16 @@ export class PostgresLedger implements Ledger {
     return (row?.thumbnail as string | null | undefined) ?? undefined;
   }
 
-  /** Succeeded generations still without a thumbnail (or a duration), newest first. */
+  /** Succeeded generations still without a thumbnail (or a duration), newest first: of a named daemon, only its own (their files are on its disk). */
   async thumbnailBacklog(limit: number): Promise<SavedFile[]> {
     await this.chain;
+    const mine = this.daemon === null ? "" : "AND (daemon = $daemon OR daemon IS NULL)";
     const rows = await this.query(
       `SELECT id, type, output_path AS "outputPath", mime_type AS "mimeType" FROM generations
        WHERE status = 'succeeded' AND output_path IS NOT NULL AND thumbnail IS NULL AND thumbnail_error IS NULL
-         AND (type = 'image' OR duration_seconds IS NULL)
+         AND (type = 'image' OR duration_seconds IS NULL) ${mine}
        ORDER BY seq DESC LIMIT $limit`,
-      { limit },
+      this.daemon === null ? { limit } : { limit, daemon: this.daemon },
     );
     return rows as SavedFile[];
   }

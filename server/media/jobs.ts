@@ -4,7 +4,7 @@
 // of a type's queue asks for one, again after a short delay while every slot is taken elsewhere.
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
-import { IDLE_GC_DELAY_MS, SLOT_POLL_MAX_MS, SLOT_POLL_MIN_MS } from "../defaults.ts";
+import { FOLLOW_ELSEWHERE_MS, IDLE_GC_DELAY_MS, SLOT_POLL_MAX_MS, SLOT_POLL_MIN_MS } from "../defaults.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { iso } from "../ledger/records.ts";
@@ -137,7 +137,12 @@ export class Jobs {
     this.deps.log.warn(`job ${id}: lease lost, another daemon took it over; this daemon stops writing it`);
     if (job.state === "queued") {
       this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
-      this.finish(job, failureOutcome(job, error));
+      // A queued job is also taken by a cancel sent to another daemon: its caller is told so.
+      void this.deps.ledger
+        .get(id)
+        .then((row) => (row?.status === "cancelled" ? new AppError("cancelled", row.error ?? "Cancelled before it started; nothing was charged") : error))
+        .catch(() => error)
+        .then((reason) => this.finish(job, failureOutcome(job, reason)));
       return;
     }
     job.controller.abort(error);
@@ -241,9 +246,37 @@ export class Jobs {
   /** Calls `listener` with the job's state on every change until it ends; returns the unsubscribe function. */
   subscribe(id: string, listener: (view: JobView) => void): () => void {
     const job = this.live.get(id);
-    if (!job) return () => {};
+    if (!job) return this.shared ? this.follow(id, listener) : () => {};
     job.listeners.add(listener);
     return () => job.listeners.delete(listener);
+  }
+
+  /**
+   * Shared database: follows a job this process does not run (another daemon took the request, a load balancer sent
+   * the caller here) by reading its row every FOLLOW_ELSEWHERE_MS, calling `listener` on each change until it ends.
+   */
+  private follow(id: string, listener: (view: JobView) => void): () => void {
+    let last = "";
+    let reading = false;
+    const timer = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      this.view(id)
+        .then((view) => {
+          if (!view) return;
+          const seen = JSON.stringify(view);
+          if (seen !== last) {
+            last = seen;
+            listener(view);
+          }
+          if (isFinished(view.status)) clearInterval(timer);
+        })
+        .catch(() => {
+          // read again at the next tick
+        })
+        .finally(() => (reading = false));
+    }, FOLLOW_ELSEWHERE_MS);
+    return () => clearInterval(timer);
   }
 
   /** Tells a job's listeners its new state (read from the ledger; never throws). */
@@ -263,7 +296,14 @@ export class Jobs {
     if (!job) {
       const row = await this.deps.ledger.get(id);
       if (!row) throw new AppError("not_found", `No job with id ${id}`);
-      throw new AppError("not_cancellable", `Job ${id} is already ${row.status}`);
+      // Shared database: a job another daemon queued is taken from it (it lets go at its next claim) and cancelled here.
+      const leases = this.deps.ledger.leases;
+      if (leases && row.status === "queued" && (await leases.takeQueued(id))) {
+        const error = new AppError("cancelled", "Cancelled before it started; nothing was charged");
+        await this.deps.ledger.fail(id, { status: "cancelled", error: error.message, errorType: error.type });
+        return (await this.view(id))!;
+      }
+      throw new AppError("not_cancellable", `Job ${id} is already ${row.status}${row.status === "running" ? "; cancelling would not stop the charge, so it will finish and be saved" : ""}`);
     }
     if (job.state === "running" || job.resuming) {
       throw new AppError("not_cancellable", `Job ${id} is already running at ${job.entry.provider}; cancelling would not stop the charge, so it will finish and be saved`);

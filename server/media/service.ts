@@ -262,8 +262,9 @@ export class MediaService {
       const admitted = await this.admit(async () => {
         const replay = options.idempotencyKey ? await this.replay(options.idempotencyKey, hash!, options) : undefined;
         if (replay) return { kind: "replay" as const, outcome: replay.outcome };
-        if (this.jobs.isFull(type)) {
-          throw new AppError("queue_full", `${this.jobs.waitingCount(type)} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
+        const waiting = await this.fullQueue(type);
+        if (waiting !== undefined) {
+          throw new AppError("queue_full", `${waiting} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
             retry_after_seconds: await this.jobs.retryAfter(type),
           });
         }
@@ -375,6 +376,18 @@ export class MediaService {
   }
 
   /** The existing job of an Idempotency-Key: its answer (waiting for it if needed), or a 409 for a different body. */
+  /**
+   * How many `type` jobs wait when its slots and queue are all taken, else undefined. Several daemons on one database
+   * share one queue: the jobs holding live leases on all of them are counted, so `jobs.<type>.queue` is the service's.
+   */
+  private async fullQueue(type: MediaType): Promise<number | undefined> {
+    const leases = this.deps.ledger.leases;
+    if (!leases) return this.jobs.isFull(type) ? this.jobs.waitingCount(type) : undefined;
+    const limits = this.deps.config.get().jobs[type];
+    const depth = await leases.depth(type);
+    return depth.running >= limits.concurrency && depth.queued >= limits.queue ? depth.queued : undefined;
+  }
+
   private async replay(key: string, hash: string, options: SubmitOptions): Promise<{ outcome: Promise<MediaOutcome> } | undefined> {
     const since = this.now() - IDEMPOTENCY_WINDOW_HOURS * 3_600_000;
     const found = await this.deps.ledger.findIdempotent(key, since);

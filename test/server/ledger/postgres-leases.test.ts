@@ -186,4 +186,43 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).leases!.admit(step)));
     expect(most).toBe(1);
   });
+  test("each daemon announces its address; a file's holder is the other daemon that made it; thumbnails are made only by the holder", async () => {
+    await clear();
+    const a = daemon("host:files-a");
+    const b = daemon("host:files-b");
+    await a.leases!.announce("http://10.0.0.1:7070");
+    await a.leases!.announce("http://10.0.0.1:7071");
+    const made = await a.start(job("image", "a's picture"));
+    await a.succeed(made, { outputPath: "/disk-a/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: 0.01, source: "catalog" } });
+    const mine = await b.start(job("image", "b's picture"));
+    await b.succeed(mine, { outputPath: "/disk-b/y.png", mimeType: "image/png", bytes: 1, cost: { costUsd: 0.01, source: "catalog" } });
+    // From b: a's file is a's (at its latest address); b's own is not "held elsewhere". From a: the reverse, b never announced.
+    const fromB = await b.leases!.holders([made, mine, "no-such-id"]);
+    expect([...fromB.keys()]).toEqual([made]);
+    expect(fromB.get(made)).toMatchObject({ daemon: "host:files-a", url: "http://10.0.0.1:7071" });
+    expect(fromB.get(made)!.seenAt).toBeGreaterThan(Date.now() - 60_000);
+    expect(await a.leases!.holders([mine])).toEqual(new Map([[mine, { daemon: "host:files-b", url: null, seenAt: null }]]));
+    expect((await a.thumbnailBacklog(10)).map((file) => file.id)).toEqual([made]);
+    expect((await b.thumbnailBacklog(10)).map((file) => file.id)).toEqual([mine]);
+  });
+
+  test("the queue's depth counts every daemon's live jobs, and a queued job can be taken by another daemon to cancel it", async () => {
+    await clear();
+    const a = daemon("host:depth-a");
+    const b = daemon("host:depth-b");
+    const running = await a.enqueue(job("image", "running"));
+    expect(await a.leases!.claim(running, "image", 1)).toBe("claimed");
+    const queued = await a.enqueue(job("image", "queued on a"));
+    await b.enqueue(job("image", "queued on b"));
+    await b.enqueue(job("audio", "another type"));
+    expect(await b.leases!.depth("image")).toEqual({ running: 1, queued: 2 });
+    expect(await a.leases!.depth("video")).toEqual({ running: 0, queued: 0 });
+    // b takes a's queued job; a's next claim finds it lost; a running job cannot be taken that way.
+    expect(await b.leases!.takeQueued(queued)).toBe(true);
+    expect(await a.leases!.claim(queued, "image", 5)).toBe("lost");
+    expect(await b.leases!.takeQueued(running)).toBe(false);
+    await b.fail(queued, { status: "cancelled", error: "Cancelled", errorType: "cancelled" });
+    expect((await a.get(queued))!.status).toBe("cancelled");
+    expect(await a.leases!.depth("image")).toEqual({ running: 1, queued: 1 });
+  });
 });

@@ -166,3 +166,43 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
     }
   });
 });
+
+describe.skipIf(!available)("a job followed and cancelled through another daemon than the one that took it", () => {
+  test("events from another daemon follow the job to its end, and a queued job cancelled there never reaches the provider", async () => {
+    // The earlier tests' leftovers (a job "taken over" by a daemon that does not exist) would hold the image slot.
+    const sql = new SQL(database!.url);
+    await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
+    await sql.close();
+    using a = daemon("test:follow-a");
+    using b = daemon("test:follow-b");
+    fake.slowMs = 800;
+    const before = fake.requests.length;
+    const first = await a.post("/api/media/image", { prompt: "runs [[fake:slow]]", output_dir: a.workDir, async: true });
+    const second = await a.post("/api/media/image", { prompt: "waits [[fake:slow]]", output_dir: a.workDir, async: true });
+    expect([first.status, second.status]).toEqual([202, 202]);
+    await until(() => fake.inFlight > 0);
+
+    // b does not run either job: its event streams read the rows until they end.
+    const events = async (id: string) => {
+      const response = await b.call(`/api/media/jobs/${id}/events`);
+      expect(response.headers.get("content-type")).toBe("text/event-stream");
+      return [...(await response.text()).matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    };
+    const firstEvents = events(first.body.id);
+    const secondEvents = events(second.body.id);
+
+    const cancelled = await b.call(`/api/media/jobs/${second.body.id}`, { method: "DELETE" });
+    expect(cancelled.status).toBe(200);
+    expect(((await cancelled.json()) as { status: string }).status).toBe("cancelled");
+    expect((await secondEvents).at(-1)).toBe("cancelled");
+    expect((await firstEvents).at(-1)).toBe("succeeded");
+    // a let go of the cancelled job: one provider call in all, and the row says cancelled by whom it was taken.
+    await Bun.sleep(300);
+    expect(fake.requests.length - before).toBe(1);
+    expect((await a.get(`/api/media/jobs/${second.body.id}`)).body).toMatchObject({ status: "cancelled", error_type: "cancelled" });
+    expect(a.media.queued).toBe(0);
+    // A running job is not cancellable from anywhere.
+    const late = await b.call(`/api/media/jobs/${first.body.id}`, { method: "DELETE" });
+    expect(late.status).toBe(409);
+  });
+});
