@@ -103,6 +103,8 @@ export const PG_MIGRATIONS: readonly string[] = [
   // The running rows with a live lease are the slots a type's concurrency limit counts.
   `ALTER TABLE generations ADD COLUMN lease_until bigint;
    CREATE INDEX generations_leases ON generations (type, status, lease_until) WHERE status IN ('queued', 'running');`,
+  // 3. When each token last authenticated a request (ms; null: never), as SQLite's migration 9 adds it.
+  `ALTER TABLE tokens ADD COLUMN last_used_at bigint;`,
 ];
 
 /** A database whose schema is newer than this binary: refusing to start is the only safe answer. */

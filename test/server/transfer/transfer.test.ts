@@ -87,7 +87,7 @@ async function laptopLedger(seed: number, jobs = 600): Promise<{ path: string; l
   const running = await ledger.start({ type: "video", model: "m-a", provider: "p1", prompt: "still running", params: { seconds: 4 }, estimatedCostUsd: 0.4, door: "cli", owner: { tokenId: "tok_a", name: "alice", team: "red" } });
   await ledger.setOperation(running, "op-123");
   const queued = await ledger.enqueue({ type: "image", model: "m-b", provider: "p2", prompt: "still queued 雪", params: {}, door: "mcp", client: "claude-code" });
-  await new SqliteTokenStore(db).insert({ id: "tok_a", name: "alice", team: "red", role: "admin", prefix: "mg_abcd", hash: "a".repeat(64), budgetDailyUsd: 5, budgetMonthlyUsd: null, createdAt: Date.UTC(2026, 2, 1), revokedAt: null });
+  await new SqliteTokenStore(db).insert({ id: "tok_a", name: "alice", team: "red", role: "admin", prefix: "mg_abcd", hash: "a".repeat(64), budgetDailyUsd: 5, budgetMonthlyUsd: null, createdAt: Date.UTC(2026, 2, 1), revokedAt: null, lastUsedAt: null });
   await ledger.close();
   db.close();
   return { path, location: { backend: "sqlite", path }, running, queued };

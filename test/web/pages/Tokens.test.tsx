@@ -21,6 +21,7 @@ const view = (fields: Partial<TokenView> & Pick<TokenView, "id" | "name">): Toke
   budget_monthly_usd: null,
   created_at: "2026-11-29T10:00:00.000Z",
   revoked_at: null,
+  last_used_at: null,
   ...fields,
 });
 
