@@ -7,7 +7,7 @@ import { Database } from "bun:sqlite";
 import { SQL } from "bun";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openDatabase } from "../../../server/ledger/database.ts";
+import { MIGRATIONS, openDatabase } from "../../../server/ledger/database.ts";
 import { SqliteLedger } from "../../../server/ledger/ledger.ts";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
 import type { Ledger } from "../../../server/ledger/store.ts";
@@ -165,7 +165,7 @@ describe("export and import", () => {
       expect([...original.values()].some((row) => row.refusal_count !== null)).toBe(true);
       const file = await exportTo(laptop.location, true);
       const lines = readFileSync(file, "utf8").trimEnd().split("\n");
-      expect(JSON.parse(lines[0]!)).toMatchObject({ format: "mediagen-ledger", version: 1, source: { backend: "sqlite", schema_version: 8 }, with_tokens: true });
+      expect(JSON.parse(lines[0]!)).toMatchObject({ format: "mediagen-ledger", version: 1, source: { backend: "sqlite", schema_version: MIGRATIONS.length }, with_tokens: true });
       expect(JSON.parse(lines.at(-1)!)).toEqual({ end: { generations: original.size, tokens: 1 } });
       expect(lines.length).toBe(original.size + 3);
 
