@@ -158,6 +158,7 @@ export async function serve(command: ServeCommand): Promise<void> {
     await server.stop(true);
     thumbnails.close();
     tokens.close();
+    await tokens.settled();
     const unwritten = await storage.close();
     if (unwritten.length > 0) {
       log.error(`${unwritten.length} ledger write(s) could not be recorded before exit (the database is still not writable); the files are on disk:`);

@@ -49,6 +49,7 @@ const line = (token: TokenView) =>
     `${token.prefix}…`,
     token.budget_daily_usd === null ? "-" : `$${token.budget_daily_usd}/day`,
     token.budget_monthly_usd === null ? "-" : `$${token.budget_monthly_usd}/month`,
+    token.last_used_at ? `last used ${token.last_used_at}` : "never used",
     token.revoked_at ? `revoked ${token.revoked_at}` : `created ${token.created_at}`,
   ].join("  ");
 

@@ -110,6 +110,8 @@ export const PG_MIGRATIONS: readonly string[] = [
      url     text NOT NULL,
      seen_at bigint NOT NULL
    );`,
+  // 4. When each token last authenticated a request (ms; null: never), as SQLite's migration 9 adds it.
+  `ALTER TABLE tokens ADD COLUMN last_used_at bigint;`,
 ];
 
 /** A database whose schema is newer than this binary: refusing to start is the only safe answer. */
