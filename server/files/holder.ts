@@ -25,9 +25,18 @@ const HOLDER_CONNECT_MS = 10_000;
 export async function storedFileResponse(deps: AppDeps, request: Request, id: string, path: string, mimeType: string, extra: Record<string, string> = {}): Promise<Response> {
   const leases = deps.ledger.leases;
   if (!leases || request.headers.has(FORWARDED_HEADER) || (await Bun.file(path).exists())) return fileResponse(request, path, mimeType, extra);
+  return (await forwardToHolder(deps, request, id)) ?? fileResponse(request, path, mimeType, extra);
+}
+
+/**
+ * Several daemons on one database: the answer of the daemon that made generation `id` to this same request (whose
+ * disk holds its file), or undefined when this daemon made it, the request was already forwarded, or it is alone.
+ */
+export async function forwardToHolder(deps: AppDeps, request: Request, id: string): Promise<Response | undefined> {
+  const leases = deps.ledger.leases;
+  if (!leases || request.headers.has(FORWARDED_HEADER)) return undefined;
   const holder = (await leases.holders([id])).get(id);
-  if (!holder) return fileResponse(request, path, mimeType, extra);
-  return forward(request, holder, leases.daemon);
+  return holder ? forward(request, holder, leases.daemon) : undefined;
 }
 
 /** Those of `ids` whose files are on another daemon's disk (none on a single daemon). */

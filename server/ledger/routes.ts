@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
-import { heldElsewhere, storedFileResponse } from "../files/holder.ts";
+import { forwardToHolder, heldElsewhere, storedFileResponse } from "../files/holder.ts";
 import { Deleted, Generation, GenerationPage, GenerationQuery } from "./schema.ts";
 import { parseOrThrow } from "../validate.ts";
 import { timeRange } from "../costs/summary.ts";
@@ -27,12 +27,18 @@ export const generationRoutes = (deps: AppDeps) =>
       const download = query.download === "1" || query.download === "true";
       return storedFileResponse(deps, request, params.id, generation.output_path, generation.mime_type, download ? { "content-disposition": attachment(basename(generation.output_path)) } : {});
     })
-    .delete("/:id", async ({ params, query }) => {
+    .delete("/:id", async ({ params, query, request }) => {
       const generation = await findGeneration(deps, params.id);
       if (generation.status === "queued" || generation.status === "running") {
         throw new AppError("not_cancellable", `Generation ${params.id} is ${generation.status}; cancel it or wait for it to finish before deleting it`);
       }
       const withFile = query.file === "true" || query.file === "1";
+      // Its file (and thumbnail) on another daemon's disk: that daemon deletes the record with them.
+      if (withFile && generation.output_path && !existsSync(generation.output_path)) {
+        const forwarded = await forwardToHolder(deps, request, params.id);
+        // (The holder's answer is a Deleted too, or its error: passed through as it came.)
+        if (forwarded) return forwarded as unknown as Deleted;
+      }
       const fileRemoved = withFile && generation.output_path ? removeOutput(generation.output_path) : false;
       const thumbnail = await deps.ledger.thumbnail(params.id);
       await deps.ledger.remove(params.id);

@@ -151,6 +151,15 @@ describe.skipIf(!available)("three daemons on one PostgreSQL database, each with
       const [errors] = await sql`SELECT count(*)::int AS n FROM generations WHERE thumbnail_error IS NOT NULL`;
       expect(errors.n).toBe(0);
 
+      // Deleting a record with its file through a daemon that does not hold it: the holder deletes both.
+      const doomed = rows.find((row) => row.daemon !== daemonName(other) && row.id !== first.id)!;
+      const deleted = await fetch(`${other.url}/api/generations/${doomed.id}?file=true`, { method: "DELETE" });
+      expect(deleted.status).toBe(200);
+      expect(await deleted.json()).toEqual({ success: true, id: doomed.id, file_removed: true });
+      const doomedHolder = daemons.find((daemon) => daemonName(daemon) === doomed.daemon)!;
+      expect((await fetch(`${doomedHolder.url}/api/generations/${doomed.id}/file`)).status).toBe(404);
+      expect(await sql`SELECT id FROM generations WHERE id = ${doomed.id}`).toHaveLength(0);
+
       // With the holder gone, another daemon says where the file is and that it cannot be reached, never a 500.
       holder.proc.kill("SIGKILL");
       await holder.proc.exited;
