@@ -23,9 +23,11 @@ const HOLDER_CONNECT_MS = 10_000;
  * file_unavailable when its daemon does not answer.
  */
 export async function storedFileResponse(deps: AppDeps, request: Request, id: string, path: string, mimeType: string, extra: Record<string, string> = {}): Promise<Response> {
-  const leases = deps.ledger.leases;
-  if (!leases || request.headers.has(FORWARDED_HEADER) || (await Bun.file(path).exists())) return fileResponse(request, path, mimeType, extra);
-  return (await forwardToHolder(deps, request, id)) ?? fileResponse(request, path, mimeType, extra);
+  if (deps.ledger.leases && !(await Bun.file(path).exists())) {
+    const forwarded = await forwardToHolder(deps, request, id);
+    if (forwarded) return forwarded;
+  }
+  return fileResponse(request, path, mimeType, extra);
 }
 
 /**
