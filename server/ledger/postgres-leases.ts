@@ -167,6 +167,15 @@ export class PostgresLeases implements JobLeases {
     return new Map(rows.map((row) => [row.id, { daemon: row.daemon, url: row.url, seenAt: row.seen_at === null ? null : Number(row.seen_at) }]));
   }
 
+  /** The ids of every daemon's unfinished jobs holding live leases, oldest first (at most `limit`). */
+  async liveIds(limit: number): Promise<string[]> {
+    const rows = (await this.sql.unsafe(
+      `SELECT id FROM generations WHERE status IN ('queued', 'running') AND lease_until > ${NOW_MS} ORDER BY seq LIMIT $1`,
+      [limit],
+    )) as { id: string }[];
+    return rows.map((row) => row.id);
+  }
+
   /** The jobs of `type` holding live leases on every daemon: running (slots taken) and queued (the shared queue). */
   async depth(type: MediaType): Promise<TypeDepth> {
     const [row] = (await this.sql.unsafe(

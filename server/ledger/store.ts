@@ -57,6 +57,8 @@ export interface JobLeases {
   announce(url: string): Promise<void>;
   /** For those of `ids` made by another daemon (whose disk holds their files): that daemon and its address. */
   holders(ids: readonly string[]): Promise<Map<string, FileHolder>>;
+  /** The ids of every daemon's queued and running jobs (live leases), oldest first, at most `limit`. */
+  liveIds(limit: number): Promise<string[]>;
   /** Running and queued jobs of `type` on every daemon (live leases only): the shared queue's length. */
   depth(type: MediaType): Promise<TypeDepth>;
   /** Runs `step` while no other daemon admits a job (idempotency and budget checks with the insert, atomic across daemons). */

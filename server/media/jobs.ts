@@ -4,7 +4,7 @@
 // of a type's queue asks for one, again after a short delay while every slot is taken elsewhere.
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
-import { FOLLOW_ELSEWHERE_MS, IDLE_GC_DELAY_MS, SLOT_POLL_MAX_MS, SLOT_POLL_MIN_MS } from "../defaults.ts";
+import { FOLLOW_ELSEWHERE_MS, IDLE_GC_DELAY_MS, LIVE_JOBS_LISTED, SLOT_POLL_MAX_MS, SLOT_POLL_MIN_MS } from "../defaults.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { iso } from "../ledger/records.ts";
@@ -237,9 +237,11 @@ export class Jobs {
     return row ? this.viewOf(row) : undefined;
   }
 
-  /** The jobs queued or running in this process, oldest first. */
+  /** The jobs queued or running in this process (on every daemon, when several share the database), oldest first. */
   async liveViews(): Promise<JobView[]> {
-    const views = await Promise.all([...this.live.keys()].map((id) => this.view(id)));
+    const leases = this.deps.ledger.leases;
+    const ids = leases ? await leases.liveIds(LIVE_JOBS_LISTED) : [...this.live.keys()];
+    const views = await Promise.all(ids.map((id) => this.view(id)));
     return views.filter((view): view is JobView => view !== undefined);
   }
 

@@ -187,7 +187,7 @@ export class MediaService {
     return this.jobs.view(id);
   }
 
-  /** The jobs queued or running in this process, oldest first. */
+  /** The jobs queued or running in this process (every daemon's, on a shared database), oldest first. */
   liveJobs(): Promise<JobView[]> {
     return this.jobs.liveViews();
   }

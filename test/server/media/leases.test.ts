@@ -168,7 +168,7 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
 });
 
 describe.skipIf(!available)("a job followed and cancelled through another daemon than the one that took it", () => {
-  test("events from another daemon follow the job to its end, and a queued job cancelled there never reaches the provider", async () => {
+  test("another daemon lists the job, follows its events to the end, and a queued job cancelled there never reaches the provider", async () => {
     // The earlier tests' leftovers (a job "taken over" by a daemon that does not exist) would hold the image slot.
     const sql = new SQL(database!.url);
     await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
@@ -188,6 +188,9 @@ describe.skipIf(!available)("a job followed and cancelled through another daemon
       expect(response.headers.get("content-type")).toBe("text/event-stream");
       return [...(await response.text()).matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
     };
+    // b lists a's jobs among the service's unfinished ones (the Jobs page, whichever daemon serves it).
+    const listed = (await b.get("/api/media/jobs")).body.items.map((item: { id: string; status: string }) => [item.id, item.status]);
+    expect(listed).toEqual([[first.body.id, "running"], [second.body.id, "queued"]]);
     const firstEvents = events(first.body.id);
     const secondEvents = events(second.body.id);
 
