@@ -57,4 +57,12 @@ describe("team mode in the CLI", () => {
     const idAt = (l: string) => l.search(/[0-9a-f]{8}-[0-9a-f]{4}-/);
     expect(idAt(nobody)).toBe(idAt(bob));
   });
+
+  test("token create NAME is token create --name NAME", async () => {
+    const created = await run(url, "token", ["create", "erin", "--team", "green", "--json"], { env: admin });
+    expect(created.code).toBe(0);
+    expect(JSON.parse(created.out)).toMatchObject({ name: "erin", team: "green", role: "member" });
+    const both = await run(url, "token", ["create", "frank", "--name", "frank"], { env: admin });
+    expect(both.code).toBe(2);
+  });
 });
