@@ -3,6 +3,8 @@
 // off) started once per `bun test` run on first use and stopped and removed when the process exits. Without either, the PostgreSQL variants are skipped with a
 // visible message, except under CI=true, where a missing PostgreSQL is a failure.
 import { SQL } from "bun";
+import { afterAll, beforeAll } from "bun:test";
+import { migratePostgres } from "../server/ledger/postgres-schema.ts";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -152,4 +154,39 @@ export async function postgresAvailable(): Promise<boolean> {
   if (!warned) console.warn(`[postgres] SKIPPING the PostgreSQL variants of the storage tests: ${why}`);
   warned = true;
   return false;
+}
+
+/** A migrated database for one test file's daemons: made before its tests, dropped after them with every pool. */
+export interface FileDatabase {
+  /** The database's URL (once the file's tests run). */
+  readonly url: string;
+  /** A new connection pool on it (a daemon of its own), closed after the file's tests. */
+  pool(): SQL;
+}
+
+/** Registers beforeAll/afterAll that make and drop a migrated database for this file when PostgreSQL is available. */
+export function fileDatabase(available: boolean): FileDatabase {
+  let database: TestDatabase | undefined;
+  const pools: SQL[] = [];
+  beforeAll(async () => {
+    if (!available) return;
+    database = (await testDatabase())!;
+    const sql = new SQL(database.url);
+    await migratePostgres(sql);
+    await sql.close();
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.close()));
+    await database?.drop();
+  });
+  return {
+    get url() {
+      return database!.url;
+    },
+    pool() {
+      const sql = new SQL(database!.url);
+      pools.push(sql);
+      return sql;
+    },
+  };
 }

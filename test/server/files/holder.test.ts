@@ -2,13 +2,12 @@
 // cannot be reached (never announced, or not answering) or when a request was already forwarded once. The forwarding
 // itself, across daemons whose disks the others cannot see, is proven end to end in test/e2e/postgres-files.test.ts.
 import { SQL } from "bun";
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { internalUrl } from "../../../server/files/holder.ts";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
-import { migratePostgres } from "../../../server/ledger/postgres-schema.ts";
 import { PostgresTokenStore } from "../../../server/tokens/store.ts";
 import { createHarness } from "../../helpers.ts";
-import { postgresAvailable, testDatabase, type TestDatabase } from "../../postgres.ts";
+import { fileDatabase, postgresAvailable } from "../../postgres.ts";
 
 describe("the address other daemons reach this one at", () => {
   test("server.internal_url wins; else the bound address, the machine's name when bound to every interface", () => {
@@ -21,31 +20,21 @@ describe("the address other daemons reach this one at", () => {
 });
 
 const available = await postgresAvailable();
-let database: TestDatabase | undefined;
-const pools: SQL[] = [];
-
-beforeAll(async () => {
-  if (!available) return;
-  database = (await testDatabase())!;
-  const sql = new SQL(database.url);
-  await migratePostgres(sql);
-  await sql.close();
-});
-
-afterAll(async () => {
-  await Promise.all(pools.map((pool) => pool.close()));
-  await database?.drop();
+const database = fileDatabase(available);
+/** A pool for the test's own writes (rows of daemons that are not running). */
+let direct: SQL;
+beforeAll(() => {
+  if (available) direct = database.pool();
 });
 
 function daemon(name: string) {
-  const sql = new SQL(database!.url);
-  pools.push(sql);
+  const sql = database.pool();
   return createHarness({ config: { models: [] }, storage: { ledger: new PostgresLedger(sql, Date.now, () => {}, name), tokens: new PostgresTokenStore(sql) } });
 }
 
 /** A succeeded image made by daemon `holder` whose file is not on this machine. */
 async function madeBy(holder: string): Promise<string> {
-  const ledger = new PostgresLedger(pools[0]!, Date.now, () => {}, holder);
+  const ledger = new PostgresLedger(direct, Date.now, () => {}, holder);
   const id = await ledger.start({ type: "image", model: "m", provider: "fake", prompt: "elsewhere", params: {} });
   await ledger.succeed(id, { outputPath: `/nowhere/${holder}/x.png`, mimeType: "image/png", bytes: 10, cost: { costUsd: 0.01, source: "catalog" } });
   return id;
@@ -66,7 +55,7 @@ describe.skipIf(!available)("a file kept by another daemon", () => {
     const closed = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("") });
     const url = closed.url.origin;
     await closed.stop(true);
-    await new PostgresLedger(pools[0]!, Date.now, () => {}, "host:down").leases!.announce(url);
+    await new PostgresLedger(direct, Date.now, () => {}, "host:down").leases!.announce(url);
     const refused = await here.get(`/api/generations/${down}/file`);
     expect(refused.status).toBe(503);
     expect(refused.body.error_type).toBe("file_unavailable");
@@ -88,7 +77,7 @@ describe.skipIf(!available)("a file kept by another daemon", () => {
     const id = await madeBy("host:never-announced");
     const path = `${here.workDir}/shared.png`;
     await Bun.write(path, new Uint8Array([1, 2, 3, 4]));
-    await pools[0]!`UPDATE generations SET output_path = ${path}, bytes = 4 WHERE id = ${id}`;
+    await direct`UPDATE generations SET output_path = ${path}, bytes = 4 WHERE id = ${id}`;
     const answer = await here.call(`/api/generations/${id}/file`);
     expect(answer.status).toBe(200);
     expect([...new Uint8Array(await answer.arrayBuffer())]).toEqual([1, 2, 3, 4]);

@@ -1,41 +1,24 @@
 // Leases on a real PostgreSQL database, with two (or more) PostgresLedgers as separate daemons on it: slots are
 // counted across daemons, FIFO by seq, a dead daemon's jobs are taken over exactly once after their lease expires,
 // the former holder's writes no longer land, and admissions are one at a time across daemons.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
-import { migratePostgres } from "../../../server/ledger/postgres-schema.ts";
 import type { NewGeneration } from "../../../server/ledger/records.ts";
-import { postgresAvailable, testDatabase, type TestDatabase } from "../../postgres.ts";
+import { fileDatabase, postgresAvailable } from "../../postgres.ts";
 
 const available = await postgresAvailable();
-let database: TestDatabase | undefined;
-const pools: SQL[] = [];
-
-beforeAll(async () => {
-  if (!available) return;
-  database = (await testDatabase())!;
-  const sql = new SQL(database.url);
-  await migratePostgres(sql);
-  await sql.close();
-});
-
-afterAll(async () => {
-  await Promise.all(pools.map((pool) => pool.close()));
-  await database?.drop();
-});
+const database = fileDatabase(available);
 
 /** A ledger of its own (own connection pool) for daemon `name`, with leases of `leaseMs`. */
 function daemon(name: string, leaseMs = 60_000): PostgresLedger {
-  const sql = new SQL(database!.url);
-  pools.push(sql);
-  return new PostgresLedger(sql, Date.now, () => {}, name, leaseMs);
+  return new PostgresLedger(database.pool(), Date.now, () => {}, name, leaseMs);
 }
 
 const job = (type: NewGeneration["type"], prompt: string, estimate = 0.01): NewGeneration => ({ type, model: "m", provider: "fake", prompt, params: {}, estimatedCostUsd: estimate });
 
 async function clear(): Promise<void> {
-  const sql = new SQL(database!.url);
+  const sql = new SQL(database.url);
   await sql`DELETE FROM generations`;
   await sql.close();
 }
@@ -74,7 +57,7 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     const results = await Promise.all(ids.flatMap((id, i) => [ledgers[i % 3]!.leases!.claim(id, "video", 3), ledgers[i % 3]!.leases!.claim(id, "video", 3)]));
     const claimed = ids.filter((_, i) => results[2 * i] === "claimed" || results[2 * i + 1] === "claimed");
     expect(claimed.length).toBeLessThanOrEqual(3);
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     const [row] = await sql`SELECT count(*)::int AS running FROM generations WHERE status = 'running'`;
     await sql.close();
     expect(row.running).toBeLessThanOrEqual(3);
@@ -95,7 +78,7 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     const [one, two] = await Promise.all(heirs.map((heir) => heir.leases!.takeOver({ image: 1, video: 1, audio: 1 })));
     const taken = [...one!, ...two!].map((row) => row.id).sort();
     expect(taken).toEqual([plain, polled, waiting].sort());
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     const owners = await sql`SELECT daemon FROM generations ORDER BY seq`;
     await sql.close();
     expect(owners.every((row: { daemon: string }) => row.daemon.startsWith("host:heir"))).toBe(true);

@@ -5,45 +5,34 @@
 import { SQL } from "bun";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
-import { migratePostgres } from "../../../server/ledger/postgres-schema.ts";
 import { PostgresTokenStore } from "../../../server/tokens/store.ts";
 import { startFakeGemini } from "../../fakes/gemini.ts";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, createHarness } from "../../helpers.ts";
-import { postgresAvailable, testDatabase, type TestDatabase } from "../../postgres.ts";
+import { fileDatabase, postgresAvailable } from "../../postgres.ts";
 
 const available = await postgresAvailable();
+const database = fileDatabase(available);
 let fake: FakeClacky;
-let database: TestDatabase | undefined;
-const pools: SQL[] = [];
 
-beforeAll(async () => {
-  if (!available) return;
-  fake = startFakeClacky();
-  database = (await testDatabase())!;
-  const sql = new SQL(database.url);
-  await migratePostgres(sql);
-  await sql.close();
+beforeAll(() => {
+  if (available) fake = startFakeClacky();
 });
 
 afterAll(async () => {
   await fake?.close();
-  await Promise.all(pools.map((pool) => pool.close()));
-  await database?.drop();
 });
 
 /** A daemon named `name` on the shared database: its own data folder, config and connection pool. */
 function daemon(name: string) {
-  const sql = new SQL(database!.url);
-  pools.push(sql);
+  const sql = database.pool();
   const config = { ...clackyConfig(fake.url, fake.key), jobs: { image: { concurrency: 1, queue: 10 } } };
   return createHarness({ config, storage: { ledger: new PostgresLedger(sql, Date.now, () => {}, name), tokens: new PostgresTokenStore(sql) } });
 }
 
 /** A daemon named `name` with one Veo model (through `gemini`) whose video slots number `videos`, polling every `pollSeconds`. */
 function veoDaemon(name: string, gemini: { url: string; key: string }, videos: number, pollSeconds = 0.01) {
-  const sql = new SQL(database!.url);
-  pools.push(sql);
+  const sql = database.pool();
   const config = {
     models: [{ name: "veo", type: "video", provider: "gemini", model: "veo-3.1-generate-preview", api_key: gemini.key, base_url: gemini.url }],
     jobs: { video: { concurrency: videos, queue: 10 } },
@@ -94,7 +83,7 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
     fake.slowMs = 600;
     const pending = a.post("/api/media/image", { prompt: "taken away [[fake:slow]]", output_dir: a.workDir });
     await until(() => fake.inFlight > 0);
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     try {
       const [row] = await sql`UPDATE generations SET daemon = 'test:elsewhere' WHERE daemon = 'test:e' AND status = 'running' RETURNING id`;
       const id = (row as { id: string }).id;
@@ -115,7 +104,7 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
 
   test("a daemon restarted with two resumable videos resumes them only as the shared video slot frees, without submitting them again", async () => {
     const gemini = startFakeGemini();
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     try {
       // Its first run: two Veo operations submitted (a limit of 2 then), left running at the provider when it stopped.
       const ids: string[] = [];
@@ -170,7 +159,7 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
 describe.skipIf(!available)("a job followed and cancelled through another daemon than the one that took it", () => {
   test("another daemon lists the job, follows its events to the end, and a queued job cancelled there never reaches the provider", async () => {
     // The earlier tests' leftovers (a job "taken over" by a daemon that does not exist) would hold the image slot.
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
     await sql.close();
     using a = daemon("test:follow-a");
