@@ -173,8 +173,14 @@ const VIEWS: View[] = [
     prepare: async (page) => {
       await heading(page, "History");
       const card = page.locator("article.history-card").filter({ has: page.getByRole("img", { name: IMAGE_PROMPT }) }).last();
-      await card.getByRole("button", { name: "View" }).click();
-      await page.locator("dialog.history-lightbox .history-lightbox-stage img").waitFor();
+      const shown = page.locator("dialog.history-lightbox .history-lightbox-stage img");
+      // The grid may re-render its cards as its pages arrive: a click on a card being replaced is lost, so try again.
+      for (let attempt = 1; ; attempt++) {
+        await card.getByRole("button", { name: "View" }).click();
+        const opened = await shown.waitFor({ timeout: 5000 }).then(() => true, () => false);
+        if (opened || attempt === 3) break;
+      }
+      await shown.waitFor();
     },
   },
   {
