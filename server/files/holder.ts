@@ -3,6 +3,7 @@
 // the same request to the daemon that holds it, at the address that daemon announced, and streams the answer back.
 import type { AppDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
+import { isLoopback } from "../http/guard.ts";
 import { fileResponse } from "../http/range.ts";
 import type { FileHolder, JobLeases } from "../ledger/store.ts";
 
@@ -12,7 +13,20 @@ export const FORWARDED_HEADER = "x-mediagen-forwarded";
 /** Request headers a forwarded file request keeps: the caller's credentials and what makes a range or cache answer. */
 const REQUEST_HEADERS = ["authorization", "range", "if-range", "if-none-match"] as const;
 /** Answer headers passed back from the holder. */
-const ANSWER_HEADERS = ["content-type", "content-length", "content-range", "content-disposition", "accept-ranges", "etag", "cache-control", "last-modified"] as const;
+const ANSWER_HEADERS = [
+  "content-type",
+  "content-length",
+  "content-encoding",
+  "content-range",
+  "content-disposition",
+  "accept-ranges",
+  "etag",
+  "cache-control",
+  "last-modified",
+  "location",
+  "retry-after",
+  "www-authenticate",
+] as const;
 
 /** How long a holder may take to start answering before the caller is told it is unavailable, in ms. */
 const HOLDER_CONNECT_MS = 10_000;
@@ -48,11 +62,20 @@ export async function heldElsewhere(deps: AppDeps, ids: readonly string[]): Prom
   return new Set((await leases.holders(ids)).keys());
 }
 
+/** The host part of a daemon's name (`<host>:<data folder>`). */
+const machineOf = (daemon: string) => daemon.slice(0, daemon.indexOf(":") === -1 ? undefined : daemon.indexOf(":"));
+
 /** The holder's answer to the same method, path and query, streamed (a gigabyte video is never held in memory). */
 async function forward(request: Request, holder: FileHolder, self: string): Promise<Response> {
   if (!holder.url) throw unavailable(holder, "it has not announced an address (an older mediagen, or it never finished starting)");
+  // A loopback address names the machine it is announced from: from another machine it would reach the wrong daemon
+  // (and hand it the caller's token).
+  const host = URL.parse(holder.url)?.hostname.replace(/^\[|\]$/g, "") ?? "";
+  if (isLoopback(host) && machineOf(holder.daemon) !== machineOf(self)) {
+    throw unavailable(holder, `it announced a loopback address from machine ${machineOf(holder.daemon)}; set server.internal_url there to an address this machine reaches`);
+  }
   const incoming = new URL(request.url);
-  const target = new URL(incoming.pathname + incoming.search, holder.url.replace(/\/+$/, "") + "/");
+  const target = holder.url.replace(/\/+$/, "") + incoming.pathname + incoming.search;
   const headers = new Headers({ [FORWARDED_HEADER]: self });
   for (const name of REQUEST_HEADERS) {
     const value = request.headers.get(name);
@@ -65,7 +88,8 @@ async function forward(request: Request, holder: FileHolder, self: string): Prom
   const timer = setTimeout(stop, HOLDER_CONNECT_MS);
   let answer: Response;
   try {
-    answer = await fetch(target, { method: request.method, headers, redirect: "manual", signal: controller.signal });
+    // Bytes as the holder sent them (no decompression, so content-length holds); no idle limit on a long stream.
+    answer = await fetch(target, { method: request.method, headers, redirect: "manual", signal: controller.signal, decompress: false, timeout: false } as RequestInit);
   } catch (error) {
     throw unavailable(holder, error instanceof Error ? error.message : String(error));
   } finally {
@@ -99,4 +123,10 @@ export function keepAnnouncing(leases: JobLeases, url: string, everyMs: number, 
   const timer = setInterval(announce, everyMs);
   timer.unref?.();
   return () => clearInterval(timer);
+}
+
+/** The Host names a daemon answers to beyond its bind address: `server.allowed_hosts`, and the host of `server.internal_url` (other daemons call it by that name). */
+export function allowedHosts(server: { allowed_hosts: string[]; internal_url?: string }): string[] {
+  const internal = server.internal_url ? URL.parse(server.internal_url)?.hostname : undefined;
+  return internal ? [...server.allowed_hosts, internal] : server.allowed_hosts;
 }

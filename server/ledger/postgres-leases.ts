@@ -4,7 +4,7 @@
 // atomic UPDATE, so that it is never run twice. Times are the database's clock (ms), never a daemon's.
 import type { SQL } from "bun";
 import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
-import type { Row } from "./records.ts";
+import type { GenerationFailure, Row, StoredResponse } from "./records.ts";
 import { toGeneration } from "./records.ts";
 import type { Generation } from "./schema.ts";
 import type { ClaimResult, FileHolder, JobLeases, TypeDepth } from "./store.ts";
@@ -35,6 +35,8 @@ export class PostgresLeases implements JobLeases {
     private readonly toRow: (raw: Record<string, unknown>) => Row,
     /** The ledger's clock, for started_at (leases use the database's). */
     private readonly now: () => number = Date.now,
+    /** The ledger's write that takes a queued job and records its end (see cancelQueued). */
+    private readonly closeQueued: (id: string, failure: GenerationFailure, answer: StoredResponse) => Promise<boolean> = async () => false,
   ) {}
 
   /** Moves this daemon's queued job to running when its type has a free slot and no older live queued job waits. */
@@ -141,10 +143,12 @@ export class PostgresLeases implements JobLeases {
     return rows.map((raw) => this.toRow(raw)).sort((a, b) => a.seq - b.seq).map(toGeneration);
   }
 
-  /** Takes a queued job from whichever daemon queued it (which lets go of it at its next claim); false once it is no longer queued. */
-  async takeQueued(id: string): Promise<boolean> {
-    const rows = await this.sql.unsafe(`UPDATE generations SET daemon = $2, lease_until = ${NOW_MS} + $3 WHERE id = $1 AND status = 'queued' RETURNING id`, [id, this.daemon, BigInt(this.leaseMs)]);
-    return rows.length > 0;
+  /**
+   * Takes a queued job from whichever daemon queued it and records it ended (`failure`, with `answer` stored for
+   * replays and waiting callers) in one statement; that daemon lets go at its next claim. False once it is not queued.
+   */
+  cancelQueued(id: string, failure: GenerationFailure, answer: StoredResponse): Promise<boolean> {
+    return this.closeQueued(id, failure, answer);
   }
 
   /** Records (or refreshes) the address other daemons reach this one at, with the time it was last seen. */
@@ -167,13 +171,13 @@ export class PostgresLeases implements JobLeases {
     return new Map(rows.map((row) => [row.id, { daemon: row.daemon, url: row.url, seenAt: row.seen_at === null ? null : Number(row.seen_at) }]));
   }
 
-  /** The ids of every daemon's unfinished jobs holding live leases, oldest first (at most `limit`). */
-  async liveIds(limit: number): Promise<string[]> {
+  /** Every daemon's unfinished jobs holding live leases, oldest first (at most `limit`), in one query. */
+  async liveRows(limit: number): Promise<Generation[]> {
     const rows = (await this.sql.unsafe(
-      `SELECT id FROM generations WHERE status IN ('queued', 'running') AND lease_until > ${NOW_MS} ORDER BY seq LIMIT $1`,
+      `SELECT * FROM generations WHERE status IN ('queued', 'running') AND lease_until > ${NOW_MS} ORDER BY seq LIMIT $1`,
       [limit],
-    )) as { id: string }[];
-    return rows.map((row) => row.id);
+    )) as Record<string, unknown>[];
+    return rows.map((raw) => toGeneration(this.toRow(raw)));
   }
 
   /** The jobs of `type` holding live leases on every daemon: running (slots taken) and queued (the shared queue). */

@@ -105,13 +105,13 @@ export const PG_MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_leases ON generations (type, status, lease_until) WHERE status IN ('queued', 'running');`,
   // 3. Where each daemon is reached (its files stay on its disk): a daemon asked for a file another one made forwards
   // the request to the address that one announced (upserted at start and with every lease renewal round).
-  `CREATE TABLE daemons (
+  `CREATE TABLE IF NOT EXISTS daemons (
      name    text PRIMARY KEY,
      url     text NOT NULL,
      seen_at bigint NOT NULL
    );`,
   // 4. When each token last authenticated a request (ms; null: never), as SQLite's migration 9 adds it.
-  `ALTER TABLE tokens ADD COLUMN last_used_at bigint;`,
+  `ALTER TABLE tokens ADD COLUMN IF NOT EXISTS last_used_at bigint;`,
 ];
 
 /** A database whose schema is newer than this binary: refusing to start is the only safe answer. */

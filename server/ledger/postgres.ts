@@ -114,7 +114,13 @@ export class PostgresLedger implements Ledger {
     private readonly leaseMs: number = LEASE_SECONDS * 1000,
   ) {
     this.folder = new RefusalFolder(now);
-    if (daemon !== null) this.leases = new PostgresLeases(sql, daemon, leaseMs, toRow, now);
+    if (daemon !== null) this.leases = new PostgresLeases(sql, daemon, leaseMs, toRow, now, (id, failure, answer) => this.closeQueued(id, failure, answer));
+  }
+
+  /** Takes a queued job from whichever daemon queued it and records its end with its answer, in one statement; false once it is no longer queued. */
+  private async closeQueued(id: string, failure: GenerationFailure, answer: StoredResponse): Promise<boolean> {
+    const params = { id, at: this.now(), daemon: this.daemon, ...failureParams(failure), ...answerParams(answer, undefined) };
+    return (await this.changed(`UPDATE generations SET daemon = $daemon, lease_until = NULL, ${FAIL_SET}, ${answerSet(undefined)} WHERE id = $id AND status = 'queued'`, params)) > 0;
   }
 
   private async query(text: string, params: Params = {}): Promise<Record<string, unknown>[]> {

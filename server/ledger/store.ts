@@ -51,14 +51,14 @@ export interface JobLeases {
   freed(type: MediaType): void;
   /** Calls `listener` whenever any daemon frees a slot (LISTEN); resolves to the function that stops listening. */
   onFreed(listener: (type: MediaType) => void): Promise<() => Promise<void>>;
-  /** Takes a queued job from whichever daemon queued it, to cancel it here; false once it is no longer queued. */
-  takeQueued(id: string): Promise<boolean>;
+  /** Takes a queued job from whichever daemon queued it and records its end with its answer, atomically; false once it is no longer queued. */
+  cancelQueued(id: string, failure: GenerationFailure, answer: StoredResponse): Promise<boolean>;
   /** Records the address other daemons reach this one at (at start, then with every lease renewal round). */
   announce(url: string): Promise<void>;
   /** For those of `ids` made by another daemon (whose disk holds their files): that daemon and its address. */
   holders(ids: readonly string[]): Promise<Map<string, FileHolder>>;
-  /** The ids of every daemon's queued and running jobs (live leases), oldest first, at most `limit`. */
-  liveIds(limit: number): Promise<string[]>;
+  /** Every daemon's queued and running jobs (live leases), oldest first, at most `limit`. */
+  liveRows(limit: number): Promise<Generation[]>;
   /** Running and queued jobs of `type` on every daemon (live leases only): the shared queue's length. */
   depth(type: MediaType): Promise<TypeDepth>;
   /** Runs `step` while no other daemon admits a job (idempotency and budget checks with the insert, atomic across daemons). */

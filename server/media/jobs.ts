@@ -94,6 +94,9 @@ export function fallbackFrom(attempts: readonly Attempt[], current: { model: str
   return tried.filter((entry) => entry.model !== current.model || entry.provider !== current.provider || entry.name !== current.name);
 }
 
+/** What a job cancelled while it was queued ends with. */
+const CANCELLED_BEFORE_START = "Cancelled before it started; nothing was charged";
+
 /** The queue per media type and the live jobs. */
 export class Jobs {
   private readonly live = new Map<string, LiveJob>();
@@ -140,7 +143,7 @@ export class Jobs {
       // A queued job is also taken by a cancel sent to another daemon: its caller is told so.
       void this.deps.ledger
         .get(id)
-        .then((row) => (row?.status === "cancelled" ? new AppError("cancelled", row.error ?? "Cancelled before it started; nothing was charged") : error))
+        .then((row) => (row?.status === "cancelled" ? new AppError("cancelled", row.error ?? CANCELLED_BEFORE_START) : error))
         .catch(() => error)
         .then((reason) => this.finish(job, failureOutcome(job, reason)));
       return;
@@ -240,8 +243,8 @@ export class Jobs {
   /** The jobs queued or running in this process (on every daemon, when several share the database), oldest first. */
   async liveViews(): Promise<JobView[]> {
     const leases = this.deps.ledger.leases;
-    const ids = leases ? await leases.liveIds(LIVE_JOBS_LISTED) : [...this.live.keys()];
-    const views = await Promise.all(ids.map((id) => this.view(id)));
+    if (leases) return await Promise.all((await leases.liveRows(LIVE_JOBS_LISTED)).map((row) => this.viewOf(row)));
+    const views = await Promise.all([...this.live.keys()].map((id) => this.view(id)));
     return views.filter((view): view is JobView => view !== undefined);
   }
 
@@ -266,7 +269,8 @@ export class Jobs {
       this.view(id)
         .then((view) => {
           if (!view) return;
-          const seen = JSON.stringify(view);
+          // A running job's elapsed time changes at every read: not a change to tell.
+          const seen = JSON.stringify({ ...view, elapsed_seconds: undefined });
           if (seen !== last) {
             last = seen;
             listener(view);
@@ -279,6 +283,23 @@ export class Jobs {
         .finally(() => (reading = false));
     }, FOLLOW_ELSEWHERE_MS);
     return () => clearInterval(timer);
+  }
+
+  /**
+   * Tells an ended job's listeners its state and lets go of them. A job this daemon lost goes on at another daemon
+   * (shared database): its listeners follow it there until it ends, so an event stream never hangs open.
+   */
+  private emitLast(job: LiveJob): void {
+    const listeners = [...job.listeners];
+    job.listeners.clear();
+    if (listeners.length === 0) return;
+    void this.view(job.id)
+      .then((view) => {
+        if (!view) return;
+        for (const listener of listeners) listener(view);
+        if (!isFinished(view.status) && this.shared) for (const listener of listeners) this.follow(job.id, listener);
+      })
+      .catch((error: unknown) => this.deps.log.error(`job ${job.id}: its state could not be read: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** Tells a job's listeners its new state (read from the ledger; never throws). */
@@ -300,10 +321,10 @@ export class Jobs {
       if (!row) throw new AppError("not_found", `No job with id ${id}`);
       // Shared database: a job another daemon queued is taken from it (it lets go at its next claim) and cancelled here.
       const leases = this.deps.ledger.leases;
-      if (leases && row.status === "queued" && (await leases.takeQueued(id))) {
-        const error = new AppError("cancelled", "Cancelled before it started; nothing was charged");
-        await this.deps.ledger.fail(id, { status: "cancelled", error: error.message, errorType: error.type });
-        return (await this.view(id))!;
+      if (leases && row.status === "queued") {
+        const error = new AppError("cancelled", CANCELLED_BEFORE_START);
+        const answer = { status: error.status, body: failureBody(row.type, error, row, {}, { id }) };
+        if (await leases.cancelQueued(id, { status: "cancelled", error: error.message, errorType: error.type }, answer)) return (await this.view(id))!;
       }
       throw new AppError("not_cancellable", `Job ${id} is already ${row.status}${row.status === "running" ? "; cancelling would not stop the charge, so it will finish and be saved" : ""}`);
     }
@@ -311,7 +332,7 @@ export class Jobs {
       throw new AppError("not_cancellable", `Job ${id} is already running at ${job.entry.provider}; cancelling would not stop the charge, so it will finish and be saved`);
     }
     this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
-    await this.end(job, "cancelled", new AppError("cancelled", "Cancelled before it started; nothing was charged"));
+    await this.end(job, "cancelled", new AppError("cancelled", CANCELLED_BEFORE_START));
     this.notifyPositions(job.type);
     return (await this.view(id))!;
   }
@@ -440,8 +461,7 @@ export class Jobs {
     if (!this.live.delete(job.id)) return;
     if (job.state === "running") this.active[job.type]--;
     job.resolve(outcome);
-    this.emit(job);
-    job.listeners.clear();
+    this.emitLast(job);
     if (job.state === "running") this.deps.ledger.leases?.freed(job.type);
     if (!this.closing) {
       // A slot freed here may be claimed at once (the delay is for slots freed by other daemons).
@@ -493,7 +513,8 @@ export class Jobs {
       door: row.door,
       client: row.client,
       session_id: row.session_id,
-      cancellable: row.status === "queued" && job !== undefined,
+      // Several daemons: another daemon's queued job can be cancelled through this one too.
+      cancellable: row.status === "queued" && (job !== undefined || this.shared),
     };
     const fellBack = fallbackFrom(row.attempts, { model: row.model, provider: row.provider, name: row.model_name ?? undefined });
     if (fellBack.length > 0) view.fallback_from = fellBack;

@@ -375,7 +375,6 @@ export class MediaService {
     return { ok: true, accepted: true, body: acceptedBody((await this.jobs.view(id))!, options.urls) };
   }
 
-  /** The existing job of an Idempotency-Key: its answer (waiting for it if needed), or a 409 for a different body. */
   /**
    * How many `type` jobs wait when its slots and queue are all taken, else undefined. Several daemons on one database
    * share one queue: the jobs holding live leases on all of them are counted, so `jobs.<type>.queue` is the service's.
@@ -384,10 +383,12 @@ export class MediaService {
     const leases = this.deps.ledger.leases;
     if (!leases) return this.jobs.isFull(type) ? this.jobs.waitingCount(type) : undefined;
     const limits = this.deps.config.get().jobs[type];
+    // Every job is recorded queued before it claims a slot: a burst is counted whole, however far its claims are.
     const depth = await leases.depth(type);
-    return depth.running >= limits.concurrency && depth.queued >= limits.queue ? depth.queued : undefined;
+    return depth.running + depth.queued >= limits.concurrency + limits.queue ? Math.max(0, depth.running + depth.queued - limits.concurrency) : undefined;
   }
 
+  /** The existing job of an Idempotency-Key: its answer (waiting for it if needed), or a 409 for a different body. */
   private async replay(key: string, hash: string, options: SubmitOptions): Promise<{ outcome: Promise<MediaOutcome> } | undefined> {
     const since = this.now() - IDEMPOTENCY_WINDOW_HOURS * 3_600_000;
     const found = await this.deps.ledger.findIdempotent(key, since);

@@ -13,7 +13,8 @@ export const tokenRoutes = (deps: AppDeps) =>
     .get("/", () => deps.tokens.list(), { response: TokenList })
     .get("/me", async ({ request }) => {
       const principal = principalOf(deps, request);
-      const spend = await ownerSpend(principal, deps.config.get().budget?.per_team, (from, who) => deps.ledger.spendSinceBy(from, who), Date.now());
+      // Who the caller is never depends on the database: with the ledger unreachable, the spend is unknown (null).
+      const spend = await ownerSpend(principal, deps.config.get().budget?.per_team, (from, who) => deps.ledger.spendSinceBy(from, who), Date.now()).catch(() => ({ spend: null, team_spend: null }));
       return { via: principal.via, role: principal.role, name: principal.name ?? null, team: principal.team ?? null, ...spend };
     }, { response: Whoami })
     .post(

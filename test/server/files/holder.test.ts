@@ -3,7 +3,7 @@
 // itself, across daemons whose disks the others cannot see, is proven end to end in test/e2e/postgres-files.test.ts.
 import { SQL } from "bun";
 import { beforeAll, describe, expect, test } from "bun:test";
-import { internalUrl } from "../../../server/files/holder.ts";
+import { allowedHosts, internalUrl } from "../../../server/files/holder.ts";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
 import { PostgresTokenStore } from "../../../server/tokens/store.ts";
 import { createHarness } from "../../helpers.ts";
@@ -16,6 +16,11 @@ describe("the address other daemons reach this one at", () => {
     expect(internalUrl(undefined, "0.0.0.0", 7071, "box")).toBe("http://box:7071");
     expect(internalUrl(undefined, "::", 7072, "box")).toBe("http://box:7072");
     expect(internalUrl(undefined, "fd00::5", 7073, "box")).toBe("http://[fd00::5]:7073");
+  });
+
+  test("the internal_url's host name is one the daemon answers to (the others call it by that name)", () => {
+    expect(allowedHosts({ allowed_hosts: ["media.example.com"], internal_url: "http://gpu-box.lan:7070" })).toEqual(["media.example.com", "gpu-box.lan"]);
+    expect(allowedHosts({ allowed_hosts: [] })).toEqual([]);
   });
 });
 
@@ -62,6 +67,24 @@ describe.skipIf(!available)("a file kept by another daemon", () => {
     expect(refused.body.error).toContain(url);
     const thumbnail = await here.get(`/api/generations/${down}/thumbnail`);
     expect(thumbnail.status).toBe(404);
+  });
+
+  test("a loopback address announced from another machine is never called (it would reach a daemon of this machine, with the caller's token)", async () => {
+    using here = daemon("host:here-4");
+    const id = await madeBy("other-machine:/srv/mediagen");
+    const trap = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("the wrong daemon", { status: 200 }) });
+    try {
+      await new PostgresLedger(direct, Date.now, () => {}, "other-machine:/srv/mediagen").leases!.announce(trap.url.origin);
+      let calls = 0;
+      trap.reload({ fetch: () => (calls++, new Response("the wrong daemon")) });
+      const answer = await here.get(`/api/generations/${id}/file`, { authorization: "Bearer mg_secret" });
+      expect(answer.status).toBe(503);
+      expect(answer.body.error_type).toBe("file_unavailable");
+      expect(answer.body.error).toContain("set server.internal_url there");
+      expect(calls).toBe(0);
+    } finally {
+      await trap.stop(true);
+    }
   });
 
   test("a request already forwarded once is answered from this disk only (no loops between daemons)", async () => {

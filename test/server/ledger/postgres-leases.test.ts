@@ -200,12 +200,15 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     await b.enqueue(job("audio", "another type"));
     expect(await b.leases!.depth("image")).toEqual({ running: 1, queued: 2 });
     expect(await a.leases!.depth("video")).toEqual({ running: 0, queued: 0 });
-    // b takes a's queued job; a's next claim finds it lost; a running job cannot be taken that way.
-    expect(await b.leases!.takeQueued(queued)).toBe(true);
+    // b cancels a's queued job in one statement, with its answer; a's next claim finds it lost; a running job cannot be cancelled that way.
+    const failure = { status: "cancelled" as const, error: "Cancelled", errorType: "cancelled" };
+    const answer = { status: 409, body: { success: false, error_type: "cancelled", id: queued } };
+    expect(await b.leases!.cancelQueued(queued, failure, answer)).toBe(true);
     expect(await a.leases!.claim(queued, "image", 5)).toBe("lost");
-    expect(await b.leases!.takeQueued(running)).toBe(false);
-    await b.fail(queued, { status: "cancelled", error: "Cancelled", errorType: "cancelled" });
-    expect((await a.get(queued))!.status).toBe("cancelled");
+    expect(await b.leases!.cancelQueued(running, failure, answer)).toBe(false);
+    expect(await b.leases!.cancelQueued(queued, failure, answer)).toBe(false);
+    expect((await a.get(queued))!).toMatchObject({ status: "cancelled", error_type: "cancelled", error: "Cancelled" });
+    expect(await a.response(queued)).toEqual(answer);
     expect(await a.leases!.depth("image")).toEqual({ running: 1, queued: 1 });
   });
 });

@@ -197,4 +197,40 @@ describe.skipIf(!available)("a job followed and cancelled through another daemon
     const late = await b.call(`/api/media/jobs/${first.body.id}`, { method: "DELETE" });
     expect(late.status).toBe(409);
   });
+
+  test("a queued job cancelled through another daemon keeps its answer: its Idempotency-Key replays the cancellation anywhere, never a new paid job", async () => {
+    const sql = new SQL(database.url);
+    await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
+    await sql.close();
+    using a = daemon("test:replay-a");
+    using b = daemon("test:replay-b");
+    fake.slowMs = 800;
+    const before = fake.requests.length;
+    const key = { "idempotency-key": "cancel-then-retry" };
+    const body = { prompt: "waits then cancelled [[fake:slow]]", output_dir: a.workDir };
+    const running = a.post("/api/media/image", { prompt: "holds the slot [[fake:slow]]", output_dir: a.workDir });
+    await until(() => fake.inFlight > 0);
+    // A blocking caller waits on a for the keyed job; it is cancelled through b.
+    const waiting = a.post("/api/media/image", body, key);
+    let id = "";
+    const end = Date.now() + 5000;
+    while (!id && Date.now() < end) {
+      const listed = (await b.get("/api/media/jobs")).body.items as { id: string; status: string }[];
+      id = listed.find((item) => item.status === "queued")?.id ?? "";
+      if (!id) await Bun.sleep(20);
+    }
+    expect(id).not.toBe("");
+    expect((await b.call(`/api/media/jobs/${id}`, { method: "DELETE" })).status).toBe(200);
+    const answered = await waiting;
+    expect(answered.status).toBe(409);
+    expect(answered.body).toMatchObject({ success: false, error_type: "cancelled", id });
+    // The same key again, on either daemon: the cancellation, not a new job.
+    for (const again of [b, a]) {
+      const replayed = await again.post("/api/media/image", body, key);
+      expect(replayed.status).toBe(409);
+      expect(replayed.body).toMatchObject({ error_type: "cancelled", id });
+    }
+    expect((await running).status).toBe(200);
+    expect(fake.requests.length - before).toBe(1);
+  });
 });
