@@ -125,3 +125,7 @@ export const LEASE_RENEW_FRACTION = 1 / 3;
 /** A daemon whose queued job waits for a slot held elsewhere asks again after this delay, doubling up to the maximum (ms). */
 export const SLOT_POLL_MIN_MS = 100;
 export const SLOT_POLL_MAX_MS = 1000;
+/** Several daemons on one database: the most unfinished jobs `GET /api/media/jobs` lists (every daemon's, oldest first). */
+export const LIVE_JOBS_LISTED = 1000;
+/** How often a daemon reads the row of a job another daemon runs, for a caller following that job's events (ms). */
+export const FOLLOW_ELSEWHERE_MS = 500;

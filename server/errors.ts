@@ -28,6 +28,7 @@ export const ERROR_CATALOGUE = {
   empty_response: { status: 502, message: "The provider answered without any media." },
   overloaded: { status: 503, message: "The provider is overloaded; retry later." },
   interrupted: { status: 503, message: "The daemon stopped before the generation finished." },
+  file_unavailable: { status: 503, message: "The file is kept by another daemon of this service, which is not answering; retry once it is back." },
   storage_error: { status: 503, message: "The daemon could not write to its disk (full, read-only or removed); see /api/health." },
   timeout: { status: 504, message: "The provider did not answer in time." },
   internal: { status: 500, message: "Internal error; see the daemon's log." },

@@ -4,6 +4,8 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import pkg from "../package.json" with { type: "json" };
 import { createApp } from "./app.ts";
+import { LEASE_RENEW_FRACTION } from "./defaults.ts";
+import { allowedHosts, internalUrl, keepAnnouncing } from "./files/holder.ts";
 import type { ServeCommand } from "./cli.ts";
 import { ConfigError, ConfigStore } from "./config/store.ts";
 import { DataDirInUseError, lockDataDir } from "./data-lock.ts";
@@ -86,8 +88,8 @@ export async function serve(command: ServeCommand): Promise<void> {
   const frontDoor = createFrontDoor({
     handle: (request) => app.handle(request),
     // The UI page carries no token (it asks for one), so its files pass the Host and Origin checks only.
-    uiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => undefined }),
-    apiGuard: createGuard({ bindHost: command.host, allowedHosts: () => config.get().server.allowed_hosts, token: () => config.get().server.token, people: tokens }),
+    uiGuard: createGuard({ bindHost: command.host, allowedHosts: () => allowedHosts(config.get().server), token: () => undefined }),
+    apiGuard: createGuard({ bindHost: command.host, allowedHosts: () => allowedHosts(config.get().server), token: () => config.get().server.token, people: tokens }),
     maxBodyBytes: () => config.get().server.max_body_mib * 1048576,
     idleTimeoutSeconds,
     log,
@@ -112,6 +114,15 @@ export async function serve(command: ServeCommand): Promise<void> {
     const reason = code === "EADDRINUSE" ? `port ${command.port} in use on ${command.host} (another mediagen daemon or another program); stop it or pass --port` : error instanceof Error ? error.message : String(error);
     console.error(`mediagen: cannot listen on ${command.host}:${command.port}: ${reason}`);
     process.exit(1);
+  }
+
+  // Several daemons on one database: the others forward requests for files this one keeps to this address.
+  let stopAnnouncing = () => {};
+  if (ledger.leases) {
+    const configured = config.get().server.internal_url;
+    const url = internalUrl(configured, command.host, server.port ?? command.port, hostname());
+    if (!configured && isLoopback(command.host)) log.warn(`bound to ${command.host} on a shared database: daemons on other machines cannot fetch the files this one keeps; set server.internal_url to an address they reach`);
+    stopAnnouncing = keepAnnouncing(ledger.leases, url, Math.max(500, Math.round(ledger.leases.leaseMs * LEASE_RENEW_FRACTION)), (message) => log.warn(message));
   }
 
   log.info(`mediagen ${pkg.version} listening on ${server.url.href.replace(/\/$/, "")} (data: ${command.dataDir}; ledger: ${storage.backend} ${storage.location})`);
@@ -140,6 +151,7 @@ export async function serve(command: ServeCommand): Promise<void> {
       process.exit(1);
     }
     stopping = true;
+    stopAnnouncing();
     const grace = config.get().server.shutdown_grace_seconds;
     log.info(`${signal}: no longer accepting requests; waiting up to ${grace} s for ${media.running} running generation(s)`);
     const connectionsClosed = server.stop(false);
@@ -150,6 +162,7 @@ export async function serve(command: ServeCommand): Promise<void> {
     await server.stop(true);
     thumbnails.close();
     tokens.close();
+    await tokens.settled();
     const unwritten = await storage.close();
     if (unwritten.length > 0) {
       log.error(`${unwritten.length} ledger write(s) could not be recorded before exit (the database is still not writable); the files are on disk:`);

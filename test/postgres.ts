@@ -3,6 +3,8 @@
 // off) started once per `bun test` run on first use and stopped and removed when the process exits. Without either, the PostgreSQL variants are skipped with a
 // visible message, except under CI=true, where a missing PostgreSQL is a failure.
 import { SQL } from "bun";
+import { afterAll, beforeAll } from "bun:test";
+import { migratePostgres } from "../server/ledger/postgres-schema.ts";
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -73,7 +75,7 @@ async function startCluster(): Promise<Server | undefined> {
     return undefined;
   }
   const port = freePort();
-  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`;
+  const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=500`;
   const started = run([join(bin, "pg_ctl"), "-D", data, "-o", options, "-l", join(dir, "log"), "-w", "-t", "30", "start"]);
   if (!started.ok) {
     rmSync(dir, { recursive: true, force: true });
@@ -152,4 +154,39 @@ export async function postgresAvailable(): Promise<boolean> {
   if (!warned) console.warn(`[postgres] SKIPPING the PostgreSQL variants of the storage tests: ${why}`);
   warned = true;
   return false;
+}
+
+/** A migrated database for one test file's daemons: made before its tests, dropped after them with every pool. */
+export interface FileDatabase {
+  /** The database's URL (once the file's tests run). */
+  readonly url: string;
+  /** A new connection pool on it (a daemon of its own), closed after the file's tests. */
+  pool(): SQL;
+}
+
+/** Registers beforeAll/afterAll that make and drop a migrated database for this file when PostgreSQL is available. */
+export function fileDatabase(available: boolean): FileDatabase {
+  let database: TestDatabase | undefined;
+  const pools: SQL[] = [];
+  beforeAll(async () => {
+    if (!available) return;
+    database = (await testDatabase())!;
+    const sql = new SQL(database.url);
+    await migratePostgres(sql);
+    await sql.close();
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.close()));
+    await database?.drop();
+  });
+  return {
+    get url() {
+      return database!.url;
+    },
+    pool() {
+      const sql = new SQL(database!.url);
+      pools.push(sql);
+      return sql;
+    },
+  };
 }

@@ -131,7 +131,8 @@ export async function runGenerate(name: keyof typeof GENERATE_COMMANDS, argv: re
   const modelGiven = Boolean(values.model);
   const json = Boolean(values.json);
   const done = async (record: MediaResponse): Promise<ExitCode> => {
-    if (!remote || record.success !== true) return finish(record, io, json, command, modelGiven);
+    // The daemon decides too: behind a reverse proxy on this machine it keeps the file and says `delivery: download`.
+    if ((!remote && record.delivery !== "download") || record.success !== true) return finish(record, io, json, command, modelGiven);
     const local = await reachDaemon(io, () => fetchResult(client, command, record, String(body.output_dir), io, json));
     return typeof local === "number" ? local : finish(local, io, json, command, modelGiven);
   };

@@ -65,11 +65,15 @@ const history: ReadCommand<GenerationPage> = {
   },
   print(body, io) {
     if (body.items.length === 0) io.err("No generations match.\n");
-    for (const item of body.items) {
+    // Team mode: an owner column (the token's name, and its team) when any row was made with a person or team token.
+    const owners = body.items.map((item) => (item.owner ? `${item.owner}${item.team ? ` (${item.team})` : ""}` : "-"));
+    const ownerWidth = owners.some((owner) => owner !== "-") ? Math.max(...owners.map((owner) => owner.length)) : 0;
+    body.items.forEach((item, index) => {
       const cost = item.cost_usd === null ? "?" : money(item.cost_usd);
       const what = item.status === "succeeded" ? (item.output_path ?? "") : `${item.error_type ?? ""} ${item.error ?? ""}`.trim();
-      io.out(`${item.created_at}  ${item.type.padEnd(5)} ${item.status.padEnd(11)} ${cost.padStart(10)}  ${item.door.padEnd(6)} ${item.id}  ${short(item.prompt.replace(/\s+/g, " "), 40)}  ${what}\n`);
-    }
+      const owner = ownerWidth > 0 ? `${owners[index]!.padEnd(ownerWidth)} ` : "";
+      io.out(`${item.created_at}  ${item.type.padEnd(5)} ${item.status.padEnd(11)} ${cost.padStart(10)}  ${item.door.padEnd(6)} ${owner}${item.id}  ${short(item.prompt.replace(/\s+/g, " "), 40)}  ${what}\n`);
+    });
     if (body.next_cursor) io.err(`More: mediagen history --cursor ${body.next_cursor} (with the same filters)\n`);
   },
 };

@@ -9,7 +9,7 @@ import type { Io } from "./io.ts";
 import { EXIT_HELP, type Flag, helpText, parseFlags, type Parsed } from "./options.ts";
 
 const USAGE =
-  "mediagen token create --name NAME [--team TEAM] [--role member|admin] [--budget-daily USD] [--budget-monthly USD] | token list |\n" +
+  "mediagen token create NAME|--name NAME [--team TEAM] [--role member|admin] [--budget-daily USD] [--budget-monthly USD] | token list |\n" +
   "       token budget <id|name> [--budget-daily USD|none] [--budget-monthly USD|none] | token revoke <id|name>";
 const SUMMARY =
   "Manages person and team tokens on the daemon (POST, GET, PATCH and DELETE /api/tokens); needs an admin token in MEDIAGEN_TOKEN.\n" +
@@ -49,6 +49,7 @@ const line = (token: TokenView) =>
     `${token.prefix}…`,
     token.budget_daily_usd === null ? "-" : `$${token.budget_daily_usd}/day`,
     token.budget_monthly_usd === null ? "-" : `$${token.budget_monthly_usd}/month`,
+    token.last_used_at ? `last used ${token.last_used_at}` : "never used",
     token.revoked_at ? `revoked ${token.revoked_at}` : `created ${token.created_at}`,
   ].join("  ");
 
@@ -73,18 +74,21 @@ export async function runToken(argv: readonly string[], io: Io): Promise<ExitCod
   const stray = ACTION_FLAGS.create!.find((flag) => parsed.values[flag] !== undefined && !ACTION_FLAGS[action]!.includes(flag));
   if (stray) return usage(`--${stray} is not for token ${action}`);
   const targeted = action === "revoke" || action === "budget";
-  if (targeted ? !target || extra !== undefined : target !== undefined) {
+  // `token create alice` is `token create --name alice`.
+  const named = action === "create" && target !== undefined && parsed.values.name === undefined && extra === undefined;
+  if (targeted ? !target || extra !== undefined : target !== undefined && !named) {
     return usage(targeted ? `${action} takes one token id or name` : `unexpected argument "${target}"`);
   }
 
   let call: (client: ReturnType<typeof clientFor>) => Promise<Answer<unknown>>;
   if (action === "create") {
-    if (!parsed.values.name) return usage("create needs --name");
+    const name = named ? target : parsed.values.name;
+    if (!name) return usage("create needs a name: token create NAME (or --name NAME)");
     const daily = usdFlag(parsed.values, "budget-daily");
     const monthly = usdFlag(parsed.values, "budget-monthly");
     for (const amount of [daily, monthly]) if (amount !== null && typeof amount === "object") return usage(amount.error);
     const body = {
-      name: parsed.values.name,
+      name,
       team: parsed.values.team,
       role: parsed.values.role,
       budget_daily_usd: daily,

@@ -66,6 +66,8 @@ export const ServerSettings = z
     max_body_mib: z.number().positive().max(MAX_BODY_MIB_LIMIT, `must be at most ${MAX_BODY_MIB_LIMIT} MiB`).default(DEFAULT_MAX_BODY_MIB),
     /** The address clients reach the daemon at through a reverse proxy (https://mediagen.example.com): answers' download_url is built on it. */
     public_url: bounded(MAX_PATH_CHARS).pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://mediagen.example.com" })).optional(),
+    /** Several daemons on one database: the address the others reach this one at to fetch the files it keeps (default: its bound address). */
+    internal_url: bounded(MAX_PATH_CHARS).pipe(z.url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. http://10.0.0.5:8787" })).optional(),
     shutdown_grace_seconds: z
       .number()
       .min(0)

@@ -32,6 +32,9 @@ server:
   # The address clients reach this daemon at through a reverse proxy (download_url in answers is
   # built on it). Default: the address each request came to.
   # public_url: https://mediagen.example.com
+  # Several daemons on one PostgreSQL database: the address the other daemons reach this one at to
+  # fetch the files it keeps. Default: the bound address (the machine's name when bound to 0.0.0.0).
+  # internal_url: http://10.0.0.5:8787
   # Seconds running generations may take to finish when the daemon is stopped.
   shutdown_grace_seconds: 30
 

@@ -6,6 +6,7 @@ import { findPrice, priceMeter } from "./catalog.ts";
 import type { PriceEntry } from "./price-schema.ts";
 import { estimateMeter } from "../providers/registry.ts";
 import type { Principal } from "../tokens/access.ts";
+import type { LimitsAndSpend } from "../tokens/schema.ts";
 
 
 /** Where an estimate came from: a user price, the catalogue, this model's recent recorded costs, or nowhere. */
@@ -164,4 +165,30 @@ export async function spentByTable(
     if (monthly !== undefined && monthly !== null) known.set(spendKey(starts.month, scopeOf(who)), await spendBy(starts.month, who));
   }
   return (from, who) => known.get(spendKey(from, scopeOf(who))) ?? 0;
+}
+
+/**
+ * What a token's holder sees of their own budget: the token's limits and its spend today and this month, and its
+ * team's when budget.per_team names the team, counted by `spendBy` (the ledger's spendSinceBy, as checkOwnerBudget
+ * counts) from the same local day and month; nulls for server.token and a daemon without tokens.
+ */
+export async function ownerSpend(
+  principal: Principal,
+  perTeam: Budget["per_team"],
+  spendBy: (from: number, who: { tokenId: string } | { team: string }) => Promise<number>,
+  now: number,
+): Promise<{ spend: LimitsAndSpend | null; team_spend: LimitsAndSpend | null }> {
+  if (!principal.tokenId) return { spend: null, team_spend: null };
+  const starts = periodStarts(now);
+  const of = async (who: { tokenId: string } | { team: string }, daily: number | null | undefined, monthly: number | null | undefined): Promise<LimitsAndSpend> => {
+    const [today, month] = await Promise.all([spendBy(starts.day, who), spendBy(starts.month, who)]);
+    const micro = (usd: number) => Math.round(usd * 1e6) / 1e6;
+    return { daily_usd: daily ?? null, monthly_usd: monthly ?? null, spent_today_usd: micro(today), spent_month_usd: micro(month) };
+  };
+  const team = principal.team ? perTeam?.[principal.team] : undefined;
+  const [spend, teamSpend] = await Promise.all([
+    of({ tokenId: principal.tokenId }, principal.budgetDailyUsd, principal.budgetMonthlyUsd),
+    team && principal.team ? of({ team: principal.team }, team.daily_usd, team.monthly_usd) : null,
+  ]);
+  return { spend, team_spend: teamSpend };
 }

@@ -6,7 +6,7 @@ import { Elysia } from "elysia";
 import type { AppDeps } from "../deps.ts";
 import { AppError } from "../errors.ts";
 import { isRemoteCaller } from "../http/peer.ts";
-import { fileResponse } from "../http/range.ts";
+import { storedFileResponse } from "./holder.ts";
 import { thumbnailsDir } from "../thumbnails/thumbnails.ts";
 import { folderOpener, spawnOpener } from "./open-folder.ts";
 import { FolderOpened, FolderOpenerStatus } from "./schema.ts";
@@ -22,7 +22,7 @@ export const fileRoutes = (deps: AppDeps) =>
       if (!generation) throw new AppError("not_found", `No generation with id ${params.id}`);
       const name = await deps.ledger.thumbnail(params.id);
       if (!name) throw new AppError("not_found", `Generation ${params.id} has no thumbnail; use /api/generations/${params.id}/file`);
-      return fileResponse(request, join(thumbnailsDir(deps.config.dataDir), name), "image/webp", { "cache-control": THUMBNAIL_CACHE });
+      return storedFileResponse(deps, request, params.id, join(thumbnailsDir(deps.config.dataDir), name), "image/webp", { "cache-control": THUMBNAIL_CACHE });
     })
     .get("/api/files/folder-opener", ({ request }) => {
       const opener = openerFor(deps, request);

@@ -292,6 +292,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_token_spend ON generations (token_id, created_at) WHERE token_id IS NOT NULL;
    CREATE INDEX generations_owner ON generations (owner, created_at) WHERE owner IS NOT NULL;
    CREATE INDEX generations_team ON generations (team, created_at) WHERE team IS NOT NULL;`,
+  // 9. When each token last authenticated a request (ms; null: never), written at most once a minute per token.
+  `ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

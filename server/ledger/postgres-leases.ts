@@ -4,10 +4,10 @@
 // atomic UPDATE, so that it is never run twice. Times are the database's clock (ms), never a daemon's.
 import type { SQL } from "bun";
 import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
-import type { Row } from "./records.ts";
+import type { GenerationFailure, Row, StoredResponse } from "./records.ts";
 import { toGeneration } from "./records.ts";
 import type { Generation } from "./schema.ts";
-import type { ClaimResult, JobLeases } from "./store.ts";
+import type { ClaimResult, FileHolder, JobLeases, TypeDepth } from "./store.ts";
 
 /** The database's clock in ms, as the SQL of a bigint. */
 export const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
@@ -35,6 +35,8 @@ export class PostgresLeases implements JobLeases {
     private readonly toRow: (raw: Record<string, unknown>) => Row,
     /** The ledger's clock, for started_at (leases use the database's). */
     private readonly now: () => number = Date.now,
+    /** The ledger's write that takes a queued job and records its end (see cancelQueued). */
+    private readonly closeQueued: (id: string, failure: GenerationFailure, answer: StoredResponse) => Promise<boolean> = async () => false,
   ) {}
 
   /** Moves this daemon's queued job to running when its type has a free slot and no older live queued job waits. */
@@ -139,6 +141,53 @@ export class PostgresLeases implements JobLeases {
       )) as Record<string, unknown>[];
     });
     return rows.map((raw) => this.toRow(raw)).sort((a, b) => a.seq - b.seq).map(toGeneration);
+  }
+
+  /**
+   * Takes a queued job from whichever daemon queued it and records it ended (`failure`, with `answer` stored for
+   * replays and waiting callers) in one statement; that daemon lets go at its next claim. False once it is not queued.
+   */
+  cancelQueued(id: string, failure: GenerationFailure, answer: StoredResponse): Promise<boolean> {
+    return this.closeQueued(id, failure, answer);
+  }
+
+  /** Records (or refreshes) the address other daemons reach this one at, with the time it was last seen. */
+  async announce(url: string): Promise<void> {
+    await this.sql.unsafe(
+      `INSERT INTO daemons (name, url, seen_at) VALUES ($1, $2, ${NOW_MS})
+       ON CONFLICT (name) DO UPDATE SET url = excluded.url, seen_at = excluded.seen_at`,
+      [this.daemon, url],
+    );
+  }
+
+  /** The daemons other than this one that made (and keep the files of) these generations, with their addresses. */
+  async holders(ids: readonly string[]): Promise<Map<string, FileHolder>> {
+    if (ids.length === 0) return new Map();
+    const rows = (await this.sql.unsafe(
+      `SELECT g.id, g.daemon, d.url, d.seen_at FROM generations g LEFT JOIN daemons d ON d.name = g.daemon
+       WHERE g.id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) AND g.daemon IS NOT NULL AND g.daemon <> $2`,
+      [JSON.stringify(ids), this.daemon],
+    )) as { id: string; daemon: string; url: string | null; seen_at: bigint | number | null }[];
+    return new Map(rows.map((row) => [row.id, { daemon: row.daemon, url: row.url, seenAt: row.seen_at === null ? null : Number(row.seen_at) }]));
+  }
+
+  /** Every daemon's unfinished jobs holding live leases, oldest first (at most `limit`), in one query. */
+  async liveRows(limit: number): Promise<Generation[]> {
+    const rows = (await this.sql.unsafe(
+      `SELECT * FROM generations WHERE status IN ('queued', 'running') AND lease_until > ${NOW_MS} ORDER BY seq LIMIT $1`,
+      [limit],
+    )) as Record<string, unknown>[];
+    return rows.map((raw) => toGeneration(this.toRow(raw)));
+  }
+
+  /** The jobs of `type` holding live leases on every daemon: running (slots taken) and queued (the shared queue). */
+  async depth(type: MediaType): Promise<TypeDepth> {
+    const [row] = (await this.sql.unsafe(
+      `SELECT count(*) FILTER (WHERE status = 'running')::int AS running, count(*) FILTER (WHERE status = 'queued')::int AS queued
+       FROM generations WHERE type = $1 AND status IN ('queued', 'running') AND lease_until > ${NOW_MS}`,
+      [type],
+    )) as TypeDepth[];
+    return { running: row?.running ?? 0, queued: row?.queued ?? 0 };
   }
 
   /** NOTIFYs the other daemons that a `type` slot is free, so that a waiting one claims it without waiting for its next poll. */

@@ -113,7 +113,7 @@ function rollupMigration(): string {
 
 /**
  * Ordered schema migrations; migration i brings the database to version i + 1. Never edit a shipped one. Migrations
- * 1 and 2 compute summaries from the rows through covering indexes; migration 3 adds rollups kept by a trigger.
+ * 1 to 4 compute summaries from the rows through covering indexes; migration 5 adds rollups kept by a trigger.
  */
 export const PG_MIGRATIONS: readonly string[] = [
   // 1. The ledger as SQLite's schema 8 holds it (one row per job, refusals folded with a count, tokens), with:
@@ -208,7 +208,16 @@ export const PG_MIGRATIONS: readonly string[] = [
   // The running rows with a live lease are the slots a type's concurrency limit counts.
   `ALTER TABLE generations ADD COLUMN lease_until bigint;
    CREATE INDEX generations_leases ON generations (type, status, lease_until) WHERE status IN ('queued', 'running');`,
-  // 3. Cost rollups: a year of a team's history summed from the rows took seconds (docs/benchmarks.md, PostgreSQL at
+  // 3. Where each daemon is reached (its files stay on its disk): a daemon asked for a file another one made forwards
+  // the request to the address that one announced (upserted at start and with every lease renewal round).
+  `CREATE TABLE IF NOT EXISTS daemons (
+     name    text PRIMARY KEY,
+     url     text NOT NULL,
+     seen_at bigint NOT NULL
+   );`,
+  // 4. When each token last authenticated a request (ms; null: never), as SQLite's migration 9 adds it.
+  `ALTER TABLE tokens ADD COLUMN IF NOT EXISTS last_used_at bigint;`,
+  // 5. Cost rollups: a year of a team's history summed from the rows took seconds (docs/benchmarks.md, PostgreSQL at
   // 1M rows). The PG_ROLLUPS tables sum what the cost summary shows per UTC hour or day, by caller and model or by
   // person and team, backfilled here from the rows and kept equal to them by a trigger (rollupMigration).
   // The spend of a person or a team reads its own index, covering now (no row fetched for a month's budget check).

@@ -116,7 +116,13 @@ export class PostgresLedger implements Ledger {
     private readonly leaseMs: number = LEASE_SECONDS * 1000,
   ) {
     this.folder = new RefusalFolder(now);
-    if (daemon !== null) this.leases = new PostgresLeases(sql, daemon, leaseMs, toRow, now);
+    if (daemon !== null) this.leases = new PostgresLeases(sql, daemon, leaseMs, toRow, now, (id, failure, answer) => this.closeQueued(id, failure, answer));
+  }
+
+  /** Takes a queued job from whichever daemon queued it and records its end with its answer, in one statement; false once it is no longer queued. */
+  private async closeQueued(id: string, failure: GenerationFailure, answer: StoredResponse): Promise<boolean> {
+    const params = { id, at: this.now(), daemon: this.daemon, ...failureParams(failure), ...answerParams(answer, undefined) };
+    return (await this.changed(`UPDATE generations SET daemon = $daemon, lease_until = NULL, ${FAIL_SET}, ${answerSet(undefined)} WHERE id = $id AND status = 'queued'`, params)) > 0;
   }
 
   private async query(text: string, params: Params = {}): Promise<Record<string, unknown>[]> {
@@ -451,15 +457,16 @@ export class PostgresLedger implements Ledger {
     return (row?.thumbnail as string | null | undefined) ?? undefined;
   }
 
-  /** Succeeded generations still without a thumbnail (or a duration), newest first. */
+  /** Succeeded generations still without a thumbnail (or a duration), newest first: of a named daemon, only its own (their files are on its disk). */
   async thumbnailBacklog(limit: number): Promise<SavedFile[]> {
     await this.chain;
+    const mine = this.daemon === null ? "" : "AND (daemon = $daemon OR daemon IS NULL)";
     const rows = await this.query(
       `SELECT id, type, output_path AS "outputPath", mime_type AS "mimeType" FROM generations
        WHERE status = 'succeeded' AND output_path IS NOT NULL AND thumbnail IS NULL AND thumbnail_error IS NULL
-         AND (type = 'image' OR duration_seconds IS NULL)
+         AND (type = 'image' OR duration_seconds IS NULL) ${mine}
        ORDER BY seq DESC LIMIT $limit`,
-      { limit },
+      this.daemon === null ? { limit } : { limit, daemon: this.daemon },
     );
     return rows as SavedFile[];
   }

@@ -19,6 +19,11 @@ export type IdempotentJob = { id: string; requestHash: string | null; status: Ge
 /** How a claim of a slot for a queued job ended: it runs now, it waits for a slot, or it is no longer this daemon's. */
 export type ClaimResult = "claimed" | "wait" | "lost";
 
+/** A generation's file kept by another daemon of the same database: the daemon, and its address when it announced one. */
+export type FileHolder = { daemon: string; url: string | null; seenAt: number | null };
+/** A media type's jobs with live leases across every daemon. */
+export type TypeDepth = { running: number; queued: number };
+
 /**
  * What several daemons on one database share to run jobs as one service (PostgreSQL only): slots counted in the
  * database, leases on unfinished jobs, takeover of a dead daemon's jobs, and one admission at a time across daemons.
@@ -46,6 +51,16 @@ export interface JobLeases {
   freed(type: MediaType): void;
   /** Calls `listener` whenever any daemon frees a slot (LISTEN); resolves to the function that stops listening. */
   onFreed(listener: (type: MediaType) => void): Promise<() => Promise<void>>;
+  /** Takes a queued job from whichever daemon queued it and records its end with its answer, atomically; false once it is no longer queued. */
+  cancelQueued(id: string, failure: GenerationFailure, answer: StoredResponse): Promise<boolean>;
+  /** Records the address other daemons reach this one at (at start, then with every lease renewal round). */
+  announce(url: string): Promise<void>;
+  /** For those of `ids` made by another daemon (whose disk holds their files): that daemon and its address. */
+  holders(ids: readonly string[]): Promise<Map<string, FileHolder>>;
+  /** Every daemon's queued and running jobs (live leases), oldest first, at most `limit`. */
+  liveRows(limit: number): Promise<Generation[]>;
+  /** Running and queued jobs of `type` on every daemon (live leases only): the shared queue's length. */
+  depth(type: MediaType): Promise<TypeDepth>;
   /** Runs `step` while no other daemon admits a job (idempotency and budget checks with the insert, atomic across daemons). */
   admit<T>(step: () => Promise<T>): Promise<T>;
 }

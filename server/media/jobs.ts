@@ -4,7 +4,7 @@
 // of a type's queue asks for one, again after a short delay while every slot is taken elsewhere.
 import { MEDIA_TYPES, type MediaType, type ModelEntry } from "../config/schema.ts";
 import type { ConfigStore } from "../config/store.ts";
-import { IDLE_GC_DELAY_MS, SLOT_POLL_MAX_MS, SLOT_POLL_MIN_MS } from "../defaults.ts";
+import { FOLLOW_ELSEWHERE_MS, IDLE_GC_DELAY_MS, LIVE_JOBS_LISTED, SLOT_POLL_MAX_MS, SLOT_POLL_MIN_MS } from "../defaults.ts";
 import { AppError, toAppError } from "../errors.ts";
 import type { Ledger } from "../ledger/ledger.ts";
 import { iso } from "../ledger/records.ts";
@@ -94,6 +94,9 @@ export function fallbackFrom(attempts: readonly Attempt[], current: { model: str
   return tried.filter((entry) => entry.model !== current.model || entry.provider !== current.provider || entry.name !== current.name);
 }
 
+/** What a job cancelled while it was queued ends with. */
+const CANCELLED_BEFORE_START = "Cancelled before it started; nothing was charged";
+
 /** The queue per media type and the live jobs. */
 export class Jobs {
   private readonly live = new Map<string, LiveJob>();
@@ -137,7 +140,12 @@ export class Jobs {
     this.deps.log.warn(`job ${id}: lease lost, another daemon took it over; this daemon stops writing it`);
     if (job.state === "queued") {
       this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
-      this.finish(job, failureOutcome(job, error));
+      // A queued job is also taken by a cancel sent to another daemon: its caller is told so.
+      void this.deps.ledger
+        .get(id)
+        .then((row) => (row?.status === "cancelled" ? new AppError("cancelled", row.error ?? CANCELLED_BEFORE_START) : error))
+        .catch(() => error)
+        .then((reason) => this.finish(job, failureOutcome(job, reason)));
       return;
     }
     job.controller.abort(error);
@@ -232,8 +240,10 @@ export class Jobs {
     return row ? this.viewOf(row) : undefined;
   }
 
-  /** The jobs queued or running in this process, oldest first. */
+  /** The jobs queued or running in this process (on every daemon, when several share the database), oldest first. */
   async liveViews(): Promise<JobView[]> {
+    const leases = this.deps.ledger.leases;
+    if (leases) return await Promise.all((await leases.liveRows(LIVE_JOBS_LISTED)).map((row) => this.viewOf(row)));
     const views = await Promise.all([...this.live.keys()].map((id) => this.view(id)));
     return views.filter((view): view is JobView => view !== undefined);
   }
@@ -241,9 +251,55 @@ export class Jobs {
   /** Calls `listener` with the job's state on every change until it ends; returns the unsubscribe function. */
   subscribe(id: string, listener: (view: JobView) => void): () => void {
     const job = this.live.get(id);
-    if (!job) return () => {};
+    if (!job) return this.shared ? this.follow(id, listener) : () => {};
     job.listeners.add(listener);
     return () => job.listeners.delete(listener);
+  }
+
+  /**
+   * Shared database: follows a job this process does not run (another daemon took the request, a load balancer sent
+   * the caller here) by reading its row every FOLLOW_ELSEWHERE_MS, calling `listener` on each change until it ends.
+   */
+  private follow(id: string, listener: (view: JobView) => void): () => void {
+    let last = "";
+    let reading = false;
+    const timer = setInterval(() => {
+      if (reading) return;
+      reading = true;
+      this.view(id)
+        .then((view) => {
+          if (!view) return;
+          // A running job's elapsed time changes at every read: not a change to tell.
+          const seen = JSON.stringify({ ...view, elapsed_seconds: undefined });
+          if (seen !== last) {
+            last = seen;
+            listener(view);
+          }
+          if (isFinished(view.status)) clearInterval(timer);
+        })
+        .catch(() => {
+          // read again at the next tick
+        })
+        .finally(() => (reading = false));
+    }, FOLLOW_ELSEWHERE_MS);
+    return () => clearInterval(timer);
+  }
+
+  /**
+   * Tells an ended job's listeners its state and lets go of them. A job this daemon lost goes on at another daemon
+   * (shared database): its listeners follow it there until it ends, so an event stream never hangs open.
+   */
+  private emitLast(job: LiveJob): void {
+    const listeners = [...job.listeners];
+    job.listeners.clear();
+    if (listeners.length === 0) return;
+    void this.view(job.id)
+      .then((view) => {
+        if (!view) return;
+        for (const listener of listeners) listener(view);
+        if (!isFinished(view.status) && this.shared) for (const listener of listeners) this.follow(job.id, listener);
+      })
+      .catch((error: unknown) => this.deps.log.error(`job ${job.id}: its state could not be read: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** Tells a job's listeners its new state (read from the ledger; never throws). */
@@ -263,13 +319,20 @@ export class Jobs {
     if (!job) {
       const row = await this.deps.ledger.get(id);
       if (!row) throw new AppError("not_found", `No job with id ${id}`);
-      throw new AppError("not_cancellable", `Job ${id} is already ${row.status}`);
+      // Shared database: a job another daemon queued is taken from it (it lets go at its next claim) and cancelled here.
+      const leases = this.deps.ledger.leases;
+      if (leases && row.status === "queued") {
+        const error = new AppError("cancelled", CANCELLED_BEFORE_START);
+        const answer = { status: error.status, body: failureBody(row.type, error, row, {}, { id }) };
+        if (await leases.cancelQueued(id, { status: "cancelled", error: error.message, errorType: error.type }, answer)) return (await this.view(id))!;
+      }
+      throw new AppError("not_cancellable", `Job ${id} is already ${row.status}${row.status === "running" ? "; cancelling would not stop the charge, so it will finish and be saved" : ""}`);
     }
     if (job.state === "running" || job.resuming) {
       throw new AppError("not_cancellable", `Job ${id} is already running at ${job.entry.provider}; cancelling would not stop the charge, so it will finish and be saved`);
     }
     this.waiting[job.type] = this.waiting[job.type].filter((queuedId) => queuedId !== id);
-    await this.end(job, "cancelled", new AppError("cancelled", "Cancelled before it started; nothing was charged"));
+    await this.end(job, "cancelled", new AppError("cancelled", CANCELLED_BEFORE_START));
     this.notifyPositions(job.type);
     return (await this.view(id))!;
   }
@@ -398,8 +461,7 @@ export class Jobs {
     if (!this.live.delete(job.id)) return;
     if (job.state === "running") this.active[job.type]--;
     job.resolve(outcome);
-    this.emit(job);
-    job.listeners.clear();
+    this.emitLast(job);
     if (job.state === "running") this.deps.ledger.leases?.freed(job.type);
     if (!this.closing) {
       // A slot freed here may be claimed at once (the delay is for slots freed by other daemons).
@@ -451,7 +513,8 @@ export class Jobs {
       door: row.door,
       client: row.client,
       session_id: row.session_id,
-      cancellable: row.status === "queued" && job !== undefined,
+      // Several daemons: another daemon's queued job can be cancelled through this one too.
+      cancellable: row.status === "queued" && (job !== undefined || this.shared),
     };
     const fellBack = fallbackFrom(row.attempts, { model: row.model, provider: row.provider, name: row.model_name ?? undefined });
     if (fellBack.length > 0) view.fallback_from = fellBack;

@@ -43,7 +43,7 @@ export function successBody(
 export function failureBody(
   type: MediaType,
   error: AppError,
-  entry: ModelEntry | undefined,
+  entry: { model: string; provider: string } | undefined,
   echo: Record<string, unknown>,
   extra: { id?: string; outputPath?: string; costUsd?: number | null } = {},
 ): MediaResponse {

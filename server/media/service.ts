@@ -187,7 +187,7 @@ export class MediaService {
     return this.jobs.view(id);
   }
 
-  /** The jobs queued or running in this process, oldest first. */
+  /** The jobs queued or running in this process (every daemon's, on a shared database), oldest first. */
   liveJobs(): Promise<JobView[]> {
     return this.jobs.liveViews();
   }
@@ -262,8 +262,9 @@ export class MediaService {
       const admitted = await this.admit(async () => {
         const replay = options.idempotencyKey ? await this.replay(options.idempotencyKey, hash!, options) : undefined;
         if (replay) return { kind: "replay" as const, outcome: replay.outcome };
-        if (this.jobs.isFull(type)) {
-          throw new AppError("queue_full", `${this.jobs.waitingCount(type)} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
+        const waiting = await this.fullQueue(type);
+        if (waiting !== undefined) {
+          throw new AppError("queue_full", `${waiting} ${type} requests are already waiting (jobs.${type}.queue in config.yml); retry later`, {
             retry_after_seconds: await this.jobs.retryAfter(type),
           });
         }
@@ -372,6 +373,19 @@ export class MediaService {
     // A front door that submits async work says where it serves jobs; without one there is nothing to point at.
     if (!options.urls) throw new Error("an async submission needs its front door's job URLs (SubmitOptions.urls)");
     return { ok: true, accepted: true, body: acceptedBody((await this.jobs.view(id))!, options.urls) };
+  }
+
+  /**
+   * How many `type` jobs wait when its slots and queue are all taken, else undefined. Several daemons on one database
+   * share one queue: the jobs holding live leases on all of them are counted, so `jobs.<type>.queue` is the service's.
+   */
+  private async fullQueue(type: MediaType): Promise<number | undefined> {
+    const leases = this.deps.ledger.leases;
+    if (!leases) return this.jobs.isFull(type) ? this.jobs.waitingCount(type) : undefined;
+    const limits = this.deps.config.get().jobs[type];
+    // Every job is recorded queued before it claims a slot: a burst is counted whole, however far its claims are.
+    const depth = await leases.depth(type);
+    return depth.running + depth.queued >= limits.concurrency + limits.queue ? Math.max(0, depth.running + depth.queued - limits.concurrency) : undefined;
   }
 
   /** The existing job of an Idempotency-Key: its answer (waiting for it if needed), or a 409 for a different body. */

@@ -40,6 +40,7 @@ const SHAPES: Record<ErrorType, OpenAIErrorShape> = {
   overloaded: { type: "server_error" },
   interrupted: { type: "server_error" },
   storage_error: { type: "server_error" },
+  file_unavailable: { type: "server_error" },
   timeout: { type: "server_error" },
   internal: { type: "server_error" },
 };

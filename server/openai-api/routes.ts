@@ -8,7 +8,7 @@ import { MAX_NAME_CHARS } from "../defaults.ts";
 import type { AppDeps } from "../deps.ts";
 import { AppError, invalidArgument, toAppError } from "../errors.ts";
 import { readJsonBody, readRequestBody } from "../http/body.ts";
-import { fileResponse } from "../http/range.ts";
+import { storedFileResponse } from "../files/holder.ts";
 import type { Caller } from "../media/requests.ts";
 import { deliveryOf, sessionOf } from "../media/routes.ts";
 import { checkDeliveryHeader, isRemoteCaller } from "../http/peer.ts";
@@ -161,7 +161,7 @@ export const openaiRoutes = (deps: AppDeps) =>
       answered(deps, "video", async () => {
         parseOrThrow(VideoContentQuery, query);
         const file = await videoFile(deps, params.id);
-        return fileResponse(request, file.path, file.mimeType);
+        return storedFileResponse(deps, request, params.id, file.path, file.mimeType);
       }),
     )
     .get("/models", () => answered(deps, undefined, () => listModels(deps.config)))

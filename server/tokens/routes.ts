@@ -1,5 +1,6 @@
-// /api/tokens: person and team tokens, created, listed, given new limits and revoked (admins only, by the rule in access.ts), and /api/tokens/me for everyone.
+// /api/tokens: person and team tokens, created, listed, given new limits and revoked (admins only, by the rule in access.ts), and /api/tokens/me (who the caller is, and their own spend) for everyone.
 import { Elysia } from "elysia";
+import { ownerSpend } from "../costs/budget.ts";
 import type { AppDeps } from "../deps.ts";
 import { readJsonBody } from "../http/body.ts";
 import { parseOrThrow } from "../validate.ts";
@@ -10,9 +11,11 @@ import { TokenBudgetUpdate, TokenCreate, TokenCreated, TokenList, TokenView, Who
 export const tokenRoutes = (deps: AppDeps) =>
   new Elysia({ name: "tokens", prefix: "/api/tokens" })
     .get("/", () => deps.tokens.list(), { response: TokenList })
-    .get("/me", ({ request }) => {
+    .get("/me", async ({ request }) => {
       const principal = principalOf(deps, request);
-      return { via: principal.via, role: principal.role, name: principal.name ?? null, team: principal.team ?? null };
+      // Who the caller is never depends on the database: with the ledger unreachable, the spend is unknown (null).
+      const spend = await ownerSpend(principal, deps.config.get().budget?.per_team, (from, who) => deps.ledger.spendSinceBy(from, who), Date.now()).catch(() => ({ spend: null, team_spend: null }));
+      return { via: principal.via, role: principal.role, name: principal.name ?? null, team: principal.team ?? null, ...spend };
     }, { response: Whoami })
     .post(
       "/",

@@ -50,6 +50,8 @@ export const TokenView = z.object({
   budget_monthly_usd: z.number().nullable(),
   created_at: z.string(),
   revoked_at: z.string().nullable(),
+  /** When the token last authenticated a request (to the minute: written at most once a minute); null: never. */
+  last_used_at: z.string().nullable(),
 });
 export type TokenView = z.infer<typeof TokenView>;
 
@@ -61,12 +63,28 @@ export type TokenCreated = z.infer<typeof TokenCreated>;
 export const TokenList = z.object({ items: z.array(TokenView) });
 export type TokenList = z.infer<typeof TokenList>;
 
-/** Body of `GET /api/tokens/me`: who the caller is and whether they may administer the daemon. */
+/**
+ * A token's or a team's limits (USD; null: none) and its spend today and this month, counted as the budget check
+ * counts it (unfinished jobs and unknown costs at their estimate), with the same local day and month.
+ */
+export const LimitsAndSpend = z.object({
+  daily_usd: z.number().nullable(),
+  monthly_usd: z.number().nullable(),
+  spent_today_usd: z.number(),
+  spent_month_usd: z.number(),
+});
+export type LimitsAndSpend = z.infer<typeof LimitsAndSpend>;
+
+/** Body of `GET /api/tokens/me`: who the caller is, whether they may administer the daemon, and their own spend. */
 export const Whoami = z.object({
   /** `server-token` (config.yml's server.token), `token` (a person or team token) or `local` (no token in use). */
   via: z.enum(["server-token", "token", "local"]),
   role: TokenRole,
   name: z.string().nullable(),
   team: z.string().nullable(),
+  /** The token's own limits and spend; null unless `via` is `token`. */
+  spend: LimitsAndSpend.nullable(),
+  /** The team's limits (budget.per_team in config.yml) and the whole team's spend; null when no limit names the team. */
+  team_spend: LimitsAndSpend.nullable(),
 });
 export type Whoami = z.infer<typeof Whoami>;

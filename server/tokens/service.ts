@@ -16,6 +16,8 @@ export const TOKEN_RANDOM_BYTES = 32;
 export const TOKEN_DISPLAY_CHARS = TOKEN_PREFIX.length + 4;
 /** How often the active tokens are re-read from a database other daemons share, in ms. */
 export const TOKEN_REFRESH_MS = 5000;
+/** The longest a token's last-used time is written behind, in ms: at most one write per token per minute. */
+export const LAST_USED_WRITE_MS = 60_000;
 
 /**
  * A token's SHA-256 as hex. A fast hash is enough for 256-bit random secrets (no dictionary to try), and the lookup
@@ -38,6 +40,7 @@ function toView(record: TokenRecord): TokenView {
     budget_monthly_usd: record.budgetMonthlyUsd,
     created_at: new Date(record.createdAt).toISOString(),
     revoked_at: record.revokedAt === null ? null : new Date(record.revokedAt).toISOString(),
+    last_used_at: record.lastUsedAt === null ? null : new Date(record.lastUsedAt).toISOString(),
   };
 }
 
@@ -59,6 +62,10 @@ export class TokenService {
   /** Hash to the active token's record. */
   private active = new Map<string, TokenRecord>();
   private timer?: ReturnType<typeof setInterval>;
+  /** Token id to when this process last wrote its last-used time (ms): the throttle of those writes. */
+  private written = new Map<string, number>();
+  /** Last-used writes not yet finished. */
+  private writing = new Set<Promise<void>>();
 
   constructor(
     private readonly store: TokenStore,
@@ -106,6 +113,7 @@ export class TokenService {
       budgetMonthlyUsd: input.budget_monthly_usd ?? null,
       createdAt: this.now(),
       revokedAt: null,
+      lastUsedAt: null,
     };
     await this.store.insert(record);
     this.active.set(record.hash, record);
@@ -142,10 +150,31 @@ export class TokenService {
     return toView(changed);
   }
 
-  /** The principal of an active token's secret, or undefined (unknown or revoked); no database read. */
+  /**
+   * The principal of an active token's secret, or undefined (unknown or revoked); no database read. Notes the token's
+   * use: its last-used time is written in the background at most once a minute (a failed write waits a minute too).
+   */
   identify(secret: string): Principal | undefined {
     const record = this.active.get(hashToken(secret));
-    return record ? toPrincipal(record) : undefined;
+    if (!record) return undefined;
+    this.noteUse(record.id);
+    return toPrincipal(record);
+  }
+
+  /** Writes a token's last-used time unless this process wrote it less than LAST_USED_WRITE_MS ago. */
+  private noteUse(id: string): void {
+    const at = this.now();
+    const last = this.written.get(id);
+    if (last !== undefined && at - last < LAST_USED_WRITE_MS) return;
+    this.written.set(id, at);
+    const write = this.store.touch(id, at).catch(() => {});
+    this.writing.add(write);
+    void write.finally(() => this.writing.delete(write));
+  }
+
+  /** Resolves when the last-used writes started so far have finished (tests; shutdown). */
+  async settled(): Promise<void> {
+    await Promise.all(this.writing);
   }
 
   /** Whether any token is active (then every request must carry a token). */

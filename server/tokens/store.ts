@@ -16,6 +16,8 @@ export interface TokenRecord {
   budgetMonthlyUsd: number | null;
   createdAt: number;
   revokedAt: number | null;
+  /** When it last authenticated a request (ms; null: never), kept to the minute (TokenService throttles the writes). */
+  lastUsedAt: number | null;
 }
 
 /** The token storage the service needs; every method is one statement. */
@@ -34,6 +36,8 @@ export interface TokenStore {
   setBudget(id: string, daily: number | null, monthly: number | null): Promise<boolean>;
   /** How many active tokens there are, of one role or all. */
   countActive(role?: TokenRole): Promise<number>;
+  /** Records that a token authenticated a request at `at` (ms); an earlier time never replaces a later one. */
+  touch(id: string, at: number): Promise<void>;
 }
 
 type Row = {
@@ -47,6 +51,7 @@ type Row = {
   budget_monthly_usd: number | null;
   created_at: number;
   revoked_at: number | null;
+  last_used_at: number | null;
 };
 
 const toRecord = (row: Row): TokenRecord => ({
@@ -60,9 +65,10 @@ const toRecord = (row: Row): TokenRecord => ({
   budgetMonthlyUsd: row.budget_monthly_usd,
   createdAt: row.created_at,
   revokedAt: row.revoked_at,
+  lastUsedAt: row.last_used_at,
 });
 
-/** Tokens in the ledger's SQLite database (the `tokens` table of migration 8). */
+/** Tokens in the ledger's SQLite database (the `tokens` table of migrations 8 and 9). */
 export class SqliteTokenStore implements TokenStore {
   constructor(private readonly db: Database) {}
 
@@ -122,13 +128,23 @@ export class SqliteTokenStore implements TokenStore {
       : this.db.query<{ n: number }, []>("SELECT count(*) AS n FROM tokens WHERE revoked_at IS NULL").get();
     return row?.n ?? 0;
   }
+
+  /** Records that a token authenticated a request at `at` (ms); an earlier time never replaces a later one. */
+  async touch(id: string, at: number): Promise<void> {
+    this.db.query("UPDATE tokens SET last_used_at = $at WHERE id = $id AND (last_used_at IS NULL OR last_used_at < $at)").run({ id, at });
+  }
 }
 
 /** A PostgreSQL row: bigint times come back as strings. */
 const fromPostgres = (row: Record<string, unknown>): TokenRecord =>
-  toRecord({ ...(row as Row), created_at: Number(row.created_at), revoked_at: row.revoked_at === null ? null : Number(row.revoked_at) });
+  toRecord({
+    ...(row as Row),
+    created_at: Number(row.created_at),
+    revoked_at: row.revoked_at === null ? null : Number(row.revoked_at),
+    last_used_at: row.last_used_at === null ? null : Number(row.last_used_at),
+  });
 
-/** Tokens in the team's PostgreSQL database (the `tokens` table of PG migration 1). */
+/** Tokens in the team's PostgreSQL database (the `tokens` table of PG migrations 1 and 3). */
 export class PostgresTokenStore implements TokenStore {
   constructor(private readonly sql: SQL) {}
 
@@ -174,5 +190,10 @@ export class PostgresTokenStore implements TokenStore {
       ? await this.sql`SELECT count(*)::int AS n FROM tokens WHERE revoked_at IS NULL AND role = ${role}`
       : await this.sql`SELECT count(*)::int AS n FROM tokens WHERE revoked_at IS NULL`;
     return Number((row as { n: number } | undefined)?.n ?? 0);
+  }
+
+  /** Records that a token authenticated a request at `at` (ms); an earlier time never replaces a later one. */
+  async touch(id: string, at: number): Promise<void> {
+    await this.sql`UPDATE tokens SET last_used_at = ${BigInt(at)} WHERE id = ${id} AND (last_used_at IS NULL OR last_used_at < ${BigInt(at)})`;
   }
 }

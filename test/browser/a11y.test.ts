@@ -3,7 +3,7 @@
 // Playground comparing two models with their results, History with an image, a speech and a refused generation, the
 // lightbox open and the detail dialog open (also on a phone-sized window, where its tables scroll sideways), Jobs with
 // a running and a queued job, Costs with a day's spend and Costs grouped by door with the budget editor open, Tokens,
-// and the NotFound page. A serious or critical violation fails the view's test, listed
+// Costs as a member with their own spend, and the NotFound page. A serious or critical violation fails the view's test, listed
 // rule by rule with the offending elements.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -41,7 +41,7 @@ beforeAll(async () => {
       { name: "gpt-image-mini", type: "image", provider: "openai", model: "gpt-image-1-mini", api_key: fake.key!, base_url: `${fake.url}/v1` },
       { name: "offline-speech", type: "audio", provider: "local", model: "flite", default: true },
     ],
-    budget: { daily_usd: 5, monthly_usd: 50 },
+    budget: { daily_usd: 5, monthly_usd: 50, per_team: { qa: { daily_usd: 3 } } },
   } });
   ({ daemon, browser } = ui);
   // History and Costs get an image with a cost, a speech, and a generation the provider refused.
@@ -173,8 +173,14 @@ const VIEWS: View[] = [
     prepare: async (page) => {
       await heading(page, "History");
       const card = page.locator("article.history-card").filter({ has: page.getByRole("img", { name: IMAGE_PROMPT }) }).last();
-      await card.getByRole("button", { name: "View" }).click();
-      await page.locator("dialog.history-lightbox .history-lightbox-stage img").waitFor();
+      const shown = page.locator("dialog.history-lightbox .history-lightbox-stage img");
+      // The grid may re-render its cards as its pages arrive: a click on a card being replaced is lost, so try again.
+      for (let attempt = 1; ; attempt++) {
+        await card.getByRole("button", { name: "View" }).click();
+        const opened = await shown.waitFor({ timeout: 5000 }).then(() => true, () => false);
+        if (opened || attempt === 3) break;
+      }
+      await shown.waitFor();
     },
   },
   {
@@ -240,6 +246,27 @@ const VIEWS: View[] = [
       await page.reload();
       await heading(page, "Tokens");
       await page.locator(".tokens-row").first().waitFor();
+    },
+  },
+  {
+    name: "Costs with a member's own spend",
+    path: "/costs",
+    prepare: async (page) => {
+      // An admin token (the first must be one) makes a member of team qa; both are revoked after the check.
+      const admin = await post("/api/tokens", { name: `a11y-admin-${Date.now()}`, role: "admin" });
+      const headers = { "content-type": "application/json", authorization: `Bearer ${admin.token}` };
+      const made = await fetch(`${daemon.url}/api/tokens`, { method: "POST", headers, body: JSON.stringify({ name: `a11y-member-${Date.now()}`, team: "qa", budget_daily_usd: 1 }) });
+      const member = (await made.json()) as { id: string; token: string };
+      await page.evaluate((token) => localStorage.setItem("mediagen.token", token), member.token);
+      await page.reload();
+      await heading(page, "Costs");
+      await page.getByRole("region", { name: "Your spend" }).getByRole("progressbar").first().waitFor();
+      return async () => {
+        for (const id of [member.id, admin.id]) {
+          const revoked = await fetch(`${daemon.url}/api/tokens/${id}`, { method: "DELETE", headers });
+          if (revoked.status !== 200) throw new Error(`revoke answered ${revoked.status}`);
+        }
+      };
     },
   },
   {

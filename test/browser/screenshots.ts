@@ -7,7 +7,8 @@
 // through the API from several callers (agents over MCP, the CLI, a script on the seed API, the UI; one refused by
 // moderation, one with no known price), and saves 1280x860 PNGs into docs/screenshots/: each page in light mode, History with its detail dialog, Costs and History in dark mode, one
 // page in Chinese, a 390 px wide Playground, a comparison of three models, Costs grouped by door and by client, the
-// History lightbox, Jobs with work queued behind a slow fake, and Tokens (last: once a token exists, every request needs one).
+// History lightbox, Jobs with work queued behind a slow fake, and Tokens with Costs as a member's token sees it (last:
+// once a token exists, every request needs one).
 //
 // The generations are all made through the API today; to give the cost chart a week of history the daemon is then
 // stopped once and the older ones are moved back by whole days in the ledger (created/started/finished and the
@@ -470,9 +471,9 @@ async function tokensShot(): Promise<void> {
   const create = async (body: Record<string, unknown>) => {
     const response = await fetch(`${daemon!.url}/api/tokens`, { method: "POST", headers: bearer, body: JSON.stringify(body) });
     if (response.status !== 201) throw new Error(`token refused: ${await response.text()}`);
-    return (await response.json()) as { id: string };
+    return (await response.json()) as { id: string; token: string };
   };
-  await create({ name: "claude-agent", team: "design", budget_daily_usd: 2, budget_monthly_usd: 20 });
+  const agent = await create({ name: "claude-agent", team: "design", budget_daily_usd: 2, budget_monthly_usd: 20 });
   await create({ name: "build-bot", team: "platform", budget_monthly_usd: 30 });
   const old = await create({ name: "old-laptop" });
   await fetch(`${daemon!.url}/api/tokens/${old.id}`, { method: "DELETE", headers: bearer });
@@ -480,6 +481,19 @@ async function tokensShot(): Promise<void> {
   await page.locator(".tokens-row").nth(3).waitFor();
   await shoot(page, "tokens");
   await page.context().close();
+
+  // costs-member.png: what the member token sees on Costs after spending some of its limits (its own spend panel).
+  const asAgent = { authorization: `Bearer ${agent.token}`, "content-type": "application/json", "user-agent": "claude-code/2.1" };
+  for (const prompt of ["A lighthouse in a storm, woodcut", "A lighthouse at dawn, watercolour"]) {
+    const made = await fetch(`${daemon!.url}/api/media/image`, { method: "POST", headers: asAgent, body: JSON.stringify({ prompt, output_dir: join(root, "member-work") }) });
+    if (made.status !== 200) throw new Error(`member's image refused: ${await made.text()}`);
+  }
+  const costs = await open("/costs", { token: agent.token });
+  const panel = costs.locator("section[aria-labelledby=costs-mine-title]");
+  await panel.locator(".costs-budget li").first().waitFor();
+  await panel.scrollIntoViewIfNeeded();
+  await shoot(costs, "costs-member");
+  await costs.context().close();
 }
 
 /** history-zh.png: one page in Chinese. */

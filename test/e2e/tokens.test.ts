@@ -91,7 +91,10 @@ describe("mediagen token, through the executable", () => {
       expect((await mediagen(["token"])).code).toBe(2);
       const noName = await mediagen(["token", "create"]);
       expect(noName.code).toBe(2);
-      expect(noName.err).toContain("create needs --name");
+      expect(noName.err).toContain("create needs a name");
+      const twoNames = await mediagen(["token", "create", "carol", "dave"]);
+      expect(twoNames.code).toBe(2);
+      expect(twoNames.err).toContain('unexpected argument "carol"');
       const badBudget = await mediagen(["token", "create", "--name", "bob", "--budget-daily", "ten"]);
       expect(badBudget.code).toBe(2);
       expect(badBudget.err).toContain("--budget-daily must be a positive amount");

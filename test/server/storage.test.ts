@@ -1,13 +1,15 @@
 // Storage as the app uses it, on both backends: a generation, its ledger row, the cost summary, History's search, a
 // refusal, an Idempotency-Key replay and a person token; then choosing the backend (config, env, masked URL) and
-// migrating (versions, a database newer than the binary refused).
+// migrating (versions, a database newer than the binary refused, tokens of an older schema kept).
 import { SQL } from "bun";
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { parseConfig } from "../../server/config/store.ts";
-import { MIGRATIONS } from "../../server/ledger/database.ts";
-import { PG_MIGRATIONS } from "../../server/ledger/postgres-schema.ts";
+import { MIGRATIONS, openDatabase } from "../../server/ledger/database.ts";
+import { migratePostgres, PG_MIGRATIONS } from "../../server/ledger/postgres-schema.ts";
 import { describeTarget, leaseMs, maskSecret, maskUrl, migrateStorage, openStorage as openServerStorage, storageTarget, storageVersions } from "../../server/storage.ts";
+import { PostgresTokenStore, SqliteTokenStore } from "../../server/tokens/store.ts";
 import { createHarness, tempDir } from "../helpers.ts";
 import { testDatabase } from "../postgres.ts";
 import { BACKENDS, openStorage } from "../storage.ts";
@@ -146,7 +148,47 @@ describe("migrations", () => {
       await made.drop();
     }
   });
+
+  test("SQLite: tokens made before last_used_at (migration 9) are listed as never used, then touched", async () => {
+    using dir = tempDir();
+    const path = join(dir.path, "mediagen.db");
+    const old = new Database(path, { create: true, strict: true });
+    for (const migration of MIGRATIONS.slice(0, 8)) old.exec(migration);
+    old.exec("PRAGMA user_version = 8");
+    old.exec(TOKEN_ROW_V8);
+    old.close();
+    const db = openDatabase(path);
+    const store = new SqliteTokenStore(db);
+    expect((await store.list()).map((t) => [t.name, t.lastUsedAt])).toEqual([["old-alice", null]]);
+    await store.touch("tok_old", 1_800_000_000_000);
+    expect((await store.list())[0]!.lastUsedAt).toBe(1_800_000_000_000);
+    db.close();
+  });
+
+  test.skipIf(!withPostgres)("PostgreSQL: tokens made before last_used_at (migration 4) are listed as never used, then touched", async () => {
+    const made = (await testDatabase())!;
+    const sql = new SQL(made.url);
+    try {
+      await sql`CREATE TABLE mediagen_schema_version (version integer NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`;
+      for (const [index, migration] of PG_MIGRATIONS.slice(0, 2).entries()) {
+        await sql.unsafe(migration);
+        await sql`INSERT INTO mediagen_schema_version (version) VALUES (${index + 1})`;
+      }
+      await sql.unsafe(TOKEN_ROW_V8);
+      expect(await migratePostgres(sql)).toEqual({ current: 2, target: PG_MIGRATIONS.length });
+      const store = new PostgresTokenStore(sql);
+      expect((await store.list()).map((t) => [t.name, t.lastUsedAt])).toEqual([["old-alice", null]]);
+      await store.touch("tok_old", 1_800_000_000_000);
+      expect((await store.list())[0]!.lastUsedAt).toBe(1_800_000_000_000);
+    } finally {
+      await sql.close();
+      await made.drop();
+    }
+  });
 });
+
+/** A token as SQLite schema 8 and PostgreSQL schema 2 hold it: no last_used_at yet. */
+const TOKEN_ROW_V8 = `INSERT INTO tokens (id, name, team, role, prefix, hash, created_at) VALUES ('tok_old', 'old-alice', 'red', 'member', 'mg_Old1', '${"b".repeat(64)}', 1700000000000)`;
 
 /** `mediagen migrate` run from source with `args` and `env`: its exit code and output. */
 async function migrateCommand(args: string[], env: Record<string, string>): Promise<{ code: number; out: string; err: string }> {

@@ -2,9 +2,10 @@
 import { describe, expect, test } from "bun:test";
 import type { Budget, ModelEntry } from "../../../server/config/schema.ts";
 import { CATALOG } from "../../../server/costs/catalog.ts";
-import { checkBudget, checkOwnerBudget, estimateCost, periodStarts } from "../../../server/costs/budget.ts";
-import type { Principal } from "../../../server/tokens/access.ts";
+import { checkBudget, checkOwnerBudget, estimateCost, ownerSpend, periodStarts } from "../../../server/costs/budget.ts";
+import { LOCAL_ADMIN, type Principal } from "../../../server/tokens/access.ts";
 import { thrown } from "../../helpers.ts";
+import { BACKENDS, openStorage } from "../../storage.ts";
 
 const M = 1_000_000;
 const none = () => undefined;
@@ -119,5 +120,33 @@ describe("checkOwnerBudget", () => {
     expect(checkOwnerBudget({ via: "server-token", role: "admin" }, perTeam, 100, never, now)).toBeUndefined();
     expect(checkOwnerBudget(undefined, perTeam, 100, never, now)).toBeUndefined();
     expect(checkOwnerBudget({ ...alice, team: null, budgetDailyUsd: null, budgetMonthlyUsd: null }, perTeam, 100, never, now)).toBeUndefined();
+  });
+});
+
+describe.each(BACKENDS)("ownerSpend on %s", (backend) => {
+  test("a token's and its team's limits and spend since the budget check's local day and month starts", async () => {
+    const now = new Date(2026, 10, 15, 12).getTime();
+    let clock = now;
+    const storage = await openStorage(backend, () => clock);
+    const job = async (at: number, usd: number, owner?: { tokenId: string; name: string; team: string | null }) => {
+      clock = at;
+      await storage.ledger.start({ type: "image", model: "m", provider: "p", prompt: "unfinished, counted at its estimate", params: {}, estimatedCostUsd: usd, owner });
+    };
+    const alice = { tokenId: "tok_a", name: "alice", team: "red" };
+    await job(now - 60_000, 1, alice);
+    await job(new Date(2026, 10, 14, 23).getTime(), 2, alice);
+    await job(new Date(2026, 9, 31, 23).getTime(), 4, alice);
+    await job(now, 8, { tokenId: "tok_b", name: "bob", team: "red" });
+    await job(now, 16);
+    const principal: Principal = { via: "token", role: "member", tokenId: "tok_a", name: "alice", team: "red", budgetDailyUsd: 3, budgetMonthlyUsd: null };
+    const spendBy = (from: number, who: { tokenId: string } | { team: string }) => storage.ledger.spendSinceBy(from, who);
+    expect(await ownerSpend(principal, { red: { monthly_usd: 50 } }, spendBy, now)).toEqual({
+      spend: { daily_usd: 3, monthly_usd: null, spent_today_usd: 1, spent_month_usd: 3 },
+      team_spend: { daily_usd: null, monthly_usd: 50, spent_today_usd: 9, spent_month_usd: 11 },
+    });
+    expect((await ownerSpend(principal, { blue: { daily_usd: 1 } }, spendBy, now)).team_spend).toBeNull();
+    expect(await ownerSpend({ via: "server-token", role: "admin" }, { red: { daily_usd: 1 } }, spendBy, now)).toEqual({ spend: null, team_spend: null });
+    expect(await ownerSpend(LOCAL_ADMIN, undefined, spendBy, now)).toEqual({ spend: null, team_spend: null });
+    await storage.close();
   });
 });

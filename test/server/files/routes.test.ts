@@ -133,7 +133,8 @@ describe("open the folder", () => {
       expect(opened.status).toBe(200);
       expect(opened.body).toEqual({ opened: true, folder: dirname(record.output_path) });
       const deadline = Date.now() + 5000;
-      while (!existsSync(marker) && Date.now() < deadline) await Bun.sleep(20);
+      // The opener's shell creates the file before it writes the line: wait for the line.
+      while (!(existsSync(marker) && readFileSync(marker, "utf8").length > 0) && Date.now() < deadline) await Bun.sleep(20);
       expect(readFileSync(marker, "utf8")).toBe(dirname(record.output_path));
       expect((await own.post("/api/generations/not-a-record/open-folder", {})).status).toBe(404);
       expect((await own.get("/api/files/folder-opener")).body).toEqual({ available: true });

@@ -1,41 +1,24 @@
 // Leases on a real PostgreSQL database, with two (or more) PostgresLedgers as separate daemons on it: slots are
 // counted across daemons, FIFO by seq, a dead daemon's jobs are taken over exactly once after their lease expires,
 // the former holder's writes no longer land, and admissions are one at a time across daemons.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { SQL } from "bun";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
-import { migratePostgres } from "../../../server/ledger/postgres-schema.ts";
 import type { NewGeneration } from "../../../server/ledger/records.ts";
-import { postgresAvailable, testDatabase, type TestDatabase } from "../../postgres.ts";
+import { fileDatabase, postgresAvailable } from "../../postgres.ts";
 
 const available = await postgresAvailable();
-let database: TestDatabase | undefined;
-const pools: SQL[] = [];
-
-beforeAll(async () => {
-  if (!available) return;
-  database = (await testDatabase())!;
-  const sql = new SQL(database.url);
-  await migratePostgres(sql);
-  await sql.close();
-});
-
-afterAll(async () => {
-  await Promise.all(pools.map((pool) => pool.close()));
-  await database?.drop();
-});
+const database = fileDatabase(available);
 
 /** A ledger of its own (own connection pool) for daemon `name`, with leases of `leaseMs`. */
 function daemon(name: string, leaseMs = 60_000): PostgresLedger {
-  const sql = new SQL(database!.url);
-  pools.push(sql);
-  return new PostgresLedger(sql, Date.now, () => {}, name, leaseMs);
+  return new PostgresLedger(database.pool(), Date.now, () => {}, name, leaseMs);
 }
 
 const job = (type: NewGeneration["type"], prompt: string, estimate = 0.01): NewGeneration => ({ type, model: "m", provider: "fake", prompt, params: {}, estimatedCostUsd: estimate });
 
 async function clear(): Promise<void> {
-  const sql = new SQL(database!.url);
+  const sql = new SQL(database.url);
   await sql`DELETE FROM generations`;
   await sql.close();
 }
@@ -74,7 +57,7 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     const results = await Promise.all(ids.flatMap((id, i) => [ledgers[i % 3]!.leases!.claim(id, "video", 3), ledgers[i % 3]!.leases!.claim(id, "video", 3)]));
     const claimed = ids.filter((_, i) => results[2 * i] === "claimed" || results[2 * i + 1] === "claimed");
     expect(claimed.length).toBeLessThanOrEqual(3);
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     const [row] = await sql`SELECT count(*)::int AS running FROM generations WHERE status = 'running'`;
     await sql.close();
     expect(row.running).toBeLessThanOrEqual(3);
@@ -95,7 +78,7 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     const [one, two] = await Promise.all(heirs.map((heir) => heir.leases!.takeOver({ image: 1, video: 1, audio: 1 })));
     const taken = [...one!, ...two!].map((row) => row.id).sort();
     expect(taken).toEqual([plain, polled, waiting].sort());
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     const owners = await sql`SELECT daemon FROM generations ORDER BY seq`;
     await sql.close();
     expect(owners.every((row: { daemon: string }) => row.daemon.startsWith("host:heir"))).toBe(true);
@@ -185,5 +168,47 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     };
     await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).leases!.admit(step)));
     expect(most).toBe(1);
+  });
+  test("each daemon announces its address; a file's holder is the other daemon that made it; thumbnails are made only by the holder", async () => {
+    await clear();
+    const a = daemon("host:files-a");
+    const b = daemon("host:files-b");
+    await a.leases!.announce("http://10.0.0.1:7070");
+    await a.leases!.announce("http://10.0.0.1:7071");
+    const made = await a.start(job("image", "a's picture"));
+    await a.succeed(made, { outputPath: "/disk-a/x.png", mimeType: "image/png", bytes: 1, cost: { costUsd: 0.01, source: "catalog" } });
+    const mine = await b.start(job("image", "b's picture"));
+    await b.succeed(mine, { outputPath: "/disk-b/y.png", mimeType: "image/png", bytes: 1, cost: { costUsd: 0.01, source: "catalog" } });
+    // From b: a's file is a's (at its latest address); b's own is not "held elsewhere". From a: the reverse, b never announced.
+    const fromB = await b.leases!.holders([made, mine, "no-such-id"]);
+    expect([...fromB.keys()]).toEqual([made]);
+    expect(fromB.get(made)).toMatchObject({ daemon: "host:files-a", url: "http://10.0.0.1:7071" });
+    expect(fromB.get(made)!.seenAt).toBeGreaterThan(Date.now() - 60_000);
+    expect(await a.leases!.holders([mine])).toEqual(new Map([[mine, { daemon: "host:files-b", url: null, seenAt: null }]]));
+    expect((await a.thumbnailBacklog(10)).map((file) => file.id)).toEqual([made]);
+    expect((await b.thumbnailBacklog(10)).map((file) => file.id)).toEqual([mine]);
+  });
+
+  test("the queue's depth counts every daemon's live jobs, and a queued job can be taken by another daemon to cancel it", async () => {
+    await clear();
+    const a = daemon("host:depth-a");
+    const b = daemon("host:depth-b");
+    const running = await a.enqueue(job("image", "running"));
+    expect(await a.leases!.claim(running, "image", 1)).toBe("claimed");
+    const queued = await a.enqueue(job("image", "queued on a"));
+    await b.enqueue(job("image", "queued on b"));
+    await b.enqueue(job("audio", "another type"));
+    expect(await b.leases!.depth("image")).toEqual({ running: 1, queued: 2 });
+    expect(await a.leases!.depth("video")).toEqual({ running: 0, queued: 0 });
+    // b cancels a's queued job in one statement, with its answer; a's next claim finds it lost; a running job cannot be cancelled that way.
+    const failure = { status: "cancelled" as const, error: "Cancelled", errorType: "cancelled" };
+    const answer = { status: 409, body: { success: false, error_type: "cancelled", id: queued } };
+    expect(await b.leases!.cancelQueued(queued, failure, answer)).toBe(true);
+    expect(await a.leases!.claim(queued, "image", 5)).toBe("lost");
+    expect(await b.leases!.cancelQueued(running, failure, answer)).toBe(false);
+    expect(await b.leases!.cancelQueued(queued, failure, answer)).toBe(false);
+    expect((await a.get(queued))!).toMatchObject({ status: "cancelled", error_type: "cancelled", error: "Cancelled" });
+    expect(await a.response(queued)).toEqual(answer);
+    expect(await a.leases!.depth("image")).toEqual({ running: 1, queued: 1 });
   });
 });

@@ -5,45 +5,34 @@
 import { SQL } from "bun";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
-import { migratePostgres } from "../../../server/ledger/postgres-schema.ts";
 import { PostgresTokenStore } from "../../../server/tokens/store.ts";
 import { startFakeGemini } from "../../fakes/gemini.ts";
 import { startFakeClacky, type FakeClacky } from "../../fakes/openclacky.ts";
 import { clackyConfig, createHarness } from "../../helpers.ts";
-import { postgresAvailable, testDatabase, type TestDatabase } from "../../postgres.ts";
+import { fileDatabase, postgresAvailable } from "../../postgres.ts";
 
 const available = await postgresAvailable();
+const database = fileDatabase(available);
 let fake: FakeClacky;
-let database: TestDatabase | undefined;
-const pools: SQL[] = [];
 
-beforeAll(async () => {
-  if (!available) return;
-  fake = startFakeClacky();
-  database = (await testDatabase())!;
-  const sql = new SQL(database.url);
-  await migratePostgres(sql);
-  await sql.close();
+beforeAll(() => {
+  if (available) fake = startFakeClacky();
 });
 
 afterAll(async () => {
   await fake?.close();
-  await Promise.all(pools.map((pool) => pool.close()));
-  await database?.drop();
 });
 
 /** A daemon named `name` on the shared database: its own data folder, config and connection pool. */
 function daemon(name: string) {
-  const sql = new SQL(database!.url);
-  pools.push(sql);
+  const sql = database.pool();
   const config = { ...clackyConfig(fake.url, fake.key), jobs: { image: { concurrency: 1, queue: 10 } } };
   return createHarness({ config, storage: { ledger: new PostgresLedger(sql, Date.now, () => {}, name), tokens: new PostgresTokenStore(sql) } });
 }
 
 /** A daemon named `name` with one Veo model (through `gemini`) whose video slots number `videos`, polling every `pollSeconds`. */
 function veoDaemon(name: string, gemini: { url: string; key: string }, videos: number, pollSeconds = 0.01) {
-  const sql = new SQL(database!.url);
-  pools.push(sql);
+  const sql = database.pool();
   const config = {
     models: [{ name: "veo", type: "video", provider: "gemini", model: "veo-3.1-generate-preview", api_key: gemini.key, base_url: gemini.url }],
     jobs: { video: { concurrency: videos, queue: 10 } },
@@ -94,7 +83,7 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
     fake.slowMs = 600;
     const pending = a.post("/api/media/image", { prompt: "taken away [[fake:slow]]", output_dir: a.workDir });
     await until(() => fake.inFlight > 0);
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     try {
       const [row] = await sql`UPDATE generations SET daemon = 'test:elsewhere' WHERE daemon = 'test:e' AND status = 'running' RETURNING id`;
       const id = (row as { id: string }).id;
@@ -115,7 +104,7 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
 
   test("a daemon restarted with two resumable videos resumes them only as the shared video slot frees, without submitting them again", async () => {
     const gemini = startFakeGemini();
-    const sql = new SQL(database!.url);
+    const sql = new SQL(database.url);
     try {
       // Its first run: two Veo operations submitted (a limit of 2 then), left running at the provider when it stopped.
       const ids: string[] = [];
@@ -164,5 +153,84 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
       await sql.close();
       await gemini.close();
     }
+  });
+});
+
+describe.skipIf(!available)("a job followed and cancelled through another daemon than the one that took it", () => {
+  test("another daemon lists the job, follows its events to the end, and a queued job cancelled there never reaches the provider", async () => {
+    // The earlier tests' leftovers (a job "taken over" by a daemon that does not exist) would hold the image slot.
+    const sql = new SQL(database.url);
+    await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
+    await sql.close();
+    using a = daemon("test:follow-a");
+    using b = daemon("test:follow-b");
+    fake.slowMs = 800;
+    const before = fake.requests.length;
+    const first = await a.post("/api/media/image", { prompt: "runs [[fake:slow]]", output_dir: a.workDir, async: true });
+    const second = await a.post("/api/media/image", { prompt: "waits [[fake:slow]]", output_dir: a.workDir, async: true });
+    expect([first.status, second.status]).toEqual([202, 202]);
+    await until(() => fake.inFlight > 0);
+
+    // b does not run either job: its event streams read the rows until they end.
+    const events = async (id: string) => {
+      const response = await b.call(`/api/media/jobs/${id}/events`);
+      expect(response.headers.get("content-type")).toBe("text/event-stream");
+      return [...(await response.text()).matchAll(/^event: (\w+)$/gm)].map((m) => m[1]);
+    };
+    // b lists a's jobs among the service's unfinished ones (the Jobs page, whichever daemon serves it).
+    const listed = (await b.get("/api/media/jobs")).body.items.map((item: { id: string; status: string }) => [item.id, item.status]);
+    expect(listed).toEqual([[first.body.id, "running"], [second.body.id, "queued"]]);
+    const firstEvents = events(first.body.id);
+    const secondEvents = events(second.body.id);
+
+    const cancelled = await b.call(`/api/media/jobs/${second.body.id}`, { method: "DELETE" });
+    expect(cancelled.status).toBe(200);
+    expect(((await cancelled.json()) as { status: string }).status).toBe("cancelled");
+    expect((await secondEvents).at(-1)).toBe("cancelled");
+    expect((await firstEvents).at(-1)).toBe("succeeded");
+    // a let go of the cancelled job: one provider call in all, and the row says cancelled by whom it was taken.
+    await Bun.sleep(300);
+    expect(fake.requests.length - before).toBe(1);
+    expect((await a.get(`/api/media/jobs/${second.body.id}`)).body).toMatchObject({ status: "cancelled", error_type: "cancelled" });
+    expect(a.media.queued).toBe(0);
+    // A running job is not cancellable from anywhere.
+    const late = await b.call(`/api/media/jobs/${first.body.id}`, { method: "DELETE" });
+    expect(late.status).toBe(409);
+  });
+
+  test("a queued job cancelled through another daemon keeps its answer: its Idempotency-Key replays the cancellation anywhere, never a new paid job", async () => {
+    const sql = new SQL(database.url);
+    await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
+    await sql.close();
+    using a = daemon("test:replay-a");
+    using b = daemon("test:replay-b");
+    fake.slowMs = 800;
+    const before = fake.requests.length;
+    const key = { "idempotency-key": "cancel-then-retry" };
+    const body = { prompt: "waits then cancelled [[fake:slow]]", output_dir: a.workDir };
+    const running = a.post("/api/media/image", { prompt: "holds the slot [[fake:slow]]", output_dir: a.workDir });
+    await until(() => fake.inFlight > 0);
+    // A blocking caller waits on a for the keyed job; it is cancelled through b.
+    const waiting = a.post("/api/media/image", body, key);
+    let id = "";
+    const end = Date.now() + 5000;
+    while (!id && Date.now() < end) {
+      const listed = (await b.get("/api/media/jobs")).body.items as { id: string; status: string }[];
+      id = listed.find((item) => item.status === "queued")?.id ?? "";
+      if (!id) await Bun.sleep(20);
+    }
+    expect(id).not.toBe("");
+    expect((await b.call(`/api/media/jobs/${id}`, { method: "DELETE" })).status).toBe(200);
+    const answered = await waiting;
+    expect(answered.status).toBe(409);
+    expect(answered.body).toMatchObject({ success: false, error_type: "cancelled", id });
+    // The same key again, on either daemon: the cancellation, not a new job.
+    for (const again of [b, a]) {
+      const replayed = await again.post("/api/media/image", body, key);
+      expect(replayed.status).toBe(409);
+      expect(replayed.body).toMatchObject({ error_type: "cancelled", id });
+    }
+    expect((await running).status).toBe(200);
+    expect(fake.requests.length - before).toBe(1);
   });
 });

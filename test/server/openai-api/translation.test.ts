@@ -97,6 +97,7 @@ describe("the error envelope", () => {
     overloaded: [503, "server_error", "overloaded"],
     interrupted: [503, "server_error", "interrupted"],
     storage_error: [503, "server_error", "storage_error"],
+    file_unavailable: [503, "server_error", "file_unavailable"],
     timeout: [504, "server_error", "timeout"],
     internal: [500, "server_error", "internal"],
   };

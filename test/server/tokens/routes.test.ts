@@ -16,7 +16,7 @@ beforeAll(() => {
   fake = startFakeClacky();
   const once = { max_attempts: 1 };
   h = createHarness({
-    config: { ...clackyConfig(fake.url, fake.key), server: { token: SERVER_TOKEN }, jobs: { image: once, video: once, audio: once }, budget: { per_team: { design: { daily_usd: 0.05 } } } },
+    config: { ...clackyConfig(fake.url, fake.key), server: { token: SERVER_TOKEN }, jobs: { image: once, video: once, audio: once }, budget: { per_team: { design: { daily_usd: 0.05 }, ops: { daily_usd: 1, monthly_usd: 10 } } } },
   });
   mkdirSync(h.workDir, { recursive: true });
 });
@@ -48,7 +48,7 @@ describe("/api/tokens", () => {
     expect(list.status).toBe(200);
     expect(list.body.items.find((t: { id: string }) => t.id === id)).toMatchObject({ name: "carol", team: "qa", role: "member", budget_monthly_usd: 10, revoked_at: null, prefix: token.slice(0, 7) });
     expect(JSON.stringify(list.body)).not.toContain(token);
-    expect((await h.get("/api/tokens/me", as(token))).body).toEqual({ via: "token", role: "member", name: "carol", team: "qa" });
+    expect((await h.get("/api/tokens/me", as(token))).body).toEqual({ via: "token", role: "member", name: "carol", team: "qa", spend: { daily_usd: null, monthly_usd: 10, spent_today_usd: 0, spent_month_usd: 0 }, team_spend: null });
     expect((await h.get("/api/generations", as(token))).status).toBe(200);
     const revoked = await send("DELETE", "/api/tokens/carol", admin);
     expect(revoked.status).toBe(200);
@@ -202,11 +202,58 @@ describe("budgets per token and per team", () => {
   });
 });
 
+describe("what a token's holder sees", () => {
+  test("/api/tokens/me has the token's limits and spend today and this month, and its team's; nothing of other tokens", async () => {
+    const kim = (await makeToken({ name: "kim", team: "ops", budget_daily_usd: 2, budget_monthly_usd: 20 })).token;
+    const lee = (await makeToken({ name: "lee", team: "ops" })).token;
+    const zero = { spent_today_usd: 0, spent_month_usd: 0 };
+    expect((await h.get("/api/tokens/me", as(kim))).body).toEqual({
+      via: "token",
+      role: "member",
+      name: "kim",
+      team: "ops",
+      spend: { daily_usd: 2, monthly_usd: 20, ...zero },
+      team_spend: { daily_usd: 1, monthly_usd: 10, ...zero },
+    });
+    expect((await h.post("/api/media/image", { prompt: "kim 1", output_dir: h.workDir }, as(kim))).status).toBe(200);
+    expect((await h.post("/api/media/image", { prompt: "lee 1", output_dir: h.workDir }, as(lee))).status).toBe(200);
+    const costOf = async (owner: string) => (await h.ledger.list({ owner })).items.reduce((sum, g) => sum + (g.cost_usd ?? 0), 0);
+    const [kimCost, leeCost] = [await costOf("kim"), await costOf("lee")];
+    expect(kimCost).toBeGreaterThan(0);
+    const me = (await h.get("/api/tokens/me", as(kim))).body;
+    expect(me.spend.spent_today_usd).toBeCloseTo(kimCost, 6);
+    expect(me.spend.spent_month_usd).toBeCloseTo(kimCost, 6);
+    expect(me.team_spend.spent_today_usd).toBeCloseTo(kimCost + leeCost, 6);
+    expect(JSON.stringify(me)).not.toContain("lee");
+    // A token without limits of its own still sees its spend; server.token and a team no limit names see nulls.
+    expect((await h.get("/api/tokens/me", as(lee))).body.spend).toEqual({ daily_usd: null, monthly_usd: null, spent_today_usd: expect.closeTo(leeCost, 6), spent_month_usd: expect.closeTo(leeCost, 6) });
+    expect((await h.get("/api/tokens/me", admin)).body).toMatchObject({ via: "server-token", spend: null, team_spend: null });
+    const solo = (await makeToken({ name: "max", team: "nobody-budgets-us" })).token;
+    expect((await h.get("/api/tokens/me", as(solo))).body.team_spend).toBeNull();
+  });
+
+  test("the token list says when each token was last used", async () => {
+    const { token } = await makeToken({ name: "nia" });
+    const listed = async () => (await h.get("/api/tokens", admin)).body.items.find((t: { name: string }) => t.name === "nia");
+    expect((await listed()).last_used_at).toBeNull();
+    const before = Date.now();
+    expect((await h.get("/api/generations", as(token))).status).toBe(200);
+    await h.tokens.settled();
+    const used = Date.parse((await listed()).last_used_at);
+    expect(used).toBeGreaterThanOrEqual(before - 1000);
+    expect(used).toBeLessThanOrEqual(Date.now() + 1000);
+    // server.token's requests are nobody's token: nia's time does not move.
+    expect((await h.get("/api/generations", admin)).status).toBe(200);
+    await h.tokens.settled();
+    expect(Date.parse((await listed()).last_used_at)).toBe(used);
+  });
+});
+
 describe("a daemon without server.token", () => {
   test("needs no token until the first (admin) token exists, then requires one and says so in /api/health", async () => {
     using local = createHarness({ config: clackyConfig(fake.url, fake.key) });
     expect((await local.get("/api/health")).body.token_required).toBe(false);
-    expect((await local.get("/api/tokens/me")).body).toEqual({ via: "local", role: "admin", name: null, team: null });
+    expect((await local.get("/api/tokens/me")).body).toEqual({ via: "local", role: "admin", name: null, team: null, spend: null, team_spend: null });
     const member = await local.post("/api/tokens", { name: "alice" });
     expect(member.status).toBe(400);
     expect(member.body).toMatchObject({ field: "role", allowed: ["admin"] });

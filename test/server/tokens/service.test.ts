@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { hashToken, TOKEN_PREFIX, TokenService } from "../../../server/tokens/service.ts";
+import { hashToken, LAST_USED_WRITE_MS, TOKEN_PREFIX, TokenService } from "../../../server/tokens/service.ts";
 import { TokenCreate } from "../../../server/tokens/schema.ts";
 import { rejection } from "../../helpers.ts";
 import { BACKENDS, openStorage } from "../../storage.ts";
@@ -114,6 +114,43 @@ describe.each(BACKENDS)("TokenService on %s", (backend) => {
     await restarted.load();
     expect(restarted.identify(made.token)).toBeUndefined();
     expect(restarted.anyActive()).toBe(false);
+  });
+
+  test("identify notes a token's last use, written at most once a minute per token; an older time never replaces a newer one", async () => {
+    const start = 1_700_000_000_000;
+    let clock = start;
+    const { store, tokens } = await service(() => clock);
+    const alice = await tokens.create(input({ name: "alice" }), true);
+    const bob = await tokens.create(input({ name: "bob" }), true);
+    const lastUsed = async () => Object.fromEntries((await tokens.list()).items.map((t) => [t.name, t.last_used_at]));
+    expect(await lastUsed()).toEqual({ alice: null, bob: null });
+    const writes: [string, number][] = [];
+    const touch = store.touch.bind(store);
+    store.touch = async (id, at) => {
+      writes.push([id, at]);
+      return touch(id, at);
+    };
+    for (let second = 0; second < 30; second++) {
+      expect(tokens.identify(alice.token)?.name).toBe("alice");
+      clock += 1000;
+    }
+    tokens.identify(bob.token);
+    tokens.identify(bob.token);
+    await tokens.settled();
+    expect(writes).toEqual([[alice.id, start], [bob.id, start + 30_000]]);
+    expect(await lastUsed()).toEqual({ alice: new Date(start).toISOString(), bob: new Date(start + 30_000).toISOString() });
+    clock = start + LAST_USED_WRITE_MS;
+    tokens.identify(alice.token);
+    tokens.identify(bob.token);
+    await tokens.settled();
+    expect(writes.length).toBe(3);
+    expect((await lastUsed()).alice).toBe(new Date(start + LAST_USED_WRITE_MS).toISOString());
+    expect(tokens.identify("mg_unknown")).toBeUndefined();
+    await tokens.settled();
+    expect(writes.length).toBe(3);
+    // Another daemon on the same database whose clock is behind does not move it back.
+    await touch(alice.id, start + 1000);
+    expect((await lastUsed()).alice).toBe(new Date(start + LAST_USED_WRITE_MS).toISOString());
   });
 
   test("anyActive follows creates and revokes", async () => {

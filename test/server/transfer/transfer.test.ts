@@ -7,7 +7,7 @@ import { Database } from "bun:sqlite";
 import { SQL } from "bun";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { openDatabase } from "../../../server/ledger/database.ts";
+import { MIGRATIONS, openDatabase } from "../../../server/ledger/database.ts";
 import { SqliteLedger } from "../../../server/ledger/ledger.ts";
 import { PostgresLedger } from "../../../server/ledger/postgres.ts";
 import type { Ledger } from "../../../server/ledger/store.ts";
@@ -87,7 +87,7 @@ async function laptopLedger(seed: number, jobs = 600): Promise<{ path: string; l
   const running = await ledger.start({ type: "video", model: "m-a", provider: "p1", prompt: "still running", params: { seconds: 4 }, estimatedCostUsd: 0.4, door: "cli", owner: { tokenId: "tok_a", name: "alice", team: "red" } });
   await ledger.setOperation(running, "op-123");
   const queued = await ledger.enqueue({ type: "image", model: "m-b", provider: "p2", prompt: "still queued 雪", params: {}, door: "mcp", client: "claude-code" });
-  await new SqliteTokenStore(db).insert({ id: "tok_a", name: "alice", team: "red", role: "admin", prefix: "mg_abcd", hash: "a".repeat(64), budgetDailyUsd: 5, budgetMonthlyUsd: null, createdAt: Date.UTC(2026, 2, 1), revokedAt: null });
+  await new SqliteTokenStore(db).insert({ id: "tok_a", name: "alice", team: "red", role: "admin", prefix: "mg_abcd", hash: "a".repeat(64), budgetDailyUsd: 5, budgetMonthlyUsd: null, createdAt: Date.UTC(2026, 2, 1), revokedAt: null, lastUsedAt: null });
   await ledger.close();
   db.close();
   return { path, location: { backend: "sqlite", path }, running, queued };
@@ -165,7 +165,7 @@ describe("export and import", () => {
       expect([...original.values()].some((row) => row.refusal_count !== null)).toBe(true);
       const file = await exportTo(laptop.location, true);
       const lines = readFileSync(file, "utf8").trimEnd().split("\n");
-      expect(JSON.parse(lines[0]!)).toMatchObject({ format: "mediagen-ledger", version: 1, source: { backend: "sqlite", schema_version: 8 }, with_tokens: true });
+      expect(JSON.parse(lines[0]!)).toMatchObject({ format: "mediagen-ledger", version: 1, source: { backend: "sqlite", schema_version: MIGRATIONS.length }, with_tokens: true });
       expect(JSON.parse(lines.at(-1)!)).toEqual({ end: { generations: original.size, tokens: 1 } });
       expect(lines.length).toBe(original.size + 3);
 

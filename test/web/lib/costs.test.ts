@@ -24,6 +24,7 @@ import {
   monthStart,
   NO_COST_FILTERS,
   OTHER,
+  ownSpendRows,
   seriesTotals,
   stack,
   stackedCosts,
@@ -165,6 +166,19 @@ describe("budget bars", () => {
   test("no budget, or one without limits, gives no bars", () => {
     expect(budgetBars(null, spent)).toEqual([]);
     expect(budgetBars({}, spent)).toEqual([]);
+  });
+
+  test("a token holder's own rows: the token's today and this month, then its team's when a limit names the team", () => {
+    const mine = { daily_usd: 2, monthly_usd: null, spent_today_usd: 0.5, spent_month_usd: 3 };
+    const team = { daily_usd: null, monthly_usd: 50, spent_today_usd: 1, spent_month_usd: 12 };
+    expect(ownSpendRows({ spend: mine, team_spend: team })).toEqual([
+      { scope: "token", period: "day", spent: 0.5, limit: 2 },
+      { scope: "token", period: "month", spent: 3, limit: null },
+      { scope: "team", period: "day", spent: 1, limit: null },
+      { scope: "team", period: "month", spent: 12, limit: 50 },
+    ]);
+    expect(ownSpendRows({ spend: mine, team_spend: null }).map((row) => row.scope)).toEqual(["token", "token"]);
+    expect(ownSpendRows({ spend: null, team_spend: null })).toEqual([]);
   });
 
   test.each([

@@ -11,6 +11,7 @@ import {
   markdownOf,
   mediaSize,
   NO_FILTERS,
+  ownerOf,
   PAGE_SIZE,
   rerunRequest,
   searchFromFilters,
@@ -159,5 +160,14 @@ describe("isViewable", () => {
     expect(isViewable({ status: "succeeded", output_path: "/a.png", file_missing: true })).toBe(false);
     expect(isViewable({ status: "failed", output_path: null })).toBe(false);
     expect(isViewable({ status: "running", output_path: null })).toBe(false);
+  });
+});
+
+describe("ownerOf", () => {
+  test("the token's owner with its team, the owner alone, or nothing outside team mode", () => {
+    expect(ownerOf({ owner: "alice", team: "design" })).toBe("alice (design)");
+    expect(ownerOf({ owner: "bob", team: null })).toBe("bob");
+    expect(ownerOf({ owner: null, team: null })).toBeUndefined();
+    expect(ownerOf({})).toBeUndefined();
   });
 });

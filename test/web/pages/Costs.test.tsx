@@ -288,3 +288,33 @@ test("an API error is a readable message with a retry, and the rest of the page 
   button(view.root, "Retry").click();
   await until(() => view.root.querySelector("[role=alert]") === null && view.root.textContent?.includes("No budget is set.") === true);
 });
+
+test("a token's holder sees their own spend today and this month against their token's and their team's limits", async () => {
+  daemon(null, {
+    "GET /api/tokens/me": {
+      via: "token",
+      role: "member",
+      name: "kim",
+      team: "ops",
+      spend: { daily_usd: 2, monthly_usd: null, spent_today_usd: 0.5, spent_month_usd: 3 },
+      team_spend: { daily_usd: null, monthly_usd: 10, spent_today_usd: 1, spent_month_usd: 12 },
+    },
+  });
+  using view = await open();
+  await until(() => view.root.querySelector("#costs-mine-title") !== null);
+  const panel = view.root.querySelector("#costs-mine-title")!.closest("section")!;
+  expect(panel.querySelector("h2")?.textContent).toBe("Your spend");
+  const items = [...panel.querySelectorAll(".costs-budget-item")].map((li) => li.querySelector(".costs-budget-label")?.textContent);
+  expect(items).toEqual(["Today · Your token (kim)$0.500 of $2.00 (25%)", "This month · Your token (kim)$3.00, no limit", "Today · Team ops$1.00, no limit", "This month · Team ops$12.00 of $10.00 (120%) · limit reached"]);
+  const bars = [...panel.querySelectorAll("[role=progressbar]")];
+  expect(bars.map((b) => b.getAttribute("aria-label"))).toEqual(["Today · Your token (kim)", "This month · Team ops"]);
+  expect(bars.map((b) => b.closest("li")?.dataset.level)).toEqual(["ok", "over"]);
+});
+
+test("the local admin and server.token see no panel of their own", async () => {
+  daemon(null, { "GET /api/tokens/me": { via: "local", role: "admin", name: null, team: null, spend: null, team_spend: null } });
+  using view = await open();
+  await Bun.sleep(50);
+  expect(view.root.querySelector("#costs-mine-title")).toBeNull();
+  expect(view.root.textContent).not.toContain("Your spend");
+});

@@ -166,6 +166,22 @@ test("the gallery shows newest first: lazy pictures, video and speech posters wi
   expect(view.root.textContent).toContain("That is all of them.");
 });
 
+test("in team mode a card, the viewer and the details say whose token made the record; others say nothing of owners", async () => {
+  daemon([[{ ...CAT, owner: "alice", team: "design" }, { ...CAT, id: "gen-mine" }]]);
+  using view = mount(() => <History />);
+  await until(() => cards(view.root).length === 2);
+  expect(card(view.root, "gen-cat")!.querySelector(".history-owner")?.textContent).toBe("By alice (design)");
+  expect(card(view.root, "gen-mine")!.querySelector(".history-owner")).toBeNull();
+  button(card(view.root, "gen-cat")!, "View").click();
+  await until(() => (document.querySelector("dialog.history-lightbox") as HTMLDialogElement | null)?.open === true);
+  expect(document.querySelector("dialog.history-lightbox .history-owner")?.textContent).toBe("By alice (design)");
+  button(document.querySelector("dialog.history-lightbox") as HTMLElement, "Details").click();
+  const detail = dialog()!;
+  await until(() => detail.open);
+  const owner = [...detail.querySelectorAll("dt")].find((dt) => dt.textContent === "Owner");
+  expect(owner?.nextElementSibling?.textContent).toBe("alice (design)");
+});
+
 test("a picture with a thumbnail shows the small WebP; one the list reports gone is never requested", async () => {
   const { sent } = daemon([[{ ...CAT, has_thumbnail: true }, { ...CAT, id: "gen-gone", file_missing: true }]]);
   using view = mount(() => <History />);

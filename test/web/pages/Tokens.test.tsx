@@ -21,6 +21,7 @@ const view = (fields: Partial<TokenView> & Pick<TokenView, "id" | "name">): Toke
   budget_monthly_usd: null,
   created_at: "2026-11-29T10:00:00.000Z",
   revoked_at: null,
+  last_used_at: null,
   ...fields,
 });
 
@@ -34,7 +35,7 @@ const rows = (root: HTMLElement) => [...root.querySelectorAll(".tokens-row")].ma
 
 test("lists tokens with name, team, role, prefix, limits and state; never a secret", async () => {
   daemon([
-    view({ id: "t1", name: "alice", team: "backend", budget_daily_usd: 2, budget_monthly_usd: 30 }),
+    view({ id: "t1", name: "alice", team: "backend", budget_daily_usd: 2, budget_monthly_usd: 30, last_used_at: "2026-11-29T11:00:00.000Z" }),
     view({ id: "t2", name: "root", role: "admin", prefix: "mg_Zz99" }),
     view({ id: "t3", name: "old", revoked_at: "2026-11-28T10:00:00.000Z" }),
   ]);
@@ -46,7 +47,10 @@ test("lists tokens with name, team, role, prefix, limits and state; never a secr
   expect(alice![4]).toContain("$30.00/month");
   expect(root!.slice(0, 4)).toEqual(["root", "—", "Admin", "mg_Zz99…"]);
   expect(root![4]).toStartWith("none");
-  expect(old![6]).toContain("Revoked");
+  expect(alice![6]).not.toBe("Never");
+  expect(alice![6]).toMatch(/\d/);
+  expect(root![6]).toBe("Never");
+  expect(old![7]).toContain("Revoked");
   expect(page.root.querySelectorAll(".tokens-row")[2]!.querySelector("button")).toBeNull();
 });
 
@@ -93,7 +97,7 @@ test("revoke asks first, then revokes and says so", async () => {
   button(page.root, "Revoke the token of alice").click();
   button(page.root, "Revoke now").click();
   await until(() => page.root.textContent?.includes("The token of alice was revoked.") === true);
-  await until(() => rows(page.root)[0]![6]!.includes("Revoked"));
+  await until(() => rows(page.root)[0]![7]!.includes("Revoked"));
 });
 
 test("a member sees the daemon's 403 instead of the form", async () => {

@@ -1,7 +1,7 @@
 import { createSignal, Match, Show, Switch } from "solid-js";
 import { api, type Generation } from "../lib/api.ts";
 import { formatClock, formatUsd, formatTime } from "../lib/format.ts";
-import { isViewable } from "../lib/history.ts";
+import { isViewable, ownerOf } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 
 /**
@@ -74,7 +74,7 @@ export function HistoryMedia(props: { generation: Generation; onOpen?: () => voi
   );
 }
 
-/** One generation in the gallery: its output, status, prompt, failure, cost, and buttons to view it and its details. */
+/** One generation in the gallery: its output, status, prompt, failure, cost, owner (team mode), and buttons to view it and its details. */
 export function HistoryCard(props: { generation: Generation; onView: () => void; onOpen: () => void }) {
   const g = () => props.generation;
   const titleId = () => `history-card-${g().id}`;
@@ -119,6 +119,7 @@ export function HistoryCard(props: { generation: Generation; onView: () => void;
         <span>{g().model_name ?? g().model}</span>
         <span title={t(`history.source.${g().cost_source}`)}>{formatUsd(g().cost_usd)}</span>
         <time datetime={g().created_at}>{formatTime(g().created_at)}</time>
+        <Show when={ownerOf(g())}>{(who) => <span class="history-owner">{t("history.by", { who: who() })}</span>}</Show>
       </div>
       <div class="row history-card-actions">
         <Show when={viewable()}>

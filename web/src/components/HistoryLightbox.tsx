@@ -1,6 +1,7 @@
 import { createEffect, createSignal, on, onCleanup, onMount, Show } from "solid-js";
 import type { Generation } from "../lib/api.ts";
 import { lightboxAction, stepIndex, stepZoom, wantsMore } from "../lib/lightbox.ts";
+import { ownerOf } from "../lib/history.ts";
 import { t } from "../lib/i18n.ts";
 import { HistoryFileActions } from "./HistoryFileActions.tsx";
 import { HistoryMedia } from "./HistoryCard.tsx";
@@ -98,6 +99,7 @@ export function HistoryLightbox(props: {
             </div>
             <div class="history-lightbox-info">
               <p class="history-prompt-full">{current.prompt}</p>
+              <Show when={ownerOf(current)}>{(who) => <p class="muted history-owner">{t("history.by", { who: who() })}</p>}</Show>
               <HistoryFileActions generation={current} />
               <p class="muted history-lightbox-keys">{t("history.lightbox.keys")}</p>
               <Show when={props.hasMore && props.index >= count() - 1}>

@@ -1,7 +1,7 @@
 import { Show } from "solid-js";
 import type { Generation } from "../lib/api.ts";
 import { formatBytes, formatDuration, formatUsd } from "../lib/format.ts";
-import { fieldRows, formatTimestamp, formatUnitPrice, mediaSize, orDash } from "../lib/history.ts";
+import { fieldRows, formatTimestamp, formatUnitPrice, mediaSize, orDash, ownerOf } from "../lib/history.ts";
 import { costSourceText } from "../lib/cost-source.ts";
 import { codeText, t } from "../lib/i18n.ts";
 import { fallbackText, fellBackFromAttempts } from "../lib/job-display.ts";
@@ -94,6 +94,7 @@ export function HistoryRecord(props: { generation: Generation }) {
         <HistoryFields
           rows={[
             [t("history.field.door"), t(`door.${g().door}`)],
+            ...(ownerOf(g()) ? [[t("history.field.owner"), ownerOf(g())] as FieldRow] : []),
             [t("history.field.session"), orDash(g().session_id)],
             [t("history.field.client"), orDash(g().client)],
             [t("history.field.operation"), orDash(g().operation_id)],

@@ -71,6 +71,10 @@ export const costs = {
     "costs.budget.monthly": "Monthly limit (USD)",
     "costs.budget.editHint": "Leave a field empty for no limit. Saved under budget: in config.yml; its comments are kept.",
     "costs.budget.notNumber": "{field}: enter an amount in US dollars above 0, or leave it empty for no limit.",
+    "costs.mine.title": "Your spend",
+    "costs.mine.token": "Your token ({name})",
+    "costs.mine.team": "Team {team}",
+    "costs.mine.noLimit": "{spent}, no limit",
   },
   zh: {
     "costs.range": "日期范围",
@@ -141,5 +145,9 @@ export const costs = {
     "costs.budget.monthly": "每月限额（美元）",
     "costs.budget.editHint": "留空表示不限。保存在 config.yml 的 budget: 下，文件中的注释会保留。",
     "costs.budget.notNumber": "{field}：请输入大于 0 的美元金额，或留空表示不限。",
+    "costs.mine.title": "你的花费",
+    "costs.mine.token": "你的令牌（{name}）",
+    "costs.mine.team": "团队 {team}",
+    "costs.mine.noLimit": "{spent}，无上限",
   },
 };

@@ -1,6 +1,6 @@
 // Cost aggregation for the Costs page: summary groups into zero-filled daily series (per type, model, provider or
 // caller), stacking, totals, budget bars and CSV. Pure: no DOM, no fetch.
-import type { Budget, CostSummary, SpendSoFar } from "./api.ts";
+import type { Budget, CostSummary, SpendSoFar, Whoami } from "./api.ts";
 import { MEDIA_TYPES, type Door, type MediaType } from "./enums.ts";
 import { t } from "./i18n.ts";
 import { ownerParams } from "./owners.ts";
@@ -232,6 +232,26 @@ export function budgetBars(budget: Budget | null, spent: SpendSoFar): BudgetBar[
     }
   }
   return bars;
+}
+
+/** One of a token holder's own figures: today's or this month's spend, the token's or its team's, against its limit (null: none). */
+export interface OwnSpendRow {
+  scope: "token" | "team";
+  period: "day" | "month";
+  spent: number;
+  limit: number | null;
+}
+
+/** The rows of a token holder's own spend (GET /api/tokens/me): the token's today and this month, then its team's when a limit names it. */
+export function ownSpendRows(me: Pick<Whoami, "spend" | "team_spend">): OwnSpendRow[] {
+  return (["token", "team"] as const).flatMap((scope) => {
+    const figures = scope === "token" ? me.spend : me.team_spend;
+    if (!figures) return [];
+    return [
+      { scope, period: "day" as const, spent: figures.spent_today_usd, limit: figures.daily_usd },
+      { scope, period: "month" as const, spent: figures.spent_month_usd, limit: figures.monthly_usd },
+    ];
+  });
 }
 
 /** The level a budget bar is drawn at: fine, close to the limit (80 % or more) or at/over it. */

@@ -57,6 +57,12 @@ export function markdownOf(g: Pick<Generation, "type" | "output_path">): string 
   return `[${g.type === "audio" ? "🔊 " : "🎬 "}${name}](${url})`;
 }
 
+/** Who made a record in team mode: its token's owner and team (`alice (design)`); undefined when it has no owner. */
+export function ownerOf(g: Pick<Generation, "owner" | "team">): string | undefined {
+  if (!g.owner) return undefined;
+  return g.team ? `${g.owner} (${g.team})` : g.owner;
+}
+
 /** Whether a record has a file to show: succeeded, saved, and not reported gone from disk. The lightbox moves among these. */
 export function isViewable(g: Pick<Generation, "status" | "output_path" | "file_missing">): boolean {
   return g.status === "succeeded" && g.output_path !== null && g.file_missing !== true;

@@ -5,6 +5,7 @@ import { CostsCallerForm } from "../components/CostsCallerForm.tsx";
 import { CostsChart } from "../components/CostsChart.tsx";
 import { CostsDailyTable } from "../components/CostsDailyTable.tsx";
 import { CostsGroupTable } from "../components/CostsGroupTable.tsx";
+import { CostsMine } from "../components/CostsMine.tsx";
 import { CostsRangeForm } from "../components/CostsRangeForm.tsx";
 import { CostsTotals } from "../components/CostsTotals.tsx";
 import { ErrorMessage } from "../components/ErrorMessage.tsx";
@@ -71,8 +72,8 @@ async function loadOverview({ today, filters }: { today: string; filters: CostFi
 
 /**
  * Spend per day stacked by type, model, provider or caller, totals for today, this month and a chosen range (with
- * refusals and billed failures), caller filters, budgets with the spend against them and their editor, the
- * breakdown table and CSV exports.
+ * refusals and billed failures), caller filters, a token holder's own spend against their limits, budgets with the
+ * spend against them and their editor, the breakdown table and CSV exports.
  */
 export function Costs() {
   const today = localDate(new Date());
@@ -88,6 +89,8 @@ export function Costs() {
   const [spend, { refetch: refetchSpend }] = createResource(range, loadRange);
   const [overview, { refetch: refetchOverview }] = createResource(() => ({ today, filters: filters() }), loadOverview);
   const [budget, { refetch: refetchBudget }] = createResource(() => api.costs.budget());
+  // A token's holder sees their own spend against their token's and their team's limits.
+  const [me] = createResource(() => api.tokens.me().catch(() => undefined));
   // A resource that failed throws when read: look at the error first.
   const data = () => (spend.error ? undefined : spend.latest);
   const summary = () => (overview.error ? undefined : overview.latest);
@@ -144,6 +147,8 @@ export function Costs() {
           </>
         )}
       </Show>
+
+      <Show when={me()?.via === "token" && me()}>{(mine) => <CostsMine me={mine()} />}</Show>
 
       <section class="card costs-section" aria-labelledby="costs-budget-title">
         <h2 id="costs-budget-title">{t("costs.budget.title")}</h2>

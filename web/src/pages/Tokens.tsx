@@ -189,6 +189,7 @@ export function Tokens() {
                   <th scope="col">{t("tokens.prefix")}</th>
                   <th scope="col">{t("tokens.limits")}</th>
                   <th scope="col">{t("tokens.created")}</th>
+                  <th scope="col">{t("tokens.lastUsed")}</th>
                   <th scope="col">{t("tokens.state")}</th>
                 </tr>
               </thead>
@@ -229,6 +230,7 @@ export function Tokens() {
                         </Show>
                       </td>
                       <td>{formatTime(token.created_at)}</td>
+                      <td>{token.last_used_at ? formatTime(token.last_used_at) : t("tokens.neverUsed")}</td>
                       <td>
                         <Show when={!token.revoked_at} fallback={t("tokens.revokedAt", { time: formatTime(token.revoked_at) })}>
                           <Show
