@@ -132,9 +132,13 @@ export class PostgresLeases implements JobLeases {
         }
       }
       if (taken.length === 0) return [];
-      // Atomic: a row whose lease was renewed (or taken by another daemon) since the SELECT is not matched again.
+      // Atomic: a row whose lease was renewed (or taken by another daemon) since the SELECT is not matched again. Only
+      // a job to be resumed gets a live lease (it fills a slot); the others are only closed as interrupted: they run
+      // nowhere, so they hold no slot and no place in the queue while their end is written (a second taker meanwhile
+      // would only write the same end).
       return (await tx.unsafe(
-        `UPDATE generations SET daemon = $2, lease_until = ${NOW_MS} + $3
+        `UPDATE generations SET daemon = $2,
+           lease_until = CASE WHEN status = 'running' AND operation_id IS NOT NULL THEN ${NOW_MS} + $3 ELSE ${NOW_MS} END
          WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) AND status IN ('queued', 'running') AND lease_until < ${NOW_MS}
          RETURNING *`,
         [JSON.stringify(taken), this.daemon, BigInt(this.leaseMs)],
