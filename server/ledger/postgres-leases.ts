@@ -16,6 +16,12 @@ export const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 const SLOT_LOCK = (type: MediaType) => 0x6d67736c6f7400n + BigInt(MEDIA_TYPES.indexOf(type));
 const ADMIT_LOCK = 0x6d6761646d6974n;
 
+/**
+ * An expired lease: its daemon stopped renewing it. A negative lease_until is a job taken over only to be closed
+ * (recorded interrupted): held by its new daemon until -lease_until, but holding no slot and no place in the queue.
+ */
+const EXPIRED = `abs(lease_until) < ${NOW_MS}`;
+
 /** A running job holding a live lease: it fills one of its type's slots. */
 const LIVE_RUNNING = `status = 'running' AND lease_until > ${NOW_MS}`;
 
@@ -108,7 +114,7 @@ export class PostgresLeases implements JobLeases {
     const rows = await this.sql.begin(async (tx) => {
       const expired = (await tx.unsafe(
         `SELECT id, type, status, operation_id FROM generations
-         WHERE status IN ('queued', 'running') AND lease_until < ${NOW_MS}
+         WHERE status IN ('queued', 'running') AND ${EXPIRED}
          ORDER BY seq LIMIT ${TAKEOVER_BATCH} FOR UPDATE SKIP LOCKED`,
       )) as { id: string; type: MediaType; status: string; operation_id: string | null }[];
       if (expired.length === 0) return [];
@@ -133,13 +139,12 @@ export class PostgresLeases implements JobLeases {
       }
       if (taken.length === 0) return [];
       // Atomic: a row whose lease was renewed (or taken by another daemon) since the SELECT is not matched again. Only
-      // a job to be resumed gets a live lease (it fills a slot); the others are only closed as interrupted: they run
-      // nowhere, so they hold no slot and no place in the queue while their end is written (a second taker meanwhile
-      // would only write the same end).
+      // a job to be resumed gets a live lease (it fills a slot); the others, to be closed as interrupted, run nowhere:
+      // their negative lease keeps them this daemon's while their end is written, without a slot or a place in the queue.
       return (await tx.unsafe(
         `UPDATE generations SET daemon = $2,
-           lease_until = CASE WHEN status = 'running' AND operation_id IS NOT NULL THEN ${NOW_MS} + $3 ELSE ${NOW_MS} END
-         WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) AND status IN ('queued', 'running') AND lease_until < ${NOW_MS}
+           lease_until = CASE WHEN status = 'running' AND operation_id IS NOT NULL THEN ${NOW_MS} + $3 ELSE -(${NOW_MS} + $3) END
+         WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) AND status IN ('queued', 'running') AND ${EXPIRED}
          RETURNING *`,
         [JSON.stringify(taken), this.daemon, BigInt(this.leaseMs)],
       )) as Record<string, unknown>[];

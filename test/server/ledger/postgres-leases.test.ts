@@ -78,6 +78,12 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     const [one, two] = await Promise.all(heirs.map((heir) => heir.leases!.takeOver({ image: 1, video: 1, audio: 1 })));
     const taken = [...one!, ...two!].map((row) => row.id).sort();
     expect(taken).toEqual([plain, polled, waiting].sort());
+    // A third sweep finds nothing: the jobs taken only to be closed are held (not expired), yet they fill no slot and
+    // no place in the queue; the resumed video fills its slot.
+    expect(await heirs[1]!.leases!.takeOver({ image: 1, video: 1, audio: 1 })).toEqual([]);
+    expect(await heirs[0]!.leases!.depth("image")).toEqual({ running: 0, queued: 0 });
+    expect(await heirs[0]!.leases!.depth("audio")).toEqual({ running: 0, queued: 0 });
+    expect(await heirs[0]!.leases!.depth("video")).toEqual({ running: 1, queued: 0 });
     const sql = new SQL(database.url);
     const owners = await sql`SELECT daemon FROM generations ORDER BY seq`;
     await sql.close();
@@ -90,6 +96,22 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     expect(row.status).toBe("running");
     expect(row.output_path).toBeNull();
     expect((await heirs[0]!.get(polled))!.progress).toBeNull();
+  });
+
+  test("a job taken over to be closed, whose new daemon died before closing it, is taken over again once that lease expires", async () => {
+    await clear();
+    const first = daemon("host:first", 300);
+    const closer = daemon("host:closer", 300);
+    const last = daemon("host:last");
+    const orphan = await first.start(job("image", "twice orphaned"));
+    await Bun.sleep(450);
+    expect((await closer.leases!.takeOver({ image: 1, video: 1, audio: 1 })).map((row) => row.id)).toEqual([orphan]);
+    // The closer dies before writing the end: nobody takes it while its (negative) lease runs, then one daemon does.
+    expect(await last.leases!.takeOver({ image: 1, video: 1, audio: 1 })).toEqual([]);
+    await Bun.sleep(450);
+    expect((await last.leases!.takeOver({ image: 1, video: 1, audio: 1 })).map((row) => row.id)).toEqual([orphan]);
+    await last.fail(orphan, { status: "interrupted", error: "closed", errorType: "interrupted" });
+    expect((await first.get(orphan))!.status).toBe("interrupted");
   });
 
   test("a resumable job is taken over only while its type has a free slot", async () => {
