@@ -213,6 +213,46 @@ function expectedGroups(db: Database, query: SpendQuery): CostGroup[] {
   return rows.map(({ series, ...group }) => ({ ...group, ...(query.series ? { series: series ?? "" } : {}) }));
 }
 
+/** The rollups kept by triggers, each with its bucket in ms and its key columns as SQL of a generations row. */
+const ROLLUP_TABLES: [table: string, bucket: string, unit: number, columns: string[], keys: string[]][] = [
+  ["ledger_caller_days", "day", DAY, ["door", "client"], ["door", "coalesce(client, '')"]],
+  ["ledger_caller_hours", "hour", HOUR, ["door", "client"], ["door", "coalesce(client, '')"]],
+  ["ledger_model_hours", "hour", HOUR, ["model", "provider"], ["model", "provider"]],
+  ["ledger_people_hours", "hour", HOUR, ["owner", "team"], ["coalesce(owner, '')", "coalesce(team, '')"]],
+  ["ledger_people_days", "day", DAY, ["model", "provider", "owner", "team"], ["model", "provider", "coalesce(owner, '')", "coalesce(team, '')"]],
+  ["ledger_caller_model_days", "day", DAY, ["model", "provider", "door", "client"], ["model", "provider", "door", "coalesce(client, '')"]],
+];
+
+/** Buckets of each rollup table that differ from the same sums over the rows (a bucket emptied by deletes has zeros); empty when they agree. */
+export function rollupMismatches(db: Database): string[] {
+  const problems: string[] = [];
+  type Bucket = { id: string; included: number; succeeded: number; cost_usd: number; unknown_cost: number };
+  for (const [table, bucket, unit, columns, keys] of ROLLUP_TABLES) {
+    const stored = db
+      .query<Bucket, []>(
+        `SELECT json_array(${bucket}, type, ${columns.join(", ")}) AS id, included, succeeded, cost_usd, unknown_cost FROM ${table}
+         WHERE included <> 0 OR succeeded <> 0 OR abs(cost_usd) > 1e-9 OR unknown_cost <> 0 ORDER BY id`,
+      )
+      .all();
+    const rows = db
+      .query<Bucket, []>(
+        `SELECT json_array(created_at / ${unit} * ${unit}, type, ${keys.join(", ")}) AS id, count(*) AS included, sum(status = 'succeeded') AS succeeded,
+           sum(coalesce(cost_usd, 0)) AS cost_usd, sum(cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost
+         FROM generations WHERE (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL) GROUP BY 1 ORDER BY 1`,
+      )
+      .all();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    if (stored.length !== rows.length) problems.push(`${table}: ${stored.length} buckets, the rows make ${rows.length}`);
+    for (const sums of stored) {
+      const expected = byId.get(sums.id);
+      const same = expected && expected.included === sums.included && expected.succeeded === sums.succeeded && expected.unknown_cost === sums.unknown_cost &&
+        Math.abs(expected.cost_usd - sums.cost_usd) <= 1e-9 * Math.max(1, Math.abs(expected.cost_usd));
+      if (!same) problems.push(`${table} ${sums.id}: ${JSON.stringify(sums)} != ${JSON.stringify(expected)}`);
+    }
+  }
+  return problems;
+}
+
 if (import.meta.main) {
   const [seed, startAt] = process.argv.slice(2);
   const { db, ledger, start, end } = await randomLedger(Number(seed ?? 1), 800, undefined, startAt ? Date.parse(startAt) : undefined);
