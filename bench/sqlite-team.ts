@@ -94,9 +94,16 @@ function cases(db: ReturnType<typeof openDatabase>): Case[] {
     ["Costs", `summary, a year by model, team=${team}`, summary({ group_by: "model", team })],
     ["Costs", `summary, a year by provider, team=${team}, type=video`, summary({ group_by: "provider", team, type: "video" })],
     ["Costs", `summary, a year by day, series=model, team=${team}`, summary({ group_by: "day", series: "model", team })],
+    ["Costs", `summary, a year by day, series=type, team=${team}`, summary({ group_by: "day", series: "type", team })],
+    ["Costs", `summary, a year by day, series=client, owner=${owner}`, summary({ group_by: "day", series: "client", owner })],
     ["Costs", `summary, 30 days by day, team=${team}`, summary({ group_by: "day", team }, month)],
+    ["Costs", `summary, 30 days by day, series=model, team=${team}`, summary({ group_by: "day", series: "model", team }, month)],
     ["admission", "spendSinceBy person, this month", (ledger) => ledger.spendSinceBy(starts.month, { tokenId: busiest.token_id })],
     ["admission", "spendSinceBy team, this month", (ledger) => ledger.spendSinceBy(starts.month, { team })],
+    ["admission", "the insert and its success (start, succeed: every rollup trigger)", async (ledger) => {
+      const id = await ledger.start({ type: "image", model: "gpt-image-1", provider: "openai", prompt: "a lighthouse at dusk", params: {}, client: "claude-code", owner: { tokenId: busiest.token_id, name: owner, team } });
+      await ledger.succeed(id, { outputPath: "/tmp/a.png", mimeType: "image/png", bytes: 1, cost: { costUsd: 0.042, source: "catalog" } });
+    }],
     ["History", "page 1 (reference)", (ledger) => ledger.page({})],
     ["History", `owner=${owner}`, (ledger) => ledger.page({ owner })],
     ["History", `team=${team}`, (ledger) => ledger.page({ team })],

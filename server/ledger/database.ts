@@ -296,9 +296,10 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;`,
   // 10. A person's and a team's History and Costs at a year of history. Partial indexes on owner and on team alone
   // (seq, the rowid, ends each) give their newest rows in History's order without a sort. Rollups by person and team
-  // per UTC hour (their spend by local day or type), per UTC day with model and provider (by model or provider), and
-  // by caller with model and provider per UTC day (a client's spend by model), built from the existing rows and kept
-  // by the same insert, delete and update triggers as migration 6's. The covering indexes of refusals and billed
+  // per UTC hour (their spend by local day or type), per UTC day with model and provider (by model or provider), by
+  // caller with model and provider per UTC day (a client's spend by model), and per UTC hour by every column the cost
+  // summary groups, splits or filters by (the Costs page's daily series under any filter), built from the existing
+  // rows and kept by the same insert, delete and update triggers as migration 6's. The covering indexes of refusals and billed
   // failures gain owner and team, so that a person's or a team's are counted without reading the table.
   `CREATE INDEX generations_owner_seq ON generations (owner) WHERE owner IS NOT NULL;
    CREATE INDEX generations_team_seq ON generations (team) WHERE team IS NOT NULL;
@@ -308,7 +309,8 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_billed_failures ON generations (created_at, type, model, provider, door, client, owner, team, cost_usd, status, cost_note) WHERE ${BILLED_FAILURE};
    ${rollup("ledger_people_hours", HOUR_BUCKET, ["coalesce(owner, '')", "coalesce(team, '')"], ["owner", "team"])}
    ${rollup("ledger_people_days", DAY_BUCKET, ["model", "provider", "coalesce(owner, '')", "coalesce(team, '')"], ["model", "provider", "owner", "team"])}
-   ${rollup("ledger_caller_model_days", DAY_BUCKET, ["model", "provider", "door", "coalesce(client, '')"], ["model", "provider", "door", "client"])}`,
+   ${rollup("ledger_caller_model_days", DAY_BUCKET, ["model", "provider", "door", "coalesce(client, '')"], ["model", "provider", "door", "client"])}
+   ${rollup("ledger_spend_hours", HOUR_BUCKET, ["model", "provider", "door", "coalesce(client, '')", "coalesce(owner, '')", "coalesce(team, '')"], ["model", "provider", "door", "client", "owner", "team"])}`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

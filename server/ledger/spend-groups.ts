@@ -1,7 +1,7 @@
 // Spend grouped by caller or split into series, and the refusals and billed failures of any grouping. Whole UTC days
-// (caller groupings) or hours (per-day series, local days) come from the rollups by caller (door, client), by model
-// and provider, by person and team, or by caller with model when one holds every column the query needs; the partial
-// buckets at both ends, a session's spend and any other mix are read from the rows. Refusals and billed failures are
+// (caller groupings) or hours (per-day series, local days) come from the smallest rollup that holds every column the
+// query needs (by caller, by model and provider, by person and team, by caller with model, by all of them per hour);
+// the partial buckets at both ends and a session's spend are read from the rows. Refusals and billed failures are
 // few: read from their covering indexes.
 import type { Database } from "bun:sqlite";
 import type { MediaType } from "../config/schema.ts";
@@ -51,6 +51,7 @@ const ROLLUPS = [
   { table: "ledger_people_hours", bucket: "hour", unit: HOUR_MS, columns: ["owner", "team"] },
   { table: "ledger_people_days", bucket: "day", unit: DAY_MS, columns: ["model", "provider", "owner", "team"] },
   { table: "ledger_caller_model_days", bucket: "day", unit: DAY_MS, columns: ["model", "provider", "door", "client"] },
+  { table: "ledger_spend_hours", bucket: "hour", unit: HOUR_MS, columns: ["model", "provider", "door", "client", "owner", "team"] },
 ] as const;
 type Rollup = (typeof ROLLUPS)[number];
 

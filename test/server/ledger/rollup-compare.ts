@@ -221,6 +221,7 @@ const ROLLUP_TABLES: [table: string, bucket: string, unit: number, columns: stri
   ["ledger_people_hours", "hour", HOUR, ["owner", "team"], ["coalesce(owner, '')", "coalesce(team, '')"]],
   ["ledger_people_days", "day", DAY, ["model", "provider", "owner", "team"], ["model", "provider", "coalesce(owner, '')", "coalesce(team, '')"]],
   ["ledger_caller_model_days", "day", DAY, ["model", "provider", "door", "client"], ["model", "provider", "door", "coalesce(client, '')"]],
+  ["ledger_spend_hours", "hour", HOUR, ["model", "provider", "door", "client", "owner", "team"], ["model", "provider", "door", "coalesce(client, '')", "coalesce(owner, '')", "coalesce(team, '')"]],
 ];
 
 /** Buckets of each rollup table that differ from the same sums over the rows (a bucket emptied by deletes has zeros); empty when they agree. */

@@ -59,7 +59,7 @@ describe("cost rollups give what the row-by-row statements gave", () => {
     expect(rollupMismatches(db)).toEqual([]);
   });
 
-  test("a person's, a team's and a client's spend by model are read from their rollups", async () => {
+  test("a person's, a team's and a client's spend are read from their rollups", async () => {
     const { db, ledger, start, end } = await randomLedger(7, 600);
     const wide = windows(77, start, end, 0).slice(0, 2);
     expect(await compare(db, ledger, wide)).toEqual([]);
@@ -67,7 +67,9 @@ describe("cost rollups give what the row-by-row statements gave", () => {
     db.exec("UPDATE ledger_people_days SET cost_usd = cost_usd + 1000 WHERE owner = 'ann'");
     db.exec("UPDATE ledger_people_hours SET succeeded = succeeded + 1 WHERE team = 'red'");
     db.exec("UPDATE ledger_caller_model_days SET cost_usd = cost_usd + 1000 WHERE client = 'claude-code' AND door = 'mcp'");
+    db.exec("UPDATE ledger_spend_hours SET cost_usd = cost_usd + 1000 WHERE team = 'red' AND model = 'm-b'");
     const problems = await compare(db, ledger, wide);
+    expect(problems.some((p) => p.includes(`"groupBy":"day","series":"model","team":"red"`))).toBe(true);
     expect(problems.some((p) => p.includes(`"groupBy":"model","owner":"ann"`))).toBe(true);
     expect(problems.some((p) => p.includes(`"groupBy":"day","team":"red"`))).toBe(true);
     expect(problems.some((p) => p.includes(`"groupBy":"model","client":"claude-code"`))).toBe(true);
