@@ -299,8 +299,8 @@ export const MIGRATIONS: readonly string[] = [
   // per UTC hour (their spend by local day or type), per UTC day with model and provider (by model or provider), by
   // caller with model and provider per UTC day (a client's spend by model), and per UTC hour by every column the cost
   // summary groups, splits or filters by (the Costs page's daily series under any filter), built from the existing
-  // rows and kept by the same insert, delete and update triggers as migration 6's. The covering indexes of refusals and billed
-  // failures gain owner and team, so that a person's or a team's are counted without reading the table.
+  // rows and kept by the same insert, delete and update triggers as migration 6's. The covering indexes of refusals
+  // and billed failures gain owner and team, so that a person's or a team's are counted without reading the table.
   `CREATE INDEX generations_owner_seq ON generations (owner) WHERE owner IS NOT NULL;
    CREATE INDEX generations_team_seq ON generations (team) WHERE team IS NOT NULL;
    DROP INDEX generations_refused;
