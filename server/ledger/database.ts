@@ -24,7 +24,7 @@ const DAY_BUCKET: Bucket = { column: "day", of: (r) => `${r}created_at / 8640000
  * `columns` their names), built from the existing rows and kept equal to them by insert, delete and update triggers.
  */
 function rollup(table: string, bucket: Bucket, keys: string[], columns: string[]): string {
-  const of = (r: string) => keys.map((key) => key.replace(/\b(door|client|model|provider|session_id)\b/g, `${r}$1`));
+  const of = (r: string) => keys.map((key) => key.replace(/\b(door|client|model|provider|session_id|owner|team)\b/g, `${r}$1`));
   const row = (r: string, sign: string) =>
     `SELECT ${bucket.of(r)}, ${r}type, ${of(r).join(", ")}, ${ROLLUP_MEASURES.map(([, m]) => `${sign}${m(r)}`).join(", ")}
        WHERE ${ROLLUP_MEASURES[0]![1](r)}`;
@@ -294,6 +294,23 @@ export const MIGRATIONS: readonly string[] = [
    CREATE INDEX generations_team ON generations (team, created_at) WHERE team IS NOT NULL;`,
   // 9. When each token last authenticated a request (ms; null: never), written at most once a minute per token.
   `ALTER TABLE tokens ADD COLUMN last_used_at INTEGER;`,
+  // 10. A person's and a team's History and Costs at a year of history. Partial indexes on owner and on team alone
+  // (seq, the rowid, ends each) give their newest rows in History's order without a sort. Rollups by person and team
+  // per UTC hour (their spend by local day or type), per UTC day with model and provider (by model or provider), by
+  // caller with model and provider per UTC day (a client's spend by model), and per UTC hour by every column the cost
+  // summary groups, splits or filters by (the Costs page's daily series under any filter), built from the existing
+  // rows and kept by the same insert, delete and update triggers as migration 6's. The covering indexes of refusals
+  // and billed failures gain owner and team, so that a person's or a team's are counted without reading the table.
+  `CREATE INDEX generations_owner_seq ON generations (owner) WHERE owner IS NOT NULL;
+   CREATE INDEX generations_team_seq ON generations (team) WHERE team IS NOT NULL;
+   DROP INDEX generations_refused;
+   CREATE INDEX generations_refused ON generations (created_at, type, model, provider, door, client, owner, team, refusal_count) WHERE refusal_count IS NOT NULL;
+   DROP INDEX generations_billed_failures;
+   CREATE INDEX generations_billed_failures ON generations (created_at, type, model, provider, door, client, owner, team, cost_usd, status, cost_note) WHERE ${BILLED_FAILURE};
+   ${rollup("ledger_people_hours", HOUR_BUCKET, ["coalesce(owner, '')", "coalesce(team, '')"], ["owner", "team"])}
+   ${rollup("ledger_people_days", DAY_BUCKET, ["model", "provider", "coalesce(owner, '')", "coalesce(team, '')"], ["model", "provider", "owner", "team"])}
+   ${rollup("ledger_caller_model_days", DAY_BUCKET, ["model", "provider", "door", "coalesce(client, '')"], ["model", "provider", "door", "client"])}
+   ${rollup("ledger_spend_hours", HOUR_BUCKET, ["model", "provider", "door", "coalesce(client, '')", "coalesce(owner, '')", "coalesce(team, '')"], ["model", "provider", "door", "client", "owner", "team"])}`,
 ];
 
 /** Opens (creating if needed) the database at `path` or `:memory:`, in WAL mode and fully migrated. */

@@ -399,6 +399,15 @@ export class SqliteLedger implements Ledger {
     // Refused rows are few (folded and capped): their partial index; a session's or client's rows: theirs.
     if (query.status === "refused") return run(`SELECT * FROM generations INDEXED BY generations_refused WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $limit`);
     if (query.session || query.client) return run(`SELECT * FROM generations WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $limit`);
+    // A person's or a team's rows: its (owner|team) index walked newest first (seq ends it); over a time range, the
+    // seqs of its (owner|team, created_at) one, sorted.
+    if (query.owner || query.team) {
+      const column = query.owner ? "owner" : "team";
+      if (range.fromMs !== undefined || range.toMs !== undefined) {
+        return run(`SELECT * FROM generations WHERE seq IN (${seqs(where, `generations INDEXED BY generations_${column}`)}) ORDER BY seq DESC`);
+      }
+      return run(`SELECT * FROM generations INDEXED BY generations_${column}_seq WHERE ${where.join(" AND ")} ORDER BY seq DESC LIMIT $limit`);
+    }
     if (range.fromMs !== undefined || range.toMs !== undefined) {
       return run(`SELECT * FROM generations WHERE seq IN (${seqs(where, "generations INDEXED BY generations_spend")}) ORDER BY seq DESC`);
     }

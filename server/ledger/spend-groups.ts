@@ -1,7 +1,8 @@
 // Spend grouped by caller or split into series, and the refusals and billed failures of any grouping. Whole UTC days
-// (caller groupings) or hours (per-day series, local days) come from the rollups by caller (door, client) or by model
-// and provider when one holds every column the query needs; the partial buckets at both ends, a session's spend and
-// any other mix are read from the rows. Refusals and billed failures are few: read from their covering indexes.
+// (caller groupings) or hours (per-day series, local days) come from the smallest rollup that holds every column the
+// query needs (by caller, by model and provider, by person and team, by caller with model, by all of them per hour);
+// the partial buckets at both ends and a session's spend are read from the rows. Refusals and billed failures are
+// few: read from their covering indexes.
 import type { Database } from "bun:sqlite";
 import type { MediaType } from "../config/schema.ts";
 import { BILLED_FAILURE } from "./database.ts";
@@ -47,6 +48,10 @@ const ROLLUPS = [
   { table: "ledger_caller_days", bucket: "day", unit: DAY_MS, columns: ["door", "client"] },
   { table: "ledger_caller_hours", bucket: "hour", unit: HOUR_MS, columns: ["door", "client"] },
   { table: "ledger_model_hours", bucket: "hour", unit: HOUR_MS, columns: ["model", "provider"] },
+  { table: "ledger_people_hours", bucket: "hour", unit: HOUR_MS, columns: ["owner", "team"] },
+  { table: "ledger_people_days", bucket: "day", unit: DAY_MS, columns: ["model", "provider", "owner", "team"] },
+  { table: "ledger_caller_model_days", bucket: "day", unit: DAY_MS, columns: ["model", "provider", "door", "client"] },
+  { table: "ledger_spend_hours", bucket: "hour", unit: HOUR_MS, columns: ["model", "provider", "door", "client", "owner", "team"] },
 ] as const;
 type Rollup = (typeof ROLLUPS)[number];
 
@@ -122,9 +127,10 @@ function rowParts(db: Database, query: SpendQuery, from: number, to: number): Pa
  * need hours (a UTC day is not a local one); other groupings take whole UTC days where a daily rollup fits.
  */
 function rollupFor(query: SpendQuery): Rollup | undefined {
-  // The rollups split by neither session nor token.
-  if (query.session !== undefined || query.owner !== undefined || query.team !== undefined) return undefined;
-  const needed = [query.groupBy, query.series, query.door !== undefined ? "door" : undefined, query.client !== undefined ? "client" : undefined].filter(
+  // No rollup splits by session (its rows are few, through its index) or tells a missing owner or team from "".
+  if (query.session !== undefined || query.owner === "" || query.team === "") return undefined;
+  const filters: (string | undefined)[] = (["door", "client", "owner", "team"] as const).map((name) => (query[name] !== undefined ? name : undefined));
+  const needed = [query.groupBy, query.series, ...filters].filter(
     (column): column is string => column !== undefined && column !== "day" && column !== "type",
   );
   return ROLLUPS.find((rollup) => (rollup.bucket === "hour" || query.groupBy !== "day") && needed.every((column) => (rollup.columns as readonly string[]).includes(column)));

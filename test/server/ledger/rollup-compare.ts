@@ -38,6 +38,8 @@ const DAY = 24 * HOUR;
 const TYPES = ["image", "video", "audio"] as const;
 const MODELS = [["m-a", "p1"], ["m-b", "p2"], ["m-a", "p2"], ["m-c", "p3"]] as const;
 const CALLERS: [Door, string | undefined][] = [["api", "curl/8"], ["mcp", "claude-code"], ["ui", undefined], ["cli", "mediagen-cli/1"]];
+/** People with their team (one without), and requests without a person token. */
+const PEOPLE = [{ tokenId: "tok_ann", name: "ann", team: "red" }, { tokenId: "tok_bob", name: "bob", team: "red" }, { tokenId: "tok_cy", name: "cy", team: "blue" }, { tokenId: "tok_dee", name: "dee", team: null }, undefined];
 
 /**
  * A ledger of `jobs` jobs over about 12 days around `start` written through the Ledger (some left unfinished,
@@ -59,11 +61,14 @@ export async function randomLedger(seed: number, jobs = 1500, db: Database = ope
     const estimate = random() < 0.2 ? null : Math.round(random() * 1000) / 100;
     const [door, client] = CALLERS[Math.floor(random() * CALLERS.length)]!;
     const sessionId = random() < 0.5 ? `s${Math.floor(random() * 5)}` : undefined;
+    const owner = PEOPLE[Math.floor(random() * PEOPLE.length)];
     if (random() < 0.05) {
-      await ledger.refuse({ type, model, provider, prompt: `refused ${i}`, errorType: "budget_exceeded", error: "over", door, client, sessionId });
+      // Sometimes a burst from one caller, folded into one row with a count.
+      const burst = random() < 0.3 ? 4 : 1;
+      for (let k = 0; k < burst; k++) await ledger.refuse({ type, model, provider, prompt: `refused ${i}`, errorType: "budget_exceeded", error: "over", door, client, sessionId, owner });
       continue;
     }
-    const id = (await ledger.enqueue({ type, model, provider, prompt: `job ${i}`, params: {}, estimatedCostUsd: estimate, door, client, sessionId }));
+    const id = (await ledger.enqueue({ type, model, provider, prompt: `job ${i}`, params: {}, estimatedCostUsd: estimate, door, client, sessionId, owner }));
     ids.push(id);
     const fate = random();
     if (fate < 0.05) continue;
@@ -91,6 +96,7 @@ export async function randomLedger(seed: number, jobs = 1500, db: Database = ope
     else if (change < 0.7) db.query("UPDATE generations SET status = 'succeeded' WHERE id = $id").run({ id });
     else if (change < 0.8) db.query("UPDATE generations SET created_at = created_at + $shift WHERE id = $id").run({ id, shift: Math.floor((random() - 0.5) * DAY) });
     else if (change < 0.9) db.query("UPDATE generations SET estimated_cost_usd = NULL, model = 'm-z' WHERE id = $id").run({ id });
+    else if (change < 0.95) db.query("UPDATE generations SET owner = 'eve', team = CASE WHEN team IS NULL THEN 'blue' END, client = NULL WHERE id = $id").run({ id });
     else db.query("UPDATE generations SET progress = 50, attempts = '[]' WHERE id = $id").run({ id });
   }
   return { db, ledger, start, end: clock };
@@ -164,6 +170,17 @@ function callerQueries(fromMs: number, toMs: number, type: (typeof TYPES)[number
     { ...base, groupBy: "day", client: "" },
     { ...base, groupBy: "model", client: "claude-code" },
     { ...base, groupBy: "door", session: "s1" },
+    { ...base, groupBy: "model", owner: "ann" },
+    { ...base, groupBy: "day", owner: "bob" },
+    { ...base, groupBy: "type", owner: "eve" },
+    { ...base, groupBy: "day", team: "red" },
+    { ...base, groupBy: "provider", team: "blue" },
+    { ...base, groupBy: "day", series: "model", team: "red" },
+    { ...base, groupBy: "model", owner: "ann", team: "red" },
+    { ...base, groupBy: "door", owner: "cy" },
+    { ...base, groupBy: "client", team: "red", client: "claude-code" },
+    { ...base, groupBy: "provider", door: "mcp", client: "claude-code" },
+    { ...base, groupBy: "model", client: "" },
   ];
 }
 
@@ -171,7 +188,7 @@ function callerQueries(fromMs: number, toMs: number, type: (typeof TYPES)[number
 function expectedGroups(db: Database, query: SpendQuery): CostGroup[] {
   const terms = ["created_at >= $from", "created_at < $to"];
   const params: Record<string, string | number> = { from: query.fromMs, to: query.toMs };
-  for (const name of ["type", "door", "session"] as const) {
+  for (const name of ["type", "door", "session", "owner", "team"] as const) {
     if (query[name] === undefined) continue;
     terms.push(`${name === "session" ? "session_id" : name} = $${name}`);
     params[name] = query[name]!;
@@ -194,6 +211,47 @@ function expectedGroups(db: Database, query: SpendQuery): CostGroup[] {
     )
     .all(params);
   return rows.map(({ series, ...group }) => ({ ...group, ...(query.series ? { series: series ?? "" } : {}) }));
+}
+
+/** The rollups kept by triggers, each with its bucket in ms and its key columns as SQL of a generations row. */
+const ROLLUP_TABLES: [table: string, bucket: string, unit: number, columns: string[], keys: string[]][] = [
+  ["ledger_caller_days", "day", DAY, ["door", "client"], ["door", "coalesce(client, '')"]],
+  ["ledger_caller_hours", "hour", HOUR, ["door", "client"], ["door", "coalesce(client, '')"]],
+  ["ledger_model_hours", "hour", HOUR, ["model", "provider"], ["model", "provider"]],
+  ["ledger_people_hours", "hour", HOUR, ["owner", "team"], ["coalesce(owner, '')", "coalesce(team, '')"]],
+  ["ledger_people_days", "day", DAY, ["model", "provider", "owner", "team"], ["model", "provider", "coalesce(owner, '')", "coalesce(team, '')"]],
+  ["ledger_caller_model_days", "day", DAY, ["model", "provider", "door", "client"], ["model", "provider", "door", "coalesce(client, '')"]],
+  ["ledger_spend_hours", "hour", HOUR, ["model", "provider", "door", "client", "owner", "team"], ["model", "provider", "door", "coalesce(client, '')", "coalesce(owner, '')", "coalesce(team, '')"]],
+];
+
+/** Buckets of each rollup table that differ from the same sums over the rows (a bucket emptied by deletes has zeros); empty when they agree. */
+export function rollupMismatches(db: Database): string[] {
+  const problems: string[] = [];
+  type Bucket = { id: string; included: number; succeeded: number; cost_usd: number; unknown_cost: number };
+  for (const [table, bucket, unit, columns, keys] of ROLLUP_TABLES) {
+    const stored = db
+      .query<Bucket, []>(
+        `SELECT json_array(${bucket}, type, ${columns.join(", ")}) AS id, included, succeeded, cost_usd, unknown_cost FROM ${table}
+         WHERE included <> 0 OR succeeded <> 0 OR abs(cost_usd) > 1e-9 OR unknown_cost <> 0 ORDER BY id`,
+      )
+      .all();
+    const rows = db
+      .query<Bucket, []>(
+        `SELECT json_array(created_at / ${unit} * ${unit}, type, ${keys.join(", ")}) AS id, count(*) AS included, sum(status = 'succeeded') AS succeeded,
+           sum(coalesce(cost_usd, 0)) AS cost_usd, sum(cost_usd IS NULL AND (status = 'succeeded' OR cost_note IS NOT NULL)) AS unknown_cost
+         FROM generations WHERE (status = 'succeeded' OR cost_usd IS NOT NULL OR cost_note IS NOT NULL) GROUP BY 1 ORDER BY 1`,
+      )
+      .all();
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    if (stored.length !== rows.length) problems.push(`${table}: ${stored.length} buckets, the rows make ${rows.length}`);
+    for (const sums of stored) {
+      const expected = byId.get(sums.id);
+      const same = expected && expected.included === sums.included && expected.succeeded === sums.succeeded && expected.unknown_cost === sums.unknown_cost &&
+        Math.abs(expected.cost_usd - sums.cost_usd) <= 1e-9 * Math.max(1, Math.abs(expected.cost_usd));
+      if (!same) problems.push(`${table} ${sums.id}: ${JSON.stringify(sums)} != ${JSON.stringify(expected)}`);
+    }
+  }
+  return problems;
 }
 
 if (import.meta.main) {
