@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { stringify } from "yaml";
 import { startFakeClacky } from "../test/fakes/openclacky.ts";
 import { clackyConfig } from "../test/helpers.ts";
+import { localDate, median } from "./timing.ts";
 
 const [ledgerDb, repeatsArg] = process.argv.slice(2);
 if (!ledgerDb) {
@@ -28,10 +29,6 @@ const newest = source.query<{ at: number }, []>("SELECT max(created_at) AS at FR
 const cursor = source.query<{ seq: number }, []>("SELECT seq FROM generations ORDER BY seq DESC LIMIT 1 OFFSET 49999").get()?.seq ?? 1;
 source.close();
 const iso = (ms: number) => new Date(ms).toISOString();
-const localDate = (ms: number) => {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-};
 const week = `from=${iso(newest - 182 * DAY_MS)}&to=${iso(newest - 175 * DAY_MS)}`;
 const windows = { day: `from=${localDate(newest)}&to=${localDate(newest)}`, month: `from=${localDate(newest - 29 * DAY_MS)}&to=${localDate(newest)}`, year: `from=${localDate(newest - 365 * DAY_MS)}&to=${localDate(newest)}` };
 
@@ -99,16 +96,7 @@ async function measure(dataDir: string): Promise<Timings> {
     }
   })();
 
-  const time = async (run: () => Promise<unknown>) => {
-    await run();
-    const samples: number[] = [];
-    for (let i = 0; i < repeats; i++) {
-      const at = performance.now();
-      await run();
-      samples.push(performance.now() - at);
-    }
-    return samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
-  };
+  const time = (run: () => Promise<unknown>) => median(run, repeats);
   const get = (path: string) => async () => {
     const response = await fetch(base + path);
     if (!response.ok) throw new Error(`${path}: HTTP ${response.status} ${await response.text()}`);

@@ -19,6 +19,7 @@ import { migratePostgres, PG_MIGRATIONS } from "../server/ledger/postgres-schema
 import type { CostQuery } from "../server/ledger/schema.ts";
 import type { Ledger } from "../server/ledger/store.ts";
 import { testDatabase } from "../test/postgres.ts";
+import { localDate, median } from "./timing.ts";
 
 /** The schema version the rows are loaded at: the last one without the rollup trigger on generations (any number). */
 const ROLLUP_MIGRATION = PG_MIGRATIONS.findIndex((migration) => migration.includes("CREATE TRIGGER generations_spend_rollup"));
@@ -100,22 +101,6 @@ console.log(`migrations ${LOADED_AT_VERSION + 1}..${PG_MIGRATIONS.length} on ${t
 await sql`VACUUM ANALYZE`;
 const postgres = new PostgresLedger(sql);
 
-/** Median ms of `repeats` runs after one warm-up. */
-async function median(run: () => Promise<unknown>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const at = performance.now();
-    await run();
-    times.push(performance.now() - at);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-}
-
-const localDate = (ms: number) => {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-};
 const now = newest + 1;
 const year = { from: localDate(newest - 364 * DAY_MS), to: localDate(newest) };
 const month = { from: localDate(newest - 29 * DAY_MS), to: localDate(newest) };
@@ -187,8 +172,8 @@ const cases: Case[] = [
 console.log(`${total} rows, PostgreSQL schema ${PG_MIGRATIONS.length}; median of ${repeats}; over ${WAIT_TARGET_MS} ms on PostgreSQL marked **`);
 console.log("| page | operation | SQLite ms | PostgreSQL ms | PostgreSQL / SQLite |\n|---|---|---|---|---|");
 for (const [page, name, run] of cases) {
-  const lite = await median(() => run(sqlite));
-  const pg = await median(() => run(postgres));
+  const lite = await median(() => run(sqlite), repeats);
+  const pg = await median(() => run(postgres), repeats);
   const mark = pg > WAIT_TARGET_MS ? "**" : "";
   console.log(`| ${page} | ${name} | ${lite.toFixed(2)} | ${mark}${pg.toFixed(2)}${mark} | ${(pg / lite).toFixed(1)}x |`);
 }

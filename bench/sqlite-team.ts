@@ -16,6 +16,7 @@ import { openDatabase } from "../server/ledger/database.ts";
 import { SqliteLedger } from "../server/ledger/ledger.ts";
 import type { CostQuery } from "../server/ledger/schema.ts";
 import type { Ledger } from "../server/ledger/store.ts";
+import { localDate, median } from "./timing.ts";
 
 /** What an operation a user waits on may take at 1M rows, in ms (issue 16). */
 const WAIT_TARGET_MS = 150;
@@ -48,22 +49,6 @@ const baseline: Modules = {
 };
 const current: Modules = { openDatabase, SqliteLedger, costSummary };
 
-/** Median ms of `repeats` runs after one warm-up. */
-async function median(run: () => Promise<unknown>): Promise<number> {
-  await run();
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const at = performance.now();
-    await run();
-    times.push(performance.now() - at);
-  }
-  return times.sort((a, b) => a - b)[Math.floor(times.length / 2)]!;
-}
-
-const localDate = (ms: number) => {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
-};
 
 type Case = [page: string, name: string, run: (ledger: Ledger, modules: Modules) => Promise<unknown>];
 
@@ -123,7 +108,7 @@ async function measure(modules: Modules): Promise<Map<string, number>> {
   const db = modules.openDatabase(path);
   const ledger = new modules.SqliteLedger(db);
   const times = new Map<string, number>();
-  for (const [page, name, run] of cases(db)) times.set(`${page}\u0000${name}`, await median(() => run(ledger, modules)));
+  for (const [page, name, run] of cases(db)) times.set(`${page}\u0000${name}`, await median(() => run(ledger, modules), repeats));
   await ledger.close();
   db.close();
   return times;

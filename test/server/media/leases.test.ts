@@ -156,12 +156,16 @@ describe.skipIf(!available)("media services sharing one PostgreSQL database", ()
   });
 });
 
+/** Closes the earlier tests' unfinished jobs (one "taken over" by a daemon that does not exist would hold the image slot). */
+async function closeLeftovers(): Promise<void> {
+  const sql = new SQL(database.url);
+  await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
+  await sql.close();
+}
+
 describe.skipIf(!available)("a job followed and cancelled through another daemon than the one that took it", () => {
   test("another daemon lists the job, follows its events to the end, and a queued job cancelled there never reaches the provider", async () => {
-    // The earlier tests' leftovers (a job "taken over" by a daemon that does not exist) would hold the image slot.
-    const sql = new SQL(database.url);
-    await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
-    await sql.close();
+    await closeLeftovers();
     using a = daemon("test:follow-a");
     using b = daemon("test:follow-b");
     fake.slowMs = 800;
@@ -199,9 +203,7 @@ describe.skipIf(!available)("a job followed and cancelled through another daemon
   });
 
   test("a queued job cancelled through another daemon keeps its answer: its Idempotency-Key replays the cancellation anywhere, never a new paid job", async () => {
-    const sql = new SQL(database.url);
-    await sql`UPDATE generations SET status = 'interrupted' WHERE status IN ('queued', 'running')`;
-    await sql.close();
+    await closeLeftovers();
     using a = daemon("test:replay-a");
     using b = daemon("test:replay-b");
     fake.slowMs = 800;
