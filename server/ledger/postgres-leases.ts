@@ -7,7 +7,7 @@ import { MEDIA_TYPES, type MediaType } from "../config/schema.ts";
 import type { GenerationFailure, Row, StoredResponse } from "./records.ts";
 import { toGeneration } from "./records.ts";
 import type { Generation } from "./schema.ts";
-import type { ClaimResult, FileHolder, JobLeases, TypeDepth } from "./store.ts";
+import type { ClaimResult, FileHolder, JobLeases, ResumeCandidate, TypeDepth } from "./store.ts";
 
 /** The database's clock in ms, as the SQL of a bigint. */
 export const NOW_MS = "(extract(epoch FROM clock_timestamp()) * 1000)::bigint";
@@ -110,19 +110,22 @@ export class PostgresLeases implements JobLeases {
    * Takes over unfinished jobs whose lease expired. A running job with a provider operation is taken only while its
    * type has a free slot (it will be resumed and fill it); the others are taken to be closed as interrupted.
    */
-  async takeOver(limits: Record<MediaType, number>): Promise<Generation[]> {
+  async takeOver(limits: Record<MediaType, number>, canResume: (job: ResumeCandidate) => boolean = () => true): Promise<Generation[]> {
     const rows = await this.sql.begin(async (tx) => {
+      // Jobs with an operation last: those to close never wait behind resumable ones that wait for a slot.
       const expired = (await tx.unsafe(
-        `SELECT id, type, status, operation_id FROM generations
+        `SELECT id, type, status, operation_id, provider, model FROM generations
          WHERE status IN ('queued', 'running') AND ${EXPIRED}
-         ORDER BY seq LIMIT ${TAKEOVER_BATCH} FOR UPDATE SKIP LOCKED`,
-      )) as { id: string; type: MediaType; status: string; operation_id: string | null }[];
+         ORDER BY (status = 'running' AND operation_id IS NOT NULL), seq LIMIT ${TAKEOVER_BATCH} FOR UPDATE SKIP LOCKED`,
+      )) as (ResumeCandidate & { id: string; status: string; operation_id: string | null })[];
       if (expired.length === 0) return [];
       const taken: string[] = [];
+      const resumed: string[] = [];
+      const resumes = (row: (typeof expired)[number]) => row.status === "running" && row.operation_id !== null && canResume(row);
       for (const type of MEDIA_TYPES) {
         const ofType = expired.filter((row) => row.type === type);
         if (ofType.length === 0) continue;
-        const resumable = ofType.filter((row) => row.status === "running" && row.operation_id !== null);
+        const resumable = ofType.filter(resumes);
         let free = 0;
         if (resumable.length > 0) {
           await tx.unsafe("SELECT pg_advisory_xact_lock($1)", [SLOT_LOCK(type)]);
@@ -130,9 +133,10 @@ export class PostgresLeases implements JobLeases {
           free = Math.max(0, limits[type] - (count?.running ?? 0));
         }
         for (const row of ofType) {
-          if (row.status === "running" && row.operation_id !== null) {
+          if (resumes(row)) {
             if (free === 0) continue;
             free--;
+            resumed.push(row.id);
           }
           taken.push(row.id);
         }
@@ -143,10 +147,10 @@ export class PostgresLeases implements JobLeases {
       // their negative lease keeps them this daemon's while their end is written, without a slot or a place in the queue.
       return (await tx.unsafe(
         `UPDATE generations SET daemon = $2,
-           lease_until = CASE WHEN status = 'running' AND operation_id IS NOT NULL THEN ${NOW_MS} + $3 ELSE -(${NOW_MS} + $3) END
+           lease_until = CASE WHEN id IN (SELECT jsonb_array_elements_text($4::text::jsonb)) THEN ${NOW_MS} + $3 ELSE -(${NOW_MS} + $3) END
          WHERE id IN (SELECT jsonb_array_elements_text($1::text::jsonb)) AND status IN ('queued', 'running') AND ${EXPIRED}
          RETURNING *`,
-        [JSON.stringify(taken), this.daemon, BigInt(this.leaseMs)],
+        [JSON.stringify(taken), this.daemon, BigInt(this.leaseMs), JSON.stringify(resumed)],
       )) as Record<string, unknown>[];
     });
     return rows.map((raw) => this.toRow(raw)).sort((a, b) => a.seq - b.seq).map(toGeneration);

@@ -221,7 +221,9 @@ export const PG_MIGRATIONS: readonly string[] = [
   // 1M rows). The PG_ROLLUPS tables sum what the cost summary shows per UTC hour or day, by caller and model or by
   // person and team, backfilled here from the rows and kept equal to them by a trigger (rollupMigration).
   // The spend of a person or a team reads its own index, covering now (no row fetched for a month's budget check).
-  `${rollupMigration()}
+  // Writers wait while it runs (about 20 s a million rows), so that no row lands between a backfill and the trigger.
+  `LOCK TABLE generations IN SHARE ROW EXCLUSIVE MODE;
+   ${rollupMigration()}
    DROP INDEX generations_token_spend;
    DROP INDEX generations_owner;
    DROP INDEX generations_team;

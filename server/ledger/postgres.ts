@@ -390,7 +390,8 @@ export class PostgresLedger implements Ledger {
     if (this.daemon !== null) {
       // Claimed with a fresh lease in one statement, so that a daemon taking over expired jobs meanwhile never gets the same ones.
       const claimed = await this.query(
-        `UPDATE generations SET daemon = $daemon, lease_until = ${NOW_MS} + $lease
+        // A job its previous run took over only to close keeps a negative lease: still no slot, no place in the queue.
+        `UPDATE generations SET daemon = $daemon, lease_until = CASE WHEN lease_until < 0 THEN -(${NOW_MS} + $lease) ELSE ${NOW_MS} + $lease END
          WHERE status IN ('queued', 'running') AND (daemon = $daemon OR daemon IS NULL) RETURNING *`,
         { daemon: this.daemon, lease: this.leaseMs },
       );

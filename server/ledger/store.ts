@@ -21,6 +21,8 @@ export type ClaimResult = "claimed" | "wait" | "lost";
 
 /** A generation's file kept by another daemon of the same database: the daemon, and its address when it announced one. */
 export type FileHolder = { daemon: string; url: string | null; seenAt: number | null };
+/** What decides whether a running job with a provider operation can be resumed here (its provider polls, a model serves it). */
+export type ResumeCandidate = { type: MediaType; provider: string; model: string };
 /** A media type's jobs with live leases across every daemon. */
 export type TypeDepth = { running: number; queued: number };
 
@@ -46,7 +48,7 @@ export interface JobLeases {
    * Takes over unfinished jobs whose lease expired (their daemon died): queued ones and running ones without a provider
    * operation (to be closed), and running ones with an operation while their type has a free slot (to be resumed).
    */
-  takeOver(limits: Record<MediaType, number>): Promise<Generation[]>;
+  takeOver(limits: Record<MediaType, number>, canResume?: (job: ResumeCandidate) => boolean): Promise<Generation[]>;
   /** Tells every daemon that a `type` slot was freed (a NOTIFY; never throws). */
   freed(type: MediaType): void;
   /** Calls `listener` whenever any daemon frees a slot (LISTEN); resolves to the function that stops listening. */

@@ -326,7 +326,9 @@ export class Jobs {
         const answer = { status: error.status, body: failureBody(row.type, error, row, {}, { id }) };
         if (await leases.cancelQueued(id, { status: "cancelled", error: error.message, errorType: error.type }, answer)) return (await this.view(id))!;
       }
-      throw new AppError("not_cancellable", `Job ${id} is already ${row.status}${row.status === "running" ? "; cancelling would not stop the charge, so it will finish and be saved" : ""}`);
+      // A claim may have started it meanwhile: the message says what it is now.
+      const status = leases && row.status === "queued" ? ((await this.deps.ledger.get(id))?.status ?? row.status) : row.status;
+      throw new AppError("not_cancellable", `Job ${id} is already ${status}${status === "running" ? "; cancelling would not stop the charge, so it will finish and be saved" : ""}`);
     }
     if (job.state === "running" || job.resuming) {
       throw new AppError("not_cancellable", `Job ${id} is already running at ${job.entry.provider}; cancelling would not stop the charge, so it will finish and be saved`);

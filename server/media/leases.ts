@@ -5,7 +5,7 @@ import { LEASE_RENEW_FRACTION } from "../defaults.ts";
 import type { JobLeases } from "../ledger/store.ts";
 import type { Provider } from "../providers/types.ts";
 import type { Jobs } from "./jobs.ts";
-import { settleJobs } from "./recovery.ts";
+import { canResume, settleJobs } from "./recovery.ts";
 import type { RunnerDeps } from "./runner.ts";
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -50,7 +50,8 @@ export class LeaseKeeper {
       if (this.jobs.closing) return 0;
       const config = this.deps.config.get();
       const limits = Object.fromEntries(MEDIA_TYPES.map((type) => [type, config.jobs[type].concurrency])) as Record<MediaType, number>;
-      const rows = await this.leases.takeOver(limits);
+      // Only what this daemon can resume takes a slot; the rest is taken to be closed.
+      const rows = await this.leases.takeOver(limits, (job) => canResume(config.models, this.providers, job));
       if (rows.length === 0) return 0;
       const settled = await settleJobs(this.deps, this.jobs, this.providers, rows, "The daemon running this job stopped renewing its lease", this.leases.leaseMs);
       this.deps.log.info(`took over ${rows.length} job(s) whose daemon stopped renewing their leases: ${settled.resumed} resumed, ${settled.interrupted} recorded as interrupted`);

@@ -44,6 +44,16 @@ export async function recoverJobs(deps: RunnerDeps, jobs: Jobs, providers: Parti
  * their output folders are removed. `slotsHeld`: the rows were taken over only while their type had a free slot, so
  * they resume at once; otherwise (at start) a shared database's resumed job first claims a slot, in seq order.
  */
+/** The configured model that polls a job of `provider`/`model`/`type` after a restart or a takeover, if any. */
+function resumingEntry(models: readonly ModelEntry[], job: { provider: string; model: string; type: string }): ModelEntry | undefined {
+  return models.find((m) => m.provider === job.provider && m.model === job.model) ?? models.find((m) => m.provider === job.provider && m.type === job.type);
+}
+
+/** Whether a running job with a provider operation can be resumed by this daemon: its provider polls, and a model serves it. */
+export function canResume(models: readonly ModelEntry[], providers: Partial<Record<string, Provider>>, job: { provider: string; model: string; type: string }): boolean {
+  return Boolean(providers[job.provider]?.resumeVideo && resumingEntry(models, job));
+}
+
 export async function settleJobs(
   deps: RunnerDeps,
   jobs: Jobs,
@@ -59,9 +69,7 @@ export async function settleJobs(
   for (const row of rows) {
     removePartials(row.params.output_dir, staleMs);
     const provider = providers[row.provider];
-    const entry =
-      config.models.find((m) => m.provider === row.provider && m.model === row.model) ??
-      config.models.find((m) => m.provider === row.provider && m.type === row.type);
+    const entry = resumingEntry(config.models, row);
     if (row.status === "running" && row.operation_id && provider?.resumeVideo && entry) {
       resume(deps, jobs, row, { ...entry, model: row.model }, provider, row.operation_id, slotsHeld);
       resumed++;

@@ -192,12 +192,27 @@ function sqliteTarget(db: Database): LedgerTarget {
 /** A value as sent to PostgreSQL: whole numbers as bigint (as the ledger binds them). */
 const bind = (value: unknown) => (typeof value === "number" && Number.isSafeInteger(value) ? BigInt(value) : value);
 
+/** PostgreSQL's SQLSTATE for a transaction cancelled to break a deadlock (a batch against a live daemon's rollup writes). */
+const DEADLOCK = "40P01";
+
+/** Runs a batch again (up to 5 times) when PostgreSQL cancelled it to break a deadlock; nothing of it was written. */
+async function retryDeadlocks<T>(batch: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await batch();
+    } catch (error) {
+      if ((error as { errno?: unknown }).errno !== DEADLOCK || attempt === 5) throw error;
+      await Bun.sleep(20 * attempt);
+    }
+  }
+}
+
 function postgresTarget(sql: SQL): LedgerTarget {
   const write = async <T extends { id: string }>(rows: T[], table: string, columns: readonly (keyof T)[], normalize: (row: Record<string, unknown>) => T): Promise<BatchOutcome> => {
     const outcome: BatchOutcome = { imported: 0, skipped: 0, conflicts: [] };
     if (rows.length === 0) return outcome;
     const list = columns.join(", ");
-    return await sql.begin(async (tx) => {
+    return await retryDeadlocks(() => sql.begin(async (tx) => {
       const ids = rows.map((row) => row.id);
       const found = (await tx.unsafe(`SELECT ${list} FROM ${table} WHERE id IN (${ids.map((_, i) => `$${i + 1}`).join(", ")})`, ids)) as Record<string, unknown>[];
       const fresh = classify(rows, new Map(found.map((row) => [String(row.id), normalize(row)] as const)), columns, outcome);
@@ -210,7 +225,7 @@ function postgresTarget(sql: SQL): LedgerTarget {
       // Not inserted: taken meanwhile by another writer, or (tokens) another token's hash or active name.
       for (const row of fresh) if (!written.has(row.id)) outcome.conflicts.push(row.id);
       return outcome;
-    });
+    }));
   };
   return {
     writeGenerations: (rows) => write(rows, "generations", GENERATION_COLUMNS, normalizeGeneration),

@@ -114,6 +114,25 @@ describe.skipIf(!available)("job leases on PostgreSQL", () => {
     expect((await first.get(orphan))!.status).toBe("interrupted");
   });
 
+  test("a job with an operation this daemon cannot resume is taken to be closed, without a slot, even when none is free; a restart keeps it so", async () => {
+    await clear();
+    const dead = daemon("host:gone-2", 300);
+    const heir = daemon("host:heir-3");
+    const busy = await heir.enqueue(job("video", "fills the only slot"));
+    expect(await heir.leases!.claim(busy, "video", 1)).toBe("claimed");
+    const orphan = await dead.start(job("video", "no model polls it here"));
+    await dead.setOperation(orphan, "op-x");
+    await Bun.sleep(450);
+    // With no free slot a resumable job would wait; one this daemon cannot resume is taken now, to be closed.
+    expect(await heir.leases!.takeOver({ image: 1, video: 1, audio: 1 }, () => true)).toEqual([]);
+    expect((await heir.leases!.takeOver({ image: 1, video: 1, audio: 1 }, () => false)).map((row) => row.id)).toEqual([orphan]);
+    expect(await heir.leases!.depth("video")).toEqual({ running: 1, queued: 0 });
+    // The heir restarts before closing it: its recovery gets the job back, still holding no slot.
+    const again = daemon("host:heir-3");
+    expect((await again.unfinished()).map((row) => row.id)).toContain(orphan);
+    expect(await again.leases!.depth("video")).toEqual({ running: 1, queued: 0 });
+  });
+
   test("a resumable job is taken over only while its type has a free slot", async () => {
     await clear();
     const dead = daemon("host:gone", 300);
