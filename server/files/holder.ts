@@ -57,7 +57,7 @@ export async function forwardToHolder(deps: AppDeps, request: Request, id: strin
 
 /** Those of `ids` whose files are on another daemon's disk (none on a single daemon). */
 export async function heldElsewhere(deps: AppDeps, ids: readonly string[]): Promise<Set<string>> {
-  const leases: JobLeases | undefined = deps.ledger.leases;
+  const leases = deps.ledger.leases;
   if (!leases || ids.length === 0) return new Set();
   return new Set((await leases.holders(ids)).keys());
 }

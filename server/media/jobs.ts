@@ -292,25 +292,26 @@ export class Jobs {
   private emitLast(job: LiveJob): void {
     const listeners = [...job.listeners];
     job.listeners.clear();
-    if (listeners.length === 0) return;
-    void this.view(job.id)
-      .then((view) => {
-        if (!view) return;
-        for (const listener of listeners) listener(view);
-        if (!isFinished(view.status) && this.shared) for (const listener of listeners) this.follow(job.id, listener);
-      })
-      .catch((error: unknown) => this.deps.log.error(`job ${job.id}: its state could not be read: ${error instanceof Error ? error.message : String(error)}`));
+    this.tell(job.id, listeners, (view) => {
+      if (!isFinished(view.status) && this.shared) for (const listener of listeners) this.follow(job.id, listener);
+    });
   }
 
   /** Tells a job's listeners its new state (read from the ledger; never throws). */
   emit(job: LiveJob): void {
-    if (job.listeners.size === 0) return;
-    const listeners = [...job.listeners];
-    void this.view(job.id)
+    this.tell(job.id, [...job.listeners]);
+  }
+
+  /** Reads a job's state and calls `listeners` with it, then `after`; never throws (a failed read is logged). */
+  private tell(id: string, listeners: readonly ((view: JobView) => void)[], after?: (view: JobView) => void): void {
+    if (listeners.length === 0) return;
+    void this.view(id)
       .then((view) => {
-        if (view) for (const listener of listeners) listener(view);
+        if (!view) return;
+        for (const listener of listeners) listener(view);
+        after?.(view);
       })
-      .catch((error: unknown) => this.deps.log.error(`job ${job.id}: its state could not be read: ${error instanceof Error ? error.message : String(error)}`));
+      .catch((error: unknown) => this.deps.log.error(`job ${id}: its state could not be read: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** Cancels a queued job. A job already running at the provider is not cancellable: its cost is already incurred. */

@@ -2,7 +2,7 @@
 // not-priced counts, budget bars and the budget editor, CSV exports, errors.
 import { afterEach, expect, test } from "bun:test";
 import type { Budget, CostSummary } from "../../../web/src/lib/api.ts";
-import { addDays, monthStart } from "../../../web/src/lib/costs.ts";
+import { addDays, monthStart, sumTotals } from "../../../web/src/lib/costs.ts";
 import { localDate } from "../../../web/src/lib/format.ts";
 import { Costs, DEFAULT_RANGE_DAYS } from "../../../web/src/pages/Costs.tsx";
 import { button, choose, typeInto } from "../dom.ts";
@@ -23,17 +23,7 @@ type Group = CostSummary["groups"][number];
 const group = (key: string, cost_usd: number, count: number, unknown_cost_count = 0, more: Partial<Group> = {}): Group => ({ key, count, cost_usd, unknown_cost_count, ...NONE, ...more });
 
 function summary(groups: CostSummary["groups"], group_by: CostSummary["group_by"]): CostSummary {
-  const total = groups.reduce(
-    (sum, g) => ({
-      count: sum.count + g.count,
-      cost_usd: sum.cost_usd + g.cost_usd,
-      unknown_cost_count: sum.unknown_cost_count + g.unknown_cost_count,
-      refused_count: sum.refused_count + g.refused_count,
-      billed_failure_count: sum.billed_failure_count + g.billed_failure_count,
-      billed_failure_usd: sum.billed_failure_usd + g.billed_failure_usd,
-    }),
-    { count: 0, cost_usd: 0, unknown_cost_count: 0, ...NONE },
-  );
+  const total = sumTotals(groups);
   return { from: "", to: "", group_by, total, groups };
 }
 
